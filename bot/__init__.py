@@ -1,0 +1,1 @@
+"""Telegram glue over the index: conversation, inline mode, subscriptions."""

@@ -1,0 +1,28 @@
+"""Configuration, read once at the edge from the environment and `.env`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting of the bot and the index; see .env.example."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    data_dir: Path = Field(Path("./data"), validation_alias="NEWSBOT_DATA_DIR")
+    telegram_bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_url: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_URL")
+    webhook_url: str | None = Field(None, validation_alias="WEBHOOK_URL")
+    webhook_secret: SecretStr | None = Field(None, validation_alias="WEBHOOK_SECRET")
+    webhook_listen: str = Field("0.0.0.0", validation_alias="WEBHOOK_LISTEN")
+    webhook_port: int = Field(8443, validation_alias="WEBHOOK_PORT")
+
+    @property
+    def token(self) -> str | None:
+        """The bot token, or None when unset or blank."""
+        value = self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else ""
+        return value.strip() or None

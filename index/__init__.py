@@ -1,0 +1,1 @@
+"""Pure search over a Vietnamese news archive: reading, analysis, BM25, excerpts."""

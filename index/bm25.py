@@ -1,0 +1,330 @@
+"""BM25 postings and scoring, equal to rank_bm25.BM25Okapi on the same token lists.
+
+A field's postings live in two parts: an immutable base segment (numpy arrays, memory
+mapped from disk) and a small in-memory delta of documents added since the segment was
+written. Removed documents stay in the postings but are masked and taken out of every
+statistic, so scores always equal BM25Okapi over the live documents.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from array import array
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class BM25Params:
+    """rank_bm25.BM25Okapi's defaults."""
+
+    k1: float = 1.5
+    b: float = 0.75
+    epsilon: float = 0.25
+
+
+def okapi_idf(df: np.ndarray, n: int) -> np.ndarray:
+    """Robertson-Sparck Jones idf as BM25Okapi computes it (negative above n/2)."""
+    df = df.astype(np.float64)
+    return np.log(n - df + 0.5) - np.log(df + 0.5)
+
+
+class FieldPostings:
+    """Postings of one field (title, body, folded ...) across the base and the delta."""
+
+    def __init__(self, name: str, params: BM25Params, base: BaseSegmentField | None = None):
+        self.name = name
+        self.params = params
+        self.base = base
+        self._delta: dict[str, tuple[array, array]] = {}
+        self._df_adj: Counter[str] = Counter()  # df change since the base: adds minus removals
+        self._dl = np.zeros(0 if base is None else len(base.dl), dtype=np.float64)
+        if base is not None:
+            self._dl[:] = base.dl
+        self.n_docs = 0
+        self.total_len = 0
+        self.generation = 0
+        self._stats_generation = -1
+        self._avg_idf = 0.0
+        self._norm: np.ndarray | None = None
+        self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._cached_postings = 0
+
+    # ---- building -------------------------------------------------------------------
+
+    def set_base_stats(self, n_docs: int, total_len: int) -> None:
+        """Counts of the base segment's live documents."""
+        self.n_docs = n_docs
+        self.total_len = total_len
+        self._changed()
+
+    def add(self, docno: int, terms: list[str]) -> None:
+        """Add one document's terms (docno above every base docno)."""
+        counts = Counter(terms)
+        for term, tf in counts.items():
+            docs_tfs = self._delta.get(term)
+            if docs_tfs is None:
+                docs_tfs = self._delta[term] = (array("i"), array("H"))
+            docs_tfs[0].append(docno)
+            docs_tfs[1].append(min(tf, 65535))
+            self._df_adj[term] += 1
+        self._grow(docno)
+        self._dl[docno] = len(terms)
+        self.n_docs += 1
+        self.total_len += len(terms)
+        self._changed()
+
+    def remove(self, docno: int, terms: list[str]) -> None:
+        """Take a document out of the statistics; its postings stay but are masked."""
+        for term in set(terms):
+            self._df_adj[term] -= 1
+        self.n_docs -= 1
+        self.total_len -= len(terms)
+        self._changed()
+
+    def _grow(self, docno: int) -> None:
+        if docno >= len(self._dl):
+            bigger = np.zeros(max(docno + 1, int(len(self._dl) * 1.25) + 1024), np.float64)
+            bigger[: len(self._dl)] = self._dl
+            self._dl = bigger
+
+    def _changed(self) -> None:
+        self.generation += 1
+
+    # ---- statistics -----------------------------------------------------------------
+
+    def df(self, term: str) -> int:
+        """Number of live documents that contain the term."""
+        base = 0
+        if self.base is not None:
+            tid = self.base.vocab.get(term)
+            if tid is not None:
+                base = int(self.base.df[tid])
+        return base + self._df_adj.get(term, 0)
+
+    @property
+    def avgdl(self) -> float:
+        return self.total_len / self.n_docs if self.n_docs else 0.0
+
+    def _refresh_stats(self) -> None:
+        if self._stats_generation == self.generation:
+            return
+        # BM25Okapi floors negative idfs at epsilon x the mean idf of the whole vocabulary,
+        # so the mean has to follow every added or removed document.
+        n = self.n_docs
+        dfs = self.base.df.astype(np.int64) if self.base is not None else np.zeros(0, np.int64)
+        extra = []
+        for term, adj in self._df_adj.items():
+            tid = self.base.vocab.get(term) if self.base is not None else None
+            if tid is None:
+                if adj > 0:
+                    extra.append(adj)
+            else:
+                dfs[tid] += adj
+        dfs = np.concatenate([dfs, np.asarray(extra, np.int64)]) if extra else dfs
+        dfs = dfs[dfs > 0]
+        self._avg_idf = float(okapi_idf(dfs, n).sum() / len(dfs)) if len(dfs) else 0.0
+        k1, b = self.params.k1, self.params.b
+        avgdl = self.avgdl or 1.0
+        self._norm = k1 * (1 - b + b * self._dl / avgdl)
+        self._cache.clear()
+        self._cached_postings = 0
+        self._stats_generation = self.generation
+
+    def idf(self, term: str) -> float:
+        """BM25Okapi's idf of a term (0 for a term no live document has)."""
+        self._refresh_stats()
+        df = self.df(term)
+        if df <= 0:
+            return 0.0
+        n = self.n_docs
+        value = math.log(n - df + 0.5) - math.log(df + 0.5)
+        return self.params.epsilon * self._avg_idf if value < 0 else value
+
+    # ---- scoring --------------------------------------------------------------------
+
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """Docnos and raw term frequencies of a term, base then delta."""
+        parts_d, parts_t = [], []
+        if self.base is not None:
+            tid = self.base.vocab.get(term)
+            if tid is not None:
+                lo, hi = self.base.offsets[tid], self.base.offsets[tid + 1]
+                parts_d.append(self.base.docs[lo:hi])
+                parts_t.append(self.base.tfs[lo:hi])
+        delta = self._delta.get(term)
+        if delta is not None:
+            parts_d.append(np.frombuffer(delta[0], dtype=np.int32))
+            parts_t.append(np.frombuffer(delta[1], dtype=np.uint16))
+        if not parts_d:
+            return np.zeros(0, np.int32), np.zeros(0, np.uint16)
+        if len(parts_d) == 1:
+            return parts_d[0], parts_t[0]
+        return np.concatenate(parts_d), np.concatenate(parts_t)
+
+    def weights(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """Docnos and the tf part of BM25 (without idf) for a term, cached per generation."""
+        self._refresh_stats()
+        hit = self._cache.get(term)
+        if hit is not None:
+            return hit
+        docs, tfs = self.postings(term)
+        tf = tfs.astype(np.float64)
+        w = tf * (self.params.k1 + 1) / (tf + self._norm[docs])
+        # Frequent terms are the costly ones and recur in most queries: keep them, within
+        # a bound, until the next add or removal changes the statistics.
+        if len(docs) >= 2048:
+            if self._cached_postings + len(docs) > 40_000_000:
+                self._cache.clear()
+                self._cached_postings = 0
+            self._cache[term] = (docs, w)
+            self._cached_postings += len(docs)
+        return docs, w
+
+    def accumulate(self, scores: np.ndarray, terms: Iterable[str], weight: float = 1.0) -> None:
+        """Add weight x BM25(terms) of every document into scores (indexed by docno)."""
+        for term in terms:
+            idf = self.idf(term)
+            if idf == 0.0:
+                continue
+            docs, w = self.weights(term)
+            if len(docs):
+                np.add.at(scores, docs, w * (idf * weight))
+
+    def vocab_size(self) -> int:
+        """Distinct terms in live documents."""
+        n = 0 if self.base is None else int(np.count_nonzero(self.base.df))
+        for term, adj in self._df_adj.items():
+            tid = self.base.vocab.get(term) if self.base is not None else None
+            before = 0 if tid is None else int(self.base.df[tid])
+            n += int(before + adj > 0) - int(before > 0)
+        return n
+
+    @property
+    def size(self) -> int:
+        """One past the highest docno this field knows."""
+        return len(self._dl)
+
+
+@dataclass(frozen=True, slots=True)
+class BaseSegmentField:
+    """A field's immutable postings as stored on disk."""
+
+    terms: list[str]
+    vocab: dict[str, int]
+    df: np.ndarray  # int32 per term
+    offsets: np.ndarray  # int64, len(terms) + 1
+    docs: np.ndarray  # int32 docnos, grouped by term, ascending within a term
+    tfs: np.ndarray  # uint16
+    dl: np.ndarray  # int32 length per docno (0 for docnos not in the segment)
+
+
+class SegmentWriter:
+    """Accumulates documents field by field and writes one base segment directory."""
+
+    def __init__(self, fields: Iterable[str]):
+        self.fields = list(fields)
+        self._vocab: dict[str, dict[str, int]] = {f: {} for f in self.fields}
+        self._docs: dict[str, array] = {f: array("i") for f in self.fields}
+        self._tids: dict[str, array] = {f: array("i") for f in self.fields}
+        self._tfs: dict[str, array] = {f: array("H") for f in self.fields}
+        self._dl: dict[str, array] = {f: array("i") for f in self.fields}
+        self._docnos = array("i")
+
+    def add(self, docno: int, field_terms: dict[str, list[str]]) -> None:
+        """Add one document (docnos must ascend)."""
+        self._docnos.append(docno)
+        for field in self.fields:
+            terms = field_terms[field]
+            vocab = self._vocab[field]
+            dl = self._dl[field]
+            if len(dl) <= docno:
+                dl.extend([0] * (docno + 1 - len(dl)))
+            dl[docno] = len(terms)
+            for term, tf in Counter(terms).items():
+                tid = vocab.get(term)
+                if tid is None:
+                    tid = vocab[term] = len(vocab)
+                self._docs[field].append(docno)
+                self._tids[field].append(tid)
+                self._tfs[field].append(min(tf, 65535))
+
+    def write(self, directory: Path, upto: int, meta: dict) -> None:
+        """Write the segment into an empty directory, every file fsynced."""
+        directory.mkdir(parents=True)
+        for field in self.fields:
+            tids = np.frombuffer(self._tids[field], dtype=np.int32)
+            docs = np.frombuffer(self._docs[field], dtype=np.int32)
+            tfs = np.frombuffer(self._tfs[field], dtype=np.uint16)
+            # Documents arrive in docno order, so a stable sort by term keeps docnos
+            # ascending inside each term's postings.
+            order = np.argsort(tids, kind="stable")
+            df = np.bincount(tids, minlength=len(self._vocab[field])).astype(np.int32)
+            offsets = np.zeros(len(df) + 1, np.int64)
+            np.cumsum(df, out=offsets[1:])
+            dl = np.zeros(upto, np.int32)
+            got = np.frombuffer(self._dl[field], dtype=np.int32)
+            dl[: len(got)] = got[:upto]
+            _save(directory / f"{field}.df.npy", df)
+            _save(directory / f"{field}.offsets.npy", offsets)
+            _save(directory / f"{field}.docs.npy", docs[order])
+            _save(directory / f"{field}.tfs.npy", tfs[order])
+            _save(directory / f"{field}.dl.npy", dl)
+            text = "\n".join(self._vocab[field])  # dicts keep insertion order = term id
+            _write_synced(directory / f"{field}.terms.txt", text.encode("utf-8"))
+        _save(directory / "docnos.npy", np.frombuffer(self._docnos, dtype=np.int32))
+        info = {"format": FORMAT_VERSION, "upto": upto, "fields": self.fields, **meta}
+        _write_synced(directory / "segment.json", json.dumps(info, indent=1).encode())
+        _fsync_dir(directory)
+
+
+def read_segment(directory: Path) -> tuple[dict, np.ndarray, dict[str, BaseSegmentField]]:
+    """Open a segment directory: its info, its docnos and its fields (arrays memory mapped)."""
+    info = json.loads((directory / "segment.json").read_text())
+    if info.get("format") != FORMAT_VERSION:
+        raise ValueError(f"index format {info.get('format')} is not {FORMAT_VERSION}")
+    fields = {}
+    for field in info["fields"]:
+        text = (directory / f"{field}.terms.txt").read_text("utf-8")
+        terms = text.split("\n") if text else []
+        fields[field] = BaseSegmentField(
+            terms=terms,
+            vocab={t: i for i, t in enumerate(terms)},
+            df=np.load(directory / f"{field}.df.npy"),
+            offsets=np.load(directory / f"{field}.offsets.npy"),
+            docs=np.load(directory / f"{field}.docs.npy", mmap_mode="r"),
+            tfs=np.load(directory / f"{field}.tfs.npy", mmap_mode="r"),
+            dl=np.load(directory / f"{field}.dl.npy"),
+        )
+    return info, np.load(directory / "docnos.npy"), fields
+
+
+def _save(path: Path, arr: np.ndarray) -> None:
+    with open(path, "wb") as f:
+        np.save(f, np.ascontiguousarray(arr), allow_pickle=False)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+

@@ -1,0 +1,55 @@
+"""Frozen records that cross the index's boundary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One news article as read from an archive, a feed or a page."""
+
+    id: str
+    title: str
+    body: str  # paragraphs joined by "\n", boilerplate already cut
+    url: str | None = None
+    published: dt.date | None = None
+    source: str | None = None  # outlet: "Báo Diễn đàn doanh nghiệp", "vnexpress.net", ...
+    category: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """An input that could not be read: which one and why."""
+
+    origin: str  # file name, or "file.jsonl:17" for one line of a file
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Excerpt:
+    """A passage of an article and the spans of the matched words in it."""
+
+    text: str
+    spans: tuple[tuple[int, int], ...] = ()  # (start, end) offsets into text
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One ranked article for a query."""
+
+    article: Article
+    score: float
+    excerpt: Excerpt
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """The hits of one query page, with what was actually searched."""
+
+    query: str
+    hits: tuple[Hit, ...]
+    total: int  # articles that matched at all
+    offset: int = 0
+    folded: bool = False  # the query had no diacritics and was matched accent-insensitively

@@ -1,0 +1,63 @@
+"""Vietnamese text normal forms: NFC, one tone-mark style, lower case, accent folding."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_TONES = "\u0300\u0301\u0309\u0303\u0323"  # huyền, sắc, hỏi, ngã, nặng
+
+
+def _toned(vowel: str, tone: str) -> str:
+    return unicodedata.normalize("NFC", vowel + tone)
+
+
+def _tone_style_table() -> dict[str, str]:
+    # pyvi's dictionary writes the tone of an open "oa", "oe", "uy" on the second vowel
+    # ("hoà", "khoẻ", "thuỷ"); most current sites write it on the first ("hòa", "thủy").
+    # Both are correct Vietnamese, so every text is brought to pyvi's style.
+    table: dict[str, str] = {}
+    for first, second in (("o", "a"), ("o", "e"), ("u", "y")):
+        for tone in _TONES:
+            for f, s in ((first, second), (first.upper(), second), (first.upper(), second.upper())):
+                table[_toned(f, tone) + s] = f + _toned(s, tone)
+    return table
+
+
+_TONE_STYLE = _tone_style_table()
+# The pair must close the syllable: "hòan" is not a word, "hoàng" is written one way only.
+_TONE_RE = re.compile("(" + "|".join(sorted(_TONE_STYLE)) + r")(?![^\W\d_])")
+
+
+def _fold_table() -> dict[int, str]:
+    table: dict[int, str] = {ord("đ"): "d", ord("Đ"): "D"}
+    for code in range(0xC0, 0x1EFF + 1):
+        ch = chr(code)
+        base = unicodedata.normalize("NFD", ch)[0]
+        if base != ch and base.isascii() and base.isalpha():
+            table[code] = base
+    return table
+
+
+_FOLD = _fold_table()
+_DIACRITIC_CHARS = frozenset(chr(c) for c in _FOLD)
+
+
+def tone_style(text: str) -> str:
+    """Move the tone mark of open "oa", "oe", "uy" onto the second vowel (pyvi's style)."""
+    return _TONE_RE.sub(lambda m: _TONE_STYLE[m.group(1)], text)
+
+
+def normalize(text: str) -> str:
+    """NFC, pyvi's tone-mark style and lower case: the form that is segmented and indexed."""
+    return tone_style(unicodedata.normalize("NFC", text)).lower()
+
+
+def fold(text: str) -> str:
+    """Strip every diacritic and turn "đ" into "d" ("Thành uỷ" -> "Thanh uy")."""
+    return unicodedata.normalize("NFC", text).translate(_FOLD)
+
+
+def has_diacritics(text: str) -> bool:
+    """Whether the text carries any Vietnamese diacritic (then its accents are meant)."""
+    return any(ch in _DIACRITIC_CHARS for ch in unicodedata.normalize("NFC", text))

@@ -1,0 +1,411 @@
+"""SearchIndex: the archive's articles, their BM25 fields, and queries over them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import re
+import shutil
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .bm25 import BM25Params, FieldPostings, SegmentWriter, read_segment
+from .models import Article, Hit, SearchResult
+from .normalize import fold, has_diacritics, normalize
+from .segment import Analyzer
+from .snippets import excerpt, match_terms
+from .store import Store, StoredDoc
+
+MAX_QUERY_CHARS = 500
+# Title matches count for more: the score adds TITLE_WEIGHT x BM25 of the title alone.
+TITLE_WEIGHT = 0.5
+# An accented query also scores accent-folded words at this weight, so "Thành ủy" still
+# finds text typed "Thanh uy", but exact accents always rank first.
+FOLDED_WEIGHT = 0.2
+FIELDS = ("body", "title", "fold", "fold_title")
+_SYLLABLE = re.compile(r"[^\W_]+")
+_EPOCH = dt.date(1970, 1, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class AddReport:
+    """What one add() did."""
+
+    added: int
+    updated: int
+    unchanged: int
+
+
+@dataclass(frozen=True, slots=True)
+class IndexStats:
+    """Size and shape of the index, for `newsbot stats`."""
+
+    articles: int
+    sources: tuple[tuple[str, int], ...]
+    first: str | None
+    last: str | None
+    terms: int
+    segment_docs: int
+    delta_docs: int
+    index_bytes: int
+    database_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class QueryPlan:
+    """How a query is scored: (field, terms, weight) parts and the words to highlight."""
+
+    parts: tuple[tuple[str, tuple[str, ...], float], ...]
+    highlight: tuple[str, ...]
+    folded: bool
+
+
+def field_terms(title_terms: list[str], body_terms: list[str]) -> dict[str, list[str]]:
+    """The terms of each indexed field of an article."""
+    whole = title_terms + body_terms
+    folded_title = fold(" ".join(title_terms)).split()
+    folded_body = fold(" ".join(body_terms)).split()
+    return {"body": whole, "title": title_terms, "fold": folded_title + folded_body,
+            "fold_title": folded_title}
+
+
+def _days(d: dt.date | None) -> int:
+    return (d - _EPOCH).days if d else -(10**6)
+
+
+class SearchIndex:
+    """Articles in SQLite, BM25 postings in memory-mapped segments plus a live delta."""
+
+    def __init__(self, data_dir: Path, analyzer: Analyzer | None = None,
+                 params: BM25Params = BM25Params()):
+        self.data_dir = Path(data_dir)
+        self.analyzer = analyzer or Analyzer()
+        self.params = params
+        self._lock = threading.RLock()
+        self.store = Store(self.data_dir / "newsbot.db")
+        self._load()
+
+    @classmethod
+    def open(cls, data_dir: Path | str, analyzer: Analyzer | None = None) -> SearchIndex:
+        """Open (or create) the index in a data directory."""
+        return cls(Path(data_dir), analyzer)
+
+    def close(self) -> None:
+        """Release the database."""
+        self.store.close()
+
+    # ---- loading --------------------------------------------------------------------
+
+    @property
+    def _index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    def _current_segment(self) -> str | None:
+        try:
+            return (self._index_dir / "CURRENT").read_text().strip() or None
+        except FileNotFoundError:
+            return None
+
+    def _load(self) -> None:
+        with self._lock:
+            seq = self.store.seq()
+            name = self._current_segment()
+            base_docnos = np.zeros(0, np.int32)
+            self.fields: dict[str, FieldPostings] = {}
+            upto = 0
+            if name is not None:
+                info, base_docnos, base_fields = read_segment(self._index_dir / name)
+                upto = info["upto"]
+                for f in FIELDS:
+                    fp = FieldPostings(f, self.params, base_fields[f])
+                    fp.set_base_stats(len(base_docnos), int(base_fields[f].dl.sum()))
+                    self.fields[f] = fp
+            else:
+                self.fields = {f: FieldPostings(f, self.params) for f in FIELDS}
+            self._segment_name = name
+            self._segment_docs = len(base_docnos)
+            self._upto = upto
+            self._alive = np.zeros(max(upto, 1024), bool)
+            self._alive[base_docnos] = True
+            self._dates = np.full(len(self._alive), -(10**6), np.int64)
+            self._max_loaded = upto - 1 if upto else 0
+            for docno, published in self.store.live_dates():
+                if docno < len(self._dates) and published:
+                    self._dates[docno] = _days(dt.date.fromisoformat(published))
+            self._seq = seq
+            # retired since the segment was written: take them out of the statistics
+            self._apply(self.store.retired_docs(0), [])
+            self._apply([], self.store.live_docs(max(upto - 1, 0)))
+
+    def _grow(self, docno: int) -> None:
+        if docno >= len(self._alive):
+            size = max(docno + 1, int(len(self._alive) * 1.25) + 1024)
+            alive = np.zeros(size, bool)
+            alive[: len(self._alive)] = self._alive
+            dates = np.full(size, -(10**6), np.int64)
+            dates[: len(self._dates)] = self._dates
+            self._alive, self._dates = alive, dates
+
+    def _apply(self, retired: Iterable[StoredDoc], added: Iterable[StoredDoc]) -> int:
+        """Bring retirements and additions (read back from the store) into the postings."""
+        changes = 0
+        for doc in retired:
+            if doc.docno < len(self._alive) and self._alive[doc.docno]:
+                for f, terms in field_terms(doc.title_terms, doc.body_terms).items():
+                    self.fields[f].remove(doc.docno, terms)
+                self._alive[doc.docno] = False
+                changes += 1
+        for doc in added:
+            if doc.docno <= self._max_loaded and doc.docno < len(self._alive) and (
+                self._alive[doc.docno] or doc.docno < self._upto
+            ):
+                continue
+            self._grow(doc.docno)
+            for f, terms in field_terms(doc.title_terms, doc.body_terms).items():
+                self.fields[f].add(doc.docno, terms)
+            self._alive[doc.docno] = True
+            self._dates[doc.docno] = _days(doc.published)
+            self._max_loaded = max(self._max_loaded, doc.docno)
+            changes += 1
+        return changes
+
+    def refresh(self) -> int:
+        """Pick up what other processes wrote (new articles, edits, a new segment)."""
+        with self._lock:
+            if self._current_segment() != self._segment_name:
+                self._load()
+                return 1
+            seq = self.store.seq()
+            if seq == self._seq:
+                return 0
+            changes = self._apply(self.store.retired_docs(self._seq),
+                                  self.store.live_docs(self._max_loaded))
+            self._seq = seq
+            return changes
+
+    # ---- writing --------------------------------------------------------------------
+
+    def add(self, articles: Sequence[Article],
+            analyze: Callable[[list[tuple[str, str]]], list] | None = None,
+            refresh: bool = True) -> AddReport:
+        """Add or replace articles; unchanged ones (same id and content) are skipped."""
+        from .store import digest
+
+        unique: dict[str, Article] = {}
+        for a in articles:  # the last version of an id within one batch wins
+            unique[a.id] = a
+        known = self.store.digests(unique)
+        todo = [a for a in unique.values() if known.get(a.id, (0, ""))[1] != digest(a)]
+        unchanged = len(articles) - len(todo)
+        if not todo:
+            return AddReport(0, 0, unchanged)
+        # pyvi runs outside the lock: searches go on meanwhile
+        pairs = [(a.title, a.body) for a in todo]
+        analyzed = analyze(pairs) if analyze else self.analyzer.analyze_many(pairs)
+        items = [(a, t, b) for a, (t, b) in zip(todo, analyzed, strict=True)]
+        self.store.write(items)
+        if refresh:  # a bulk load skips this and writes a segment at the end instead
+            self.refresh()
+        updated = sum(1 for a in todo if a.id in known)
+        return AddReport(len(todo) - updated, updated, unchanged)
+
+    def remove(self, ids: Iterable[str]) -> int:
+        """Remove articles by id."""
+        retired = self.store.remove(ids)
+        self.refresh()
+        return len(retired)
+
+    def delta_size(self) -> int:
+        """Live articles held in memory outside the on-disk segment."""
+        return int(self._alive[self._upto :].sum()) if self._upto < len(self._alive) else 0
+
+    def needs_compaction(self) -> bool:
+        """Whether the in-memory delta has grown enough to be written as a segment."""
+        return self.delta_size() > max(5000, self._segment_docs // 10) or (
+            self._segment_name is None and self.delta_size() > 0
+        )
+
+    def compact(self, progress: Callable[[int], None] | None = None) -> None:
+        """Write every live article's postings as one new segment, atomically."""
+        with self._lock:
+            upto = self.store.max_docno() + 1
+            writer = SegmentWriter(FIELDS)
+            n = 0
+            for doc in self.store.live_docs(0):
+                if doc.docno >= upto:
+                    break
+                writer.add(doc.docno, field_terms(doc.title_terms, doc.body_terms))
+                n += 1
+                if progress and n % 1000 == 0:
+                    progress(n)
+            self._index_dir.mkdir(parents=True, exist_ok=True)
+            name = f"seg-{upto:010d}-{os.getpid()}-{threading.get_ident() % 10000:04d}"
+            tmp = self._index_dir / (name + ".tmp")
+            if tmp.exists():
+                shutil.rmtree(tmp)
+            writer.write(tmp, upto, {"params": vars_of(self.params)})
+            os.replace(tmp, self._index_dir / name)
+            # CURRENT names the live segment; replacing it is the commit point
+            cur_tmp = self._index_dir / "CURRENT.tmp"
+            cur_tmp.write_text(name + "\n")
+            with open(cur_tmp, "rb+") as f:
+                os.fsync(f.fileno())
+            os.replace(cur_tmp, self._index_dir / "CURRENT")
+            self._load()
+            self.store.purge_retired(upto)
+            self._remove_stale_segments(keep=name)
+
+    def _remove_stale_segments(self, keep: str) -> None:
+        for path in self._index_dir.iterdir():
+            if path.is_dir() and path.name != keep:
+                shutil.rmtree(path, ignore_errors=True)
+
+    # ---- querying -------------------------------------------------------------------
+
+    def plan(self, query: str, exact: bool = False) -> QueryPlan:
+        """Decide fields, terms and weights for a query."""
+        query = query[:MAX_QUERY_CHARS]
+        if exact:
+            terms = tuple(self.analyzer.terms(query))
+            return QueryPlan((("body", terms, 1.0),), terms, False)
+        if has_diacritics(query):
+            terms = tuple(self.analyzer.terms(query))
+            folded = tuple(fold(t) for t in terms)
+            parts = (("body", terms, 1.0), ("title", terms, TITLE_WEIGHT),
+                     ("fold", folded, FOLDED_WEIGHT))
+            return QueryPlan(parts, terms, False)
+        # No diacritics at all: pyvi cannot segment it, so split the syllables into the
+        # likeliest words of the folded vocabulary instead.
+        sylls = _SYLLABLE.findall(fold(normalize(query)))
+        terms = tuple(self.segment_folded(sylls))
+        parts = (("fold", terms, 1.0), ("fold_title", terms, TITLE_WEIGHT))
+        return QueryPlan(parts, terms, True)
+
+    def segment_folded(self, sylls: list[str], longest: int = 4) -> list[str]:
+        """Split accentless syllables into folded vocabulary words (unigram model, Viterbi)."""
+        field = self.fields["fold"]
+        n = max(field.n_docs, 1)
+        unknown = math.log(n) + 10.0
+        best = [0.0] + [math.inf] * len(sylls)
+        back = [0] * (len(sylls) + 1)
+        for end in range(1, len(sylls) + 1):
+            for size in range(1, min(longest, end) + 1):
+                word = "_".join(sylls[end - size : end])
+                df = field.df(word)
+                if df > 0:
+                    cost = math.log(n / df) + 1.0  # +1 per word: fewer, longer words win ties
+                elif size == 1:
+                    cost = unknown
+                else:
+                    continue
+                if best[end - size] + cost < best[end]:
+                    best[end], back[end] = best[end - size] + cost, end - size
+        words, end = [], len(sylls)
+        while end > 0:
+            words.append("_".join(sylls[back[end] : end]))
+            end = back[end]
+        return words[::-1]
+
+    def scores(self, plan: QueryPlan) -> np.ndarray:
+        """Score of every docno for a plan; -inf for articles that match no query word."""
+        size = max(max(f.size for f in self.fields.values()), len(self._alive))
+        scores = np.zeros(size, np.float64)
+        # On a tiny archive BM25Okapi gives matching articles scores <= 0 (idf floors at
+        # epsilon x a negative mean): then matches are tracked apart from the scores.
+        matched = None
+        if any(self.fields[f].idf(t) <= 0 < self.fields[f].df(t) for f, ts, _ in plan.parts
+               for t in ts):
+            matched = np.zeros(size, bool)
+            for field, terms, _ in plan.parts:
+                for term in terms:
+                    matched[self.fields[field].postings(term)[0]] = True
+        for field, terms, weight in plan.parts:
+            self.fields[field].accumulate(scores, terms, weight)
+        alive = self._alive
+        if len(alive) < size:
+            alive = np.concatenate([alive, np.zeros(size - len(alive), bool)])
+        keep = alive[:size] & (matched if matched is not None else scores != 0)
+        scores[~keep] = -np.inf
+        return scores
+
+    def top(self, scores: np.ndarray, k: int,
+            date_range: tuple[dt.date | None, dt.date | None] | None = None) -> tuple[np.ndarray, int]:
+        """Docnos of the k best scores (ties: newer first) and how many matched at all."""
+        if len(self._dates) < len(scores):
+            self._grow(len(scores) - 1)
+        if date_range is not None:
+            lo, hi = date_range
+            days = self._dates[: len(scores)]
+            out = np.zeros(len(scores), bool)
+            if lo is not None:
+                out |= days < _days(lo)
+            if hi is not None:
+                out |= days > _days(hi)
+            scores = np.where(out, -np.inf, scores)
+        total = int(np.count_nonzero(scores > -np.inf))
+        if total == 0 or k <= 0:
+            return np.zeros(0, np.int64), total
+        k = min(k, total)
+        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+        cand = np.flatnonzero(scores >= kth)  # every tie of the k-th score, for the date rule
+        order = np.lexsort((-cand, -self._dates[cand], -scores[cand]))
+        return cand[order][:k], total
+
+    def search(self, query: str, k: int = 10, offset: int = 0, *, exact: bool = False,
+               date_from: dt.date | None = None, date_to: dt.date | None = None) -> SearchResult:
+        """The k best articles from offset for a question, with excerpts."""
+        with self._lock:
+            plan = self.plan(query, exact)
+            scores = self.scores(plan)
+            rng = (date_from, date_to) if (date_from or date_to) else None
+            docnos, total = self.top(scores, offset + k, rng)
+            docnos = docnos[offset:]
+            weights = [self.fields["fold"].idf(fold(t)) or 1.0 for t in plan.highlight]
+        articles = self.store.articles(int(d) for d in docnos)
+        terms = match_terms(plan.highlight, weights)
+        hits = tuple(
+            Hit(articles[int(d)], float(scores[d]), excerpt(articles[int(d)].body, terms))
+            for d in docnos if int(d) in articles
+        )
+        return SearchResult(query=query, hits=hits, total=total, offset=offset,
+                            folded=plan.folded)
+
+    # ---- browsing -------------------------------------------------------------------
+
+    def get(self, article_id: str) -> Article | None:
+        """An article by id."""
+        found = self.store.article(article_id)
+        return found[1] if found else None
+
+    def latest(self, k: int = 10) -> list[Article]:
+        """The newest articles."""
+        return [a for _, a in self.store.latest(k)]
+
+    def since(self, docno: int, limit: int = 1000) -> list[tuple[int, Article]]:
+        """Articles that arrived after a docno (a subscriber's cursor), oldest first."""
+        return self.store.added_since(docno, limit)
+
+    def stats(self) -> IndexStats:
+        """Counts for `newsbot stats`."""
+        counts = self.store.counts()
+        index_bytes = sum(p.stat().st_size for p in self._index_dir.rglob("*") if p.is_file()) \
+            if self._index_dir.exists() else 0
+        db_bytes = sum(p.stat().st_size for p in self.data_dir.glob("newsbot.db*"))
+        with self._lock:
+            terms = self.fields["body"].vocab_size()
+        return IndexStats(
+            articles=counts["articles"], sources=tuple(map(tuple, counts["sources"])),
+            first=counts["first"], last=counts["last"], terms=terms,
+            segment_docs=self._segment_docs, delta_docs=self.delta_size(),
+            index_bytes=index_bytes, database_bytes=db_bytes,
+        )
+
+
+def vars_of(params: BM25Params) -> dict:
+    """BM25 parameters as JSON."""
+    return {"k1": params.k1, "b": params.b, "epsilon": params.epsilon}

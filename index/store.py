@@ -1,0 +1,295 @@
+"""SQLite storage: articles, their analyzed terms and the changes readers follow."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import sqlite3
+import threading
+import time
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .models import Article
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    docno INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: index segments cover docno ranges
+    id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    url TEXT,
+    published TEXT,
+    source TEXT,
+    category TEXT,
+    digest TEXT NOT NULL,
+    terms BLOB NOT NULL,        -- zlib("title terms\\nbody terms"), so pyvi never runs twice
+    added_at REAL NOT NULL,
+    deleted_seq INTEGER         -- set when replaced or removed: the change number
+);
+CREATE UNIQUE INDEX IF NOT EXISTS articles_live_id ON articles(id) WHERE deleted_seq IS NULL;
+CREATE INDEX IF NOT EXISTS articles_deleted ON articles(deleted_seq) WHERE deleted_seq IS NOT NULL;
+CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDoc:
+    """An article's number and analyzed terms as kept in the database."""
+
+    docno: int
+    title_terms: list[str]
+    body_terms: list[str]
+    published: dt.date | None
+
+
+def digest(article: Article) -> str:
+    """Content hash: an article whose digest changed is an edit."""
+    parts = (article.title, article.body, article.url or "", str(article.published or ""),
+             article.source or "", article.category or "")
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def pack_terms(title_terms: list[str], body_terms: list[str]) -> bytes:
+    """Terms as stored: two space-joined lines, compressed."""
+    return zlib.compress((" ".join(title_terms) + "\n" + " ".join(body_terms)).encode(), 3)
+
+
+def unpack_terms(blob: bytes) -> tuple[list[str], list[str]]:
+    """Inverse of pack_terms."""
+    title, _, body = zlib.decompress(blob).decode().partition("\n")
+    return title.split(), body.split()
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+class Store:
+    """The article database; one per data directory, safe to share between threads."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None,
+                                   timeout=30)
+        # WAL: the bot keeps reading while `newsbot index` writes in another process.
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        with self._lock:
+            self._db.executescript(_SCHEMA)
+            row = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if row is None:
+                self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)",
+                                 (str(SCHEMA_VERSION),))
+            elif int(row[0]) != SCHEMA_VERSION:
+                raise RuntimeError(f"database schema {row[0]} is not {SCHEMA_VERSION}: {path}")
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._db.close()
+
+    # ---- writing --------------------------------------------------------------------
+
+    def digests(self, ids: Iterable[str]) -> dict[str, tuple[int, str]]:
+        """Live docno and digest of each known id."""
+        ids = list(ids)
+        out: dict[str, tuple[int, str]] = {}
+        with self._lock:
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                for id_, docno, dig in self._db.execute(
+                    f"SELECT id, docno, digest FROM articles WHERE deleted_seq IS NULL AND id IN ({marks})",
+                    chunk,
+                ):
+                    out[id_] = (docno, dig)
+        return out
+
+    def write(self, items: list[tuple[Article, list[str], list[str]]]) -> tuple[list[int], list[int]]:
+        """Insert analyzed articles in one transaction, retiring older versions of the same ids.
+
+        Returns the new docnos (in order) and the docnos retired.
+        """
+        now = time.time()
+        new_docnos: list[int] = []
+        retired: list[int] = []
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                seq = self._next_seq()
+                for article, title_terms, body_terms in items:
+                    old = self._db.execute(
+                        "SELECT docno FROM articles WHERE id=? AND deleted_seq IS NULL",
+                        (article.id,),
+                    ).fetchone()
+                    if old is not None:
+                        self._db.execute("UPDATE articles SET deleted_seq=? WHERE docno=?",
+                                         (seq, old[0]))
+                        retired.append(old[0])
+                    cur = self._db.execute(
+                        "INSERT INTO articles (id, title, body, url, published, source, category,"
+                        " digest, terms, added_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                        (article.id, article.title, article.body, article.url,
+                         article.published.isoformat() if article.published else None,
+                         article.source, article.category, digest(article),
+                         pack_terms(title_terms, body_terms), now),
+                    )
+                    new_docnos.append(cur.lastrowid)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return new_docnos, retired
+
+    def remove(self, ids: Iterable[str]) -> list[int]:
+        """Retire articles by id; returns the docnos retired."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                seq = self._next_seq()
+                retired = []
+                for id_ in ids:
+                    row = self._db.execute(
+                        "SELECT docno FROM articles WHERE id=? AND deleted_seq IS NULL", (id_,)
+                    ).fetchone()
+                    if row:
+                        self._db.execute("UPDATE articles SET deleted_seq=? WHERE docno=?",
+                                         (seq, row[0]))
+                        retired.append(row[0])
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return retired
+
+    def _next_seq(self) -> int:
+        row = self._db.execute("SELECT value FROM meta WHERE key='seq'").fetchone()
+        seq = int(row[0]) + 1 if row else 1
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('seq', ?)", (str(seq),))
+        return seq
+
+    def purge_retired(self, below_docno: int) -> int:
+        """Forget retired rows that no index segment needs any more."""
+        with self._lock:
+            cur = self._db.execute(
+                "DELETE FROM articles WHERE deleted_seq IS NOT NULL AND docno < ?", (below_docno,)
+            )
+            return cur.rowcount
+
+    # ---- reading --------------------------------------------------------------------
+
+    def seq(self) -> int:
+        """The number of the last change."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key='seq'").fetchone()
+        return int(row[0]) if row else 0
+
+    def max_docno(self) -> int:
+        """The highest docno ever given (0 when none)."""
+        with self._lock:
+            row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name='articles'").fetchone()
+        return int(row[0]) if row else 0
+
+    def live_docs(self, after_docno: int = 0, batch: int = 2000) -> Iterator[StoredDoc]:
+        """Live articles with docno above after_docno, in docno order, with their terms."""
+        last = after_docno
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT docno, terms, published FROM articles WHERE deleted_seq IS NULL"
+                    " AND docno > ? ORDER BY docno LIMIT ?", (last, batch),
+                ).fetchall()
+            if not rows:
+                return
+            for docno, blob, published in rows:
+                title, body = unpack_terms(blob)
+                yield StoredDoc(docno, title, body, _date(published))
+            last = rows[-1][0]
+
+    def retired_docs(self, after_seq: int = 0) -> Iterator[StoredDoc]:
+        """Articles retired by changes after after_seq, with the terms to take out."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT docno, terms, published FROM articles WHERE deleted_seq > ?"
+                " ORDER BY docno", (after_seq,),
+            ).fetchall()
+        for docno, blob, published in rows:
+            title, body = unpack_terms(blob)
+            yield StoredDoc(docno, title, body, _date(published))
+
+    def live_dates(self) -> Iterator[tuple[int, str | None]]:
+        """(docno, published) of every live article."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT docno, published FROM articles WHERE deleted_seq IS NULL").fetchall()
+        return iter(rows)
+
+    def articles(self, docnos: Iterable[int]) -> dict[int, Article]:
+        """Articles by docno."""
+        docnos = list(docnos)
+        out: dict[int, Article] = {}
+        with self._lock:
+            for i in range(0, len(docnos), 500):
+                chunk = docnos[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                for row in self._db.execute(
+                    "SELECT docno, id, title, body, url, published, source, category"
+                    f" FROM articles WHERE docno IN ({marks})", chunk,
+                ):
+                    out[row[0]] = _article(row[1:])
+        return out
+
+    def article(self, article_id: str) -> tuple[int, Article] | None:
+        """The live article with this id, and its docno."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT docno, id, title, body, url, published, source, category"
+                " FROM articles WHERE id=? AND deleted_seq IS NULL", (article_id,),
+            ).fetchone()
+        return (row[0], _article(row[1:])) if row else None
+
+    def latest(self, limit: int, after_docno: int = 0) -> list[tuple[int, Article]]:
+        """The newest live articles: by date where known, then by arrival."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT docno, id, title, body, url, published, source, category FROM articles"
+                " WHERE deleted_seq IS NULL AND docno > ?"
+                " ORDER BY published IS NULL, published DESC, docno DESC LIMIT ?",
+                (after_docno, limit),
+            ).fetchall()
+        return [(r[0], _article(r[1:])) for r in rows]
+
+    def added_since(self, after_docno: int, limit: int = 1000) -> list[tuple[int, Article]]:
+        """Live articles that arrived after a docno, oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT docno, id, title, body, url, published, source, category FROM articles"
+                " WHERE deleted_seq IS NULL AND docno > ? ORDER BY docno LIMIT ?",
+                (after_docno, limit),
+            ).fetchall()
+        return [(r[0], _article(r[1:])) for r in rows]
+
+    def counts(self) -> dict:
+        """Articles, sources and date range of the live archive."""
+        with self._lock:
+            n, first, last = self._db.execute(
+                "SELECT count(*), min(published), max(published) FROM articles"
+                " WHERE deleted_seq IS NULL").fetchone()
+            sources = self._db.execute(
+                "SELECT coalesce(source, '?'), count(*) FROM articles WHERE deleted_seq IS NULL"
+                " GROUP BY 1 ORDER BY 2 DESC").fetchall()
+        return {"articles": n, "first": first, "last": last, "sources": sources}
+
+
+def _article(row) -> Article:
+    id_, title, body, url, published, source, category = row
+    return Article(id=id_, title=title, body=body, url=url, published=_date(published),
+                   source=source, category=category)

@@ -1,0 +1,73 @@
+"""BM25 scores equal rank_bm25.BM25Okapi on the same token lists, across adds and removals."""
+
+import random
+
+import numpy as np
+import pytest
+from rank_bm25 import BM25Okapi
+
+from index.bm25 import BM25Params, FieldPostings, SegmentWriter, read_segment
+
+WORDS = ["của", "là", "và", "hà_nội", "giá", "vàng", "thành_uỷ", "bão", "lũ", "miền_trung",
+         "bóng_đá", "việt_nam", "tăng", "giảm", "xăng", "dầu", "học_sinh", "thi", "điểm", "covid"]
+
+
+def corpus(n: int, seed: int) -> list[list[str]]:
+    rng = random.Random(seed)
+    # skewed frequencies so that some words are in more than half the documents
+    weights = [40, 30, 25, 5, 4, 4, 3, 3, 3, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1]
+    return [rng.choices(WORDS, weights, k=rng.randint(1, 40)) for _ in range(n)]
+
+
+def scores_of(field: FieldPostings, size: int, query: list[str]) -> np.ndarray:
+    out = np.zeros(size)
+    field.accumulate(out, query)
+    return out
+
+
+QUERIES = [["của", "giá", "vàng"], ["thành_uỷ", "hà_nội"], ["là"], ["bão", "bão", "lũ"],
+           ["không_có"], ["covid", "thi", "điểm", "và"]]
+
+
+def test_delta_only_equals_rank_bm25():
+    docs = corpus(300, 1)
+    field = FieldPostings("body", BM25Params())
+    for i, d in enumerate(docs):
+        field.add(i, d)
+    ref = BM25Okapi(docs)
+    for q in QUERIES:
+        np.testing.assert_allclose(scores_of(field, len(docs), q), ref.get_scores(q), rtol=1e-12)
+
+
+def test_segment_plus_delta_minus_removed_equals_rank_bm25(tmp_path):
+    docs = corpus(400, 2)
+    writer = SegmentWriter(["body"])
+    for i, d in enumerate(docs[:300]):
+        writer.add(i, {"body": d})
+    writer.write(tmp_path / "seg", 300, {})
+    info, docnos, fields = read_segment(tmp_path / "seg")
+    assert info["upto"] == 300 and len(docnos) == 300
+    field = FieldPostings("body", BM25Params(), fields["body"])
+    field.set_base_stats(300, sum(len(d) for d in docs[:300]))
+    for i, d in enumerate(docs[300:], 300):
+        field.add(i, d)
+    removed = {3, 17, 150, 299, 310, 399}
+    for i in removed:
+        field.remove(i, docs[i])
+    live = [i for i in range(len(docs)) if i not in removed]
+    ref = BM25Okapi([docs[i] for i in live])
+    for q in QUERIES:
+        got = scores_of(field, len(docs), q)[live]
+        np.testing.assert_allclose(got, ref.get_scores(q), rtol=1e-12)
+
+
+def test_negative_idf_floor_follows_the_mean_idf():
+    # "của" is in every document: BM25Okapi floors its idf at epsilon x mean idf
+    docs = [["của", "a"], ["của", "b"], ["của", "c"], ["của", "a", "b"]]
+    field = FieldPostings("body", BM25Params())
+    for i, d in enumerate(docs):
+        field.add(i, d)
+    ref = BM25Okapi(docs)
+    assert field.idf("của") == pytest.approx(ref.idf["của"], rel=1e-12)
+    assert field.idf("a") == pytest.approx(ref.idf["a"], rel=1e-12)
+    assert field.idf("zzz") == 0.0

@@ -1,0 +1,161 @@
+"""Search over a small real index: accents, tone styles, titles, ties, edits, persistence."""
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import pytest
+from rank_bm25 import BM25Okapi
+
+from index.models import Article
+from index.search import SearchIndex
+from index.store import unpack_terms
+
+
+def ids(result):
+    return [h.article.id for h in result.hits]
+
+
+def test_accented_query_finds_the_article(index):
+    assert ids(index.search("Thành ủy Hà Nội"))[0] == "vp-thanh-uy"
+
+
+def test_query_without_diacritics_finds_accented_articles(index):
+    result = index.search("thanh uy ha noi")
+    assert result.folded
+    assert ids(result)[0] == "vp-thanh-uy"
+    assert ids(index.search("gia vang hom nay"))[0] == "gia-vang"
+    assert ids(index.search("dam phan hoa binh"))[0] == "hoa-binh"
+
+
+def test_tone_mark_styles_are_the_same_term(index):
+    new_style = index.search("hòa bình")
+    old_style = index.search("hoà bình")
+    assert ids(new_style) == ids(old_style) == ["hoa-binh"] or ids(new_style)[0] == "hoa-binh"
+    assert [h.score for h in new_style.hits] == [h.score for h in old_style.hits]
+    assert ids(index.search("Thành uỷ")) == ids(index.search("Thành ủy"))
+
+
+def test_accented_query_prefers_exact_accents(index):
+    storm = ids(index.search("bão"))
+    assert storm[0] == "bao-so-5"
+    press = ids(index.search("báo chí"))
+    assert press[0] == "bao-chi"
+    # without diacritics the words decide
+    assert ids(index.search("bao so 5"))[0] == "bao-so-5"
+    assert ids(index.search("bao chi"))[0] == "bao-chi"
+
+
+def test_title_match_counts_for_more(tmp_path, articles):
+    idx = SearchIndex.open(tmp_path)
+    idx.add(articles)
+    body = "Tin tức trong ngày về giá điện và nước sinh hoạt tại các tỉnh."
+    idx.add([Article("in-title", "Giá điện tăng", body),
+             Article("in-body", "Tin tức trong ngày", body + " Giá điện tăng.")])
+    assert ids(idx.search("giá điện tăng"))[0] == "in-title"
+
+
+def test_ties_break_toward_newer_articles(tmp_path):
+    idx = SearchIndex.open(tmp_path)
+    old = Article("old", "Lũ quét ở Lào Cai", "Lũ quét gây thiệt hại.", published=dt.date(2019, 1, 1))
+    new = dataclasses.replace(old, id="new", published=dt.date(2021, 1, 1))
+    undated = dataclasses.replace(old, id="undated", published=None)
+    idx.add([new, undated, old])
+    result = idx.search("lũ quét")
+    assert len({h.score for h in result.hits}) == 1
+    assert ids(result) == ["new", "old", "undated"]
+
+
+def test_reindexing_adds_nothing_and_an_edit_replaces(index, articles):
+    report = index.add(articles)
+    assert (report.added, report.updated, report.unchanged) == (0, 0, len(articles))
+    edited = dataclasses.replace(articles[1], body="Giá bạc tăng kỷ lục trong phiên giao dịch.")
+    report = index.add([edited])
+    assert (report.added, report.updated) == (0, 1)
+    assert index.get("gia-vang").body.startswith("Giá bạc")
+    assert "gia-vang" in ids(index.search("giá bạc"))
+    assert index.search("SJC").total == 0
+    assert index.stats().articles == len(articles)
+
+
+def test_scores_equal_rank_bm25_on_the_stored_token_lists(index, tmp_path):
+    rows = index.store._db.execute(
+        "SELECT docno, terms FROM articles WHERE deleted_seq IS NULL ORDER BY docno").fetchall()
+    docnos = [r[0] for r in rows]
+    tokens = [sum(unpack_terms(r[1]), []) for r in rows]
+    ref = BM25Okapi(tokens)
+    for query in ["giá vàng hôm nay", "Hà Nội", "của và là", "bóng đá Việt Nam"]:
+        plan = index.plan(query, exact=True)
+        got = index.scores(plan)[docnos]
+        got[np.isneginf(got)] = 0.0  # no match: -inf here, 0 in rank_bm25
+        np.testing.assert_allclose(got, ref.get_scores(list(plan.parts[0][1])), rtol=1e-9)
+
+
+def test_persistence_compaction_and_reopen(tmp_path, articles):
+    idx = SearchIndex.open(tmp_path)
+    idx.add(articles[:5])
+    before = {q: [(h.article.id, h.score) for h in idx.search(q).hits]
+              for q in ["giá vàng", "ha noi", "bão số 5"]}
+    idx.compact()
+    after = {q: [(h.article.id, h.score) for h in idx.search(q).hits] for q in before}
+    assert after.keys() == before.keys()
+    for q in before:
+        assert [i for i, _ in after[q]] == [i for i, _ in before[q]]
+        assert [s for _, s in after[q]] == pytest.approx([s for _, s in before[q]], rel=1e-9)
+    idx.add(articles[5:])  # into the delta, above the segment
+    idx.remove(["bao-chi"])  # removed from the segment
+    idx.close()
+    reopened = SearchIndex.open(tmp_path)
+    assert reopened.stats().articles == len(articles) - 1
+    assert "bao-chi" not in ids(reopened.search("báo chí"))
+    assert ids(reopened.search("học sinh"))[0] == "hoc-sinh"
+    stats = reopened.stats()
+    assert stats.segment_docs == 5 and stats.delta_docs == len(articles) - 5
+
+
+def test_another_process_sees_new_articles_after_refresh(tmp_path, articles):
+    reader = SearchIndex.open(tmp_path)
+    writer = SearchIndex.open(tmp_path)
+    writer.add(articles[:4])
+    assert reader.search("giá vàng").total == 0
+    assert reader.refresh() > 0
+    assert ids(reader.search("giá vàng"))[0] == "gia-vang"
+    writer.compact()
+    writer.add(articles[4:6])
+    reader.refresh()
+    assert ids(reader.search("bóng đá"))[0] == "bong-da"
+
+
+def test_excerpt_highlights_matched_words_accent_insensitively(index):
+    hit = index.search("thanh uy ha noi").hits[0]
+    marked = " | ".join(hit.excerpt.text[a:b].lower() for a, b in hit.excerpt.spans)
+    assert "hà nội" in marked and ("thành uỷ" in marked or "thành ủy" in marked)
+    hit = index.search("giá vàng").hits[0]
+    assert "Giá vàng" in [hit.excerpt.text[a:b] for a, b in hit.excerpt.spans]
+
+
+def test_paging_and_totals(index):
+    first = index.search("hà nội", k=1)
+    second = index.search("hà nội", k=1, offset=1)
+    assert first.total == second.total >= 2
+    assert ids(first) != ids(second)
+
+
+def test_no_match_and_empty_queries(index):
+    assert index.search("xyzzy quux").hits == ()
+    assert index.search("").total == 0
+    assert index.search("!!! ???").total == 0
+
+
+def test_date_filter(index):
+    result = index.search("hà nội", date_from=dt.date(2021, 1, 1))
+    assert ids(result) == ["hoc-sinh"]
+
+
+def test_a_one_article_archive_still_answers(tmp_path, articles):
+    # BM25Okapi scores every match <= 0 here (idf floors at a negative mean)
+    idx = SearchIndex.open(tmp_path)
+    idx.add(articles[:1])
+    assert ids(idx.search("thành uỷ")) == ["vp-thanh-uy"]
+    assert ids(idx.search("thanh uy")) == ["vp-thanh-uy"]
+    assert idx.search("bóng đá").total == 0
