@@ -13,13 +13,25 @@ from .settings import Settings
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="newsbot", description="Vietnamese news search and Telegram bot.")
+    p = argparse.ArgumentParser(
+        prog="newsbot", description="Vietnamese news search and Telegram bot."
+    )
     sub = p.add_subparsers(dest="command", required=True)
     ix = sub.add_parser("index", help="index archive folders and files (.txt, .jsonl, .csv, .html)")
     ix.add_argument("paths", nargs="+")
-    ix.add_argument("--workers", type=int, default=None, help="pyvi processes (default: every core)")
+    ix.add_argument(
+        "--workers", type=int, default=None, help="pyvi processes (default: every core)"
+    )
+    ix.add_argument(
+        "--batch",
+        type=int,
+        default=512,
+        help="articles per transaction (a kill loses at most one batch of work)",
+    )
     sub.add_parser("stats", help="articles, sources, date range and index size")
-    se = sub.add_parser("search", help='search: newsbot search "câu hỏi"; "-" reads queries from stdin')
+    se = sub.add_parser(
+        "search", help='search: newsbot search "câu hỏi"; "-" reads queries from stdin'
+    )
     se.add_argument("query")
     se.add_argument("-k", type=int, default=10, help="number of results (default 10)")
     se.add_argument("--json", action="store_true", help="print JSON")
@@ -32,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `newsbot` console script."""
     args = _parser().parse_args(argv)
     settings = Settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     # httpx logs every request URL, and a Bot API URL carries the token
     logging.getLogger("httpx").setLevel(logging.WARNING)
     if args.command == "run":
@@ -46,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     index = SearchIndex.open(settings.data_dir)
     try:
         if args.command == "index":
-            return cmd_index(index, args.paths, workers=args.workers)
+            return cmd_index(index, args.paths, workers=args.workers, batch=max(1, args.batch))
         if args.command == "stats":
             return cmd_stats(index)
         if args.command == "search":

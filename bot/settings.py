@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(None, validation_alias="WEBHOOK_SECRET")
     webhook_listen: str = Field("0.0.0.0", validation_alias="WEBHOOK_LISTEN")
     webhook_port: int = Field(8443, validation_alias="WEBHOOK_PORT")
+    flood_questions: int = Field(8, validation_alias="NEWSBOT_FLOOD_QUESTIONS")
+    flood_seconds: float = Field(30.0, validation_alias="NEWSBOT_FLOOD_SECONDS")
 
     @property
     def token(self) -> str | None:

@@ -33,8 +33,10 @@ class IngestReport:
 
     def summary(self) -> str:
         """One line: added, updated, unchanged, failed."""
-        return (f"{self.added:,} added, {self.updated:,} updated, {self.unchanged:,} unchanged, "
-                f"{self.failed:,} failed")
+        return (
+            f"{self.added:,} added, {self.updated:,} updated, {self.unchanged:,} unchanged, "
+            f"{self.failed:,} failed"
+        )
 
 
 class _Analyze:
@@ -58,8 +60,15 @@ class _Analyze:
             self.pool.shutdown(cancel_futures=True)
 
 
-def ingest(index: SearchIndex, paths: Iterable[str | Path], *, workers: int | None = None,
-           stream: TextIO | None = None, compact: bool = True) -> IngestReport:
+def ingest(
+    index: SearchIndex,
+    paths: Iterable[str | Path],
+    *,
+    workers: int | None = None,
+    stream: TextIO | None = None,
+    compact: bool = True,
+    batch: int = BATCH,
+) -> IngestReport:
     """Index files and folders; bad inputs are reported in the result and skipped."""
     report = IngestReport()
     files, missing = discover(paths)
@@ -67,15 +76,15 @@ def ingest(index: SearchIndex, paths: Iterable[str | Path], *, workers: int | No
     sizes = {p: _size(p) for p in files}
     progress = Progress(sum(sizes.values()), "MB", stream, scale=1e6, label="indexing ")
     analyze = _Analyze(index, workers or os.cpu_count() or 1)
-    batch: list[Article] = []
+    pending: list[Article] = []
 
     def flush() -> None:
-        if batch:
-            r = index.add(batch, analyze=analyze, refresh=False)
+        if pending:
+            r = index.add(pending, analyze=analyze, refresh=False)
             report.added += r.added
             report.updated += r.updated
             report.unchanged += r.unchanged
-            batch.clear()
+            pending.clear()
 
     try:
         for path in files:
@@ -83,8 +92,8 @@ def ingest(index: SearchIndex, paths: Iterable[str | Path], *, workers: int | No
                 if isinstance(item, Failure):
                     report.failures.append(item)
                     continue
-                batch.append(item)
-                if len(batch) >= BATCH:
+                pending.append(item)
+                if len(pending) >= batch:
                     flush()
                     progress.update(0, f"{report.added + report.updated:,} new")
             flush()

@@ -10,8 +10,14 @@ from typing import TextIO
 class Progress:
     """Redraws at most a few times a second on a terminal, every 10 s elsewhere."""
 
-    def __init__(self, total: float, unit: str = "", stream: TextIO | None = None,
-                 scale: float = 1.0, label: str = ""):
+    def __init__(
+        self,
+        total: float,
+        unit: str = "",
+        stream: TextIO | None = None,
+        scale: float = 1.0,
+        label: str = "",
+    ):
         self.total = max(total, 0)
         self.unit = unit
         self.scale = scale  # shown value = done / scale (bytes -> MB)
@@ -39,10 +45,15 @@ class Progress:
         frac = min(self.done / self.total, 1.0) if self.total else 0.0
         eta = (self.total - self.done) / rate if rate > 0 and self.total else 0.0
         bar = "#" * int(frac * 24)
-        shown = f"{self.done / self.scale:,.1f}/{self.total / self.scale:,.1f}" \
-            if self.scale != 1 else f"{int(self.done):,}/{int(self.total):,}"
-        line = (f"{self.label}[{bar:<24}] {frac:4.0%} {shown} {self.unit} "
-                f"{rate / self.scale:,.1f} {self.unit}/s ETA {_clock(eta)} {self.note}")
+        shown = (
+            f"{self.done / self.scale:,.1f}/{self.total / self.scale:,.1f}"
+            if self.scale != 1
+            else f"{int(self.done):,}/{int(self.total):,}"
+        )
+        line = (
+            f"{self.label}[{bar:<24}] {frac:4.0%} {shown} {self.unit} "
+            f"{rate / self.scale:,.1f} {self.unit}/s ETA {_clock(eta)} {self.note}"
+        )
         if self._tty:
             self.stream.write("\r" + line[:160].ljust(100) + end)
         else:

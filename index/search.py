@@ -28,6 +28,7 @@ TITLE_WEIGHT = 0.5
 # finds text typed "Thanh uy", but exact accents always rank first.
 FOLDED_WEIGHT = 0.2
 FIELDS = ("body", "title", "fold", "fold_title")
+DEFAULT_PARAMS = BM25Params()
 _SYLLABLE = re.compile(r"[^\W_]+")
 _EPOCH = dt.date(1970, 1, 1)
 
@@ -70,8 +71,12 @@ def field_terms(title_terms: list[str], body_terms: list[str]) -> dict[str, list
     whole = title_terms + body_terms
     folded_title = fold(" ".join(title_terms)).split()
     folded_body = fold(" ".join(body_terms)).split()
-    return {"body": whole, "title": title_terms, "fold": folded_title + folded_body,
-            "fold_title": folded_title}
+    return {
+        "body": whole,
+        "title": title_terms,
+        "fold": folded_title + folded_body,
+        "fold_title": folded_title,
+    }
 
 
 def _days(d: dt.date | None) -> int:
@@ -81,8 +86,9 @@ def _days(d: dt.date | None) -> int:
 class SearchIndex:
     """Articles in SQLite, BM25 postings in memory-mapped segments plus a live delta."""
 
-    def __init__(self, data_dir: Path, analyzer: Analyzer | None = None,
-                 params: BM25Params = BM25Params()):
+    def __init__(
+        self, data_dir: Path, analyzer: Analyzer | None = None, params: BM25Params = DEFAULT_PARAMS
+    ):
         self.data_dir = Path(data_dir)
         self.analyzer = analyzer or Analyzer()
         self.params = params
@@ -161,8 +167,10 @@ class SearchIndex:
                 self._alive[doc.docno] = False
                 changes += 1
         for doc in added:
-            if doc.docno <= self._max_loaded and doc.docno < len(self._alive) and (
-                self._alive[doc.docno] or doc.docno < self._upto
+            if (
+                doc.docno <= self._max_loaded
+                and doc.docno < len(self._alive)
+                and (self._alive[doc.docno] or doc.docno < self._upto)
             ):
                 continue
             self._grow(doc.docno)
@@ -183,16 +191,20 @@ class SearchIndex:
             seq = self.store.seq()
             if seq == self._seq:
                 return 0
-            changes = self._apply(self.store.retired_docs(self._seq),
-                                  self.store.live_docs(self._max_loaded))
+            changes = self._apply(
+                self.store.retired_docs(self._seq), self.store.live_docs(self._max_loaded)
+            )
             self._seq = seq
             return changes
 
     # ---- writing --------------------------------------------------------------------
 
-    def add(self, articles: Sequence[Article],
-            analyze: Callable[[list[tuple[str, str]]], list] | None = None,
-            refresh: bool = True) -> AddReport:
+    def add(
+        self,
+        articles: Sequence[Article],
+        analyze: Callable[[list[tuple[str, str]]], list] | None = None,
+        refresh: bool = True,
+    ) -> AddReport:
         """Add or replace articles; unchanged ones (same id and content) are skipped."""
         from .store import digest
 
@@ -276,8 +288,11 @@ class SearchIndex:
         if has_diacritics(query):
             terms = tuple(self.analyzer.terms(query))
             folded = tuple(fold(t) for t in terms)
-            parts = (("body", terms, 1.0), ("title", terms, TITLE_WEIGHT),
-                     ("fold", folded, FOLDED_WEIGHT))
+            parts = (
+                ("body", terms, 1.0),
+                ("title", terms, TITLE_WEIGHT),
+                ("fold", folded, FOLDED_WEIGHT),
+            )
             return QueryPlan(parts, terms, False)
         # No diacritics at all: pyvi cannot segment it, so split the syllables into the
         # likeliest words of the folded vocabulary instead.
@@ -318,8 +333,9 @@ class SearchIndex:
         # On a tiny archive BM25Okapi gives matching articles scores <= 0 (idf floors at
         # epsilon x a negative mean): then matches are tracked apart from the scores.
         matched = None
-        if any(self.fields[f].idf(t) <= 0 < self.fields[f].df(t) for f, ts, _ in plan.parts
-               for t in ts):
+        if any(
+            self.fields[f].idf(t) <= 0 < self.fields[f].df(t) for f, ts, _ in plan.parts for t in ts
+        ):
             matched = np.zeros(size, bool)
             for field, terms, _ in plan.parts:
                 for term in terms:
@@ -333,8 +349,12 @@ class SearchIndex:
         scores[~keep] = -np.inf
         return scores
 
-    def top(self, scores: np.ndarray, k: int,
-            date_range: tuple[dt.date | None, dt.date | None] | None = None) -> tuple[np.ndarray, int]:
+    def top(
+        self,
+        scores: np.ndarray,
+        k: int,
+        date_range: tuple[dt.date | None, dt.date | None] | None = None,
+    ) -> tuple[np.ndarray, int]:
         """Docnos of the k best scores (ties: newer first) and how many matched at all."""
         if len(self._dates) < len(scores):
             self._grow(len(scores) - 1)
@@ -356,8 +376,16 @@ class SearchIndex:
         order = np.lexsort((-cand, -self._dates[cand], -scores[cand]))
         return cand[order][:k], total
 
-    def search(self, query: str, k: int = 10, offset: int = 0, *, exact: bool = False,
-               date_from: dt.date | None = None, date_to: dt.date | None = None) -> SearchResult:
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        offset: int = 0,
+        *,
+        exact: bool = False,
+        date_from: dt.date | None = None,
+        date_to: dt.date | None = None,
+    ) -> SearchResult:
         """The k best articles from offset for a question, with excerpts."""
         with self._lock:
             plan = self.plan(query, exact)
@@ -370,10 +398,10 @@ class SearchIndex:
         terms = match_terms(plan.highlight, weights)
         hits = tuple(
             Hit(articles[int(d)], float(scores[d]), excerpt(articles[int(d)].body, terms))
-            for d in docnos if int(d) in articles
+            for d in docnos
+            if int(d) in articles
         )
-        return SearchResult(query=query, hits=hits, total=total, offset=offset,
-                            folded=plan.folded)
+        return SearchResult(query=query, hits=hits, total=total, offset=offset, folded=plan.folded)
 
     # ---- browsing -------------------------------------------------------------------
 
@@ -393,16 +421,24 @@ class SearchIndex:
     def stats(self) -> IndexStats:
         """Counts for `newsbot stats`."""
         counts = self.store.counts()
-        index_bytes = sum(p.stat().st_size for p in self._index_dir.rglob("*") if p.is_file()) \
-            if self._index_dir.exists() else 0
+        index_bytes = (
+            sum(p.stat().st_size for p in self._index_dir.rglob("*") if p.is_file())
+            if self._index_dir.exists()
+            else 0
+        )
         db_bytes = sum(p.stat().st_size for p in self.data_dir.glob("newsbot.db*"))
         with self._lock:
             terms = self.fields["body"].vocab_size()
         return IndexStats(
-            articles=counts["articles"], sources=tuple(map(tuple, counts["sources"])),
-            first=counts["first"], last=counts["last"], terms=terms,
-            segment_docs=self._segment_docs, delta_docs=self.delta_size(),
-            index_bytes=index_bytes, database_bytes=db_bytes,
+            articles=counts["articles"],
+            sources=tuple(map(tuple, counts["sources"])),
+            first=counts["first"],
+            last=counts["last"],
+            terms=terms,
+            segment_docs=self._segment_docs,
+            delta_docs=self.delta_size(),
+            index_bytes=index_bytes,
+            database_bytes=db_bytes,
         )
 
 

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .models import Excerpt
-from .normalize import fold, normalize
+from .normalize import _FOLD, fold, normalize
 
 EXCERPT_CHARS = 300
 _SENTENCE_END = re.compile(r"(?<=[.!?…;])[\"”’)]*\s+(?=[\"“(]?[^\W_a-zà-ỹđ])|\n+")
 _SYLLABLE = re.compile(r"[^\W_]+")
+_NON_WORD = re.compile(r"[\W_]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,18 +32,46 @@ def match_terms(terms: Sequence[str], weights: Sequence[float]) -> list[MatchTer
     return [MatchTerm(k, w) for k, w in out.items()]
 
 
-def find_spans(text: str, terms: Sequence[MatchTerm]) -> list[tuple[int, int, int]]:
+def _punct_table() -> dict[int, str]:
+    marks = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~“”‘’…–—«»·•°±×÷§¶\u00a0\t\r"
+    return {ord(c): " " for c in marks}
+
+
+_FOLD_PUNCT = {**_FOLD, **_punct_table()}
+
+
+def _folded(text: str) -> str | None:
+    """Lower-case, accent-folded text with punctuation as spaces, offsets kept."""
+    # tone style does not matter once tones are folded away, so no regex pass is needed
+    folded = text.lower().translate(_FOLD_PUNCT)
+    return folded if len(folded) == len(text) else None  # a letter whose lower case is longer
+
+
+def find_spans(
+    text: str, terms: Sequence[MatchTerm], folded: str | None = None
+) -> list[tuple[int, int, int]]:
     """(start, end, term index) of every match of a term in the text, accent-insensitive."""
-    sylls = [(m.start(), m.end(), fold(normalize(m.group()))) for m in _SYLLABLE.finditer(text)]
+    if folded is None:
+        folded = _folded(text)
+    if folded is None:
+        sylls = [(m.start(), m.end(), fold(normalize(m.group()))) for m in _SYLLABLE.finditer(text)]
+    else:
+        sylls = [(m.start(), m.end(), m.group()) for m in _SYLLABLE.finditer(folded)]
+    by_first: dict[str, list[int]] = {}
+    for ti, term in enumerate(terms):
+        by_first.setdefault(term.syllables[0], []).append(ti)
     spans = []
     i = 0
     while i < len(sylls):
         best = None
-        for ti, term in enumerate(terms):
-            n = len(term.syllables)
-            if i + n <= len(sylls) and all(
-                sylls[i + j][2] == term.syllables[j] for j in range(n)
-            ) and (best is None or n > len(terms[best].syllables)):
+        for ti in by_first.get(sylls[i][2], ()):
+            syl = terms[ti].syllables
+            n = len(syl)
+            if (
+                i + n <= len(sylls)
+                and all(sylls[i + j][2] == syl[j] for j in range(1, n))
+                and (best is None or n > len(terms[best].syllables))
+            ):
                 best = ti
         if best is None:
             i += 1
@@ -68,23 +97,38 @@ def excerpt(body: str, terms: Sequence[MatchTerm], limit: int = EXCERPT_CHARS) -
     """The one or two sentences of the body that best cover the terms, cut near limit chars."""
     if not body:
         return Excerpt("")
-    sentences = _sentences(body)
-    folded = fold(normalize(body))
-    if len(folded) != len(body):  # a rare letter whose lower case is longer: no prefilter
-        folded = None
-    keys = [" ".join(t.syllables) for t in terms]
+    folded = _folded(body)
+    keys = [f" {' '.join(t.syllables)} " for t in terms]
+
+    def score(s: int, e: int) -> float:
+        if folded is None:
+            found = find_spans(body[s:e], terms)
+            counts = [sum(1 for *_, t in found if t == ti) for ti in range(len(terms))]
+        else:
+            # whole-syllable substring counts: cheap, and exact enough to choose a passage
+            piece = f" {folded[s:e]} "
+            counts = [piece.count(k) for k in keys]
+        present = [ti for ti, c in enumerate(counts) if c]
+        return sum(terms[ti].weight for ti in present) + 0.1 * (sum(counts) - len(present))
+
+    # the best paragraph first (cheap), then the best sentences inside it
+    para, para_score, offset = (0, len(body)), 0.0, 0
+    for line in body.split("\n"):
+        got = score(offset, offset + len(line)) if line.strip() else 0.0
+        if got > para_score:
+            para, para_score = (offset, offset + len(line)), got
+        offset += len(line) + 1
+    if para_score == 0.0:  # nothing matched in the body (a title match): show the lead
+        para = next(((a, b) for a, b in _sentences(body)), (0, len(body)))
+        para = (para[0], len(body))
+    sentences = [(a + para[0], b + para[0]) for a, b in _sentences(body[para[0] : para[1]])]
+    if not sentences:
+        return Excerpt("")
     best, best_score = 0, 0.0
     for si, (s, e) in enumerate(sentences):
-        # cheap substring test first: the exact syllable match runs on few sentences
-        if folded is not None and not any(k in folded[s:e] for k in keys):
-            continue
-        found = find_spans(body[s:e], terms)
-        if not found:
-            continue
-        distinct = {t for _, _, t in found}
-        score = sum(terms[t].weight for t in distinct) + 0.1 * (len(found) - len(distinct))
-        if score > best_score:
-            best, best_score = si, score
+        got = score(s, e)
+        if got > best_score:
+            best, best_score = si, got
     start, end = sentences[best]
     # one sentence is often a short caption: add the next while it fits
     nxt = best + 1
@@ -93,7 +137,8 @@ def excerpt(body: str, terms: Sequence[MatchTerm], limit: int = EXCERPT_CHARS) -
         nxt += 1
         if end - start >= limit * 0.6:
             break
-    spans = _merge(body, [(a + start, b + start) for a, b, _ in find_spans(body[start:end], terms)])
+    found = find_spans(body[start:end], terms, folded[start:end] if folded else None)
+    spans = _merge(body, [(a + start, b + start) for a, b, _ in found])
     return _cut(body, start, end, spans, limit)
 
 

@@ -50,8 +50,14 @@ class StoredDoc:
 
 def digest(article: Article) -> str:
     """Content hash: an article whose digest changed is an edit."""
-    parts = (article.title, article.body, article.url or "", str(article.published or ""),
-             article.source or "", article.category or "")
+    parts = (
+        article.title,
+        article.body,
+        article.url or "",
+        str(article.published or ""),
+        article.source or "",
+        article.category or "",
+    )
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -77,8 +83,7 @@ class Store:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None,
-                                   timeout=30)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
         # WAL: the bot keeps reading while `newsbot index` writes in another process.
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -86,8 +91,9 @@ class Store:
             self._db.executescript(_SCHEMA)
             row = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if row is None:
-                self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)",
-                                 (str(SCHEMA_VERSION),))
+                self._db.execute(
+                    "INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
+                )
             elif int(row[0]) != SCHEMA_VERSION:
                 raise RuntimeError(f"database schema {row[0]} is not {SCHEMA_VERSION}: {path}")
 
@@ -113,7 +119,9 @@ class Store:
                     out[id_] = (docno, dig)
         return out
 
-    def write(self, items: list[tuple[Article, list[str], list[str]]]) -> tuple[list[int], list[int]]:
+    def write(
+        self, items: list[tuple[Article, list[str], list[str]]]
+    ) -> tuple[list[int], list[int]]:
         """Insert analyzed articles in one transaction, retiring older versions of the same ids.
 
         Returns the new docnos (in order) and the docnos retired.
@@ -131,16 +139,25 @@ class Store:
                         (article.id,),
                     ).fetchone()
                     if old is not None:
-                        self._db.execute("UPDATE articles SET deleted_seq=? WHERE docno=?",
-                                         (seq, old[0]))
+                        self._db.execute(
+                            "UPDATE articles SET deleted_seq=? WHERE docno=?", (seq, old[0])
+                        )
                         retired.append(old[0])
                     cur = self._db.execute(
                         "INSERT INTO articles (id, title, body, url, published, source, category,"
                         " digest, terms, added_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                        (article.id, article.title, article.body, article.url,
-                         article.published.isoformat() if article.published else None,
-                         article.source, article.category, digest(article),
-                         pack_terms(title_terms, body_terms), now),
+                        (
+                            article.id,
+                            article.title,
+                            article.body,
+                            article.url,
+                            article.published.isoformat() if article.published else None,
+                            article.source,
+                            article.category,
+                            digest(article),
+                            pack_terms(title_terms, body_terms),
+                            now,
+                        ),
                     )
                     new_docnos.append(cur.lastrowid)
                 self._db.execute("COMMIT")
@@ -161,8 +178,9 @@ class Store:
                         "SELECT docno FROM articles WHERE id=? AND deleted_seq IS NULL", (id_,)
                     ).fetchone()
                     if row:
-                        self._db.execute("UPDATE articles SET deleted_seq=? WHERE docno=?",
-                                         (seq, row[0]))
+                        self._db.execute(
+                            "UPDATE articles SET deleted_seq=? WHERE docno=?", (seq, row[0])
+                        )
                         retired.append(row[0])
                 self._db.execute("COMMIT")
             except BaseException:
@@ -195,7 +213,9 @@ class Store:
     def max_docno(self) -> int:
         """The highest docno ever given (0 when none)."""
         with self._lock:
-            row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name='articles'").fetchone()
+            row = self._db.execute(
+                "SELECT seq FROM sqlite_sequence WHERE name='articles'"
+            ).fetchone()
         return int(row[0]) if row else 0
 
     def live_docs(self, after_docno: int = 0, batch: int = 2000) -> Iterator[StoredDoc]:
@@ -205,7 +225,8 @@ class Store:
             with self._lock:
                 rows = self._db.execute(
                     "SELECT docno, terms, published FROM articles WHERE deleted_seq IS NULL"
-                    " AND docno > ? ORDER BY docno LIMIT ?", (last, batch),
+                    " AND docno > ? ORDER BY docno LIMIT ?",
+                    (last, batch),
                 ).fetchall()
             if not rows:
                 return
@@ -218,8 +239,8 @@ class Store:
         """Articles retired by changes after after_seq, with the terms to take out."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT docno, terms, published FROM articles WHERE deleted_seq > ?"
-                " ORDER BY docno", (after_seq,),
+                "SELECT docno, terms, published FROM articles WHERE deleted_seq > ? ORDER BY docno",
+                (after_seq,),
             ).fetchall()
         for docno, blob, published in rows:
             title, body = unpack_terms(blob)
@@ -229,7 +250,8 @@ class Store:
         """(docno, published) of every live article."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT docno, published FROM articles WHERE deleted_seq IS NULL").fetchall()
+                "SELECT docno, published FROM articles WHERE deleted_seq IS NULL"
+            ).fetchall()
         return iter(rows)
 
     def articles(self, docnos: Iterable[int]) -> dict[int, Article]:
@@ -242,7 +264,8 @@ class Store:
                 marks = ",".join("?" * len(chunk))
                 for row in self._db.execute(
                     "SELECT docno, id, title, body, url, published, source, category"
-                    f" FROM articles WHERE docno IN ({marks})", chunk,
+                    f" FROM articles WHERE docno IN ({marks})",
+                    chunk,
                 ):
                     out[row[0]] = _article(row[1:])
         return out
@@ -252,7 +275,8 @@ class Store:
         with self._lock:
             row = self._db.execute(
                 "SELECT docno, id, title, body, url, published, source, category"
-                " FROM articles WHERE id=? AND deleted_seq IS NULL", (article_id,),
+                " FROM articles WHERE id=? AND deleted_seq IS NULL",
+                (article_id,),
             ).fetchone()
         return (row[0], _article(row[1:])) if row else None
 
@@ -282,14 +306,23 @@ class Store:
         with self._lock:
             n, first, last = self._db.execute(
                 "SELECT count(*), min(published), max(published) FROM articles"
-                " WHERE deleted_seq IS NULL").fetchone()
+                " WHERE deleted_seq IS NULL"
+            ).fetchone()
             sources = self._db.execute(
                 "SELECT coalesce(source, '?'), count(*) FROM articles WHERE deleted_seq IS NULL"
-                " GROUP BY 1 ORDER BY 2 DESC").fetchall()
+                " GROUP BY 1 ORDER BY 2 DESC"
+            ).fetchall()
         return {"articles": n, "first": first, "last": last, "sources": sources}
 
 
 def _article(row) -> Article:
     id_, title, body, url, published, source, category = row
-    return Article(id=id_, title=title, body=body, url=url, published=_date(published),
-                   source=source, category=category)
+    return Article(
+        id=id_,
+        title=title,
+        body=body,
+        url=url,
+        published=_date(published),
+        source=source,
+        category=category,
+    )

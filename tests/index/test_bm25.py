@@ -8,8 +8,28 @@ from rank_bm25 import BM25Okapi
 
 from index.bm25 import BM25Params, FieldPostings, SegmentWriter, read_segment
 
-WORDS = ["của", "là", "và", "hà_nội", "giá", "vàng", "thành_uỷ", "bão", "lũ", "miền_trung",
-         "bóng_đá", "việt_nam", "tăng", "giảm", "xăng", "dầu", "học_sinh", "thi", "điểm", "covid"]
+WORDS = [
+    "của",
+    "là",
+    "và",
+    "hà_nội",
+    "giá",
+    "vàng",
+    "thành_uỷ",
+    "bão",
+    "lũ",
+    "miền_trung",
+    "bóng_đá",
+    "việt_nam",
+    "tăng",
+    "giảm",
+    "xăng",
+    "dầu",
+    "học_sinh",
+    "thi",
+    "điểm",
+    "covid",
+]
 
 
 def corpus(n: int, seed: int) -> list[list[str]]:
@@ -25,8 +45,14 @@ def scores_of(field: FieldPostings, size: int, query: list[str]) -> np.ndarray:
     return out
 
 
-QUERIES = [["của", "giá", "vàng"], ["thành_uỷ", "hà_nội"], ["là"], ["bão", "bão", "lũ"],
-           ["không_có"], ["covid", "thi", "điểm", "và"]]
+QUERIES = [
+    ["của", "giá", "vàng"],
+    ["thành_uỷ", "hà_nội"],
+    ["là"],
+    ["bão", "bão", "lũ"],
+    ["không_có"],
+    ["covid", "thi", "điểm", "và"],
+]
 
 
 def test_delta_only_equals_rank_bm25():

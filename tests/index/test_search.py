@@ -50,14 +50,20 @@ def test_title_match_counts_for_more(tmp_path, articles):
     idx = SearchIndex.open(tmp_path)
     idx.add(articles)
     body = "Tin tức trong ngày về giá điện và nước sinh hoạt tại các tỉnh."
-    idx.add([Article("in-title", "Giá điện tăng", body),
-             Article("in-body", "Tin tức trong ngày", body + " Giá điện tăng.")])
+    idx.add(
+        [
+            Article("in-title", "Giá điện tăng", body),
+            Article("in-body", "Tin tức trong ngày", body + " Giá điện tăng."),
+        ]
+    )
     assert ids(idx.search("giá điện tăng"))[0] == "in-title"
 
 
 def test_ties_break_toward_newer_articles(tmp_path):
     idx = SearchIndex.open(tmp_path)
-    old = Article("old", "Lũ quét ở Lào Cai", "Lũ quét gây thiệt hại.", published=dt.date(2019, 1, 1))
+    old = Article(
+        "old", "Lũ quét ở Lào Cai", "Lũ quét gây thiệt hại.", published=dt.date(2019, 1, 1)
+    )
     new = dataclasses.replace(old, id="new", published=dt.date(2021, 1, 1))
     undated = dataclasses.replace(old, id="undated", published=None)
     idx.add([new, undated, old])
@@ -80,7 +86,8 @@ def test_reindexing_adds_nothing_and_an_edit_replaces(index, articles):
 
 def test_scores_equal_rank_bm25_on_the_stored_token_lists(index, tmp_path):
     rows = index.store._db.execute(
-        "SELECT docno, terms FROM articles WHERE deleted_seq IS NULL ORDER BY docno").fetchall()
+        "SELECT docno, terms FROM articles WHERE deleted_seq IS NULL ORDER BY docno"
+    ).fetchall()
     docnos = [r[0] for r in rows]
     tokens = [sum(unpack_terms(r[1]), []) for r in rows]
     ref = BM25Okapi(tokens)
@@ -94,8 +101,10 @@ def test_scores_equal_rank_bm25_on_the_stored_token_lists(index, tmp_path):
 def test_persistence_compaction_and_reopen(tmp_path, articles):
     idx = SearchIndex.open(tmp_path)
     idx.add(articles[:5])
-    before = {q: [(h.article.id, h.score) for h in idx.search(q).hits]
-              for q in ["giá vàng", "ha noi", "bão số 5"]}
+    before = {
+        q: [(h.article.id, h.score) for h in idx.search(q).hits]
+        for q in ["giá vàng", "ha noi", "bão số 5"]
+    }
     idx.compact()
     after = {q: [(h.article.id, h.score) for h in idx.search(q).hits] for q in before}
     assert after.keys() == before.keys()

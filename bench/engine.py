@@ -1,0 +1,242 @@
+"""Engine benchmark: query latency against rank_bm25 at 150k articles, 1M scale, adds, opening.
+
+    .venv/bin/python bench/engine.py                # 150k: ratio to rank-bm25, add 100, open
+    .venv/bin/python bench/engine.py --million      # also 1,000,000 replicated articles
+
+Articles come from ../shared/corpus/news.jsonl.gz (never copied into the repo). The first run
+indexes them with `newsbot index`'s pipeline into data/bench/ (pyvi on every core, ~8 min on
+2 cores); later runs reuse that index. Every timing is a median over the same seeded queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gc
+import gzip
+import random
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from index.bm25 import SegmentWriter  # noqa: E402
+from index.ingest import ingest  # noqa: E402
+from index.search import FIELDS, SearchIndex, field_terms  # noqa: E402
+from index.store import unpack_terms  # noqa: E402
+
+CORPUS = ROOT.parent / "shared" / "corpus" / "news.jsonl.gz"
+
+
+def rss_mb() -> float:
+    """Current resident memory of this process."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def ms(values: list[float]) -> str:
+    return f"{statistics.median(values) * 1e3:8.3f} ms (p90 {np.percentile(values, 90) * 1e3:.3f})"
+
+
+def build_150k(data: Path, limit: int) -> SearchIndex:
+    idx = SearchIndex.open(data)
+    if idx.stats().articles < limit:
+        print(f"indexing {limit:,} articles from {CORPUS} into {data} (one time) ...", flush=True)
+        sub = data / "corpus-subset.jsonl"
+        with (
+            gzip.open(CORPUS, "rt", encoding="utf-8") as f,
+            open(sub, "w", encoding="utf-8") as out,
+        ):
+            for i, line in enumerate(f):
+                if i >= limit:
+                    break
+                out.write(line)
+        t = time.perf_counter()
+        report = ingest(idx, [sub])
+        print(f"  {report.summary()} in {time.perf_counter() - t:,.0f} s", flush=True)
+        sub.unlink()
+    if idx.needs_compaction():
+        idx.compact()
+    return idx
+
+
+def make_queries(idx: SearchIndex, n: int, seed: int) -> list[tuple[str, list[str]]]:
+    """Seeded 2-6 word queries: consecutive words of random titles."""
+    rng = random.Random(seed)
+    rows = idx.store._db.execute("SELECT terms FROM articles WHERE deleted_seq IS NULL").fetchall()
+    out = []
+    while len(out) < n:
+        title, _ = unpack_terms(rng.choice(rows)[0])
+        size = rng.randint(2, 6)
+        if len(title) < size:
+            continue
+        start = rng.randint(0, len(title) - size)
+        text = " ".join(t.replace("_", " ") for t in title[start : start + size])
+        tokens = idx.analyzer.terms(text)
+        if 2 <= len(tokens) <= 6:
+            out.append((text, tokens))
+    return out
+
+
+def same_top(ours: np.ndarray, ref_scores: np.ndarray, ref_top: np.ndarray) -> bool:
+    """Same top 10, allowing order swaps among equal scores (ties break differently)."""
+    if len(ours) != len(ref_top):
+        return False
+    a, b = ref_scores[ours], ref_scores[ref_top]
+    return bool(np.allclose(np.sort(a), np.sort(b), rtol=1e-9, atol=1e-12))
+
+
+def bench_150k(args) -> None:
+    from rank_bm25 import BM25Okapi
+
+    data = ROOT / "data" / "bench" / f"n{args.articles}"
+    idx = build_150k(data, args.articles)
+    queries = make_queries(idx, args.queries, args.seed)
+    rows = idx.store._db.execute(
+        "SELECT docno, terms FROM articles WHERE deleted_seq IS NULL ORDER BY docno"
+    ).fetchall()
+    docnos = np.array([r[0] for r in rows])
+    print(f"\n== {len(rows):,} articles, {len(queries)} queries of 2-6 words (seed {args.seed})")
+    print(f"engine RSS after open: {rss_mb():,.0f} MB")
+    tokens = [sum(unpack_terms(blob), []) for _, blob in rows]
+    t = time.perf_counter()
+    ref = BM25Okapi(tokens)
+    print(
+        f"rank_bm25 BM25Okapi built in {time.perf_counter() - t:,.1f} s, RSS now {rss_mb():,.0f} MB"
+    )
+    del tokens
+    gc.collect()
+
+    ours_exact, ours_full, ours_search, theirs, same = [], [], [], [], 0
+    for text, q in queries:
+        plan = idx.plan(text, exact=True)
+        assert list(plan.parts[0][1]) == q
+        t = time.perf_counter()
+        top, _ = idx.top(idx.scores(plan), 10)
+        ours_exact.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        scores = ref.get_scores(q)
+        ref_top = np.argsort(scores)[::-1][:10]
+        theirs.append(time.perf_counter() - t)
+        ref_top = ref_top[scores[ref_top] > 0]
+        pos = np.searchsorted(docnos, top)
+        same += same_top(pos, scores, ref_top)
+        t = time.perf_counter()
+        idx.top(idx.scores(idx.plan(text)), 10)
+        ours_full.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        idx.search(text, k=10)
+        ours_search.append(time.perf_counter() - t)
+    ratio = statistics.median(theirs) / statistics.median(ours_exact)
+    per_query = statistics.median(t / o for t, o in zip(theirs, ours_exact, strict=True))
+    print(f"rank_bm25 get_scores + top-10:         {ms(theirs)}")
+    print(f"engine, same BM25Okapi scores + top-10: {ms(ours_exact)}")
+    print(f"  ratio of medians: {ratio:,.0f}x faster; median per-query ratio {per_query:,.0f}x")
+    print(f"  same top 10 as rank_bm25: {same}/{len(queries)} queries")
+    print(f"engine, default ranking (title, accents): {ms(ours_full)}")
+    print(f"engine, whole search() (pyvi on the query, 10 excerpts): {ms(ours_search)}")
+    del ref
+    gc.collect()
+
+    # adding 100 new articles: real articles under new ids, pyvi included
+    picks = random.Random(args.seed + 1).sample(range(len(rows)), 100)
+    articles = idx.store.articles(int(docnos[i]) for i in picks)
+    fresh = [dataclasses.replace(a, id=f"{a.id}-new-{time.time_ns()}") for a in articles.values()]
+    t = time.perf_counter()
+    report = idx.add(fresh)
+    idx.search("giá vàng hôm nay")  # the first query after the add pays the statistics
+    added = time.perf_counter() - t
+    print(f"\nadd 100 new articles (pyvi, store, postings, first query): {added:.2f} s {report}")
+    idx.remove(a.id for a in fresh)
+    idx.close()
+
+    opens = []
+    for _ in range(3):
+        t = time.perf_counter()
+        again = SearchIndex.open(data)
+        again.search("giá vàng")
+        opens.append(time.perf_counter() - t)
+        again.close()
+    print(f"open the {len(rows):,}-article index and answer a query: {ms(opens)}")
+
+
+def bench_million(args) -> None:
+    """1M documents: the 150k token lists replicated under new docnos, as one segment."""
+    data150 = ROOT / "data" / "bench" / f"n{args.articles}"
+    src = SearchIndex.open(data150)
+    rows = src.store._db.execute(
+        "SELECT terms, published FROM articles WHERE deleted_seq IS NULL ORDER BY docno"
+    ).fetchall()
+    queries = make_queries(src, args.queries, args.seed)
+    src.close()
+    target = args.million
+    data = ROOT / "data" / "bench" / f"m{target}"
+    if not (data / "index" / "CURRENT").exists():
+        print(
+            f"\nbuilding a {target:,}-document segment from replicated token lists ...", flush=True
+        )
+        t = time.perf_counter()
+        writer = SegmentWriter(FIELDS)
+        fields_of = [field_terms(*unpack_terms(blob)) for blob, _ in rows]
+        for docno in range(1, target + 1):
+            writer.add(docno, fields_of[(docno - 1) % len(rows)])
+        del fields_of
+        (data / "index").mkdir(parents=True, exist_ok=True)
+        writer.write(data / "index" / "seg-bench", target + 1, {})
+        (data / "index" / "CURRENT").write_text("seg-bench\n")
+        del writer
+        gc.collect()
+        print(f"  built in {time.perf_counter() - t:,.0f} s")
+    t = time.perf_counter()
+    idx = SearchIndex.open(data)
+    opened = time.perf_counter() - t
+    exact, full = [], []
+    for text, _ in queries:
+        t = time.perf_counter()
+        idx.top(idx.scores(idx.plan(text, exact=True)), 10)
+        exact.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        idx.top(idx.scores(idx.plan(text)), 10)
+        full.append(time.perf_counter() - t)
+    print(f"\n== {idx.stats().segment_docs:,} documents (real token lists replicated)")
+    print(f"open: {opened:.2f} s")
+    print(f"engine, BM25Okapi scores + top-10:        {ms(exact)}")
+    print(f"engine, default ranking (title, accents): {ms(full)}")
+    print(
+        f"RSS: {rss_mb():,.0f} MB (peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB)"
+    )
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--articles", type=int, default=150_000)
+    p.add_argument("--queries", type=int, default=300)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument(
+        "--million",
+        type=int,
+        nargs="?",
+        const=1_000_000,
+        default=0,
+        help="also benchmark this many replicated documents (default 1,000,000)",
+    )
+    p.add_argument("--skip-150k", action="store_true", help="only the replicated scale run")
+    args = p.parse_args()
+    if not args.skip_150k:
+        bench_150k(args)
+    if args.million:
+        bench_million(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""Saved or fetched HTML pages: main text and metadata through trafilatura."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import trafilatura
+
+from ..models import Article, Failure
+from .archive import content_id, cut_boilerplate, drop_repeats, host, parse_date, path_id, url_id
+from .text import (
+    MAX_BODY_CHARS,
+    MAX_TITLE_CHARS,
+    DecodeError,
+    bound,
+    clean_line,
+    clean_text,
+    decode_bytes,
+    read_bounded,
+)
+
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
+_HEAD_END = re.compile(r"</head\s*>|<body[\s>]", re.IGNORECASE)
+
+
+def read_html(path: Path) -> Iterator[Article | Failure]:
+    """Read one saved page; raises DecodeError or OSError for an unreadable file."""
+    result = _extract(_decode(read_bounded(path)), None, path)
+    yield result if isinstance(result, Article) else Failure(path.name, result)
+
+
+def article_from_html(html: str, url: str | None = None) -> Article | None:
+    """Extract the article of a page fetched from url, or None if it has none."""
+    result = _extract(html, url, None)
+    return result if isinstance(result, Article) else None
+
+
+def _extract(html: str, url: str | None, path: Path | None) -> Article | str:
+    """Extract an Article from a page, or return why there is none."""
+    try:
+        document = trafilatura.bare_extraction(
+            html, url=url, with_metadata=True, include_comments=False
+        )
+    except Exception:  # noqa: BLE001 - an HTML parser on any page: a crash means "no article"
+        return "could not parse the page"
+    if document is None:
+        return "no article text found in the page"
+    meta = document.as_dict()
+    title = bound(clean_line(meta.get("title") or ""), MAX_TITLE_CHARS)
+    if not title:
+        return "no title found in the page"
+    paragraphs = [p for p in clean_text(meta.get("text") or "").split("\n") if p]
+    paragraphs, category, outlet = cut_boilerplate(paragraphs)
+    # trafilatura keeps the <h1> as the first line; the title check drops it.
+    paragraphs = drop_repeats(paragraphs, title)
+    if not paragraphs:
+        return "no article text found in the page"
+    page_url = canonical_url(html, url) or meta.get("url") or url
+    source = clean_line(meta.get("sitename") or "") or outlet or host(page_url)
+    published = parse_date(meta.get("date"))
+    if page_url:
+        article_id = url_id(page_url)
+    elif path is not None:
+        article_id = path_id(path)
+    else:
+        article_id = content_id(source, title, published)
+    return Article(
+        id=article_id,
+        title=title,
+        body=bound("\n".join(paragraphs), MAX_BODY_CHARS),
+        url=page_url,
+        published=published,
+        source=source,
+        category=next(filter(None, map(clean_line, meta.get("categories") or [])), category),
+    )
+
+
+def canonical_url(html: str, base: str | None = None) -> str | None:
+    """The page's own address: <link rel=canonical>, else og:url; absolute http(s) only."""
+    end = _HEAD_END.search(html)
+    parser = _HeadParser()
+    parser.feed(html[: end.start()] if end else html[:200_000])
+    for candidate in (parser.canonical, parser.og_url):
+        if not candidate:
+            continue
+        absolute = urljoin(base, candidate.strip()) if base else candidate.strip()
+        parts = urlsplit(absolute)
+        # Some sites point every page's canonical at the home page; that names no article.
+        if parts.scheme in ("http", "https") and parts.netloc and parts.path not in ("", "/"):
+            return absolute
+    return None
+
+
+class _HeadParser(HTMLParser):
+    """Collect the canonical link and og:url of a page's head."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.canonical: str | None = None
+        self.og_url: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if tag == "link" and "canonical" in values.get("rel", "").lower().split():
+            self.canonical = self.canonical or values.get("href")
+        elif tag == "meta" and values.get("property", "").lower() == "og:url":
+            self.og_url = self.og_url or values.get("content")
+
+
+def _decode(data: bytes) -> str:
+    """Decode a page as UTF-8/UTF-16, else in the charset its <meta> declares."""
+    try:
+        return decode_bytes(data)
+    except DecodeError as error:
+        declared = _CHARSET.search(data[:8192])
+        if declared is None or b"\x00" in data:
+            raise
+        try:
+            return data.decode(declared[1].decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            raise error from None

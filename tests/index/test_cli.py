@@ -1,0 +1,126 @@
+"""`newsbot index`, `stats` and `search` as a user runs them (real pyvi, real SQLite)."""
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from index.cli import cmd_index, cmd_search, cmd_stats, sample_dir
+from index.search import SearchIndex
+
+ROOT = Path(__file__).resolve().parents[2]
+
+LINES = [
+    {
+        "id": "j1",
+        "title": "Giá vàng hôm nay tăng mạnh",
+        "url": "https://example.vn/j1",
+        "published": "2021-03-02",
+        "source": "vnexpress.net",
+        "category": "kinh-doanh",
+        "body": "Giá vàng SJC tăng 200 nghìn đồng mỗi lượng.\nThị trường vàng thế giới đi lên.",
+    },
+    {
+        "id": "j2",
+        "title": "Bão số 5 đổ bộ vào miền Trung",
+        "url": None,
+        "published": None,
+        "source": "VNDS",
+        "category": None,
+        "body": "Cơn bão số 5 đổ bộ vào các tỉnh miền Trung.",
+    },
+    {
+        "id": "j3",
+        "title": "Đội tuyển Việt Nam thắng 2-0",
+        "url": None,
+        "published": "2021-06-07",
+        "source": "24h.com.vn",
+        "category": None,
+        "body": "Đội tuyển bóng đá Việt Nam thắng 2-0.",
+    },
+]
+
+
+@pytest.fixture
+def archive(tmp_path):
+    folder = tmp_path / "archive"
+    (folder / "nested").mkdir(parents=True)
+    (folder / "export.jsonl").write_text(
+        "\n".join(json.dumps(x, ensure_ascii=False) for x in LINES)
+        + "\n"
+        + '{"id": "bad", "title": "Cắt ngang',
+        encoding="utf-8",
+    )
+    (folder / "nested" / "000_a2f437a417b6f8e8.txt").write_text(
+        (sample_dir() / "000_a2f437a417b6f8e8.txt").read_text("utf-8"), encoding="utf-8"
+    )
+    (folder / "nested" / "broken.txt").write_bytes(b"\x00\x01\x02binary\xff\xfe\x00")
+    (folder / "nested" / "empty.txt").write_bytes(b"")
+    return folder
+
+
+def test_index_reports_failures_and_indexes_the_rest(tmp_path, archive):
+    idx = SearchIndex.open(tmp_path / "data")
+    out, err = io.StringIO(), io.StringIO()
+    assert cmd_index(idx, [str(archive)], out=out, err=err, workers=1) == 0
+    assert out.getvalue().strip() == "4 added, 0 updated, 0 unchanged, 3 failed"
+    errors = err.getvalue()
+    assert "broken.txt" in errors and "empty.txt" in errors and "export.jsonl:4" in errors
+    out = io.StringIO()
+    cmd_index(idx, [str(archive)], out=out, err=io.StringIO(), workers=1)
+    assert out.getvalue().strip() == "0 added, 0 updated, 4 unchanged, 3 failed"
+    out = io.StringIO()
+    cmd_stats(idx, out=out)
+    text = out.getvalue()
+    assert "articles:   4" in text and "2021-03-02 .. 2021-06-07" in text
+    assert "Báo Diễn đàn doanh nghiệp" in text
+
+
+def test_search_json_and_stdin(tmp_path, archive):
+    idx = SearchIndex.open(tmp_path / "data")
+    cmd_index(idx, [str(archive)], out=io.StringIO(), err=io.StringIO(), workers=1)
+    out = io.StringIO()
+    cmd_search(idx, "giá vàng", as_json=True, out=out)
+    result = json.loads(out.getvalue())
+    hit = result["hits"][0]
+    assert hit["id"] == "j1" and hit["url"] == "https://example.vn/j1"
+    assert set(hit) >= {"id", "score", "title", "url", "published", "source", "excerpt"}
+    out = io.StringIO()
+    cmd_search(idx, "-", stdin=io.StringIO("thanh uy ha noi\n\nbao so 5\n"), out=out)
+    lines = [json.loads(x) for x in out.getvalue().splitlines()]
+    assert [x["query"] for x in lines] == ["thanh uy ha noi", "bao so 5"]
+    assert lines[0]["hits"][0]["title"].startswith("Văn phòng Thành ủy Hà Nội")
+    assert lines[1]["hits"][0]["id"] == "j2"
+
+
+def test_human_output_marks_matches(tmp_path, archive):
+    idx = SearchIndex.open(tmp_path / "data")
+    cmd_index(idx, [str(archive)], out=io.StringIO(), err=io.StringIO(), workers=1)
+    out = io.StringIO()
+    cmd_search(idx, "bóng đá", out=out)
+    assert "1. Đội tuyển Việt Nam thắng 2-0" in out.getvalue()
+    assert "«bóng đá»" in out.getvalue().lower()
+    out = io.StringIO()
+    cmd_search(idx, "xyzzy", out=out)
+    assert "No article matches" in out.getvalue()
+
+
+def test_console_script_end_to_end(tmp_path, archive):
+    env = {**os.environ, "NEWSBOT_DATA_DIR": str(tmp_path / "data")}
+    run = lambda *a: subprocess.run(
+        [sys.executable, "-m", "bot.cli", *a],
+        cwd=ROOT,
+        env=env,  # noqa: E731
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    done = run("index", str(archive))
+    assert done.returncode == 0, done.stderr
+    assert "4 added" in done.stdout
+    found = run("search", "van phong thanh uy", "--json", "-k", "1")
+    assert json.loads(found.stdout)["hits"][0]["id"] == "000_a2f437a417b6f8e8"
