@@ -1,4 +1,4 @@
-"""The `newsbot` command: index, stats, search, chat, run."""
+"""The `newsbot` command: index, stats, search, feeds, chat, run."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from index.cli import cmd_index, cmd_search, cmd_stats
+from index.cli import cmd_feeds, cmd_index, cmd_search, cmd_stats
 from index.search import SearchIndex
 
 from .settings import Settings
@@ -35,6 +35,14 @@ def _parser() -> argparse.ArgumentParser:
     se.add_argument("query")
     se.add_argument("-k", type=int, default=10, help="number of results (default 10)")
     se.add_argument("--json", action="store_true", help="print JSON")
+    fd = sub.add_parser("feeds", help="news feeds (RSS, Atom) polled for new articles")
+    fsub = fd.add_subparsers(dest="feeds_command", required=True)
+    fsub.add_parser("add", help="register a feed: newsbot feeds add URL").add_argument("target")
+    fsub.add_parser("list", help="feeds with their last success, failures and last error")
+    fsub.add_parser(
+        "remove", help="unregister a feed: newsbot feeds remove URL|NUMBER"
+    ).add_argument("target")
+    fsub.add_parser("poll", help="poll the feeds that are due once and index new articles (cron)")
     sub.add_parser("chat", help="talk to the bot in this terminal (no token needed)")
     sub.add_parser("run", help="run the Telegram bot")
     return p
@@ -57,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         from .console import chat
 
         return chat(settings)
+    if args.command == "feeds":
+        return cmd_feeds(settings.data_dir, args.feeds_command, getattr(args, "target", None))
     index = SearchIndex.open(settings.data_dir)
     try:
         if args.command == "index":

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     webhook_port: int = Field(8443, validation_alias="WEBHOOK_PORT")
     flood_questions: int = Field(8, validation_alias="NEWSBOT_FLOOD_QUESTIONS")
     flood_seconds: float = Field(30.0, validation_alias="NEWSBOT_FLOOD_SECONDS")
+    refresh_seconds: float = Field(30.0, validation_alias="NEWSBOT_REFRESH_SECONDS")
 
     @property
     def token(self) -> str | None:

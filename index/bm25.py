@@ -286,6 +286,11 @@ class SegmentWriter:
         _fsync_dir(directory)
 
 
+def read_segment_info(directory: Path) -> dict:
+    """A segment's segment.json."""
+    return json.loads((directory / "segment.json").read_text())
+
+
 def read_segment(directory: Path) -> tuple[dict, np.ndarray, dict[str, BaseSegmentField]]:
     """Open a segment directory: its info, its docnos and its fields (arrays memory mapped)."""
     info = json.loads((directory / "segment.json").read_text())

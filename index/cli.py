@@ -1,15 +1,19 @@
-"""The index's command-line commands: index, stats, search (no Telegram here)."""
+"""The index's command-line commands: index, stats, search, feeds (no Telegram here)."""
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
+import httpx
+
+from .feeds import Feed, FeedError, FeedRegistry, http_client, poll_all
 from .ingest import ingest
-from .models import Hit, SearchResult
+from .models import Article, Hit, SearchResult
 from .search import SearchIndex
 
 
@@ -47,7 +51,124 @@ def cmd_stats(index: SearchIndex, out: TextIO = sys.stdout) -> int:
         print(f"  {count:>9,}  {name}", file=out)
     if len(s.sources) > 20:
         print(f"  ... and {len(s.sources) - 20:,} more", file=out)
+    with FeedRegistry(index.store) as registry:
+        feeds, failing = registry.list(), registry.failing()
+    print(f"feeds:      {len(feeds):,} ({len(failing):,} failing)", file=out)
+    for feed in failing:
+        print(f"  #{feed.id} {feed.url}", file=out)
+        print(f"      {_failure(feed)}", file=out)
     return 0
+
+
+def _when(stamp: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp)) if stamp else "never"
+
+
+def _failure(feed: Feed) -> str:
+    return (
+        f"{feed.failures} failure{'s' if feed.failures != 1 else ''}, last ok {_when(feed.last_ok)},"
+        f" next try {_when(feed.next_check)}: {feed.last_error or '?'}"
+    )
+
+
+def cmd_feeds_add(
+    registry: FeedRegistry, url: str, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+) -> int:
+    """Register a feed; it is polled on the next `feeds poll` or by the running bot."""
+    try:
+        feed = registry.add(url)
+    except FeedError as e:
+        print(f"cannot add {url}: {e}", file=err)
+        return 1
+    print(f"added feed #{feed.id} {feed.url}", file=out)
+    return 0
+
+
+def cmd_feeds_list(registry: FeedRegistry, out: TextIO = sys.stdout) -> int:
+    """Print every feed: number, URL, title, last success, failures, last error."""
+    feeds = registry.list()
+    if not feeds:
+        print("no feeds: add one with `newsbot feeds add URL`", file=out)
+    for feed in feeds:
+        print(f"#{feed.id} {feed.url}", file=out)
+        state = f"{feed.title or '(no title yet)'} · last ok {_when(feed.last_ok)}"
+        if feed.failures:
+            state += f" · {_failure(feed)}"
+        print(f"    {state}", file=out)
+    return 0
+
+
+def cmd_feeds_remove(
+    registry: FeedRegistry, which: str, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+) -> int:
+    """Unregister a feed by number or URL."""
+    try:
+        feed = registry.remove(which)
+    except FeedError as e:
+        print(f"cannot remove: {e}", file=err)
+        return 1
+    print(f"removed feed #{feed.id} {feed.url}", file=out)
+    return 0
+
+
+def cmd_feeds_poll(
+    index: SearchIndex,
+    registry: FeedRegistry,
+    client: httpx.Client | None = None,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+    now: float | None = None,
+) -> int:
+    """Poll the feeds that are due once and index their new articles. Exit 1 if all failed."""
+    now = time.time() if now is None else now
+    due = registry.due(now)
+    counts = [0, 0, 0]
+
+    def sink(articles: list[Article]) -> None:
+        report = index.add(articles)
+        counts[0] += report.added
+        counts[1] += report.updated
+        counts[2] += report.unchanged
+
+    own = client is None
+    client = client or http_client()
+    try:
+        found = poll_all(registry, client, now, sink=sink)
+    finally:
+        if own:
+            client.close()
+    failed = [
+        f for f in (registry.get(d.id) for d in due) if f and f.last_checked == now and f.failures
+    ]
+    for feed in failed:
+        print(f"feed #{feed.id} {feed.url}: {_failure(feed)}", file=err)
+    print(
+        f"{len(due):,} feeds polled, {len(failed):,} failed; {len(found):,} new entries:"
+        f" {counts[0]:,} added, {counts[1]:,} updated, {counts[2]:,} unchanged",
+        file=out,
+    )
+    return 1 if due and len(failed) == len(due) else 0
+
+
+def cmd_feeds(
+    data_dir: Path, command: str, target: str | None = None, out: TextIO = sys.stdout
+) -> int:
+    """`newsbot feeds add URL | list | remove URL|NUMBER | poll` on a data directory."""
+    if command == "poll":
+        index = SearchIndex.open(data_dir)
+        try:
+            with FeedRegistry(index.store) as registry:
+                return cmd_feeds_poll(index, registry, out=out)
+        finally:
+            index.close()
+    with FeedRegistry(Path(data_dir) / "newsbot.db") as registry:
+        if command == "add":
+            return cmd_feeds_add(registry, target or "", out=out)
+        if command == "remove":
+            return cmd_feeds_remove(registry, target or "", out=out)
+        if command == "list":
+            return cmd_feeds_list(registry, out=out)
+    return 2
 
 
 def hit_json(hit: Hit) -> dict:

@@ -88,16 +88,23 @@ def ingest(
 
     try:
         for path in files:
+            seen = 0  # estimated bytes of this file read so far, for the bar inside big files
             for item in read_file(path):
                 if isinstance(item, Failure):
                     report.failures.append(item)
                     continue
                 pending.append(item)
+                step = min(
+                    len(item.title.encode()) + len(item.body.encode()) + 120,
+                    max(sizes[path] - seen, 0),
+                )
+                seen += step
+                progress.update(step)
                 if len(pending) >= batch:
                     flush()
                     progress.update(0, f"{report.added + report.updated:,} new")
             flush()
-            progress.update(sizes[path], f"{report.added + report.updated:,} new")
+            progress.update(max(sizes[path] - seen, 0), f"{report.added + report.updated:,} new")
         progress.close()
     finally:
         analyze.close()
@@ -108,7 +115,13 @@ def ingest(
 
 
 def _size(path: Path) -> int:
+    """Bytes of text a file holds (a gzip file's own trailer says how many it unpacks to)."""
     try:
-        return path.stat().st_size
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            if f.read(2) == b"\x1f\x8b" and size >= 18:
+                f.seek(-4, 2)
+                return max(int.from_bytes(f.read(4), "little"), size)
+        return size
     except OSError:
         return 0

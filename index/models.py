@@ -42,6 +42,7 @@ class Hit:
     article: Article
     score: float
     excerpt: Excerpt
+    also: tuple[str, ...] = ()  # other outlets that ran the same story
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,3 +54,5 @@ class SearchResult:
     total: int  # articles that matched at all
     offset: int = 0
     folded: bool = False  # the query had no diacritics and was matched accent-insensitively
+    date_from: dt.date | None = None  # the period the question asked about, if any
+    date_to: dt.date | None = None

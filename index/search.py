@@ -8,15 +8,17 @@ import os
 import re
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .bm25 import BM25Params, FieldPostings, SegmentWriter, read_segment
+from .bm25 import BM25Params, FieldPostings, SegmentWriter, read_segment, read_segment_info
 from .models import Article, Hit, SearchResult
 from .normalize import fold, has_diacritics, normalize
+from .query import alias_terms, parse
 from .segment import Analyzer
 from .snippets import excerpt, match_terms
 from .store import Store, StoredDoc
@@ -27,7 +29,9 @@ TITLE_WEIGHT = 0.5
 # An accented query also scores accent-folded words at this weight, so "Thành ủy" still
 # finds text typed "Thanh uy", but exact accents always rank first.
 FOLDED_WEIGHT = 0.2
-FIELDS = ("body", "title", "fold", "fold_title")
+# Alias matches ("TP.HCM" = "Sài Gòn" = "Thành phố Hồ Chí Minh") score at this weight.
+ALIAS_WEIGHT = 1.0
+FIELDS = ("body", "title", "fold", "fold_title", "alias")
 DEFAULT_PARAMS = BM25Params()
 _SYLLABLE = re.compile(r"[^\W_]+")
 _EPOCH = dt.date(1970, 1, 1)
@@ -64,6 +68,8 @@ class QueryPlan:
     parts: tuple[tuple[str, tuple[str, ...], float], ...]
     highlight: tuple[str, ...]
     folded: bool
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
 
 
 def field_terms(title_terms: list[str], body_terms: list[str]) -> dict[str, list[str]]:
@@ -76,6 +82,7 @@ def field_terms(title_terms: list[str], body_terms: list[str]) -> dict[str, list
         "title": title_terms,
         "fold": folded_title + folded_body,
         "fold_title": folded_title,
+        "alias": alias_terms(whole),
     }
 
 
@@ -94,7 +101,10 @@ class SearchIndex:
         self.params = params
         self._lock = threading.RLock()
         self.store = Store(self.data_dir / "newsbot.db")
+        self._stale_segment: str | None = None
         self._load()
+        if self._stale_segment is not None:
+            self.compact()
 
     @classmethod
     def open(cls, data_dir: Path | str, analyzer: Analyzer | None = None) -> SearchIndex:
@@ -124,6 +134,12 @@ class SearchIndex:
             base_docnos = np.zeros(0, np.int32)
             self.fields: dict[str, FieldPostings] = {}
             upto = 0
+            info = read_segment_info(self._index_dir / name) if name else None
+            if info is not None and list(info["fields"]) != list(FIELDS):
+                # written by a version with other fields: serve from the stored terms
+                # (no pyvi) and write a segment of today's fields
+                self._stale_segment = name
+                name = None
             if name is not None:
                 info, base_docnos, base_fields = read_segment(self._index_dir / name)
                 upto = info["upto"]
@@ -256,7 +272,7 @@ class SearchIndex:
                 if progress and n % 1000 == 0:
                     progress(n)
             self._index_dir.mkdir(parents=True, exist_ok=True)
-            name = f"seg-{upto:010d}-{os.getpid()}-{threading.get_ident() % 10000:04d}"
+            name = f"seg-{upto:010d}-{time.time_ns():x}"
             tmp = self._index_dir / (name + ".tmp")
             if tmp.exists():
                 shutil.rmtree(tmp)
@@ -279,27 +295,30 @@ class SearchIndex:
 
     # ---- querying -------------------------------------------------------------------
 
-    def plan(self, query: str, exact: bool = False) -> QueryPlan:
+    def plan(self, query: str, exact: bool = False, today: dt.date | None = None) -> QueryPlan:
         """Decide fields, terms and weights for a query."""
         query = query[:MAX_QUERY_CHARS]
         if exact:
             terms = tuple(self.analyzer.terms(query))
             return QueryPlan((("body", terms, 1.0),), terms, False)
-        if has_diacritics(query):
-            terms = tuple(self.analyzer.terms(query))
+        asked = parse(query, today)
+        aliases = (("alias", asked.aliases, ALIAS_WEIGHT),) if asked.aliases else ()
+        if has_diacritics(asked.text):
+            terms = tuple(self.analyzer.terms(asked.text))
             folded = tuple(fold(t) for t in terms)
             parts = (
                 ("body", terms, 1.0),
                 ("title", terms, TITLE_WEIGHT),
                 ("fold", folded, FOLDED_WEIGHT),
+                *aliases,
             )
-            return QueryPlan(parts, terms, False)
+            return QueryPlan(parts, terms, False, asked.date_from, asked.date_to)
         # No diacritics at all: pyvi cannot segment it, so split the syllables into the
         # likeliest words of the folded vocabulary instead.
-        sylls = _SYLLABLE.findall(fold(normalize(query)))
+        sylls = _SYLLABLE.findall(fold(normalize(asked.text)))
         terms = tuple(self.segment_folded(sylls))
-        parts = (("fold", terms, 1.0), ("fold_title", terms, TITLE_WEIGHT))
-        return QueryPlan(parts, terms, True)
+        parts = (("fold", terms, 1.0), ("fold_title", terms, TITLE_WEIGHT), *aliases)
+        return QueryPlan(parts, terms, True, asked.date_from, asked.date_to)
 
     def segment_folded(self, sylls: list[str], longest: int = 4) -> list[str]:
         """Split accentless syllables into folded vocabulary words (unigram model, Viterbi)."""
@@ -354,27 +373,42 @@ class SearchIndex:
         scores: np.ndarray,
         k: int,
         date_range: tuple[dt.date | None, dt.date | None] | None = None,
+        prefer: tuple[dt.date | None, dt.date | None] | None = None,
     ) -> tuple[np.ndarray, int]:
-        """Docnos of the k best scores (ties: newer first) and how many matched at all."""
+        """Docnos of the k best scores (ties: newer first) and how many matched at all.
+
+        date_range keeps only articles dated inside it; prefer ranks the articles dated
+        inside it first, and the others (undated ones included) after them.
+        """
         if len(self._dates) < len(scores):
             self._grow(len(scores) - 1)
+        days = self._dates[: len(scores)]
         if date_range is not None:
-            lo, hi = date_range
-            days = self._dates[: len(scores)]
-            out = np.zeros(len(scores), bool)
-            if lo is not None:
-                out |= days < _days(lo)
-            if hi is not None:
-                out |= days > _days(hi)
-            scores = np.where(out, -np.inf, scores)
+            scores = np.where(self._in_range(days, date_range), scores, -np.inf)
         total = int(np.count_nonzero(scores > -np.inf))
         if total == 0 or k <= 0:
             return np.zeros(0, np.int64), total
+        if prefer is not None:
+            inside = self._in_range(days, prefer) & (scores > -np.inf)
+            if inside.any():
+                finite = scores[scores > -np.inf]
+                lift = float(finite.max() - finite.min()) + 1.0
+                scores = np.where(inside, scores + lift, scores)
         k = min(k, total)
         kth = np.partition(scores, len(scores) - k)[len(scores) - k]
         cand = np.flatnonzero(scores >= kth)  # every tie of the k-th score, for the date rule
         order = np.lexsort((-cand, -self._dates[cand], -scores[cand]))
         return cand[order][:k], total
+
+    @staticmethod
+    def _in_range(days: np.ndarray, rng: tuple[dt.date | None, dt.date | None]) -> np.ndarray:
+        lo, hi = rng
+        inside = days > -(10**6)
+        if lo is not None:
+            inside &= days >= _days(lo)
+        if hi is not None:
+            inside &= days <= _days(hi)
+        return inside
 
     def search(
         self,
@@ -385,23 +419,39 @@ class SearchIndex:
         exact: bool = False,
         date_from: dt.date | None = None,
         date_to: dt.date | None = None,
+        today: dt.date | None = None,
+        group: bool = True,
     ) -> SearchResult:
-        """The k best articles from offset for a question, with excerpts."""
+        """The k best articles from offset for a question, with excerpts.
+
+        The same story from several outlets shows once (group), naming the other outlets.
+        """
         with self._lock:
-            plan = self.plan(query, exact)
+            plan = self.plan(query, exact, today)
             scores = self.scores(plan)
             rng = (date_from, date_to) if (date_from or date_to) else None
-            docnos, total = self.top(scores, offset + k, rng)
-            docnos = docnos[offset:]
+            prefer = (plan.date_from, plan.date_to) if plan.date_from or plan.date_to else None
+            # grouping folds duplicates away, so look further than the page
+            want = (offset + k) * 3 + 10 if group else offset + k
+            docnos, total = self.top(scores, want, rng, prefer)
             weights = [self.fields["fold"].idf(fold(t)) or 1.0 for t in plan.highlight]
         articles = self.store.articles(int(d) for d in docnos)
+        ranked = [(int(d), articles[int(d)]) for d in docnos if int(d) in articles]
+        groups = _group_stories(ranked) if group else [(d, a, ()) for d, a in ranked]
         terms = match_terms(plan.highlight, weights)
         hits = tuple(
-            Hit(articles[int(d)], float(scores[d]), excerpt(articles[int(d)].body, terms))
-            for d in docnos
-            if int(d) in articles
+            Hit(article, float(scores[d]), excerpt(article.body, terms), also)
+            for d, article, also in groups[offset : offset + k]
         )
-        return SearchResult(query=query, hits=hits, total=total, offset=offset, folded=plan.folded)
+        return SearchResult(
+            query=query,
+            hits=hits,
+            total=total,
+            offset=offset,
+            folded=plan.folded,
+            date_from=plan.date_from,
+            date_to=plan.date_to,
+        )
 
     # ---- browsing -------------------------------------------------------------------
 
@@ -440,6 +490,30 @@ class SearchIndex:
             index_bytes=index_bytes,
             database_bytes=db_bytes,
         )
+
+
+def _story_key(title: str) -> frozenset[str]:
+    return frozenset(_SYLLABLE.findall(fold(normalize(title))))
+
+
+def _group_stories(
+    ranked: list[tuple[int, Article]],
+) -> list[tuple[int, Article, tuple[str, ...]]]:
+    """Fold articles with (nearly) the same headline into the best ranked one."""
+    groups: list[tuple[int, Article, frozenset[str], list[str]]] = []
+    for docno, article in ranked:
+        key = _story_key(article.title)
+        for _, first, first_key, others in groups:
+            union = len(key | first_key)
+            # the same headline, give or take a word in five, is the same story
+            if union and len(key & first_key) / union >= 0.8:
+                source = article.source
+                if source and source != first.source and source not in others:
+                    others.append(source)
+                break
+        else:
+            groups.append((docno, article, key, []))
+    return [(d, a, tuple(o)) for d, a, _, o in groups]
 
 
 def vars_of(params: BM25Params) -> dict:

@@ -291,6 +291,16 @@ class Store:
             ).fetchall()
         return [(r[0], _article(r[1:])) for r in rows]
 
+    def newest_docs(self, limit: int, offset: int = 0) -> list[StoredDoc]:
+        """Live articles' terms, newest first (by date where known, then by arrival)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT docno, terms, published FROM articles WHERE deleted_seq IS NULL"
+                " ORDER BY published IS NULL, published DESC, docno DESC LIMIT ? OFFSET ?",
+                (limit, offset),
+            ).fetchall()
+        return [StoredDoc(d, *unpack_terms(blob), _date(p)) for d, blob, p in rows]
+
     def added_since(self, after_docno: int, limit: int = 1000) -> list[tuple[int, Article]]:
         """Live articles that arrived after a docno, oldest first."""
         with self._lock:

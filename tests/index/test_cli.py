@@ -111,14 +111,17 @@ def test_human_output_marks_matches(tmp_path, archive):
 
 def test_console_script_end_to_end(tmp_path, archive):
     env = {**os.environ, "NEWSBOT_DATA_DIR": str(tmp_path / "data")}
-    run = lambda *a: subprocess.run(
-        [sys.executable, "-m", "bot.cli", *a],
-        cwd=ROOT,
-        env=env,  # noqa: E731
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+
+    def run(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "bot.cli", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
     done = run("index", str(archive))
     assert done.returncode == 0, done.stderr
     assert "4 added" in done.stdout

@@ -1,0 +1,219 @@
+"""The one wiring point: builder, defaults, rate limiter, handlers, jobs; and `newsbot run`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import sys
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from index.search import SearchIndex
+
+from . import handlers
+from .flood import FloodLimit
+from .settings import Settings
+from .state import State
+from .texts import EN, VI
+
+__all__ = ["RedactToken", "add_handlers", "build_application", "run", "webhook_options"]
+
+log = logging.getLogger(__name__)
+
+
+def build_application(
+    settings: Settings,
+    index: SearchIndex | None = None,
+    *,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+) -> Application:
+    """The bot: handlers, jobs, and services opened in post_init and closed in post_shutdown."""
+    # An index passed in (tests, a caller that shares it) stays the caller's to close;
+    # without one, post_init opens the index of settings.data_dir and post_shutdown closes it.
+
+    async def post_init(app: Application) -> None:
+        opened = (
+            index
+            if index is not None
+            else await asyncio.to_thread(SearchIndex.open, settings.data_dir)
+        )
+        state = await asyncio.to_thread(State.open, settings.data_dir)
+        app.bot_data["services"] = handlers.Services(
+            opened, state, FloodLimit(settings.flood_questions, settings.flood_seconds)
+        )
+        await _set_commands(app)
+        if app.job_queue is not None:
+            # articles that `newsbot index` adds in another process show up this soon
+            app.job_queue.run_repeating(
+                _refresh,
+                interval=settings.refresh_seconds,
+                first=settings.refresh_seconds,
+                name="refresh-index",
+            )
+        log.info("serving as @%s", app.bot.username)
+        if not await asyncio.to_thread(opened.latest, 1):
+            log.warning(
+                "the index in %s is empty: add articles with `newsbot index <paths>`",
+                settings.data_dir,
+            )
+
+    async def post_shutdown(app: Application) -> None:
+        services: handlers.Services | None = app.bot_data.pop("services", None)
+        if services is None:
+            return
+        await asyncio.to_thread(services.state.close)
+        if index is None:
+            await asyncio.to_thread(services.index.close)
+
+    api = settings.telegram_api_url.rstrip("/")
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token or "")
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+            )
+        )
+        # waits out RetryAfter and keeps under Telegram's per-chat and global limits
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        # one user's slow search must not hold up everyone else's updates
+        .concurrent_updates(True)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request)
+    if updates_request is not None:
+        builder = builder.get_updates_request(updates_request)
+    app = builder.build()
+    add_handlers(app)
+    return app
+
+
+def add_handlers(app: Application) -> None:
+    """Commands in both languages, questions, buttons, inline mode, errors."""
+    # new messages only: an edit must not answer twice, and channels get no answers at all
+    chats = filters.UpdateType.MESSAGE & (filters.ChatType.PRIVATE | filters.ChatType.GROUPS)
+    app.add_handlers(
+        [
+            CommandHandler("start", handlers.start, filters=chats),
+            CommandHandler("help", handlers.help_command, filters=chats),
+            CommandHandler(["tim", "search"], handlers.search_command, filters=chats),
+            CommandHandler(["moi", "latest"], handlers.latest_command, filters=chats),
+            CommandHandler(["doc", "read"], handlers.read_command, filters=chats),
+            MessageHandler(
+                filters.UpdateType.MESSAGE
+                & filters.ChatType.PRIVATE
+                & filters.TEXT
+                & ~filters.COMMAND,
+                handlers.private_text,
+            ),
+            MessageHandler(
+                filters.UpdateType.MESSAGE
+                & filters.ChatType.GROUPS
+                & filters.TEXT
+                & ~filters.COMMAND,
+                handlers.group_text,
+            ),
+            CallbackQueryHandler(handlers.button),
+            InlineQueryHandler(handlers.inline_query),
+        ]
+    )
+    app.add_error_handler(handlers.on_error)
+
+
+async def _set_commands(app: Application) -> None:
+    try:
+        for texts, language in ((VI, None), (EN, "en")):
+            await app.bot.set_my_commands(
+                [BotCommand(c, d) for c, d in texts.commands],
+                scope=BotCommandScopeDefault(),
+                language_code=language,
+            )
+    except TelegramError as error:  # the menu is a convenience; the bot works without it
+        log.warning("could not register the command menu: %s", error)
+
+
+async def _refresh(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Pick up articles that `newsbot index` added in another process."""
+    services: handlers.Services = context.bot_data["services"]
+    changes = await asyncio.to_thread(services.index.refresh)
+    if changes:
+        log.info("index refreshed: %d changes", changes)
+
+
+def webhook_options(settings: Settings) -> dict:
+    """Arguments of run_webhook/start_webhook for settings.webhook_url."""
+    url = settings.webhook_url or ""
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    return {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "url_path": urlsplit(url).path.strip("/"),
+        "webhook_url": url,
+        # Telegram echoes it in a header and PTB refuses requests without it
+        "secret_token": secret.strip() or secrets.token_urlsafe(32),
+    }
+
+
+class RedactToken(logging.Filter):
+    """Replace the bot token wherever a log line would show it."""
+
+    def __init__(self, token: str):
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token in message:
+            record.msg, record.args = message.replace(self.token, "<token>"), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text and self.token in record.exc_text:
+            record.exc_text = record.exc_text.replace(self.token, "<token>")
+        return True
+
+
+def run(settings: Settings) -> int:
+    """`newsbot run`: poll for updates, or serve a webhook when WEBHOOK_URL is set."""
+    token = settings.token
+    if not token:
+        print(f"{VI.no_token}\n\n{EN.no_token}", file=sys.stderr)
+        return 1
+    redact = RedactToken(token)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
+    app = build_application(settings)
+    if settings.webhook_url:
+        options = webhook_options(settings)
+        log.info(
+            "receiving updates by webhook on %s:%s/%s",
+            options["listen"],
+            options["port"],
+            options["url_path"],
+        )
+        app.run_webhook(**options, allowed_updates=Update.ALL_TYPES)
+    else:
+        log.info("receiving updates by long polling")
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0

@@ -1,0 +1,141 @@
+"""`newsbot chat`: the bot's conversation in a terminal, no token needed."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TextIO
+
+from index.cli import sample_dir
+from index.ingest import ingest
+from index.models import Article
+from index.search import SearchIndex
+
+from . import parse, render
+from .parse import PAGE_SIZE
+from .settings import Settings
+from .texts import VI, Texts
+
+__all__ = ["Console", "chat"]
+
+_QUIT = {"q", "quit", "exit", "/quit", "thoat", "thoát"}
+_NEXT = {"n", "next", "sau", "tiep", "tiếp"}
+_PREVIOUS = {"p", "prev", "previous", "truoc", "trước"}
+
+
+class Console:
+    """The conversation over an index, one line in, text out (results, paging, full text)."""
+
+    def __init__(self, index: SearchIndex, texts: Texts = VI, style: render.Style = render.PLAIN):
+        self.index = index
+        self.t = texts
+        self.style = style
+        self.query: str | None = None
+        self.page = 0
+        self.listed: list[Article] = []  # what the numbers on screen refer to
+        self.first = 1
+
+    def greeting(self) -> str:
+        """What the terminal shows first."""
+        # the Telegram help (groups, inline mode) means nothing here: the console's own instead
+        return f"{render.welcome(self.t, None, style=self.style)}\n\n{self.t.console_help}"
+
+    def handle(self, line: str) -> str | None:
+        """The answer to one line, or None to quit."""
+        line = line.strip()
+        word = line.lower()
+        command, _, rest = line.partition(" ")
+        command = command.lower().split("@")[0]
+        if not line:
+            return ""
+        if word in _QUIT:
+            return None
+        if word in _NEXT or word in _PREVIOUS:
+            if self.query is None:
+                return self.t.console_help
+            return self._page(self.page + (1 if word in _NEXT else -1))
+        if word.isdigit() and self.listed:
+            n = int(word)
+            if self.first <= n < self.first + len(self.listed):
+                return self._read(self.listed[n - self.first])
+        if command in ("/start", "/help"):
+            return self.greeting()
+        if command in ("/moi", "/latest"):
+            return self._latest()
+        if command in ("/doc", "/read"):
+            found = self.index.get(rest.strip()) if rest.strip() else None
+            return self._read(found) if found else self.t.article_missing
+        if command in ("/tim", "/search"):
+            line = rest
+        return self._ask(line)
+
+    def _ask(self, question: str) -> str:
+        query, cut = parse.clip_query(question)
+        if not query:
+            return self.t.usage_search
+        self.query = query
+        return self._page(0, cut)
+
+    def _page(self, page: int, cut: bool = False) -> str:
+        page = max(page, 0)
+        result = self.index.search(self.query or "", k=PAGE_SIZE, offset=page * PAGE_SIZE)
+        if not result.hits and page > 0:  # past the end: stay on the last page
+            return self.t.console_footer
+        self.page = page
+        self.listed = [h.article for h in result.hits]
+        self.first = result.offset + 1
+        links = [a.url for a in self.listed]
+        text = render.results(result, self.t, links, style=self.style, cut=cut)
+        return f"{text}\n\n{self.t.console_footer}" if result.hits else text
+
+    def _latest(self) -> str:
+        self.listed, self.first = self.index.latest(PAGE_SIZE), 1
+        return render.latest(self.listed, self.t, [a.url for a in self.listed], style=self.style)
+
+    def _read(self, article: Article) -> str:
+        return "\n\n".join(render.article(article, self.t, style=self.style, limit=1 << 30))
+
+
+def chat(settings: Settings, stdin: TextIO | None = None, out: TextIO | None = None) -> int:
+    """Hold the conversation in the terminal, on the sample archive when the index is empty."""
+    stdin, out = stdin or sys.stdin, out or sys.stdout
+    interactive = getattr(stdin, "isatty", lambda: False)()
+    style = render.ANSI if getattr(out, "isatty", lambda: False)() else render.PLAIN
+    index = SearchIndex.open(settings.data_dir)
+    sample_tmp: tempfile.TemporaryDirectory | None = None
+    try:
+        if not index.latest(1):
+            index.close()
+            sample_tmp = tempfile.TemporaryDirectory(prefix="newsbot-chat-")
+            index = SearchIndex.open(Path(sample_tmp.name))
+            print(VI.console_sample.format(path=sample_dir()), file=out)
+            ingest(index, [sample_dir()], workers=1)
+        console = Console(index, VI, style)
+        print(console.greeting(), file=out)
+        for line in _lines(stdin, out, console.t.console_prompt if interactive else None):
+            answer = console.handle(line)
+            if answer is None:
+                break
+            if answer:
+                print(f"{answer}\n", file=out)
+                out.flush()
+    except KeyboardInterrupt:
+        print(file=out)
+    finally:
+        index.close()
+        if sample_tmp is not None:
+            sample_tmp.cleanup()
+    return 0
+
+
+def _lines(stdin: TextIO, out: TextIO, prompt: str | None) -> Iterable[str]:
+    while True:
+        if prompt:
+            out.write(prompt)
+            out.flush()
+        line = stdin.readline()
+        if not line:
+            return
+        yield line

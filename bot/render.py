@@ -1,0 +1,386 @@
+"""All markup of the bot: results, articles, keyboards, inline results (pure functions).
+
+Everything that reaches Telegram as HTML is built here, and every piece of text that this
+module did not write itself (titles, excerpts, outlets, questions, URLs) goes through
+`Style.escape`. The same functions render plain text for the terminal and for the resend
+after Telegram refuses a message's markup.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+)
+from telegram.constants import ParseMode
+
+from index.models import Article, Excerpt, Hit, SearchResult
+
+from .parse import MAX_QUERY_CHARS, PAGE_SIZE, page_data, read_data
+from .texts import Texts
+
+__all__ = [
+    "ANSI",
+    "HTML",
+    "MAX_MESSAGE",
+    "PLAIN",
+    "Style",
+    "article",
+    "deep_link",
+    "help_text",
+    "inline_results",
+    "latest",
+    "marked",
+    "no_results",
+    "notice",
+    "read_keyboard",
+    "results",
+    "results_keyboard",
+    "to_plain",
+    "utf16_len",
+    "welcome",
+]
+
+MAX_MESSAGE = 4096  # Telegram's limit, in UTF-16 code units of the text after parsing
+# Bounds that keep a page of five results under MAX_MESSAGE whatever the archive holds.
+MAX_TITLE = 180
+MAX_META = 80
+MAX_EXCERPT = 420
+MAX_INLINE_DESCRIPTION = 200
+LATEST_LEAD = 160
+
+
+def _escape_html(text: str) -> str:
+    # only the three characters Telegram's HTML parser requires; quotes stay readable
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _html_link(text: str, url: str) -> str:
+    return f'<a href="{_escape_html(url).replace(chr(34), "&quot;")}">{text}</a>'
+
+
+@dataclass(frozen=True, slots=True)
+class Style:
+    """How text is marked up; every function but escape receives already-escaped text."""
+
+    escape: Callable[[str], str]
+    bold: Callable[[str], str]
+    italic: Callable[[str], str]
+    link: Callable[[str, str], str]  # (escaped text, raw url)
+
+
+HTML = Style(
+    escape=_escape_html,
+    bold=lambda s: f"<b>{s}</b>",
+    italic=lambda s: f"<i>{s}</i>",
+    link=_html_link,
+)
+PLAIN = Style(
+    escape=lambda s: s,
+    bold=lambda s: s,
+    italic=lambda s: s,
+    link=lambda s, url: f"{s} ({url})",
+)
+ANSI = Style(  # a terminal that shows bold
+    escape=lambda s: s,
+    bold=lambda s: f"\033[1m{s}\033[0m",
+    italic=lambda s: s,
+    link=lambda s, url: f"{s}\n   {url}",
+)
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _clamp(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def deep_link(username: str, token: str) -> str:
+    """A t.me link that opens an article in the bot."""
+    return f"https://t.me/{username}?start={token}"
+
+
+def notice(text: str, style: Style = HTML) -> str:
+    """A sentence of ours as a message (escaped all the same: it may quote the user)."""
+    return style.escape(text)
+
+
+def marked(excerpt: Excerpt, style: Style = HTML, limit: int = MAX_EXCERPT) -> str:
+    """An excerpt with its matched words in bold, escaped, on one line."""
+    # newlines become spaces one for one, so the spans still point at the same characters
+    text = excerpt.text.replace("\r", " ").replace("\n", " ")
+    cut = len(text) > limit
+    if cut:
+        text = text[: limit - 1]
+    pieces, last = [], 0
+    for start, end in sorted(excerpt.spans):
+        start, end = max(start, last), min(end, len(text))
+        if start >= end:
+            continue
+        pieces.append(style.escape(text[last:start]))
+        pieces.append(style.bold(style.escape(text[start:end])))
+        last = end
+    pieces.append(style.escape(text[last:]))
+    return "".join(pieces) + ("…" if cut else "")
+
+
+def _meta(article: Article, t: Texts) -> str:
+    date = article.published.strftime(t.date_format) if article.published else None
+    return _clamp(" · ".join(x for x in (article.source, date) if x), MAX_META)
+
+
+def _title(article: Article, link: str | None, style: Style) -> str:
+    title = style.escape(_clamp(article.title, MAX_TITLE) or article.id)
+    return style.link(title, link) if link else style.bold(title)
+
+
+def _entry(n: int, article: Article, link: str | None, body: str, t: Texts, style: Style) -> str:
+    lines = [f"{style.bold(f'{n}.')} {_title(article, link, style)}"]
+    meta = _meta(article, t)
+    if meta:
+        lines.append(style.italic(style.escape(meta)))
+    if body:
+        lines.append(body)
+    return "\n".join(lines)
+
+
+def results(
+    result: SearchResult,
+    t: Texts,
+    links: Sequence[str | None],
+    *,
+    style: Style = HTML,
+    cut: bool = False,
+) -> str:
+    """One page of results: a head line, then number, linked title, outlet, date, excerpt."""
+    if not result.hits:
+        return no_results(result, t, style=style, cut=cut)
+    first = result.offset + 1
+    head = t.results_head.format(
+        first=first,
+        last=result.offset + len(result.hits),
+        total=result.total,
+        query=_clamp(result.query, MAX_QUERY_CHARS),
+    )
+    parts = [f"🔎 {style.bold(style.escape(head))}"]
+    notes = ([t.query_cut.format(limit=MAX_QUERY_CHARS)] if cut else []) + (
+        [t.folded_note] if result.folded else []
+    )
+    parts += [style.italic(style.escape(note)) for note in notes]
+    blocks = [
+        _entry(n, hit.article, link, marked(hit.excerpt, style), t, style)
+        for n, (hit, link) in enumerate(zip(result.hits, links, strict=True), first)
+    ]
+    return "\n".join(parts) + "\n\n" + "\n\n".join(blocks)
+
+
+def no_results(result: SearchResult, t: Texts, *, style: Style = HTML, cut: bool = False) -> str:
+    """What was searched and what to try instead."""
+    lines = [
+        style.bold(style.escape(t.no_results.format(query=_clamp(result.query, MAX_QUERY_CHARS))))
+    ]
+    if cut:
+        lines.append(style.italic(style.escape(t.query_cut.format(limit=MAX_QUERY_CHARS))))
+    lines.append(style.escape(t.no_results_hint))
+    if result.folded:
+        lines.append(style.escape(t.no_results_folded_hint))
+    return "\n".join(lines)
+
+
+def results_keyboard(
+    result: SearchResult, t: Texts, qid: str, tokens: Sequence[str]
+) -> InlineKeyboardMarkup | None:
+    """Read-in-full buttons for the page's articles, then previous/next page buttons."""
+    if not result.hits:
+        return None
+    first = result.offset + 1
+    rows = [
+        [
+            InlineKeyboardButton(t.read_button.format(n=n), callback_data=read_data(token))
+            for n, token in enumerate(tokens, first)
+        ]
+    ]
+    page = result.offset // PAGE_SIZE
+    pages = -(-result.total // PAGE_SIZE)
+    nav = []
+    if page > 0:
+        nav.append(InlineKeyboardButton(t.previous, callback_data=page_data(qid, page - 1)))
+    if pages > 1:
+        nav.append(
+            InlineKeyboardButton(
+                t.page.format(page=page + 1, pages=pages), callback_data=page_data(qid, page)
+            )
+        )
+    if result.offset + len(result.hits) < result.total:
+        nav.append(InlineKeyboardButton(t.next, callback_data=page_data(qid, page + 1)))
+    if nav:
+        rows.append(nav)
+    return InlineKeyboardMarkup(rows)
+
+
+def read_keyboard(tokens: Sequence[str], t: Texts, first: int = 1) -> InlineKeyboardMarkup | None:
+    """A row of read-in-full buttons."""
+    if not tokens:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t.read_button.format(n=n), callback_data=read_data(token))
+                for n, token in enumerate(tokens, first)
+            ]
+        ]
+    )
+
+
+def latest(
+    articles: Sequence[Article], t: Texts, links: Sequence[str | None], *, style: Style = HTML
+) -> str:
+    """The newest articles, each with the start of its text."""
+    if not articles:
+        return style.escape(t.latest_empty)
+    blocks = [
+        _entry(n, a, link, style.escape(_clamp(a.body, LATEST_LEAD)), t, style)
+        for n, (a, link) in enumerate(zip(articles, links, strict=True), 1)
+    ]
+    return f"🗞 {style.bold(style.escape(t.latest_head))}\n\n" + "\n\n".join(blocks)
+
+
+def welcome(t: Texts, bot_username: str | None, *, style: Style = HTML) -> str:
+    """The /start greeting with example questions, then the help (none without a bot name)."""
+    examples = "\n".join(f"• {style.italic(style.escape(e))}" for e in t.examples)
+    text = f"{style.escape(t.welcome)}\n{examples}"
+    return f"{text}\n\n{help_text(t, bot_username, style=style)}" if bot_username else text
+
+
+def help_text(t: Texts, bot_username: str, *, style: Style = HTML) -> str:
+    """The /help text."""
+    return style.escape(t.help.format(bot=bot_username))
+
+
+# ---- full text ---------------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"[.!?…][\"”’)]*\s")
+
+
+def _cut(text: str, room: int) -> int:
+    """Where to cut text so its head fits in `room` UTF-16 units: a sentence end, a space, anywhere."""
+    units, end = 0, 0
+    for i, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > room:
+            break
+        end = i + 1
+    else:
+        return len(text)
+    window = text[:end]
+    sentence = max((m.end() for m in _SENTENCE_END.finditer(window)), default=0)
+    if sentence > end // 2:
+        return sentence
+    space = window.rfind(" ")
+    return space if space > end // 2 else max(end, 1)
+
+
+def article(item: Article, t: Texts, *, style: Style = HTML, limit: int = MAX_MESSAGE) -> list[str]:
+    """An article's full text as messages under `limit`, split at paragraph boundaries."""
+    # A paragraph longer than a whole message is the exception: it fills the message it
+    # starts in and goes on in the next, cut after a sentence (or between words).
+    budget = limit - 24  # room for the "(2/3)" counter
+    head = [style.bold(style.escape(_clamp(item.title, 1000) or item.id))]
+    meta = _meta(item, t)
+    if meta:
+        head.append(style.italic(style.escape(meta)))
+    if item.url:
+        head.append(style.link(style.escape(item.url), item.url))
+    chunks: list[list[str]] = [["\n".join(head)]]
+    used = _visible_len(chunks[0][0], style)  # UTF-16 units in the current chunk
+    for paragraph in (p.strip() for p in item.body.split("\n")):
+        rest = paragraph
+        while rest:
+            room = budget - used - 2  # two for the blank line before the paragraph
+            size = utf16_len(rest)
+            if size <= room:
+                chunks[-1].append(style.escape(rest))
+                used += 2 + size
+                break
+            if size <= budget or room < budget // 4:
+                chunks.append([])  # a paragraph moves whole to the next message when it can
+                used = -2
+                continue
+            cut = _cut(rest, room)
+            chunks[-1].append(style.escape(rest[:cut].rstrip()))
+            chunks.append([])
+            used = -2
+            rest = rest[cut:].lstrip()
+    texts = ["\n\n".join(c) for c in chunks if c]
+    if len(texts) > 1:
+        texts = [
+            f"{text}\n\n{style.italic(t.continued.format(part=i, parts=len(texts)))}"
+            for i, text in enumerate(texts, 1)
+        ]
+    return texts
+
+
+def _visible_len(text: str, style: Style) -> int:
+    return utf16_len(html.unescape(_TAG.sub("", text)) if style is HTML else text)
+
+
+# ---- inline mode -------------------------------------------------------------------------
+
+
+def inline_results(
+    hits: Sequence[Hit], t: Texts, links: Sequence[str], tokens: Sequence[str]
+) -> list[InlineQueryResultArticle]:
+    """Inline answers: title, excerpt as description; choosing one posts title, link, excerpt."""
+    out = []
+    for hit, link, token in zip(hits, links, tokens, strict=True):
+        a = hit.article
+        meta = _meta(a, t)
+        text = _title(a, link, HTML) + (f"\n{HTML.italic(HTML.escape(meta))}" if meta else "")
+        excerpt = marked(hit.excerpt, HTML)
+        if excerpt:
+            text += f"\n\n{excerpt}"
+        description = _clamp(hit.excerpt.text, MAX_INLINE_DESCRIPTION)
+        out.append(
+            InlineQueryResultArticle(
+                id=token,
+                title=_clamp(a.title, MAX_TITLE) or a.id,
+                description=" · ".join(x for x in (meta, description) if x),
+                input_message_content=InputTextMessageContent(
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                ),
+            )
+        )
+    return out
+
+
+# ---- plain-text fallback -----------------------------------------------------------------
+
+_LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.DOTALL)
+_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+
+
+def to_plain(text: str, limit: int = MAX_MESSAGE) -> str:
+    """HTML of this module as plain text: tags dropped, links written out when room allows."""
+
+    def spelled(m: re.Match[str]) -> str:
+        url, label = m.group(1), m.group(2)
+        return label if html.unescape(label) == html.unescape(url) else f"{label} ({url})"
+
+    plain = html.unescape(_TAG.sub("", _LINK.sub(spelled, text)))
+    if utf16_len(plain) > limit:
+        plain = html.unescape(_TAG.sub("", text))
+    return plain

@@ -1,0 +1,114 @@
+"""The bot's own small database (bot.db): short ids for questions and article tokens."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import sqlite3
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from .parse import TOKEN
+
+__all__ = ["State"]
+
+SCHEMA_VERSION = 1
+# Paging buttons of older questions stop working past this many newer questions.
+KEEP_QUERIES = 200_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS queries (
+    qid INTEGER PRIMARY KEY AUTOINCREMENT,
+    text TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    token TEXT PRIMARY KEY,
+    article_id TEXT NOT NULL UNIQUE
+);
+"""
+
+
+def _base36(n: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+        if n == 0:
+            return out
+
+
+class State:
+    """Question ids for callback data and article tokens for deep links, kept across restarts."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(_SCHEMA)
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+
+    @classmethod
+    def open(cls, data_dir: Path | str) -> State:
+        """Open (or create) bot.db in a data directory."""
+        return cls(Path(data_dir) / "bot.db")
+
+    def close(self) -> None:
+        """Release the database."""
+        with self._lock:
+            self._db.close()
+
+    def query_id(self, text: str) -> str:
+        """A short id for a question (the same question always gets the same id)."""
+        with self._lock:
+            self._db.execute("INSERT OR IGNORE INTO queries (text) VALUES (?)", (text,))
+            (qid,) = self._db.execute("SELECT qid FROM queries WHERE text = ?", (text,)).fetchone()
+            if qid % 1000 == 0:
+                self._db.execute("DELETE FROM queries WHERE qid <= ?", (qid - KEEP_QUERIES,))
+        return _base36(qid)
+
+    def query(self, qid: str) -> str | None:
+        """The question behind an id, or None when unknown or expired."""
+        try:
+            number = int(qid, 36)
+        except ValueError:
+            return None
+        with self._lock:
+            row = self._db.execute("SELECT text FROM queries WHERE qid = ?", (number,)).fetchone()
+        return row[0] if row else None
+
+    def tokens(self, article_ids: Iterable[str]) -> list[str]:
+        """Tokens for articles: the id itself when it is a valid payload, else a stored hash."""
+        out = []
+        with self._lock:
+            for article_id in article_ids:
+                if TOKEN.fullmatch(article_id):
+                    out.append(article_id)
+                    continue
+                digest = hashlib.sha256(article_id.encode("utf-8")).digest()[:15]
+                token = base64.urlsafe_b64encode(digest).decode("ascii")
+                self._db.execute(
+                    "INSERT OR IGNORE INTO tokens (token, article_id) VALUES (?, ?)",
+                    (token, article_id),
+                )
+                out.append(token)
+        return out
+
+    def token(self, article_id: str) -> str:
+        """The token of one article."""
+        return self.tokens([article_id])[0]
+
+    def article_id(self, token: str) -> str:
+        """The article id behind a token (a token that was never hashed is the id)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT article_id FROM tokens WHERE token = ?", (token,)
+            ).fetchone()
+        return row[0] if row else token

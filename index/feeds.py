@@ -1,0 +1,610 @@
+"""News feeds (RSS 2.0 and Atom): a registry in the store's SQLite file, and polling.
+
+The bot side and ``newsbot feeds poll`` use it like this (blocking I/O: run it in a thread)::
+
+    registry = FeedRegistry(index.store)              # tables live in newsbot.db
+    registry.add("https://vnexpress.net/rss/tin-moi-nhat.rss")   # FeedError if bad
+    with http_client() as client:
+        new = poll_all(registry, client, time.time(), sink=index.add)
+
+Polling a feed sends a conditional GET (If-None-Match, If-Modified-Since); 304 means nothing
+new. Each entry not seen before has its page fetched and extracted (``article_from_html``:
+text, date, canonical URL), falling back to the entry's title and summary when the page
+fails or holds no article text. Entries are remembered per feed (``feed_items``), so a page
+is fetched once. Everything is bounded: bytes per feed and per page, new entries per poll,
+seconds per feed; only http(s) links are followed.
+
+A feed that fails (network, HTTP status, not a feed) is retried after
+``min(interval * 2**failures, 6 h)``; its error is kept for ``newsbot feeds list`` and
+``newsbot stats``. One feed's failure never stops the others: ``poll_all`` does not raise
+for it. With ``sink``, a feed's articles are handed over before its entries are marked as
+seen, so a crash in between fetches them again instead of losing them.
+
+Failures::
+
+    ValueError
+     └── FeedError      a feed URL that cannot be added, or a feed that is not known
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import io
+import logging
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Container, Sequence
+from dataclasses import dataclass
+from email.message import Message
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+import httpx
+
+from .models import Article
+from .sources.archive import content_id, host, url_id
+from .sources.html import _decode as decode_page_bytes
+from .sources.html import article_from_html
+from .sources.text import (
+    MAX_BODY_CHARS,
+    MAX_TITLE_CHARS,
+    DecodeError,
+    bound,
+    clean_line,
+    clean_text,
+)
+from .store import Store
+
+__all__ = [
+    "MAX_BACKOFF_SECONDS",
+    "POLL_SECONDS",
+    "Feed",
+    "FeedError",
+    "FeedRegistry",
+    "PollResult",
+    "http_client",
+    "poll",
+    "poll_all",
+]
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 900.0  # a healthy feed is polled every 15 minutes
+MAX_BACKOFF_SECONDS = 6 * 3600.0
+RETRY_SOON_SECONDS = 60.0  # entries were left over: come back for them soon
+TIMEOUT_SECONDS = 15.0
+FEED_BUDGET_SECONDS = 120.0  # page fetches of one feed per poll; the rest waits
+MAX_URL_CHARS = 2_000
+MAX_FEEDS = 1_000
+MAX_FEED_BYTES = 5_000_000
+MAX_PAGE_BYTES = 5_000_000
+MAX_NEW_ENTRIES = 50  # pages fetched per feed per poll
+MAX_FEED_ENTRIES = 1_000  # entries of one feed document looked at
+MAX_ERROR_CHARS = 300
+FORGET_SECONDS = 60 * 86_400.0  # entries gone from the feed this long are forgotten
+USER_AGENT = "newsbot/0.1 (news feed reader)"
+
+_VIETNAM = dt.timezone(dt.timedelta(hours=7))
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feeds (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    url TEXT NOT NULL UNIQUE,
+    title TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    added_at REAL NOT NULL,
+    last_checked REAL,
+    last_ok REAL,
+    failures INTEGER NOT NULL DEFAULT 0,
+    next_check REAL NOT NULL DEFAULT 0,
+    last_error TEXT
+);
+CREATE TABLE IF NOT EXISTS feed_items (
+    feed_id INTEGER NOT NULL,
+    entry_key TEXT NOT NULL,
+    seen_at REAL NOT NULL,      -- last time the entry was in the feed
+    PRIMARY KEY (feed_id, entry_key)
+) WITHOUT ROWID;
+"""
+_COLUMNS = (
+    "id, url, title, etag, last_modified, added_at, last_checked, last_ok, failures,"
+    " next_check, last_error"
+)
+
+
+class FeedError(ValueError):
+    """A feed URL that cannot be added, or a feed that is not known; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """One registered feed and its polling state (times are Unix seconds)."""
+
+    id: int
+    url: str
+    title: str | None
+    etag: str | None
+    last_modified: str | None
+    added_at: float
+    last_checked: float | None
+    last_ok: float | None
+    failures: int
+    next_check: float
+    last_error: str | None
+
+    @property
+    def name(self) -> str:
+        """The feed's title, else its host: the source of its articles."""
+        return self.title or host(self.url) or self.url
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    """What one poll of one feed brought."""
+
+    articles: tuple[Article, ...] = ()
+    not_modified: bool = False
+    error: str | None = None
+    title: str | None = None
+    etag: str | None = None  # validators to send next time (None: send none)
+    last_modified: str | None = None
+    entry_keys: tuple[str, ...] = ()  # entries handled, now or before: never fetched again
+    complete: bool = True  # False: new entries were left for the next poll
+
+
+def check_url(url: str) -> str:
+    """The URL stripped, or FeedError if it is not an absolute http(s) URL of sane length."""
+    url = url.strip()
+    if not url:
+        raise FeedError("the URL is empty")
+    if len(url) > MAX_URL_CHARS:
+        raise FeedError(f"the URL is over {MAX_URL_CHARS:,} characters")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        raise FeedError("the URL contains spaces or control characters")
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError as e:
+        raise FeedError(f"not a valid URL: {e}") from None
+    if parts.scheme.lower() not in ("http", "https") or not hostname:
+        raise FeedError("not an http:// or https:// URL")
+    return url
+
+
+class FeedRegistry:
+    """The feeds to poll, kept in newsbot.db next to the articles; safe to share between threads."""
+
+    def __init__(self, store_or_path: Store | Path | str, interval: float = POLL_SECONDS):
+        path = store_or_path.path if isinstance(store_or_path, Store) else Path(store_or_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.interval = interval
+        self._lock = threading.Lock()
+        # A connection of its own: the Store's is private, and SQLite in WAL mode lets both
+        # (and other processes) work on the file at once.
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> FeedRegistry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def add(self, url: str, now: float | None = None) -> Feed:
+        """Register a feed, to be polled at once; FeedError if the URL is bad or known."""
+        url = check_url(url)
+        with self._lock:
+            known = self._db.execute("SELECT id FROM feeds WHERE url=?", (url,)).fetchone()
+            if known:
+                raise FeedError(f"this feed is already registered as #{known[0]}")
+            (count,) = self._db.execute("SELECT count(*) FROM feeds").fetchone()
+            if count >= MAX_FEEDS:
+                raise FeedError(f"there are already {MAX_FEEDS:,} feeds")
+            cur = self._db.execute(
+                "INSERT INTO feeds (url, added_at, next_check) VALUES (?, ?, 0)",
+                (url, time.time() if now is None else now),
+            )
+            feed_id = cur.lastrowid
+        found = self.get(feed_id)
+        assert found is not None
+        return found
+
+    def remove(self, which: str | int) -> Feed:
+        """Unregister a feed by number or URL; FeedError if there is none."""
+        feed = self.find(which)
+        if feed is None:
+            raise FeedError(f"no feed {which}")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("DELETE FROM feed_items WHERE feed_id=?", (feed.id,))
+                self._db.execute("DELETE FROM feeds WHERE id=?", (feed.id,))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return feed
+
+    def find(self, which: str | int) -> Feed | None:
+        """A feed by number ("3", "#3" or 3) or by URL."""
+        if isinstance(which, int):
+            return self.get(which)
+        text = which.strip()
+        if text.removeprefix("#").isdigit():
+            return self.get(int(text.removeprefix("#")))
+        return self._one("WHERE url=?", (text,))
+
+    def get(self, feed_id: int) -> Feed | None:
+        """A feed by number."""
+        return self._one("WHERE id=?", (feed_id,))
+
+    def list(self) -> list[Feed]:
+        """Every feed, by number."""
+        return self._many("ORDER BY id", ())
+
+    def due(self, now: float) -> list[Feed]:
+        """Feeds whose next check has come, longest waiting first."""
+        return self._many("WHERE next_check <= ? ORDER BY next_check, id", (now,))
+
+    def failing(self) -> list[Feed]:
+        """Feeds whose last poll failed."""
+        return self._many("WHERE failures > 0 ORDER BY id", ())
+
+    def seen(self, feed_id: int) -> set[str]:
+        """Keys of the feed's entries already handled."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT entry_key FROM feed_items WHERE feed_id=?", (feed_id,)
+            ).fetchall()
+        return {r[0] for r in rows}
+
+    def record(self, feed: Feed, result: PollResult, now: float) -> Feed | None:
+        """Keep what a poll found: state, schedule, entries seen. Returns the updated feed."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                if result.error is not None:
+                    failures = feed.failures + 1
+                    delay = min(self.interval * 2.0**failures, MAX_BACKOFF_SECONDS)
+                    self._db.execute(
+                        "UPDATE feeds SET last_checked=?, failures=?, next_check=?, last_error=?"
+                        " WHERE id=?",
+                        (now, failures, now + delay, result.error[:MAX_ERROR_CHARS], feed.id),
+                    )
+                else:
+                    delay = (
+                        self.interval if result.complete else min(self.interval, RETRY_SOON_SECONDS)
+                    )
+                    self._db.execute(
+                        "UPDATE feeds SET last_checked=?, last_ok=?, failures=0, next_check=?,"
+                        " last_error=NULL, etag=?, last_modified=?, title=coalesce(?, title)"
+                        " WHERE id=?",
+                        (
+                            now,
+                            now,
+                            now + delay,
+                            result.etag,
+                            result.last_modified,
+                            result.title,
+                            feed.id,
+                        ),
+                    )
+                    if not result.not_modified:
+                        self._db.executemany(
+                            "INSERT OR REPLACE INTO feed_items VALUES (?, ?, ?)",
+                            [(feed.id, key, now) for key in result.entry_keys],
+                        )
+                        # Only entries that left the feed long ago: a feed answering 304
+                        # for weeks keeps its entries.
+                        self._db.execute(
+                            "DELETE FROM feed_items WHERE feed_id=? AND seen_at < ?",
+                            (feed.id, now - FORGET_SECONDS),
+                        )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return self.get(feed.id)
+
+    def _one(self, where: str, args: tuple) -> Feed | None:
+        found = self._many(where, args)
+        return found[0] if found else None
+
+    def _many(self, where: str, args: tuple) -> list[Feed]:
+        with self._lock:
+            rows = self._db.execute(f"SELECT {_COLUMNS} FROM feeds {where}", args).fetchall()
+        return [Feed(*row) for row in rows]
+
+
+# ---- fetching ---------------------------------------------------------------------------
+
+
+class _FetchError(Exception):
+    """A request that brought nothing usable; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Fetched:
+    status: int
+    url: str  # after redirects
+    content: bytes
+    content_type: str
+    etag: str | None
+    last_modified: str | None
+
+
+def http_client(timeout: float = TIMEOUT_SECONDS) -> httpx.Client:
+    """An HTTP client for polling: timeouts, redirects followed, our User-Agent."""
+    return httpx.Client(
+        timeout=httpx.Timeout(timeout),
+        follow_redirects=True,
+        headers={"User-Agent": USER_AGENT},
+    )
+
+
+def _fetch(client: httpx.Client, url: str, headers: dict[str, str], limit: int) -> _Fetched:
+    """GET url, following redirects, reading at most limit bytes."""
+    try:
+        with client.stream("GET", url, headers=headers, follow_redirects=True) as response:
+            final = str(response.url)
+            if urlsplit(final).scheme not in ("http", "https"):
+                raise _FetchError("redirected away from http(s)")
+            fields = (
+                final,
+                response.headers.get("content-type", ""),
+                response.headers.get("etag"),
+                response.headers.get("last-modified"),
+            )
+            if response.status_code == 304:
+                return _Fetched(304, fields[0], b"", *fields[1:])
+            if not 200 <= response.status_code < 300:
+                raise _FetchError(f"HTTP {response.status_code}")
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise _FetchError(f"over the {limit / 1e6:g} MB limit")
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise _FetchError(f"over the {limit / 1e6:g} MB limit")
+                chunks.append(chunk)
+            return _Fetched(response.status_code, fields[0], b"".join(chunks), *fields[1:])
+    except httpx.TimeoutException:
+        raise _FetchError("timed out") from None
+    except (httpx.HTTPError, httpx.InvalidURL) as e:
+        raise _FetchError(f"{type(e).__name__}: {e}"[:MAX_ERROR_CHARS]) from None
+
+
+def poll(
+    feed: Feed, client: httpx.Client, now: float, seen: Container[str] = frozenset()
+) -> PollResult:
+    """Fetch a feed and the pages of its entries not in seen; errors come back in the result."""
+    headers = {
+        "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9,"
+        " text/xml;q=0.9, */*;q=0.5"
+    }
+    if feed.etag:
+        headers["If-None-Match"] = feed.etag
+    if feed.last_modified:
+        headers["If-Modified-Since"] = feed.last_modified
+    try:
+        got = _fetch(client, feed.url, headers, MAX_FEED_BYTES)
+    except _FetchError as e:
+        return PollResult(error=str(e))
+    if got.status == 304:
+        return PollResult(
+            not_modified=True, title=feed.title, etag=feed.etag, last_modified=feed.last_modified
+        )
+    # A stream, never bytes or str: feedparser fetches URLs and opens file names it is given.
+    parsed = feedparser.parse(
+        io.BytesIO(got.content),
+        response_headers={"content-location": got.url, "content-type": got.content_type},
+    )
+    if not parsed.get("version") and not parsed.entries:
+        reason = parsed.get("bozo_exception")
+        return PollResult(error="not an RSS or Atom feed" + (f": {reason}" if reason else ""))
+    title = bound(clean_line(_text_of_html(parsed.feed.get("title") or "")), 200) or None
+    source = title or host(feed.url) or feed.url
+    keys: dict[str, None] = {}  # ordered, unique
+    articles: list[Article] = []
+    fetched = 0
+    deadline = time.monotonic() + FEED_BUDGET_SECONDS
+    complete = True
+    for entry in parsed.entries[:MAX_FEED_ENTRIES]:
+        key = _entry_key(entry)
+        if key in seen or key in keys:
+            keys[key] = None
+            continue
+        if fetched >= MAX_NEW_ENTRIES or time.monotonic() > deadline:
+            complete = False
+            continue
+        fetched += 1
+        article = _entry_article(entry, client, source, got.url)
+        keys[key] = None
+        if article is not None:
+            articles.append(article)
+    return PollResult(
+        articles=tuple(articles),
+        title=title,
+        # Left-over entries need the whole feed again next time, not a 304.
+        etag=got.etag if complete else None,
+        last_modified=got.last_modified if complete else None,
+        entry_keys=tuple(keys),
+        complete=complete,
+    )
+
+
+def poll_all(
+    registry: FeedRegistry,
+    client: httpx.Client,
+    now: float,
+    *,
+    sink: Callable[[list[Article]], object] | None = None,
+) -> list[Article]:
+    """Poll every due feed once; returns the new articles. A failing feed never raises."""
+    found: list[Article] = []
+    for feed in registry.due(now):
+        try:
+            result = poll(feed, client, now, registry.seen(feed.id))
+            if sink is not None and result.articles:
+                sink(list(result.articles))
+        except Exception as e:  # noqa: BLE001 - one feed's bug must not stop the others
+            log.exception("polling feed #%d failed", feed.id)
+            result = PollResult(error=f"internal error: {type(e).__name__}: {e}")
+        try:
+            registry.record(feed, result, now)
+        except sqlite3.Error:
+            log.exception("could not record the poll of feed #%d", feed.id)
+            continue
+        if result.error:
+            log.info("feed #%d %s: %s", feed.id, feed.url, result.error)
+        found.extend(result.articles)
+    return found
+
+
+# ---- entries ----------------------------------------------------------------------------
+
+
+def _entry_key(entry: dict) -> str:
+    """What identifies an entry within its feed: its id, else its link, else a content hash."""
+    key = str(entry.get("id") or entry.get("link") or "")
+    if key and len(key) <= 300:
+        return key
+    raw = key or "\x1f".join(str(entry.get(k) or "") for k in ("title", "summary", "published"))
+    return "h:" + hashlib.sha1(raw.encode()).hexdigest()
+
+
+def _http_link(link: object, base: str) -> str | None:
+    """An entry's link made absolute, if it is http(s)."""
+    if not isinstance(link, str) or not link.strip():
+        return None
+    try:
+        url = urljoin(base, link.strip())
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > MAX_URL_CHARS:
+        return None
+    return url
+
+
+def _entry_date(entry: dict) -> dt.date | None:
+    """The entry's published (else updated) date, in Vietnam time."""
+    for name in ("published_parsed", "updated_parsed", "created_parsed"):
+        stamp = entry.get(name)
+        if stamp:
+            try:
+                utc = dt.datetime(*stamp[:6], tzinfo=dt.UTC)
+            except (TypeError, ValueError):
+                continue
+            return utc.astimezone(_VIETNAM).date()
+    return None
+
+
+def _entry_article(entry: dict, client: httpx.Client, source: str, base: str) -> Article | None:
+    """The entry's page as an article, else the entry's own title and summary."""
+    link = _http_link(entry.get("link"), base)
+    published = _entry_date(entry)
+    if link is not None:
+        page = _page_article(client, link)
+        if page is not None:
+            return dataclasses.replace(page, published=page.published or published, source=source)
+    title = bound(clean_line(_text_of_html(entry.get("title") or "")), MAX_TITLE_CHARS)
+    texts = [entry.get("summary") or ""]
+    texts += [c.get("value") or "" for c in entry.get("content") or [] if isinstance(c, dict)]
+    body = bound(clean_text(_text_of_html(max(texts, key=len))), MAX_BODY_CHARS)
+    if not title:
+        title = bound(body.split("\n", 1)[0], MAX_TITLE_CHARS)
+    if not title:
+        return None
+    return Article(
+        id=url_id(link) if link else content_id(source, title, published),
+        title=title,
+        body=body,
+        url=link,
+        published=published,
+        source=source,
+    )
+
+
+def _page_article(client: httpx.Client, url: str) -> Article | None:
+    """Fetch and extract an article page; None when it fails or has no article text."""
+    try:
+        got = _fetch(client, url, {"Accept": "text/html,application/xhtml+xml"}, MAX_PAGE_BYTES)
+    except _FetchError as e:
+        log.info("page %s: %s", url, e)
+        return None
+    if got.content_type and "html" not in got.content_type.lower():
+        return None
+    return article_from_html(_decode(got.content, got.content_type), got.url)
+
+
+def _decode(data: bytes, content_type: str) -> str:
+    """A page's text: the charset its headers declare, else UTF-8/UTF-16 or its <meta>."""
+    message = Message()
+    message["content-type"] = content_type or "text/html"
+    charset = message.get_content_charset()
+    if charset:
+        try:
+            return data.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    try:
+        return decode_page_bytes(data)
+    except DecodeError:
+        return data.decode("utf-8", "replace")
+
+
+_BLOCKS = frozenset(
+    {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote"}
+)
+_SPACES = re.compile(r"[ \t]+")
+
+
+class _Text(HTMLParser):
+    """The text of an HTML fragment, a line per block."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: Sequence) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+        elif tag in _BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._skip = max(0, self._skip - 1)
+        elif tag in _BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def _text_of_html(fragment: str) -> str:
+    """Plain text of an HTML fragment (feed titles and summaries)."""
+    if "<" not in fragment and "&" not in fragment:
+        return fragment
+    parser = _Text()
+    parser.feed(fragment[:MAX_BODY_CHARS])
+    parser.close()
+    lines = (_SPACES.sub(" ", line).strip() for line in "".join(parser.parts).split("\n"))
+    return "\n".join(line for line in lines if line)

@@ -1,0 +1,204 @@
+"""What a reader's question asks besides its words: filler, time words, known aliases.
+
+Everything here works on the accent-folded, lower-case form, so "hôm nay" and "hom nay",
+"TP.HCM" and "tphcm" are read alike. The lists are small and written out below on purpose:
+each entry is a way Vietnamese readers really ask or write.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from .normalize import fold, has_diacritics, normalize
+
+# Question frames and filler that carry no topic.
+FILLER = (
+    "cho tôi biết",
+    "cho mình hỏi",
+    "cho hỏi",
+    "bạn có biết",
+    "tìm giúp",
+    "tìm kiếm",
+    "tìm",
+    "tin tức mới nhất về",
+    "tin tức về",
+    "tin tức",
+    "tin mới nhất về",
+    "tin mới về",
+    "tin về",
+    "thông tin mới nhất về",
+    "thông tin về",
+    "bài viết về",
+    "bài báo về",
+    "các bài về",
+    "là gì",
+    "là ai",
+    "như thế nào",
+    "thế nào",
+    "ra sao",
+    "có phải",
+    "có đúng không",
+    "đúng không",
+    "phải không",
+    "có không",
+    "không vậy",
+    "vậy",
+    "nhỉ",
+    "hả",
+    "ạ",
+    "mới nhất",
+    "gần đây",
+    "hiện nay",
+)
+
+# Names written several ways: every form of a group is matched by every other.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "hcm": (
+        "thành phố hồ chí minh",
+        "tp hồ chí minh",
+        "tp.hcm",
+        "tp hcm",
+        "tphcm",
+        "tp.hồ chí minh",
+        "hồ chí minh city",
+        "sài gòn",
+        "hcm",
+    ),
+    "hanoi": ("hà nội", "hn", "thủ đô hà nội"),
+    "danang": ("đà nẵng", "tp đà nẵng"),
+    "vietnam": ("việt nam", "vn"),
+    "usa": ("mỹ", "hoa kỳ", "hoa kì", "usa"),
+    "covid": ("covid-19", "covid 19", "covid", "ncov", "sars-cov-2", "virus corona"),
+    "csgt": ("cảnh sát giao thông", "csgt"),
+    "thpt": ("trung học phổ thông", "thpt"),
+    "bhxh": ("bảo hiểm xã hội", "bhxh"),
+    "bhyt": ("bảo hiểm y tế", "bhyt"),
+    "ubnd": ("uỷ ban nhân dân", "ubnd"),
+    "hdnd": ("hội đồng nhân dân", "hđnd"),
+    "nhnn": ("ngân hàng nhà nước", "nhnn"),
+    "bds": ("bất động sản", "bđs"),
+    "atgt": ("an toàn giao thông", "atgt"),
+    "ttck": ("thị trường chứng khoán", "ttck"),
+    "gdp": ("tổng sản phẩm quốc nội", "gdp"),
+}
+
+
+def _words(text: str) -> str:
+    """Folded, lower-case syllables separated by single spaces ("TP.HCM" -> "tp hcm")."""
+    return " ".join(re.findall(r"[^\W_]+", fold(normalize(text))))
+
+
+def _exact_words(text: str) -> str:
+    return " ".join(re.findall(r"[^\W_]+", normalize(text)))
+
+
+def _alternation(forms) -> re.Pattern:
+    ordered = sorted(set(forms), key=len, reverse=True)
+    return re.compile(r"(?<!\S)(" + "|".join(re.escape(f) for f in ordered) + r")(?!\S)")
+
+
+# Filler is found in the reader's own accents when there are any: folded, "hả" would be
+# "ha" and eat the "Hà" of "Hà Nội".
+_FILLER_EXACT = _alternation(_exact_words(f) for f in FILLER)
+# Folded, one syllable is too ambiguous ("vay" is a loan, "ha" may be "Hà"): two or more only.
+_FILLER_FOLDED = _alternation(_words(f) for f in FILLER if " " in _words(f))
+_ALIAS_FORMS: dict[str, str] = {}
+for _canon, _forms in ALIASES.items():
+    for _form in _forms:
+        _ALIAS_FORMS.setdefault(_words(_form), _canon)
+_ALIAS_RE = _alternation(_ALIAS_FORMS)
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A question taken apart: the words to search and what else it asked for."""
+
+    text: str  # the question without filler (in the reader's own spelling)
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    aliases: tuple[str, ...] = ()  # canonical names: "hcm", "hanoi", ...
+
+
+def aliases_in_words(words: str) -> list[str]:
+    """Canonical names of every alias form in folded words ("tp hcm" -> ["hcm"])."""
+    return [_ALIAS_FORMS[m.group(1)] for m in _ALIAS_RE.finditer(words)]
+
+
+def alias_terms(terms: list[str]) -> list[str]:
+    """Canonical alias tokens found in an article's index terms (for the alias field)."""
+    words = " ".join(fold(t).replace("_", " ") for t in terms)
+    return aliases_in_words(words)
+
+
+def strip_filler(question: str) -> str:
+    """The question without its question frame; the question itself if nothing else is left."""
+    # Work syllable by syllable on the reader's own text, using the folded form to find
+    # filler, so the accents the reader typed are kept for the search.
+    sylls = re.findall(r"[^\W_]+", normalize(question))
+    accented = has_diacritics(question)
+    joined = " ".join(sylls) if accented else " ".join(fold(s) for s in sylls)
+    drop = [False] * len(sylls)
+    for m in (_FILLER_EXACT if accented else _FILLER_FOLDED).finditer(joined):
+        start = joined[: m.start()].count(" ")
+        for i in range(start, start + m.group(1).count(" ") + 1):
+            drop[i] = True
+    kept = [s for s, d in zip(sylls, drop, strict=True) if not d]
+    return " ".join(kept) if kept else question
+
+
+_MONTH = re.compile(r"(?<!\S)thang (\d{1,2})(?: nam)? (\d{4})(?!\S)")
+_DAY = re.compile(r"(?<!\S)(?:ngay )?(\d{1,2}) (\d{1,2}) (\d{4})(?!\S)")
+_YEAR = re.compile(r"(?<!\S)nam (\d{4})(?!\S)")
+
+
+def date_range(question: str, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """The dates a question asks about ("hôm qua", "tháng 10/2020", "năm 2020"), if any."""
+    w = _words(question)
+    pad = f" {w} "
+    if " hom nay " in pad:
+        return today, today
+    if " hom qua " in pad:
+        day = today - dt.timedelta(days=1)
+        return day, day
+    if " tuan nay " in pad:
+        return today - dt.timedelta(days=today.weekday()), today
+    if " tuan truoc " in pad or " tuan qua " in pad:
+        return today - dt.timedelta(days=7 + today.weekday()), today - dt.timedelta(
+            days=today.weekday() + 1
+        )
+    if " thang nay " in pad:
+        return today.replace(day=1), today
+    if " thang truoc " in pad:
+        last = today.replace(day=1) - dt.timedelta(days=1)
+        return last.replace(day=1), last
+    if " nam nay " in pad:
+        return today.replace(month=1, day=1), today
+    if m := _DAY.search(w):
+        try:
+            day = dt.date(int(m[3]), int(m[2]), int(m[1]))
+            return day, day
+        except ValueError:
+            pass
+    if (m := _MONTH.search(w)) and 1 <= int(m[1]) <= 12:
+        year, month = int(m[2]), int(m[1])
+        return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+    if m := _YEAR.search(w):
+        year = int(m[1])
+        if 1900 <= year <= 2100:
+            return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    return None, None
+
+
+def parse(question: str, today: dt.date | None = None) -> Query:
+    """Take a question apart into search words, a date range and alias names."""
+    today = today or dt.date.today()
+    lo, hi = date_range(question, today)
+    return Query(
+        text=strip_filler(question),
+        date_from=lo,
+        date_to=hi,
+        aliases=tuple(dict.fromkeys(aliases_in_words(_words(question)))),
+    )

@@ -1,0 +1,186 @@
+"""render.py: escaping, bold spans, keyboards, splitting under Telegram's limits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+
+from bot import render
+from bot.parse import parse_data
+from bot.texts import EN, VI
+from index.models import Article, Excerpt, Hit, SearchResult
+
+TAG = re.compile(r"</?[a-z]+[^>]*>")
+
+
+def visible(text: str) -> str:
+    """What Telegram shows of our HTML."""
+    return html.unescape(TAG.sub("", text))
+
+
+def well_formed(text: str) -> bool:
+    stack = []
+    for m in re.finditer(r"<(/?)([a-z]+)[^>]*>", text):
+        if m.group(1):
+            if not stack or stack.pop() != m.group(2):
+                return False
+        else:
+            stack.append(m.group(2))
+    return not stack and "<" not in TAG.sub("", text)
+
+
+def hit(
+    title="Giá vàng <tăng> & giảm",
+    body="Giá vàng & <b>bạc</b> hôm nay",
+    spans=((0, 8),),
+    url=None,
+    source="Báo <A>",
+    article_id="a1",
+):
+    a = Article(article_id, title, body, url, dt.date(2024, 5, 2), source)
+    return Hit(a, 1.0, Excerpt(body, spans))
+
+
+def result(hits, total=None, offset=0, query="giá vàng", folded=False):
+    return SearchResult(
+        query, tuple(hits), total if total is not None else len(hits), offset, folded
+    )
+
+
+def test_marked_bolds_spans_and_escapes_everything_else():
+    text = render.marked(Excerpt("Giá vàng & <b>bạc</b>\nhôm nay", ((4, 8), (22, 25))))
+    assert text == "Giá <b>vàng</b> &amp; &lt;b&gt;bạc&lt;/b&gt; <b>hôm</b> nay"
+
+
+def test_marked_clamps_long_excerpts_and_spans_past_the_cut():
+    text = render.marked(Excerpt("x" * 1000, ((990, 995),)), limit=100)
+    assert "<b>" not in text and visible(text).endswith("…") and len(visible(text)) == 100
+
+
+def test_results_escape_titles_sources_and_query():
+    page = render.results(
+        result([hit()], query="<b>vàng</b> & bạc"), VI, ['https://x.vn/a?b=1&c="2"']
+    )
+    assert well_formed(page)
+    assert "&lt;b&gt;vàng&lt;/b&gt; &amp; bạc" in page
+    assert "Giá vàng &lt;tăng&gt; &amp; giảm" in page
+    assert "Báo &lt;A&gt; · 02/05/2024" in page
+    assert 'href="https://x.vn/a?b=1&amp;c=&quot;2&quot;"' in page
+    assert "<b>Giá vàng</b> &amp; &lt;b&gt;bạc&lt;/b&gt;" in page
+
+
+def test_results_in_english_use_iso_dates():
+    page = render.results(result([hit()]), EN, [None])
+    assert "2024-05-02" in page and "Articles 1–1 of 1" in page
+
+
+def test_no_results_says_what_was_searched_and_hints():
+    text = render.results(result([], query="<script>", folded=True), VI, [])
+    assert "&lt;script&gt;" in text and "/moi" in text and "có dấu" in text
+
+
+def test_keyboard_reads_and_pages_with_short_callback_data():
+    hits = [hit(article_id=f"a{i}") for i in range(5)]
+    markup = render.results_keyboard(
+        result(hits, total=23, offset=5), VI, "zzzzzzzzzzzz", ["x" * 48] * 5
+    )
+    rows = markup.inline_keyboard
+    assert [b.text for b in rows[0]] == ["📖 6", "📖 7", "📖 8", "📖 9", "📖 10"]
+    assert [b.text for b in rows[1]] == ["« Trước", "Trang 2/5", "Sau »"]
+    datas = [b.callback_data for row in rows for b in row]
+    assert all(len(d.encode()) <= 64 for d in datas)
+    assert parse_data(rows[1][0].callback_data).page == 0
+    assert parse_data(rows[1][2].callback_data).page == 2
+
+
+def test_last_page_has_no_next_button():
+    markup = render.results_keyboard(result([hit()], total=6, offset=5), VI, "1", ["t"])
+    assert [b.text for b in markup.inline_keyboard[1]] == ["« Trước", "Trang 2/2"]
+
+
+def test_page_of_five_long_hits_stays_under_the_limit():
+    long_hit = hit(title="Tiêu đề " * 100, body="chữ " * 500, spans=((0, 3),), source="Nguồn " * 50)
+    page = render.results(
+        result([long_hit] * 5, query="q" * 300), VI, ["https://a.vn"] * 5, cut=True
+    )
+    assert render.utf16_len(visible(page)) <= render.MAX_MESSAGE
+    assert well_formed(page)
+
+
+def test_article_splits_at_paragraphs_under_the_limit():
+    paragraphs = [f"Đoạn {i} " + "nội dung bài báo " * 40 for i in range(60)]
+    article = Article("a", "Tiêu đề <x>", "\n".join(paragraphs), "https://a.vn/1", None, "Báo")
+    chunks = render.article(article, VI)
+    assert len(chunks) > 1
+    for i, chunk in enumerate(chunks, 1):
+        assert render.utf16_len(visible(chunk)) <= render.MAX_MESSAGE
+        assert well_formed(chunk)
+        assert chunk.endswith(f"<i>({i}/{len(chunks)})</i>")
+    assert chunks[0].startswith("<b>Tiêu đề &lt;x&gt;</b>")
+    # every paragraph arrives whole, in order
+    shown = "\n\n".join(visible(c).rsplit("\n\n", 1)[0] for c in chunks)
+    positions = [shown.index(p.strip()) for p in paragraphs]
+    assert positions == sorted(positions)
+
+
+def test_article_cuts_a_giant_paragraph_between_sentences_and_words():
+    giant = "Câu dài về ngân sách. " * 600 + "x" * 9000
+    chunks = render.article(Article("a", "T", giant), VI)
+    assert all(render.utf16_len(visible(c)) <= render.MAX_MESSAGE for c in chunks)
+    joined = "".join(visible(c) for c in chunks)
+    assert joined.count("x") == 9000
+
+
+def test_article_counts_utf16_units():
+    emoji = "😀" * 3000  # 6000 UTF-16 units in 3000 characters
+    chunks = render.article(Article("a", "T", emoji), VI)
+    assert len(chunks) == 2
+    assert all(render.utf16_len(visible(c)) <= render.MAX_MESSAGE for c in chunks)
+
+
+def test_short_article_is_one_message_with_title_meta_and_link():
+    a = Article(
+        "a",
+        "Tiêu đề",
+        "Đoạn một.\nĐoạn hai.",
+        "https://a.vn/x?y=1&z=2",
+        dt.date(2024, 1, 2),
+        "Báo A",
+    )
+    (chunk,) = render.article(a, VI)
+    assert chunk == (
+        "<b>Tiêu đề</b>\n<i>Báo A · 02/01/2024</i>\n"
+        '<a href="https://a.vn/x?y=1&amp;z=2">https://a.vn/x?y=1&amp;z=2</a>'
+        "\n\nĐoạn một.\n\nĐoạn hai."
+    )
+
+
+def test_to_plain_drops_tags_keeps_words_and_links():
+    page = render.results(result([hit()]), VI, ["https://a.vn/?x=1&y=2"])
+    plain = render.to_plain(page)
+    assert "<" not in plain.replace("<tăng>", "").replace("<A>", "").replace("<b>bạc</b>", "")
+    assert "Giá vàng <tăng> & giảm (https://a.vn/?x=1&y=2)" in plain
+    assert "&amp;" not in plain
+
+
+def test_plain_style_renders_the_same_page_without_markup():
+    page = render.results(result([hit()]), VI, [None], style=render.PLAIN)
+    assert "<b>" not in page.replace("<b>bạc</b>", "") and "Giá vàng <tăng> & giảm" in page
+
+
+def test_inline_results_have_title_description_and_message():
+    (answer,) = render.inline_results([hit(url="https://a.vn/1")], VI, ["https://a.vn/1"], ["a1"])
+    assert answer.id == "a1" and answer.title == "Giá vàng <tăng> & giảm"
+    assert "Giá vàng & <b>bạc</b>" in answer.description
+    content = answer.input_message_content
+    assert content.parse_mode == "HTML" and well_formed(content.message_text)
+    assert '<a href="https://a.vn/1">Giá vàng &lt;tăng&gt; &amp; giảm</a>' in content.message_text
+    assert "<b>Giá vàng</b> &amp;" in content.message_text
+
+
+def test_welcome_has_examples_and_the_bot_name():
+    text = render.welcome(VI, "tin_bot")
+    assert "giá vàng hôm nay" in text and "@tin_bot" in text and well_formed(text)
+    assert "/tim &lt;câu hỏi&gt;" in text
+    assert "/search" in render.welcome(EN, "tin_bot")
