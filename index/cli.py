@@ -35,7 +35,7 @@ def cmd_index(
 
 
 def cmd_stats(index: SearchIndex, out: TextIO = sys.stdout) -> int:
-    """Print articles, sources, date range and index size."""
+    """Print articles, sources, date range, index size, and the feeds that are failing."""
     s = index.stats()
     print(f"articles:   {s.articles:,}", file=out)
     print(f"dates:      {s.first or '-'} .. {s.last or '-'}", file=out)
@@ -56,7 +56,7 @@ def cmd_stats(index: SearchIndex, out: TextIO = sys.stdout) -> int:
     print(f"feeds:      {len(feeds):,} ({len(failing):,} failing)", file=out)
     for feed in failing:
         print(f"  #{feed.id} {feed.url}", file=out)
-        print(f"      {_failure(feed)}", file=out)
+        print(f"      last ok {_when(feed.last_ok)} · {_failure(feed)}", file=out)
     return 0
 
 
@@ -66,7 +66,7 @@ def _when(stamp: float | None) -> str:
 
 def _failure(feed: Feed) -> str:
     return (
-        f"{feed.failures} failure{'s' if feed.failures != 1 else ''}, last ok {_when(feed.last_ok)},"
+        f"{feed.failures} failure{'s' if feed.failures != 1 else ''},"
         f" next try {_when(feed.next_check)}: {feed.last_error or '?'}"
     )
 

@@ -139,11 +139,6 @@ class Feed:
     next_check: float
     last_error: str | None
 
-    @property
-    def name(self) -> str:
-        """The feed's title, else its host: the source of its articles."""
-        return self.title or host(self.url) or self.url
-
 
 @dataclass(frozen=True, slots=True)
 class PollResult:

@@ -434,7 +434,8 @@ class SearchIndex:
             # grouping folds duplicates away, so look further than the page
             want = (offset + k) * 3 + 10 if group else offset + k
             docnos, total = self.top(scores, want, rng, prefer)
-            weights = [self.fields["fold"].idf(fold(t)) or 1.0 for t in plan.highlight]
+            # rarer words choose the passage; a tiny archive has idfs <= 0, hence the floor
+            weights = [max(self.fields["fold"].idf(fold(t)), 0.1) for t in plan.highlight]
         articles = self.store.articles(int(d) for d in docnos)
         ranked = [(int(d), articles[int(d)]) for d in docnos if int(d) in articles]
         groups = _group_stories(ranked) if group else [(d, a, ()) for d, a in ranked]

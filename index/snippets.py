@@ -109,7 +109,13 @@ def excerpt(body: str, terms: Sequence[MatchTerm], limit: int = EXCERPT_CHARS) -
             piece = f" {folded[s:e]} "
             counts = [piece.count(k) for k in keys]
         present = [ti for ti, c in enumerate(counts) if c]
-        return sum(terms[ti].weight for ti in present) + 0.1 * (sum(counts) - len(present))
+        # distinct words first; repeats only break ties (a tenth of the mean weight each)
+        found = sum(terms[ti].weight for ti in present)
+        return (
+            found + 0.1 * found / len(present) * min(sum(counts) - len(present), 3)
+            if present
+            else 0.0
+        )
 
     # the best paragraph first (cheap), then the best sentences inside it
     para, para_score, offset = (0, len(body)), 0.0, 0

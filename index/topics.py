@@ -176,7 +176,7 @@ class Topic:
 
     @property
     def signature(self) -> str:
-        """The same for two topics that match the same articles as typed ("Giá  vàng" = "giá vàng")."""
+        """Equal for one topic typed two ways ("Giá  vàng", "giá VÀNG"): to refuse duplicates."""
 
         def key(p: Phrase) -> str:
             return ("~" if p.folded else "") + "|".join(sorted(p.units))
@@ -274,8 +274,9 @@ class TopicIndex(Generic[K]):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._topics: dict[K, Topic] = {}
-        self._buckets: dict[str, dict[tuple[K, int], Phrase]] = {}
-        self._filed: dict[K, list[tuple[str, tuple[K, int]]]] = {}
+        # unit -> {(key, n): (key, units, folded)} for the n-th alternative of key's topic
+        self._buckets: dict[str, dict[tuple[K, int], tuple[K, frozenset[str], bool]]] = {}
+        self._exclusions: dict[K, tuple[tuple[frozenset[str], bool], ...]] = {}
 
     def __len__(self) -> int:
         return len(self._topics)
@@ -292,11 +293,11 @@ class TopicIndex(Generic[K]):
         with self._lock:
             self._remove(key)
             self._topics[key] = topic
-            filed = self._filed[key] = []
             for n, phrase in enumerate(topic.alternatives):
-                unit = _file_unit(phrase)
-                self._buckets.setdefault(unit, {})[(key, n)] = phrase
-                filed.append((unit, (key, n)))
+                entry = (key, phrase.units, phrase.folded)
+                self._buckets.setdefault(_file_unit(phrase), {})[(key, n)] = entry
+            if topic.exclusions:
+                self._exclusions[key] = tuple((p.units, p.folded) for p in topic.exclusions)
 
     def remove(self, key: K) -> bool:
         """Forget the topic of key; False if there was none."""
@@ -304,30 +305,46 @@ class TopicIndex(Generic[K]):
             return self._remove(key)
 
     def _remove(self, key: K) -> bool:
-        if self._topics.pop(key, None) is None:
+        topic = self._topics.pop(key, None)
+        if topic is None:
             return False
-        for unit, entry in self._filed.pop(key):
+        for n, phrase in enumerate(topic.alternatives):
+            unit = _file_unit(phrase)
             bucket = self._buckets[unit]
-            del bucket[entry]
+            del bucket[(key, n)]
             if not bucket:
                 del self._buckets[unit]
+        self._exclusions.pop(key, None)
         return True
 
     def match(self, article: ArticleTerms) -> set[K]:
         """Keys of every topic that catches the article."""
-        found: set[K] = set()
         with self._lock:
+            buckets = self._buckets
             # dict_keys & set walks the smaller side.
-            for unit in self._buckets.keys() & article.folded_units:
-                for (key, _), phrase in self._buckets[unit].items():
-                    if key not in found and article.contains(phrase):
-                        found.add(key)
-            return {key for key in found if not self._topics[key].excludes(article)}
+            entries = [
+                e for unit in buckets.keys() & article.folded_units for e in buckets[unit].values()
+            ]
+            return self._verify(entries, article)
 
     def match_each(self, article: ArticleTerms) -> set[K]:
         """The same as match(), by testing every topic (for tests and the benchmark)."""
         with self._lock:
-            return {key for key, topic in self._topics.items() if topic.matches(article)}
+            entries = [e for bucket in self._buckets.values() for e in bucket.values()]
+            return self._verify(entries, article)
+
+    def _verify(
+        self, entries: Iterable[tuple[K, frozenset[str], bool]], article: ArticleTerms
+    ) -> set[K]:
+        # The hot loop of delivery: plain tuples and set operations, no calls per topic.
+        exact, folded = article.units, article.folded_units
+        found = {
+            key for key, need, is_folded in entries if need <= (folded if is_folded else exact)
+        }
+        for key in found & self._exclusions.keys():
+            if any(need <= (folded if f else exact) for need, f in self._exclusions[key]):
+                found.discard(key)
+        return found
 
 
 def _file_unit(phrase: Phrase) -> str:

@@ -3,12 +3,15 @@
 import datetime as dt
 import email.utils
 import io
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 
+import index.feeds
 from index.cli import cmd_feeds_add, cmd_feeds_list, cmd_feeds_poll, cmd_feeds_remove, cmd_stats
 from index.feeds import POLL_SECONDS, FeedError, FeedRegistry, poll, poll_all
 from index.search import SearchIndex
@@ -96,7 +99,10 @@ class Site:
     def rss(self, base: str) -> str:
         items = []
         for slug, title, summary, when in self.rss_items:
-            link = base + (slug if slug.startswith("/") else f"/bai/{slug}.html")
+            if "://" in slug:
+                link = slug
+            else:
+                link = base + (slug if slug.startswith("/") else f"/bai/{slug}.html")
             stamp = email.utils.format_datetime(when.replace(tzinfo=dt.UTC))
             items.append(
                 f"<item><title>{title}</title><link>{link}</link><guid>{link}</guid>"
@@ -181,7 +187,7 @@ def site():
 @pytest.fixture
 def base(site):
     server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(site))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
@@ -376,3 +382,57 @@ def test_newsbot_feeds_commands_end_to_end(tmp_path, monkeypatch, base):
     assert index.search("không khí lạnh").hits[0].article.url == base + "/tin/khong-khi-lanh"
     index.close()
     assert main(["feeds", "remove", "1"]) == 0
+
+
+def test_polls_are_bounded_and_only_follow_http_links(registry, client, site, base, monkeypatch):
+    site.rss_items.append(
+        ("file:///etc/passwd", "Liên kết lạ", "Không được mở tệp.", dt.datetime(2024, 5, 2))
+    )
+    monkeypatch.setattr(index.feeds, "MAX_NEW_ENTRIES", 2)
+    feed = registry.add(base + "/rss.xml")
+    first = poll_all(registry, client, NOW)
+    assert len(first) == 2
+    state = registry.get(feed.id)
+    # entries were left over: no validators kept (a 304 would hide them), back soon
+    assert state.etag is None and state.next_check == NOW + 60
+    second = poll_all(registry, client, NOW + 60)
+    assert len(second) == 2 and not {a.id for a in first} & {a.id for a in second}
+    odd = next(a for a in second if a.title == "Liên kết lạ")
+    assert odd.url is None and odd.body == "Không được mở tệp."
+    assert all(not p.startswith("file") for p in site.paths())
+    assert registry.get(feed.id).etag == '"rss-1"'
+    # a page over the size limit is not read: the entry's summary stands in
+    monkeypatch.setattr(index.feeds, "MAX_PAGE_BYTES", 500)
+    site.rss_items.insert(
+        0, ("hoc-phi", PAGES["hoc-phi"][0], "Học phí giữ nguyên.", dt.datetime(2024, 5, 7))
+    )
+    site.rss_etag = '"rss-2"'
+    (big,) = poll_all(registry, client, NOW + 60 + POLL_SECONDS)
+    assert big.body == "Học phí giữ nguyên." and big.url == base + "/bai/hoc-phi.html"
+
+
+def test_articles_lost_by_the_sink_are_fetched_again(registry, client, site, base):
+    rss = registry.add(base + "/rss.xml")
+    registry.add(base + "/atom.xml")
+    kept = []
+
+    def sink(articles):
+        if any("vàng" in a.title for a in articles):
+            raise OSError("disk full")
+        kept.extend(articles)
+
+    assert len(poll_all(registry, client, NOW, sink=sink)) == 1  # the Atom feed went on
+    assert [a.title for a in kept] == [PAGES["khong-khi-lanh"][0]]
+    failed = registry.get(rss.id)
+    assert failed.failures == 1 and "disk full" in failed.last_error and failed.etag is None
+    again = poll_all(registry, client, failed.next_check, sink=kept.extend)
+    assert len(again) == 3 and len(kept) == 4
+
+
+def test_index_stays_free_of_telegram():
+    code = (
+        "import sys, index.feeds, index.topics, index.cli;"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('telegram', 'bot'));"
+        "sys.exit(1 if bad else 0)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
