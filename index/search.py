@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import math
 import os
 import re
@@ -127,42 +128,80 @@ class SearchIndex:
         except FileNotFoundError:
             return None
 
+    # what _load builds; swapped in whole, under the lock, so searches never see half of it
+    _STATE = (
+        "fields",
+        "_segment_name",
+        "_segment_docs",
+        "_upto",
+        "_alive",
+        "_dates",
+        "_max_loaded",
+        "_seq",
+        "_stale_segment",
+    )
+
     def _load(self) -> None:
+        """Load the current segment and the delta beside it, then swap them in."""
+        # Built on a shadow object without holding the lock: searches go on meanwhile.
+        shadow = object.__new__(type(self))
+        shadow.__dict__.update(
+            store=self.store,
+            params=self.params,
+            data_dir=self.data_dir,
+            analyzer=self.analyzer,
+            _lock=threading.RLock(),
+            _stale_segment=None,
+        )
+        for attempt in range(5):
+            try:
+                shadow._build()
+                break
+            except FileNotFoundError:
+                # another process replaced the segment while we read it: read the new one
+                if attempt == 4:
+                    raise
+                time.sleep(0.1)
         with self._lock:
-            seq = self.store.seq()
-            name = self._current_segment()
-            base_docnos = np.zeros(0, np.int32)
-            self.fields: dict[str, FieldPostings] = {}
-            upto = 0
-            info = read_segment_info(self._index_dir / name) if name else None
-            if info is not None and list(info["fields"]) != list(FIELDS):
-                # written by a version with other fields: serve from the stored terms
-                # (no pyvi) and write a segment of today's fields
-                self._stale_segment = name
-                name = None
-            if name is not None:
-                info, base_docnos, base_fields = read_segment(self._index_dir / name)
-                upto = info["upto"]
-                for f in FIELDS:
-                    fp = FieldPostings(f, self.params, base_fields[f])
-                    fp.set_base_stats(len(base_docnos), int(base_fields[f].dl.sum()))
-                    self.fields[f] = fp
-            else:
-                self.fields = {f: FieldPostings(f, self.params) for f in FIELDS}
-            self._segment_name = name
-            self._segment_docs = len(base_docnos)
-            self._upto = upto
-            self._alive = np.zeros(max(upto, 1024), bool)
-            self._alive[base_docnos] = True
-            self._dates = np.full(len(self._alive), -(10**6), np.int64)
-            self._max_loaded = upto - 1 if upto else 0
-            for docno, published in self.store.live_dates():
-                if docno < len(self._dates) and published:
-                    self._dates[docno] = _days(dt.date.fromisoformat(published))
-            self._seq = seq
-            # retired since the segment was written: take them out of the statistics
-            self._apply(self.store.retired_docs(0), [])
-            self._apply([], self.store.live_docs(max(upto - 1, 0)))
+            for name in self._STATE:
+                setattr(self, name, getattr(shadow, name))
+
+    def _build(self) -> None:
+        """Read the segment and the stored terms beside it into this object."""
+        seq = self.store.seq()
+        name = self._current_segment()
+        base_docnos = np.zeros(0, np.int32)
+        self.fields: dict[str, FieldPostings] = {}
+        upto = 0
+        info = read_segment_info(self._index_dir / name) if name else None
+        if info is not None and list(info["fields"]) != list(FIELDS):
+            # written by a version with other fields: serve from the stored terms
+            # (no pyvi) and write a segment of today's fields
+            self._stale_segment = name
+            name = None
+        if name is not None:
+            info, base_docnos, base_fields = read_segment(self._index_dir / name)
+            upto = info["upto"]
+            for f in FIELDS:
+                fp = FieldPostings(f, self.params, base_fields[f])
+                fp.set_base_stats(len(base_docnos), int(base_fields[f].dl.sum()))
+                self.fields[f] = fp
+        else:
+            self.fields = {f: FieldPostings(f, self.params) for f in FIELDS}
+        self._segment_name = name
+        self._segment_docs = len(base_docnos)
+        self._upto = upto
+        self._alive = np.zeros(max(upto, 1024), bool)
+        self._alive[base_docnos] = True
+        self._dates = np.full(len(self._alive), -(10**6), np.int64)
+        self._max_loaded = upto - 1 if upto else 0
+        for docno, published in self.store.live_dates():
+            if docno < len(self._dates) and published:
+                self._dates[docno] = _days(dt.date.fromisoformat(published))
+        self._seq = seq
+        # retired since the segment was written: take them out of the statistics
+        self._apply(self.store.retired_docs(0), [])
+        self._apply([], self.store.live_docs(max(upto - 1, 0)))
 
     def _grow(self, docno: int) -> None:
         if docno >= len(self._alive):
@@ -200,18 +239,30 @@ class SearchIndex:
 
     def refresh(self) -> int:
         """Pick up what other processes wrote (new articles, edits, a new segment)."""
+        if self._current_segment() != self._segment_name:
+            self._load()
+            return 1
+        seq = self.store.seq()
+        if seq == self._seq:
+            return 0
+        # read outside the lock, apply in small steps inside it: a big batch written by
+        # `newsbot index` never holds searches up for long
+        retired = list(self.store.retired_docs(self._seq))
+        added = self.store.live_docs(self._max_loaded)
+        changes = 0
         with self._lock:
-            if self._current_segment() != self._segment_name:
-                self._load()
-                return 1
-            seq = self.store.seq()
-            if seq == self._seq:
-                return 0
-            changes = self._apply(
-                self.store.retired_docs(self._seq), self.store.live_docs(self._max_loaded)
-            )
+            changes += self._apply(retired, [])
+        chunk: list[StoredDoc] = []
+        for doc in added:
+            chunk.append(doc)
+            if len(chunk) == 256:
+                with self._lock:
+                    changes += self._apply([], chunk)
+                chunk = []
+        with self._lock:
+            changes += self._apply([], chunk)
             self._seq = seq
-            return changes
+        return changes
 
     # ---- writing --------------------------------------------------------------------
 
@@ -260,7 +311,11 @@ class SearchIndex:
 
     def compact(self, progress: Callable[[int], None] | None = None) -> None:
         """Write every live article's postings as one new segment, atomically."""
-        with self._lock:
+        self._index_dir.mkdir(parents=True, exist_ok=True)
+        # one compaction at a time across processes: each removes the others' leftovers
+        with open(self._index_dir / "compact.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            seq = self.store.seq()  # rows retired up to here are left out of the segment
             upto = self.store.max_docno() + 1
             writer = SegmentWriter(FIELDS)
             n = 0
@@ -271,12 +326,10 @@ class SearchIndex:
                 n += 1
                 if progress and n % 1000 == 0:
                     progress(n)
-            self._index_dir.mkdir(parents=True, exist_ok=True)
             name = f"seg-{upto:010d}-{time.time_ns():x}"
             tmp = self._index_dir / (name + ".tmp")
-            if tmp.exists():
-                shutil.rmtree(tmp)
             writer.write(tmp, upto, {"params": vars_of(self.params)})
+            del writer
             os.replace(tmp, self._index_dir / name)
             # CURRENT names the live segment; replacing it is the commit point
             cur_tmp = self._index_dir / "CURRENT.tmp"
@@ -285,8 +338,15 @@ class SearchIndex:
                 os.fsync(f.fileno())
             os.replace(cur_tmp, self._index_dir / "CURRENT")
             self._load()
-            self.store.purge_retired(upto)
+            self.store.purge_retired(upto, seq)
             self._remove_stale_segments(keep=name)
+
+    def maybe_compact(self) -> bool:
+        """Compact when the in-memory delta has grown enough; say whether it did."""
+        if self.needs_compaction():
+            self.compact()
+            return True
+        return False
 
     def _remove_stale_segments(self, keep: str) -> None:
         for path in self._index_dir.iterdir():

@@ -194,11 +194,13 @@ class Store:
         self._db.execute("INSERT OR REPLACE INTO meta VALUES ('seq', ?)", (str(seq),))
         return seq
 
-    def purge_retired(self, below_docno: int) -> int:
+    def purge_retired(self, below_docno: int, up_to_seq: int) -> int:
         """Forget retired rows that no index segment needs any more."""
+        # a row retired while a segment was written may be in it: it stays until the next
         with self._lock:
             cur = self._db.execute(
-                "DELETE FROM articles WHERE deleted_seq IS NOT NULL AND docno < ?", (below_docno,)
+                "DELETE FROM articles WHERE deleted_seq IS NOT NULL AND docno < ? AND deleted_seq <= ?",
+                (below_docno, up_to_seq),
             )
             return cur.rowcount
 
