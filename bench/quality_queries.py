@@ -2,13 +2,16 @@
 
 The procedure, for a seed S, a query count Q and the indexed articles in file order:
 
-1. Titles are keyed by their folded, lower-cased alphanumeric runs (`title_key`). Every
-   article sharing a target's key is a right answer, so a republished story is no miss.
-   Articles whose title has fewer than `MIN_TITLE_WORDS` words, and generic titles shared
-   by more than `MAX_SAME_TITLE` articles, are never targets.
+1. Titles are keyed by their folded, lower-cased alphanumeric runs (`title_key`). A
+   target's story is every title whose key shares at least `SAME_STORY` (80%) of its
+   words with the target's (Jaccard of the word sets; an equal key included): a story
+   republished or re-headlined by another paper. Every article of the story is a right
+   answer, so a copy ranked above the target is no miss. Articles whose title has fewer
+   than `MIN_TITLE_WORDS` words, and rubrics (more than `MAX_SAME_TITLE` answers, e.g.
+   "Kết quả xổ số"), are never targets.
 2. `random.Random(S)` shuffles the article positions; they are taken in that order. For
    each, a kind is drawn (`KIND_WEIGHTS`) and its query is built; an article whose
-   title key already has a query, or that yields no query of the drawn kind, is skipped.
+   story already has a query, or that yields no query of the drawn kind, is skipped.
    Building stops at Q queries.
    * `headline`: 4-8 consecutive words of the title (a shortened headline), punctuation
      at word edges removed. A window whose folded text also occurs in another story's
@@ -29,6 +32,7 @@ Nothing here imports the engine: the queries must not change when index/ does.
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import unicodedata
@@ -41,6 +45,7 @@ __all__ = [
     "KIND_WEIGHTS",
     "KINDS",
     "MAX_SAME_TITLE",
+    "SAME_STORY",
     "MIN_TITLE_WORDS",
     "STOPWORDS",
     "Query",
@@ -61,7 +66,8 @@ FORMS = ("accented", "no_diacritics", "other_tone_style", "lowercase", "typo")
 KINDS = ("headline", "question", "lead")
 KIND_WEIGHTS = (0.6, 0.2, 0.2)  # the shortened headline is the main kind
 MIN_TITLE_WORDS = 6
-MAX_SAME_TITLE = 5  # more articles than this under one title: a rubric, not a story
+MAX_SAME_TITLE = 5  # more answers than this: a rubric ("Kết quả xổ số"), not a story
+SAME_STORY = 0.8  # titles sharing this share of their words (Jaccard) tell the same story
 HEADLINE_WORDS = (4, 8)
 QUESTION_WORDS = (3, 5)
 LEAD_WORDS = (8, 12)
@@ -204,38 +210,61 @@ def forms(text: str, seed: int) -> dict[str, str]:
 
 
 class TitleIndex:
-    """Every indexed title's key, to find a story's duplicates and phrases shared by others."""
+    """Every indexed title's key, to find a story's other copies and phrases other titles share."""
 
     def __init__(self, titles: Iterable[str]):
         self.keys = [title_key(t) for t in titles]
         self.count = Counter(self.keys)
         # One padded line per distinct title: " w1 w2 " matches whole words only.
         self._text = "\n".join(f" {k} " for k in self.count)
+        self._words = {k: frozenset(k.split()) for k in self.count}
+        self._titles_with: dict[str, list[str]] = {}
+        for key, ws in self._words.items():
+            for w in ws:
+                self._titles_with.setdefault(w, []).append(key)
 
-    def occurrences(self, phrase: str) -> int:
-        """How many distinct titles contain the phrase's key as whole words."""
+    def occurrences(self, phrase: str, keys: Iterable[str] | None = None) -> int:
+        """How many distinct titles (of all, or of keys) hold the phrase as whole words."""
         key = title_key(phrase)
-        return self._text.count(f" {key} ") if key else 0
+        if not key:
+            return 0
+        text = self._text if keys is None else "\n".join(f" {k} " for k in keys)
+        return text.count(f" {key} ")
+
+    def same_story(self, key: str) -> set[str]:
+        """Keys of the titles that share at least SAME_STORY of their words with this one."""
+        ws = self._words.get(key) or frozenset(key.split())
+        # B lacks at most (1 - SAME_STORY) x |A| words of A: of that many + 1, B has one.
+        need = math.floor((1 - SAME_STORY) * len(ws) + 1e-9) + 1
+        rarest = sorted(ws, key=lambda w: (len(self._titles_with.get(w, ())), w))[:need]
+        found = {key}
+        for w in rarest:
+            for other in self._titles_with.get(w, ()):
+                theirs = self._words[other]
+                if len(ws & theirs) >= SAME_STORY * len(ws | theirs) - 1e-9:
+                    found.add(other)
+        return found
 
 
 def headline_query(
-    title: str, rng: random.Random, titles: TitleIndex | None = None, tries: int = 8
+    title: str,
+    rng: random.Random,
+    titles: TitleIndex | None = None,
+    story: Iterable[str] = (),
+    tries: int = 8,
 ) -> str | None:
-    """4-8 consecutive words of the title, a shorter phrase than the title itself."""
+    """4-8 consecutive words of the title, a phrase no other story's title holds."""
     ws = words(title)
     if len(ws) < MIN_TITLE_WORDS:
         return None
     low, high = HEADLINE_WORDS
     high = min(high, len(ws) - 1)
-    own = title_key(title)
+    own = {title_key(title), *story}
     for _ in range(tries):
         size = rng.randint(low, high)
         start = rng.randint(0, len(ws) - size)
         phrase = " ".join(ws[start : start + size])
-        # the story's own title holds the phrase once; any other title makes it ambiguous
-        if titles is None or titles.occurrences(phrase) <= f" {own} ".count(
-            f" {title_key(phrase)} "
-        ):
+        if titles is None or titles.occurrences(phrase) <= titles.occurrences(phrase, own):
             return phrase
     return None
 
@@ -293,14 +322,16 @@ def build_queries(
         if len(words(title)) < MIN_TITLE_WORDS:
             skipped["short title"] += 1
             continue
-        if titles.count[key] > MAX_SAME_TITLE:
+        story = titles.same_story(key)
+        answers = frozenset(a for k in story for a in by_key[k])
+        if len(answers) > MAX_SAME_TITLE:
             skipped["generic title"] += 1
             continue
-        if key in used:
+        if story & used:
             skipped["story already asked"] += 1
             continue
         if kind == "headline":
-            text = headline_query(title, rng, titles)
+            text = headline_query(title, rng, titles, story)
         elif kind == "question":
             text = question_query(title, rng)
         else:
@@ -308,6 +339,6 @@ def build_queries(
         if text is None:
             skipped[f"no {kind} query"] += 1
             continue
-        used.add(key)
-        queries.append(Query(len(queries), kind, text, article_id, frozenset(by_key[key])))
+        used |= story
+        queries.append(Query(len(queries), kind, text, article_id, answers))
     return queries, skipped

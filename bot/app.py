@@ -6,6 +6,7 @@ import asyncio
 import logging
 import secrets
 import sys
+import threading
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
@@ -28,9 +29,12 @@ from telegram.request import BaseRequest
 from index.search import SearchIndex
 
 from . import handlers
+from .feeds import FeedPoller
 from .flood import FloodLimit
+from .outbox import Sender
 from .settings import Settings
 from .state import State
+from .subscriptions import Subscriptions
 from .texts import EN, VI
 
 __all__ = ["RedactToken", "add_handlers", "build_application", "run", "webhook_options"]
@@ -56,8 +60,30 @@ def build_application(
             else await asyncio.to_thread(SearchIndex.open, settings.data_dir)
         )
         state = await asyncio.to_thread(State.open, settings.data_dir)
+        subscriptions = await asyncio.to_thread(Subscriptions.open, opened, settings.data_dir)
+        # a kill -9 left these in flight: they go out again (the one repeat allowed)
+        resent = await asyncio.to_thread(subscriptions.store.reset_sending)
+        if resent:
+            log.info("%d deliveries were in flight at the last stop: sending them again", resent)
+        sender = Sender(
+            app.bot,
+            subscriptions,
+            state,
+            zone=settings.zone,
+            # a chat that refuses waits about a minute (12 ticks), two the next time, then goes
+            pause=12 * settings.delivery_seconds,
+            linger=settings.delivery_seconds,
+        )
+        writes = threading.Lock()
         app.bot_data["services"] = handlers.Services(
-            opened, state, FloodLimit(settings.flood_questions, settings.flood_seconds)
+            opened,
+            state,
+            FloodLimit(settings.flood_questions, settings.flood_seconds),
+            subscriptions=subscriptions,
+            sender=sender,
+            feeds=await asyncio.to_thread(FeedPoller.open, opened, settings.feed_seconds, writes),
+            writes=writes,
+            zone=settings.zone,
         )
         await _set_commands(app)
         if app.job_queue is not None:
@@ -67,6 +93,21 @@ def build_application(
                 interval=settings.refresh_seconds,
                 first=settings.refresh_seconds,
                 name="refresh-index",
+            )
+            app.job_queue.run_repeating(
+                _poll_feeds,
+                interval=settings.feed_seconds,
+                first=min(settings.feed_seconds, 5.0),
+                name="poll-feeds",
+                # a slow poll overlaps the next tick, which then returns at once
+                job_kwargs={"max_instances": 2},
+            )
+            app.job_queue.run_repeating(
+                _deliver,
+                interval=settings.delivery_seconds,
+                first=settings.delivery_seconds,
+                name="deliver",
+                job_kwargs={"max_instances": 2},
             )
         log.info("serving as @%s", app.bot.username)
         if not await asyncio.to_thread(opened.latest, 1):
@@ -80,6 +121,10 @@ def build_application(
         if services is None:
             return
         await asyncio.to_thread(services.state.close)
+        if services.feeds is not None:
+            await asyncio.to_thread(services.feeds.close)
+        if services.subscriptions is not None:
+            await asyncio.to_thread(services.subscriptions.close)
         if index is None:
             await asyncio.to_thread(services.index.close)
 
@@ -121,6 +166,9 @@ def add_handlers(app: Application) -> None:
             CommandHandler(["tim", "search"], handlers.search_command, filters=chats),
             CommandHandler(["moi", "latest"], handlers.latest_command, filters=chats),
             CommandHandler(["doc", "read"], handlers.read_command, filters=chats),
+            *_subscription_handlers(chats),
+            # an old group's topics move with it when it becomes a supergroup
+            MessageHandler(filters.StatusUpdate.MIGRATE, handlers.migrated),
             MessageHandler(
                 filters.UpdateType.MESSAGE
                 & filters.ChatType.PRIVATE
@@ -142,6 +190,18 @@ def add_handlers(app: Application) -> None:
     app.add_error_handler(handlers.on_error)
 
 
+def _subscription_handlers(chats: filters.BaseFilter) -> list[CommandHandler]:
+    """Topic commands in private chats and groups, and posted in a channel by its admins."""
+    commands = [
+        (["theodoi", "subscribe"], handlers.follow_command),
+        (["huy", "unsubscribe"], handlers.unfollow_command),
+        (["dstheodoi", "subscriptions"], handlers.topics_command),
+        (["tomtat", "digest"], handlers.digest_command),
+    ]
+    where = chats | (filters.UpdateType.CHANNEL_POST & filters.ChatType.CHANNEL)
+    return [CommandHandler(names, callback, filters=where) for names, callback in commands]
+
+
 async def _set_commands(app: Application) -> None:
     try:
         for texts, language in ((VI, None), (EN, "en")):
@@ -157,9 +217,34 @@ async def _set_commands(app: Application) -> None:
 async def _refresh(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Pick up articles that `newsbot index` added in another process."""
     services: handlers.Services = context.bot_data["services"]
-    changes = await asyncio.to_thread(services.index.refresh)
+
+    def refresh() -> int:
+        with services.writes:  # not while the feed poller adds articles
+            return services.index.refresh()
+
+    changes = await asyncio.to_thread(refresh)
     if changes:
         log.info("index refreshed: %d changes", changes)
+
+
+async def _poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Poll the feeds that are due and index what they bring."""
+    services: handlers.Services = context.bot_data["services"]
+    if services.feeds is not None:
+        await services.feeds.poll()
+
+
+async def _deliver(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Match new articles against the topics, then send what the outbox owes."""
+    services: handlers.Services = context.bot_data["services"]
+    if services.subscriptions is None or services.sender is None:
+        return
+    added = await asyncio.to_thread(services.subscriptions.match)
+    if added:
+        log.info("%d new deliveries in the outbox", added)
+    application = context.application
+    # a stop waits for running jobs: the sender ends after the message in flight
+    await services.sender.run(stop=lambda: not application.running)
 
 
 def webhook_options(settings: Settings) -> dict:
@@ -203,6 +288,8 @@ def run(settings: Settings) -> int:
     redact = RedactToken(token)
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
+    # jobs run every few seconds: two INFO lines a run would drown everything else
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     app = build_application(settings)
     if settings.webhook_url:
         options = webhook_options(settings)

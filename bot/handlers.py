@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
+import re
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from telegram import (
     InlineKeyboardMarkup,
@@ -20,26 +25,47 @@ from telegram.ext import ContextTypes, ExtBot
 
 from index.models import Article, SearchResult
 from index.search import SearchIndex
+from index.topics import TopicError
 
 from . import parse, render
 from .flood import FloodLimit
 from .parse import PAGE_SIZE, PageRequest, ReadRequest
 from .state import State
+from .subscriptions import (
+    MAX_TOPICS,
+    FollowError,
+    Subscriptions,
+    Target,
+    TargetError,
+    digest_day,
+    may_change,
+    parse_hour,
+    resolve_channel,
+)
 from .texts import Texts, pick
+
+if TYPE_CHECKING:
+    from .feeds import FeedPoller
+    from .outbox import Sender
 
 __all__ = [
     "Services",
     "button",
+    "digest_command",
+    "follow_command",
     "group_text",
     "help_command",
     "inline_query",
     "latest_command",
+    "migrated",
     "on_error",
     "private_text",
     "read_command",
     "search_command",
     "send",
     "start",
+    "topics_command",
+    "unfollow_command",
 ]
 
 log = logging.getLogger(__name__)
@@ -55,6 +81,11 @@ class Services:
     index: SearchIndex
     state: State
     flood: FloodLimit
+    subscriptions: Subscriptions | None = None
+    sender: Sender | None = None
+    feeds: FeedPoller | None = None
+    writes: threading.Lock = field(default_factory=threading.Lock)  # one index writer
+    zone: ZoneInfo = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def _services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -85,9 +116,12 @@ async def send(
     *,
     markup: InlineKeyboardMarkup | None = None,
     reply_to: int | None = None,
+    thread: int | None = None,
 ) -> Message:
     """Send HTML; if Telegram refuses the markup, send the same words as plain text."""
     kwargs: dict = {"reply_markup": markup}
+    if thread:
+        kwargs["message_thread_id"] = thread
     if reply_to is not None:
         kwargs["reply_parameters"] = ReplyParameters(reply_to, allow_sending_without_reply=True)
     try:
@@ -110,7 +144,16 @@ async def _reply(
     message = update.effective_message
     # in a group the answer quotes the question, so readers see whose question it answers
     reply_to = message.message_id if message is not None and _is_group(update) else None
-    await send(context.bot, update.effective_chat.id, text, markup=markup, reply_to=reply_to)
+    # and in a forum it stays in the forum topic the question was asked in
+    thread = message.message_thread_id if message is not None and message.is_topic_message else None
+    await send(
+        context.bot,
+        update.effective_chat.id,
+        text,
+        markup=markup,
+        reply_to=reply_to,
+        thread=thread,
+    )
 
 
 async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
@@ -309,6 +352,169 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         next_offset=str(offset + len(result.hits)) if more else None,
         button=nothing,
     )
+
+
+# ---- subscriptions -----------------------------------------------------------------------
+
+# a channel named as the first word of a command sent in a private chat
+_CHANNEL_REF = re.compile(r"@[A-Za-z][A-Za-z0-9_]{3,31}|-100\d{5,}")
+
+
+def _command_text(update: Update) -> str:
+    """Everything after the command, spacing kept (context.args loses commas' neighbours)."""
+    parts = (update.effective_message.text or "").split(None, 1)
+    return parts[1].strip() if len(parts) > 1 else ""
+
+
+def _refusal(error: TargetError, t: Texts) -> str:
+    template = {
+        "not_admin": t.not_admin,
+        "channel_unknown": t.channel_unknown,
+        "not_channel": t.not_channel,
+        "channel_not_admin": t.channel_not_admin,
+        "channel_bot_cannot_post": t.channel_bot_cannot_post,
+    }[error.code]
+    return template.format(channel=error.name)
+
+
+async def _target(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, rest: str, *, change: bool
+) -> tuple[Target, str] | None:
+    """The chat a subscription command is about and the rest of its text; None if refused."""
+    chat, message = update.effective_chat, update.effective_message
+    try:
+        if chat.type == ChatType.PRIVATE:
+            first, after = (rest.split(None, 1) + ["", ""])[:2]
+            if not _CHANNEL_REF.fullmatch(first):
+                return Target(chat.id, chat.type), rest
+            channel = await resolve_channel(context.bot, first, update.effective_user.id)
+            name = f"@{channel.username}" if channel.username else (channel.title or first)
+            return Target(channel.id, ChatType.CHANNEL, 0, name), after.strip()
+        if change and not await may_change(context.bot, message):
+            raise TargetError("not_admin")
+    except TargetError as error:
+        await _reply(update, context, render.notice(_refusal(error, _texts(update))))
+        return None
+    thread = message.message_thread_id if message.is_topic_message else None
+    return Target(chat.id, chat.type, thread or 0), rest
+
+
+async def follow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Follow a topic (/theodoi, /subscribe) and show what it catches lately."""
+    svc, t = _services(context), _texts(update)
+    found = await _target(update, context, _command_text(update), change=True)
+    if found is None:
+        return
+    target, text = found
+    if not text:
+        await _reply(update, context, render.notice(t.usage_follow))
+        return
+    try:
+        followed, recent = await asyncio.to_thread(svc.subscriptions.follow, target, text, t.lang)
+    except TopicError as error:
+        reason = error.vietnamese if t.lang == "vi" else error.english
+        await _reply(update, context, render.notice(t.topic_invalid.format(reason=reason)))
+        return
+    except FollowError as error:
+        answer = (
+            t.topic_duplicate.format(topic=error.existing.text)
+            if error.code == "duplicate" and error.existing is not None
+            else t.too_many_topics.format(limit=MAX_TOPICS)
+        )
+        await _reply(update, context, render.notice(answer))
+        return
+
+    def details() -> tuple[list[str], int | None]:
+        chat = svc.subscriptions.store.chat(target.chat_id)
+        return svc.state.tokens(a.id for a in recent), chat.digest_hour if chat else None
+
+    tokens, hour = await asyncio.to_thread(details)
+    links = _links(recent, tokens, context.bot.username)
+    answer = render.followed(
+        followed.text, recent, links, t, hour=hour, zone=svc.zone.key, channel=target.title
+    )
+    await _reply(update, context, answer)
+
+
+async def unfollow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stop following a topic by its number or words (/huy, /unsubscribe)."""
+    svc, t = _services(context), _texts(update)
+    found = await _target(update, context, _command_text(update), change=True)
+    if found is None:
+        return
+    target, which = found
+    if not which:
+        await _reply(update, context, render.notice(t.usage_unfollow))
+        return
+    gone = await asyncio.to_thread(svc.subscriptions.unfollow, target.chat_id, which)
+    if not gone:
+        await _reply(update, context, render.notice(t.unfollow_missing.format(which=which)))
+        return
+    names = ", ".join(f"“{f.text}”" for f in gone)
+    await _reply(update, context, render.notice(t.unfollowed.format(topics=names)))
+
+
+async def topics_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List the topics a chat follows (/dstheodoi, /subscriptions); anyone may ask."""
+    svc, t = _services(context), _texts(update)
+    found = await _target(update, context, _command_text(update), change=False)
+    if found is None:
+        return
+    target, _ = found
+
+    def lookup() -> tuple[list, int | None]:
+        chat = svc.subscriptions.store.chat(target.chat_id)
+        return svc.subscriptions.store.topics(target.chat_id), chat.digest_hour if chat else None
+
+    followed, hour = await asyncio.to_thread(lookup)
+    # in a forum, a topic followed in one forum topic is delivered there only
+    items = [
+        (
+            f.text,
+            ""
+            if not f.thread_id
+            else t.in_thread
+            if f.thread_id == target.thread_id
+            else t.in_other_thread,
+        )
+        for f in followed
+    ]
+    answer = render.topics(items, t, hour=hour, zone=svc.zone.key, channel=target.title)
+    await _reply(update, context, answer)
+
+
+async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Get one daily digest at an hour instead of each article (/tomtat 7, /digest off)."""
+    svc, t = _services(context), _texts(update)
+    found = await _target(update, context, _command_text(update), change=True)
+    if found is None:
+        return
+    target, arg = found
+    try:
+        hour = parse_hour(arg)
+    except ValueError:
+        chat = await asyncio.to_thread(svc.subscriptions.store.chat, target.chat_id)
+        mode = render.subscription_mode(t, chat.digest_hour if chat else None, svc.zone.key)
+        await _reply(update, context, render.notice(t.usage_digest.format(mode=mode)))
+        return
+    # a digest set after today's hour starts tomorrow: today's articles already went out
+    done = digest_day(dt.datetime.now(svc.zone), hour) if hour is not None else None
+    await asyncio.to_thread(svc.subscriptions.store.set_digest, target, t.lang, hour, done)
+    answer = t.digest_off if hour is None else t.digest_set.format(hour=hour, zone=svc.zone.key)
+    await _reply(update, context, render.notice(answer))
+
+
+async def migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Carry a group's topics and pending articles to the supergroup it became."""
+    message = update.effective_message
+    if message.migrate_to_chat_id:
+        old, new = message.chat.id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id:
+        old, new = message.migrate_from_chat_id, message.chat.id
+    else:
+        return
+    await asyncio.to_thread(_services(context).subscriptions.move, old, new)
+    log.info("chat %s became %s: its topics moved along", old, new)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

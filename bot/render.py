@@ -8,6 +8,7 @@ after Telegram refuses a message's markup.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from collections.abc import Callable, Sequence
@@ -32,19 +33,27 @@ __all__ = [
     "HTML",
     "MAX_MESSAGE",
     "PLAIN",
+    "Push",
     "Style",
     "article",
     "deep_link",
+    "digest",
+    "followed",
     "help_text",
     "inline_results",
     "latest",
     "marked",
     "no_results",
     "notice",
+    "push",
+    "push_keyboard",
+    "push_list",
     "read_keyboard",
     "results",
     "results_keyboard",
+    "subscription_mode",
     "to_plain",
+    "topics",
     "utf16_len",
     "welcome",
 ]
@@ -364,6 +373,166 @@ def inline_results(
                 ),
             )
         )
+    return out
+
+
+# ---- subscriptions ---------------------------------------------------------------------
+
+MAX_DIGEST_ITEMS = 100  # a digest lists this many articles and counts the rest
+
+
+@dataclass(frozen=True, slots=True)
+class Push:
+    """An article owed to a chat: what links to it and the topic that caught it."""
+
+    article: Article
+    link: str | None
+    topic: str
+
+
+def subscription_mode(t: Texts, hour: int | None, zone: str) -> str:
+    """How a chat gets its articles, in words."""
+    return t.mode_instant if hour is None else t.mode_digest.format(hour=hour, zone=zone)
+
+
+def followed(
+    topic: str,
+    recent: Sequence[Article],
+    links: Sequence[str | None],
+    t: Texts,
+    *,
+    hour: int | None,
+    zone: str,
+    channel: str | None = None,
+    style: Style = HTML,
+) -> str:
+    """The answer to a new topic: what it follows, when articles come, the latest matches."""
+    head = (
+        t.followed_channel.format(topic=topic, channel=channel)
+        if channel
+        else t.followed.format(topic=topic)
+    )
+    when = t.followed_instant if hour is None else t.followed_digest.format(hour=hour, zone=zone)
+    lines = [style.bold(style.escape(head)), style.escape(when)]
+    if not recent:
+        return "\n".join(lines + [style.italic(style.escape(t.followed_none))])
+    blocks = [
+        _entry(n, a, link, "", t, style)
+        for n, (a, link) in enumerate(zip(recent, links, strict=True), 1)
+    ]
+    return "\n".join(lines) + f"\n\n{style.escape(t.followed_recent)}\n" + "\n".join(blocks)
+
+
+def topics(
+    items: Sequence[tuple[str, str]],
+    t: Texts,
+    *,
+    hour: int | None,
+    zone: str,
+    channel: str | None = None,
+    style: Style = HTML,
+) -> str:
+    """A chat's numbered topics ((text, where it is delivered, if not the chat)) and how."""
+    if not items:
+        return style.escape(t.topics_empty)
+    mode = subscription_mode(t, hour, zone)
+    head = (
+        t.topics_head_channel.format(channel=channel, mode=mode)
+        if channel
+        else t.topics_head.format(mode=mode)
+    )
+    lines = [style.bold(style.escape(head))]
+    for n, (text, note) in enumerate(items, 1):
+        where = f" {style.italic(style.escape(note))}" if note else ""
+        lines.append(f"{style.bold(f'{n}.')} {style.escape(text)}{where}")
+    return "\n".join(lines) + "\n\n" + style.italic(style.escape(t.topics_footer))
+
+
+def push(item: Push, t: Texts, *, style: Style = HTML) -> str:
+    """One new article for a topic: the topic, the linked title, outlet and date, its start."""
+    a = item.article
+    lines = [f"🔔 {style.italic(style.escape(_clamp(item.topic, MAX_META)))}"]
+    lines.append(style.bold(_title(a, item.link, style)) if item.link else _title(a, None, style))
+    meta = _meta(a, t)
+    if meta:
+        lines.append(style.italic(style.escape(meta)))
+    lead = _clamp(a.body, LATEST_LEAD)
+    if lead:
+        lines.append(style.escape(lead))
+    return "\n".join(lines)
+
+
+def push_keyboard(token: str, t: Texts) -> InlineKeyboardMarkup:
+    """The read-in-full button under a pushed article."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t.read_full, callback_data=read_data(token))]]
+    )
+
+
+def _line(n: int, item: Push, t: Texts, style: Style) -> str:
+    meta = _meta(item.article, t)
+    tail = f" · {style.italic(style.escape(meta))}" if meta else ""
+    return f"{style.bold(f'{n}.')} {_title(item.article, item.link, style)}{tail}"
+
+
+def _pack(lines: Sequence[str], room: int, style: Style) -> list[int]:
+    """How many of the lines go in each message of `room` visible UTF-16 units."""
+    counts, used = [0], 0
+    for line in lines:
+        size = _visible_len(line, style) + 1
+        if counts[-1] and used + size > room:
+            counts.append(0)
+            used = 0
+        counts[-1] += 1
+        used += size
+    return counts if counts[-1] else counts[:-1]
+
+
+def push_list(
+    items: Sequence[Push], t: Texts, *, style: Style = HTML, limit: int = MAX_MESSAGE
+) -> list[tuple[str, int]]:
+    """Many new articles for one chat as list messages: (text, how many items it holds)."""
+    topics_caught = ", ".join(dict.fromkeys(i.topic for i in items))
+    lines = [_line(n, item, t, style) for n, item in enumerate(items, 1)]
+    out, start = [], 0
+    for count in _pack(lines, limit - 2 * MAX_META - 40, style):
+        head = t.push_list_head.format(count=count)
+        about = style.italic(style.escape(_clamp(topics_caught, MAX_META)))
+        body = "\n".join(lines[start : start + count])
+        out.append((f"🔔 {style.bold(style.escape(head))}\n{about}\n\n{body}", count))
+        start += count
+    return out
+
+
+def digest(
+    items: Sequence[Push],
+    t: Texts,
+    day: dt.date,
+    *,
+    style: Style = HTML,
+    limit: int = MAX_MESSAGE,
+) -> list[tuple[str, int]]:
+    """The day's articles as one message, or several under `limit`: (text, items it covers)."""
+    shown = items[:MAX_DIGEST_ITEMS]
+    head = t.digest_head.format(date=day.strftime(t.date_format), count=len(items))
+    lines = [_line(n, item, t, style) for n, item in enumerate(shown, 1)]
+    if len(items) > len(shown):
+        lines.append(
+            style.italic(style.escape(t.digest_more.format(count=len(items) - len(shown))))
+        )
+    counts = _pack(lines, limit - _visible_len(head, style) - 40, style)
+    out, start = [], 0
+    for part, count in enumerate(counts, 1):
+        body = "\n".join(lines[start : start + count])
+        text = f"📰 {style.bold(style.escape(head))}\n\n{body}"
+        if len(counts) > 1:
+            text += f"\n\n{style.italic(t.continued.format(part=part, parts=len(counts)))}"
+        out.append((text, count))
+        start += count
+    # the "and N more" line covers the rows it counts: they are done with this digest
+    if len(items) > len(shown):
+        text, count = out[-1]
+        out[-1] = (text, count - 1 + len(items) - len(shown))
     return out
 
 

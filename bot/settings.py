@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,6 +24,24 @@ class Settings(BaseSettings):
     flood_questions: int = Field(8, validation_alias="NEWSBOT_FLOOD_QUESTIONS")
     flood_seconds: float = Field(30.0, validation_alias="NEWSBOT_FLOOD_SECONDS")
     refresh_seconds: float = Field(30.0, validation_alias="NEWSBOT_REFRESH_SECONDS")
+    feed_seconds: float = Field(60.0, gt=0, validation_alias="NEWSBOT_FEED_SECONDS")
+    delivery_seconds: float = Field(5.0, gt=0, validation_alias="NEWSBOT_DELIVERY_SECONDS")
+    timezone: str = Field("Asia/Ho_Chi_Minh", validation_alias="NEWSBOT_TIMEZONE")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        # fail at start-up, not at the first digest
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}") from error
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone of digest hours."""
+        return ZoneInfo(self.timezone)
 
     @property
     def token(self) -> str | None:

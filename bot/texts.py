@@ -42,6 +42,40 @@ class Texts:
     console_sample: str  # {path}
     console_prompt: str
     no_token: str
+    # subscriptions
+    usage_follow: str
+    followed: str  # {topic}
+    followed_channel: str  # {topic} {channel}
+    followed_instant: str
+    followed_digest: str  # {hour} {zone}
+    followed_recent: str
+    followed_none: str
+    topic_invalid: str  # {reason}
+    topic_duplicate: str  # {topic}
+    too_many_topics: str  # {limit}
+    usage_unfollow: str
+    unfollowed: str  # {topics}
+    unfollow_missing: str  # {which}
+    topics_head: str  # {mode}
+    topics_head_channel: str  # {channel} {mode}
+    topics_empty: str
+    topics_footer: str
+    in_thread: str
+    in_other_thread: str
+    mode_instant: str
+    mode_digest: str  # {hour} {zone}
+    usage_digest: str  # {mode}
+    digest_set: str  # {hour} {zone}
+    digest_off: str
+    not_admin: str
+    channel_unknown: str  # {channel}
+    not_channel: str  # {channel}
+    channel_not_admin: str  # {channel}
+    channel_bot_cannot_post: str  # {channel}
+    push_list_head: str  # {count}
+    digest_head: str  # {date} {count}
+    digest_more: str  # {count}
+    read_full: str
 
 
 VI = Texts(
@@ -56,9 +90,14 @@ VI = Texts(
         "/tim <câu hỏi> – tìm bài báo\n"
         "/moi – tin mới nhất\n"
         "/doc <mã bài> – đọc toàn văn một bài\n"
+        "/theodoi <chủ đề> – nhận bài mới về chủ đề, ví dụ: /theodoi giá vàng, tỷ giá -quảng cáo\n"
+        "/huy <số hoặc chủ đề> – bỏ theo dõi\n"
+        "/dstheodoi – các chủ đề đang theo dõi\n"
+        "/tomtat <giờ> – gom bài mới thành bản tóm tắt mỗi ngày (/tomtat tat: gửi ngay)\n"
         "/help – hướng dẫn này\n\n"
         "Trong nhóm: gõ /tim <câu hỏi>, nhắc tên tôi hoặc trả lời tin nhắn của tôi.\n"
-        "Ở bất kỳ cuộc trò chuyện nào: gõ @{bot} <câu hỏi>."
+        "Ở bất kỳ cuộc trò chuyện nào: gõ @{bot} <câu hỏi>.\n"
+        "Kênh: gõ /theodoi @tenkenh <chủ đề> ở đây, khi bạn và tôi là quản trị viên của kênh."
     ),
     examples=("giá vàng hôm nay", "bão miền Trung", "gia xang dau"),
     results_head="Bài {first}–{last} trong {total} bài cho “{query}”",
@@ -85,6 +124,10 @@ VI = Texts(
         ("tim", "Tìm bài báo: /tim giá vàng"),
         ("moi", "Tin mới nhất"),
         ("doc", "Đọc toàn văn một bài"),
+        ("theodoi", "Theo dõi chủ đề: /theodoi giá vàng"),
+        ("huy", "Bỏ theo dõi một chủ đề"),
+        ("dstheodoi", "Các chủ đề đang theo dõi"),
+        ("tomtat", "Tóm tắt mỗi ngày: /tomtat 7, /tomtat tat"),
         ("start", "Bắt đầu"),
         ("help", "Hướng dẫn"),
     ),
@@ -101,6 +144,50 @@ VI = Texts(
         "    TELEGRAM_BOT_TOKEN=123456:ABC...\n"
         "Muốn thử ngay không cần token: newsbot chat"
     ),
+    usage_follow=(
+        "Gõ chủ đề sau lệnh, ví dụ: /theodoi giá vàng, tỷ giá -quảng cáo\n"
+        "Các từ phải có đủ trong bài; dấu phẩy ngăn các lựa chọn; -từ để loại trừ."
+    ),
+    followed="✅ Đã theo dõi “{topic}”.",
+    followed_channel="✅ Kênh {channel} đã theo dõi “{topic}”.",
+    followed_instant="Bài mới khớp chủ đề sẽ được gửi ngay khi có.",
+    followed_digest="Bài mới khớp chủ đề sẽ có trong bản tóm tắt lúc {hour:02d}:00 mỗi ngày ({zone}).",
+    followed_recent="Mấy bài gần đây khớp chủ đề:",
+    followed_none="Chưa có bài nào gần đây khớp chủ đề này.",
+    topic_invalid="Không theo dõi được: {reason}.",
+    topic_duplicate="Đã theo dõi “{topic}” rồi.",
+    too_many_topics="Mỗi cuộc trò chuyện theo dõi tối đa {limit} chủ đề; bỏ bớt bằng /huy.",
+    usage_unfollow="Gõ số hoặc chủ đề sau lệnh, ví dụ: /huy 1 (xem số bằng /dstheodoi), /huy tất cả.",
+    unfollowed="Đã bỏ theo dõi: {topics}.",
+    unfollow_missing="Không có chủ đề “{which}” trong danh sách; xem /dstheodoi.",
+    topics_head="📋 Chủ đề đang theo dõi ({mode}):",
+    topics_head_channel="📋 Chủ đề kênh {channel} đang theo dõi ({mode}):",
+    topics_empty="Chưa theo dõi chủ đề nào. Thử: /theodoi giá vàng",
+    topics_footer="Bỏ theo dõi: /huy <số> · Tóm tắt mỗi ngày: /tomtat <giờ>",
+    in_thread="(trong chủ đề diễn đàn này)",
+    in_other_thread="(trong một chủ đề diễn đàn khác)",
+    mode_instant="gửi ngay khi có bài",
+    mode_digest="tóm tắt lúc {hour:02d}:00 mỗi ngày, {zone}",
+    usage_digest=(
+        "Gõ giờ (0–23) sau lệnh: /tomtat 7 để nhận tóm tắt lúc 07:00 mỗi ngày, "
+        "/tomtat tat để nhận bài ngay khi có. Hiện tại: {mode}."
+    ),
+    digest_set="Từ nay bài mới được gom thành bản tóm tắt lúc {hour:02d}:00 mỗi ngày ({zone}).",
+    digest_off="Từ nay bài mới được gửi ngay khi có.",
+    not_admin="Chỉ quản trị viên của nhóm mới thay đổi được chủ đề theo dõi.",
+    channel_unknown=(
+        "Không tìm thấy kênh {channel}. Hãy thêm tôi vào kênh làm quản trị viên rồi thử lại."
+    ),
+    not_channel="{channel} không phải là kênh; với nhóm, hãy gõ lệnh ngay trong nhóm.",
+    channel_not_admin="Chỉ quản trị viên của kênh {channel} mới quản lý được chủ đề của kênh.",
+    channel_bot_cannot_post=(
+        "Tôi cần là quản trị viên có quyền đăng bài trong kênh {channel}. "
+        "Hãy cấp quyền rồi thử lại."
+    ),
+    push_list_head="{count} bài mới về chủ đề bạn theo dõi",
+    digest_head="Tóm tắt tin ngày {date}: {count} bài",
+    digest_more="… và {count} bài khác.",
+    read_full="📖 Đọc toàn văn",
 )
 
 EN = Texts(
@@ -115,9 +202,14 @@ EN = Texts(
         "/search <question> – find articles\n"
         "/latest – newest articles\n"
         "/read <article id> – read an article in full\n"
+        "/subscribe <topic> – get new articles on a topic, e.g. /subscribe giá vàng, tỷ giá -quảng cáo\n"
+        "/unsubscribe <number or topic> – stop following\n"
+        "/subscriptions – the topics followed here\n"
+        "/digest <hour> – one daily digest instead of each article (/digest off: at once)\n"
         "/help – this help\n\n"
         "In groups: type /search <question>, mention me or reply to my messages.\n"
-        "In any chat: type @{bot} <question>."
+        "In any chat: type @{bot} <question>.\n"
+        "Channels: type /subscribe @channelname <topic> here when you and I both admin it."
     ),
     examples=("giá vàng hôm nay", "bão miền Trung", "gia xang dau"),
     results_head="Articles {first}–{last} of {total} for “{query}”",
@@ -144,6 +236,10 @@ EN = Texts(
         ("search", "Find articles: /search giá vàng"),
         ("latest", "Newest articles"),
         ("read", "Read an article in full"),
+        ("subscribe", "Follow a topic: /subscribe giá vàng"),
+        ("unsubscribe", "Stop following a topic"),
+        ("subscriptions", "Topics followed here"),
+        ("digest", "Daily digest: /digest 7, /digest off"),
         ("start", "Start"),
         ("help", "Help"),
     ),
@@ -160,6 +256,48 @@ EN = Texts(
         "    TELEGRAM_BOT_TOKEN=123456:ABC...\n"
         "To try the bot right now without a token: newsbot chat"
     ),
+    usage_follow=(
+        "Put a topic after the command, e.g. /subscribe giá vàng, tỷ giá -quảng cáo\n"
+        "Every word must be in the article; commas separate alternatives; -word excludes."
+    ),
+    followed="✅ Following “{topic}”.",
+    followed_channel="✅ Channel {channel} now follows “{topic}”.",
+    followed_instant="New matching articles will be sent as soon as they arrive.",
+    followed_digest="New matching articles will be in the digest at {hour:02d}:00 every day ({zone}).",
+    followed_recent="Recent articles on this topic:",
+    followed_none="No recent article matches this topic yet.",
+    topic_invalid="Cannot follow this: {reason}.",
+    topic_duplicate="Already following “{topic}”.",
+    too_many_topics="A chat follows at most {limit} topics; remove some with /unsubscribe.",
+    usage_unfollow="Put a number or the topic after the command, e.g. /unsubscribe 1 (see /subscriptions), /unsubscribe all.",
+    unfollowed="No longer following: {topics}.",
+    unfollow_missing="“{which}” is not among the topics; see /subscriptions.",
+    topics_head="📋 Topics followed ({mode}):",
+    topics_head_channel="📋 Topics channel {channel} follows ({mode}):",
+    topics_empty="No topic followed yet. Try: /subscribe giá vàng",
+    topics_footer="Stop following: /unsubscribe <number> · Daily digest: /digest <hour>",
+    in_thread="(in this forum topic)",
+    in_other_thread="(in another forum topic)",
+    mode_instant="sent as they arrive",
+    mode_digest="digest at {hour:02d}:00 daily, {zone}",
+    usage_digest=(
+        "Put an hour (0–23) after the command: /digest 7 for a digest at 07:00 every day, "
+        "/digest off for each article as it arrives. Now: {mode}."
+    ),
+    digest_set="From now on new articles come in one digest at {hour:02d}:00 every day ({zone}).",
+    digest_off="From now on new articles are sent as soon as they arrive.",
+    not_admin="Only the group's administrators can change the topics it follows.",
+    channel_unknown="Channel {channel} was not found. Add me to it as an administrator and try again.",
+    not_channel="{channel} is not a channel; for a group, send the command in the group.",
+    channel_not_admin="Only administrators of {channel} can manage its topics.",
+    channel_bot_cannot_post=(
+        "I need to be an administrator allowed to post in {channel}. "
+        "Give me that right and try again."
+    ),
+    push_list_head="{count} new articles on topics you follow",
+    digest_head="News digest of {date}: {count} articles",
+    digest_more="… and {count} more.",
+    read_full="📖 Read in full",
 )
 
 

@@ -74,7 +74,9 @@ def ingest(
     files, missing = discover(paths)
     report.failures.extend(missing)
     sizes = {p: _size(p) for p in files}
-    progress = Progress(sum(sizes.values()), "MB", stream, scale=1e6, label="indexing ")
+    total = sum(sizes.values())
+    unit, scale = ("MB", 1e6) if total >= 1e6 else ("kB", 1e3)
+    progress = Progress(total, unit, stream, scale=scale, label="indexing ")
     analyze = _Analyze(index, workers or os.cpu_count() or 1)
     pending: list[Article] = []
 

@@ -199,6 +199,8 @@ class SearchIndex:
             if docno < len(self._dates) and published:
                 self._dates[docno] = _days(dt.date.fromisoformat(published))
         self._seq = seq
+        if self._stale_segment is not None:
+            return  # open() writes a new segment straight away: no delta to build first
         # retired since the segment was written: take them out of the statistics
         self._apply(self.store.retired_docs(0), [])
         self._apply([], self.store.live_docs(max(upto - 1, 0)))

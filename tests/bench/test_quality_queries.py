@@ -34,6 +34,11 @@ ARTICLES = [
         "Bản đăng lại của bài trên, từ một tờ báo khác đưa tin cùng ngày.",
     ),
     (
+        "thuy-dien-khac",
+        "Nhà máy Thủy điện Hòa Bình xả lũ lần thứ hai trong năm nay",
+        "Cùng câu chuyện, một tờ báo khác đặt tít dài hơn hai chữ.",
+    ),
+    (
         "tinh-uy",
         "Tỉnh uỷ Yên Bái có Phó Bí thư mới sau hội nghị sáng qua",
         UI + " Chiều qua, Ban Thường vụ Tỉnh uỷ Yên Bái công bố quyết định của Bộ Chính trị.",
@@ -123,10 +128,18 @@ def test_headline_is_a_shorter_run_of_title_words():
 
 
 def test_headline_avoids_phrases_other_titles_share():
-    titles = TitleIndex(
-        ["Một hai ba bốn năm sáu bảy", "một hai ba bốn năm sáu bảy tám", "Một hai ba bốn năm sáu"]
-    )
-    assert headline_query("Một hai ba bốn năm sáu bảy", random.Random(0), titles) is None
+    target = "Một hai ba bốn năm sáu bảy"
+    others = [
+        "Một hai ba bốn năm sáu và nhiều chữ khác nữa",
+        "Tin hai ba bốn năm sáu bảy hôm nay ở đây",
+    ]
+    titles = TitleIndex([target, *others])
+    story = titles.same_story(title_key(target))
+    assert story == {title_key(target)}  # the others are other stories
+    # every 4-6 word run of the target is in one of them: no headline query is unambiguous
+    assert headline_query(target, random.Random(0), titles, story) is None
+    alone = TitleIndex([target, others[0]])
+    assert headline_query(target, random.Random(0), alone, story) is not None
 
 
 def test_question_and_lead_queries():
@@ -159,11 +172,24 @@ def test_build_queries_is_seeded_and_knows_every_answer():
     # short and generic (shared by more than MAX_SAME_TITLE) titles are never targets
     assert not targets & {"ngan", *(f"xo-so-{d}" for d in range(1, 8))}
     assert skipped["short title"] >= 1
-    # one query per story; both copies of the republished story are right answers
+    # one query per story; every copy of a republished or re-headlined story is right
     titles = {a: t for a, t, _ in ARTICLES}
     assert len({title_key(titles[t]) for t in targets}) == len(queries)
     for q in queries:
         if q.article_id.startswith("thuy-dien"):
-            assert q.answers == {"thuy-dien", "thuy-dien-lai"}
+            assert q.answers == {"thuy-dien", "thuy-dien-lai", "thuy-dien-khac"}
         assert len(q.text.split()) >= 3
     assert len(queries) == 3 and MIN_TITLE_WORDS == 6
+
+
+def test_same_story_is_the_title_give_or_take_a_fifth_of_its_words():
+    titles = TitleIndex(
+        [
+            "Cô Gái Hà Lan khánh thành trường Đèn Đom Đóm thứ 20",
+            "Nhãn hàng Cô Gái Hà Lan khánh thành trường Đèn Đom Đóm thứ 20",
+            "Cô Gái Hà Lan khánh thành trường Đèn Đom Đóm thứ 21 ở Nghệ An",
+            "Khánh thành trường học mới",
+        ]
+    )
+    key = title_key("Cô Gái Hà Lan khánh thành trường Đèn Đom Đóm thứ 20")
+    assert titles.same_story(key) == {key, titles.keys[1]}

@@ -134,11 +134,25 @@ def labels(message: dict) -> list[str]:
 
 
 def test_startup_registers_commands_in_both_languages(api, bot):
-    assert [c["command"] for c in api.commands()] == ["tim", "moi", "doc", "start", "help"]
+    assert [c["command"] for c in api.commands()] == [
+        "tim",
+        "moi",
+        "doc",
+        "theodoi",
+        "huy",
+        "dstheodoi",
+        "tomtat",
+        "start",
+        "help",
+    ]
     assert [c["command"] for c in api.commands(language_code="en")] == [
         "search",
         "latest",
         "read",
+        "subscribe",
+        "unsubscribe",
+        "subscriptions",
+        "digest",
         "start",
         "help",
     ]

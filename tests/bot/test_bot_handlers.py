@@ -52,8 +52,18 @@ async def test_commands_are_registered_in_both_languages(app, recorder):
         for p in recorder.sent("setMyCommands")
     }
     assert menus == {
-        None: ["tim", "moi", "doc", "start", "help"],
-        "en": ["search", "latest", "read", "start", "help"],
+        None: ["tim", "moi", "doc", "theodoi", "huy", "dstheodoi", "tomtat", "start", "help"],
+        "en": [
+            "search",
+            "latest",
+            "read",
+            "subscribe",
+            "unsubscribe",
+            "subscriptions",
+            "digest",
+            "start",
+            "help",
+        ],
     }
 
 

@@ -1,0 +1,63 @@
+"""The running bot's feed poller: due feeds fetched off the event loop, articles indexed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Sequence
+
+import httpx
+
+from index.feeds import FeedRegistry, http_client, poll_all
+from index.models import Article
+from index.search import SearchIndex
+
+__all__ = ["FeedPoller"]
+
+log = logging.getLogger(__name__)
+
+
+class FeedPoller:
+    """Polls the registered feeds (index.feeds) into the index; one poll at a time."""
+
+    def __init__(
+        self,
+        index: SearchIndex,
+        registry: FeedRegistry,
+        client: httpx.Client,
+        writes: threading.Lock,
+    ):
+        self.index = index
+        self.registry = registry
+        self.client = client
+        self.writes = writes  # shared with the refresh job: one index writer at a time
+        self._busy = asyncio.Lock()
+
+    @classmethod
+    def open(cls, index: SearchIndex, interval: float, writes: threading.Lock) -> FeedPoller:
+        """A poller over the index's feed registry, each feed polled every `interval` seconds."""
+        return cls(index, FeedRegistry(index.store, interval=interval), http_client(), writes)
+
+    def close(self) -> None:
+        """Release the HTTP client and the registry's connection."""
+        self.client.close()
+        self.registry.close()
+
+    async def poll(self) -> int:
+        """Poll every due feed once; returns the new articles (0 when a poll is running)."""
+        if self._busy.locked():  # a slow poll overlaps the next tick, which just returns
+            return 0
+        async with self._busy:
+            new = await asyncio.to_thread(
+                poll_all, self.registry, self.client, time.time(), sink=self._add
+            )
+        if new:
+            log.info("feeds brought %d new articles", len(new))
+        return len(new)
+
+    def _add(self, articles: Sequence[Article]) -> None:
+        # pyvi runs inside index.add without the search lock: questions are answered meanwhile
+        with self.writes:
+            self.index.add(articles)

@@ -1,0 +1,258 @@
+"""The sender: pending outbox rows become Telegram messages, paced, with named failures.
+
+Each pass takes the chats that are due (subscriptions.SubscriptionStore.due) and sends each
+one message: a single article, a list when more than BURST are waiting, or the day's digest.
+A row is marked 'sending' (committed) before its request and 'sent' after, so a kill -9
+repeats at most the messages in flight (one per chat, CONCURRENCY at most) and loses none.
+
+Limits: PTB's AIORateLimiter keeps every request under ~30/s overall and 20/min per group
+(and retries RetryAfter itself); the Pacer spaces the messages of one chat so the sender
+never queues a group's messages behind that limiter. What still goes wrong is named::
+
+    Forbidden            the chat waits failures x pause, then is dropped (MAX_FAILURES)
+    ChatMigrated         topics and rows move to the new id and go out there
+    RetryAfter           the sender waits that long; the rows stay pending
+    BadRequest markup    resent as plain text (handlers.send)
+    BadRequest other     the rows are marked failed; Telegram will not take them
+    NetworkError         the rows stay pending; the sender waits a tick
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from zoneinfo import ZoneInfo
+
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram.warnings import PTBDeprecationWarning
+
+from . import render
+from .handlers import send
+from .state import State
+from .subscriptions import Batch, Delivery, Subscriptions
+from .texts import pick
+
+__all__ = ["BURST", "CONCURRENCY", "Pacer", "Sender"]
+
+log = logging.getLogger(__name__)
+
+BURST = 3  # more rows than this waiting for one chat: one list message instead
+CONCURRENCY = 4  # chats sent to at once; enough to reach 30/s over a real network
+PRIVATE_SPACING = 1.0  # Telegram asks for about one message a second in a chat
+GROUP_SPACING = 3.0  # 20 a minute in a group or channel
+
+
+class Pacer:
+    """Earliest time of the next message to each chat: spaced by chat kind."""
+
+    def __init__(
+        self,
+        private: float = PRIVATE_SPACING,
+        group: float = GROUP_SPACING,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.private, self.group, self.clock = private, group, clock
+        self._next: dict[int, float] = {}
+
+    def wait(self, chat_id: int) -> float:
+        """Seconds until the chat may get another message (0 when it may now)."""
+        return max(0.0, self._next.get(chat_id, 0.0) - self.clock())
+
+    def sent(self, chat_id: int) -> None:
+        """A message went to the chat (or was tried): space the next one."""
+        now = self.clock()
+        if len(self._next) > 10_000:
+            self._next = {c: t for c, t in self._next.items() if t > now}
+        self._next[chat_id] = now + (self.group if chat_id < 0 else self.private)
+
+
+def _seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns about the int it returns
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        wait = error.retry_after
+    return wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
+
+
+class Sender:
+    """Sends what the outbox owes: run() until nothing is due (or it must stop)."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        subscriptions: Subscriptions,
+        state: State,
+        *,
+        zone: ZoneInfo,
+        pause: float = 60.0,
+        linger: float = 5.0,
+        concurrency: int = CONCURRENCY,
+        pacer: Pacer | None = None,
+        now: Callable[[], dt.datetime] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.bot = bot
+        self.subscriptions = subscriptions
+        self.store = subscriptions.store
+        self.state = state
+        self.zone = zone
+        self.pause = pause  # a Forbidden chat waits pause x its failures
+        self.linger = linger  # waits shorter than this happen in the pass; longer: next tick
+        self.pacer = pacer or Pacer(clock=clock)
+        self.now = now or (lambda: dt.datetime.now(zone))
+        self.clock = clock
+        self._slots = asyncio.Semaphore(max(1, concurrency))
+        self._running = asyncio.Lock()
+        self._resume = 0.0  # clock time before which nothing is sent (RetryAfter)
+
+    async def run(self, stop: Callable[[], bool] | None = None) -> int:
+        """Send until nothing is due; returns the messages sent. A second call meanwhile is a no-op."""
+        if self._running.locked():
+            return 0
+        sent = 0
+        async with self._running:
+            while not (stop and stop()):
+                hold = self._resume - self.clock()
+                if hold > 0:
+                    if hold > self.linger:
+                        break
+                    await asyncio.sleep(hold)
+                    continue
+                local = self.now()
+                batches = await asyncio.to_thread(
+                    self.store.due, time.time(), local.date().isoformat(), local.hour
+                )
+                first: dict[int, Batch] = {}  # one message per chat per pass
+                for batch in batches:
+                    first.setdefault(batch.chat.chat_id, batch)
+                ready = [b for c, b in first.items() if self.pacer.wait(c) <= 0]
+                if not ready:
+                    soonest = min((self.pacer.wait(c) for c in first), default=None)
+                    if soonest is None or soonest > self.linger:
+                        break
+                    await asyncio.sleep(soonest)
+                    continue
+                done = await asyncio.gather(*(self._one(b, local) for b in ready))
+                sent += sum(done)
+        return sent
+
+    async def _one(self, batch: Batch, local: dt.datetime) -> int:
+        async with self._slots:
+            if self._resume > self.clock():
+                return 0
+            try:
+                return await self._deliver(batch, local)
+            except Exception:  # a bug must not stop every other chat's news
+                log.exception("delivery to chat %s failed", batch.chat.chat_id)
+                ids = [r.id for r in batch.rows]
+                await asyncio.to_thread(self.store.mark, ids, "pending")
+                self.pacer.sent(batch.chat.chat_id)
+                return 0
+
+    async def _deliver(self, batch: Batch, local: dt.datetime) -> int:
+        """Send the batch's next message (or every part of its digest); messages sent."""
+        chat = batch.chat
+        t = pick(chat.language)
+        rows = list(batch.rows)
+        items = await asyncio.to_thread(self._items, rows)
+        gone = [r.id for r in rows if r.id not in items]
+        if gone:  # removed from the archive since it matched
+            await asyncio.to_thread(self.store.mark, gone, "failed")
+        rows = [r for r in rows if r.id in items]
+        if not rows:
+            return 0
+        pushes = [items[r.id][0] for r in rows]
+        if batch.digest:
+            sent = 0
+            for text, count in render.digest(pushes, t, local.date()):
+                if sent:
+                    await asyncio.sleep(self.pacer.wait(chat.chat_id))
+                if not await self._send(batch, rows[:count], text, None):
+                    return sent
+                rows = rows[count:]
+                sent += 1
+            await asyncio.to_thread(self.store.digest_done, chat.chat_id, local.date().isoformat())
+            return sent
+        if len(rows) > BURST:
+            text, count = render.push_list(pushes, t)[0]
+            return int(await self._send(batch, rows[:count], text, None))
+        token = items[rows[0].id][1]
+        markup = render.push_keyboard(token, t)
+        return int(await self._send(batch, rows[:1], render.push(pushes[0], t), markup))
+
+    def _items(self, rows: Sequence[Delivery]) -> dict[int, tuple[render.Push, str]]:
+        """Each row's article as a Push, with its token, by row id."""
+        articles = self.subscriptions.articles(rows)
+        found = [r for r in rows if r.id in articles]
+        tokens = self.state.tokens(articles[r.id].id for r in found)
+        out = {}
+        for row, token in zip(found, tokens, strict=True):
+            article = articles[row.id]
+            link = (
+                article.url
+                if article.url and article.url.startswith(("http://", "https://"))
+                else render.deep_link(self.bot.username, token)
+            )
+            out[row.id] = (render.Push(article, link, row.topic), token)
+        return out
+
+    async def _send(
+        self,
+        batch: Batch,
+        rows: Sequence[Delivery],
+        text: str,
+        markup: InlineKeyboardMarkup | None,
+    ) -> bool:
+        """One message for rows: 'sending' before the request, 'sent' after; False if not sent."""
+        chat_id, thread = batch.chat.chat_id, batch.thread_id or None
+        ids = [r.id for r in rows]
+        await asyncio.to_thread(self.store.mark, ids, "sending")
+        self.pacer.sent(chat_id)
+        try:
+            try:
+                await send(self.bot, chat_id, text, markup=markup, thread=thread)
+            except BadRequest as error:
+                if thread is None or "thread not found" not in error.message.lower():
+                    raise
+                # the forum topic was deleted: the group itself still wants its news
+                await send(self.bot, chat_id, text, markup=markup)
+        except Forbidden as error:
+            await asyncio.to_thread(self.store.mark, ids, "pending")
+            await self._refused(chat_id, error.message)
+            return False
+        except ChatMigrated as error:
+            await asyncio.to_thread(self.subscriptions.move, chat_id, error.new_chat_id)
+            log.info("chat %s became %s: its deliveries follow", chat_id, error.new_chat_id)
+            return False
+        except RetryAfter as error:
+            await asyncio.to_thread(self.store.mark, ids, "pending")
+            wait = _seconds(error)
+            self._resume = max(self._resume, self.clock() + wait)
+            log.warning("flood control: waiting %.0f s before sending again", wait)
+            return False
+        except BadRequest as error:
+            if "chat not found" in error.message.lower():
+                await asyncio.to_thread(self.store.mark, ids, "pending")
+                await self._refused(chat_id, error.message)
+                return False
+            await asyncio.to_thread(self.store.mark, ids, "failed")
+            log.warning("chat %s refused %d article(s): %s", chat_id, len(ids), error.message)
+            return False
+        except NetworkError as error:
+            await asyncio.to_thread(self.store.mark, ids, "pending")
+            self._resume = max(self._resume, self.clock() + self.linger)
+            log.warning("network trouble sending to chat %s: %s", chat_id, error.message)
+            return False
+        await asyncio.to_thread(self.store.delivered, chat_id, ids)
+        return True
+
+    async def _refused(self, chat_id: int, why: str) -> None:
+        dropped = await asyncio.to_thread(self.subscriptions.refused, chat_id, self.pause)
+        if dropped:
+            log.info("chat %s dropped after repeated refusals (%s)", chat_id, why)
+        else:
+            log.info("chat %s refused delivery (%s): paused", chat_id, why)
