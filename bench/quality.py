@@ -29,6 +29,7 @@ rebuilt when it no longer opens.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gzip
 import hashlib
 import json
@@ -378,6 +379,90 @@ def print_failures(
             print(f"      want: {titles[q.article_id]!r}  got: {got!r}")
 
 
+def _df_segmentation(index: SearchIndex, sylls: list[str], longest: int = 4) -> list[str]:
+    """The first accentless segmenter (document frequencies), kept to measure its successor."""
+    import math
+
+    field = index.fields["fold"]
+    n = max(field.n_docs, 1)
+    best = [0.0] + [math.inf] * len(sylls)
+    back = [0] * (len(sylls) + 1)
+    for end in range(1, len(sylls) + 1):
+        for size in range(1, min(longest, end) + 1):
+            df = field.df("_".join(sylls[end - size : end]))
+            cost = math.log(n / df) + 1.0 if df > 0 else (math.log(n) + 10.0 if size == 1 else None)
+            if cost is not None and best[end - size] + cost < best[end]:
+                best[end], back[end] = best[end - size] + cost, end - size
+    words, end = [], len(sylls)
+    while end > 0:
+        words.append("_".join(sylls[back[end] : end]))
+        end = back[end]
+    return words[::-1]
+
+
+def ablations(index: SearchIndex) -> list[tuple[str, Callable[[], Callable[[], None]]]]:
+    """(name, apply) pairs: apply() switches one feature of the project off, returns undo."""
+    import index.search as S
+
+    def constant(name: str, value: float):
+        def apply():
+            old = getattr(S, name)
+            setattr(S, name, value)
+            return lambda: setattr(S, name, old)
+
+        return apply
+
+    def no_filler():
+        old = S.parse
+
+        def parse(query, today=None):
+            return dataclasses.replace(old(query, today), text=query)
+
+        S.parse = parse
+        return lambda: setattr(S, "parse", old)
+
+    def df_segmentation():
+        index.segment_folded = lambda sylls, longest=4: _df_segmentation(index, sylls, longest)
+        return lambda: index.__dict__.pop("segment_folded")
+
+    return [
+        ("without the title boost (TITLE_WEIGHT 0)", constant("TITLE_WEIGHT", 0.0)),
+        ("without folded words in accented queries", constant("FOLDED_WEIGHT", 0.0)),
+        ("without the syllable field", constant("SYLLABLE_WEIGHT", 0.0)),
+        ("without aliases", constant("ALIAS_WEIGHT", 0.0)),
+        ("without question-filler removal", no_filler),
+        ("accentless words by document frequency", df_segmentation),
+    ]
+
+
+def print_ablation(
+    queries: list[Query],
+    texts: dict[str, list[str]],
+    index: SearchIndex,
+    full: dict[str, list[int | None]],
+) -> None:
+    """MRR@10 per form with each feature switched off in turn (the same queries)."""
+    forms_ = list(texts)
+    print("\nablation, MRR@10 per form (each row switches one feature off):")
+    print(f"{'variant':44}" + "".join(f"{f:>18}" for f in forms_))
+    print(
+        f"{'project (everything on)':44}" + "".join(f"{metrics(full[f])[2]:18.3f}" for f in forms_)
+    )
+    for name, apply in ablations(index):
+        undo = apply()
+        try:
+            ranked, _ = run_project(index, texts, queries)
+        finally:
+            undo()
+        row = []
+        for f in forms_:
+            ranks = [rank_of(r, q.answers) for r, q in zip(ranked[f], queries, strict=True)]
+            row.append(
+                f"{metrics(ranks)[2]:11.3f} ({metrics(ranks)[2] - metrics(full[f])[2]:+.3f})"
+            )
+        print(f"{name:44}" + "".join(f"{c:>18}" for c in row))
+
+
 def main(argv: list[str] | None = None, project: Search = project_search) -> None:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -392,6 +477,11 @@ def main(argv: list[str] | None = None, project: Search = project_search) -> Non
     p.add_argument("--reindex", action="store_true", help="rebuild data/quality/n{N}/")
     p.add_argument("--verify", type=int, default=25, help="queries to check against get_scores")
     p.add_argument("--failures", type=int, default=0, help="print N project misses per form")
+    p.add_argument(
+        "--ablation",
+        action="store_true",
+        help="also rerun the project with each feature switched off",
+    )
     args = p.parse_args(argv)
     chosen = [f.strip() for f in args.limit_forms.split(",") if f.strip()]
     if unknown := [f for f in chosen if f not in FORMS]:
@@ -459,6 +549,8 @@ def main(argv: list[str] | None = None, project: Search = project_search) -> Non
             f"p90 {np.percentile(secs, 90) * 1e3:.1f} ms over {len(secs):,} queries"
             + (" (scoring + top 10; pyvi on the query not included)" if s == "plain" else "")
         )
+    if args.ablation:
+        print_ablation(queries, texts, index, ranks["project"])
     if args.failures:
         titles = {a[0]: a[1] for a in articles}
         print_failures(queries, texts, ranked, ranks, titles, args.failures)

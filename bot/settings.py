@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     flood_questions: int = Field(8, validation_alias="NEWSBOT_FLOOD_QUESTIONS")
     flood_seconds: float = Field(30.0, validation_alias="NEWSBOT_FLOOD_SECONDS")
     refresh_seconds: float = Field(30.0, validation_alias="NEWSBOT_REFRESH_SECONDS")
-    feed_seconds: float = Field(60.0, gt=0, validation_alias="NEWSBOT_FEED_SECONDS")
+    feed_seconds: float = Field(300.0, gt=0, validation_alias="NEWSBOT_FEED_SECONDS")
     delivery_seconds: float = Field(5.0, gt=0, validation_alias="NEWSBOT_DELIVERY_SECONDS")
     timezone: str = Field("Asia/Ho_Chi_Minh", validation_alias="NEWSBOT_TIMEZONE")
 

@@ -57,6 +57,7 @@ class FieldPostings:
         self._norm: np.ndarray | None = None
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._cached_postings = 0
+        self._base_cf: np.ndarray | None = None  # computed on first use (accentless queries)
 
     # ---- building -------------------------------------------------------------------
 
@@ -198,6 +199,26 @@ class FieldPostings:
             docs, w = self.weights(term)
             if len(docs):
                 np.add.at(scores, docs, w * (idf * weight))
+
+    def cf(self, term: str) -> int:
+        """How many times the term occurs in the documents, base and delta (collection frequency)."""
+        total = 0
+        if self.base is not None:
+            if self._base_cf is None:
+                tfs, offsets = self.base.tfs, self.base.offsets
+                starts = offsets[:-1][offsets[:-1] < len(tfs)]
+                sums = np.add.reduceat(tfs.astype(np.int64), starts) if len(tfs) else np.zeros(0)
+                cf = np.zeros(len(offsets) - 1, np.int64)
+                cf[: len(sums)] = sums
+                cf[np.diff(offsets) == 0] = 0  # reduceat gives the next value for empty slices
+                self._base_cf = cf
+            tid = self.base.vocab.get(term)
+            if tid is not None:
+                total += int(self._base_cf[tid])
+        delta = self._delta.get(term)
+        if delta is not None:
+            total += int(np.frombuffer(delta[1], dtype=np.uint16).sum())
+        return total
 
     def vocab_size(self) -> int:
         """Distinct terms in live documents."""

@@ -31,8 +31,11 @@ TITLE_WEIGHT = 0.5
 # finds text typed "Thanh uy", but exact accents always rank first.
 FOLDED_WEIGHT = 0.2
 # Alias matches ("TP.HCM" = "Sài Gòn" = "Thành phố Hồ Chí Minh") score at this weight.
-ALIAS_WEIGHT = 1.0
-FIELDS = ("body", "title", "fold", "fold_title", "alias")
+ALIAS_WEIGHT = 2.0
+# Every query also scores its accent-folded syllables at this weight, so a question and an
+# article that pyvi segmented differently, or a typo in one syllable, still meet.
+SYLLABLE_WEIGHT = 0.6
+FIELDS = ("body", "title", "fold", "fold_title", "alias", "syl")
 DEFAULT_PARAMS = BM25Params()
 _SYLLABLE = re.compile(r"[^\W_]+")
 _EPOCH = dt.date(1970, 1, 1)
@@ -84,6 +87,7 @@ def field_terms(title_terms: list[str], body_terms: list[str]) -> dict[str, list
         "fold": folded_title + folded_body,
         "fold_title": folded_title,
         "alias": alias_terms(whole),
+        "syl": (" ".join(folded_title) + " " + " ".join(folded_body)).replace("_", " ").split(),
     }
 
 
@@ -364,7 +368,12 @@ class SearchIndex:
             terms = tuple(self.analyzer.terms(query))
             return QueryPlan((("body", terms, 1.0),), terms, False)
         asked = parse(query, today)
-        aliases = (("alias", asked.aliases, ALIAS_WEIGHT),) if asked.aliases else ()
+        extra = []
+        if asked.aliases:
+            extra.append(("alias", asked.aliases, ALIAS_WEIGHT))
+        if SYLLABLE_WEIGHT:
+            sylls = tuple(_SYLLABLE.findall(fold(normalize(asked.text))))
+            extra.append(("syl", sylls, SYLLABLE_WEIGHT))
         if has_diacritics(asked.text):
             terms = tuple(self.analyzer.terms(asked.text))
             folded = tuple(fold(t) for t in terms)
@@ -372,29 +381,32 @@ class SearchIndex:
                 ("body", terms, 1.0),
                 ("title", terms, TITLE_WEIGHT),
                 ("fold", folded, FOLDED_WEIGHT),
-                *aliases,
+                *extra,
             )
             return QueryPlan(parts, terms, False, asked.date_from, asked.date_to)
         # No diacritics at all: pyvi cannot segment it, so split the syllables into the
         # likeliest words of the folded vocabulary instead.
         sylls = _SYLLABLE.findall(fold(normalize(asked.text)))
         terms = tuple(self.segment_folded(sylls))
-        parts = (("fold", terms, 1.0), ("fold_title", terms, TITLE_WEIGHT), *aliases)
+        parts = (("fold", terms, 1.0), ("fold_title", terms, TITLE_WEIGHT), *extra)
         return QueryPlan(parts, terms, True, asked.date_from, asked.date_to)
 
     def segment_folded(self, sylls: list[str], longest: int = 4) -> list[str]:
         """Split accentless syllables into folded vocabulary words (unigram model, Viterbi)."""
+        # A unigram language model over the folded words: a word's cost is -log of its
+        # share of all word occurrences, so "lai xe" is one word when "lai_xe" is common.
+        # (Document frequency would not do: "xe" alone is in most articles and always wins.)
         field = self.fields["fold"]
-        n = max(field.n_docs, 1)
-        unknown = math.log(n) + 10.0
+        total = max(field.total_len, 1)
+        unknown = math.log(total) + 5.0
         best = [0.0] + [math.inf] * len(sylls)
         back = [0] * (len(sylls) + 1)
         for end in range(1, len(sylls) + 1):
             for size in range(1, min(longest, end) + 1):
                 word = "_".join(sylls[end - size : end])
-                df = field.df(word)
-                if df > 0:
-                    cost = math.log(n / df) + 1.0  # +1 per word: fewer, longer words win ties
+                cf = field.cf(word)
+                if cf > 0:
+                    cost = math.log(total / cf)
                 elif size == 1:
                     cost = unknown
                 else:
@@ -411,23 +423,34 @@ class SearchIndex:
         """Score of every docno for a plan; -inf for articles that match no query word."""
         size = max(max(f.size for f in self.fields.values()), len(self._alive))
         scores = np.zeros(size, np.float64)
+        words = [p for p in plan.parts if p[0] != "syl"]
         # On a tiny archive BM25Okapi gives matching articles scores <= 0 (idf floors at
         # epsilon x a negative mean): then matches are tracked apart from the scores.
         matched = None
-        if any(
-            self.fields[f].idf(t) <= 0 < self.fields[f].df(t) for f, ts, _ in plan.parts for t in ts
-        ):
+        if any(self.fields[f].idf(t) <= 0 < self.fields[f].df(t) for f, ts, _ in words for t in ts):
             matched = np.zeros(size, bool)
-            for field, terms, _ in plan.parts:
+            for field, terms, _ in words:
                 for term in terms:
                     matched[self.fields[field].postings(term)[0]] = True
-        for field, terms, weight in plan.parts:
+        for field, terms, weight in words:
             self.fields[field].accumulate(scores, terms, weight)
+        if matched is None:
+            matched = scores != 0
+        for field, sylls, weight in plan.parts:
+            if field != "syl":
+                continue
+            # Syllables rank, but alone they only admit an article that has more than half
+            # of the question's syllables: one shared "công" is not a match.
+            distinct = list(dict.fromkeys(sylls))[:255]
+            count = np.zeros(size, np.uint8)
+            for syl in distinct:
+                count[self.fields[field].postings(syl)[0]] += 1
+            matched |= count.astype(np.int32) * 2 > len(distinct)
+            self.fields[field].accumulate(scores, distinct, weight)
         alive = self._alive
         if len(alive) < size:
             alive = np.concatenate([alive, np.zeros(size - len(alive), bool)])
-        keep = alive[:size] & (matched if matched is not None else scores != 0)
-        scores[~keep] = -np.inf
+        scores[~(alive[:size] & matched)] = -np.inf
         return scores
 
     def top(
