@@ -427,7 +427,6 @@ def ablations(index: SearchIndex) -> list[tuple[str, Callable[[], Callable[[], N
 
     return [
         ("without the title boost (TITLE_WEIGHT 0)", constant("TITLE_WEIGHT", 0.0)),
-        ("without folded words in accented queries", constant("FOLDED_WEIGHT", 0.0)),
         ("without the syllable field", constant("SYLLABLE_WEIGHT", 0.0)),
         ("without aliases", constant("ALIAS_WEIGHT", 0.0)),
         ("without question-filler removal", no_filler),

@@ -145,9 +145,12 @@ def marked(excerpt: Excerpt, style: Style = HTML, limit: int = MAX_EXCERPT) -> s
     return "".join(pieces) + ("…" if cut else "")
 
 
-def _meta(article: Article, t: Texts) -> str:
+def _meta(article: Article, t: Texts, also: Sequence[str] = ()) -> str:
     date = article.published.strftime(t.date_format) if article.published else None
-    return _clamp(" · ".join(x for x in (article.source, date) if x), MAX_META)
+    # two outlets fit the line; more are counted
+    named = ", ".join(also[:2]) + (f" +{len(also) - 2}" if len(also) > 2 else "")
+    others = t.also_on.format(outlets=named) if also else None
+    return _clamp(" · ".join(x for x in (article.source, date, others) if x), MAX_META)
 
 
 def _title(article: Article, link: str | None, style: Style) -> str:
@@ -155,9 +158,17 @@ def _title(article: Article, link: str | None, style: Style) -> str:
     return style.link(title, link) if link else style.bold(title)
 
 
-def _entry(n: int, article: Article, link: str | None, body: str, t: Texts, style: Style) -> str:
+def _entry(
+    n: int,
+    article: Article,
+    link: str | None,
+    body: str,
+    t: Texts,
+    style: Style,
+    also: Sequence[str] = (),
+) -> str:
     lines = [f"{style.bold(f'{n}.')} {_title(article, link, style)}"]
-    meta = _meta(article, t)
+    meta = _meta(article, t, also)
     if meta:
         lines.append(style.italic(style.escape(meta)))
     if body:
@@ -189,7 +200,7 @@ def results(
     )
     parts += [style.italic(style.escape(note)) for note in notes]
     blocks = [
-        _entry(n, hit.article, link, marked(hit.excerpt, style), t, style)
+        _entry(n, hit.article, link, marked(hit.excerpt, style), t, style, hit.also)
         for n, (hit, link) in enumerate(zip(result.hits, links, strict=True), first)
     ]
     return "\n".join(parts) + "\n\n" + "\n\n".join(blocks)

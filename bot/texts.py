@@ -76,6 +76,7 @@ class Texts:
     digest_head: str  # {date} {count}
     digest_more: str  # {count}
     read_full: str
+    also_on: str = "{outlets}"  # the same story from other outlets
 
 
 VI = Texts(
@@ -188,6 +189,7 @@ VI = Texts(
     digest_head="Tóm tắt tin ngày {date}: {count} bài",
     digest_more="… và {count} bài khác.",
     read_full="📖 Đọc toàn văn",
+    also_on="cùng tin trên {outlets}",
 )
 
 EN = Texts(
@@ -298,6 +300,7 @@ EN = Texts(
     digest_head="News digest of {date}: {count} articles",
     digest_more="… and {count} more.",
     read_full="📖 Read in full",
+    also_on="also in {outlets}",
 )
 
 

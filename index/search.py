@@ -27,9 +27,6 @@ from .store import Store, StoredDoc
 MAX_QUERY_CHARS = 500
 # Title matches count for more: the score adds TITLE_WEIGHT x BM25 of the title alone.
 TITLE_WEIGHT = 0.5
-# An accented query also scores accent-folded words at this weight, so "Thành ủy" still
-# finds text typed "Thanh uy", but exact accents always rank first.
-FOLDED_WEIGHT = 0.2
 # Alias matches ("TP.HCM" = "Sài Gòn" = "Thành phố Hồ Chí Minh") score at this weight.
 ALIAS_WEIGHT = 2.0
 # Every query also scores its accent-folded syllables at this weight, so a question and an
@@ -376,13 +373,7 @@ class SearchIndex:
             extra.append(("syl", sylls, SYLLABLE_WEIGHT))
         if has_diacritics(asked.text):
             terms = tuple(self.analyzer.terms(asked.text))
-            folded = tuple(fold(t) for t in terms)
-            parts = (
-                ("body", terms, 1.0),
-                ("title", terms, TITLE_WEIGHT),
-                ("fold", folded, FOLDED_WEIGHT),
-                *extra,
-            )
+            parts = (("body", terms, 1.0), ("title", terms, TITLE_WEIGHT), *extra)
             return QueryPlan(parts, terms, False, asked.date_from, asked.date_to)
         # No diacritics at all: pyvi cannot segment it, so split the syllables into the
         # likeliest words of the folded vocabulary instead.

@@ -184,3 +184,24 @@ def test_welcome_has_examples_and_the_bot_name():
     assert "giá vàng hôm nay" in text and "@tin_bot" in text and well_formed(text)
     assert "/tim &lt;câu hỏi&gt;" in text
     assert "/search" in render.welcome(EN, "tin_bot")
+
+
+def test_the_same_story_names_the_other_outlets():
+    import datetime as dt
+
+    from bot import render
+    from bot.texts import EN, VI
+    from index.models import Article, Excerpt, Hit, SearchResult
+
+    article = Article(
+        "a",
+        "Giá xăng giảm",
+        "Giá xăng giảm.",
+        source="vnexpress.net",
+        published=dt.date(2024, 6, 12),
+    )
+    hit = Hit(article, 1.0, Excerpt("Giá xăng giảm."), also=("dantri.com.vn", "thanhnien.vn"))
+    result = SearchResult("giá xăng", (hit,), 1)
+    text = render.results(result, VI, [None])
+    assert "vnexpress.net · 12/06/2024 · cùng tin trên dantri.com.vn, thanhnien.vn" in text
+    assert "also in dantri.com.vn, thanhnien.vn" in render.results(result, EN, [None])
