@@ -171,19 +171,22 @@ class FieldPostings:
             return parts_d[0], parts_t[0]
         return np.concatenate(parts_d), np.concatenate(parts_t)
 
-    def weights(self, term: str) -> tuple[np.ndarray, np.ndarray]:
-        """Docnos and the tf part of BM25 (without idf) for a term, cached per generation."""
+    def contributions(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """Docnos (as intp) and idf x the tf part of BM25 for a term, cached per generation."""
         self._refresh_stats()
         hit = self._cache.get(term)
         if hit is not None:
             return hit
         docs, tfs = self.postings(term)
+        # intp: numpy would convert int32 indices on every scatter otherwise
+        docs = docs.astype(np.intp)
         tf = tfs.astype(np.float64)
         w = tf * (self.params.k1 + 1) / (tf + self._norm[docs])
+        w *= self.idf(term)
         # Frequent terms are the costly ones and recur in most queries: keep them, within
         # a bound, until the next add or removal changes the statistics.
         if len(docs) >= 2048:
-            if self._cached_postings + len(docs) > 40_000_000:
+            if self._cached_postings + len(docs) > 30_000_000:
                 self._cache.clear()
                 self._cached_postings = 0
             self._cache[term] = (docs, w)
@@ -193,12 +196,11 @@ class FieldPostings:
     def accumulate(self, scores: np.ndarray, terms: Iterable[str], weight: float = 1.0) -> None:
         """Add weight x BM25(terms) of every document into scores (indexed by docno)."""
         for term in terms:
-            idf = self.idf(term)
-            if idf == 0.0:
+            if self.idf(term) == 0.0:
                 continue
-            docs, w = self.weights(term)
+            docs, w = self.contributions(term)
             if len(docs):
-                np.add.at(scores, docs, w * (idf * weight))
+                np.add.at(scores, docs, w if weight == 1.0 else w * weight)
 
     def cf(self, term: str) -> int:
         """How many times the term occurs in the documents, base and delta (collection frequency)."""

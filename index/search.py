@@ -35,6 +35,7 @@ SYLLABLE_WEIGHT = 0.6
 FIELDS = ("body", "title", "fold", "fold_title", "alias", "syl")
 DEFAULT_PARAMS = BM25Params()
 _SYLLABLE = re.compile(r"[^\W_]+")
+_UNIT = float(2**20)  # see scores(): syllable counts ride above the syllable scores
 _EPOCH = dt.date(1970, 1, 1)
 
 
@@ -412,6 +413,18 @@ class SearchIndex:
 
     def scores(self, plan: QueryPlan) -> np.ndarray:
         """Score of every docno for a plan; -inf for articles that match no query word."""
+        scores, matched = self.ranked(plan)
+        np.copyto(scores, -np.inf, where=~matched)
+        return scores
+
+    def best(self, plan: QueryPlan, k: int, **kwargs) -> tuple[np.ndarray, np.ndarray, int]:
+        """Scores of every docno, the docnos of the k best and how many matched."""
+        scores, matched = self.ranked(plan)
+        docnos, total = self.top(scores, k, matched=matched, **kwargs)
+        return scores, docnos, total
+
+    def ranked(self, plan: QueryPlan) -> tuple[np.ndarray, np.ndarray]:
+        """Score of every docno for a plan, and which live articles match at all."""
         size = max(max(f.size for f in self.fields.values()), len(self._alive))
         scores = np.zeros(size, np.float64)
         words = [p for p in plan.parts if p[0] != "syl"]
@@ -430,19 +443,25 @@ class SearchIndex:
         for field, sylls, weight in plan.parts:
             if field != "syl":
                 continue
-            # Syllables rank, but alone they only admit an article that has more than half
-            # of the question's syllables: one shared "công" is not a match.
-            distinct = list(dict.fromkeys(sylls))[:255]
-            count = np.zeros(size, np.uint8)
+            # Syllables rank, but alone they only admit an article that holds more than
+            # half of the question's distinct syllables: one shared "công" is no match.
+            # One scatter per syllable counts them too: each adds _UNIT + its score, and
+            # scores stay far below _UNIT, so the count is the integer part over _UNIT.
+            postings = self.fields[field]
+            distinct = list(dict.fromkeys(sylls))
+            packed = np.zeros(size, np.float64)
             for syl in distinct:
-                count[self.fields[field].postings(syl)[0]] += 1
-            matched |= count.astype(np.int32) * 2 > len(distinct)
-            self.fields[field].accumulate(scores, distinct, weight)
+                docs, w = postings.contributions(syl)
+                if len(docs):
+                    np.add.at(packed, docs, w * weight + _UNIT)
+            count = np.floor(packed / _UNIT)
+            matched |= count * 2 > len(distinct)
+            packed -= count * _UNIT
+            scores += packed
         alive = self._alive
         if len(alive) < size:
             alive = np.concatenate([alive, np.zeros(size - len(alive), bool)])
-        scores[~(alive[:size] & matched)] = -np.inf
-        return scores
+        return scores, alive[:size] & matched
 
     def top(
         self,
@@ -450,30 +469,34 @@ class SearchIndex:
         k: int,
         date_range: tuple[dt.date | None, dt.date | None] | None = None,
         prefer: tuple[dt.date | None, dt.date | None] | None = None,
+        matched: np.ndarray | None = None,
     ) -> tuple[np.ndarray, int]:
         """Docnos of the k best scores (ties: newer first) and how many matched at all.
 
-        date_range keeps only articles dated inside it; prefer ranks the articles dated
-        inside it first, and the others (undated ones included) after them.
+        matched marks the candidates (default: every finite score); date_range keeps only
+        articles dated inside it; prefer ranks the articles dated inside it first, and the
+        others (undated ones included) after them.
         """
         if len(self._dates) < len(scores):
             self._grow(len(scores) - 1)
-        days = self._dates[: len(scores)]
+        if matched is None:
+            matched = scores > -np.inf
+        cand = np.flatnonzero(matched)
         if date_range is not None:
-            scores = np.where(self._in_range(days, date_range), scores, -np.inf)
-        total = int(np.count_nonzero(scores > -np.inf))
+            cand = cand[self._in_range(self._dates[cand], date_range)]
+        total = len(cand)
         if total == 0 or k <= 0:
             return np.zeros(0, np.int64), total
+        values = scores[cand]
         if prefer is not None:
-            inside = self._in_range(days, prefer) & (scores > -np.inf)
+            inside = self._in_range(self._dates[cand], prefer)
             if inside.any():
-                finite = scores[scores > -np.inf]
-                lift = float(finite.max() - finite.min()) + 1.0
-                scores = np.where(inside, scores + lift, scores)
+                values = values + inside * (float(values.max() - values.min()) + 1.0)
         k = min(k, total)
-        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
-        cand = np.flatnonzero(scores >= kth)  # every tie of the k-th score, for the date rule
-        order = np.lexsort((-cand, -self._dates[cand], -scores[cand]))
+        kth = np.partition(values, total - k)[total - k]
+        keep = values >= kth  # every tie of the k-th score, for the date rule
+        cand, values = cand[keep], values[keep]
+        order = np.lexsort((-cand, -self._dates[cand], -values))
         return cand[order][:k], total
 
     @staticmethod
@@ -504,12 +527,11 @@ class SearchIndex:
         """
         with self._lock:
             plan = self.plan(query, exact, today)
-            scores = self.scores(plan)
             rng = (date_from, date_to) if (date_from or date_to) else None
             prefer = (plan.date_from, plan.date_to) if plan.date_from or plan.date_to else None
             # grouping folds duplicates away, so look further than the page
             want = (offset + k) * 3 + 10 if group else offset + k
-            docnos, total = self.top(scores, want, rng, prefer)
+            scores, docnos, total = self.best(plan, want, date_range=rng, prefer=prefer)
             # rarer words choose the passage; a tiny archive has idfs <= 0, hence the floor
             weights = [max(self.fields["fold"].idf(fold(t)), 0.1) for t in plan.highlight]
         articles = self.store.articles(int(d) for d in docnos)
