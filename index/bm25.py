@@ -12,7 +12,7 @@ import json
 import math
 import os
 from array import array
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +20,9 @@ from pathlib import Path
 import numpy as np
 
 FORMAT_VERSION = 1
+# Frequent terms' BM25 parts are kept between queries (16 bytes a posting): 200M postings,
+# 3.2 GB at most, hold the few hundred most used lists of a 1M-article archive.
+CACHE_POSTINGS = 200_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +43,15 @@ def okapi_idf(df: np.ndarray, n: int) -> np.ndarray:
 class FieldPostings:
     """Postings of one field (title, body, folded ...) across the base and the delta."""
 
-    def __init__(self, name: str, params: BM25Params, base: BaseSegmentField | None = None):
+    def __init__(
+        self,
+        name: str,
+        params: BM25Params,
+        base: BaseSegmentField | None = None,
+        unit: float = 0.0,
+    ):
         self.name = name
+        self.unit = unit  # added to every contribution: lets one scatter also count matches
         self.params = params
         self.base = base
         self._delta: dict[str, tuple[array, array]] = {}
@@ -55,7 +65,7 @@ class FieldPostings:
         self._stats_generation = -1
         self._avg_idf = 0.0
         self._norm: np.ndarray | None = None
-        self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cached_postings = 0
         self._base_cf: np.ndarray | None = None  # computed on first use (accentless queries)
 
@@ -176,6 +186,7 @@ class FieldPostings:
         self._refresh_stats()
         hit = self._cache.get(term)
         if hit is not None:
+            self._cache.move_to_end(term)
             return hit
         docs, tfs = self.postings(term)
         # intp: numpy would convert int32 indices on every scatter otherwise
@@ -183,12 +194,14 @@ class FieldPostings:
         tf = tfs.astype(np.float64)
         w = tf * (self.params.k1 + 1) / (tf + self._norm[docs])
         w *= self.idf(term)
+        if self.unit:
+            w += self.unit
         # Frequent terms are the costly ones and recur in most queries: keep them, within
         # a bound, until the next add or removal changes the statistics.
         if len(docs) >= 2048:
-            if self._cached_postings + len(docs) > 30_000_000:
-                self._cache.clear()
-                self._cached_postings = 0
+            while self._cache and self._cached_postings + len(docs) > CACHE_POSTINGS:
+                _, (old, _) = self._cache.popitem(last=False)  # least recently used
+                self._cached_postings -= len(old)
             self._cache[term] = (docs, w)
             self._cached_postings += len(docs)
         return docs, w

@@ -89,6 +89,11 @@ def field_terms(title_terms: list[str], body_terms: list[str]) -> dict[str, list
     }
 
 
+def _unit(field: str) -> float:
+    """What each posting adds besides its score: syllable postings also count (scores())."""
+    return _UNIT if field == "syl" else 0.0
+
+
 def _days(d: dt.date | None) -> int:
     return (d - _EPOCH).days if d else -(10**6)
 
@@ -185,11 +190,11 @@ class SearchIndex:
             info, base_docnos, base_fields = read_segment(self._index_dir / name)
             upto = info["upto"]
             for f in FIELDS:
-                fp = FieldPostings(f, self.params, base_fields[f])
+                fp = FieldPostings(f, self.params, base_fields[f], _unit(f))
                 fp.set_base_stats(len(base_docnos), int(base_fields[f].dl.sum()))
                 self.fields[f] = fp
         else:
-            self.fields = {f: FieldPostings(f, self.params) for f in FIELDS}
+            self.fields = {f: FieldPostings(f, self.params, unit=_unit(f)) for f in FIELDS}
         self._segment_name = name
         self._segment_docs = len(base_docnos)
         self._upto = upto
@@ -413,20 +418,23 @@ class SearchIndex:
 
     def scores(self, plan: QueryPlan) -> np.ndarray:
         """Score of every docno for a plan; -inf for articles that match no query word."""
-        scores, matched = self.ranked(plan)
+        with self._lock:
+            scores, matched = self.ranked(plan)
+            scores = scores.copy()  # ranked() hands out a buffer the next query reuses
         np.copyto(scores, -np.inf, where=~matched)
         return scores
 
     def best(self, plan: QueryPlan, k: int, **kwargs) -> tuple[np.ndarray, np.ndarray, int]:
-        """Scores of every docno, the docnos of the k best and how many matched."""
-        scores, matched = self.ranked(plan)
-        docnos, total = self.top(scores, k, matched=matched, **kwargs)
-        return scores, docnos, total
+        """The k best docnos, their scores, and how many articles matched."""
+        with self._lock:
+            scores, matched = self.ranked(plan)
+            docnos, total = self.top(scores, k, matched=matched, **kwargs)
+            return docnos, scores[docnos], total
 
     def ranked(self, plan: QueryPlan) -> tuple[np.ndarray, np.ndarray]:
         """Score of every docno for a plan, and which live articles match at all."""
         size = max(max(f.size for f in self.fields.values()), len(self._alive))
-        scores = np.zeros(size, np.float64)
+        scores = self._buffer("scores", size)
         words = [p for p in plan.parts if p[0] != "syl"]
         # On a tiny archive BM25Okapi gives matching articles scores <= 0 (idf floors at
         # epsilon x a negative mean): then matches are tracked apart from the scores.
@@ -447,21 +455,38 @@ class SearchIndex:
             # half of the question's distinct syllables: one shared "công" is no match.
             # One scatter per syllable counts them too: each adds _UNIT + its score, and
             # scores stay far below _UNIT, so the count is the integer part over _UNIT.
-            postings = self.fields[field]
+            postings = self.fields[field]  # its contributions carry the +_UNIT already
             distinct = list(dict.fromkeys(sylls))
-            packed = np.zeros(size, np.float64)
+            packed = self._buffer("packed", size)
             for syl in distinct:
                 docs, w = postings.contributions(syl)
                 if len(docs):
-                    np.add.at(packed, docs, w * weight + _UNIT)
-            count = np.floor(packed / _UNIT)
-            matched |= count * 2 > len(distinct)
-            packed -= count * _UNIT
+                    np.add.at(packed, docs, w)
+            matched |= packed >= (len(distinct) // 2 + 1) * _UNIT
+            counts = np.multiply(packed, 1 / _UNIT, out=self._buffer("counts", size))
+            np.floor(counts, out=counts)  # (np.fmod would be ten times slower)
+            counts *= _UNIT
+            packed -= counts
+            packed *= weight
             scores += packed
         alive = self._alive
         if len(alive) < size:
             alive = np.concatenate([alive, np.zeros(size - len(alive), bool)])
         return scores, alive[:size] & matched
+
+    def _buffer(self, name: str, size: int) -> np.ndarray:
+        """A zeroed float64 work array, reused between queries (callers hold the lock).
+
+        A fresh array of a million floats costs more in page faults than all the
+        arithmetic on it; the one from the last query only needs zeroing.
+        """
+        buffers = self.__dict__.setdefault("_buffers", {})
+        buf = buffers.get(name)
+        if buf is None or len(buf) < size:
+            buf = buffers[name] = np.zeros(int(size * 1.1) + 1024, np.float64)
+        view = buf[:size]
+        view.fill(0.0)
+        return view
 
     def top(
         self,
@@ -531,7 +556,8 @@ class SearchIndex:
             prefer = (plan.date_from, plan.date_to) if plan.date_from or plan.date_to else None
             # grouping folds duplicates away, so look further than the page
             want = (offset + k) * 3 + 10 if group else offset + k
-            scores, docnos, total = self.best(plan, want, date_range=rng, prefer=prefer)
+            docnos, best_scores, total = self.best(plan, want, date_range=rng, prefer=prefer)
+            scores = dict(zip(docnos.tolist(), best_scores.tolist(), strict=True))
             # rarer words choose the passage; a tiny archive has idfs <= 0, hence the floor
             weights = [max(self.fields["fold"].idf(fold(t)), 0.1) for t in plan.highlight]
         articles = self.store.articles(int(d) for d in docnos)
