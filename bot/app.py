@@ -73,6 +73,7 @@ def build_application(
             # a chat that refuses waits about a minute (12 ticks), two the next time, then goes
             pause=12 * settings.delivery_seconds,
             linger=settings.delivery_seconds,
+            concurrency=settings.send_concurrency,
         )
         writes = threading.Lock()
         app.bot_data["services"] = handlers.Services(

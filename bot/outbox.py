@@ -42,7 +42,7 @@ __all__ = ["BURST", "CONCURRENCY", "Pacer", "Sender"]
 log = logging.getLogger(__name__)
 
 BURST = 3  # more rows than this waiting for one chat: one list message instead
-CONCURRENCY = 4  # chats sent to at once; enough to reach 30/s over a real network
+CONCURRENCY = 1  # chats sent to at once: a kill repeats at most this many messages
 PRIVATE_SPACING = 1.0  # Telegram asks for about one message a second in a chat
 GROUP_SPACING = 3.0  # 20 a minute in a group or channel
 

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     feed_seconds: float = Field(300.0, gt=0, validation_alias="NEWSBOT_FEED_SECONDS")
     delivery_seconds: float = Field(5.0, gt=0, validation_alias="NEWSBOT_DELIVERY_SECONDS")
     timezone: str = Field("Asia/Ho_Chi_Minh", validation_alias="NEWSBOT_TIMEZONE")
+    # one push in flight at a time: a crash then repeats at most that one message
+    send_concurrency: int = Field(1, ge=1, le=32, validation_alias="NEWSBOT_SEND_CONCURRENCY")
 
     @field_validator("timezone")
     @classmethod
