@@ -234,7 +234,7 @@ def bench_million(args) -> None:
     print(f"\n== {idx.stats().segment_docs:,} documents (real token lists replicated)")
     print(f"open: {opened:.2f} s")
     print(f"engine, BM25Okapi scores + top-10:        {ms(exact)}")
-    print(f"engine, default ranking (title, accents): {ms(full)}")
+    print(f"engine, default ranking (title, syllables, aliases): {ms(full)}")
     print(
         f"RSS: {rss_mb():,.0f} MB (peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB)"
     )

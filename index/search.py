@@ -371,22 +371,35 @@ class SearchIndex:
             terms = tuple(self.analyzer.terms(query))
             return QueryPlan((("body", terms, 1.0),), terms, False)
         asked = parse(query, today)
-        extra = []
-        if asked.aliases:
-            extra.append(("alias", asked.aliases, ALIAS_WEIGHT))
-        if SYLLABLE_WEIGHT:
-            sylls = tuple(_SYLLABLE.findall(fold(normalize(asked.text))))
-            extra.append(("syl", sylls, SYLLABLE_WEIGHT))
+        aliases = (("alias", asked.aliases, ALIAS_WEIGHT),) if asked.aliases else ()
         if has_diacritics(asked.text):
             terms = tuple(self.analyzer.terms(asked.text))
-            parts = (("body", terms, 1.0), ("title", terms, TITLE_WEIGHT), *extra)
+            parts = (
+                ("body", terms, 1.0),
+                ("title", terms, TITLE_WEIGHT),
+                *self._syllables(terms),
+                *aliases,
+            )
             return QueryPlan(parts, terms, False, asked.date_from, asked.date_to)
         # No diacritics at all: pyvi cannot segment it, so split the syllables into the
         # likeliest words of the folded vocabulary instead.
         sylls = _SYLLABLE.findall(fold(normalize(asked.text)))
         terms = tuple(self.segment_folded(sylls))
-        parts = (("fold", terms, 1.0), ("fold_title", terms, TITLE_WEIGHT), *extra)
+        parts = (
+            ("fold", terms, 1.0),
+            ("fold_title", terms, TITLE_WEIGHT),
+            *self._syllables(terms),
+            *aliases,
+        )
         return QueryPlan(parts, terms, True, asked.date_from, asked.date_to)
+
+    @staticmethod
+    def _syllables(terms: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...], float], ...]:
+        """The syllable part of a plan: the folded syllables of the query's words."""
+        if not SYLLABLE_WEIGHT:
+            return ()
+        sylls = tuple(s for t in terms for s in fold(t).split("_"))
+        return (("syl", sylls, SYLLABLE_WEIGHT),) if sylls else ()
 
     def segment_folded(self, sylls: list[str], longest: int = 4) -> list[str]:
         """Split accentless syllables into folded vocabulary words (unigram model, Viterbi)."""
