@@ -61,9 +61,8 @@ class Progress:
         self.stream.flush()
 
     def close(self) -> None:
-        """Draw the final state and end the line."""
-        if self._tty:
-            self._draw(time.monotonic(), end="\n")
+        """Draw the final state (and end the line on a terminal)."""
+        self._draw(time.monotonic(), end="\n" if self._tty else "")
 
 
 def _clock(seconds: float) -> str:
