@@ -206,6 +206,16 @@ class FieldPostings:
             self._cached_postings += len(docs)
         return docs, w
 
+    def contributions_at(self, term: str, docnos: np.ndarray) -> np.ndarray:
+        """idf x the tf part of BM25 of a term for some docnos (0 where it is absent)."""
+        self._refresh_stats()
+        docs, tfs = self.postings(term)  # ascending: delta docnos follow the segment's
+        if not len(docs) or not len(docnos):
+            return np.zeros(len(docnos))
+        pos = np.minimum(np.searchsorted(docs, docnos), len(docs) - 1)
+        tf = np.where(docs[pos] == docnos, tfs[pos], 0).astype(np.float64)
+        return self.idf(term) * tf * (self.params.k1 + 1) / (tf + self._norm[docnos])
+
     def accumulate(self, scores: np.ndarray, terms: Iterable[str], weight: float = 1.0) -> None:
         """Add weight x BM25(terms) of every document into scores (indexed by docno)."""
         for term in terms:

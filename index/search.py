@@ -440,12 +440,54 @@ class SearchIndex:
     def best(self, plan: QueryPlan, k: int, **kwargs) -> tuple[np.ndarray, np.ndarray, int]:
         """The k best docnos, their scores, and how many articles matched."""
         with self._lock:
+            if not kwargs:
+                found = self._best_deferring_common_syllables(plan, k)
+                if found is not None:
+                    return found
             scores, matched = self.ranked(plan)
             docnos, total = self.top(scores, k, matched=matched, **kwargs)
             return docnos, scores[docnos], total
 
-    def ranked(self, plan: QueryPlan) -> tuple[np.ndarray, np.ndarray]:
-        """Score of every docno for a plan, and which live articles match at all."""
+    def _best_deferring_common_syllables(
+        self, plan: QueryPlan, k: int
+    ) -> tuple[np.ndarray, np.ndarray, int] | None:
+        """best() with syllables of over half the articles scored on the leaders only.
+
+        Their postings are the longest to scan, and their idf is BM25Okapi's floor, so what
+        they can add is small and bounded: score everything else, take the leaders, add the
+        common syllables to those, and keep the answer only if no article outside the
+        leaders could have caught up (else None, and best() does the full work).
+        """
+        part = next((p for p in plan.parts if p[0] == "syl"), None)
+        if part is None or k <= 0:
+            return None
+        field = self.fields["syl"]
+        common = [x for x in dict.fromkeys(part[1]) if 2 * field.df(x) > field.n_docs]
+        if not common:
+            return None
+        scores, matched = self.ranked(plan, defer=frozenset(common))
+        leaders, total = self.top(scores, max(20 * k, 200), matched=matched)
+        if not len(leaders):
+            return leaders, scores[leaders], total
+        partial = scores[leaders]
+        final = partial.copy()
+        for syl in common:
+            final += part[2] * field.contributions_at(syl, leaders)
+        if total > len(leaders):
+            reach = part[2] * (self.params.k1 + 1) * sum(field.idf(x) for x in common)
+            kth = np.sort(final)[-min(k, len(final))]
+            if partial.min() + reach >= kth:
+                return None
+        order = np.lexsort((-leaders, -self._dates[leaders], -final))[:k]
+        return leaders[order], final[order], total
+
+    def ranked(
+        self, plan: QueryPlan, defer: frozenset[str] = frozenset()
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Score of every docno for a plan, and which live articles match at all.
+
+        Syllables in defer are left out of the scores and counted as present (best()).
+        """
         size = max(max(f.size for f in self.fields.values()), len(self._alive))
         scores = self._buffer("scores", size)
         words = [p for p in plan.parts if p[0] != "syl"]
@@ -472,10 +514,13 @@ class SearchIndex:
             distinct = list(dict.fromkeys(sylls))
             packed = self._buffer("packed", size)
             for syl in distinct:
+                if syl in defer:
+                    continue
                 docs, w = postings.contributions(syl)
                 if len(docs):
                     np.add.at(packed, docs, w)
-            matched |= packed >= (len(distinct) // 2 + 1) * _UNIT
+            need = max(len(distinct) // 2 + 1 - len(defer), 1)
+            matched |= packed >= need * _UNIT
             counts = np.multiply(packed, 1 / _UNIT, out=self._buffer("counts", size))
             np.floor(counts, out=counts)  # (np.fmod would be ten times slower)
             counts *= _UNIT
