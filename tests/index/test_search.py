@@ -228,3 +228,28 @@ def test_a_segment_of_older_fields_is_rebuilt_without_pyvi(tmp_path, articles, m
     again = SearchIndex.open(tmp_path)
     assert again._segment_name != seg.name
     assert again.stats().segment_docs == len(articles)
+
+
+def test_common_syllables_on_leaders_only_give_the_full_ranking(tmp_path):
+    # "của" and "các" are in every article: best() adds them to the leaders only
+    idx = SearchIndex.open(tmp_path)
+    topics = ["giá vàng", "bão lũ", "bóng đá", "xăng dầu", "học sinh", "chứng khoán", "du lịch"]
+    idx.add(
+        [
+            Article(
+                f"a{i}",
+                f"Tin {topics[i % 7]} số {i}",
+                f"Các tin của ngày {i}: {topics[i % 7]} và {topics[(i * 3) % 7]} của các tỉnh.",
+            )
+            for i in range(320)  # more than the 200 leaders: the catch-up bound is checked
+        ]
+    )
+    for query in ["giá vàng của các tỉnh", "tin bão lũ của ngày 12", "các của"]:
+        plan = idx.plan(query)
+        assert any(p[0] == "syl" for p in plan.parts)
+        fast, fast_scores, fast_total = idx.best(plan, 5)
+        scores, matched = idx.ranked(plan)
+        full, full_total = idx.top(scores.copy(), 5, matched=matched)
+        assert list(fast) == list(full), query
+        np.testing.assert_allclose(fast_scores, scores[full], rtol=1e-9)
+        assert fast_total == full_total
