@@ -242,6 +242,11 @@ def cmd_search(
                 )
                 out.flush()
         return 0
+    if not query.strip():
+        print(
+            'Nothing to search: give some words, e.g. newsbot search "giá vàng".', file=sys.stderr
+        )
+        return 2
     result = index.search(query, k=k)
     if as_json:
         print(json.dumps(result_json(result), ensure_ascii=False, indent=1), file=out)

@@ -26,7 +26,7 @@ class Progress:
         self.done = 0.0
         self.start = time.monotonic()
         self._tty = getattr(self.stream, "isatty", lambda: False)()
-        self._last = 0.0
+        self._last = 0.0 if self._tty else self.start  # a pipe gets a line every 10 s
         self.note = ""
 
     def update(self, amount: float, note: str = "") -> None:

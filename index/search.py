@@ -618,13 +618,19 @@ class SearchIndex:
             scores = dict(zip(docnos.tolist(), best_scores.tolist(), strict=True))
             # rarer words choose the passage; a tiny archive has idfs <= 0, hence the floor
             weights = [max(self.fields["fold"].idf(fold(t)), 0.1) for t in plan.highlight]
-        articles = self.store.articles(int(d) for d in docnos)
-        ranked = [(int(d), articles[int(d)]) for d in docnos if int(d) in articles]
-        groups = _group_stories(ranked) if group else [(d, a, ()) for d, a in ranked]
+        if group:
+            # grouping reads headlines only; whole articles are read for the page alone
+            heads = self.store.headlines(int(d) for d in docnos)
+            ranked = [(int(d), *heads[int(d)]) for d in docnos if int(d) in heads]
+            page = _group_stories(ranked)[offset : offset + k]
+        else:
+            page = [(int(d), ()) for d in docnos[offset:]]
+        articles = self.store.articles(d for d, _ in page)
         terms = match_terms(plan.highlight, weights)
         hits = tuple(
-            Hit(article, float(scores[d]), excerpt(article.body, terms), also)
-            for d, article, also in groups[offset : offset + k]
+            Hit(articles[d], float(scores[d]), excerpt(articles[d].body, terms), also)
+            for d, also in page
+            if d in articles
         )
         return SearchResult(
             query=query,
@@ -680,23 +686,22 @@ def _story_key(title: str) -> frozenset[str]:
 
 
 def _group_stories(
-    ranked: list[tuple[int, Article]],
-) -> list[tuple[int, Article, tuple[str, ...]]]:
-    """Fold articles with (nearly) the same headline into the best ranked one."""
-    groups: list[tuple[int, Article, frozenset[str], list[str]]] = []
-    for docno, article in ranked:
-        key = _story_key(article.title)
-        for _, first, first_key, others in groups:
+    ranked: list[tuple[int, str, str | None]],
+) -> list[tuple[int, tuple[str, ...]]]:
+    """Fold (docno, title, source) with (nearly) the same headline into the best ranked one."""
+    groups: list[tuple[int, str | None, frozenset[str], list[str]]] = []
+    for docno, title, source in ranked:
+        key = _story_key(title)
+        for _, first_source, first_key, others in groups:
             union = len(key | first_key)
             # the same headline, give or take a word in five, is the same story
             if union and len(key & first_key) / union >= 0.8:
-                source = article.source
-                if source and source != first.source and source not in others:
+                if source and source != first_source and source not in others:
                     others.append(source)
                 break
         else:
-            groups.append((docno, article, key, []))
-    return [(d, a, tuple(o)) for d, a, _, o in groups]
+            groups.append((docno, source, key, []))
+    return [(d, tuple(o)) for d, _, _, o in groups]
 
 
 def vars_of(params: BM25Params) -> dict:

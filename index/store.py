@@ -272,6 +272,20 @@ class Store:
                     out[row[0]] = _article(row[1:])
         return out
 
+    def headlines(self, docnos: Iterable[int]) -> dict[int, tuple[str, str | None]]:
+        """Title and source of articles by docno (no bodies: cheap for many)."""
+        docnos = list(docnos)
+        out: dict[int, tuple[str, str | None]] = {}
+        with self._lock:
+            for i in range(0, len(docnos), 500):
+                chunk = docnos[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                for docno, title, source in self._db.execute(
+                    f"SELECT docno, title, source FROM articles WHERE docno IN ({marks})", chunk
+                ):
+                    out[docno] = (title, source)
+        return out
+
     def article(self, article_id: str) -> tuple[int, Article] | None:
         """The live article with this id, and its docno."""
         with self._lock:

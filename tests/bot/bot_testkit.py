@@ -27,6 +27,19 @@ EN_USER = {"id": 1002, "is_bot": False, "first_name": "Ann", "language_code": "e
 OTHER = {"id": 1003, "is_bot": False, "first_name": "Minh", "language_code": "vi"}
 GROUP = {"id": -100200300, "type": "supergroup", "title": "Nhóm đọc báo"}
 CHANNEL = {"id": -100900900, "type": "channel", "title": "Kênh tin"}
+# the command menus the bot registers, in order (setMyCommands default and "en")
+VI_COMMANDS = ["tim", "moi", "doc", "theodoi", "huy", "dstheodoi", "tomtat", "start", "help"]
+EN_COMMANDS = [
+    "search",
+    "latest",
+    "read",
+    "subscribe",
+    "unsubscribe",
+    "subscriptions",
+    "digest",
+    "start",
+    "help",
+]
 
 
 class NetworkRefused(RuntimeError):

@@ -127,3 +127,11 @@ def test_console_script_end_to_end(tmp_path, archive):
     assert "4 added" in done.stdout
     found = run("search", "van phong thanh uy", "--json", "-k", "1")
     assert json.loads(found.stdout)["hits"][0]["id"] == "000_a2f437a417b6f8e8"
+
+
+def test_an_empty_query_is_refused_with_a_hint(tmp_path, capsys):
+    idx = SearchIndex.open(tmp_path / "data")
+    out = io.StringIO()
+    assert cmd_search(idx, "   ", out=out) == 2
+    assert out.getvalue() == ""
+    assert "Nothing to search" in capsys.readouterr().err
