@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -29,6 +30,26 @@ class Settings(BaseSettings):
     timezone: str = Field("Asia/Ho_Chi_Minh", validation_alias="NEWSBOT_TIMEZONE")
     # one push in flight at a time: a crash then repeats at most that one message
     send_concurrency: int = Field(1, ge=1, le=32, validation_alias="NEWSBOT_SEND_CONCURRENCY")
+    # Telegram user ids of the bot's operators (feeds from the chat, /admin, /broadcast)
+    admins: Annotated[frozenset[int], NoDecode] = Field(
+        frozenset(), validation_alias="NEWSBOT_ADMINS"
+    )
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _id_list(cls, value: object) -> object:
+        # "123, 456 789" as well as a JSON list: operators write ids by hand
+        if isinstance(value, str):
+            parts = value.replace(",", " ").split()
+            try:
+                return frozenset(int(p) for p in parts)
+            except ValueError as error:
+                raise ValueError(
+                    f"NEWSBOT_ADMINS holds Telegram user ids, got {value!r}"
+                ) from error
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
 
     @field_validator("timezone")
     @classmethod
