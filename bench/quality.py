@@ -97,9 +97,9 @@ def code_fingerprint() -> str:
 CODE = code_fingerprint()
 
 
-def project_index(n: int, lines: list[str], reindex: bool) -> SearchIndex:
+def project_index(n: int, lines: list[str], reindex: bool, data: Path | None = None) -> SearchIndex:
     """The project's index of the articles, built once with `newsbot index`'s pipeline."""
-    data = DATA / f"n{n}"
+    data = data or DATA / f"n{n}"
     marker = data / "quality.json"
     if reindex and data.exists():
         shutil.rmtree(data)
@@ -143,10 +143,10 @@ def plain_query_tokens(query: str) -> list[str]:
     return _plain_doc_tokens(query)
 
 
-def plain_tokens(articles: list[Article]) -> list[list[str]]:
+def plain_tokens(articles: list[Article], cache: Path | None = None) -> list[list[str]]:
     """pyvi tokens of every lower-cased title + body, cached in data/quality/."""
     n = len(articles)
-    cache = DATA / f"plain-n{n}.jsonl.gz"
+    cache = cache or DATA / f"plain-n{n}.jsonl.gz"
     ids = [a[0] for a in articles]
     if cache.exists():
         with gzip.open(cache, "rt", encoding="utf-8") as f:
@@ -162,7 +162,7 @@ def plain_tokens(articles: list[Article]) -> list[list[str]]:
             out.append(tokens)
             progress.update(1)
     progress.close()
-    DATA.mkdir(parents=True, exist_ok=True)
+    cache.parent.mkdir(parents=True, exist_ok=True)
     tmp = cache.with_suffix(".tmp")
     with gzip.open(tmp, "wt", encoding="utf-8") as f:
         f.write(json.dumps({"format": PLAIN_FORMAT, "articles": n}) + "\n")
@@ -402,34 +402,22 @@ def _df_segmentation(index: SearchIndex, sylls: list[str], longest: int = 4) -> 
 
 def ablations(index: SearchIndex) -> list[tuple[str, Callable[[], Callable[[], None]]]]:
     """(name, apply) pairs: apply() switches one feature of the project off, returns undo."""
-    import index.search as S
+    from index.ranking import Ranking
 
-    def constant(name: str, value: float):
+    def ranking(changes: dict):
         def apply():
-            old = getattr(S, name)
-            setattr(S, name, value)
-            return lambda: setattr(S, name, old)
+            old = index.ranking
+            index.ranking = dataclasses.replace(old, **changes)
+            return lambda: setattr(index, "ranking", old)
 
         return apply
-
-    def no_filler():
-        old = S.parse
-
-        def parse(query, today=None):
-            return dataclasses.replace(old(query, today), text=query)
-
-        S.parse = parse
-        return lambda: setattr(S, "parse", old)
 
     def df_segmentation():
         index.segment_folded = lambda sylls, longest=4: _df_segmentation(index, sylls, longest)
         return lambda: index.__dict__.pop("segment_folded")
 
     return [
-        ("without the title boost (TITLE_WEIGHT 0)", constant("TITLE_WEIGHT", 0.0)),
-        ("without the syllable field", constant("SYLLABLE_WEIGHT", 0.0)),
-        ("without aliases", constant("ALIAS_WEIGHT", 0.0)),
-        ("without question-filler removal", no_filler),
+        *((name, ranking(changes)) for name, changes in Ranking.ablations()),
         ("accentless words by document frequency", df_segmentation),
     ]
 

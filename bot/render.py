@@ -188,7 +188,8 @@ def results(
     if not result.hits:
         return no_results(result, t, style=style, cut=cut)
     first = result.offset + 1
-    head = t.results_head.format(
+    # weak matches are said to be weak, not announced as "2,537 results"
+    head = (t.partial_head if result.partial else t.results_head).format(
         first=first,
         last=result.offset + len(result.hits),
         total=result.total,
@@ -198,12 +199,23 @@ def results(
     notes = ([t.query_cut.format(limit=MAX_QUERY_CHARS)] if cut else []) + (
         [t.folded_note] if result.folded else []
     )
+    if result.period_empty:
+        notes.append(t.period_empty_note.format(period=period(result, t)))
     parts += [style.italic(style.escape(note)) for note in notes]
     blocks = [
         _entry(n, hit.article, link, marked(hit.excerpt, style), t, style, hit.also)
         for n, (hit, link) in enumerate(zip(result.hits, links, strict=True), first)
     ]
     return "\n".join(parts) + "\n\n" + "\n\n".join(blocks)
+
+
+def period(result: SearchResult, t: Texts) -> str:
+    """The period a question asked about ("31/10/2020", "01/10/2020–31/10/2020")."""
+    lo, hi = result.date_from, result.date_to
+    if lo and hi and lo != hi:
+        return f"{lo.strftime(t.date_format)}–{hi.strftime(t.date_format)}"
+    day = lo or hi
+    return day.strftime(t.date_format) if day else ""
 
 
 def no_results(result: SearchResult, t: Texts, *, style: Style = HTML, cut: bool = False) -> str:

@@ -17,6 +17,8 @@ class Texts:
     help: str
     examples: tuple[str, ...]
     results_head: str  # {first} {last} {total} {query}
+    partial_head: str  # {first} {last} {query}
+    period_empty_note: str  # {period}
     folded_note: str
     no_results: str  # {query}
     no_results_hint: str
@@ -102,6 +104,10 @@ VI = Texts(
     ),
     examples=("giá vàng hôm nay", "bão miền Trung", "gia xang dau"),
     results_head="Bài {first}–{last} trong {total} bài cho “{query}”",
+    partial_head=(
+        "Không bài nào chứa đủ các từ chính của “{query}”: bài {first}–{last} chỉ khớp một phần"
+    ),
+    period_empty_note="Không có bài nào khớp câu hỏi đăng trong {period}; đây là các bài mới nhất.",
     folded_note="Bạn gõ không dấu nên tôi tìm cả các từ có dấu tương ứng.",
     no_results="Không tìm thấy bài nào cho “{query}”.",
     no_results_hint="Thử ít từ hơn, từ khác cùng nghĩa, hoặc xem tin mới nhất với /moi.",
@@ -215,6 +221,10 @@ EN = Texts(
     ),
     examples=("giá vàng hôm nay", "bão miền Trung", "gia xang dau"),
     results_head="Articles {first}–{last} of {total} for “{query}”",
+    partial_head=(
+        "No article holds the main words of “{query}”: articles {first}–{last} match in part"
+    ),
+    period_empty_note="No matching article was published in {period}; these are the newest.",
     folded_note="You typed without diacritics, so accented words match too.",
     no_results="No article matches “{query}”.",
     no_results_hint="Try fewer words, other words with the same meaning, or /latest.",

@@ -65,7 +65,7 @@ class FieldPostings:
         self._stats_generation = -1
         self._avg_idf = 0.0
         self._norm: np.ndarray | None = None
-        self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cached_postings = 0
         self._base_cf: np.ndarray | None = None  # computed on first use (accentless queries)
 
@@ -150,13 +150,20 @@ class FieldPostings:
         self._cached_postings = 0
         self._stats_generation = self.generation
 
-    def idf(self, term: str) -> float:
-        """BM25Okapi's idf of a term (0 for a term no live document has)."""
+    def idf(self, term: str, lucene: bool = False) -> float:
+        """BM25Okapi's idf of a term (0 for a term no live document has), or Lucene's.
+
+        Lucene's log(1 + (N - df + 0.5) / (df + 0.5)) falls smoothly with df; BM25Okapi's
+        goes negative above half the documents and is floored there at epsilon x the mean
+        idf, so "là", "của", "có" outweigh a word in 45% of the articles.
+        """
         self._refresh_stats()
         df = self.df(term)
         if df <= 0:
             return 0.0
         n = self.n_docs
+        if lucene:
+            return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
         value = math.log(n - df + 0.5) - math.log(df + 0.5)
         return self.params.epsilon * self._avg_idf if value < 0 else value
 
@@ -181,19 +188,20 @@ class FieldPostings:
             return parts_d[0], parts_t[0]
         return np.concatenate(parts_d), np.concatenate(parts_t)
 
-    def contributions(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+    def contributions(self, term: str, lucene: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Docnos (as intp) and idf x the tf part of BM25 for a term, cached per generation."""
         self._refresh_stats()
-        hit = self._cache.get(term)
+        key = (term, lucene)
+        hit = self._cache.get(key)
         if hit is not None:
-            self._cache.move_to_end(term)
+            self._cache.move_to_end(key)
             return hit
         docs, tfs = self.postings(term)
         # intp: numpy would convert int32 indices on every scatter otherwise
         docs = docs.astype(np.intp)
         tf = tfs.astype(np.float64)
         w = tf * (self.params.k1 + 1) / (tf + self._norm[docs])
-        w *= self.idf(term)
+        w *= self.idf(term, lucene)
         if self.unit:
             w += self.unit
         # Frequent terms are the costly ones and recur in most queries: keep them, within
@@ -202,11 +210,11 @@ class FieldPostings:
             while self._cache and self._cached_postings + len(docs) > CACHE_POSTINGS:
                 _, (old, _) = self._cache.popitem(last=False)  # least recently used
                 self._cached_postings -= len(old)
-            self._cache[term] = (docs, w)
+            self._cache[key] = (docs, w)
             self._cached_postings += len(docs)
         return docs, w
 
-    def contributions_at(self, term: str, docnos: np.ndarray) -> np.ndarray:
+    def contributions_at(self, term: str, docnos: np.ndarray, lucene: bool = False) -> np.ndarray:
         """idf x the tf part of BM25 of a term for some docnos (0 where it is absent)."""
         self._refresh_stats()
         docs, tfs = self.postings(term)  # ascending: delta docnos follow the segment's
@@ -214,14 +222,16 @@ class FieldPostings:
             return np.zeros(len(docnos))
         pos = np.minimum(np.searchsorted(docs, docnos), len(docs) - 1)
         tf = np.where(docs[pos] == docnos, tfs[pos], 0).astype(np.float64)
-        return self.idf(term) * tf * (self.params.k1 + 1) / (tf + self._norm[docnos])
+        return self.idf(term, lucene) * tf * (self.params.k1 + 1) / (tf + self._norm[docnos])
 
-    def accumulate(self, scores: np.ndarray, terms: Iterable[str], weight: float = 1.0) -> None:
+    def accumulate(
+        self, scores: np.ndarray, terms: Iterable[str], weight: float = 1.0, lucene: bool = False
+    ) -> None:
         """Add weight x BM25(terms) of every document into scores (indexed by docno)."""
         for term in terms:
-            if self.idf(term) == 0.0:
+            if self.idf(term, lucene) == 0.0:
                 continue
-            docs, w = self.contributions(term)
+            docs, w = self.contributions(term, lucene)
             if len(docs):
                 np.add.at(scores, docs, w if weight == 1.0 else w * weight)
 

@@ -191,6 +191,8 @@ def result_json(result: SearchResult) -> dict:
     return {
         "query": result.query,
         "total": result.total,
+        "partial": result.partial,
+        "period_empty": result.period_empty,
         "hits": [hit_json(h) for h in result.hits],
     }
 
@@ -211,7 +213,17 @@ def print_result(result: SearchResult, out: TextIO) -> None:
         return
     bold = getattr(out, "isatty", lambda: False)()
     note = " (without diacritics)" if result.folded else ""
-    print(f"{result.total:,} articles match “{result.query}”{note}:\n", file=out)
+    if result.partial:
+        print(
+            f"No article holds the main words of “{result.query}”; partial matches{note}:", file=out
+        )
+    else:
+        print(f"{result.total:,} articles match “{result.query}”{note}:", file=out)
+    if result.period_empty:
+        print(
+            f"None of them is dated {result.date_from} to {result.date_to}; newest first.", file=out
+        )
+    print(file=out)
     for n, hit in enumerate(result.hits, result.offset + 1):
         a = hit.article
         meta = " · ".join(

@@ -56,3 +56,7 @@ class SearchResult:
     folded: bool = False  # the query had no diacritics and was matched accent-insensitively
     date_from: dt.date | None = None  # the period the question asked about, if any
     date_to: dt.date | None = None
+    # no article holds most of the question's important words: the hits are partial matches
+    partial: bool = False
+    # the question named a period and no matching article is dated in it: newest first
+    period_empty: bool = False

@@ -202,3 +202,61 @@ def parse(question: str, today: dt.date | None = None) -> Query:
         date_to=hi,
         aliases=tuple(dict.fromkeys(aliases_in_words(_words(question)))),
     )
+
+
+# Question words carry a question's type ("how many", "who", "why"), not its topic: they
+# are left out of the words searched. Written as index terms (pyvi joins words with "_").
+QUESTION_WORDS = (
+    "bao_nhiêu",
+    "bao_nhiều",
+    "mấy",
+    "ai",
+    "gì",
+    "nào",
+    "khi_nào",
+    "lúc_nào",
+    "bao_giờ",
+    "bao_lâu",
+    "ở_đâu",
+    "đâu",
+    "tại_sao",
+    "vì_sao",
+    "sao",
+    "thế_nào",
+    "như_thế_nào",
+    "làm_sao",
+    "làm_thế_nào",
+    "bằng_cách_nào",
+    "cách_nào",
+    "những_gì",
+    "điều_gì",
+    "cái_gì",
+    "việc_gì",
+    "là_gì",
+    "là_ai",
+    "hay_không",
+    "hay_chưa",
+    "phải_không",
+    "đúng_không",
+)
+_QUESTION_EXACT = frozenset(QUESTION_WORDS)
+# Folded, a one-syllable word is ambiguous ("nao" may be "não", "sao" a star, "may" lucky):
+# only the longer ones, and "gi" and "ai", which folded are rarely anything else.
+_QUESTION_FOLDED = frozenset(fold(w) for w in QUESTION_WORDS if "_" in w or w in ("gì", "ai"))
+_QUESTION_MARKERS = re.compile(
+    r"(?<!\S)("
+    + "|".join(sorted({w.replace("_", " ") for w in QUESTION_WORDS}, key=len, reverse=True))
+    + r")(?!\S)"
+)
+
+
+def is_question_word(term: str, folded: bool) -> bool:
+    """Whether an index term is a question word ("bao_nhiêu", "tại_sao", "gì")."""
+    return term in (_QUESTION_FOLDED if folded else _QUESTION_EXACT)
+
+
+def is_question(text: str) -> bool:
+    """Whether a text is asked as a full question (a question mark or a question word)."""
+    if "?" in text:
+        return True
+    return bool(_QUESTION_MARKERS.search(_exact_words(text)))

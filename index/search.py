@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import fcntl
 import math
@@ -19,20 +20,22 @@ import numpy as np
 from .bm25 import BM25Params, FieldPostings, SegmentWriter, read_segment, read_segment_info
 from .models import Article, Hit, SearchResult
 from .normalize import fold, has_diacritics, normalize
-from .query import alias_terms, parse
+from .passages import Matcher, Passage, Term, best_passage, match_terms
+from .query import alias_terms, is_question, is_question_word, parse
+from .ranking import Ranking
 from .segment import Analyzer
-from .snippets import excerpt, match_terms
+from .snippets import excerpt
 from .store import Store, StoredDoc
 
 MAX_QUERY_CHARS = 500
-# Title matches count for more: the score adds TITLE_WEIGHT x BM25 of the title alone.
-TITLE_WEIGHT = 0.5
-# Alias matches ("TP.HCM" = "Sài Gòn" = "Thành phố Hồ Chí Minh") score at this weight.
-ALIAS_WEIGHT = 2.0
-# Every query also scores its accent-folded syllables at this weight, so a question and an
-# article that pyvi segmented differently, or a typo in one syllable, still meet.
-SYLLABLE_WEIGHT = 0.6
-FIELDS = ("body", "title", "fold", "fold_title", "alias", "syl")
+# the best article must hold this share of the question's idf-weighted words, else the
+# result says its matches are partial (rather than announce "2,537 results")
+PARTIAL_SHARE = 0.5
+# a question whose period holds no match shows the newest of the matches scoring this
+# share of the best first
+STRONG_SHARE = 0.5
+FIELDS = ("body", "title", "fold", "fold_title", "alias", "syl", "asyl")
+SYLLABLE_FIELDS = ("syl", "asyl")
 DEFAULT_PARAMS = BM25Params()
 _SYLLABLE = re.compile(r"[^\W_]+")
 _UNIT = float(2**20)  # see scores(): syllable counts ride above the syllable scores
@@ -72,6 +75,7 @@ class QueryPlan:
     folded: bool
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    lucene: bool = False  # Lucene's idf instead of BM25Okapi's (Ranking.idf)
 
 
 def field_terms(title_terms: list[str], body_terms: list[str]) -> dict[str, list[str]]:
@@ -86,12 +90,16 @@ def field_terms(title_terms: list[str], body_terms: list[str]) -> dict[str, list
         "fold_title": folded_title,
         "alias": alias_terms(whole),
         "syl": (" ".join(folded_title) + " " + " ".join(folded_body)).replace("_", " ").split(),
+        # the syllables that carry diacritics, as written: a question's accented syllables
+        # match only these ("mưa" is not "mua")
+        # (every diacritic is outside ASCII, and isascii is far cheaper than a table lookup)
+        "asyl": [s for t in whole for s in t.split("_") if not s.isascii()],
     }
 
 
 def _unit(field: str) -> float:
     """What each posting adds besides its score: syllable postings also count (scores())."""
-    return _UNIT if field == "syl" else 0.0
+    return _UNIT if field in SYLLABLE_FIELDS else 0.0
 
 
 def _days(d: dt.date | None) -> int:
@@ -102,11 +110,16 @@ class SearchIndex:
     """Articles in SQLite, BM25 postings in memory-mapped segments plus a live delta."""
 
     def __init__(
-        self, data_dir: Path, analyzer: Analyzer | None = None, params: BM25Params = DEFAULT_PARAMS
+        self,
+        data_dir: Path,
+        analyzer: Analyzer | None = None,
+        params: BM25Params = DEFAULT_PARAMS,
+        ranking: Ranking | None = None,
     ):
         self.data_dir = Path(data_dir)
         self.analyzer = analyzer or Analyzer()
         self.params = params
+        self.ranking = ranking or Ranking()
         self._lock = threading.RLock()
         self.store = Store(self.data_dir / "newsbot.db")
         self._stale_segment: str | None = None
@@ -115,9 +128,11 @@ class SearchIndex:
             self.compact()
 
     @classmethod
-    def open(cls, data_dir: Path | str, analyzer: Analyzer | None = None) -> SearchIndex:
+    def open(
+        cls, data_dir: Path | str, analyzer: Analyzer | None = None, ranking: Ranking | None = None
+    ) -> SearchIndex:
         """Open (or create) the index in a data directory."""
-        return cls(Path(data_dir), analyzer)
+        return cls(Path(data_dir), analyzer, ranking=ranking)
 
     def close(self) -> None:
         """Release the database."""
@@ -370,36 +385,72 @@ class SearchIndex:
         if exact:
             terms = tuple(self.analyzer.terms(query))
             return QueryPlan((("body", terms, 1.0),), terms, False)
+        r = self.ranking
         asked = parse(query, today)
-        aliases = (("alias", asked.aliases, ALIAS_WEIGHT),) if asked.aliases else ()
+        if not r.filler:
+            asked = dataclasses.replace(asked, text=query)
+        aliases = (("alias", asked.aliases, r.aliases),) if asked.aliases and r.aliases else ()
+        lucene = r.idf == "lucene"
         if has_diacritics(asked.text):
-            terms = tuple(self.analyzer.terms(asked.text))
-            parts = (
-                ("body", terms, 1.0),
-                ("title", terms, TITLE_WEIGHT),
-                *self._syllables(terms),
-                *aliases,
+            terms = self._topic_words(tuple(self.analyzer.terms(asked.text)), folded=False)
+            title = self._title_weight(query)
+            # Accents typed are accents meant; a word typed without any may have lost them,
+            # so only those words are matched accent-insensitively.
+            accented = tuple(t for t in terms if has_diacritics(t))
+            bare = tuple(t for t in terms if not has_diacritics(t))
+            parts = tuple(
+                p
+                for p in (
+                    ("body", accented, 1.0),
+                    ("title", accented, title),
+                    ("fold", bare, 1.0),
+                    ("fold_title", bare, title),
+                    *self._syllables(terms),
+                    *aliases,
+                )
+                if p[1] and p[2]
             )
-            return QueryPlan(parts, terms, False, asked.date_from, asked.date_to)
+            return QueryPlan(parts, terms, False, asked.date_from, asked.date_to, lucene)
         # No diacritics at all: pyvi cannot segment it, so split the syllables into the
         # likeliest words of the folded vocabulary instead.
         sylls = _SYLLABLE.findall(fold(normalize(asked.text)))
-        terms = tuple(self.segment_folded(sylls))
-        parts = (
-            ("fold", terms, 1.0),
-            ("fold_title", terms, TITLE_WEIGHT),
-            *self._syllables(terms),
-            *aliases,
+        terms = self._topic_words(tuple(self.segment_folded(sylls)), folded=True)
+        title = self._title_weight(query)
+        parts = tuple(
+            p
+            for p in (
+                ("fold", terms, 1.0),
+                ("fold_title", terms, title),
+                *self._syllables(terms),
+                *aliases,
+            )
+            if p[1] and p[2]
         )
-        return QueryPlan(parts, terms, True, asked.date_from, asked.date_to)
+        return QueryPlan(parts, terms, True, asked.date_from, asked.date_to, lucene)
 
-    @staticmethod
-    def _syllables(terms: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...], float], ...]:
-        """The syllable part of a plan: the folded syllables of the query's words."""
-        if not SYLLABLE_WEIGHT:
+    def _topic_words(self, terms: tuple[str, ...], folded: bool) -> tuple[str, ...]:
+        """The words that say what a question is about: question words left out."""
+        if not self.ranking.question_words:
+            return terms
+        kept = tuple(t for t in terms if not is_question_word(t, folded))
+        return kept or terms
+
+    def _title_weight(self, query: str) -> float:
+        """The title boost: a headline-like query favours titles, a full question the body."""
+        r = self.ranking
+        if is_question(query):
+            return r.question_title
+        return r.title
+
+    def _syllables(self, terms: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...], float], ...]:
+        """The syllable parts of a plan: accented syllables as typed, bare ones folded."""
+        weight = self.ranking.syllables
+        if not weight:
             return ()
-        sylls = tuple(s for t in terms for s in fold(t).split("_"))
-        return (("syl", sylls, SYLLABLE_WEIGHT),) if sylls else ()
+        sylls = [s for t in terms for s in t.split("_")]
+        accented = tuple(s for s in sylls if has_diacritics(s))
+        bare = tuple(fold(s) for s in sylls if not has_diacritics(s))
+        return tuple((f, ss, weight) for f, ss in (("asyl", accented), ("syl", bare)) if ss)
 
     def segment_folded(self, sylls: list[str], longest: int = 4) -> list[str]:
         """Split accentless syllables into folded vocabulary words (unigram model, Viterbi)."""
@@ -453,16 +504,21 @@ class SearchIndex:
     ) -> tuple[np.ndarray, np.ndarray, int] | None:
         """best() with syllables of over half the articles scored on the leaders only.
 
-        Their postings are the longest to scan, and their idf is BM25Okapi's floor, so what
-        they can add is small and bounded: score everything else, take the leaders, add the
+        Their postings are the longest to scan, and their idf is the lowest, so what they
+        can add is small and bounded: score everything else, take the leaders, add the
         common syllables to those, and keep the answer only if no article outside the
         leaders could have caught up (else None, and best() does the full work).
         """
-        part = next((p for p in plan.parts if p[0] == "syl"), None)
-        if part is None or k <= 0:
+        parts = [p for p in plan.parts if p[0] in SYLLABLE_FIELDS]
+        if not parts or k <= 0:
             return None
-        field = self.fields["syl"]
-        common = [x for x in dict.fromkeys(part[1]) if 2 * field.df(x) > field.n_docs]
+        weight = parts[0][2]
+        common = [
+            (f, x)
+            for f, sylls, _ in parts
+            for x in dict.fromkeys(sylls)
+            if 2 * self.fields[f].df(x) > self.fields[f].n_docs
+        ]
         if not common:
             return None
         scores, matched = self.ranked(plan, defer=frozenset(common))
@@ -471,10 +527,11 @@ class SearchIndex:
             return leaders, scores[leaders], total
         partial = scores[leaders]
         final = partial.copy()
-        for syl in common:
-            final += part[2] * field.contributions_at(syl, leaders)
+        for f, syl in common:
+            final += weight * self.fields[f].contributions_at(syl, leaders, plan.lucene)
         if total > len(leaders):
-            reach = part[2] * (self.params.k1 + 1) * sum(field.idf(x) for x in common)
+            idfs = sum(self.fields[f].idf(x, plan.lucene) for f, x in common)
+            reach = weight * (self.params.k1 + 1) * idfs
             kth = np.sort(final)[-min(k, len(final))]
             if partial.min() + reach >= kth:
                 return None
@@ -482,50 +539,58 @@ class SearchIndex:
         return leaders[order], final[order], total
 
     def ranked(
-        self, plan: QueryPlan, defer: frozenset[str] = frozenset()
+        self, plan: QueryPlan, defer: frozenset[tuple[str, str]] = frozenset()
     ) -> tuple[np.ndarray, np.ndarray]:
         """Score of every docno for a plan, and which live articles match at all.
 
-        Syllables in defer are left out of the scores and counted as present (best()).
+        (field, syllable) pairs in defer are left out of the scores and counted as present
+        (best()).
         """
         size = max(max(f.size for f in self.fields.values()), len(self._alive))
         scores = self._buffer("scores", size)
-        words = [p for p in plan.parts if p[0] != "syl"]
+        lucene = plan.lucene
+        words = [p for p in plan.parts if p[0] not in SYLLABLE_FIELDS]
         # On a tiny archive BM25Okapi gives matching articles scores <= 0 (idf floors at
         # epsilon x a negative mean): then matches are tracked apart from the scores.
         matched = None
-        if any(self.fields[f].idf(t) <= 0 < self.fields[f].df(t) for f, ts, _ in words for t in ts):
+        if any(
+            self.fields[f].idf(t, lucene) <= 0 < self.fields[f].df(t)
+            for f, ts, _ in words
+            for t in ts
+        ):
             matched = np.zeros(size, bool)
             for field, terms, _ in words:
                 for term in terms:
                     matched[self.fields[field].postings(term)[0]] = True
         for field, terms, weight in words:
-            self.fields[field].accumulate(scores, terms, weight)
+            self.fields[field].accumulate(scores, terms, weight, lucene)
         if matched is None:
             matched = scores != 0
-        for field, sylls, weight in plan.parts:
-            if field != "syl":
-                continue
+        syllable_parts = [p for p in plan.parts if p[0] in SYLLABLE_FIELDS]
+        if syllable_parts:
             # Syllables rank, but alone they only admit an article that holds more than
             # half of the question's distinct syllables: one shared "công" is no match.
             # One scatter per syllable counts them too: each adds _UNIT + its score, and
             # scores stay far below _UNIT, so the count is the integer part over _UNIT.
-            postings = self.fields[field]  # its contributions carry the +_UNIT already
-            distinct = list(dict.fromkeys(sylls))
             packed = self._buffer("packed", size)
-            for syl in distinct:
-                if syl in defer:
-                    continue
-                docs, w = postings.contributions(syl)
-                if len(docs):
-                    np.add.at(packed, docs, w)
-            need = max(len(distinct) // 2 + 1 - len(defer), 1)
+            distinct_total = 0
+            for field, sylls, _ in syllable_parts:
+                postings = self.fields[field]  # its contributions carry the +_UNIT already
+                distinct = list(dict.fromkeys(sylls))
+                distinct_total += len(distinct)
+                for syl in distinct:
+                    if (field, syl) in defer:
+                        continue
+                    docs, w = postings.contributions(syl, lucene)
+                    if len(docs):
+                        np.add.at(packed, docs, w)
+            need = max(distinct_total // 2 + 1 - len(defer), 1)
             matched |= packed >= need * _UNIT
             counts = np.multiply(packed, 1 / _UNIT, out=self._buffer("counts", size))
             np.floor(counts, out=counts)  # (np.fmod would be ten times slower)
             counts *= _UNIT
             packed -= counts
-            packed *= weight
+            packed *= syllable_parts[0][2]  # one weight for both syllable fields
             scores += packed
         alive = self._alive
         if len(alive) < size:
@@ -608,16 +673,31 @@ class SearchIndex:
 
         The same story from several outlets shows once (group), naming the other outlets.
         """
+        r = self.ranking
         with self._lock:
             plan = self.plan(query, exact, today)
             rng = (date_from, date_to) if (date_from or date_to) else None
             prefer = (plan.date_from, plan.date_to) if plan.date_from or plan.date_to else None
             # grouping folds duplicates away, so look further than the page
             want = (offset + k) * 3 + 10 if group else offset + k
+            if not exact and r.passages:
+                want = max(want, r.passage_depth)
             docnos, best_scores, total = self.best(plan, want, date_range=rng, prefer=prefer)
-            scores = dict(zip(docnos.tolist(), best_scores.tolist(), strict=True))
-            # rarer words choose the passage; a tiny archive has idfs <= 0, hence the floor
-            weights = [max(self.fields["fold"].idf(fold(t)), 0.1) for t in plan.highlight]
+            matcher = Matcher(self._match_terms(plan))
+            dates = self._dates[docnos] if len(docnos) else np.zeros(0, np.int64)
+        passages: dict[int, Passage] = {}
+        if not exact and r.passages and len(docnos):
+            docnos, best_scores, passages = self._rerank(
+                docnos, best_scores, dates, matcher, prefer
+            )
+        period_empty = prefer is not None and not self._in_range(dates, prefer).any()
+        if period_empty and len(docnos):
+            # nothing in the period asked for: say so, and show the newest of the good
+            # matches (those within half the best score) first
+            strong = best_scores >= STRONG_SHARE * best_scores[0]
+            order = np.lexsort((-self._dates[docnos], ~strong))
+            docnos, best_scores = docnos[order], best_scores[order]
+        scores = dict(zip(docnos.tolist(), best_scores.tolist(), strict=True))
         if group:
             # grouping reads headlines only; whole articles are read for the page alone
             heads = self.store.headlines(int(d) for d in docnos)
@@ -626,9 +706,13 @@ class SearchIndex:
         else:
             page = [(int(d), ()) for d in docnos[offset:]]
         articles = self.store.articles(d for d, _ in page)
-        terms = match_terms(plan.highlight, weights)
         hits = tuple(
-            Hit(articles[d], float(scores[d]), excerpt(articles[d].body, terms), also)
+            Hit(
+                articles[d],
+                float(scores[d]),
+                excerpt(articles[d].body, matcher, passage=passages.get(d)),
+                also,
+            )
             for d, also in page
             if d in articles
         )
@@ -640,7 +724,58 @@ class SearchIndex:
             folded=plan.folded,
             date_from=plan.date_from,
             date_to=plan.date_to,
+            partial=bool(len(docnos)) and self._partial(int(docnos[0]), matcher),
+            period_empty=period_empty,
         )
+
+    def _partial(self, docno: int, matcher: Matcher) -> bool:
+        """Whether the best article lacks most of the question's weight in words."""
+        found = self.store.articles([docno]).get(docno)
+        if found is None or not matcher.terms:
+            return False
+        present = {ti for _, _, ti in matcher.find(found.title + "\n" + found.body)}
+        total = sum(t.weight for t in matcher.terms)
+        held = sum(matcher.terms[ti].weight for ti in present)
+        return held < PARTIAL_SHARE * total
+
+    def _match_terms(self, plan: QueryPlan) -> list[Term]:
+        """The plan's words as the matcher finds them in text, rarer words weighing more."""
+        weights = []
+        for t in plan.highlight:
+            field = self.fields["body" if has_diacritics(t) else "fold"]
+            # Lucene's idf, defined for every df: a word no article holds weighs the most
+            # (it is what a weak result lacks)
+            n, df = max(field.n_docs, 0), max(field.df(t), 0)
+            weights.append(math.log(1.0 + (n - df + 0.5) / (df + 0.5)))
+        return match_terms(plan.highlight, weights)
+
+    def _rerank(
+        self,
+        docnos: np.ndarray,
+        scores: np.ndarray,
+        dates: np.ndarray,
+        matcher: Matcher,
+        prefer: tuple[dt.date | None, dt.date | None] | None,
+    ) -> tuple[np.ndarray, np.ndarray, dict[int, Passage]]:
+        """The leading candidates again, each with its best passage's score added."""
+        r = self.ranking
+        texts = self.store.texts(int(d) for d in docnos)
+        passages = {
+            int(d): best_passage(
+                texts.get(int(d), ("", ""))[1],
+                matcher,
+                r.passage_window,
+                r.proximity,
+                title=texts.get(int(d), ("", ""))[0],
+            )
+            for d in docnos
+        }
+        final = scores + r.passages * np.array([passages[int(d)].score for d in docnos])
+        inside = (
+            self._in_range(dates, prefer) if prefer is not None else np.zeros(len(docnos), bool)
+        )
+        order = np.lexsort((-docnos, -dates, -final, ~inside))
+        return docnos[order], final[order], passages
 
     # ---- browsing -------------------------------------------------------------------
 

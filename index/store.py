@@ -286,6 +286,20 @@ class Store:
                     out[docno] = (title, source)
         return out
 
+    def texts(self, docnos: Iterable[int]) -> dict[int, tuple[str, str]]:
+        """Title and body of articles by docno (the passage ranking reads only these)."""
+        docnos = list(docnos)
+        out: dict[int, tuple[str, str]] = {}
+        with self._lock:
+            for i in range(0, len(docnos), 500):
+                chunk = docnos[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                for docno, title, body in self._db.execute(
+                    f"SELECT docno, title, body FROM articles WHERE docno IN ({marks})", chunk
+                ):
+                    out[docno] = (title, body)
+        return out
+
     def article(self, article_id: str) -> tuple[int, Article] | None:
         """The live article with this id, and its docno."""
         with self._lock:

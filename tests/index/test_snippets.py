@@ -1,6 +1,12 @@
 """Excerpts: the passage around the matched words, with their spans."""
 
-from index.snippets import EXCERPT_CHARS, excerpt, match_terms
+from index.passages import Matcher, match_terms
+from index.snippets import EXCERPT_CHARS, excerpt
+
+
+def matcher(words, weights):
+    return Matcher(match_terms(words, weights))
+
 
 BODY = (
     "Sáng nay, trời Hà Nội nắng nhẹ.\n"
@@ -18,28 +24,28 @@ def spans_text(ex):
 
 
 def test_best_sentence_holds_the_rare_words():
-    ex = excerpt(BODY, match_terms(["giá", "vàng", "sjc"], [1.0, 2.0, 4.0]))
+    ex = excerpt(BODY, matcher(["giá", "vàng", "sjc"], [1.0, 2.0, 4.0]))
     assert ex.text.startswith("Giá vàng SJC tăng")
     assert spans_text(ex)[0] == "Giá vàng SJC"
     assert len(ex.text) <= EXCERPT_CHARS + 2
 
 
 def test_accent_insensitive_spans():
-    ex = excerpt(BODY, match_terms(["gia_vang"], [1.0]))
+    ex = excerpt(BODY, matcher(["gia_vang"], [1.0]))
     assert "Giá vàng" in spans_text(ex)
 
 
 def test_long_sentences_are_cut_around_the_match_with_ellipses():
-    ex = excerpt(BODY, match_terms(["thông_thoáng"], [1.0]), limit=120)
+    ex = excerpt(BODY, matcher(["thông_thoáng"], [1.0]), limit=120)
     assert len(ex.text) <= 122
     assert ex.text.endswith("…")
     assert "thông thoáng" in spans_text(ex)
 
 
 def test_no_body_match_shows_the_lead_without_spans():
-    ex = excerpt(BODY, match_terms(["bóng_đá"], [1.0]))
+    ex = excerpt(BODY, matcher(["bóng_đá"], [1.0]))
     assert ex.text.startswith("Sáng nay") and ex.spans == ()
 
 
 def test_empty_body():
-    assert excerpt("", match_terms(["a"], [1.0])).text == ""
+    assert excerpt("", matcher(["a"], [1.0])).text == ""

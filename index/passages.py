@@ -1,0 +1,192 @@
+"""Passages: the sentence windows of an article that best answer a question.
+
+A reader's question is usually answered by one or two sentences of a long article, so the
+ranking looks again at its leading candidates: each is scored by its best window of
+sentences (question words found close together, rarer words counting for more), and that
+window is the excerpt the reader sees.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .normalize import _FOLD, _TONE_STYLE, fold, has_diacritics
+
+# a sentence ends at . ! ? … ; : (with closing quotes) before a word that is not in lower
+# case ("TP. HCM" and "3.5" do not end one), and at every newline
+_SENTENCE_END = re.compile(r"([.!?…;:][\"”’)]*)\s+[\"“(]?(\w)|\n+")
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A question word: its syllables as typed (accented, or folded when typed without)."""
+
+    syllables: tuple[str, ...]
+    weight: float  # idf: rarer words count for more
+    exact: bool  # typed with diacritics: only the same accents match
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """The best window of an article for a question: body offsets and its score."""
+
+    start: int
+    end: int
+    score: float
+
+
+def sentences(body: str) -> list[tuple[int, int]]:
+    """(start, end) of every sentence of a body; paragraphs always end one."""
+    out, start = [], 0
+    for m in _SENTENCE_END.finditer(body):
+        if m.group(1):
+            if m.group(2).islower():
+                continue
+            end, after = m.end(1), m.start(2) - (m.group(0)[-2] in '"“(')
+        else:
+            end, after = m.start(), m.end()
+        if end > start:
+            out.append((start, end))
+        start = after
+    if start < len(body):
+        out.append((start, len(body)))
+    return out
+
+
+def _letter_classes() -> dict[str, str]:
+    # every lower-case letter that folds to a, d, e ...: "a" -> "[aàáảãạăằ...]"
+    groups: dict[str, set[str]] = {}
+    for code, base in _FOLD.items():
+        ch = chr(code)
+        if ch == ch.lower():
+            groups.setdefault(base.lower(), {base.lower()}).add(ch)
+    return {b: "[" + "".join(sorted(g)) + "]" for b, g in groups.items()}
+
+
+_CLASSES = _letter_classes()
+# the other tone-mark style of a syllable in pyvi's style ("hoà" -> "hòa")
+_OTHER_STYLE = {pyvi: other.lower() for other, pyvi in _TONE_STYLE.items()}
+_OTHER_RE = re.compile("(" + "|".join(sorted(_OTHER_STYLE)) + r")(?![^\W\d_])")
+_BETWEEN = r"[^\w\n]+"  # syllables of one word: anything but letters or a paragraph end
+
+
+def _syllable_pattern(syllable: str, exact: bool) -> str:
+    if not exact:
+        return "".join(_CLASSES.get(ch, re.escape(ch)) for ch in syllable)
+    other = _OTHER_RE.sub(lambda m: _OTHER_STYLE[m.group(1)], syllable)
+    return (
+        re.escape(syllable)
+        if other == syllable
+        else f"(?:{re.escape(syllable)}|{re.escape(other)})"
+    )
+
+
+def match_terms(words: Sequence[str], weights: Sequence[float]) -> list[Term]:
+    """Terms for index words ("hà_nội"): accent-exact when typed with diacritics."""
+    out: dict[tuple[tuple[str, ...], bool], float] = {}
+    for word, weight in zip(words, weights, strict=True):
+        exact = has_diacritics(word)
+        key = (tuple((word if exact else fold(word)).split("_")), exact)
+        out[key] = max(out.get(key, 0.0), weight)
+    return [Term(s, w, e) for (s, e), w in out.items()]
+
+
+class Matcher:
+    """Finds a question's terms in text: accented words as typed, bare ones folded."""
+
+    def __init__(self, terms: Sequence[Term]):
+        self.terms = list(terms)
+        # the longest word first, so it wins where words overlap ("hà nội" over "hà")
+        order = sorted(
+            range(len(self.terms)), key=lambda i: -len(" ".join(self.terms[i].syllables))
+        )
+        self._group_term = {}
+        alternatives = []
+        for group, ti in enumerate(order, 1):
+            t = self.terms[ti]
+            self._group_term[group] = ti
+            alternatives.append(
+                "(" + _BETWEEN.join(_syllable_pattern(x, t.exact) for x in t.syllables) + ")"
+            )
+        self._pattern = (
+            re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
+            if alternatives
+            else None
+        )
+
+    def find(self, text: str) -> list[tuple[int, int, int]]:
+        """(start, end, term index) of every match in a text, in order; offsets into text."""
+        if self._pattern is None:
+            return []
+        lowered = text.lower()
+        if len(lowered) != len(text):  # a letter whose lower case is longer ("İ"): rare
+            lowered = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
+        group = self._group_term
+        return [(m.start(), m.end(), group[m.lastindex]) for m in self._pattern.finditer(lowered)]
+
+
+def best_passage(
+    body: str,
+    matcher: Matcher,
+    window: int = 1,
+    proximity: float = 0.0,
+    title: str = "",
+) -> Passage:
+    """The window of up to `window` sentences whose question words weigh the most.
+
+    proximity: two different question words side by side (a phrase of the question, as
+    the reader copied it) add proximity x the lighter one's weight. A title, when given,
+    competes as one more passage: its score counts, the excerpt stays in the body.
+    """
+    spans = sentences(body)
+    best = _best_window(body, spans, matcher, window, proximity)
+    if title:
+        heading = _best_window(title, [(0, len(title))], matcher, 1, proximity)
+        if heading.score > best.score:
+            return Passage(best.start, best.end, heading.score)
+    return best
+
+
+def _best_window(
+    text: str,
+    spans: list[tuple[int, int]],
+    matcher: Matcher,
+    window: int,
+    proximity: float,
+    k1: float = 1.2,
+) -> Passage:
+    if not spans:
+        return Passage(0, 0, 0.0)
+    found = matcher.find(text)
+    if not found:
+        return Passage(spans[0][0], spans[min(window, len(spans)) - 1][1], 0.0)
+    terms = matcher.terms
+    starts = [s for s, _ in spans]
+    per_sentence: list[dict[int, int]] = [{} for _ in spans]
+    bonus = [0.0] * len(spans)
+    last_end, last_term = -10, -1
+    for s, e, ti in found:
+        si = max(bisect_right(starts, s) - 1, 0)
+        counts = per_sentence[si]
+        counts[ti] = counts.get(ti, 0) + 1
+        if proximity and ti != last_term and 0 <= s - last_end <= 2:
+            bonus[si] += proximity * min(terms[ti].weight, terms[last_term].weight)
+        last_end, last_term = e, ti
+    best = Passage(spans[0][0], spans[0][1], -1.0)
+    for first in range(len(spans)):
+        if not per_sentence[first]:
+            continue  # a window worth having starts on a sentence with a match
+        tf: dict[int, int] = {}
+        extra = 0.0
+        for si in range(first, min(first + window, len(spans))):
+            for ti, c in per_sentence[si].items():
+                tf[ti] = tf.get(ti, 0) + c
+            extra += bonus[si]
+            # saturating: a word's first occurrence counts most, repeats a little
+            score = extra + sum(terms[ti].weight * c * (k1 + 1) / (c + k1) for ti, c in tf.items())
+            if score > best.score + 1e-9:
+                best = Passage(spans[first][0], spans[si][1], score)
+    return best

@@ -1,0 +1,50 @@
+"""The default ranking's weights, one frozen value passed to SearchIndex."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """Weights of the default ranking; each was measured (README, search quality)."""
+
+    # title matches count for more: the score adds title x BM25 of the title alone
+    title: float = 0.5
+    # accent-folded syllables, so a question and an article that pyvi segmented
+    # differently, or a typo in one syllable, still meet
+    syllables: float = 0.6
+    # alias matches ("TP.HCM" = "Sài Gòn" = "Thành phố Hồ Chí Minh")
+    aliases: float = 2.0
+    # drop question frames and filler ("là gì", "tin tức về") before searching
+    filler: bool = True
+    # "okapi": BM25Okapi's idf (negative above half the articles, floored at 0.25 x the
+    # mean idf, so "là", "của" weigh like rare words); "lucene": log(1 + (N - n + .5)/(n + .5))
+    idf: str = "lucene"
+    # leave question words ("bao nhiêu", "ai", "tại sao") out of the words searched
+    question_words: bool = True
+    # the title boost for a full question (a question mark or a question word): its
+    # answer is in the body, not the headline
+    question_title: float = 0.2
+    # passages: the leading candidates are scored again by their best window of
+    # passage_window sentences, and passages x that score is added
+    passages: float = 2.0
+    passage_depth: int = 30
+    passage_window: int = 1
+    # two question words side by side in a passage add proximity x the lighter one's idf
+    proximity: float = 0.5
+
+    @staticmethod
+    def ablations() -> list[tuple[str, dict]]:
+        """(name, changes) that switch one feature off, for the quality benchmarks."""
+        return [
+            ("without the title boost (title 0)", {"title": 0.0}),
+            ("without the syllable field", {"syllables": 0.0}),
+            ("without aliases", {"aliases": 0.0}),
+            ("without question-filler removal", {"filler": False}),
+            ("BM25Okapi's idf instead of Lucene's", {"idf": "okapi"}),
+            ("question words searched too", {"question_words": False}),
+            ("without passage scoring", {"passages": 0.0}),
+            ("without the proximity bonus", {"proximity": 0.0}),
+            ("question title boost as for headlines (0.5)", {"question_title": 0.5}),
+        ]

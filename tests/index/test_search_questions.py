@@ -1,0 +1,100 @@
+"""Questions as readers ask them: accents meant as typed, answers in excerpts, weak results."""
+
+import datetime as dt
+
+import pytest
+
+from index.models import Article
+from index.search import SearchIndex
+
+
+@pytest.fixture
+def idx(tmp_path):
+    index = SearchIndex.open(tmp_path)
+    index.add(
+        [
+            Article(
+                "mua-sam",
+                "TP HCM: người dân đổ xô đi mua sắm",
+                "Các trung tâm thương mại ở TP HCM đông người mua hàng dịp cuối năm. "
+                "Người mua lớn tuổi chọn hàng Việt.",
+                published=dt.date(2020, 12, 30),
+            ),
+            Article(
+                "mua-lon",
+                "Mưa lớn gây ngập ở TP HCM",
+                "Chiều qua, mưa lớn kéo dài khiến nhiều tuyến đường ở TP HCM ngập sâu. "
+                "Nước rút sau ba giờ.",
+                published=dt.date(2020, 10, 14),
+            ),
+            Article(
+                "sot-xuat-huyet",
+                "Hà Nội ghi nhận thêm ổ dịch",
+                "Sở Y tế Hà Nội cho biết tuần qua thành phố có thêm nhiều ca bệnh. "
+                "Đã có 3 người tử vong vì sốt xuất huyết từ đầu năm. "
+                "Người dân được khuyến cáo diệt bọ gậy.",
+                published=dt.date(2020, 9, 1),
+            ),
+            Article(
+                "gia-vi",
+                "Gia vị giả tràn chợ",
+                "Nhiều loại gia vị giả bị thu giữ ở Hà Nội.",
+                published=dt.date(2020, 8, 1),
+            ),
+            Article(
+                "noi-dai",
+                "Nối dài tuyến xe buýt",
+                "Tuyến xe buýt được nối dài đến ngoại thành.",
+                published=dt.date(2020, 7, 1),
+            ),
+        ]
+    )
+    yield index
+    index.close()
+
+
+def marked(hit):
+    return [hit.excerpt.text[a:b].lower() for a, b in hit.excerpt.spans]
+
+
+def test_typed_accents_rank_the_rain_article_and_never_highlight_mua(idx):
+    result = idx.search("tp hcm mưa lớn")
+    assert result.hits[0].article.id == "mua-lon"
+    for hit in result.hits:
+        assert "mua" not in marked(hit)
+    assert "mưa lớn" in marked(result.hits[0])
+
+
+def test_accented_words_do_not_match_their_folded_neighbours(idx):
+    assert "gia-vi" not in [h.article.id for h in idx.search("giá cả").hits]
+    assert "noi-dai" not in [h.article.id for h in idx.search("nội thành").hits]
+
+
+def test_words_typed_without_accents_still_match_accented_text(idx):
+    result = idx.search("ha noi sot xuat huyet")
+    assert result.folded and result.hits[0].article.id == "sot-xuat-huyet"
+
+
+def test_the_excerpt_is_the_sentence_that_answers(idx):
+    hit = idx.search("Bao nhiêu người tử vong vì sốt xuất huyết ở Hà Nội?").hits[0]
+    assert hit.article.id == "sot-xuat-huyet"
+    assert hit.excerpt.text.startswith("Đã có 3 người tử vong vì sốt xuất huyết")
+
+
+def test_question_words_are_not_searched(idx):
+    plan = idx.plan("Bao nhiêu người tử vong vì sốt xuất huyết ở Hà Nội?")
+    assert "bao_nhiêu" not in plan.highlight and "sốt_xuất_huyết" in plan.highlight
+    assert idx.plan("ai").highlight  # a question of question words alone is still asked
+
+
+def test_weak_matches_are_called_partial(idx):
+    weak = idx.search("bao nhieu nguoi tu vong vi covid")
+    assert weak.hits and weak.partial
+    assert not idx.search("tp hcm mưa lớn").partial
+
+
+def test_a_period_without_articles_is_said_and_the_newest_matches_come_first(idx):
+    result = idx.search("mưa lớn TP HCM hôm nay", today=dt.date(2021, 5, 1))
+    assert result.period_empty
+    inside = idx.search("mưa lớn TP HCM tháng 10/2020", today=dt.date(2021, 5, 1))
+    assert not inside.period_empty and inside.hits[0].article.id == "mua-lon"
