@@ -36,9 +36,16 @@ class FeedPoller:
         self._busy = asyncio.Lock()
 
     @classmethod
-    def open(cls, index: SearchIndex, interval: float, writes: threading.Lock) -> FeedPoller:
+    def open(
+        cls,
+        index: SearchIndex,
+        interval: float,
+        writes: threading.Lock,
+        proxy: str | None = None,
+    ) -> FeedPoller:
         """A poller over the index's feed registry, each feed polled every `interval` seconds."""
-        return cls(index, FeedRegistry(index.store, interval=interval), http_client(), writes)
+        registry = FeedRegistry(index.store, interval=interval)
+        return cls(index, registry, http_client(proxy=proxy), writes)
 
     def close(self) -> None:
         """Release the HTTP client and the registry's connection."""
