@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Sequence
 
+from index.normalize import normalize
 from index.search import SearchIndex
 
 __all__ = ["Suggestions", "key_phrase", "suggest"]
@@ -33,16 +34,26 @@ def key_phrase(terms: Sequence[str], least: int = 3, most: int = 5) -> str | Non
     return None
 
 
+def as_written(title: str, phrase: str) -> str:
+    """The phrase in the title's own spelling and case when the title starts with it."""
+    words = title.split()[: len(phrase.split())]
+    written = " ".join(words).strip(" .,:;!?\"'“”‘’()[]-–")
+    same = normalize(written).lower() == phrase
+    return written if same else phrase
+
+
 def suggest(index: SearchIndex, want: int = WANT, pool: int = POOL) -> list[str]:
     """Up to `want` questions from the newest titles, each checked to find its article."""
     out: list[str] = []
+    seen: set[str] = set()
     for article in index.latest(pool):
         phrase = key_phrase(index.analyzer.terms(article.title))
-        if not phrase or phrase in out:
+        if not phrase or phrase in seen:
             continue
+        seen.add(phrase)
         hits = index.search(phrase, k=CHECK_TOP).hits
         if any(h.article.id == article.id for h in hits):
-            out.append(phrase)
+            out.append(as_written(article.title, phrase))
             if len(out) >= want:
                 break
     return out

@@ -43,7 +43,7 @@ class Texts:
     commands: tuple[tuple[str, str], ...]  # (command, description) for setMyCommands
     console_help: str
     console_footer: str
-    console_sample: str  # {path}
+    console_sample: str  # {data} {path}
     console_prompt: str
     no_token: str
     # subscriptions
@@ -155,7 +155,10 @@ VI = Texts(
         "/moi: tin mới nhất, /doc <mã>: đọc một bài, /lang en: English, q: thoát."
     ),
     console_footer="(n: trang sau · p: trang trước · số: đọc toàn văn · q: thoát)",
-    console_sample="Kho tin trống nên tôi dùng kho mẫu đi kèm ({path}) trong một thư mục tạm.",
+    console_sample=(
+        "Kho tin ở {data} đang trống (nạp bằng: newsbot index <thư mục hoặc tệp>), nên tôi "
+        "dùng kho mẫu đi kèm ({path}) trong một thư mục tạm."
+    ),
     console_prompt="› ",
     no_token=(
         "Chưa có TELEGRAM_BOT_TOKEN.\n"
@@ -290,7 +293,10 @@ EN = Texts(
         "q: quit."
     ),
     console_footer="(n: next page · p: previous page · number: full text · q: quit)",
-    console_sample="The archive is empty, so I use the bundled sample ({path}) in a temporary folder.",
+    console_sample=(
+        "The index in {data} is empty (fill it with: newsbot index <folders or files>), so I "
+        "use the bundled sample ({path}) in a temporary folder."
+    ),
     console_prompt="› ",
     no_token=(
         "TELEGRAM_BOT_TOKEN is not set.\n"
