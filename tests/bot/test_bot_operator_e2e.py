@@ -125,7 +125,9 @@ def test_an_error_is_reported_to_the_error_chat_once_a_minute(api, bot):
     assert len(api.messages(OPS)) == 1
     assert report["text"].startswith("⚠️ Forbidden: Forbidden: bot was blocked by the user")
     assert f"in chat {BLOCKED}" in report["text"]
-    assert report["text"].endswith("telegram.error.Forbidden: Forbidden: bot was blocked by the user")
+    assert report["text"].endswith(
+        "telegram.error.Forbidden: Forbidden: bot was blocked by the user"
+    )
     assert api.token.split(":")[1] not in report["text"]
 
 
