@@ -99,8 +99,8 @@ class _Webhook(tornado.web.RequestHandler):
         self.set_status(200)
         self.finish()
 
-    def log_exception(self, typ, value, tb) -> None:  # noqa: ANN001 - tornado's signature
-        # tornado would log the request URL; the webhook path is no secret but keep it short
+    def log_exception(self, typ, value, tb) -> None:
+        # one line, not tornado's dump of the whole request
         log.error("webhook request failed: %s", value)
 
 
