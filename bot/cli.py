@@ -9,6 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from index.cli import cmd_feeds, cmd_index, cmd_search, cmd_stats
+from index.feeds import FeedRegistry
 from index.search import SearchIndex
 
 from . import logs
@@ -123,6 +124,14 @@ def _main(argv: list[str] | None) -> int:
 
         return chat(settings, lang=args.lang)
     if args.command == "feeds":
+        if args.feeds_command in ("list", "poll") and not _has_feeds(settings):
+            # a cron line pointed at the wrong folder must not pass for "nothing new"
+            print(
+                f"No feeds in {settings.data_dir}: add one with `newsbot feeds add URL`,"
+                " or point NEWSBOT_DATA_DIR (or --data-dir) at the folder that holds them.",
+                file=sys.stderr,
+            )
+            return 1 if args.feeds_command == "poll" else 0
         return cmd_feeds(
             settings.data_dir,
             args.feeds_command,
@@ -149,6 +158,11 @@ def _main(argv: list[str] | None) -> int:
     finally:
         index.close()
     return 2
+
+
+def _has_feeds(settings: Settings) -> bool:
+    with FeedRegistry(settings.data_dir / "newsbot.db") as registry:
+        return bool(registry.list())
 
 
 def empty_index_hint(settings: Settings) -> str:

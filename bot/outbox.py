@@ -159,7 +159,8 @@ class Sender:
     async def _deliver(self, batch: Batch, local: dt.datetime) -> int:
         """Send the batch's next message (or every part of its digest); messages sent."""
         chat = batch.chat
-        t = pick(chat.language)
+        # a /lang choice made after the chat followed its topics wins
+        t = pick(self.state.language(chat.chat_id) or chat.language)
         rows = list(batch.rows)
         notes = [r for r in rows if r.article_id.startswith(PREFIX)]
         if notes:  # an operator's message goes first, alone

@@ -155,3 +155,11 @@ def _subparsers(parser):
             for sub in action.choices.values():
                 yield sub
                 yield from _subparsers(sub)
+
+
+def test_feeds_poll_without_feeds_names_the_folder(tmp_path):
+    done = newsbot("feeds", "poll", cwd=tmp_path, env={"NEWSBOT_DATA_DIR": str(tmp_path / "d")})
+    assert done.returncode == 1
+    assert f"No feeds in {tmp_path / 'd'}: add one with `newsbot feeds add URL`" in done.stderr
+    listed = newsbot("feeds", "list", "--data-dir", str(tmp_path / "d"), cwd=tmp_path)
+    assert listed.returncode == 0 and "No feeds in" in listed.stderr
