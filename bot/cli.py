@@ -35,7 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="newsbot",
         description="Vietnamese news search and Telegram bot. Settings come from the"
-        " environment, the project's .env and the data folder's .env (see .env.example).",
+        " environment, the project's .env and the data folder's .env (see .env.example);"
+        " every command reads NEWSBOT_DATA_DIR, NEWSBOT_LOG_LEVEL and NEWSBOT_LOG_FORMAT.",
         parents=[common],
     )
     p.add_argument("--version", action="version", version=f"newsbot {_version()}")
@@ -44,7 +45,10 @@ def _parser() -> argparse.ArgumentParser:
     def command(name: str, help: str) -> argparse.ArgumentParser:
         return sub.add_parser(name, help=help, description=help, parents=[common])
 
-    ix = command("index", "index archive folders and files (.txt, .jsonl, .csv, .html)")
+    ix = command(
+        "index",
+        "index archive folders and files (.txt, .jsonl, .csv, .html); reads NEWSBOT_DATA_DIR",
+    )
     ix.add_argument(
         "paths", nargs="+", help="folders (read recursively) and files; reads NEWSBOT_DATA_DIR"
     )
@@ -57,30 +61,37 @@ def _parser() -> argparse.ArgumentParser:
         default=512,
         help="articles per transaction (a kill loses at most one batch of work)",
     )
-    command("stats", "the data folder, articles, sources, date range, index size, failing feeds")
-    se = command("search", 'search: newsbot search "câu hỏi"; "-" reads queries from stdin')
+    command(
+        "stats",
+        "the data folder, articles, sources, date range, index size, failing feeds;"
+        " reads NEWSBOT_DATA_DIR",
+    )
+    se = command(
+        "search",
+        'search: newsbot search "câu hỏi"; "-" reads queries from stdin; reads NEWSBOT_DATA_DIR',
+    )
     se.add_argument(
         "query", help='the question, or "-" for one query a line on stdin (JSON lines out)'
     )
     se.add_argument("-k", type=int, default=10, help="number of results (default 10)")
     se.add_argument("--json", action="store_true", help="print JSON")
-    fd = command("feeds", "news feeds (RSS, Atom) polled for new articles")
+    fd = command("feeds", "news feeds (RSS, Atom) polled for new articles; reads NEWSBOT_DATA_DIR")
     fsub = fd.add_subparsers(dest="feeds_command", required=True)
 
     def feeds(name: str, help: str) -> argparse.ArgumentParser:
         return fsub.add_parser(name, help=help, description=help, parents=[common])
 
-    feeds("add", "register a feed: newsbot feeds add URL").add_argument(
+    feeds("add", "register a feed: newsbot feeds add URL; reads NEWSBOT_DATA_DIR").add_argument(
         "target", help="the feed's http(s) URL"
     )
-    feeds("list", "feeds with their last success, failures and last error")
-    feeds("remove", "unregister a feed: newsbot feeds remove URL|NUMBER").add_argument(
-        "target", help="the feed's URL or its number in `newsbot feeds list`"
-    )
+    feeds("list", "feeds with their last success, failures and last error; reads NEWSBOT_DATA_DIR")
+    feeds(
+        "remove", "unregister a feed: newsbot feeds remove URL|NUMBER; reads NEWSBOT_DATA_DIR"
+    ).add_argument("target", help="the feed's URL or its number in `newsbot feeds list`")
     feeds(
         "poll",
         "poll the feeds that are due once and index new articles (cron);"
-        " reads NEWSBOT_FEED_SECONDS, NEWSBOT_PROXY",
+        " reads NEWSBOT_DATA_DIR, NEWSBOT_PROXY",
     )
     ch = command(
         "chat", "talk to the bot in this terminal (no token needed); reads NEWSBOT_DATA_DIR"

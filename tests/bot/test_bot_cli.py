@@ -143,6 +143,8 @@ def test_version_and_help_on_every_argument(capsys):
             if action.dest in ("help", "command", "feeds_command"):
                 continue
             assert action.help, f"{p.prog} {action.dest} has no help"
+    for p in actions[1:]:  # every command names the settings it reads
+        assert "NEWSBOT_" in p.description, p.prog
     run_help = next(p for p in actions if p.prog.endswith(" run")).description
     for name in ("TELEGRAM_BOT_TOKEN", "NEWSBOT_PROXY", "NEWSBOT_ADMINS", "NEWSBOT_HTTP_PORT"):
         assert name in run_help
