@@ -165,3 +165,14 @@ def test_feeds_poll_without_feeds_names_the_folder(tmp_path):
     assert f"No feeds in {tmp_path / 'd'}: add one with `newsbot feeds add URL`" in done.stderr
     listed = newsbot("feeds", "list", "--data-dir", str(tmp_path / "d"), cwd=tmp_path)
     assert listed.returncode == 0 and "No feeds in" in listed.stderr
+
+
+def test_the_example_env_file_loads_as_it_is(no_project_env, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / ".env").write_text((ROOT / ".env.example").read_text())
+    settings = load_settings(data)
+    assert settings.data_dir == data and settings.token is None
+    assert settings.proxy is None and settings.error_chat is None and settings.http_port is None
+    assert settings.allowed_chats == frozenset() and settings.admins == frozenset()
+    assert (settings.log_format, settings.log_level) == ("text", "INFO")

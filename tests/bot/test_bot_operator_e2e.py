@@ -289,3 +289,26 @@ def test_webhook_serves_healthz_on_its_own_port(tmp_path):
     assert "Bão số 3 đổ bộ vào miền Trung" in answer["text"]
     assert api.webhook()["url"] == "https://bot.example.vn/hook"
     assert code == 0, (tmp_path / "bot.log").read_text()
+
+
+def test_a_refused_token_is_one_line_and_no_retry(tmp_path):
+    with ThreadedBotApiServer() as api:
+        process = launch(
+            {
+                "NEWSBOT_DATA_DIR": str(tmp_path / "data"),
+                "TELEGRAM_BOT_TOKEN": "999:not-the-token",
+                "TELEGRAM_API_URL": f"http://127.0.0.1:{api.port}",
+            },
+            tmp_path,
+            tmp_path / "bot.log",
+        )
+        try:
+            code = process.wait(60)
+        finally:
+            if process.poll() is None:
+                stop(process)
+    lines = (tmp_path / "bot.log").read_text().splitlines()
+    assert code == 1
+    assert len(lines) == 1 and "refused the token" in lines[0], lines
+    assert "check TELEGRAM_BOT_TOKEN and TELEGRAM_API_URL" in lines[0]
+    assert "not-the-token" not in lines[0]
