@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-import sys
 import threading
 from urllib.parse import urlsplit
 
@@ -22,19 +21,22 @@ from telegram.ext import (
     Defaults,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
 
 from index.search import SearchIndex
 
-from . import handlers
+from . import admin, handlers
+from .broadcast import Broadcasts
 from .feeds import FeedPoller
 from .flood import FloodLimit
 from .outbox import Sender
 from .settings import Settings
 from .state import State
 from .subscriptions import Subscriptions
+from .suggest import Suggestions
 from .texts import EN, VI
 
 __all__ = ["RedactToken", "add_handlers", "build_application", "run", "webhook_options"]
@@ -65,6 +67,14 @@ def build_application(
         resent = await asyncio.to_thread(subscriptions.store.reset_sending)
         if resent:
             log.info("%d deliveries were in flight at the last stop: sending them again", resent)
+        broadcasts = await asyncio.to_thread(Broadcasts.open, settings.data_dir)
+        token = settings.token or ""
+        operator = admin.Operator(
+            admins=settings.admins,
+            broadcasts=broadcasts,
+            reporter=admin.ErrorReporter(settings.error_chat, (token, token.partition(":")[2])),
+            allowed=settings.allowed_chats,
+        )
         sender = Sender(
             app.bot,
             subscriptions,
@@ -74,6 +84,7 @@ def build_application(
             pause=12 * settings.delivery_seconds,
             linger=settings.delivery_seconds,
             concurrency=settings.send_concurrency,
+            broadcasts=broadcasts,
         )
         writes = threading.Lock()
         app.bot_data["services"] = handlers.Services(
@@ -82,9 +93,13 @@ def build_application(
             FloodLimit(settings.flood_questions, settings.flood_seconds),
             subscriptions=subscriptions,
             sender=sender,
-            feeds=await asyncio.to_thread(FeedPoller.open, opened, settings.feed_seconds, writes),
+            feeds=await asyncio.to_thread(
+                FeedPoller.open, opened, settings.feed_seconds, writes, settings.proxy
+            ),
             writes=writes,
             zone=settings.zone,
+            suggestions=Suggestions(opened),
+            operator=operator,
         )
         await _set_commands(app)
         if app.job_queue is not None:
@@ -110,10 +125,11 @@ def build_application(
                 name="deliver",
                 job_kwargs={"max_instances": 2},
             )
-        log.info("serving as @%s", app.bot.username)
+        log.info("serving as @%s from %s", app.bot.username, settings.data_dir)
         if not await asyncio.to_thread(opened.latest, 1):
             log.warning(
-                "the index in %s is empty: add articles with `newsbot index <paths>`",
+                "the index in %s is empty: add articles with `newsbot index <paths>`"
+                " or `newsbot feeds add <RSS URL>`",
                 settings.data_dir,
             )
 
@@ -122,6 +138,8 @@ def build_application(
         if services is None:
             return
         await asyncio.to_thread(services.state.close)
+        if services.operator is not None:
+            await asyncio.to_thread(services.operator.broadcasts.close)
         if services.feeds is not None:
             await asyncio.to_thread(services.feeds.close)
         if services.subscriptions is not None:
@@ -149,8 +167,12 @@ def build_application(
     )
     if request is not None:
         builder = builder.request(request)
+    elif settings.proxy:  # http(s):// or socks5:// (httpx's socks extra)
+        builder = builder.proxy(settings.proxy)
     if updates_request is not None:
         builder = builder.get_updates_request(updates_request)
+    elif settings.proxy:
+        builder = builder.get_updates_proxy(settings.proxy)
     app = builder.build()
     add_handlers(app)
     return app
@@ -160,8 +182,14 @@ def add_handlers(app: Application) -> None:
     """Commands in both languages, questions, buttons, inline mode, errors."""
     # new messages only: an edit must not answer twice, and channels get no answers at all
     chats = filters.UpdateType.MESSAGE & (filters.ChatType.PRIVATE | filters.ChatType.GROUPS)
+    private = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
+    # before every other handler: the allowlist, and the chats known for /broadcast
+    app.add_handler(TypeHandler(Update, admin.gate), group=-1)
     app.add_handlers(
         [
+            CommandHandler("admin", admin.admin_command, filters=private),
+            CommandHandler("broadcast", admin.broadcast_command, filters=private),
+            CommandHandler("lang", handlers.lang_command, filters=chats),
             CommandHandler("start", handlers.start, filters=chats),
             CommandHandler("help", handlers.help_command, filters=chats),
             CommandHandler(["tim", "search"], handlers.search_command, filters=chats),
@@ -189,6 +217,7 @@ def add_handlers(app: Application) -> None:
         ]
     )
     app.add_error_handler(handlers.on_error)
+    app.add_error_handler(admin.report_error)
 
 
 def _subscription_handlers(chats: filters.BaseFilter) -> list[CommandHandler]:
@@ -281,27 +310,7 @@ class RedactToken(logging.Filter):
 
 
 def run(settings: Settings) -> int:
-    """`newsbot run`: poll for updates, or serve a webhook when WEBHOOK_URL is set."""
-    token = settings.token
-    if not token:
-        print(f"{VI.no_token}\n\n{EN.no_token}", file=sys.stderr)
-        return 1
-    redact = RedactToken(token)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redact)
-    # jobs run every few seconds: two INFO lines a run would drown everything else
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    app = build_application(settings)
-    if settings.webhook_url:
-        options = webhook_options(settings)
-        log.info(
-            "receiving updates by webhook on %s:%s/%s",
-            options["listen"],
-            options["port"],
-            options["url_path"],
-        )
-        app.run_webhook(**options, allowed_updates=Update.ALL_TYPES)
-    else:
-        log.info("receiving updates by long polling")
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
-    return 0
+    """`newsbot run` (see bot.serve)."""
+    from .serve import run as serve  # serve builds on this module
+
+    return serve(settings)

@@ -3,22 +3,55 @@
 from __future__ import annotations
 
 import argparse
-import logging
+import os
 import sys
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 from index.cli import cmd_feeds, cmd_index, cmd_search, cmd_stats
+from index.feeds import FeedRegistry
 from index.search import SearchIndex
 
-from .settings import Settings
+from . import logs
+from .settings import Settings, default_data_dir, load_settings
+
+_DATA = (
+    "the data folder (index, bot.db, .env); NEWSBOT_DATA_DIR wins over it;"
+    f" default {default_data_dir()}"
+)
+
+
+def _version() -> str:
+    try:
+        return version("newsbot")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
 
 
 def _parser() -> argparse.ArgumentParser:
+    # --data-dir is accepted before or after the command; SUPPRESS keeps one from erasing the other
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, help=_DATA)
     p = argparse.ArgumentParser(
-        prog="newsbot", description="Vietnamese news search and Telegram bot."
+        prog="newsbot",
+        description="Vietnamese news search and Telegram bot. Settings come from the"
+        " environment, the project's .env and the data folder's .env (see .env.example);"
+        " every command reads NEWSBOT_DATA_DIR, NEWSBOT_LOG_LEVEL and NEWSBOT_LOG_FORMAT.",
+        parents=[common],
     )
+    p.add_argument("--version", action="version", version=f"newsbot {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
-    ix = sub.add_parser("index", help="index archive folders and files (.txt, .jsonl, .csv, .html)")
-    ix.add_argument("paths", nargs="+")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, description=help, parents=[common])
+
+    ix = command(
+        "index",
+        "index archive folders and files (.txt, .jsonl, .csv, .html); reads NEWSBOT_DATA_DIR",
+    )
+    ix.add_argument(
+        "paths", nargs="+", help="folders (read recursively) and files; reads NEWSBOT_DATA_DIR"
+    )
     ix.add_argument(
         "--workers", type=int, default=None, help="pyvi processes (default: every core)"
     )
@@ -28,35 +61,71 @@ def _parser() -> argparse.ArgumentParser:
         default=512,
         help="articles per transaction (a kill loses at most one batch of work)",
     )
-    sub.add_parser("stats", help="articles, sources, date range and index size")
-    se = sub.add_parser(
-        "search", help='search: newsbot search "câu hỏi"; "-" reads queries from stdin'
+    command(
+        "stats",
+        "the data folder, articles, sources, date range, index size, failing feeds;"
+        " reads NEWSBOT_DATA_DIR",
     )
-    se.add_argument("query")
+    se = command(
+        "search",
+        'search: newsbot search "câu hỏi"; "-" reads queries from stdin; reads NEWSBOT_DATA_DIR',
+    )
+    se.add_argument(
+        "query", help='the question, or "-" for one query a line on stdin (JSON lines out)'
+    )
     se.add_argument("-k", type=int, default=10, help="number of results (default 10)")
     se.add_argument("--json", action="store_true", help="print JSON")
-    fd = sub.add_parser("feeds", help="news feeds (RSS, Atom) polled for new articles")
+    fd = command("feeds", "news feeds (RSS, Atom) polled for new articles; reads NEWSBOT_DATA_DIR")
     fsub = fd.add_subparsers(dest="feeds_command", required=True)
-    fsub.add_parser("add", help="register a feed: newsbot feeds add URL").add_argument("target")
-    fsub.add_parser("list", help="feeds with their last success, failures and last error")
-    fsub.add_parser(
-        "remove", help="unregister a feed: newsbot feeds remove URL|NUMBER"
-    ).add_argument("target")
-    fsub.add_parser("poll", help="poll the feeds that are due once and index new articles (cron)")
-    sub.add_parser("chat", help="talk to the bot in this terminal (no token needed)")
-    sub.add_parser("run", help="run the Telegram bot")
+
+    def feeds(name: str, help: str) -> argparse.ArgumentParser:
+        return fsub.add_parser(name, help=help, description=help, parents=[common])
+
+    feeds("add", "register a feed: newsbot feeds add URL; reads NEWSBOT_DATA_DIR").add_argument(
+        "target", help="the feed's http(s) URL"
+    )
+    feeds("list", "feeds with their last success, failures and last error; reads NEWSBOT_DATA_DIR")
+    feeds(
+        "remove", "unregister a feed: newsbot feeds remove URL|NUMBER; reads NEWSBOT_DATA_DIR"
+    ).add_argument("target", help="the feed's URL or its number in `newsbot feeds list`")
+    feeds(
+        "poll",
+        "poll the feeds that are due once and index new articles (cron);"
+        " reads NEWSBOT_DATA_DIR, NEWSBOT_PROXY",
+    )
+    ch = command(
+        "chat", "talk to the bot in this terminal (no token needed); reads NEWSBOT_DATA_DIR"
+    )
+    ch.add_argument(
+        "--lang", choices=("vi", "en"), default="vi", help="the bot's language (default vi)"
+    )
+    command(
+        "run",
+        "run the Telegram bot; reads TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL, WEBHOOK_*,"
+        " NEWSBOT_PROXY, NEWSBOT_ADMINS, NEWSBOT_ERROR_CHAT, NEWSBOT_ALLOWED_CHATS,"
+        " NEWSBOT_HTTP_PORT, NEWSBOT_LOG_FORMAT, NEWSBOT_LOG_LEVEL and the other NEWSBOT_*"
+        " settings of .env.example",
+    )
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `newsbot` console script."""
+    """Entry point of the `newsbot` console script; a closed pipe (| head) ends it quietly."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # the reader went away: say nothing, and keep the final flush from complaining
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # what a shell reports for a command ended by SIGPIPE
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings()
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # httpx logs every request URL, and a Bot API URL carries the token
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    settings = load_settings(getattr(args, "data_dir", None))
+    logs.setup(settings.log_level, settings.log_format)
     if args.command == "run":
         from .app import run
 
@@ -64,21 +133,57 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "chat":
         from .console import chat
 
-        return chat(settings)
+        return chat(settings, lang=args.lang)
     if args.command == "feeds":
-        return cmd_feeds(settings.data_dir, args.feeds_command, getattr(args, "target", None))
+        if args.feeds_command in ("list", "poll") and not _has_feeds(settings):
+            # a cron line pointed at the wrong folder must not pass for "nothing new"
+            print(
+                f"No feeds in {settings.data_dir}: add one with `newsbot feeds add URL`,"
+                " or point NEWSBOT_DATA_DIR (or --data-dir) at the folder that holds them.",
+                file=sys.stderr,
+            )
+            return 1 if args.feeds_command == "poll" else 0
+        return cmd_feeds(
+            settings.data_dir,
+            args.feeds_command,
+            getattr(args, "target", None),
+            proxy=settings.proxy,
+        )
+    if args.command == "stats":
+        print(f"data:       {settings.data_dir}")
     index = SearchIndex.open(settings.data_dir)
     try:
         if args.command == "index":
             return cmd_index(index, args.paths, workers=args.workers, batch=max(1, args.batch))
         if args.command == "stats":
-            return cmd_stats(index)
+            code = cmd_stats(index)
+            if not index.latest(1):
+                print(f"\n{empty_index_hint(settings)}")
+            return code
         if args.command == "search":
+            if not index.latest(1):
+                print(empty_index_hint(settings), file=sys.stderr)
+                return 1
             k = max(1, min(args.k, 1000))
             return cmd_search(index, args.query, k=k, as_json=args.json)
     finally:
         index.close()
     return 2
+
+
+def _has_feeds(settings: Settings) -> bool:
+    with FeedRegistry(settings.data_dir / "newsbot.db") as registry:
+        return bool(registry.list())
+
+
+def empty_index_hint(settings: Settings) -> str:
+    """Where the empty index was looked for, and the commands that fill it."""
+    return (
+        f"The index in {settings.data_dir} is empty. Fill it with\n"
+        "  newsbot index <folders or files>      (an archive: .txt, .jsonl, .csv, .html)\n"
+        "  newsbot feeds add <RSS URL>; newsbot feeds poll\n"
+        "or point NEWSBOT_DATA_DIR (or --data-dir) at the folder that holds your index."
+    )
 
 
 if __name__ == "__main__":

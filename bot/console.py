@@ -16,7 +16,8 @@ from index.search import SearchIndex
 from . import parse, render
 from .parse import PAGE_SIZE
 from .settings import Settings
-from .texts import VI, Texts
+from .suggest import suggest
+from .texts import VI, Texts, chosen, pick
 
 __all__ = ["Console", "chat"]
 
@@ -34,13 +35,14 @@ class Console:
         self.style = style
         self.query: str | None = None
         self.page = 0
-        self.listed: list[Article] = []  # what the numbers on screen refer to
-        self.first = 1
+        self.listed: list[Article] = []  # the newest articles, when /moi listed them
+        self.questions = suggest(index)
 
     def greeting(self) -> str:
         """What the terminal shows first."""
         # the Telegram help (groups, inline mode) means nothing here: the console's own instead
-        return f"{render.welcome(self.t, None, style=self.style)}\n\n{self.t.console_help}"
+        welcome = render.welcome(self.t, None, self.questions, style=self.style)
+        return f"{welcome}\n\n{self.t.console_help}"
 
     def handle(self, line: str) -> str | None:
         """The answer to one line, or None to quit."""
@@ -56,10 +58,10 @@ class Console:
             if self.query is None:
                 return self.t.console_help
             return self._page(self.page + (1 if word in _NEXT else -1))
-        if word.isdigit() and self.listed:
-            n = int(word)
-            if self.first <= n < self.first + len(self.listed):
-                return self._read(self.listed[n - self.first])
+        if word.isdigit():
+            found = self._numbered(int(word))
+            if found is not None:
+                return self._read(found)
         if command in ("/start", "/help"):
             return self.greeting()
         if command in ("/moi", "/latest"):
@@ -67,9 +69,24 @@ class Console:
         if command in ("/doc", "/read"):
             found = self.index.get(rest.strip()) if rest.strip() else None
             return self._read(found) if found else self.t.article_missing
+        if command == "/lang":
+            t = chosen(rest)
+            if t is None:
+                return self.t.usage_lang
+            self.t = t
+            return t.lang_set
         if command in ("/tim", "/search"):
             line = rest
         return self._ask(line)
+
+    def _numbered(self, n: int) -> Article | None:
+        """Article n of what was listed last: /moi's list, or the results across all pages."""
+        if self.listed:
+            return self.listed[n - 1] if 1 <= n <= len(self.listed) else None
+        if self.query is None or n < 1:
+            return None
+        hits = self.index.search(self.query, k=1, offset=n - 1).hits
+        return hits[0].article if hits else None
 
     def _ask(self, question: str) -> str:
         query, cut = parse.clip_query(question)
@@ -82,24 +99,29 @@ class Console:
         page = max(page, 0)
         result = self.index.search(self.query or "", k=PAGE_SIZE, offset=page * PAGE_SIZE)
         if not result.hits and page > 0:  # past the end: stay on the last page
-            return self.t.console_footer
+            return f"{self.t.console_last_page}\n{self.t.console_footer}"
         self.page = page
-        self.listed = [h.article for h in result.hits]
-        self.first = result.offset + 1
-        links = [a.url for a in self.listed]
+        self.listed = []
+        links = [h.article.url for h in result.hits]
         text = render.results(result, self.t, links, style=self.style, cut=cut)
         return f"{text}\n\n{self.t.console_footer}" if result.hits else text
 
     def _latest(self) -> str:
-        self.listed, self.first = self.index.latest(PAGE_SIZE), 1
+        self.listed = self.index.latest(PAGE_SIZE)
         return render.latest(self.listed, self.t, [a.url for a in self.listed], style=self.style)
 
     def _read(self, article: Article) -> str:
         return "\n\n".join(render.article(article, self.t, style=self.style, limit=1 << 30))
 
 
-def chat(settings: Settings, stdin: TextIO | None = None, out: TextIO | None = None) -> int:
+def chat(
+    settings: Settings,
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
+    lang: str = "vi",
+) -> int:
     """Hold the conversation in the terminal, on the sample archive when the index is empty."""
+    texts = pick(lang)
     stdin, out = stdin or sys.stdin, out or sys.stdout
     interactive = getattr(stdin, "isatty", lambda: False)()
     style = render.ANSI if getattr(out, "isatty", lambda: False)() else render.PLAIN
@@ -110,9 +132,9 @@ def chat(settings: Settings, stdin: TextIO | None = None, out: TextIO | None = N
             index.close()
             sample_tmp = tempfile.TemporaryDirectory(prefix="newsbot-chat-")
             index = SearchIndex.open(Path(sample_tmp.name))
-            print(VI.console_sample.format(path=sample_dir()), file=out)
+            print(texts.console_sample.format(data=settings.data_dir, path=sample_dir()), file=out)
             ingest(index, [sample_dir()], workers=1)
-        console = Console(index, VI, style)
+        console = Console(index, texts, style)
         print(console.greeting(), file=out)
         for line in _lines(stdin, out, console.t.console_prompt if interactive else None):
             answer = console.handle(line)

@@ -14,6 +14,8 @@ from index.feeds import FeedRegistry, http_client, poll_all
 from index.models import Article
 from index.search import SearchIndex
 
+from . import metrics
+
 __all__ = ["FeedPoller"]
 
 log = logging.getLogger(__name__)
@@ -36,9 +38,16 @@ class FeedPoller:
         self._busy = asyncio.Lock()
 
     @classmethod
-    def open(cls, index: SearchIndex, interval: float, writes: threading.Lock) -> FeedPoller:
+    def open(
+        cls,
+        index: SearchIndex,
+        interval: float,
+        writes: threading.Lock,
+        proxy: str | None = None,
+    ) -> FeedPoller:
         """A poller over the index's feed registry, each feed polled every `interval` seconds."""
-        return cls(index, FeedRegistry(index.store, interval=interval), http_client(), writes)
+        registry = FeedRegistry(index.store, interval=interval)
+        return cls(index, registry, http_client(proxy=proxy), writes)
 
     def close(self) -> None:
         """Release the HTTP client and the registry's connection."""
@@ -50,12 +59,20 @@ class FeedPoller:
         if self._busy.locked():  # a slow poll overlaps the next tick, which just returns
             return 0
         async with self._busy:
-            new = await asyncio.to_thread(
-                poll_all, self.registry, self.client, time.time(), sink=self._add
-            )
+            new, polled, failed = await asyncio.to_thread(self._poll, time.time())
+        metrics.FEED_POLLS.inc(polled)
+        metrics.FEED_FAILURES.inc(failed)
         if new:
             log.info("feeds brought %d new articles", len(new))
         return len(new)
+
+    def _poll(self, now: float) -> tuple[list[Article], int, int]:
+        """Poll what is due: new articles, feeds polled, feeds that failed this time."""
+        due = self.registry.due(now)
+        new = poll_all(self.registry, self.client, now, sink=self._add)
+        after = (self.registry.get(f.id) for f in due)
+        failed = sum(1 for f in after if f and f.last_checked == now and f.failures)
+        return new, len(due), failed
 
     def _add(self, articles: Sequence[Article]) -> None:
         # pyvi runs inside index.add without the search lock: questions are answered meanwhile

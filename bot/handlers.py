@@ -27,7 +27,7 @@ from index.models import Article, SearchResult
 from index.search import SearchIndex
 from index.topics import TopicError
 
-from . import parse, render
+from . import metrics, parse, render
 from .flood import FloodLimit
 from .parse import PAGE_SIZE, PageRequest, ReadRequest
 from .state import State
@@ -42,11 +42,13 @@ from .subscriptions import (
     parse_hour,
     resolve_channel,
 )
-from .texts import Texts, pick
+from .texts import Texts, chosen, pick
 
 if TYPE_CHECKING:
+    from .admin import Operator
     from .feeds import FeedPoller
     from .outbox import Sender
+    from .suggest import Suggestions
 
 __all__ = [
     "Services",
@@ -56,6 +58,7 @@ __all__ = [
     "group_text",
     "help_command",
     "inline_query",
+    "lang_command",
     "latest_command",
     "migrated",
     "on_error",
@@ -86,15 +89,41 @@ class Services:
     feeds: FeedPoller | None = None
     writes: threading.Lock = field(default_factory=threading.Lock)  # one index writer
     zone: ZoneInfo = ZoneInfo("Asia/Ho_Chi_Minh")
+    suggestions: Suggestions | None = None
+    operator: Operator | None = None
 
 
 def _services(context: ContextTypes.DEFAULT_TYPE) -> Services:
     return context.bot_data["services"]
 
 
-def _texts(update: Update) -> Texts:
-    user = update.effective_user
+def _texts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Texts:
+    """The chat's /lang choice (the user's, for inline queries), else the user's Telegram's."""
+    chat, user = update.effective_chat, update.effective_user
+    services: Services | None = context.bot_data.get("services")
+    if services is not None:
+        key = chat.id if chat is not None else user.id if user is not None else None
+        lang = services.state.language(key) if key is not None else None
+        if lang is not None:
+            return pick(lang)
     return pick(user.language_code if user else None)
+
+
+async def _questions(context: ContextTypes.DEFAULT_TYPE) -> list[str]:
+    """Questions to suggest, drawn from the newest articles."""
+    svc = _services(context)
+    if svc.suggestions is None:
+        return []
+    return await asyncio.to_thread(svc.suggestions.get)
+
+
+def _empty_archive(update: Update, context: ContextTypes.DEFAULT_TYPE, t: Texts) -> str:
+    """What an empty index means: for an operator where it is and how to fill it."""
+    svc, user = _services(context), update.effective_user
+    operator = svc.operator
+    if operator is not None and user is not None and user.id in operator.admins:
+        return t.archive_empty_admin.format(path=svc.index.data_dir)
+    return t.archive_empty
 
 
 def _is_group(update: Update) -> bool:
@@ -125,14 +154,16 @@ async def send(
     if reply_to is not None:
         kwargs["reply_parameters"] = ReplyParameters(reply_to, allow_sending_without_reply=True)
     try:
-        return await bot.send_message(chat_id, text, **kwargs)
+        sent = await bot.send_message(chat_id, text, **kwargs)
     except BadRequest as error:
         if not _markup_refused(error):
             raise
         log.warning(
             "markup refused in chat %s (%s); resending as plain text", chat_id, error.message
         )
-        return await bot.send_message(chat_id, render.to_plain(text), parse_mode=None, **kwargs)
+        sent = await bot.send_message(chat_id, render.to_plain(text), parse_mode=None, **kwargs)
+    metrics.MESSAGES.inc()
+    return sent
 
 
 async def _reply(
@@ -199,7 +230,7 @@ async def _results_message(
 
 async def _ask(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
     """Answer a question with the first page of results (or a hint when nothing matched)."""
-    svc, t = _services(context), _texts(update)
+    svc, t = _services(context), _texts(update, context)
     user = update.effective_user
     if user is not None:
         verdict = svc.flood.check(user.id)
@@ -217,13 +248,18 @@ async def _ask(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str
             await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
         except TelegramError:
             pass  # only a courtesy; the answer matters
-    result = await asyncio.to_thread(svc.index.search, query, PAGE_SIZE, 0)
+    with metrics.QUERY_SECONDS.time():
+        result = await asyncio.to_thread(svc.index.search, query, PAGE_SIZE, 0)
+    if not result.hits and not await asyncio.to_thread(svc.index.latest, 1):
+        await _reply(update, context, render.notice(_empty_archive(update, context, t)))
+        return
     text, markup = await _results_message(context, result, t, cut)
     await _reply(update, context, text, markup)
+    metrics.REPLIES.inc()
 
 
 async def _send_article(update: Update, context: ContextTypes.DEFAULT_TYPE, token: str) -> None:
-    svc, t = _services(context), _texts(update)
+    svc, t = _services(context), _texts(update, context)
 
     def lookup() -> Article | None:
         return svc.index.get(svc.state.article_id(token))
@@ -245,12 +281,25 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if parse.TOKEN.fullmatch(payload) and payload != "inline":
         await _send_article(update, context, payload)
         return
-    await _reply(update, context, render.welcome(_texts(update), context.bot.username))
+    t, questions = _texts(update, context), await _questions(context)
+    await _reply(update, context, render.welcome(t, context.bot.username, questions))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Explain the commands."""
-    await _reply(update, context, render.help_text(_texts(update), context.bot.username))
+    """Explain the commands, with questions to try."""
+    t, questions = _texts(update, context), await _questions(context)
+    await _reply(update, context, render.help_text(t, context.bot.username, questions))
+
+
+async def lang_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Switch the chat's language (/lang en, /lang vi); kept across restarts."""
+    svc = _services(context)
+    t = chosen(" ".join(context.args or []))
+    if t is None:
+        await _reply(update, context, render.notice(_texts(update, context).usage_lang))
+        return
+    await asyncio.to_thread(svc.state.set_language, update.effective_chat.id, t.lang)
+    await _reply(update, context, render.notice(t.lang_set))
 
 
 async def search_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -277,13 +326,16 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 async def latest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List the newest articles (/moi, /latest)."""
-    svc, t = _services(context), _texts(update)
+    svc, t = _services(context), _texts(update, context)
 
     def newest() -> tuple[list[Article], list[str]]:
         articles = svc.index.latest(PAGE_SIZE)
         return articles, svc.state.tokens(a.id for a in articles)
 
     articles, tokens = await asyncio.to_thread(newest)
+    if not articles:
+        await _reply(update, context, render.notice(_empty_archive(update, context, t)))
+        return
     links = _links(articles, tokens, context.bot.username)
     await _reply(
         update, context, render.latest(articles, t, links), render.read_keyboard(tokens, t)
@@ -296,7 +348,7 @@ async def read_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if "start=" in arg:  # a deep link pasted whole
         arg = arg.rsplit("start=", 1)[1]
     if not arg:
-        await _reply(update, context, render.notice(_texts(update).usage_read))
+        await _reply(update, context, render.notice(_texts(update, context).usage_read))
         return
     await _send_article(update, context, arg)
 
@@ -304,7 +356,7 @@ async def read_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Turn a page in place, or send the full text of an article."""
     query = update.callback_query
-    svc, t = _services(context), _texts(update)
+    svc, t = _services(context), _texts(update, context)
     request = parse.parse_data(query.data)
     if isinstance(request, ReadRequest):
         await query.answer()
@@ -329,7 +381,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Offer matching articles in any chat, ten at a time."""
     inline = update.inline_query
-    svc, t = _services(context), _texts(update)
+    svc, t = _services(context), _texts(update, context)
     query, _ = parse.clip_query(inline.query)
     offset = int(inline.offset) if inline.offset.isdigit() else 0
     if not query:
@@ -393,7 +445,7 @@ async def _target(
         if change and not await may_change(context.bot, message):
             raise TargetError("not_admin")
     except TargetError as error:
-        await _reply(update, context, render.notice(_refusal(error, _texts(update))))
+        await _reply(update, context, render.notice(_refusal(error, _texts(update, context))))
         return None
     thread = message.message_thread_id if message.is_topic_message else None
     return Target(chat.id, chat.type, thread or 0), rest
@@ -401,7 +453,7 @@ async def _target(
 
 async def follow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Follow a topic (/theodoi, /subscribe) and show what it catches lately."""
-    svc, t = _services(context), _texts(update)
+    svc, t = _services(context), _texts(update, context)
     found = await _target(update, context, _command_text(update), change=True)
     if found is None:
         return
@@ -438,7 +490,7 @@ async def follow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def unfollow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stop following a topic by its number or words (/huy, /unsubscribe)."""
-    svc, t = _services(context), _texts(update)
+    svc, t = _services(context), _texts(update, context)
     found = await _target(update, context, _command_text(update), change=True)
     if found is None:
         return
@@ -456,7 +508,7 @@ async def unfollow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 async def topics_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List the topics a chat follows (/dstheodoi, /subscriptions); anyone may ask."""
-    svc, t = _services(context), _texts(update)
+    svc, t = _services(context), _texts(update, context)
     found = await _target(update, context, _command_text(update), change=False)
     if found is None:
         return
@@ -485,7 +537,7 @@ async def topics_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Get one daily digest at an hour instead of each article (/tomtat 7, /digest off)."""
-    svc, t = _services(context), _texts(update)
+    svc, t = _services(context), _texts(update, context)
     found = await _target(update, context, _command_text(update), change=True)
     if found is None:
         return
@@ -527,13 +579,13 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if update.callback_query is not None:
         try:
-            await update.callback_query.answer(_texts(update).error, show_alert=True)
+            await update.callback_query.answer(_texts(update, context).error, show_alert=True)
             return
         except TelegramError:
             pass  # too late to answer the button: say it in the chat instead
     try:
         await context.bot.send_message(
-            update.effective_chat.id, render.notice(_texts(update).error)
+            update.effective_chat.id, render.notice(_texts(update, context).error)
         )
     except TelegramError as error:
         log.warning("could not tell chat %s about the failure: %s", update.effective_chat.id, error)

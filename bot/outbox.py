@@ -31,7 +31,8 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
-from . import render
+from . import metrics, render
+from .broadcast import PREFIX, Broadcasts
 from .handlers import send
 from .state import State
 from .subscriptions import Batch, Delivery, Subscriptions
@@ -94,8 +95,10 @@ class Sender:
         pacer: Pacer | None = None,
         now: Callable[[], dt.datetime] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        broadcasts: Broadcasts | None = None,
     ):
         self.bot = bot
+        self.broadcasts = broadcasts
         self.subscriptions = subscriptions
         self.store = subscriptions.store
         self.state = state
@@ -156,8 +159,12 @@ class Sender:
     async def _deliver(self, batch: Batch, local: dt.datetime) -> int:
         """Send the batch's next message (or every part of its digest); messages sent."""
         chat = batch.chat
-        t = pick(chat.language)
+        # a /lang choice made after the chat followed its topics wins
+        t = pick(self.state.language(chat.chat_id) or chat.language)
         rows = list(batch.rows)
+        notes = [r for r in rows if r.article_id.startswith(PREFIX)]
+        if notes:  # an operator's message goes first, alone
+            return await self._broadcast(batch, notes[0])
         items = await asyncio.to_thread(self._items, rows)
         gone = [r.id for r in rows if r.id not in items]
         if gone:  # removed from the archive since it matched
@@ -184,6 +191,18 @@ class Sender:
         markup = render.push_keyboard(token, t)
         return int(await self._send(batch, rows[:1], render.push(pushes[0], t), markup))
 
+    async def _broadcast(self, batch: Batch, row: Delivery) -> int:
+        """Send one broadcast row; a row whose text is gone is failed."""
+        text = (
+            await asyncio.to_thread(self.broadcasts.text, row.article_id)
+            if self.broadcasts is not None
+            else None
+        )
+        if text is None:
+            await asyncio.to_thread(self.store.mark, [row.id], "failed")
+            return 0
+        return int(await self._send(batch, [row], render.notice(text), None))
+
     def _items(self, rows: Sequence[Delivery]) -> dict[int, tuple[render.Push, str]]:
         """Each row's article as a Push, with its token, by row id."""
         articles = self.subscriptions.articles(rows)
@@ -208,10 +227,19 @@ class Sender:
         markup: InlineKeyboardMarkup | None,
     ) -> bool:
         """One message for rows: 'sending' before the request, 'sent' after; False if not sent."""
-        chat_id, thread = batch.chat.chat_id, batch.thread_id or None
+        chat_id = batch.chat.chat_id
         ids = [r.id for r in rows]
         await asyncio.to_thread(self.store.mark, ids, "sending")
         self.pacer.sent(chat_id)
+        sent = await self._attempt(batch, ids, text, markup)
+        (metrics.DELIVERIES_SENT if sent else metrics.DELIVERIES_FAILED).inc()
+        return sent
+
+    async def _attempt(
+        self, batch: Batch, ids: list[int], text: str, markup: InlineKeyboardMarkup | None
+    ) -> bool:
+        """The request of _send and what each named failure means for its rows."""
+        chat_id, thread = batch.chat.chat_id, batch.thread_id or None
         try:
             try:
                 await send(self.bot, chat_id, text, markup=markup, thread=thread)

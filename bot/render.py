@@ -52,6 +52,7 @@ __all__ = [
     "results",
     "results_keyboard",
     "subscription_mode",
+    "suggestions",
     "to_plain",
     "topics",
     "utf16_len",
@@ -289,16 +290,28 @@ def latest(
     return f"🗞 {style.bold(style.escape(t.latest_head))}\n\n" + "\n\n".join(blocks)
 
 
-def welcome(t: Texts, bot_username: str | None, *, style: Style = HTML) -> str:
-    """The /start greeting with example questions, then the help (none without a bot name)."""
-    examples = "\n".join(f"• {style.italic(style.escape(e))}" for e in t.examples)
-    text = f"{style.escape(t.welcome)}\n{examples}"
+def suggestions(t: Texts, questions: Sequence[str], *, style: Style = HTML) -> str:
+    """Questions to try, drawn from the index; the empty archive said plainly."""
+    if not questions:
+        return style.italic(style.escape(t.archive_empty))
+    lines = "\n".join(f"• {style.italic(style.escape(q))}" for q in questions)
+    return f"{style.escape(t.suggestions_head)}\n{lines}"
+
+
+def welcome(
+    t: Texts, bot_username: str | None, questions: Sequence[str] = (), *, style: Style = HTML
+) -> str:
+    """The /start greeting with questions to try, then the help (none without a bot name)."""
+    text = f"{style.escape(t.welcome)}\n\n{suggestions(t, questions, style=style)}"
     return f"{text}\n\n{help_text(t, bot_username, style=style)}" if bot_username else text
 
 
-def help_text(t: Texts, bot_username: str, *, style: Style = HTML) -> str:
-    """The /help text."""
-    return style.escape(t.help.format(bot=bot_username))
+def help_text(
+    t: Texts, bot_username: str, questions: Sequence[str] | None = None, *, style: Style = HTML
+) -> str:
+    """The /help text, after questions to try when given."""
+    text = style.escape(t.help.format(bot=bot_username))
+    return text if questions is None else f"{text}\n\n{suggestions(t, questions, style=style)}"
 
 
 # ---- full text ---------------------------------------------------------------------------
@@ -334,7 +347,12 @@ def article(item: Article, t: Texts, *, style: Style = HTML, limit: int = MAX_ME
     if meta:
         head.append(style.italic(style.escape(meta)))
     if item.url:
-        head.append(style.link(style.escape(item.url), item.url))
+        # in HTML the link is the URL itself; in a terminal a link style would print it twice
+        head.append(
+            style.link(style.escape(item.url), item.url)
+            if style is HTML
+            else style.escape(item.url)
+        )
     chunks: list[list[str]] = [["\n".join(head)]]
     used = _visible_len(chunks[0][0], style)  # UTF-16 units in the current chunk
     for paragraph in (p.strip() for p in item.body.split("\n")):

@@ -1,13 +1,45 @@
-"""Configuration, read once at the edge from the environment and `.env`."""
+"""Configuration, read once at the edge from the environment and `.env` files.
+
+The data folder is NEWSBOT_DATA_DIR (the environment, or the project's `.env`), else the
+`--data-dir` of the command, else the platform's user data folder: never the current folder,
+so cron, systemd and a shell in another folder all find the same index. `.env` is read from
+the project folder and then from the data folder (the latter wins); the environment wins
+over both.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import platformdirs
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+__all__ = ["PROJECT_DIR", "Settings", "default_data_dir", "load_settings"]
+
+# the checkout (or install prefix) this package runs from; run.sh and deploy files live here
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def default_data_dir() -> Path:
+    """The platform's user data folder for newsbot (~/.local/share/newsbot on Linux)."""
+    return Path(platformdirs.user_data_dir("newsbot", appauthor=False))
+
+
+def _id_set(value: object, name: str) -> object:
+    # "123, 456 789" as well as a JSON list: operators write ids by hand
+    if isinstance(value, str):
+        parts = value.replace(",", " ").split()
+        try:
+            return frozenset(int(p) for p in parts)
+        except ValueError as error:
+            raise ValueError(f"{name} holds Telegram ids, got {value!r}") from error
+    if isinstance(value, int):
+        return frozenset({value})
+    return value
 
 
 class Settings(BaseSettings):
@@ -15,7 +47,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    data_dir: Path = Field(Path("./data"), validation_alias="NEWSBOT_DATA_DIR")
+    data_dir: Path = Field(default_factory=default_data_dir, validation_alias="NEWSBOT_DATA_DIR")
     telegram_bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_url: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_URL")
     webhook_url: str | None = Field(None, validation_alias="WEBHOOK_URL")
@@ -35,21 +67,57 @@ class Settings(BaseSettings):
         frozenset(), validation_alias="NEWSBOT_ADMINS"
     )
 
+    # the only chats (and users, for inline queries) served; empty: everyone
+    allowed_chats: Annotated[frozenset[int], NoDecode] = Field(
+        frozenset(), validation_alias="NEWSBOT_ALLOWED_CHATS"
+    )
+    # where failures are reported (a chat id, e.g. an operator's own user id)
+    error_chat: int | None = Field(None, validation_alias="NEWSBOT_ERROR_CHAT")
+    # http://, https:// or socks5:// proxy for the Bot API and for feed fetching
+    proxy: str | None = Field(None, validation_alias="NEWSBOT_PROXY")
+    # /healthz and /metrics when polling (a webhook serves them on its own port)
+    http_port: int | None = Field(None, ge=0, le=65535, validation_alias="NEWSBOT_HTTP_PORT")
+    http_listen: str = Field("127.0.0.1", validation_alias="NEWSBOT_HTTP_LISTEN")
+    log_format: Literal["text", "json"] = Field("text", validation_alias="NEWSBOT_LOG_FORMAT")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", validation_alias="NEWSBOT_LOG_LEVEL"
+    )
+
     @field_validator("admins", mode="before")
     @classmethod
-    def _id_list(cls, value: object) -> object:
-        # "123, 456 789" as well as a JSON list: operators write ids by hand
-        if isinstance(value, str):
-            parts = value.replace(",", " ").split()
-            try:
-                return frozenset(int(p) for p in parts)
-            except ValueError as error:
-                raise ValueError(
-                    f"NEWSBOT_ADMINS holds Telegram user ids, got {value!r}"
-                ) from error
-        if isinstance(value, int):
-            return frozenset({value})
+    def _admin_ids(cls, value: object) -> object:
+        return _id_set(value, "NEWSBOT_ADMINS")
+
+    @field_validator("allowed_chats", mode="before")
+    @classmethod
+    def _allowed_ids(cls, value: object) -> object:
+        return _id_set(value, "NEWSBOT_ALLOWED_CHATS")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy_scheme(cls, value: str | None) -> str | None:
+        # a typo here would otherwise surface as a connection error much later
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not value.startswith(("http://", "https://", "socks5://", "socks5h://")):
+            raise ValueError(f"NEWSBOT_PROXY must be http://, https:// or socks5://, got {value!r}")
         return value
+
+    @field_validator("error_chat", "http_port", mode="before")
+    @classmethod
+    def _blank_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("timezone")
     @classmethod
@@ -71,3 +139,21 @@ class Settings(BaseSettings):
         """The bot token, or None when unset or blank."""
         value = self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else ""
         return value.strip() or None
+
+
+def load_settings(data_dir: Path | str | None = None) -> Settings:
+    """Settings of a command: the data folder found as described above, then its `.env`."""
+    project_env = PROJECT_DIR / ".env"
+    first = Settings(_env_file=project_env if project_env.is_file() else None)
+    if "data_dir" in first.model_fields_set:
+        chosen = first.data_dir.expanduser()
+        # a relative path in the project's .env means the project folder, not the current one
+        if not chosen.is_absolute() and "NEWSBOT_DATA_DIR" not in os.environ:
+            chosen = PROJECT_DIR / chosen
+    elif data_dir is not None:
+        chosen = Path(data_dir).expanduser()
+    else:
+        chosen = first.data_dir
+    chosen = chosen.absolute()
+    files = tuple(f for f in (project_env, chosen / ".env") if f.is_file())
+    return Settings(_env_file=files or None, NEWSBOT_DATA_DIR=chosen)

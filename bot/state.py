@@ -1,4 +1,4 @@
-"""The bot's own small database (bot.db): short ids for questions and article tokens."""
+"""The bot's own small database (bot.db): question ids, article tokens, chats, languages."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import base64
 import hashlib
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -26,6 +27,15 @@ CREATE TABLE IF NOT EXISTS queries (
 CREATE TABLE IF NOT EXISTS tokens (
     token TEXT PRIMARY KEY,
     article_id TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS chats_seen (
+    chat_id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,                   -- private, group, supergroup, channel
+    first_seen REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS languages (
+    chat_id INTEGER PRIMARY KEY,          -- a chat, or a user (inline queries have no chat)
+    lang TEXT NOT NULL
 );
 """
 
@@ -54,6 +64,9 @@ class State:
             self._db.execute(
                 "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
+            # both are read on every update: kept in memory, written through
+            self._languages = dict(self._db.execute("SELECT chat_id, lang FROM languages"))
+            self._seen = {r[0] for r in self._db.execute("SELECT chat_id FROM chats_seen")}
 
     @classmethod
     def open(cls, data_dir: Path | str) -> State:
@@ -112,3 +125,44 @@ class State:
                 "SELECT article_id FROM tokens WHERE token = ?", (token,)
             ).fetchone()
         return row[0] if row else token
+
+    # ---- chats and their languages
+
+    def seen(self, chat_id: int, kind: str, now: float | None = None) -> bool:
+        """Remember a chat that talked to the bot; True when it is new."""
+        if chat_id in self._seen:
+            return False
+        with self._lock:
+            self._db.execute(
+                "INSERT OR IGNORE INTO chats_seen VALUES (?, ?, ?)",
+                (chat_id, kind, time.time() if now is None else now),
+            )
+            self._seen.add(chat_id)
+        return True
+
+    def knows(self, chat_id: int) -> bool:
+        """Whether the chat was seen before (in memory, no SQL)."""
+        return chat_id in self._seen
+
+    def chats(self) -> list[tuple[int, str]]:
+        """Every chat that ever talked to the bot: (chat id, kind)."""
+        with self._lock:
+            return self._db.execute(
+                "SELECT chat_id, kind FROM chats_seen ORDER BY chat_id"
+            ).fetchall()
+
+    def forget_chat(self, chat_id: int) -> None:
+        """Drop a chat that blocked or left the bot."""
+        with self._lock:
+            self._db.execute("DELETE FROM chats_seen WHERE chat_id = ?", (chat_id,))
+            self._seen.discard(chat_id)
+
+    def language(self, chat_id: int) -> str | None:
+        """The language chosen with /lang for a chat or user, if any."""
+        return self._languages.get(chat_id)
+
+    def set_language(self, chat_id: int, lang: str) -> None:
+        """Keep a chat's (or user's) chosen language across restarts."""
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO languages VALUES (?, ?)", (chat_id, lang))
+            self._languages[chat_id] = lang

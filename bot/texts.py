@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["EN", "VI", "Texts", "pick"]
+__all__ = ["EN", "VI", "Texts", "chosen", "pick"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,7 +15,11 @@ class Texts:
     date_format: str
     welcome: str
     help: str
-    examples: tuple[str, ...]
+    suggestions_head: str
+    archive_empty: str
+    archive_empty_admin: str  # {path}
+    usage_lang: str
+    lang_set: str
     results_head: str  # {first} {last} {total} {query}
     partial_head: str  # {first} {last} {query}
     period_empty_note: str  # {period}
@@ -41,7 +45,7 @@ class Texts:
     commands: tuple[tuple[str, str], ...]  # (command, description) for setMyCommands
     console_help: str
     console_footer: str
-    console_sample: str  # {path}
+    console_sample: str  # {data} {path}
     console_prompt: str
     no_token: str
     # subscriptions
@@ -78,6 +82,12 @@ class Texts:
     digest_head: str  # {date} {count}
     digest_more: str  # {count}
     read_full: str
+    # the operator's commands
+    admin_only: str
+    admin_report: str  # see render.admin_report for the names
+    usage_broadcast: str
+    broadcast_queued: str  # {chats}
+    console_last_page: str
     also_on: str = "{outlets}"  # the same story from other outlets
 
 
@@ -86,7 +96,7 @@ VI = Texts(
     date_format="%d/%m/%Y",
     welcome=(
         "Xin chào! Tôi tìm tin tức Việt Nam cho bạn.\n"
-        "Cứ gửi câu hỏi, có dấu hay không dấu đều được, ví dụ:"
+        "Cứ gửi câu hỏi, có dấu hay không dấu đều được."
     ),
     help=(
         "Gửi câu hỏi để tìm bài báo; bấm nút để xem trang sau hoặc đọc toàn văn.\n\n"
@@ -97,12 +107,20 @@ VI = Texts(
         "/huy <số hoặc chủ đề> – bỏ theo dõi\n"
         "/dstheodoi – các chủ đề đang theo dõi\n"
         "/tomtat <giờ> – gom bài mới thành bản tóm tắt mỗi ngày (/tomtat tat: gửi ngay)\n"
+        "/lang en – English; /lang vi – tiếng Việt\n"
         "/help – hướng dẫn này\n\n"
         "Trong nhóm: gõ /tim <câu hỏi>, nhắc tên tôi hoặc trả lời tin nhắn của tôi.\n"
         "Ở bất kỳ cuộc trò chuyện nào: gõ @{bot} <câu hỏi>.\n"
         "Kênh: gõ /theodoi @tenkenh <chủ đề> ở đây, khi bạn và tôi là quản trị viên của kênh."
     ),
-    examples=("giá vàng hôm nay", "bão miền Trung", "gia xang dau"),
+    suggestions_head="Thử hỏi về tin mới nhất trong kho:",
+    archive_empty="Kho tin đang trống: chưa có bài nào để tìm. Bạn quay lại sau nhé.",
+    archive_empty_admin=(
+        "Kho tin ở {path} đang trống. Nạp bài bằng: newsbot index <thư mục hoặc tệp>, "
+        "hoặc newsbot feeds add <địa chỉ RSS> rồi newsbot feeds poll."
+    ),
+    usage_lang="Gõ /lang vi (tiếng Việt) hoặc /lang en (English).",
+    lang_set="Từ nay tôi trả lời bằng tiếng Việt.",
     results_head="Bài {first}–{last} trong {total} bài cho “{query}”",
     partial_head=(
         "Không bài nào chứa đủ các từ chính của “{query}”: bài {first}–{last} chỉ khớp một phần"
@@ -140,10 +158,13 @@ VI = Texts(
     ),
     console_help=(
         "Gõ câu hỏi để tìm. n: trang sau, p: trang trước, một số: đọc toàn văn bài đó, "
-        "/moi: tin mới nhất, /doc <mã>: đọc một bài, q: thoát."
+        "/moi: tin mới nhất, /doc <mã>: đọc một bài, /lang en: English, q: thoát."
     ),
     console_footer="(n: trang sau · p: trang trước · số: đọc toàn văn · q: thoát)",
-    console_sample="Kho tin trống nên tôi dùng kho mẫu đi kèm ({path}) trong một thư mục tạm.",
+    console_sample=(
+        "Kho tin ở {data} đang trống (nạp bằng: newsbot index <thư mục hoặc tệp>), nên tôi "
+        "dùng kho mẫu đi kèm ({path}) trong một thư mục tạm."
+    ),
     console_prompt="› ",
     no_token=(
         "Chưa có TELEGRAM_BOT_TOKEN.\n"
@@ -195,6 +216,19 @@ VI = Texts(
     digest_head="Tóm tắt tin ngày {date}: {count} bài",
     digest_more="… và {count} bài khác.",
     read_full="📖 Đọc toàn văn",
+    admin_only="Lệnh này chỉ dành cho người vận hành bot.",
+    admin_report=(
+        "🛠 Tình trạng bot\n"
+        "Đã chạy: {uptime}\n"
+        "Cuộc trò chuyện: {chats} ({kinds}); theo dõi chủ đề: {subscribed}\n"
+        "Chủ đề: {topics}\n"
+        "Hàng gửi: {pending} chờ gửi, {failed} lỗi, {sent} đã gửi\n"
+        "Kho tin: {articles} bài, {size}; bài mới nhất: {last}\n"
+        "Nguồn tin: {feeds}, {failing} đang lỗi{failing_list}"
+    ),
+    usage_broadcast="Gõ nội dung sau lệnh: /broadcast <tin nhắn gửi mọi cuộc trò chuyện>",
+    broadcast_queued="Đã xếp tin nhắn vào hàng gửi cho {chats} cuộc trò chuyện.",
+    console_last_page="Đây là trang cuối.",
     also_on="cùng tin trên {outlets}",
 )
 
@@ -203,7 +237,7 @@ EN = Texts(
     date_format="%Y-%m-%d",
     welcome=(
         "Hello! I search Vietnamese news for you.\n"
-        "Just send a question, with or without Vietnamese diacritics, for example:"
+        "Just send a question, with or without Vietnamese diacritics."
     ),
     help=(
         "Send a question to find articles; use the buttons for more results or the full text.\n\n"
@@ -214,12 +248,20 @@ EN = Texts(
         "/unsubscribe <number or topic> – stop following\n"
         "/subscriptions – the topics followed here\n"
         "/digest <hour> – one daily digest instead of each article (/digest off: at once)\n"
+        "/lang vi – tiếng Việt; /lang en – English\n"
         "/help – this help\n\n"
         "In groups: type /search <question>, mention me or reply to my messages.\n"
         "In any chat: type @{bot} <question>.\n"
         "Channels: type /subscribe @channelname <topic> here when you and I both admin it."
     ),
-    examples=("giá vàng hôm nay", "bão miền Trung", "gia xang dau"),
+    suggestions_head="Try the latest news in the archive:",
+    archive_empty="The archive is empty: there is nothing to search yet. Please come back later.",
+    archive_empty_admin=(
+        "The index in {path} is empty. Fill it with: newsbot index <folders or files>, "
+        "or newsbot feeds add <RSS URL> then newsbot feeds poll."
+    ),
+    usage_lang="Type /lang en (English) or /lang vi (tiếng Việt).",
+    lang_set="From now on I answer in English.",
     results_head="Articles {first}–{last} of {total} for “{query}”",
     partial_head=(
         "No article holds the main words of “{query}”: articles {first}–{last} match in part"
@@ -257,10 +299,14 @@ EN = Texts(
     ),
     console_help=(
         "Type a question to search. n: next page, p: previous page, a number: read that "
-        "article, /latest: newest articles, /read <id>: read an article, q: quit."
+        "article, /latest: newest articles, /read <id>: read an article, /lang vi: tiếng Việt, "
+        "q: quit."
     ),
     console_footer="(n: next page · p: previous page · number: full text · q: quit)",
-    console_sample="The archive is empty, so I use the bundled sample ({path}) in a temporary folder.",
+    console_sample=(
+        "The index in {data} is empty (fill it with: newsbot index <folders or files>), so I "
+        "use the bundled sample ({path}) in a temporary folder."
+    ),
     console_prompt="› ",
     no_token=(
         "TELEGRAM_BOT_TOKEN is not set.\n"
@@ -310,6 +356,19 @@ EN = Texts(
     digest_head="News digest of {date}: {count} articles",
     digest_more="… and {count} more.",
     read_full="📖 Read in full",
+    admin_only="This command is for the bot's operators.",
+    admin_report=(
+        "🛠 Bot status\n"
+        "Up for: {uptime}\n"
+        "Chats: {chats} ({kinds}); following topics: {subscribed}\n"
+        "Topics: {topics}\n"
+        "Outbox: {pending} pending, {failed} failed, {sent} sent\n"
+        "Index: {articles} articles, {size}; newest: {last}\n"
+        "Feeds: {feeds}, {failing} failing{failing_list}"
+    ),
+    usage_broadcast="Put the message after the command: /broadcast <text for every chat>",
+    broadcast_queued="The message is in the outbox for {chats} chats.",
+    console_last_page="That was the last page.",
     also_on="also in {outlets}",
 )
 
@@ -317,3 +376,13 @@ EN = Texts(
 def pick(language_code: str | None) -> Texts:
     """English for users whose Telegram language is English, Vietnamese for everyone else."""
     return EN if (language_code or "").lower().startswith("en") else VI
+
+
+def chosen(word: str) -> Texts | None:
+    """The language a /lang argument names ("en", "english", "vi", "tiếng việt"), or None."""
+    word = " ".join(word.lower().split())
+    if word in ("en", "eng", "english", "tiếng anh", "tieng anh"):
+        return EN
+    if word in ("vi", "vn", "vie", "vietnamese", "tiếng việt", "tieng viet"):
+        return VI
+    return None

@@ -151,14 +151,18 @@ def cmd_feeds_poll(
 
 
 def cmd_feeds(
-    data_dir: Path, command: str, target: str | None = None, out: TextIO = sys.stdout
+    data_dir: Path,
+    command: str,
+    target: str | None = None,
+    out: TextIO = sys.stdout,
+    proxy: str | None = None,
 ) -> int:
     """`newsbot feeds add URL | list | remove URL|NUMBER | poll` on a data directory."""
     if command == "poll":
         index = SearchIndex.open(data_dir)
         try:
-            with FeedRegistry(index.store) as registry:
-                return cmd_feeds_poll(index, registry, out=out)
+            with FeedRegistry(index.store) as registry, http_client(proxy=proxy) as client:
+                return cmd_feeds_poll(index, registry, client=client, out=out)
         finally:
             index.close()
     with FeedRegistry(Path(data_dir) / "newsbot.db") as registry:

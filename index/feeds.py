@@ -341,10 +341,11 @@ class _Fetched:
     last_modified: str | None
 
 
-def http_client(timeout: float = TIMEOUT_SECONDS) -> httpx.Client:
-    """An HTTP client for polling: timeouts, redirects followed, our User-Agent."""
+def http_client(timeout: float = TIMEOUT_SECONDS, proxy: str | None = None) -> httpx.Client:
+    """An HTTP client for polling: timeouts, redirects followed, our User-Agent, a proxy."""
     return httpx.Client(
         timeout=httpx.Timeout(timeout),
+        proxy=proxy,
         follow_redirects=True,
         headers={"User-Agent": USER_AGENT},
     )

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot_testkit import sample_articles
+
 from bot.console import Console, chat
 from bot.settings import Settings
 from bot.texts import EN
@@ -22,11 +24,36 @@ def test_results_paging_and_full_text(news_index):
     second = console.handle("n")
     assert "Bài 6–10 trong 12" in second and "6. Khánh thành công viên cây xanh số 7" in second
     assert "Bài 11–12" in console.handle("n")
-    assert "Bài 11–12" not in console.handle("n")  # past the end: the page stays
+    last = console.handle("n")  # past the end: the page stays, and says why
+    assert "Bài 11–12" not in last and last.startswith("Đây là trang cuối.\n(n: trang sau")
     assert "Bài 6–10" in console.handle("p")
     article = console.handle("7")
     assert article.startswith("Khánh thành công viên cây xanh số 6\nBáo Đô Thị · 06/06/2024")
     assert "sân chơi cho trẻ em" in article
+    # numbers count across pages: on page 2, 3 is still the third result
+    assert console.handle("3").startswith("Khánh thành công viên cây xanh số 10\n")
+    assert console.handle("12").startswith("Khánh thành công viên cây xanh số 1\n")
+    assert "không" not in console.handle("13")[:40]  # past the results: a question again
+
+
+def test_reading_shows_the_url_once(news_index):
+    console = Console(news_index)
+    console.handle("giá vàng SJC")
+    article = console.handle("1")
+    assert article.count("https://tintuc.example.vn/gia-vang-sjc") == 1
+
+
+def test_greeting_suggests_questions_from_the_index_and_lang_switches(news_index):
+    console = Console(news_index)
+    greeting = console.greeting()
+    assert (
+        "Thử hỏi về tin mới nhất trong kho:\n• Toàn văn báo cáo\n• đổ bộ vào miền Trung" in greeting
+    )
+    assert console.handle("/lang en") == "From now on I answer in English."
+    assert console.handle("bão số 3").startswith(
+        "🔎 Articles 1–5 of 14 for “bão số 3”\n\n1. Bão số 3"
+    )
+    assert "/lang" in console.handle("/lang xx")
 
 
 def test_links_markup_and_long_questions_are_plain_text(news_index):
@@ -53,7 +80,8 @@ def test_chat_uses_the_sample_archive_when_the_index_is_empty(tmp_path):
     out = io.StringIO()
     assert chat(Settings(NEWSBOT_DATA_DIR=tmp_path, _env_file=None), stdin, out) == 0
     text = out.getvalue()
-    assert "kho mẫu đi kèm" in text
+    assert "kho mẫu đi kèm" in text and f"Kho tin ở {tmp_path} đang trống" in text
+    assert "• Thành ủy Hà Nội" in text  # suggested from the sample
     assert "1. Văn phòng Thành ủy Hà Nội" in text
     assert "Phó Bí thư Thường trực Thành ủy" in text
     index = SearchIndex.open(tmp_path)  # the sample went to a temporary folder, not here
@@ -75,3 +103,77 @@ def test_newsbot_chat_runs_without_a_token(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "Văn phòng Thành ủy Hà Nội" in done.stdout
+
+
+def _until(fd: int, marker: bytes, seen: bytearray, timeout: float = 60.0) -> str:
+    """Read the terminal until marker shows up after what was already seen."""
+    import os
+    import select
+    import time
+
+    start, deadline = len(seen), time.monotonic() + timeout
+    while marker not in seen[start:]:
+        left = deadline - time.monotonic()
+        assert left > 0, f"no {marker!r} in {bytes(seen[start:])!r}"
+        ready, _, _ = select.select([fd], [], [], left)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # the child closed the terminal
+                chunk = b""
+            assert chunk, f"the terminal closed before {marker!r}: {bytes(seen[start:])!r}"
+            seen += chunk
+    return seen[start:].decode("utf-8", "replace")
+
+
+def test_newsbot_chat_in_a_terminal(tmp_path):
+    """A pseudo-terminal: prompt, bold matches, numbers across pages, paging past the end."""
+    import os
+    import pty
+
+    index = SearchIndex.open(tmp_path)
+    index.add(sample_articles())
+    index.close()
+    root = Path(__file__).resolve().parents[2]
+    env = {"NEWSBOT_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "TERM": "xterm"}
+    main, side = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "chat", "--lang", "en"],
+        stdin=side,
+        stdout=side,
+        stderr=side,
+        cwd=root,
+        env=env,
+    )
+    os.close(side)
+    seen = bytearray()
+    prompt = "› ".encode()
+
+    def say(line: str) -> str:
+        os.write(main, f"{line}\n".encode())
+        return _until(main, prompt, seen)
+
+    try:
+        greeting = _until(main, prompt, seen)
+        assert (
+            "Try the latest news in the archive:\r\n• Toàn văn báo cáo\r\n• đổ bộ vào miền Trung"
+            in greeting
+        )
+        page = say("công viên cây xanh")
+        assert "Articles 1–5 of 12" in page and "\x1b[1m" in page  # bold on a terminal
+        assert "Articles 6–10 of 12" in say("n")
+        # the numbers go on across pages: 3 is the third result, not a question "3"
+        assert "Khánh thành công viên cây xanh số 10\x1b[0m\r\n" in say("3")
+        say("n")
+        assert "That was the last page." in say("n")
+        say("giá vàng SJC")
+        article = say("1")
+        assert "Người dân xếp hàng mua vàng" in article
+        assert article.count("https://tintuc.example.vn/gia-vang-sjc") == 1
+        os.write(main, b"q\n")
+        assert process.wait(30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(main)

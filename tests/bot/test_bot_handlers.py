@@ -20,6 +20,7 @@ from bot_testkit import (
     TOKEN,
     USER,
     VI_COMMANDS,
+    RecordingRequest,
     bot_message,
     callback,
     channel_post,
@@ -31,6 +32,7 @@ from telegram import Update
 from bot import app as bot_app
 from bot import render
 from bot.settings import Settings
+from index.search import SearchIndex
 
 TAG = re.compile(r"</?[a-z]+[^>]*>")
 
@@ -180,11 +182,72 @@ async def test_hashed_token_opens_an_article_whose_id_is_not_a_payload(feed):
     assert article["text"].startswith("<b>Bão số 3 đổ bộ vào miền Trung</b>")
 
 
-async def test_start_without_payload_welcomes_with_examples(feed):
+async def test_start_without_payload_welcomes_with_questions_from_the_index(feed):
     (sent,) = sends(await feed(message("/start")))
-    assert "Xin chào" in sent["text"] and "giá vàng hôm nay" in sent["text"]
+    # the newest articles' headlines lead: the report of 30/12, the storm of 8/9
+    assert "Xin chào" in sent["text"] and "Thử hỏi về tin mới nhất" in sent["text"]
+    assert (
+        "• <i>Toàn văn báo cáo</i>" in sent["text"]
+        and "• <i>đổ bộ vào miền Trung</i>" in sent["text"]
+    )
     (sent,) = sends(await feed(message("/start", user=EN_USER)))
-    assert "Hello" in sent["text"] and "/search" in sent["text"]
+    assert (
+        "Hello" in sent["text"]
+        and "/search" in sent["text"]
+        and "đổ bộ vào miền Trung" in sent["text"]
+    )
+    (sent,) = sends(await feed(message("/help")))
+    assert "/tim" in sent["text"] and "• <i>đổ bộ vào miền Trung</i>" in sent["text"]
+    # each suggestion finds the article it was drawn from first
+    (sent,) = sends(await feed(message("đổ bộ vào miền Trung")))
+    assert "Bão số 3 đổ bộ vào miền Trung" in sent["text"].split("\n\n")[1]
+
+
+async def test_lang_switches_the_chat_and_is_kept(app, feed):
+    (sent,) = sends(await feed(message("/lang en")))
+    assert sent["text"] == "From now on I answer in English."
+    (sent,) = sends(await feed(message("công viên")))
+    assert sent["text"].startswith("🔎 <b>Articles 1–5 of 12")
+    state = app.bot_data["services"].state
+    reopened = type(state).open(state.path.parent)
+    try:
+        assert reopened.language(USER["id"]) == "en"
+    finally:
+        reopened.close()
+    (sent,) = sends(await feed(message("/lang tiếng việt")))
+    assert sent["text"] == "Từ nay tôi trả lời bằng tiếng Việt."
+    (sent,) = sends(await feed(message("/lang klingon")))
+    assert "/lang en" in sent["text"]
+
+
+async def test_an_empty_index_says_so(settings, recorder, tmp_path):
+    from bot.app import build_application
+
+    empty = SearchIndex.open(tmp_path / "empty")
+    application = build_application(
+        settings.model_copy(update={"admins": frozenset({OTHER["id"]})}),
+        empty,
+        request=recorder,
+        updates_request=RecordingRequest(),
+    )
+    await application.initialize()
+    await application.post_init(application)
+    try:
+        for text, user in (("giá vàng", USER), ("/moi", USER), ("giá vàng", OTHER)):
+            await application.process_update(
+                Update.de_json(message(text, user=user), application.bot)
+            )
+        reader, latest, operator = (p["text"] for p in recorder.sent())
+        assert (
+            reader == latest == "Kho tin đang trống: chưa có bài nào để tìm. Bạn quay lại sau nhé."
+        )
+        assert str(tmp_path / "empty") in operator and "newsbot index" in operator
+        await application.process_update(Update.de_json(message("/start"), application.bot))
+        assert "Kho tin đang trống" in recorder.sent()[-1]["text"]
+    finally:
+        await application.post_shutdown(application)
+        await application.shutdown()
+        empty.close()
 
 
 async def test_deep_link_opens_its_article(feed):

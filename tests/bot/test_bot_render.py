@@ -179,11 +179,12 @@ def test_inline_results_have_title_description_and_message():
     assert "<b>Giá vàng</b> &amp;" in content.message_text
 
 
-def test_welcome_has_examples_and_the_bot_name():
-    text = render.welcome(VI, "tin_bot")
-    assert "giá vàng hôm nay" in text and "@tin_bot" in text and well_formed(text)
+def test_welcome_has_the_questions_and_the_bot_name():
+    text = render.welcome(VI, "tin_bot", ["giá <vàng>"])
+    assert "• <i>giá &lt;vàng&gt;</i>" in text and "@tin_bot" in text and well_formed(text)
     assert "/tim &lt;câu hỏi&gt;" in text
-    assert "/search" in render.welcome(EN, "tin_bot")
+    assert "/search" in render.welcome(EN, "tin_bot", ["x"])
+    assert "Kho tin đang trống" in render.welcome(VI, "tin_bot", [])
 
 
 def test_the_same_story_names_the_other_outlets():

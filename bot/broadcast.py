@@ -1,0 +1,103 @@
+"""Operator messages to every chat, queued in the delivery outbox (bot.db).
+
+A broadcast is one row in `broadcasts` and one outbox row per chat whose article id is
+`broadcast:<n>`: the sender sends it like an article (marked 'sending' before, 'sent'
+after, paced and under the same rate limits), so a crash neither loses nor doubles it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+__all__ = ["MAX_BROADCAST", "PREFIX", "Broadcasts"]
+
+PREFIX = "broadcast:"
+MAX_BROADCAST = 3500  # characters: leaves room under Telegram's 4096 after escaping
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS broadcasts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    text TEXT NOT NULL,
+    author INTEGER NOT NULL,
+    created_at REAL NOT NULL
+);
+"""
+
+
+class Broadcasts:
+    """Broadcast texts and their outbox rows; blocking, safe to share between threads."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        # the same file as the outbox (subscriptions.SubscriptionStore): one transaction
+        # writes the text and every chat's row
+        self._db = sqlite3.connect(
+            self.path, check_same_thread=False, isolation_level=None, timeout=30
+        )
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(_SCHEMA)
+
+    @classmethod
+    def open(cls, data_dir: Path | str) -> Broadcasts:
+        """Open the broadcasts of data_dir/bot.db (the outbox's tables must exist)."""
+        return cls(Path(data_dir) / "bot.db")
+
+    def close(self) -> None:
+        """Release the database."""
+        with self._lock:
+            self._db.close()
+
+    def recipients(self) -> list[tuple[int, str]]:
+        """Every chat known to the bot: those that talked to it and those that follow topics."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT chat_id, kind FROM chats_seen UNION SELECT chat_id, kind FROM chats"
+            ).fetchall()
+        return sorted(dict(rows).items())
+
+    def enqueue(
+        self, text: str, author: int, chats: Iterable[tuple[int, str]], now: float | None = None
+    ) -> int:
+        """Queue a message for chats, at once; returns how many chats it goes to."""
+        now = time.time() if now is None else now
+        chats = list(chats)
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                cur = self._db.execute(
+                    "INSERT INTO broadcasts (text, author, created_at) VALUES (?, ?, ?)",
+                    (text, author, now),
+                )
+                key = f"{PREFIX}{cur.lastrowid}"
+                # a chat that never followed a topic gets its row in `chats` (instant mode)
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO chats (chat_id, kind) VALUES (?, ?)", chats
+                )
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO deliveries"
+                    " (chat_id, thread_id, article_id, docno, topic, state, created_at)"
+                    " VALUES (?, 0, ?, 0, '', 'pending', ?)",
+                    [(chat_id, key, now) for chat_id, _ in chats],
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return len(chats)
+
+    def text(self, article_id: str) -> str | None:
+        """The text behind an outbox row's `broadcast:<n>`, or None."""
+        number = article_id.removeprefix(PREFIX)
+        if not number.isdigit():
+            return None
+        with self._lock:
+            row = self._db.execute(
+                "SELECT text FROM broadcasts WHERE id = ?", (int(number),)
+            ).fetchone()
+        return row[0] if row else None
