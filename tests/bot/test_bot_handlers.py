@@ -342,7 +342,8 @@ async def test_refused_markup_on_edit_is_resent_as_plain_text(feed, recorder):
 
 async def test_flood_limit_answers_politely_once(feed):
     texts = [sends(await feed(message(f"công viên số {i}"))) for i in range(10)]
-    assert all(len(t) == 1 and "Bài 1–" in t[0]["text"] for t in texts[:8])
+    # a result page each (partial or not: "số 7" is in no article)
+    assert all(len(t) == 1 and "bài 1–" in t[0]["text"].lower() for t in texts[:8])
     assert "Bạn hỏi hơi nhanh" in texts[8][0]["text"]
     assert texts[9] == []
     (other,) = sends(await feed(message("giá vàng", user=OTHER)))  # others still get answers
