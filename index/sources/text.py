@@ -23,9 +23,10 @@ _BOMS = (
 
 # Line-like separators become newlines; control characters other than tab and newline go.
 # Zero-width characters split words invisibly and break matching; the soft hyphen and
-# word joiner do the same. (Regexes: str.translate with a table is several times slower.)
+# word joiner do the same. Lone surrogates (JSON's "\\ud83d") cannot be stored as UTF-8.
+# (Regexes: str.translate with a table is several times slower.)
 _LINE_BREAKS = re.compile(r"\r\n?|[\v\f\x85\u2028\u2029]")
-_INVISIBLE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u200b-\u200d\u2060\ufeff]")
+_INVISIBLE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u200b-\u200d\u2060\ufeff\ud800-\udfff]")
 
 
 class DecodeError(ValueError):
