@@ -28,10 +28,20 @@ def cmd_index(
     """Index files and folders; print failures and a summary. Exit 1 if nothing could be read."""
     report = ingest(index, paths, workers=workers, stream=err, batch=batch)
     for failure in report.failures:
-        print(f"skipped {failure.origin}: {failure.reason}", file=err)
+        # a file name may hold newlines or terminal escapes: print it as a literal
+        print(f"skipped {_printable(failure.origin)}: {_printable(failure.reason)}", file=err)
+    if report.failed > len(report.failures):
+        print(f"... and {report.failed - len(report.failures):,} more skipped", file=err)
     print(report.summary(), file=out)
     ok = report.added + report.updated + report.unchanged
-    return 1 if report.failures and ok == 0 else 0
+    return 1 if report.failed and ok == 0 else 0
+
+
+def _printable(text: str) -> str:
+    """text with control characters and undecodable bytes spelled as escapes."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
 def cmd_stats(index: SearchIndex, out: TextIO = sys.stdout) -> int:

@@ -76,7 +76,9 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[Failure]]:
         elif path.exists():
             failures.append(Failure(str(given), "not a regular file or folder"))
         elif path.is_symlink():
-            failures.append(Failure(str(given), "a symbolic link that leads nowhere (or to itself)"))
+            failures.append(
+                Failure(str(given), "a symbolic link that leads nowhere (or to itself)")
+            )
         else:
             failures.append(Failure(str(given), "no such file or folder"))
     # A file may be named twice, or both alone and inside a folder: read it once.

@@ -26,7 +26,9 @@ _BOMS = (
 # word joiner do the same. Lone surrogates (JSON's "\\ud83d") cannot be stored as UTF-8.
 # (Regexes: str.translate with a table is several times slower.)
 _LINE_BREAKS = re.compile(r"\r\n?|[\v\f\x85\u2028\u2029]")
-_INVISIBLE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u200b-\u200d\u2060\ufeff\ud800-\udfff]")
+_INVISIBLE = re.compile(
+    r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u200b-\u200d\u2060\ufeff\ud800-\udfff]"
+)
 
 
 class DecodeError(ValueError):
@@ -67,7 +69,7 @@ def decode_bytes(data: bytes) -> str:
             break
     else:
         if b"\x00" in data:
-            codec = _bomless_utf16(data)
+            codec = bomless_utf16(data)
             try:
                 text = data.decode(codec or "")
             except (LookupError, UnicodeDecodeError) as e:
@@ -87,7 +89,7 @@ def decode_bytes(data: bytes) -> str:
     return text
 
 
-def _bomless_utf16(data: bytes) -> str | None:
+def bomless_utf16(data: bytes) -> str | None:
     """Name the UTF-16 byte order of BOM-less data, or None if it does not look like UTF-16."""
     sample = data[: 4096 & ~1]
     half = len(sample) // 2
