@@ -80,6 +80,7 @@ def build_application(
             opened,
             state,
             FloodLimit(settings.flood_questions, settings.flood_seconds),
+            presses=FloodLimit(3 * settings.flood_questions, settings.flood_seconds),
             subscriptions=subscriptions,
             sender=sender,
             feeds=await asyncio.to_thread(FeedPoller.open, opened, settings.feed_seconds, writes),

@@ -25,7 +25,7 @@ from telegram.constants import ParseMode
 
 from index.models import Article, Excerpt, Hit, SearchResult
 
-from .parse import MAX_QUERY_CHARS, PAGE_SIZE, page_data, read_data
+from .parse import MAX_PAGES, MAX_QUERY_CHARS, PAGE_SIZE, page_data, read_data
 from .texts import Texts
 
 __all__ = [
@@ -233,7 +233,7 @@ def results_keyboard(
         ]
     ]
     page = result.offset // PAGE_SIZE
-    pages = -(-result.total // PAGE_SIZE)
+    pages = min(-(-result.total // PAGE_SIZE), MAX_PAGES)
     nav = []
     if page > 0:
         nav.append(InlineKeyboardButton(t.previous, callback_data=page_data(qid, page - 1)))
@@ -243,7 +243,7 @@ def results_keyboard(
                 t.page.format(page=page + 1, pages=pages), callback_data=page_data(qid, page)
             )
         )
-    if result.offset + len(result.hits) < result.total:
+    if result.offset + len(result.hits) < result.total and page + 1 < MAX_PAGES:
         nav.append(InlineKeyboardButton(t.next, callback_data=page_data(qid, page + 1)))
     if nav:
         rows.append(nav)

@@ -10,6 +10,7 @@ import re
 import shutil
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,13 @@ from .snippets import excerpt, match_terms
 from .store import Store, StoredDoc
 
 MAX_QUERY_CHARS = 500
+# Results past this rank are never served (50 pages of 5): a forged page number or inline
+# offset must not make one query rank and group the whole archive.
+MAX_DEPTH = 250
+# Story grouping compares a headline with at most this many earlier ones sharing a rare
+# syllable, so grouping stays linear in the number of results whatever they hold.
+MAX_STORY_CANDIDATES = 64
+STORY_SIMILARITY = 0.8  # Jaccard of folded headline syllables: a word in five may differ
 # Title matches count for more: the score adds TITLE_WEIGHT x BM25 of the title alone.
 TITLE_WEIGHT = 0.5
 # Alias matches ("TP.HCM" = "Sài Gòn" = "Thành phố Hồ Chí Minh") score at this weight.
@@ -608,12 +616,14 @@ class SearchIndex:
 
         The same story from several outlets shows once (group), naming the other outlets.
         """
+        offset = max(0, offset)
+        k = max(0, min(k, MAX_DEPTH - offset))
         with self._lock:
             plan = self.plan(query, exact, today)
             rng = (date_from, date_to) if (date_from or date_to) else None
             prefer = (plan.date_from, plan.date_to) if plan.date_from or plan.date_to else None
             # grouping folds duplicates away, so look further than the page
-            want = (offset + k) * 3 + 10 if group else offset + k
+            want = 0 if not k else (offset + k) * 3 + 10 if group else offset + k
             docnos, best_scores, total = self.best(plan, want, date_range=rng, prefer=prefer)
             scores = dict(zip(docnos.tolist(), best_scores.tolist(), strict=True))
             # rarer words choose the passage; a tiny archive has idfs <= 0, hence the floor
@@ -689,17 +699,29 @@ def _group_stories(
     ranked: list[tuple[int, str, str | None]],
 ) -> list[tuple[int, tuple[str, ...]]]:
     """Fold (docno, title, source) with (nearly) the same headline into the best ranked one."""
+    keys = [_story_key(title) for _, title, _ in ranked]
+    # Prefix filter: order each key's syllables rarest first; two keys this similar always
+    # share one of the first len - ceil(STORY_SIMILARITY x len) + 1 syllables of each, so
+    # only groups filed under those need comparing.
+    counts = Counter(s for key in keys for s in key)
     groups: list[tuple[int, str | None, frozenset[str], list[str]]] = []
-    for docno, title, source in ranked:
-        key = _story_key(title)
-        for _, first_source, first_key, others in groups:
-            union = len(key | first_key)
-            # the same headline, give or take a word in five, is the same story
-            if union and len(key & first_key) / union >= 0.8:
+    filed: dict[str, list[int]] = {}
+    for (docno, _, source), key in zip(ranked, keys, strict=True):
+        prefix = sorted(key, key=lambda s: (counts[s], s))
+        prefix = prefix[: len(prefix) - math.ceil(STORY_SIMILARITY * len(prefix) - 1e-9) + 1]
+        candidates = sorted({g for s in prefix for g in filed.get(s, ())})
+        for g in candidates:
+            _, first_source, first_key, others = groups[g]
+            if len(key & first_key) / len(key | first_key) >= STORY_SIMILARITY:
                 if source and source != first_source and source not in others:
                     others.append(source)
                 break
         else:
+            if key:
+                for s in prefix:
+                    entries = filed.setdefault(s, [])
+                    if len(entries) < MAX_STORY_CANDIDATES:
+                        entries.append(len(groups))
             groups.append((docno, source, key, []))
     return [(d, tuple(o)) for d, _, _, o in groups]
 
