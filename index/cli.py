@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 import httpx
 
@@ -234,23 +234,33 @@ def print_result(result: SearchResult, out: TextIO) -> None:
         print(f"   {_marked(hit, bold)}\n", file=out)
 
 
+MAX_QUERY_LINE_BYTES = 64_000  # a longer line is answered with an error, never held whole
+
+
 def cmd_search(
     index: SearchIndex,
     query: str,
     k: int = 10,
     as_json: bool = False,
-    stdin: Iterable[str] = sys.stdin,
+    stdin: BinaryIO | TextIO | None = None,
     out: TextIO = sys.stdout,
 ) -> int:
     """Search once, or once per line of standard input when the query is "-"."""
     if query == "-":
-        for line in stdin:
-            line = line.strip()
-            if line:
-                out.write(
-                    json.dumps(result_json(index.search(line, k=k)), ensure_ascii=False) + "\n"
-                )
-                out.flush()
+        for line, problem in _query_lines(stdin if stdin is not None else sys.stdin.buffer):
+            # one line out per line in, so a caller can zip answers with questions
+            answer = {"query": line, "total": 0, "hits": []}
+            if problem is None and not line.strip():
+                problem = "empty query"
+            if problem is None:
+                try:
+                    answer = result_json(index.search(line, k=k))
+                except Exception as e:  # noqa: BLE001 - one bad query must not end the stream
+                    problem = f"search failed: {type(e).__name__}: {e}"
+            if problem is not None:
+                answer["error"] = problem
+            out.write(json.dumps(answer, ensure_ascii=False) + "\n")
+            out.flush()
         return 0
     if not query.strip():
         print(
@@ -263,6 +273,24 @@ def cmd_search(
     else:
         print_result(result, out)
     return 0
+
+
+def _query_lines(stream: BinaryIO | TextIO) -> Iterator[tuple[str, str | None]]:
+    """(query, problem) per line of stream: undecodable or overlong lines get a problem."""
+    while raw := stream.readline(MAX_QUERY_LINE_BYTES + 1):
+        if len(raw) > MAX_QUERY_LINE_BYTES and raw[-1:] not in ("\n", b"\n"):
+            while raw and raw[-1:] not in ("\n", b"\n"):  # skip the rest of the line
+                raw = stream.readline(MAX_QUERY_LINE_BYTES + 1)
+            yield "", f"line over {MAX_QUERY_LINE_BYTES:,} bytes"
+            continue
+        if isinstance(raw, str):
+            yield raw.strip(), None
+            continue
+        try:
+            yield raw.decode("utf-8").strip(), None
+        except UnicodeDecodeError as e:
+            text = raw.decode("utf-8", "replace").strip()
+            yield text, f"not UTF-8 text (byte 0x{raw[e.start]:02x} at column {e.start + 1})"
 
 
 def sample_dir() -> Path:
