@@ -177,10 +177,7 @@ async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) 
 def _links(articles: Sequence[Article], tokens: Sequence[str], username: str) -> list[str]:
     """The article's own URL where known, else a deep link that opens it in the bot."""
     return [
-        a.url
-        if a.url and a.url.startswith(("http://", "https://"))
-        else render.deep_link(username, token)
-        for a, token in zip(articles, tokens, strict=True)
+        render.article_link(a, username, token) for a, token in zip(articles, tokens, strict=True)
     ]
 
 

@@ -24,6 +24,7 @@ from telegram import (
 from telegram.constants import ParseMode
 
 from index.models import Article, Excerpt, Hit, SearchResult
+from index.urls import web_url
 
 from .parse import MAX_PAGES, MAX_QUERY_CHARS, PAGE_SIZE, page_data, read_data
 from .texts import Texts
@@ -119,6 +120,11 @@ def _clamp(text: str, limit: int) -> str:
 def deep_link(username: str, token: str) -> str:
     """A t.me link that opens an article in the bot."""
     return f"https://t.me/{username}?start={token}"
+
+
+def article_link(article: Article, username: str, token: str) -> str:
+    """Where an article's title links: its own web page, else the bot's deep link to it."""
+    return web_url(article.url) or deep_link(username, token)
 
 
 def notice(text: str, style: Style = HTML) -> str:
@@ -321,8 +327,9 @@ def article(item: Article, t: Texts, *, style: Style = HTML, limit: int = MAX_ME
     meta = _meta(item, t)
     if meta:
         head.append(style.italic(style.escape(meta)))
-    if item.url:
-        head.append(style.link(style.escape(item.url), item.url))
+    url = web_url(item.url)  # the same rule as every other link
+    if url:
+        head.append(style.link(style.escape(url), url))
     chunks: list[list[str]] = [["\n".join(head)]]
     used = _visible_len(chunks[0][0], style)  # UTF-16 units in the current chunk
     for paragraph in (p.strip() for p in item.body.split("\n")):

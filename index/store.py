@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .models import Article
+from .urls import web_url
 
 SCHEMA_VERSION = 1
 
@@ -150,7 +151,7 @@ class Store:
                             article.id,
                             article.title,
                             article.body,
-                            article.url,
+                            web_url(article.url),  # tg://, ftp: and huge URLs never link
                             article.published.isoformat() if article.published else None,
                             article.source,
                             article.category,
