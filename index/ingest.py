@@ -51,7 +51,9 @@ class _Analyze:
         self.index = index
         self.pool = None
         if workers > 1 and index.analyzer._segment is pyvi_segment:
-            self.pool = ProcessPoolExecutor(max_workers=workers, initializer=_warm)
+            self.pool = ProcessPoolExecutor(
+                max_workers=workers, initializer=_warm, initargs=(os.getpid(),)
+            )
             self.workers = workers
 
     def __call__(self, pairs: list[tuple[str, str]]) -> list:
