@@ -53,8 +53,8 @@ def test_workers_die_with_newsbot_index(tmp_path: Path, sig: signal.Signals) -> 
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    workers: set[int] = set()
     try:
-        workers: set[int] = set()
         deadline = time.monotonic() + 60
         while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.2)
@@ -70,3 +70,6 @@ def test_workers_die_with_newsbot_index(tmp_path: Path, sig: signal.Signals) -> 
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        for pid in workers:  # should the test fail, leave no orphans behind it
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
