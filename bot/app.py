@@ -83,7 +83,13 @@ def build_application(
             presses=FloodLimit(3 * settings.flood_questions, settings.flood_seconds),
             subscriptions=subscriptions,
             sender=sender,
-            feeds=await asyncio.to_thread(FeedPoller.open, opened, settings.feed_seconds, writes),
+            feeds=await asyncio.to_thread(
+                FeedPoller.open,
+                opened,
+                settings.feed_seconds,
+                writes,
+                settings.allow_private_fetch,
+            ),
             writes=writes,
             zone=settings.zone,
         )

@@ -66,7 +66,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return chat(settings)
     if args.command == "feeds":
-        return cmd_feeds(settings.data_dir, args.feeds_command, getattr(args, "target", None))
+        return cmd_feeds(
+            settings.data_dir,
+            args.feeds_command,
+            getattr(args, "target", None),
+            allow_private=settings.allow_private_fetch,
+        )
     index = SearchIndex.open(settings.data_dir)
     try:
         if args.command == "index":

@@ -28,17 +28,26 @@ class FeedPoller:
         registry: FeedRegistry,
         client: httpx.Client,
         writes: threading.Lock,
+        allow_private: bool = False,
     ):
         self.index = index
+        self.allow_private = allow_private
         self.registry = registry
         self.client = client
         self.writes = writes  # shared with the refresh job: one index writer at a time
         self._busy = asyncio.Lock()
 
     @classmethod
-    def open(cls, index: SearchIndex, interval: float, writes: threading.Lock) -> FeedPoller:
+    def open(
+        cls,
+        index: SearchIndex,
+        interval: float,
+        writes: threading.Lock,
+        allow_private: bool = False,
+    ) -> FeedPoller:
         """A poller over the index's feed registry, each feed polled every `interval` seconds."""
-        return cls(index, FeedRegistry(index.store, interval=interval), http_client(), writes)
+        registry = FeedRegistry(index.store, interval=interval)
+        return cls(index, registry, http_client(), writes, allow_private)
 
     def close(self) -> None:
         """Release the HTTP client and the registry's connection."""
@@ -51,7 +60,12 @@ class FeedPoller:
             return 0
         async with self._busy:
             new = await asyncio.to_thread(
-                poll_all, self.registry, self.client, time.time(), sink=self._add
+                poll_all,
+                self.registry,
+                self.client,
+                time.time(),
+                sink=self._add,
+                allow_private=self.allow_private,
             )
         if new:
             log.info("feeds brought %d new articles", len(new))

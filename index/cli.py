@@ -128,6 +128,7 @@ def cmd_feeds_poll(
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
     now: float | None = None,
+    allow_private: bool = False,
 ) -> int:
     """Poll the feeds that are due once and index their new articles. Exit 1 if all failed."""
     now = time.time() if now is None else now
@@ -143,7 +144,7 @@ def cmd_feeds_poll(
     own = client is None
     client = client or http_client()
     try:
-        found = poll_all(registry, client, now, sink=sink)
+        found = poll_all(registry, client, now, sink=sink, allow_private=allow_private)
     finally:
         if own:
             client.close()
@@ -161,14 +162,18 @@ def cmd_feeds_poll(
 
 
 def cmd_feeds(
-    data_dir: Path, command: str, target: str | None = None, out: TextIO = sys.stdout
+    data_dir: Path,
+    command: str,
+    target: str | None = None,
+    out: TextIO = sys.stdout,
+    allow_private: bool = False,
 ) -> int:
     """`newsbot feeds add URL | list | remove URL|NUMBER | poll` on a data directory."""
     if command == "poll":
         index = SearchIndex.open(data_dir)
         try:
             with FeedRegistry(index.store) as registry:
-                return cmd_feeds_poll(index, registry, out=out)
+                return cmd_feeds_poll(index, registry, out=out, allow_private=allow_private)
         finally:
             index.close()
     with FeedRegistry(Path(data_dir) / "newsbot.db") as registry:
