@@ -571,9 +571,9 @@ def _entry_date(entry: dict) -> dt.date | None:
         if stamp:
             try:
                 utc = dt.datetime(*stamp[:6], tzinfo=dt.UTC)
-            except (TypeError, ValueError):
+                return utc.astimezone(_VIETNAM).date()
+            except (TypeError, ValueError, OverflowError):  # 9999-12-31 23:00 UTC and beyond
                 continue
-            return utc.astimezone(_VIETNAM).date()
     return None
 
 
