@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 
+from index.check import cmd_check
 from index.cli import cmd_feeds, cmd_index, cmd_search, cmd_stats
 from index.search import SearchIndex
 
@@ -43,6 +44,10 @@ def _parser() -> argparse.ArgumentParser:
         "remove", help="unregister a feed: newsbot feeds remove URL|NUMBER"
     ).add_argument("target")
     fsub.add_parser("poll", help="poll the feeds that are due once and index new articles (cron)")
+    ck = sub.add_parser("check", help="verify the database and the index; --repair rebuilds it")
+    ck.add_argument(
+        "--repair", action="store_true", help="rebuild a damaged index from the database"
+    )
     sub.add_parser("chat", help="talk to the bot in this terminal (no token needed)")
     sub.add_parser("run", help="run the Telegram bot")
     return p
@@ -65,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         from .console import chat
 
         return chat(settings)
+    if args.command == "check":
+        return cmd_check(settings.data_dir, repair=args.repair)
     if args.command == "feeds":
         return cmd_feeds(
             settings.data_dir,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import logging
 import math
 import os
 import re
@@ -17,13 +18,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .bm25 import BM25Params, FieldPostings, SegmentWriter, read_segment, read_segment_info
+from .bm25 import BM25Params, FieldPostings, SegmentWriter, read_segment
+from .integrity import seal, verify
 from .models import Article, Hit, SearchResult
 from .normalize import fold, has_diacritics, normalize
 from .query import alias_terms, parse
 from .segment import Analyzer
 from .snippets import excerpt, match_terms
 from .store import Store, StoredDoc
+
+log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 500
 # Results past this rank are never served (50 pages of 5): a forged page number or inline
@@ -118,8 +122,9 @@ class SearchIndex:
         self._lock = threading.RLock()
         self.store = Store(self.data_dir / "newsbot.db")
         self._stale_segment: str | None = None
+        self.damage: str | None = None  # the last damage found (and rebuilt) since open
         self._load()
-        if self._stale_segment is not None:
+        if self._stale_segment is not None or self.damage is not None:
             self.compact()
 
     @classmethod
@@ -167,6 +172,7 @@ class SearchIndex:
             analyzer=self.analyzer,
             _lock=threading.RLock(),
             _stale_segment=None,
+            damage=None,
         )
         for attempt in range(5):
             try:
@@ -180,6 +186,8 @@ class SearchIndex:
         with self._lock:
             for name in self._STATE:
                 setattr(self, name, getattr(shadow, name))
+            if shadow.damage is not None:  # kept after the rebuild, for the caller to report
+                self.damage = shadow.damage
 
     def _build(self) -> None:
         """Read the segment and the stored terms beside it into this object."""
@@ -188,14 +196,16 @@ class SearchIndex:
         base_docnos = np.zeros(0, np.int32)
         self.fields: dict[str, FieldPostings] = {}
         upto = 0
-        info = read_segment_info(self._index_dir / name) if name else None
-        if info is not None and list(info["fields"]) != list(FIELDS):
+        loaded = self._read_segment(name) if name else None
+        if loaded is None:
+            name = None
+        elif list(loaded[0]["fields"]) != list(FIELDS):
             # written by a version with other fields: serve from the stored terms
             # (no pyvi) and write a segment of today's fields
             self._stale_segment = name
             name = None
         if name is not None:
-            info, base_docnos, base_fields = read_segment(self._index_dir / name)
+            info, base_docnos, base_fields = loaded
             upto = info["upto"]
             for f in FIELDS:
                 fp = FieldPostings(f, self.params, base_fields[f], _unit(f))
@@ -219,6 +229,24 @@ class SearchIndex:
         # retired since the segment was written: take them out of the statistics
         self._apply(self.store.retired_docs(0), [])
         self._apply([], self.store.live_docs(max(upto - 1, 0)))
+
+    def _read_segment(self, name: str) -> tuple | None:
+        """The segment, or None when it is damaged or not this database's (self.damage says)."""
+        folder = self._index_dir / name
+        try:
+            problem = verify(folder, self.store.database_id(), self.store.max_docno())
+            if problem is None:
+                return read_segment(folder)
+        except FileNotFoundError:
+            if self._current_segment() != name:
+                raise  # another process replaced the segment meanwhile: _load reads the new one
+            problem = "a file is missing"
+        except (OSError, ValueError, EOFError, KeyError, IndexError, TypeError) as e:
+            problem = f"{type(e).__name__}: {e}"[:300]
+        # every term is in SQLite too: the index is rebuilt from there, without pyvi
+        self.damage = f"index segment {name} is damaged: {problem}"
+        log.warning("%s; rebuilding it from newsbot.db", self.damage)
+        return None
 
     def _grow(self, docno: int) -> None:
         if docno >= len(self._alive):
@@ -345,8 +373,13 @@ class SearchIndex:
                     progress(n)
             name = f"seg-{upto:010d}-{time.time_ns():x}"
             tmp = self._index_dir / (name + ".tmp")
-            writer.write(tmp, upto, {"params": vars_of(self.params)})
-            del writer
+            try:
+                writer.write(tmp, upto, {"params": vars_of(self.params)})
+                del writer
+                seal(tmp, self.store.database_id(), upto)  # ties the segment to this database
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)  # a full disk leaves no half folder
+                raise
             os.replace(tmp, self._index_dir / name)
             # CURRENT names the live segment; replacing it is the commit point
             cur_tmp = self._index_dir / "CURRENT.tmp"
