@@ -10,6 +10,7 @@ from index.check import cmd_check
 from index.cli import cmd_feeds, cmd_index, cmd_search, cmd_stats
 from index.search import SearchIndex
 
+from .errors import one_line_errors
 from .settings import Settings
 
 
@@ -53,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+@one_line_errors
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `newsbot` console script."""
     args = _parser().parse_args(argv)
