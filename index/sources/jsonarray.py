@@ -29,20 +29,27 @@ def array_items(text: TextIO) -> Iterator[tuple[int, object, str | None]]:
     one starts. Memory stays within about two items (each at most MAX_RECORD_BYTES).
     """
     decoder = json.JSONDecoder()
-    buf, pos, line, eof = "", 0, 1, False
+    buf, pos, eof = "", 0, False
+    line, mark = 1, 0  # the line number at buf[mark]: counted forward, never twice
+
+    def line_at(at: int) -> int:
+        nonlocal line, mark
+        line += buf.count("\n", mark, at)
+        mark = at
+        return line
 
     def more(size: int = CHUNK_CHARS) -> bool:
-        nonlocal buf, pos, line, eof
+        nonlocal buf, pos, mark, eof
         got = text.read(size)
         eof = not got
-        line += buf.count("\n", 0, pos)
-        buf, pos = buf[pos:] + got, 0
+        line_at(pos)
+        buf, pos, mark = buf[pos:] + got, 0, 0
         return bool(got)
 
     more()
     pos = _GAP.match(buf).end()  # a leading "," is not valid, but harmless to skip
     if buf[pos : pos + 1] != "[":
-        yield line, None, "not a JSON array"
+        yield line_at(pos), None, "not a JSON array"
         return
     pos += 1
     while True:
@@ -50,7 +57,7 @@ def array_items(text: TextIO) -> Iterator[tuple[int, object, str | None]]:
         if pos >= len(buf):
             if more():
                 continue
-            yield line, None, "truncated JSON: the array is never closed"
+            yield line_at(pos), None, "truncated JSON: the array is never closed"
             return
         if buf[pos] == "]":
             return
@@ -58,23 +65,26 @@ def array_items(text: TextIO) -> Iterator[tuple[int, object, str | None]]:
             item, end = decoder.raw_decode(buf, pos)
         except json.JSONDecodeError as e:
             cut = e.pos >= len(buf) or e.msg.startswith("Unterminated")
-            where = line + buf.count("\n", 0, e.pos)
             if not cut:
-                yield where, None, f"invalid JSON: {e.msg} (column {e.colno})"
+                yield line_at(e.pos), None, f"invalid JSON: {e.msg} (column {e.colno})"
                 return
             if len(buf) - pos > MAX_RECORD_BYTES:
-                yield where, None, _TOO_BIG
+                yield line_at(pos), None, _TOO_BIG
                 return
             # read as much again as is buffered: a long item costs linear time, not quadratic
             if not more(max(CHUNK_CHARS, len(buf) - pos)):
-                yield where, None, f"truncated JSON: {e.msg} (column {e.colno})"
+                yield (
+                    line_at(min(e.pos, len(buf))),
+                    None,
+                    f"truncated JSON: {e.msg} (column {e.colno})",
+                )
                 return
             continue
         except RecursionError:
-            yield line + buf.count("\n", 0, pos), None, "invalid JSON: nested too deeply"
+            yield line_at(pos), None, "invalid JSON: nested too deeply"
             return
         if end >= len(buf) and not eof:
             more()  # a number cut by the chunk's end would parse as a shorter one
             continue
-        yield line + buf.count("\n", 0, pos), item, None
+        yield line_at(pos), item, None
         pos = end
