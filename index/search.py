@@ -740,12 +740,18 @@ def _group_stories(
     groups: list[tuple[int, str | None, frozenset[str], list[str]]] = []
     filed: dict[str, list[int]] = {}
     for (docno, _, source), key in zip(ranked, keys, strict=True):
+        size = len(key)
         prefix = sorted(key, key=lambda s: (counts[s], s))
-        prefix = prefix[: len(prefix) - math.ceil(STORY_SIMILARITY * len(prefix) - 1e-9) + 1]
+        prefix = prefix[: size - math.ceil(STORY_SIMILARITY * size - 1e-9) + 1]
         candidates = sorted({g for s in prefix for g in filed.get(s, ())})
         for g in candidates:
             _, first_source, first_key, others = groups[g]
-            if len(key & first_key) / len(key | first_key) >= STORY_SIMILARITY:
+            other = len(first_key)
+            # the smaller key over the larger bounds the similarity: most fail this cheaply
+            if min(size, other) < STORY_SIMILARITY * max(size, other) - 1e-9:
+                continue
+            shared = len(key & first_key)
+            if shared / (size + other - shared) >= STORY_SIMILARITY:
                 if source and source != first_source and source not in others:
                     others.append(source)
                 break
