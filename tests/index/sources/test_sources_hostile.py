@@ -59,9 +59,10 @@ def test_self_symlink_is_reported_and_the_rest_indexed(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "good.txt").write_text("Tiêu đề\n\nNội dung bài.\n", encoding="utf-8")
     (folder / "loop.txt").symlink_to(folder / "loop.txt")
+    (folder / "dead.txt").symlink_to(folder / "gone.txt")
     files, failures = discover([folder, folder / "loop.txt"])
     assert [p.name for p in files] == ["good.txt"]
-    assert {f.origin for f in failures} >= {"loop.txt"}
+    assert {f.origin for f in failures} >= {"loop.txt", "dead.txt", str(folder / "loop.txt")}
     assert all("link" in f.reason for f in failures)
 
 
