@@ -11,8 +11,9 @@ Polling a feed sends a conditional GET (If-None-Match, If-Modified-Since); 304 m
 new. Each entry not seen before has its page fetched and extracted (``article_from_html``:
 text, date, canonical URL), falling back to the entry's title and summary when the page
 fails or holds no article text. Entries are remembered per feed (``feed_items``), so a page
-is fetched once. Everything is bounded: bytes per feed and per page, new entries per poll,
-seconds per feed; only http(s) links are followed.
+is fetched once. Everything is bounded: bytes per feed and per page, seconds per fetch
+(``index.fetch.Deadline``), new entries per poll, seconds per feed, feeds at once; only
+http(s) links are followed, and pages only on public addresses or the feed's own host.
 
 A feed that fails (network, HTTP status, not a feed) is retried after
 ``min(interval * 2**failures, 6 h)``; its error is kept for ``newsbot feeds list`` and
