@@ -12,6 +12,7 @@ from index.cli import sample_dir
 from index.ingest import ingest
 from index.models import Article
 from index.search import SearchIndex
+from index.urls import web_url
 
 from . import parse, render
 from .parse import PAGE_SIZE
@@ -86,13 +87,14 @@ class Console:
         self.page = page
         self.listed = [h.article for h in result.hits]
         self.first = result.offset + 1
-        links = [a.url for a in self.listed]
+        links = [web_url(a.url) for a in self.listed]  # the one link rule (index/urls.py)
         text = render.results(result, self.t, links, style=self.style, cut=cut)
         return f"{text}\n\n{self.t.console_footer}" if result.hits else text
 
     def _latest(self) -> str:
         self.listed, self.first = self.index.latest(PAGE_SIZE), 1
-        return render.latest(self.listed, self.t, [a.url for a in self.listed], style=self.style)
+        links = [web_url(a.url) for a in self.listed]
+        return render.latest(self.listed, self.t, links, style=self.style)
 
     def _read(self, article: Article) -> str:
         return "\n\n".join(render.article(article, self.t, style=self.style, limit=1 << 30))
