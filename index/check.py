@@ -109,5 +109,8 @@ def _leftovers(index_dir: Path, current: str | None) -> list[Path]:
     """Folders and files of compactions that did not finish (or segments no longer current)."""
     if not index_dir.is_dir():
         return []
-    keep = {current, "CURRENT", "compact.lock"}
-    return sorted(p for p in index_dir.iterdir() if p.name not in keep)
+    return sorted(
+        p
+        for p in index_dir.iterdir()
+        if p.name.endswith(".tmp") or (p.name.startswith("seg-") and p.name != current)
+    )

@@ -116,3 +116,23 @@ def test_newsbot_check_command(data: Path) -> None:
     assert done.returncode == 0 and "rebuilt" in done.stdout, done.stderr
     done = subprocess.run(run, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
     assert done.returncode == 0 and "Traceback" not in done.stderr
+
+
+def test_a_failed_compaction_leaves_no_tmp_folder(data: Path, monkeypatch) -> None:
+    import errno
+
+    import index.search
+
+    def full(directory, database, upto):
+        (directory / "half.npy").write_bytes(b"\x93NUMPY")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(index.search, "seal", full)
+    opened = SearchIndex.open(data)
+    try:
+        with pytest.raises(OSError, match="No space"):
+            opened.compact()
+        assert [p.name for p in (data / "index").iterdir() if p.name.endswith(".tmp")] == []
+        assert ids(opened, "giá vàng")[0] == "gia-vang"  # the current segment still serves
+    finally:
+        opened.close()
