@@ -91,10 +91,16 @@ def build_application(
             opened,
             state,
             FloodLimit(settings.flood_questions, settings.flood_seconds),
+            presses=FloodLimit(3 * settings.flood_questions, settings.flood_seconds),
             subscriptions=subscriptions,
             sender=sender,
             feeds=await asyncio.to_thread(
-                FeedPoller.open, opened, settings.feed_seconds, writes, settings.proxy
+                FeedPoller.open,
+                opened,
+                settings.feed_seconds,
+                writes,
+                settings.proxy,
+                settings.allow_private_fetch,
             ),
             writes=writes,
             zone=settings.zone,

@@ -8,11 +8,13 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from index.check import cmd_check
 from index.cli import cmd_feeds, cmd_index, cmd_search, cmd_stats
 from index.feeds import FeedRegistry
 from index.search import SearchIndex
 
 from . import logs
+from .errors import one_line_errors
 from .settings import Settings, default_data_dir, load_settings
 
 _DATA = (
@@ -93,6 +95,12 @@ def _parser() -> argparse.ArgumentParser:
         "poll the feeds that are due once and index new articles (cron);"
         " reads NEWSBOT_DATA_DIR, NEWSBOT_PROXY",
     )
+    ck = command(
+        "check", "verify the database and the index; --repair rebuilds it; reads NEWSBOT_DATA_DIR"
+    )
+    ck.add_argument(
+        "--repair", action="store_true", help="rebuild a damaged index from the database"
+    )
     ch = command(
         "chat", "talk to the bot in this terminal (no token needed); reads NEWSBOT_DATA_DIR"
     )
@@ -109,6 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+@one_line_errors
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `newsbot` console script; a closed pipe (| head) ends it quietly."""
     try:
@@ -134,6 +143,8 @@ def _main(argv: list[str] | None) -> int:
         from .console import chat
 
         return chat(settings, lang=args.lang)
+    if args.command == "check":
+        return cmd_check(settings.data_dir, repair=args.repair)
     if args.command == "feeds":
         if args.feeds_command in ("list", "poll") and not _has_feeds(settings):
             # a cron line pointed at the wrong folder must not pass for "nothing new"
@@ -148,6 +159,7 @@ def _main(argv: list[str] | None) -> int:
             args.feeds_command,
             getattr(args, "target", None),
             proxy=settings.proxy,
+            allow_private=settings.allow_private_fetch,
         )
     if args.command == "stats":
         print(f"data:       {settings.data_dir}")

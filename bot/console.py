@@ -12,6 +12,7 @@ from index.cli import sample_dir
 from index.ingest import ingest
 from index.models import Article
 from index.search import SearchIndex
+from index.urls import web_url
 
 from . import parse, render
 from .parse import PAGE_SIZE
@@ -101,14 +102,15 @@ class Console:
         if not result.hits and page > 0:  # past the end: stay on the last page
             return f"{self.t.console_last_page}\n{self.t.console_footer}"
         self.page = page
-        self.listed = []
-        links = [h.article.url for h in result.hits]
+        self.listed = []  # numbers count across pages: _numbered asks the index
+        links = [web_url(h.article.url) for h in result.hits]  # the one link rule
         text = render.results(result, self.t, links, style=self.style, cut=cut)
         return f"{text}\n\n{self.t.console_footer}" if result.hits else text
 
     def _latest(self) -> str:
         self.listed = self.index.latest(PAGE_SIZE)
-        return render.latest(self.listed, self.t, [a.url for a in self.listed], style=self.style)
+        links = [web_url(a.url) for a in self.listed]
+        return render.latest(self.listed, self.t, links, style=self.style)
 
     def _read(self, article: Article) -> str:
         return "\n\n".join(render.article(article, self.t, style=self.style, limit=1 << 30))

@@ -30,8 +30,10 @@ class FeedPoller:
         registry: FeedRegistry,
         client: httpx.Client,
         writes: threading.Lock,
+        allow_private: bool = False,
     ):
         self.index = index
+        self.allow_private = allow_private
         self.registry = registry
         self.client = client
         self.writes = writes  # shared with the refresh job: one index writer at a time
@@ -44,10 +46,11 @@ class FeedPoller:
         interval: float,
         writes: threading.Lock,
         proxy: str | None = None,
+        allow_private: bool = False,
     ) -> FeedPoller:
         """A poller over the index's feed registry, each feed polled every `interval` seconds."""
         registry = FeedRegistry(index.store, interval=interval)
-        return cls(index, registry, http_client(proxy=proxy), writes)
+        return cls(index, registry, http_client(proxy=proxy), writes, allow_private)
 
     def close(self) -> None:
         """Release the HTTP client and the registry's connection."""
@@ -69,7 +72,9 @@ class FeedPoller:
     def _poll(self, now: float) -> tuple[list[Article], int, int]:
         """Poll what is due: new articles, feeds polled, feeds that failed this time."""
         due = self.registry.due(now)
-        new = poll_all(self.registry, self.client, now, sink=self._add)
+        new = poll_all(
+            self.registry, self.client, now, sink=self._add, allow_private=self.allow_private
+        )
         after = (self.registry.get(f.id) for f in due)
         failed = sum(1 for f in after if f and f.last_checked == now and f.failures)
         return new, len(due), failed

@@ -24,7 +24,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes, ExtBot
 
 from index.models import Article, SearchResult
-from index.search import SearchIndex
+from index.search import MAX_DEPTH, SearchIndex
 from index.topics import TopicError
 
 from . import metrics, parse, render
@@ -84,6 +84,8 @@ class Services:
     index: SearchIndex
     state: State
     flood: FloodLimit
+    # buttons and inline queries: a reader pages and types faster than they ask
+    presses: FloodLimit = field(default_factory=lambda: FloodLimit(24, 30.0))
     subscriptions: Subscriptions | None = None
     sender: Sender | None = None
     feeds: FeedPoller | None = None
@@ -206,10 +208,7 @@ async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) 
 def _links(articles: Sequence[Article], tokens: Sequence[str], username: str) -> list[str]:
     """The article's own URL where known, else a deep link that opens it in the bot."""
     return [
-        a.url
-        if a.url and a.url.startswith(("http://", "https://"))
-        else render.deep_link(username, token)
-        for a, token in zip(articles, tokens, strict=True)
+        render.article_link(a, username, token) for a, token in zip(articles, tokens, strict=True)
     ]
 
 
@@ -358,6 +357,11 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     svc, t = _services(context), _texts(update, context)
     request = parse.parse_data(query.data)
+    if request is not None:
+        verdict = svc.presses.check(query.from_user.id)
+        if not verdict.allowed:
+            await query.answer(t.flood.format(seconds=verdict.wait) if verdict.warn else None)
+            return
     if isinstance(request, ReadRequest):
         await query.answer()
         if query.message is not None:
@@ -383,16 +387,19 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     inline = update.inline_query
     svc, t = _services(context), _texts(update, context)
     query, _ = parse.clip_query(inline.query)
-    offset = int(inline.offset) if inline.offset.isdigit() else 0
-    if not query:
+    offset = parse.inline_offset(inline.offset)
+    if not query or offset is None:
         await inline.answer([], cache_time=INLINE_CACHE_SECONDS)
         return
+    if not svc.presses.check(inline.from_user.id).allowed:
+        return  # a flood: its queries expire unanswered, and cost no search
+
     result = await asyncio.to_thread(svc.index.search, query, INLINE_PAGE, offset)
     articles = [h.article for h in result.hits]
     tokens = await asyncio.to_thread(svc.state.tokens, [a.id for a in articles])
     links = _links(articles, tokens, context.bot.username)
     answers = render.inline_results(result.hits, t, links, tokens)
-    more = result.hits and offset + len(result.hits) < result.total
+    more = result.hits and offset + len(result.hits) < min(result.total, MAX_DEPTH)
     nothing = (
         None
         if answers or offset

@@ -211,11 +211,7 @@ class Sender:
         out = {}
         for row, token in zip(found, tokens, strict=True):
             article = articles[row.id]
-            link = (
-                article.url
-                if article.url and article.url.startswith(("http://", "https://"))
-                else render.deep_link(self.bot.username, token)
-            )
+            link = render.article_link(article, self.bot.username, token)
             out[row.id] = (render.Push(article, link, row.topic), token)
         return out
 

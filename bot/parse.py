@@ -7,13 +7,17 @@ from dataclasses import dataclass
 
 from telegram import Message, MessageEntity
 
+from index.search import MAX_DEPTH
+
 __all__ = [
+    "MAX_PAGES",
     "MAX_QUERY_CHARS",
     "PAGE_SIZE",
     "PageRequest",
     "ReadRequest",
     "addressed",
     "clip_query",
+    "inline_offset",
     "page_data",
     "parse_data",
     "read_data",
@@ -21,6 +25,8 @@ __all__ = [
 
 MAX_QUERY_CHARS = 300
 PAGE_SIZE = 5
+# Pages past the search's depth bound do not exist: a button claiming one is forged.
+MAX_PAGES = MAX_DEPTH // PAGE_SIZE
 # Telegram's limit on callback data; the formats below stay far under it by construction.
 MAX_CALLBACK_BYTES = 64
 # Deep-link payloads allow A-Za-z0-9_- up to 64 chars; 48 leaves room for the "r:" prefix.
@@ -70,12 +76,21 @@ def _checked(data: str) -> str:
     return data
 
 
+def inline_offset(offset: str) -> int | None:
+    """The result number an inline query's offset asks for, or None when it is out of reach."""
+    if not offset:
+        return 0
+    if not offset.isdigit() or len(offset) > 6 or int(offset) >= MAX_DEPTH:
+        return None  # Telegram sends back only offsets this bot gave: this one is forged
+    return int(offset)
+
+
 def parse_data(data: str | None) -> PageRequest | ReadRequest | None:
     """The request behind callback data, or None for data this bot did not write."""
     kind, _, rest = (data or "").partition(":")
     if kind == "p":
         qid, _, page = rest.partition(":")
-        if _QID.fullmatch(qid) and page.isdigit() and len(page) < 6:
+        if _QID.fullmatch(qid) and page.isdigit() and len(page) < 6 and int(page) < MAX_PAGES:
             return PageRequest(qid, int(page))
     elif kind == "r" and TOKEN.fullmatch(rest):
         return ReadRequest(rest)

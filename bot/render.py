@@ -24,8 +24,9 @@ from telegram import (
 from telegram.constants import ParseMode
 
 from index.models import Article, Excerpt, Hit, SearchResult
+from index.urls import web_url
 
-from .parse import MAX_QUERY_CHARS, PAGE_SIZE, page_data, read_data
+from .parse import MAX_PAGES, MAX_QUERY_CHARS, PAGE_SIZE, page_data, read_data
 from .texts import Texts
 
 __all__ = [
@@ -120,6 +121,11 @@ def _clamp(text: str, limit: int) -> str:
 def deep_link(username: str, token: str) -> str:
     """A t.me link that opens an article in the bot."""
     return f"https://t.me/{username}?start={token}"
+
+
+def article_link(article: Article, username: str, token: str) -> str:
+    """Where an article's title links: its own web page, else the bot's deep link to it."""
+    return web_url(article.url) or deep_link(username, token)
 
 
 def notice(text: str, style: Style = HTML) -> str:
@@ -246,7 +252,7 @@ def results_keyboard(
         ]
     ]
     page = result.offset // PAGE_SIZE
-    pages = -(-result.total // PAGE_SIZE)
+    pages = min(-(-result.total // PAGE_SIZE), MAX_PAGES)
     nav = []
     if page > 0:
         nav.append(InlineKeyboardButton(t.previous, callback_data=page_data(qid, page - 1)))
@@ -256,7 +262,7 @@ def results_keyboard(
                 t.page.format(page=page + 1, pages=pages), callback_data=page_data(qid, page)
             )
         )
-    if result.offset + len(result.hits) < result.total:
+    if result.offset + len(result.hits) < result.total and page + 1 < MAX_PAGES:
         nav.append(InlineKeyboardButton(t.next, callback_data=page_data(qid, page + 1)))
     if nav:
         rows.append(nav)
@@ -346,13 +352,10 @@ def article(item: Article, t: Texts, *, style: Style = HTML, limit: int = MAX_ME
     meta = _meta(item, t)
     if meta:
         head.append(style.italic(style.escape(meta)))
-    if item.url:
+    url = web_url(item.url)  # the same rule as every other link
+    if url:
         # in HTML the link is the URL itself; in a terminal a link style would print it twice
-        head.append(
-            style.link(style.escape(item.url), item.url)
-            if style is HTML
-            else style.escape(item.url)
-        )
+        head.append(style.link(style.escape(url), url) if style is HTML else style.escape(url))
     chunks: list[list[str]] = [["\n".join(head)]]
     used = _visible_len(chunks[0][0], style)  # UTF-16 units in the current chunk
     for paragraph in (p.strip() for p in item.body.split("\n")):

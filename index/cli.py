@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 import httpx
 
@@ -28,10 +28,20 @@ def cmd_index(
     """Index files and folders; print failures and a summary. Exit 1 if nothing could be read."""
     report = ingest(index, paths, workers=workers, stream=err, batch=batch)
     for failure in report.failures:
-        print(f"skipped {failure.origin}: {failure.reason}", file=err)
+        # a file name may hold newlines or terminal escapes: print it as a literal
+        print(f"skipped {_printable(failure.origin)}: {_printable(failure.reason)}", file=err)
+    if report.failed > len(report.failures):
+        print(f"... and {report.failed - len(report.failures):,} more skipped", file=err)
     print(report.summary(), file=out)
     ok = report.added + report.updated + report.unchanged
-    return 1 if report.failures and ok == 0 else 0
+    return 1 if report.failed and ok == 0 else 0
+
+
+def _printable(text: str) -> str:
+    """text with control characters and undecodable bytes spelled as escapes."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
 def cmd_stats(index: SearchIndex, out: TextIO = sys.stdout) -> int:
@@ -118,6 +128,7 @@ def cmd_feeds_poll(
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
     now: float | None = None,
+    allow_private: bool = False,
 ) -> int:
     """Poll the feeds that are due once and index their new articles. Exit 1 if all failed."""
     now = time.time() if now is None else now
@@ -133,7 +144,7 @@ def cmd_feeds_poll(
     own = client is None
     client = client or http_client()
     try:
-        found = poll_all(registry, client, now, sink=sink)
+        found = poll_all(registry, client, now, sink=sink, allow_private=allow_private)
     finally:
         if own:
             client.close()
@@ -156,13 +167,16 @@ def cmd_feeds(
     target: str | None = None,
     out: TextIO = sys.stdout,
     proxy: str | None = None,
+    allow_private: bool = False,
 ) -> int:
     """`newsbot feeds add URL | list | remove URL|NUMBER | poll` on a data directory."""
     if command == "poll":
         index = SearchIndex.open(data_dir)
         try:
             with FeedRegistry(index.store) as registry, http_client(proxy=proxy) as client:
-                return cmd_feeds_poll(index, registry, client=client, out=out)
+                return cmd_feeds_poll(
+                    index, registry, client=client, out=out, allow_private=allow_private
+                )
         finally:
             index.close()
     with FeedRegistry(Path(data_dir) / "newsbot.db") as registry:
@@ -240,23 +254,33 @@ def print_result(result: SearchResult, out: TextIO) -> None:
         print(f"   {_marked(hit, bold)}\n", file=out)
 
 
+MAX_QUERY_LINE_BYTES = 64_000  # a longer line is answered with an error, never held whole
+
+
 def cmd_search(
     index: SearchIndex,
     query: str,
     k: int = 10,
     as_json: bool = False,
-    stdin: Iterable[str] = sys.stdin,
+    stdin: BinaryIO | TextIO | None = None,
     out: TextIO = sys.stdout,
 ) -> int:
     """Search once, or once per line of standard input when the query is "-"."""
     if query == "-":
-        for line in stdin:
-            line = line.strip()
-            if line:
-                out.write(
-                    json.dumps(result_json(index.search(line, k=k)), ensure_ascii=False) + "\n"
-                )
-                out.flush()
+        for line, problem in _query_lines(stdin if stdin is not None else sys.stdin.buffer):
+            # one line out per line in, so a caller can zip answers with questions
+            answer = {"query": line, "total": 0, "hits": []}
+            if problem is None and not line.strip():
+                problem = "empty query"
+            if problem is None:
+                try:
+                    answer = result_json(index.search(line, k=k))
+                except Exception as e:  # noqa: BLE001 - one bad query must not end the stream
+                    problem = f"search failed: {type(e).__name__}: {e}"
+            if problem is not None:
+                answer["error"] = problem
+            out.write(json.dumps(answer, ensure_ascii=False) + "\n")
+            out.flush()
         return 0
     if not query.strip():
         print(
@@ -269,6 +293,24 @@ def cmd_search(
     else:
         print_result(result, out)
     return 0
+
+
+def _query_lines(stream: BinaryIO | TextIO) -> Iterator[tuple[str, str | None]]:
+    """(query, problem) per line of stream: undecodable or overlong lines get a problem."""
+    while raw := stream.readline(MAX_QUERY_LINE_BYTES + 1):
+        if len(raw) > MAX_QUERY_LINE_BYTES and raw[-1:] not in ("\n", b"\n"):
+            while raw and raw[-1:] not in ("\n", b"\n"):  # skip the rest of the line
+                raw = stream.readline(MAX_QUERY_LINE_BYTES + 1)
+            yield "", f"line over {MAX_QUERY_LINE_BYTES:,} bytes"
+            continue
+        if isinstance(raw, str):
+            yield raw.strip(), None
+            continue
+        try:
+            yield raw.decode("utf-8").strip(), None
+        except UnicodeDecodeError as e:
+            text = raw.decode("utf-8", "replace").strip()
+            yield text, f"not UTF-8 text (byte 0x{raw[e.start]:02x} at column {e.start + 1})"
 
 
 def sample_dir() -> Path:

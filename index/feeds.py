@@ -11,8 +11,9 @@ Polling a feed sends a conditional GET (If-None-Match, If-Modified-Since); 304 m
 new. Each entry not seen before has its page fetched and extracted (``article_from_html``:
 text, date, canonical URL), falling back to the entry's title and summary when the page
 fails or holds no article text. Entries are remembered per feed (``feed_items``), so a page
-is fetched once. Everything is bounded: bytes per feed and per page, new entries per poll,
-seconds per feed; only http(s) links are followed.
+is fetched once. Everything is bounded: bytes per feed and per page, seconds per fetch
+(``index.fetch.Deadline``), new entries per poll, seconds per feed, feeds at once; only
+http(s) links are followed, and pages only on public addresses or the feed's own host.
 
 A feed that fails (network, HTTP status, not a feed) is retried after
 ``min(interval * 2**failures, 6 h)``; its error is kept for ``newsbot feeds list`` and
@@ -38,6 +39,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Container, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from email.message import Message
 from html.parser import HTMLParser
@@ -47,6 +49,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 import httpx
 
+from .fetch import Deadline, FetchRefused, check_target, normalize_url
 from .models import Article
 from .sources.archive import content_id, host, url_id
 from .sources.html import _decode as decode_page_bytes
@@ -80,6 +83,9 @@ MAX_BACKOFF_SECONDS = 6 * 3600.0
 RETRY_SOON_SECONDS = 60.0  # entries were left over: come back for them soon
 TIMEOUT_SECONDS = 15.0
 FEED_BUDGET_SECONDS = 120.0  # page fetches of one feed per poll; the rest waits
+FETCH_DEADLINE_SECONDS = 30.0  # one feed or page, start to last byte, however slow the server
+FEED_CONCURRENCY = 4  # feeds polled at once: a slow one holds up no other
+MAX_REDIRECTS = 5
 MAX_URL_CHARS = 2_000
 MAX_FEEDS = 1_000
 MAX_FEED_BYTES = 5_000_000
@@ -170,7 +176,10 @@ def check_url(url: str) -> str:
         raise FeedError(f"not a valid URL: {e}") from None
     if parts.scheme.lower() not in ("http", "https") or not hostname:
         raise FeedError("not an http:// or https:// URL")
-    return url
+    try:
+        return normalize_url(url)  # HTTP://Host/x#top and http://host/x are one feed
+    except ValueError as e:
+        raise FeedError(f"not a valid URL: {e}") from None
 
 
 class FeedRegistry:
@@ -351,43 +360,89 @@ def http_client(timeout: float = TIMEOUT_SECONDS, proxy: str | None = None) -> h
     )
 
 
-def _fetch(client: httpx.Client, url: str, headers: dict[str, str], limit: int) -> _Fetched:
-    """GET url, following redirects, reading at most limit bytes."""
+def _fetch(
+    client: httpx.Client,
+    url: str,
+    headers: dict[str, str],
+    limit: int,
+    trusted_host: str | None = None,
+    allow_private: bool = False,
+) -> _Fetched:
+    """GET url, following redirects, reading at most limit bytes before a deadline.
+
+    Each hop must pass check_target: public addresses only, but for the trusted host.
+    """
+    deadline = Deadline(FETCH_DEADLINE_SECONDS)
+    # a fresh connection per fetch, so that the deadline's timer is armed on its socket
+    headers = {**headers, "Connection": "close"}
     try:
-        with client.stream("GET", url, headers=headers, follow_redirects=True) as response:
-            final = str(response.url)
-            if urlsplit(final).scheme not in ("http", "https"):
+        for _ in range(MAX_REDIRECTS + 1):
+            if urlsplit(url).scheme not in ("http", "https"):
                 raise _FetchError("redirected away from http(s)")
-            fields = (
-                final,
-                response.headers.get("content-type", ""),
-                response.headers.get("etag"),
-                response.headers.get("last-modified"),
-            )
-            if response.status_code == 304:
-                return _Fetched(304, fields[0], b"", *fields[1:])
-            if not 200 <= response.status_code < 300:
-                raise _FetchError(f"HTTP {response.status_code}")
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > limit:
-                raise _FetchError(f"over the {limit / 1e6:g} MB limit")
-            chunks, size = [], 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    raise _FetchError(f"over the {limit / 1e6:g} MB limit")
-                chunks.append(chunk)
-            return _Fetched(response.status_code, fields[0], b"".join(chunks), *fields[1:])
+            check_target(url, trusted_host, allow_private)
+            with client.stream(
+                "GET",
+                url,
+                headers=headers,
+                follow_redirects=False,
+                extensions={"trace": deadline.trace},
+            ) as response:
+                if response.is_redirect and "location" in response.headers:
+                    url = urljoin(str(response.url), response.headers["location"])
+                    continue
+                return _read(response, limit, deadline)
+        raise _FetchError(f"over {MAX_REDIRECTS} redirects")
+    except FetchRefused as e:
+        raise _FetchError(str(e)) from None
     except httpx.TimeoutException:
         raise _FetchError("timed out") from None
     except (httpx.HTTPError, httpx.InvalidURL) as e:
+        if deadline.expired:
+            raise _FetchError(f"took over {FETCH_DEADLINE_SECONDS:g} s") from None
         raise _FetchError(f"{type(e).__name__}: {e}"[:MAX_ERROR_CHARS]) from None
+    finally:
+        deadline.close()
+
+
+def _read(response: httpx.Response, limit: int, deadline: Deadline) -> _Fetched:
+    """The response's status, validators and at most limit bytes of its body."""
+    fields = (
+        str(response.url),
+        response.headers.get("content-type", ""),
+        response.headers.get("etag"),
+        response.headers.get("last-modified"),
+    )
+    if response.status_code == 304:
+        return _Fetched(304, fields[0], b"", *fields[1:])
+    if not 200 <= response.status_code < 300:
+        raise _FetchError(f"HTTP {response.status_code}")
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _FetchError(f"over the {limit / 1e6:g} MB limit")
+    chunks, size = [], 0
+    for chunk in response.iter_bytes():
+        deadline.check()
+        size += len(chunk)
+        if size > limit:
+            raise _FetchError(f"over the {limit / 1e6:g} MB limit")
+        chunks.append(chunk)
+    deadline.check()
+    return _Fetched(response.status_code, fields[0], b"".join(chunks), *fields[1:])
 
 
 def poll(
-    feed: Feed, client: httpx.Client, now: float, seen: Container[str] = frozenset()
+    feed: Feed,
+    client: httpx.Client,
+    now: float,
+    seen: Container[str] = frozenset(),
+    *,
+    allow_private: bool = False,
 ) -> PollResult:
-    """Fetch a feed and the pages of its entries not in seen; errors come back in the result."""
+    """Fetch a feed and the pages of its entries not in seen; errors come back in the result.
+
+    Pages are fetched from public addresses only, or from the feed's own host.
+    """
+    trusted = urlsplit(feed.url).hostname
     headers = {
         "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9,"
         " text/xml;q=0.9, */*;q=0.5"
@@ -397,7 +452,7 @@ def poll(
     if feed.last_modified:
         headers["If-Modified-Since"] = feed.last_modified
     try:
-        got = _fetch(client, feed.url, headers, MAX_FEED_BYTES)
+        got = _fetch(client, feed.url, headers, MAX_FEED_BYTES, trusted, allow_private)
     except _FetchError as e:
         return PollResult(error=str(e))
     if got.status == 304:
@@ -428,7 +483,7 @@ def poll(
             complete = False
             continue
         fetched += 1
-        article = _entry_article(entry, client, source, got.url)
+        article = _entry_article(entry, client, source, got.url, trusted, allow_private)
         keys[key] = None
         if article is not None:
             articles.append(article)
@@ -449,25 +504,39 @@ def poll_all(
     now: float,
     *,
     sink: Callable[[list[Article]], object] | None = None,
+    allow_private: bool = False,
 ) -> list[Article]:
-    """Poll every due feed once; returns the new articles. A failing feed never raises."""
-    found: list[Article] = []
-    for feed in registry.due(now):
+    """Poll every due feed once, FEED_CONCURRENCY at a time; returns the new articles.
+
+    A failing feed never raises. The sink and the registry are called from this thread only.
+    """
+
+    def fetch(feed: Feed, seen: set[str]) -> PollResult:
         try:
-            result = poll(feed, client, now, registry.seen(feed.id))
-            if sink is not None and result.articles:
-                sink(list(result.articles))
+            return poll(feed, client, now, seen, allow_private=allow_private)
         except Exception as e:  # noqa: BLE001 - one feed's bug must not stop the others
             log.exception("polling feed #%d failed", feed.id)
-            result = PollResult(error=f"internal error: {type(e).__name__}: {e}")
-        try:
-            registry.record(feed, result, now)
-        except sqlite3.Error:
-            log.exception("could not record the poll of feed #%d", feed.id)
-            continue
-        if result.error:
-            log.info("feed #%d %s: %s", feed.id, feed.url, result.error)
-        found.extend(result.articles)
+            return PollResult(error=f"internal error: {type(e).__name__}: {e}")
+
+    found: list[Article] = []
+    with ThreadPoolExecutor(FEED_CONCURRENCY, thread_name_prefix="feed") as pool:
+        running = {pool.submit(fetch, f, registry.seen(f.id)): f for f in registry.due(now)}
+        for done in as_completed(running):
+            feed, result = running[done], done.result()
+            try:
+                if sink is not None and result.articles:
+                    sink(list(result.articles))
+            except Exception as e:  # noqa: BLE001 - the entries stay unseen: fetched again
+                log.exception("indexing feed #%d failed", feed.id)
+                result = PollResult(error=f"internal error: {type(e).__name__}: {e}")
+            try:
+                registry.record(feed, result, now)
+            except sqlite3.Error:
+                log.exception("could not record the poll of feed #%d", feed.id)
+                continue
+            if result.error:
+                log.info("feed #%d %s: %s", feed.id, feed.url, result.error)
+            found.extend(result.articles)
     return found
 
 
@@ -504,18 +573,25 @@ def _entry_date(entry: dict) -> dt.date | None:
         if stamp:
             try:
                 utc = dt.datetime(*stamp[:6], tzinfo=dt.UTC)
-            except (TypeError, ValueError):
+                return utc.astimezone(_VIETNAM).date()
+            except (TypeError, ValueError, OverflowError):  # 9999-12-31 23:00 UTC and beyond
                 continue
-            return utc.astimezone(_VIETNAM).date()
     return None
 
 
-def _entry_article(entry: dict, client: httpx.Client, source: str, base: str) -> Article | None:
+def _entry_article(
+    entry: dict,
+    client: httpx.Client,
+    source: str,
+    base: str,
+    trusted: str | None = None,
+    allow_private: bool = False,
+) -> Article | None:
     """The entry's page as an article, else the entry's own title and summary."""
     link = _http_link(entry.get("link"), base)
     published = _entry_date(entry)
     if link is not None:
-        page = _page_article(client, link)
+        page = _page_article(client, link, trusted, allow_private)
         if page is not None:
             return dataclasses.replace(page, published=page.published or published, source=source)
     title = bound(clean_line(_text_of_html(entry.get("title") or "")), MAX_TITLE_CHARS)
@@ -536,10 +612,13 @@ def _entry_article(entry: dict, client: httpx.Client, source: str, base: str) ->
     )
 
 
-def _page_article(client: httpx.Client, url: str) -> Article | None:
+def _page_article(
+    client: httpx.Client, url: str, trusted: str | None = None, allow_private: bool = False
+) -> Article | None:
     """Fetch and extract an article page; None when it fails or has no article text."""
+    accept = {"Accept": "text/html,application/xhtml+xml"}
     try:
-        got = _fetch(client, url, {"Accept": "text/html,application/xhtml+xml"}, MAX_PAGE_BYTES)
+        got = _fetch(client, url, accept, MAX_PAGE_BYTES, trusted, allow_private)
     except _FetchError as e:
         log.info("page %s: %s", url, e)
         return None

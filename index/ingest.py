@@ -16,6 +16,8 @@ from .segment import _analyze_pair, _warm, pyvi_segment
 from .sources import discover, read_file
 
 BATCH = 512  # articles per transaction: a kill loses at most one batch of work
+# Failures are counted, and only this many kept: millions of bad lines cost no memory.
+MAX_REPORTED_FAILURES = 100
 
 
 @dataclass
@@ -25,11 +27,14 @@ class IngestReport:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
-    failures: list[Failure] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)  # the first MAX_REPORTED_FAILURES
+    failed: int = 0
 
-    @property
-    def failed(self) -> int:
-        return len(self.failures)
+    def fail(self, failure: Failure) -> None:
+        """Count a failure, keeping it if it is among the first ones."""
+        self.failed += 1
+        if len(self.failures) < MAX_REPORTED_FAILURES:
+            self.failures.append(failure)
 
     def summary(self) -> str:
         """One line: added, updated, unchanged, failed."""
@@ -46,7 +51,9 @@ class _Analyze:
         self.index = index
         self.pool = None
         if workers > 1 and index.analyzer._segment is pyvi_segment:
-            self.pool = ProcessPoolExecutor(max_workers=workers, initializer=_warm)
+            self.pool = ProcessPoolExecutor(
+                max_workers=workers, initializer=_warm, initargs=(os.getpid(),)
+            )
             self.workers = workers
 
     def __call__(self, pairs: list[tuple[str, str]]) -> list:
@@ -72,7 +79,8 @@ def ingest(
     """Index files and folders; bad inputs are reported in the result and skipped."""
     report = IngestReport()
     files, missing = discover(paths)
-    report.failures.extend(missing)
+    for failure in missing:
+        report.fail(failure)
     sizes = {p: _size(p) for p in files}
     total = sum(sizes.values())
     unit, scale = ("MB", 1e6) if total >= 1e6 else ("kB", 1e3)
@@ -93,7 +101,7 @@ def ingest(
             seen = 0  # estimated bytes of this file read so far, for the bar inside big files
             for item in read_file(path):
                 if isinstance(item, Failure):
-                    report.failures.append(item)
+                    report.fail(item)
                     continue
                 pending.append(item)
                 step = min(

@@ -5,6 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# Control characters other than tab and newline, zero-width characters, the soft hyphen,
+# the word joiner and lone surrogates: invisible, yet they split or join words.
+INVISIBLE = re.compile(
+    r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u200b-\u200d\u2060\ufeff\ud800-\udfff]"
+)
 _TONES = "\u0300\u0301\u0309\u0303\u0323"  # huyền, sắc, hỏi, ngã, nặng
 
 
@@ -50,7 +55,8 @@ def tone_style(text: str) -> str:
 
 def normalize(text: str) -> str:
     """NFC, pyvi's tone-mark style and lower case: the form that is segmented and indexed."""
-    return tone_style(unicodedata.normalize("NFC", text)).lower()
+    # documents are cleaned as they are read; a query typed or pasted is cleaned here
+    return tone_style(unicodedata.normalize("NFC", INVISIBLE.sub("", text))).lower()
 
 
 def fold(text: str) -> str:

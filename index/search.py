@@ -5,19 +5,22 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import fcntl
+import logging
 import math
 import os
 import re
 import shutil
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .bm25 import BM25Params, FieldPostings, SegmentWriter, read_segment, read_segment_info
+from .bm25 import BM25Params, FieldPostings, SegmentWriter, read_segment
+from .integrity import seal, verify
 from .models import Article, Hit, SearchResult
 from .normalize import fold, has_diacritics, normalize
 from .passages import Matcher, Passage, Term, best_passage, match_terms
@@ -27,6 +30,8 @@ from .segment import Analyzer
 from .snippets import excerpt
 from .store import Store, StoredDoc
 
+log = logging.getLogger(__name__)
+
 MAX_QUERY_CHARS = 500
 # the best article must hold this share of the question's idf-weighted words, else the
 # result says its matches are partial (rather than announce "2,537 results")
@@ -34,6 +39,13 @@ PARTIAL_SHARE = 0.5
 # a question whose period holds no match shows the newest of the matches scoring this
 # share of the best first
 STRONG_SHARE = 0.5
+# Results past this rank are never served (50 pages of 5): a forged page number or inline
+# offset must not make one query rank and group the whole archive.
+MAX_DEPTH = 250
+# Story grouping compares a headline with at most this many earlier ones sharing a rare
+# syllable, so grouping stays linear in the number of results whatever they hold.
+MAX_STORY_CANDIDATES = 64
+STORY_SIMILARITY = 0.8  # Jaccard of folded headline syllables: a word in five may differ
 FIELDS = ("body", "title", "fold", "fold_title", "alias", "syl", "asyl")
 SYLLABLE_FIELDS = ("syl", "asyl")
 DEFAULT_PARAMS = BM25Params()
@@ -123,8 +135,9 @@ class SearchIndex:
         self._lock = threading.RLock()
         self.store = Store(self.data_dir / "newsbot.db")
         self._stale_segment: str | None = None
+        self.damage: str | None = None  # the last damage found (and rebuilt) since open
         self._load()
-        if self._stale_segment is not None:
+        if self._stale_segment is not None or self.damage is not None:
             self.compact()
 
     @classmethod
@@ -174,6 +187,7 @@ class SearchIndex:
             analyzer=self.analyzer,
             _lock=threading.RLock(),
             _stale_segment=None,
+            damage=None,
         )
         for attempt in range(5):
             try:
@@ -187,6 +201,8 @@ class SearchIndex:
         with self._lock:
             for name in self._STATE:
                 setattr(self, name, getattr(shadow, name))
+            if shadow.damage is not None:  # kept after the rebuild, for the caller to report
+                self.damage = shadow.damage
 
     def _build(self) -> None:
         """Read the segment and the stored terms beside it into this object."""
@@ -195,14 +211,16 @@ class SearchIndex:
         base_docnos = np.zeros(0, np.int32)
         self.fields: dict[str, FieldPostings] = {}
         upto = 0
-        info = read_segment_info(self._index_dir / name) if name else None
-        if info is not None and list(info["fields"]) != list(FIELDS):
+        loaded = self._read_segment(name) if name else None
+        if loaded is None:
+            name = None
+        elif list(loaded[0]["fields"]) != list(FIELDS):
             # written by a version with other fields: serve from the stored terms
             # (no pyvi) and write a segment of today's fields
             self._stale_segment = name
             name = None
         if name is not None:
-            info, base_docnos, base_fields = read_segment(self._index_dir / name)
+            info, base_docnos, base_fields = loaded
             upto = info["upto"]
             for f in FIELDS:
                 fp = FieldPostings(f, self.params, base_fields[f], _unit(f))
@@ -226,6 +244,24 @@ class SearchIndex:
         # retired since the segment was written: take them out of the statistics
         self._apply(self.store.retired_docs(0), [])
         self._apply([], self.store.live_docs(max(upto - 1, 0)))
+
+    def _read_segment(self, name: str) -> tuple | None:
+        """The segment, or None when it is damaged or not this database's (self.damage says)."""
+        folder = self._index_dir / name
+        try:
+            problem = verify(folder, self.store.database_id(), self.store.max_docno())
+            if problem is None:
+                return read_segment(folder)
+        except FileNotFoundError:
+            if self._current_segment() != name:
+                raise  # another process replaced the segment meanwhile: _load reads the new one
+            problem = "a file is missing"
+        except (OSError, ValueError, EOFError, KeyError, IndexError, TypeError) as e:
+            problem = f"{type(e).__name__}: {e}"[:300]
+        # every term is in SQLite too: the index is rebuilt from there, without pyvi
+        self.damage = f"index segment {name} is damaged: {problem}"
+        log.warning("%s; rebuilding it from newsbot.db", self.damage)
+        return None
 
     def _grow(self, docno: int) -> None:
         if docno >= len(self._alive):
@@ -352,8 +388,13 @@ class SearchIndex:
                     progress(n)
             name = f"seg-{upto:010d}-{time.time_ns():x}"
             tmp = self._index_dir / (name + ".tmp")
-            writer.write(tmp, upto, {"params": vars_of(self.params)})
-            del writer
+            try:
+                writer.write(tmp, upto, {"params": vars_of(self.params)})
+                del writer
+                seal(tmp, self.store.database_id(), upto)  # ties the segment to this database
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)  # a full disk leaves no half folder
+                raise
             os.replace(tmp, self._index_dir / name)
             # CURRENT names the live segment; replacing it is the commit point
             cur_tmp = self._index_dir / "CURRENT.tmp"
@@ -674,13 +715,15 @@ class SearchIndex:
         The same story from several outlets shows once (group), naming the other outlets.
         """
         r = self.ranking
+        offset = max(0, offset)
+        k = max(0, min(k, MAX_DEPTH - offset))
         with self._lock:
             plan = self.plan(query, exact, today)
             rng = (date_from, date_to) if (date_from or date_to) else None
             prefer = (plan.date_from, plan.date_to) if plan.date_from or plan.date_to else None
             # grouping folds duplicates away, so look further than the page
-            want = (offset + k) * 3 + 10 if group else offset + k
-            if not exact and r.passages:
+            want = 0 if not k else (offset + k) * 3 + 10 if group else offset + k
+            if want and not exact and r.passages:
                 want = max(want, r.passage_depth)
             docnos, best_scores, total = self.best(plan, want, date_range=rng, prefer=prefer)
             matcher = Matcher(self._match_terms(plan))
@@ -824,17 +867,35 @@ def _group_stories(
     ranked: list[tuple[int, str, str | None]],
 ) -> list[tuple[int, tuple[str, ...]]]:
     """Fold (docno, title, source) with (nearly) the same headline into the best ranked one."""
+    keys = [_story_key(title) for _, title, _ in ranked]
+    # Prefix filter: order each key's syllables rarest first; two keys this similar always
+    # share one of the first len - ceil(STORY_SIMILARITY x len) + 1 syllables of each, so
+    # only groups filed under those need comparing.
+    counts = Counter(s for key in keys for s in key)
     groups: list[tuple[int, str | None, frozenset[str], list[str]]] = []
-    for docno, title, source in ranked:
-        key = _story_key(title)
-        for _, first_source, first_key, others in groups:
-            union = len(key | first_key)
-            # the same headline, give or take a word in five, is the same story
-            if union and len(key & first_key) / union >= 0.8:
+    filed: dict[str, list[int]] = {}
+    for (docno, _, source), key in zip(ranked, keys, strict=True):
+        size = len(key)
+        prefix = sorted(key, key=lambda s: (counts[s], s))
+        prefix = prefix[: size - math.ceil(STORY_SIMILARITY * size - 1e-9) + 1]
+        candidates = sorted({g for s in prefix for g in filed.get(s, ())})
+        for g in candidates:
+            _, first_source, first_key, others = groups[g]
+            other = len(first_key)
+            # the smaller key over the larger bounds the similarity: most fail this cheaply
+            if min(size, other) < STORY_SIMILARITY * max(size, other) - 1e-9:
+                continue
+            shared = len(key & first_key)
+            if shared / (size + other - shared) >= STORY_SIMILARITY:
                 if source and source != first_source and source not in others:
                     others.append(source)
                 break
         else:
+            if key:
+                for s in prefix:
+                    entries = filed.setdefault(s, [])
+                    if len(entries) < MAX_STORY_CANDIDATES:
+                        entries.append(len(groups))
             groups.append((docno, source, key, []))
     return [(d, tuple(o)) for d, _, _, o in groups]
 

@@ -7,12 +7,14 @@ import hashlib
 import sqlite3
 import threading
 import time
+import uuid
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from .models import Article
+from .urls import web_url
 
 SCHEMA_VERSION = 1
 
@@ -96,6 +98,10 @@ class Store:
                 )
             elif int(row[0]) != SCHEMA_VERSION:
                 raise RuntimeError(f"database schema {row[0]} is not {SCHEMA_VERSION}: {path}")
+            # a name for this database: index segments say which one they were built from
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('database', ?)", (uuid.uuid4().hex,)
+            )
 
     def close(self) -> None:
         """Close the connection."""
@@ -150,7 +156,7 @@ class Store:
                             article.id,
                             article.title,
                             article.body,
-                            article.url,
+                            web_url(article.url),  # tg://, ftp: and huge URLs never link
                             article.published.isoformat() if article.published else None,
                             article.source,
                             article.category,
@@ -205,6 +211,12 @@ class Store:
             return cur.rowcount
 
     # ---- reading --------------------------------------------------------------------
+
+    def database_id(self) -> str:
+        """The random name this database got when it was created."""
+        with self._lock:
+            (value,) = self._db.execute("SELECT value FROM meta WHERE key='database'").fetchone()
+        return value
 
     def seq(self) -> int:
         """The number of the last change."""

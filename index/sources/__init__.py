@@ -66,7 +66,7 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[Failure]]:
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found.extend(_walk(path))
+            found.extend(_walk(path, failures))
         elif path.is_file():
             # Named explicitly, so an unknown extension gets a chance if it is text.
             if _suffix(path) or _looks_like_text(path):
@@ -75,12 +75,19 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[Failure]]:
                 failures.append(Failure(str(given), f"unsupported file type {path.suffix!r}"))
         elif path.exists():
             failures.append(Failure(str(given), "not a regular file or folder"))
+        elif path.is_symlink():
+            failures.append(
+                Failure(str(given), "a symbolic link that leads nowhere (or to itself)")
+            )
         else:
             failures.append(Failure(str(given), "no such file or folder"))
     # A file may be named twice, or both alone and inside a folder: read it once.
     unique: dict[Path, Path] = {}
     for path in found:
-        unique.setdefault(path.resolve(), path)
+        try:
+            unique.setdefault(path.resolve(strict=True), path)
+        except (OSError, RuntimeError):  # RuntimeError: a symlink loop, before Python 3.13
+            failures.append(Failure(path.name, "a symbolic link that leads nowhere (or to itself)"))
     return list(unique.values()), failures
 
 
@@ -102,10 +109,14 @@ def _suffix(path: Path) -> str | None:
     return next((suffix for suffix in _READERS if name.endswith(suffix)), None)
 
 
-def _walk(folder: Path) -> list[Path]:
+def _walk(folder: Path, failures: list[Failure]) -> list[Path]:
     """Supported, non-hidden files under folder, recursively, sorted by path."""
+
+    def unreadable(error: OSError) -> None:
+        failures.append(Failure(str(error.filename), f"cannot read the folder: {error.strerror}"))
+
     found = []
-    for root, dirs, files in os.walk(folder):
+    for root, dirs, files in os.walk(folder, onerror=unreadable):
         dirs[:] = [d for d in dirs if not d.startswith(".")]  # also prunes the walk
         found.extend(Path(root, name) for name in files if not name.startswith("."))
     return sorted(path for path in found if _suffix(path))

@@ -211,11 +211,12 @@ def parse_date(value: object) -> dt.date | None:
         return None
     try:
         stamp = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        pass
-    else:
         # Outlets date articles in Vietnam time, as the corpus does.
         return (stamp.astimezone(_VIETNAM) if stamp.tzinfo else stamp).date()
+    except ValueError:
+        pass
+    except OverflowError:
+        return None  # 9999-12-31T23:00-05:00 is past the last date Python has
     for pattern, order in ((_DMY, (2, 1, 0)), (_YMD, (0, 1, 2))):
         if match := pattern.search(value):
             year, month, day = (int(match[i + 1]) for i in order)

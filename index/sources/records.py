@@ -19,6 +19,7 @@ from typing import BinaryIO
 
 from ..models import Article, Failure
 from .archive import content_id, cut_boilerplate, parse_date, strip_ui_prefix, url_id
+from .jsonarray import array_items, text_encoding
 from .text import (
     MAX_BODY_CHARS,
     MAX_RECORD_BYTES,
@@ -33,8 +34,6 @@ from .text import (
 COLUMNS = ("id", "title", "url", "published", "source", "category", "body")
 
 _TOO_BIG = f"record is over the {MAX_RECORD_BYTES / 1e6:g} MB limit"
-# A whole .json document (an array of records) is parsed at once only up to this size.
-_MAX_JSON_DOCUMENT_BYTES = 100_000_000
 # Errors of a corrupt or cut-off gzip stream, met mid-file.
 _STREAM_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile, UnicodeDecodeError)
 
@@ -42,14 +41,14 @@ _STREAM_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile, UnicodeDecodeError)
 def read_jsonl(path: Path) -> Iterator[Article | Failure]:
     """Read JSON Lines (.jsonl, .ndjson, .json, gzip'd or not), one article per line."""
     if path.name.lower().endswith(".json"):
-        records = _json_document(path)
-        if isinstance(records, Failure):
-            yield records
+        document = _json_document(path)
+        if document is not None:
+            yield from _counted(path, document)
             return
-        if records is not None:
-            for number, record in enumerate(records, 1):
-                yield _article(record, f"{path.name}:{number}", f"item {number}")
-            return
+    yield from _counted(path, _json_lines(path))
+
+
+def _json_lines(path: Path) -> Iterator[Article | Failure]:
     last = 0
     with _open(path) as stream:
         try:
@@ -68,8 +67,22 @@ def read_jsonl(path: Path) -> Iterator[Article | Failure]:
             yield Failure(path.name, f"data broken after line {last}: {e}")
 
 
+def _counted(path: Path, items: Iterator[Article | Failure]) -> Iterator[Article | Failure]:
+    """items, then a failure naming the file if there were none: no file is skipped silently."""
+    empty = True
+    for item in items:
+        empty = False
+        yield item
+    if empty:
+        yield Failure(path.name, "no records: the file is empty or holds only blank lines")
+
+
 def read_csv(path: Path) -> Iterator[Article | Failure]:
     """Read a CSV file with a header row naming the corpus columns, one article per row."""
+    yield from _counted(path, _csv_rows(path))
+
+
+def _csv_rows(path: Path) -> Iterator[Article | Failure]:
     # Never lower a limit someone else raised; the bound is in characters, close enough.
     csv.field_size_limit(max(csv.field_size_limit(), MAX_RECORD_BYTES))
     problems: dict[int, str] = {}
@@ -176,27 +189,39 @@ def _parse_json(text: str) -> tuple[object, str | None]:
         return None, "invalid JSON: nested too deeply"
 
 
-def _json_document(path: Path) -> list[object] | Failure | None:
+def _json_document(path: Path) -> Iterator[Article | Failure] | None:
     """The records of a .json file holding one array or object, or None to read it as lines."""
-    if path.stat().st_size > _MAX_JSON_DOCUMENT_BYTES:
+    with _open(path) as stream:
+        head = stream.peek(4096)[:4096]
+    encoding = text_encoding(head)
+    try:
+        start = head.decode(encoding, "ignore").lstrip("\ufeff \t\r\n")[:1]
+    except LookupError:
         return None
+    if start == "[":
+        return _json_array(path, encoding)
+    if start != "{" or path.stat().st_size > MAX_RECORD_BYTES:
+        return None  # JSON Lines, or bad data that the line reader names
     try:
         text = decode_bytes(path.read_bytes()).strip()
-    except DecodeError:
-        return None  # the line reader names the bad lines
-    try:
         document = json.loads(text)
-    except json.JSONDecodeError as e:
-        if not text.startswith("["):
-            return None  # JSON Lines: every line an object
-        # One broken array would otherwise fail on each of its lines.
-        _, problem = _parse_json(text)
-        return Failure(path.name, f"line {e.lineno}: {problem}")
-    except RecursionError:
-        return Failure(path.name, "invalid JSON: nested too deeply")
-    if isinstance(document, dict):
-        return [document]
-    return document if isinstance(document, list) else None
+    except (DecodeError, json.JSONDecodeError, RecursionError):
+        return None  # JSON Lines: every line an object
+    return iter([_article(document, f"{path.name}:1", "item 1")])
+
+
+def _json_array(path: Path, encoding: str) -> Iterator[Article | Failure]:
+    with _open(path) as stream, io.TextIOWrapper(stream, encoding=encoding) as text:
+        number = 0
+        try:
+            for line, item, problem in array_items(text):
+                if problem is not None:
+                    yield Failure(path.name, f"line {line}: {problem}")
+                    return
+                number += 1
+                yield _article(item, f"{path.name}:{number}", f"item {number}")
+        except _STREAM_ERRORS as e:
+            yield Failure(path.name, f"data broken after item {number}: {e}")
 
 
 def _article(record: object, origin: str, where: str) -> Article | Failure:

@@ -7,6 +7,8 @@ import re
 import unicodedata
 from pathlib import Path
 
+from ..normalize import INVISIBLE
+
 MAX_ARTICLE_BYTES = 10_000_000  # one .txt or .html file holds one article
 MAX_RECORD_BYTES = 2_000_000  # one JSON line or CSV row
 MAX_TITLE_CHARS = 500
@@ -21,11 +23,9 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
 )
 
-# Line-like separators become newlines; control characters other than tab and newline go.
-# Zero-width characters split words invisibly and break matching; the soft hyphen and
-# word joiner do the same. (Regexes: str.translate with a table is several times slower.)
+# Line-like separators become newlines; invisible characters go (normalize.INVISIBLE).
+# (Regexes: str.translate with a table is several times slower.)
 _LINE_BREAKS = re.compile(r"\r\n?|[\v\f\x85\u2028\u2029]")
-_INVISIBLE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u200b-\u200d\u2060\ufeff]")
 
 
 class DecodeError(ValueError):
@@ -66,7 +66,7 @@ def decode_bytes(data: bytes) -> str:
             break
     else:
         if b"\x00" in data:
-            codec = _bomless_utf16(data)
+            codec = bomless_utf16(data)
             try:
                 text = data.decode(codec or "")
             except (LookupError, UnicodeDecodeError) as e:
@@ -86,7 +86,7 @@ def decode_bytes(data: bytes) -> str:
     return text
 
 
-def _bomless_utf16(data: bytes) -> str | None:
+def bomless_utf16(data: bytes) -> str | None:
     """Name the UTF-16 byte order of BOM-less data, or None if it does not look like UTF-16."""
     sample = data[: 4096 & ~1]
     half = len(sample) // 2
@@ -104,7 +104,7 @@ def _bomless_utf16(data: bytes) -> str | None:
 
 def clean_text(s: str) -> str:
     """Normalise text to NFC paragraphs joined by "\\n": no control or zero-width chars, no blanks."""
-    s = _INVISIBLE.sub("", _LINE_BREAKS.sub("\n", s))
+    s = INVISIBLE.sub("", _LINE_BREAKS.sub("\n", s))
     s = unicodedata.normalize("NFC", s)
     return "\n".join(line for line in (raw.strip() for raw in s.split("\n")) if line)
 

@@ -92,9 +92,10 @@ def test_search_json_and_stdin(tmp_path, archive):
     out = io.StringIO()
     cmd_search(idx, "-", stdin=io.StringIO("thanh uy ha noi\n\nbao so 5\n"), out=out)
     lines = [json.loads(x) for x in out.getvalue().splitlines()]
-    assert [x["query"] for x in lines] == ["thanh uy ha noi", "bao so 5"]
+    assert [x["query"] for x in lines] == ["thanh uy ha noi", "", "bao so 5"]
     assert lines[0]["hits"][0]["title"].startswith("Văn phòng Thành ủy Hà Nội")
-    assert lines[1]["hits"][0]["id"] == "j2"
+    assert lines[1]["error"] == "empty query" and lines[1]["hits"] == []
+    assert lines[2]["hits"][0]["id"] == "j2"
 
 
 def test_human_output_marks_matches(tmp_path, archive):

@@ -149,11 +149,12 @@ def test_json_array_document(tmp_path: Path) -> None:
     assert failures == [Failure("bai.json:2", "item 2: missing body")]
 
 
-def test_broken_json_array_is_one_failure(tmp_path: Path) -> None:
+def test_broken_json_array_keeps_the_items_before_the_break(tmp_path: Path) -> None:
     path = tmp_path / "bai.json"
     text = json.dumps([json.loads(GOOD)] * 3, ensure_ascii=False, indent=2)
     path.write_text(text[:-30], encoding="utf-8")
-    [got] = list(read_file(path))
+    *good, got = list(read_file(path))
+    assert [a.id for a in good] == ["crawlnews-1"] * 2
     assert got.origin == "bai.json"
     assert got.reason.startswith(f"line {text[:-30].count(chr(10)) + 1}: truncated JSON: ")
 
