@@ -23,9 +23,10 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes, ExtBot
 
-from index.models import Article, SearchResult
+from index.models import Article, Excerpt, SearchResult
+from index.outlets import UnknownSource
 from index.search import SearchIndex
-from index.topics import TopicError
+from index.topics import TopicError, parse_topic
 
 from . import parse, render
 from .flood import FloodLimit
@@ -38,6 +39,7 @@ from .subscriptions import (
     Target,
     TargetError,
     digest_day,
+    explain,
     may_change,
     parse_hour,
     resolve_channel,
@@ -415,6 +417,10 @@ async def follow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         reason = error.vietnamese if t.lang == "vi" else error.english
         await _reply(update, context, render.notice(t.topic_invalid.format(reason=reason)))
         return
+    except UnknownSource as error:
+        answer = t.source_unknown.format(names=", ".join(error.names), known=", ".join(error.known))
+        await _reply(update, context, render.notice(answer))
+        return
     except FollowError as error:
         answer = (
             t.topic_duplicate.format(topic=error.existing.text)
@@ -424,14 +430,22 @@ async def follow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await _reply(update, context, render.notice(answer))
         return
 
-    def details() -> tuple[list[str], int | None]:
+    def details() -> tuple[list[str], int | None, list[Excerpt | None]]:
         chat = svc.subscriptions.store.chat(target.chat_id)
-        return svc.state.tokens(a.id for a in recent), chat.digest_hour if chat else None
+        marks = [explain(followed.text, a)[1] for a in recent]
+        return svc.state.tokens(a.id for a in recent), chat.digest_hour if chat else None, marks
 
-    tokens, hour = await asyncio.to_thread(details)
+    tokens, hour, marks = await asyncio.to_thread(details)
     links = _links(recent, tokens, context.bot.username)
     answer = render.followed(
-        followed.text, recent, links, t, hour=hour, zone=svc.zone.key, channel=target.title
+        followed.text,
+        recent,
+        links,
+        t,
+        hour=hour,
+        zone=svc.zone.key,
+        channel=target.title,
+        passages=marks,
     )
     await _reply(update, context, answer)
 
@@ -476,11 +490,20 @@ async def topics_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             else t.in_thread
             if f.thread_id == target.thread_id
             else t.in_other_thread,
+            _rule(f.text),
         )
         for f in followed
     ]
     answer = render.topics(items, t, hour=hour, zone=svc.zone.key, channel=target.title)
     await _reply(update, context, answer)
+
+
+def _rule(text: str) -> str:
+    """The phrases a stored topic needs, or "" when it no longer parses."""
+    try:
+        return render.rule(parse_topic(text))
+    except TopicError:
+        return ""
 
 
 async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -38,9 +38,19 @@ from telegram import Bot, Chat, ChatMember, Message
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from index.models import Article
+from index.models import Article, Excerpt
+from index.outlets import resolve
 from index.search import SearchIndex
-from index.topics import Topic, TopicError, TopicIndex, match_since, parse_topic, recent_matches
+from index.topics import (
+    ArticleText,
+    Topic,
+    TopicError,
+    TopicIndex,
+    match_since,
+    parse_topic,
+    passage,
+    recent_matches,
+)
 
 __all__ = [
     "MAX_FAILURES",
@@ -55,6 +65,7 @@ __all__ = [
     "Target",
     "TargetError",
     "digest_day",
+    "explain",
     "may_change",
     "parse_hour",
     "resolve_channel",
@@ -566,8 +577,8 @@ class Subscriptions:
         self.store.close()
 
     def parse(self, text: str) -> Topic:
-        """A topic as the search analyzes words; TopicError when it cannot be followed."""
-        return parse_topic(text, self.index.analyzer, self.index.segment_folded)
+        """A topic as typed; TopicError when it cannot be followed."""
+        return parse_topic(text)
 
     def load(self) -> int:
         """File every stored topic in the TopicIndex; returns how many."""
@@ -583,8 +594,13 @@ class Subscriptions:
     def follow(
         self, target: Target, text: str, language: str = "vi", preview: int = PREVIEW
     ) -> tuple[Followed, list[Article]]:
-        """Follow a topic: the new row and its latest matches (TopicError, FollowError)."""
+        """Follow a topic: the new row and its latest matches.
+
+        Raises TopicError, FollowError, or UnknownSource for an outlet the archive lacks.
+        """
         topic = self.parse(text)
+        if topic.sources:
+            resolve(topic.sources, self.index.store.source_names())
         with self._lock:
             # the cursor of the topic: articles after this one are new to it
             after = self.index.store.max_docno()
@@ -675,6 +691,18 @@ class Subscriptions:
         with self._lock:
             for topic_id in self.store.move(old, new):
                 self.topics.remove(topic_id)
+
+
+def explain(topic_text: str, article: Article) -> tuple[str | None, Excerpt | None]:
+    """The alternative of a topic that caught an article, and the sentence it stands in."""
+    try:
+        topic = parse_topic(topic_text)
+    except TopicError:
+        return None, None
+    clause = topic.matched(ArticleText.of_article(article))
+    if clause is None:  # edited since it matched
+        return None, None
+    return clause.text, passage(article, clause)
 
 
 # ---- who may change a chat's topics ------------------------------------------------------

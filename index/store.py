@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .models import Article
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: articles.image
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS articles (
     digest TEXT NOT NULL,
     terms BLOB NOT NULL,        -- zlib("title terms\\nbody terms"), so pyvi never runs twice
     added_at REAL NOT NULL,
-    deleted_seq INTEGER         -- set when replaced or removed: the change number
+    deleted_seq INTEGER,        -- set when replaced or removed: the change number
+    image TEXT                  -- the article's picture (schema 2)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS articles_live_id ON articles(id) WHERE deleted_seq IS NULL;
 CREATE INDEX IF NOT EXISTS articles_deleted ON articles(deleted_seq) WHERE deleted_seq IS NOT NULL;
@@ -58,6 +59,9 @@ def digest(article: Article) -> str:
         article.source or "",
         article.category or "",
     )
+    # the picture counts only when there is one: archives indexed before it stay unchanged
+    if article.image:
+        parts += (article.image,)
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -94,8 +98,23 @@ class Store:
                 self._db.execute(
                     "INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
                 )
+            elif int(row[0]) < SCHEMA_VERSION:
+                self._migrate(int(row[0]))
             elif int(row[0]) != SCHEMA_VERSION:
                 raise RuntimeError(f"database schema {row[0]} is not {SCHEMA_VERSION}: {path}")
+
+    def _migrate(self, version: int) -> None:
+        """Bring an older database to SCHEMA_VERSION in one transaction."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            columns = {r[1] for r in self._db.execute("PRAGMA table_info(articles)")}
+            if version < 2 and "image" not in columns:
+                self._db.execute("ALTER TABLE articles ADD COLUMN image TEXT")
+            self._db.execute("UPDATE meta SET value=? WHERE key='schema'", (str(SCHEMA_VERSION),))
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         """Close the connection."""
@@ -145,7 +164,7 @@ class Store:
                         retired.append(old[0])
                     cur = self._db.execute(
                         "INSERT INTO articles (id, title, body, url, published, source, category,"
-                        " digest, terms, added_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                        " digest, terms, added_at, image) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                         (
                             article.id,
                             article.title,
@@ -157,6 +176,7 @@ class Store:
                             digest(article),
                             pack_terms(title_terms, body_terms),
                             now,
+                            article.image,
                         ),
                     )
                     new_docnos.append(cur.lastrowid)
@@ -237,6 +257,54 @@ class Store:
                 yield StoredDoc(docno, title, body, _date(published))
             last = rows[-1][0]
 
+    def live_texts(
+        self, after_docno: int = 0, batch: int = 500
+    ) -> Iterator[tuple[int, str, str, str | None]]:
+        """(docno, title, body, source) of live articles above after_docno, in docno order."""
+        last = after_docno
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT docno, title, body, source FROM articles WHERE deleted_seq IS NULL"
+                    " AND docno > ? ORDER BY docno LIMIT ?",
+                    (last, batch),
+                ).fetchall()
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1][0]
+
+    def newest_texts(self, limit: int, offset: int = 0) -> list[tuple[int, str, str, str | None]]:
+        """(docno, title, body, source) of live articles, newest first (date, then arrival)."""
+        with self._lock:
+            return self._db.execute(
+                "SELECT docno, title, body, source FROM articles WHERE deleted_seq IS NULL"
+                " ORDER BY published IS NULL, published DESC, docno DESC LIMIT ? OFFSET ?",
+                (limit, offset),
+            ).fetchall()
+
+    def docnos_of_sources(self, sources: Iterable[str]) -> list[int]:
+        """Live articles from these outlets (exact names, as stored)."""
+        names = sorted(set(sources))
+        if not names:
+            return []
+        marks = ",".join("?" * len(names))
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT docno FROM articles WHERE deleted_seq IS NULL AND source IN ({marks})",
+                names,
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def source_names(self) -> list[str]:
+        """Every outlet of the live archive."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT DISTINCT source FROM articles WHERE deleted_seq IS NULL"
+                " AND source IS NOT NULL"
+            ).fetchall()
+        return sorted(r[0] for r in rows)
+
     def retired_docs(self, after_seq: int = 0) -> Iterator[StoredDoc]:
         """Articles retired by changes after after_seq, with the terms to take out."""
         with self._lock:
@@ -265,7 +333,7 @@ class Store:
                 chunk = docnos[i : i + 500]
                 marks = ",".join("?" * len(chunk))
                 for row in self._db.execute(
-                    "SELECT docno, id, title, body, url, published, source, category"
+                    "SELECT docno, id, title, body, url, published, source, category, image"
                     f" FROM articles WHERE docno IN ({marks})",
                     chunk,
                 ):
@@ -290,7 +358,7 @@ class Store:
         """The live article with this id, and its docno."""
         with self._lock:
             row = self._db.execute(
-                "SELECT docno, id, title, body, url, published, source, category"
+                "SELECT docno, id, title, body, url, published, source, category, image"
                 " FROM articles WHERE id=? AND deleted_seq IS NULL",
                 (article_id,),
             ).fetchone()
@@ -300,7 +368,7 @@ class Store:
         """The newest live articles: by date where known, then by arrival."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT docno, id, title, body, url, published, source, category FROM articles"
+                "SELECT docno, id, title, body, url, published, source, category, image FROM articles"
                 " WHERE deleted_seq IS NULL AND docno > ?"
                 " ORDER BY published IS NULL, published DESC, docno DESC LIMIT ?",
                 (after_docno, limit),
@@ -321,7 +389,7 @@ class Store:
         """Live articles that arrived after a docno, oldest first."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT docno, id, title, body, url, published, source, category FROM articles"
+                "SELECT docno, id, title, body, url, published, source, category, image FROM articles"
                 " WHERE deleted_seq IS NULL AND docno > ? ORDER BY docno LIMIT ?",
                 (after_docno, limit),
             ).fetchall()
@@ -342,7 +410,7 @@ class Store:
 
 
 def _article(row) -> Article:
-    id_, title, body, url, published, source, category = row
+    id_, title, body, url, published, source, category, image = row
     return Article(
         id=id_,
         title=title,
@@ -351,4 +419,5 @@ def _article(row) -> Article:
         published=_date(published),
         source=source,
         category=category,
+        image=image,
     )
