@@ -537,8 +537,6 @@ def push_list(
     # the phrase that caught each article, when its topic has several
     caught = [i.matched if i.matched and i.matched != i.topic else i.topic for i in items]
     topics_caught = ", ".join(dict.fromkeys(caught))
-        dict.fromkeys(f"“{i.matched}”" if i.matched else i.topic for i in items)
-    )
     lines = [_line(n, item, t, style) for n, item in enumerate(items, 1)]
     out, start = [], 0
     for count in _pack(lines, limit - 2 * MAX_META - 40, style):
