@@ -24,7 +24,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes, ExtBot
 
 from index.models import Article, Excerpt, SearchResult
-from index.outlets import UnknownSource
+from index.outlets import UnknownSource, search_text
 from index.search import SearchIndex
 from index.topics import TopicError, parse_topic
 
@@ -219,9 +219,17 @@ async def _ask(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str
             await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
         except TelegramError:
             pass  # only a courtesy; the answer matters
-    result = await asyncio.to_thread(svc.index.search, query, PAGE_SIZE, 0)
+    try:
+        result = await asyncio.to_thread(search_text, svc.index, query, PAGE_SIZE, 0)
+    except UnknownSource as error:
+        await _reply(update, context, render.notice(_unknown_source(error, t)))
+        return
     text, markup = await _results_message(context, result, t, cut)
     await _reply(update, context, text, markup)
+
+
+def _unknown_source(error: UnknownSource, t: Texts) -> str:
+    return t.source_unknown.format(names=", ".join(error.names), known=", ".join(error.known))
 
 
 async def _send_article(update: Update, context: ContextTypes.DEFAULT_TYPE, token: str) -> None:
@@ -320,9 +328,13 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if question is None:
         await query.answer(t.expired, show_alert=True)
         return
-    result = await asyncio.to_thread(
-        svc.index.search, question, PAGE_SIZE, request.page * PAGE_SIZE
-    )
+    try:
+        result = await asyncio.to_thread(
+            search_text, svc.index, question, PAGE_SIZE, request.page * PAGE_SIZE
+        )
+    except UnknownSource:  # the outlet left the archive since
+        await query.answer(t.expired, show_alert=True)
+        return
     text, markup = await _results_message(context, result, t)
     await _edit(update, text, markup)
     await query.answer()
@@ -337,7 +349,11 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if not query:
         await inline.answer([], cache_time=INLINE_CACHE_SECONDS)
         return
-    result = await asyncio.to_thread(svc.index.search, query, INLINE_PAGE, offset)
+    try:
+        result = await asyncio.to_thread(search_text, svc.index, query, INLINE_PAGE, offset)
+    except UnknownSource:
+        await inline.answer([], cache_time=INLINE_CACHE_SECONDS)
+        return
     articles = [h.article for h in result.hits]
     tokens = await asyncio.to_thread(svc.state.tokens, [a.id for a in articles])
     links = _links(articles, tokens, context.bot.username)
@@ -418,8 +434,7 @@ async def follow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await _reply(update, context, render.notice(t.topic_invalid.format(reason=reason)))
         return
     except UnknownSource as error:
-        answer = t.source_unknown.format(names=", ".join(error.names), known=", ".join(error.known))
-        await _reply(update, context, render.notice(answer))
+        await _reply(update, context, render.notice(_unknown_source(error, t)))
         return
     except FollowError as error:
         answer = (

@@ -14,6 +14,7 @@ import httpx
 from .feeds import Feed, FeedError, FeedRegistry, http_client, poll_all
 from .ingest import ingest
 from .models import Article, Hit, SearchResult
+from .outlets import UnknownSource, search_text
 from .search import SearchIndex
 
 
@@ -237,9 +238,11 @@ def cmd_search(
         for line in stdin:
             line = line.strip()
             if line:
-                out.write(
-                    json.dumps(result_json(index.search(line, k=k)), ensure_ascii=False) + "\n"
-                )
+                try:
+                    answer = result_json(search_text(index, line, k=k))
+                except UnknownSource as e:
+                    answer = {"query": line, "error": str(e), "sources": list(e.known)}
+                out.write(json.dumps(answer, ensure_ascii=False) + "\n")
                 out.flush()
         return 0
     if not query.strip():
@@ -247,7 +250,11 @@ def cmd_search(
             'Nothing to search: give some words, e.g. newsbot search "giá vàng".', file=sys.stderr
         )
         return 2
-    result = index.search(query, k=k)
+    try:
+        result = search_text(index, query, k=k)
+    except UnknownSource as e:
+        print(f"{e}; the sources are: {', '.join(e.known) or '(none)'}", file=sys.stderr)
+        return 2
     if as_json:
         print(json.dumps(result_json(result), ensure_ascii=False, indent=1), file=out)
     else:

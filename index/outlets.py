@@ -15,12 +15,26 @@ with ``/`` (``nguồn:vnexpress/dantri``). A name with spaces goes in quotes
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from .normalize import fold, normalize
 
-__all__ = ["MAX_SOURCES", "UnknownSource", "outlet_keys", "resolve", "source_key", "split_sources"]
+if TYPE_CHECKING:
+    from .models import SearchResult
+    from .search import SearchIndex
+
+__all__ = [
+    "MAX_SOURCES",
+    "UnknownSource",
+    "outlet_keys",
+    "resolve",
+    "search_text",
+    "source_key",
+    "split_sources",
+]
 
 MAX_SOURCES = 10  # outlets named in one filter
 
@@ -93,3 +107,16 @@ def resolve(names: Iterable[str], known: Iterable[str | None]) -> frozenset[str]
     if missing:
         raise UnknownSource(missing, known)
     return frozenset(chosen)
+
+
+def search_text(index: SearchIndex, text: str, k: int = 10, offset: int = 0) -> SearchResult:
+    """Search a question that may carry source filters; UnknownSource for a name none has.
+
+    The result's query is the text as asked, filters included, so a later page asks the same.
+    """
+    query, names = split_sources(text)
+    if len(names) > MAX_SOURCES:
+        names = names[:MAX_SOURCES]
+    sources = resolve(names, index.store.source_names()) if names else None
+    result = index.search(query, k, offset, sources=sources)
+    return dataclasses.replace(result, query=text) if names else result

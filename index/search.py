@@ -10,7 +10,7 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -553,6 +553,7 @@ class SearchIndex:
         date_range: tuple[dt.date | None, dt.date | None] | None = None,
         prefer: tuple[dt.date | None, dt.date | None] | None = None,
         matched: np.ndarray | None = None,
+        only: np.ndarray | None = None,
     ) -> tuple[np.ndarray, int]:
         """Docnos of the k best scores (ties: newer first) and how many matched at all.
 
@@ -565,6 +566,8 @@ class SearchIndex:
         if matched is None:
             matched = scores > -np.inf
         cand = np.flatnonzero(matched)
+        if only is not None:  # the docnos a source filter allows
+            cand = np.intersect1d(cand, only, assume_unique=True)
         if date_range is not None:
             cand = cand[self._in_range(self._dates[cand], date_range)]
         total = len(cand)
@@ -603,18 +606,26 @@ class SearchIndex:
         date_to: dt.date | None = None,
         today: dt.date | None = None,
         group: bool = True,
+        sources: Collection[str] | None = None,
     ) -> SearchResult:
         """The k best articles from offset for a question, with excerpts.
 
         The same story from several outlets shows once (group), naming the other outlets.
+        sources keeps the articles of these outlets only (names as stored: outlets.resolve).
         """
+        only = None
+        if sources is not None:
+            only = np.unique(np.asarray(self.store.docnos_of_sources(sources), np.int64))
         with self._lock:
             plan = self.plan(query, exact, today)
             rng = (date_from, date_to) if (date_from or date_to) else None
             prefer = (plan.date_from, plan.date_to) if plan.date_from or plan.date_to else None
             # grouping folds duplicates away, so look further than the page
             want = (offset + k) * 3 + 10 if group else offset + k
-            docnos, best_scores, total = self.best(plan, want, date_range=rng, prefer=prefer)
+            extra = {"only": only} if only is not None else {}
+            docnos, best_scores, total = self.best(
+                plan, want, date_range=rng, prefer=prefer, **extra
+            )
             scores = dict(zip(docnos.tolist(), best_scores.tolist(), strict=True))
             # rarer words choose the passage; a tiny archive has idfs <= 0, hence the floor
             weights = [max(self.fields["fold"].idf(fold(t)), 0.1) for t in plan.highlight]
