@@ -42,7 +42,13 @@ def _parser() -> argparse.ArgumentParser:
     fsub.add_parser(
         "remove", help="unregister a feed: newsbot feeds remove URL|NUMBER"
     ).add_argument("target")
-    fsub.add_parser("poll", help="poll the feeds that are due once and index new articles (cron)")
+    fsub.add_parser(
+        "poll", help="poll the feeds that are due once and index new articles (cron)"
+    ).add_argument("--force", action="store_true", help="poll every feed now, due or not")
+    fsub.add_parser(
+        "import", help="register the feeds of an OPML file: newsbot feeds import FILE.opml"
+    ).add_argument("target")
+    fsub.add_parser("export", help="print every feed as OPML")
     sub.add_parser("chat", help="talk to the bot in this terminal (no token needed)")
     sub.add_parser("run", help="run the Telegram bot")
     return p
@@ -66,7 +72,14 @@ def main(argv: list[str] | None = None) -> int:
 
         return chat(settings)
     if args.command == "feeds":
-        return cmd_feeds(settings.data_dir, args.feeds_command, getattr(args, "target", None))
+        return cmd_feeds(
+            settings.data_dir,
+            args.feeds_command,
+            getattr(args, "target", None),
+            interval=settings.feed_seconds,
+            force=getattr(args, "force", False),
+            out=sys.stdout,
+        )
     index = SearchIndex.open(settings.data_dir)
     try:
         if args.command == "index":

@@ -11,9 +11,11 @@ from typing import TextIO
 
 import httpx
 
-from .feeds import Feed, FeedError, FeedRegistry, http_client, poll_all
+from .feedcheck import add_checked
+from .feeds import POLL_SECONDS, Feed, FeedError, FeedRegistry, http_client, poll_all
 from .ingest import ingest
 from .models import Article, Hit, SearchResult
+from .opml import MAX_OPML_BYTES, OpmlError, export_opml, read_opml
 from .outlets import UnknownSource, search_text
 from .search import SearchIndex
 
@@ -73,15 +75,73 @@ def _failure(feed: Feed) -> str:
 
 
 def cmd_feeds_add(
-    registry: FeedRegistry, url: str, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+    registry: FeedRegistry,
+    url: str,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+    client: httpx.Client | None = None,
+    check: bool = True,
 ) -> int:
-    """Register a feed; it is polled on the next `feeds poll` or by the running bot."""
+    """Register a feed once it answers (a page's feed link is found and taken instead)."""
     try:
-        feed = registry.add(url)
+        if not check:
+            feed = registry.add(url)
+            print(f"added feed #{feed.id} {feed.url}", file=out)
+            return 0
+        own = client is None
+        client = client or http_client()
+        try:
+            feed, found = add_checked(registry, client, url)
+        finally:
+            if own:
+                client.close()
     except FeedError as e:
         print(f"cannot add {url}: {e}", file=err)
         return 1
-    print(f"added feed #{feed.id} {feed.url}", file=out)
+    via = f" (linked from {url})" if found.discovered else ""
+    print(
+        f"added feed #{feed.id} {feed.url}{via}: {found.title or 'no title'},"
+        f" {found.entries:,} entries now",
+        file=out,
+    )
+    return 0
+
+
+def cmd_feeds_import(
+    registry: FeedRegistry, path: str, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+) -> int:
+    """Register every feed of an OPML file (not fetched: they are checked when polled)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_OPML_BYTES + 1)
+        entries = read_opml(data)
+    except (OSError, OpmlError) as e:
+        print(f"cannot import {path}: {e}", file=err)
+        return 1
+    added = known = 0
+    for url, title in entries:
+        try:
+            feed = registry.add(url)
+        except FeedError as e:
+            if "already registered" in str(e):
+                known += 1
+            else:
+                print(f"skipped {url}: {e}", file=err)
+            continue
+        if title:
+            registry.set_title(feed.id, title)
+        added += 1
+    failed = len(entries) - added - known
+    print(
+        f"{len(entries):,} feeds in {path}: {added:,} added, {known:,} known, {failed:,} failed",
+        file=out,
+    )
+    return 1 if failed and not added and not known else 0
+
+
+def cmd_feeds_export(registry: FeedRegistry, out: TextIO = sys.stdout) -> int:
+    """Print every feed as OPML."""
+    out.write(export_opml(registry.list()))
     return 0
 
 
@@ -119,10 +179,17 @@ def cmd_feeds_poll(
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
     now: float | None = None,
+    force: bool = False,
 ) -> int:
-    """Poll the feeds that are due once and index their new articles. Exit 1 if all failed."""
+    """Poll the feeds that are due (every feed with force) once and index their new articles.
+
+    Exit 1 if all failed.
+    """
     now = time.time() if now is None else now
+    if force:
+        registry.poll_now()
     due = registry.due(now)
+    waiting = len(registry.list()) - len(due)
     counts = [0, 0, 0]
 
     def sink(articles: list[Article]) -> None:
@@ -148,27 +215,43 @@ def cmd_feeds_poll(
         f" {counts[0]:,} added, {counts[1]:,} updated, {counts[2]:,} unchanged",
         file=out,
     )
+    if waiting:
+        print(
+            f"{waiting:,} feeds are not due yet (polled every {registry.interval:g} s,"
+            " NEWSBOT_FEED_SECONDS); --force polls them now",
+            file=out,
+        )
     return 1 if due and len(failed) == len(due) else 0
 
 
 def cmd_feeds(
-    data_dir: Path, command: str, target: str | None = None, out: TextIO = sys.stdout
+    data_dir: Path,
+    command: str,
+    target: str | None = None,
+    out: TextIO = sys.stdout,
+    *,
+    interval: float = POLL_SECONDS,
+    force: bool = False,
 ) -> int:
-    """`newsbot feeds add URL | list | remove URL|NUMBER | poll` on a data directory."""
+    """`newsbot feeds add URL | list | remove URL|NUMBER | poll | import FILE | export`."""
     if command == "poll":
         index = SearchIndex.open(data_dir)
         try:
-            with FeedRegistry(index.store) as registry:
-                return cmd_feeds_poll(index, registry, out=out)
+            with FeedRegistry(index.store, interval=interval) as registry:
+                return cmd_feeds_poll(index, registry, out=out, force=force)
         finally:
             index.close()
-    with FeedRegistry(Path(data_dir) / "newsbot.db") as registry:
+    with FeedRegistry(Path(data_dir) / "newsbot.db", interval=interval) as registry:
         if command == "add":
             return cmd_feeds_add(registry, target or "", out=out)
         if command == "remove":
             return cmd_feeds_remove(registry, target or "", out=out)
         if command == "list":
             return cmd_feeds_list(registry, out=out)
+        if command == "import":
+            return cmd_feeds_import(registry, target or "", out=out)
+        if command == "export":
+            return cmd_feeds_export(registry, out=out)
     return 2
 
 
