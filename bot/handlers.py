@@ -88,6 +88,7 @@ class Services:
     feeds: FeedPoller | None = None
     writes: threading.Lock = field(default_factory=threading.Lock)  # one index writer
     zone: ZoneInfo = ZoneInfo("Asia/Ho_Chi_Minh")
+    admins: frozenset[int] = frozenset()  # NEWSBOT_ADMINS: the bot's operators
 
 
 def _services(context: ContextTypes.DEFAULT_TYPE) -> Services:

@@ -23,6 +23,7 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 
+from index.feeds import Feed
 from index.models import Article, Excerpt, Hit, SearchResult
 from index.topics import Clause, Topic
 
@@ -40,6 +41,7 @@ __all__ = [
     "article",
     "deep_link",
     "digest",
+    "feeds",
     "followed",
     "help_text",
     "inline_results",
@@ -578,6 +580,31 @@ def digest(
         text, count = out[-1]
         out[-1] = (text, count - 1 + len(items) - len(shown))
     return out
+
+
+# ---- feeds -------------------------------------------------------------------------------
+
+
+def feeds(items: Sequence[Feed], t: Texts, *, style: Style = HTML, limit: int = MAX_MESSAGE) -> str:
+    """The registered feeds: number, address, title, last success or the last error."""
+    if not items:
+        return style.escape(t.feeds_empty)
+    lines = [style.bold(style.escape(t.feeds_head.format(count=len(items))))]
+    for feed in items:
+        when = (
+            dt.datetime.fromtimestamp(feed.last_ok).strftime(t.date_format + " %H:%M")
+            if feed.last_ok
+            else "–"
+        )
+        state = f"{feed.title or '–'} · {when}"
+        if feed.failures:
+            state += f" · ⚠️ {feed.failures}× {feed.last_error or ''}"
+        line = f"{style.bold(f'#{feed.id}')} {style.escape(feed.url)}\n    {style.italic(style.escape(_clamp(state, MAX_META * 2)))}"
+        if _visible_len("\n".join(lines + [line]), style) > limit - 40:
+            lines.append(style.escape(f"… +{len(items) - len(lines) + 1}"))
+            break
+        lines.append(line)
+    return "\n".join(lines)
 
 
 # ---- plain-text fallback -----------------------------------------------------------------
