@@ -246,9 +246,11 @@ def timing(records: list[dict], args: argparse.Namespace) -> None:
         old_index.add(key, old_topic)
         new_index.add(key, new_topic)
     print(f"   {len(new_index):,} topics, filed in both indexes")
-    old_t, new_t, new_prep, old_found, new_found = [], [], [], 0, 0
+    old_t, old_prep, new_t, new_prep, old_found, new_found = [], [], [], [], 0, 0
     for r, (title, body) in zip(new, analyzed, strict=True):
+        t = time.perf_counter()
         old_article = base.ArticleTerms.of(title, body)
+        old_prep.append(time.perf_counter() - t)
         t0 = time.perf_counter()
         found = old_index.match(old_article)
         t1 = time.perf_counter()
@@ -265,7 +267,14 @@ def timing(records: list[dict], args: argparse.Namespace) -> None:
     print(f"   one article against {len(new_index):,} topics ({len(new):,} articles):")
     print(f"   baseline {args.baseline} TopicIndex.match  {ms(old_t)}")
     print(f"   today's TopicIndex.match           {ms(new_t)}   ({ratio:.2f}x the baseline)")
-    print(f"   today's article text (once)        {ms(new_prep)}")
+    print(f"   baseline article units (once)      {ms(old_prep)}   (after pyvi, not counted)")
+    print(f"   today's article text (once)        {ms(new_prep)}   (no pyvi needed)")
+    both_old = statistics.median([a + b for a, b in zip(old_t, old_prep, strict=True)])
+    both_new = statistics.median([a + b for a, b in zip(new_t, new_prep, strict=True)])
+    print(
+        f"   per article, preparing and matching: baseline {both_old * 1e3:.3f} ms,"
+        f" today {both_new * 1e3:.3f} ms ({both_new / both_old:.2f}x)"
+    )
     print(
         f"   matches per article: baseline {old_found / len(new):.1f} (any syllables anywhere),"
         f" today {new_found / len(new):.1f} (phrases)"
