@@ -302,6 +302,11 @@ class SubscriptionStore:
             )
         return [Followed(*r) for r in rows]
 
+    def resign(self, topic_id: int, signature: str) -> None:
+        """Give a stored topic today's signature (a clash with another keeps the old one)."""
+        with self._write() as db:
+            db.execute("UPDATE OR IGNORE topics SET signature=? WHERE id=?", (signature, topic_id))
+
     def unfollow(self, ids: Iterable[int]) -> list[Followed]:
         """Forget topics by id; returns those that were there."""
         ids = list(ids)
@@ -585,7 +590,10 @@ class Subscriptions:
         n = 0
         for followed in self.store.topics():
             try:
-                self.topics.add(followed.id, self.parse(followed.text))
+                topic = self.parse(followed.text)
+                if topic.signature != followed.signature:  # filed by an older topic language
+                    self.store.resign(followed.id, topic.signature)
+                self.topics.add(followed.id, topic)
                 n += 1
             except TopicError as error:  # stored by an older analysis: keep it, skip matching
                 log.warning("topic #%d %r no longer parses: %s", followed.id, followed.text, error)
