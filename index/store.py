@@ -36,6 +36,8 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE UNIQUE INDEX IF NOT EXISTS articles_live_id ON articles(id) WHERE deleted_seq IS NULL;
 CREATE INDEX IF NOT EXISTS articles_deleted ON articles(deleted_seq) WHERE deleted_seq IS NOT NULL;
 CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
+-- source filters (nguồn:vnexpress) list and pick outlets without reading every article
+CREATE INDEX IF NOT EXISTS articles_source ON articles(source) WHERE deleted_seq IS NULL;
 """
 
 
