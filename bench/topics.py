@@ -88,8 +88,9 @@ def phrase_topics(records: list[dict], n: int, seed: int) -> list[str]:
                 continue
             start = rng.randrange(len(sylls) - size + 1)
             words = sylls[start : start + size]
-            if all(w.lower() in common or w.isdigit() for w in words):
-                continue  # "của các" or "lên khoảng" is nobody's topic
+            rare = [w for w in words if w.lower() not in common and len(w) > 1 and w.isalpha()]
+            if 2 * len(rare) < len(words):
+                continue  # "của các" or "C với" is nobody's topic
             return " ".join(words)
 
     texts: list[str] = []

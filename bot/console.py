@@ -84,9 +84,7 @@ class Console:
         try:
             result = search_text(self.index, self.query or "", PAGE_SIZE, page * PAGE_SIZE)
         except UnknownSource as error:
-            return self.t.source_unknown.format(
-                names=", ".join(error.names), known=", ".join(error.known)
-            )
+            return self.t.source_unknown.format(names=", ".join(error.names), known=error.listed())
         if not result.hits and page > 0:  # past the end: stay on the last page
             return self.t.console_footer
         self.page = page

@@ -62,6 +62,6 @@ def _add(registry: FeedRegistry, url: str, t) -> str:
         return render.notice(t.feeds_add_failed.format(url=url, reason=error))
     return render.notice(
         t.feeds_added.format(
-            id=feed.id, url=feed.url, title=found.title or "", entries=found.entries
+            id=feed.id, url=feed.url, title=found.title or "–", entries=found.entries
         )
     )

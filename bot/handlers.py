@@ -230,7 +230,7 @@ async def _ask(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str
 
 
 def _unknown_source(error: UnknownSource, t: Texts) -> str:
-    return t.source_unknown.format(names=", ".join(error.names), known=", ".join(error.known))
+    return t.source_unknown.format(names=", ".join(error.names), known=error.listed())
 
 
 async def _send_article(update: Update, context: ContextTypes.DEFAULT_TYPE, token: str) -> None:

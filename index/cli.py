@@ -336,7 +336,7 @@ def cmd_search(
     try:
         result = search_text(index, query, k=k)
     except UnknownSource as e:
-        print(f"{e}; the sources are: {', '.join(e.known) or '(none)'}", file=sys.stderr)
+        print(f"{e}; the sources are: {e.listed(100) or '(none)'}", file=sys.stderr)
         return 2
     if as_json:
         print(json.dumps(result_json(result), ensure_ascii=False, indent=1), file=out)

@@ -54,6 +54,11 @@ class UnknownSource(ValueError):
         self.known = tuple(known)
         super().__init__(f"unknown source {', '.join(self.names)}")
 
+    def listed(self, limit: int = 30) -> str:
+        """The known sources for a message: the first limit, then how many more."""
+        more = len(self.known) - limit
+        return ", ".join(self.known[:limit]) + (f" … (+{more})" if more > 0 else "")
+
 
 def source_key(name: str) -> str:
     """What a typed outlet name is compared by: folded, lower case, letters and digits."""
@@ -94,7 +99,7 @@ def split_sources(text: str) -> tuple[str, tuple[str, ...]]:
 
 def resolve(names: Iterable[str], known: Iterable[str | None]) -> frozenset[str]:
     """The known sources the names pick; UnknownSource when a name picks none."""
-    known = sorted({k for k in known if k})
+    known = list(dict.fromkeys(k for k in known if k))
     chosen: set[str] = set()
     missing: list[str] = []
     for name in names:

@@ -299,13 +299,13 @@ class Store:
         return [r[0] for r in rows]
 
     def source_names(self) -> list[str]:
-        """Every outlet of the live archive."""
+        """Every outlet of the live archive, the one with most articles first."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT DISTINCT source FROM articles WHERE deleted_seq IS NULL"
-                " AND source IS NOT NULL"
+                "SELECT source FROM articles WHERE deleted_seq IS NULL AND source IS NOT NULL"
+                " GROUP BY source ORDER BY count(*) DESC, source"
             ).fetchall()
-        return sorted(r[0] for r in rows)
+        return [r[0] for r in rows]
 
     def retired_docs(self, after_seq: int = 0) -> Iterator[StoredDoc]:
         """Articles retired by changes after after_seq, with the terms to take out."""

@@ -81,3 +81,9 @@ def test_schema_1_database_gains_the_image_column(tmp_path):
     (version,) = store._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
     assert int(version) == SCHEMA_VERSION == 2
     store.close()
+
+
+def test_the_list_of_sources_is_bounded():
+    error = UnknownSource(["x"], [f"bao{n}.vn" for n in range(45)])
+    assert error.listed(30).endswith("bao29.vn … (+15)")
+    assert UnknownSource(["x"], ["a.vn", "b.vn"]).listed() == "a.vn, b.vn"
