@@ -242,3 +242,24 @@ def test_newsbot_feeds_export_and_import_commands(tmp_path, monkeypatch, capsys)
         assert [(f.url, f.title) for f in registry.list()] == [
             ("https://vnexpress.net/rss/tin-moi-nhat.rss", "VnExpress")
         ]
+
+
+def test_newsbot_feeds_poll_honours_newsbot_feed_seconds(tmp_path, monkeypatch, capsys, base):
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NEWSBOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NEWSBOT_FEED_SECONDS", "1000")
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["feeds", "add", base + "/"]) == 0
+    assert f"added feed #1 {base}/rss.xml (linked from {base}/)" in capsys.readouterr().out
+    assert main(["feeds", "poll"]) == 0
+    assert capsys.readouterr().out.startswith("1 feeds polled")
+    with FeedRegistry(tmp_path / "data" / "newsbot.db") as registry:
+        (feed,) = registry.list()
+        assert feed.next_check == pytest.approx(feed.last_checked + 1000)
+    assert main(["feeds", "poll"]) == 0
+    assert "0 feeds polled" in (out := capsys.readouterr().out) and "every 1000 s" in out
+    assert main(["feeds", "poll", "--force"]) == 0
+    assert capsys.readouterr().out.startswith("1 feeds polled")
