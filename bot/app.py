@@ -28,7 +28,7 @@ from telegram.request import BaseRequest
 
 from index.search import SearchIndex
 
-from . import admin, handlers
+from . import admin, feed_commands, handlers
 from .broadcast import Broadcasts
 from .feeds import FeedPoller
 from .flood import FloodLimit
@@ -106,6 +106,7 @@ def build_application(
             zone=settings.zone,
             suggestions=Suggestions(opened),
             operator=operator,
+            admins=settings.admins,
         )
         await _set_commands(app)
         if app.job_queue is not None:
@@ -202,6 +203,12 @@ def add_handlers(app: Application) -> None:
             CommandHandler(["moi", "latest"], handlers.latest_command, filters=chats),
             CommandHandler(["doc", "read"], handlers.read_command, filters=chats),
             *_subscription_handlers(chats),
+            # operators manage the feeds in a private chat; the handler refuses everyone else
+            CommandHandler(
+                ["nguon", "feeds"],
+                feed_commands.feeds_command,
+                filters=filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE,
+            ),
             # an old group's topics move with it when it becomes a supergroup
             MessageHandler(filters.StatusUpdate.MIGRATE, handlers.migrated),
             MessageHandler(

@@ -93,8 +93,12 @@ def _parser() -> argparse.ArgumentParser:
     feeds(
         "poll",
         "poll the feeds that are due once and index new articles (cron);"
-        " reads NEWSBOT_DATA_DIR, NEWSBOT_PROXY",
-    )
+        " reads NEWSBOT_DATA_DIR, NEWSBOT_PROXY, NEWSBOT_FEED_SECONDS",
+    ).add_argument("--force", action="store_true", help="poll every feed now, due or not")
+    feeds(
+        "import", "register the feeds of an OPML file: newsbot feeds import FILE.opml"
+    ).add_argument("target", help="the OPML file")
+    feeds("export", "print every feed as OPML; reads NEWSBOT_DATA_DIR")
     ck = command(
         "check", "verify the database and the index; --repair rebuilds it; reads NEWSBOT_DATA_DIR"
     )
@@ -160,6 +164,9 @@ def _main(argv: list[str] | None) -> int:
             getattr(args, "target", None),
             proxy=settings.proxy,
             allow_private=settings.allow_private_fetch,
+            interval=settings.feed_seconds,
+            force=getattr(args, "force", False),
+            out=sys.stdout,
         )
     if args.command == "stats":
         print(f"data:       {settings.data_dir}")

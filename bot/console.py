@@ -11,6 +11,7 @@ from typing import TextIO
 from index.cli import sample_dir
 from index.ingest import ingest
 from index.models import Article
+from index.outlets import UnknownSource, search_text
 from index.search import SearchIndex
 from index.urls import web_url
 
@@ -98,7 +99,10 @@ class Console:
 
     def _page(self, page: int, cut: bool = False) -> str:
         page = max(page, 0)
-        result = self.index.search(self.query or "", k=PAGE_SIZE, offset=page * PAGE_SIZE)
+        try:
+            result = search_text(self.index, self.query or "", PAGE_SIZE, page * PAGE_SIZE)
+        except UnknownSource as error:
+            return self.t.source_unknown.format(names=", ".join(error.names), known=error.listed())
         if not result.hits and page > 0:  # past the end: stay on the last page
             return f"{self.t.console_last_page}\n{self.t.console_footer}"
         self.page = page

@@ -23,9 +23,10 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes, ExtBot
 
-from index.models import Article, SearchResult
+from index.models import Article, Excerpt, SearchResult
+from index.outlets import UnknownSource, search_text
 from index.search import MAX_DEPTH, SearchIndex
-from index.topics import TopicError
+from index.topics import TopicError, parse_topic
 
 from . import metrics, parse, render
 from .flood import FloodLimit
@@ -38,6 +39,7 @@ from .subscriptions import (
     Target,
     TargetError,
     digest_day,
+    explain,
     may_change,
     parse_hour,
     resolve_channel,
@@ -93,6 +95,7 @@ class Services:
     zone: ZoneInfo = ZoneInfo("Asia/Ho_Chi_Minh")
     suggestions: Suggestions | None = None
     operator: Operator | None = None
+    admins: frozenset[int] = frozenset()  # NEWSBOT_ADMINS: the bot's operators
 
 
 def _services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -247,14 +250,22 @@ async def _ask(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str
             await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
         except TelegramError:
             pass  # only a courtesy; the answer matters
-    with metrics.QUERY_SECONDS.time():
-        result = await asyncio.to_thread(svc.index.search, query, PAGE_SIZE, 0)
+    try:
+        with metrics.QUERY_SECONDS.time():
+            result = await asyncio.to_thread(search_text, svc.index, query, PAGE_SIZE, 0)
+    except UnknownSource as error:
+        await _reply(update, context, render.notice(_unknown_source(error, t)))
+        return
     if not result.hits and not await asyncio.to_thread(svc.index.latest, 1):
         await _reply(update, context, render.notice(_empty_archive(update, context, t)))
         return
     text, markup = await _results_message(context, result, t, cut)
     await _reply(update, context, text, markup)
     metrics.REPLIES.inc()
+
+
+def _unknown_source(error: UnknownSource, t: Texts) -> str:
+    return t.source_unknown.format(names=", ".join(error.names), known=error.listed())
 
 
 async def _send_article(update: Update, context: ContextTypes.DEFAULT_TYPE, token: str) -> None:
@@ -374,9 +385,13 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if question is None:
         await query.answer(t.expired, show_alert=True)
         return
-    result = await asyncio.to_thread(
-        svc.index.search, question, PAGE_SIZE, request.page * PAGE_SIZE
-    )
+    try:
+        result = await asyncio.to_thread(
+            search_text, svc.index, question, PAGE_SIZE, request.page * PAGE_SIZE
+        )
+    except UnknownSource:  # the outlet left the archive since
+        await query.answer(t.expired, show_alert=True)
+        return
     text, markup = await _results_message(context, result, t)
     await _edit(update, text, markup)
     await query.answer()
@@ -394,7 +409,11 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if not svc.presses.check(inline.from_user.id).allowed:
         return  # a flood: its queries expire unanswered, and cost no search
 
-    result = await asyncio.to_thread(svc.index.search, query, INLINE_PAGE, offset)
+    try:
+        result = await asyncio.to_thread(search_text, svc.index, query, INLINE_PAGE, offset)
+    except UnknownSource:
+        await inline.answer([], cache_time=INLINE_CACHE_SECONDS)
+        return
     articles = [h.article for h in result.hits]
     tokens = await asyncio.to_thread(svc.state.tokens, [a.id for a in articles])
     links = _links(articles, tokens, context.bot.username)
@@ -474,6 +493,9 @@ async def follow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         reason = error.vietnamese if t.lang == "vi" else error.english
         await _reply(update, context, render.notice(t.topic_invalid.format(reason=reason)))
         return
+    except UnknownSource as error:
+        await _reply(update, context, render.notice(_unknown_source(error, t)))
+        return
     except FollowError as error:
         answer = (
             t.topic_duplicate.format(topic=error.existing.text)
@@ -483,14 +505,22 @@ async def follow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await _reply(update, context, render.notice(answer))
         return
 
-    def details() -> tuple[list[str], int | None]:
+    def details() -> tuple[list[str], int | None, list[Excerpt | None]]:
         chat = svc.subscriptions.store.chat(target.chat_id)
-        return svc.state.tokens(a.id for a in recent), chat.digest_hour if chat else None
+        marks = [explain(followed.text, a)[1] for a in recent]
+        return svc.state.tokens(a.id for a in recent), chat.digest_hour if chat else None, marks
 
-    tokens, hour = await asyncio.to_thread(details)
+    tokens, hour, marks = await asyncio.to_thread(details)
     links = _links(recent, tokens, context.bot.username)
     answer = render.followed(
-        followed.text, recent, links, t, hour=hour, zone=svc.zone.key, channel=target.title
+        followed.text,
+        recent,
+        links,
+        t,
+        hour=hour,
+        zone=svc.zone.key,
+        channel=target.title,
+        passages=marks,
     )
     await _reply(update, context, answer)
 
@@ -535,11 +565,20 @@ async def topics_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             else t.in_thread
             if f.thread_id == target.thread_id
             else t.in_other_thread,
+            _rule(f.text),
         )
         for f in followed
     ]
     answer = render.topics(items, t, hour=hour, zone=svc.zone.key, channel=target.title)
     await _reply(update, context, answer)
+
+
+def _rule(text: str) -> str:
+    """The phrases a stored topic needs, or "" when it no longer parses."""
+    try:
+        return render.rule(parse_topic(text))
+    except TopicError:
+        return ""
 
 
 async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -13,6 +13,7 @@ never queues a group's messages behind that limiter. What still goes wrong is na
     ChatMigrated         topics and rows move to the new id and go out there
     RetryAfter           the sender waits that long; the rows stay pending
     BadRequest markup    resent as plain text (handlers.send)
+    BadRequest photo     a picture Telegram refuses: the push goes out as text
     BadRequest other     the rows are marked failed; Telegram will not take them
     NetworkError         the rows stay pending; the sender waits a tick
 """
@@ -35,7 +36,7 @@ from . import metrics, render
 from .broadcast import PREFIX, Broadcasts
 from .handlers import send
 from .state import State
-from .subscriptions import Batch, Delivery, Subscriptions
+from .subscriptions import Batch, Delivery, Subscriptions, explain
 from .texts import pick
 
 __all__ = ["BURST", "CONCURRENCY", "Pacer", "Sender"]
@@ -189,7 +190,11 @@ class Sender:
             return int(await self._send(batch, rows[:count], text, None))
         token = items[rows[0].id][1]
         markup = render.push_keyboard(token, t)
-        return int(await self._send(batch, rows[:1], render.push(pushes[0], t), markup))
+        item = pushes[0]
+        photo = None
+        if item.article.image:
+            photo = (item.article.image, render.push(item, t, limit=render.MAX_CAPTION))
+        return int(await self._send(batch, rows[:1], render.push(item, t), markup, photo))
 
     async def _broadcast(self, batch: Batch, row: Delivery) -> int:
         """Send one broadcast row; a row whose text is gone is failed."""
@@ -212,7 +217,8 @@ class Sender:
         for row, token in zip(found, tokens, strict=True):
             article = articles[row.id]
             link = render.article_link(article, self.bot.username, token)
-            out[row.id] = (render.Push(article, link, row.topic), token)
+            matched, passage = explain(row.topic, article)
+            out[row.id] = (render.Push(article, link, row.topic, matched, passage), token)
         return out
 
     async def _send(
@@ -221,29 +227,38 @@ class Sender:
         rows: Sequence[Delivery],
         text: str,
         markup: InlineKeyboardMarkup | None,
+        photo: tuple[str, str] | None = None,
     ) -> bool:
-        """One message for rows: 'sending' before the request, 'sent' after; False if not sent."""
+        """One message for rows: 'sending' before the request, 'sent' after; False if not sent.
+
+        photo is (picture URL, caption): sent as a photo, and as text when Telegram refuses it.
+        """
         chat_id = batch.chat.chat_id
         ids = [r.id for r in rows]
         await asyncio.to_thread(self.store.mark, ids, "sending")
         self.pacer.sent(chat_id)
-        sent = await self._attempt(batch, ids, text, markup)
+        sent = await self._attempt(batch, ids, text, markup, photo)
         (metrics.DELIVERIES_SENT if sent else metrics.DELIVERIES_FAILED).inc()
         return sent
 
     async def _attempt(
-        self, batch: Batch, ids: list[int], text: str, markup: InlineKeyboardMarkup | None
+        self,
+        batch: Batch,
+        ids: list[int],
+        text: str,
+        markup: InlineKeyboardMarkup | None,
+        photo: tuple[str, str] | None,
     ) -> bool:
         """The request of _send and what each named failure means for its rows."""
         chat_id, thread = batch.chat.chat_id, batch.thread_id or None
         try:
             try:
-                await send(self.bot, chat_id, text, markup=markup, thread=thread)
+                await self._post(chat_id, text, markup, thread, photo)
             except BadRequest as error:
                 if thread is None or "thread not found" not in error.message.lower():
                     raise
                 # the forum topic was deleted: the group itself still wants its news
-                await send(self.bot, chat_id, text, markup=markup)
+                await self._post(chat_id, text, markup, None, photo)
         except Forbidden as error:
             await asyncio.to_thread(self.store.mark, ids, "pending")
             await self._refused(chat_id, error.message)
@@ -273,6 +288,33 @@ class Sender:
             return False
         await asyncio.to_thread(self.store.delivered, chat_id, ids)
         return True
+
+    async def _post(
+        self,
+        chat_id: int,
+        text: str,
+        markup: InlineKeyboardMarkup | None,
+        thread: int | None,
+        photo: tuple[str, str] | None,
+    ) -> None:
+        """Send the photo with its caption, else (or when it is refused) the text."""
+        if photo is not None:
+            url, caption = photo
+            extra = {"message_thread_id": thread} if thread else {}
+            try:
+                await self.bot.send_photo(
+                    chat_id, url, caption=caption, reply_markup=markup, **extra
+                )
+                return
+            except BadRequest as error:
+                reason = error.message.lower()
+                if "chat not found" in reason or "thread not found" in reason:
+                    raise
+                # a picture Telegram cannot fetch or read: the news goes out as text
+                log.info(
+                    "chat %s: photo %s refused (%s); sending text", chat_id, url, error.message
+                )
+        await send(self.bot, chat_id, text, markup=markup, thread=thread)
 
     async def _refused(self, chat_id: int, why: str) -> None:
         dropped = await asyncio.to_thread(self.subscriptions.refused, chat_id, self.pause)

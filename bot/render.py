@@ -23,7 +23,9 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 
+from index.feeds import Feed
 from index.models import Article, Excerpt, Hit, SearchResult
+from index.topics import Clause, Topic
 from index.urls import web_url
 
 from .parse import MAX_PAGES, MAX_QUERY_CHARS, PAGE_SIZE, page_data, read_data
@@ -32,6 +34,7 @@ from .texts import Texts
 __all__ = [
     "ANSI",
     "HTML",
+    "MAX_CAPTION",
     "MAX_MESSAGE",
     "PLAIN",
     "Push",
@@ -39,6 +42,7 @@ __all__ = [
     "article",
     "deep_link",
     "digest",
+    "feeds",
     "followed",
     "help_text",
     "inline_results",
@@ -52,6 +56,7 @@ __all__ = [
     "read_keyboard",
     "results",
     "results_keyboard",
+    "rule",
     "subscription_mode",
     "suggestions",
     "to_plain",
@@ -61,6 +66,7 @@ __all__ = [
 ]
 
 MAX_MESSAGE = 4096  # Telegram's limit, in UTF-16 code units of the text after parsing
+MAX_CAPTION = 1024  # the same for a photo's caption
 # Bounds that keep a page of five results under MAX_MESSAGE whatever the archive holds.
 MAX_TITLE = 180
 MAX_META = 80
@@ -427,11 +433,13 @@ MAX_DIGEST_ITEMS = 100  # a digest lists this many articles and counts the rest
 
 @dataclass(frozen=True, slots=True)
 class Push:
-    """An article owed to a chat: what links to it and the topic that caught it."""
+    """An article owed to a chat: what links to it, the topic and the phrase that caught it."""
 
     article: Article
     link: str | None
     topic: str
+    matched: str | None = None  # the alternative of the topic that caught it, as typed
+    passage: Excerpt | None = None  # the sentence it stands in, the phrase marked
 
 
 def subscription_mode(t: Texts, hour: int | None, zone: str) -> str:
@@ -449,8 +457,12 @@ def followed(
     zone: str,
     channel: str | None = None,
     style: Style = HTML,
+    passages: Sequence[Excerpt | None] = (),
 ) -> str:
-    """The answer to a new topic: what it follows, when articles come, the latest matches."""
+    """The answer to a new topic: what it follows, when articles come, the latest matches.
+
+    passages: for each recent article, the sentence where the topic's phrase stands.
+    """
     head = (
         t.followed_channel.format(topic=topic, channel=channel)
         if channel
@@ -460,15 +472,28 @@ def followed(
     lines = [style.bold(style.escape(head)), style.escape(when)]
     if not recent:
         return "\n".join(lines + [style.italic(style.escape(t.followed_none))])
+    marks = list(passages) + [None] * (len(recent) - len(passages))
     blocks = [
-        _entry(n, a, link, "", t, style)
-        for n, (a, link) in enumerate(zip(recent, links, strict=True), 1)
+        _entry(n, a, link, marked(mark, style, LATEST_LEAD * 2) if mark else "", t, style)
+        for n, (a, link, mark) in enumerate(zip(recent, links, marks, strict=True), 1)
     ]
     return "\n".join(lines) + f"\n\n{style.escape(t.followed_recent)}\n" + "\n".join(blocks)
 
 
+def rule(topic: Topic) -> str:
+    """What a topic needs, phrase by phrase: “giá vàng” / “tỷ giá” · −“quảng cáo”."""
+
+    def clause(c: Clause) -> str:
+        return " + ".join(f"“{p.text}”" for p in c.phrases)
+
+    parts = [" / ".join(clause(c) for c in topic.alternatives)]
+    parts += ["−" + clause(c) for c in topic.exclusions]
+    parts += [f"nguồn:{s}" for s in topic.sources]
+    return " · ".join(parts)
+
+
 def topics(
-    items: Sequence[tuple[str, str]],
+    items: Sequence[tuple[str, str] | tuple[str, str, str]],
     t: Texts,
     *,
     hour: int | None,
@@ -476,7 +501,7 @@ def topics(
     channel: str | None = None,
     style: Style = HTML,
 ) -> str:
-    """A chat's numbered topics ((text, where it is delivered, if not the chat)) and how."""
+    """A chat's numbered topics ((text, where delivered if not here[, rule()])) and how."""
     if not items:
         return style.escape(t.topics_empty)
     mode = subscription_mode(t, hour, zone)
@@ -486,24 +511,32 @@ def topics(
         else t.topics_head.format(mode=mode)
     )
     lines = [style.bold(style.escape(head))]
-    for n, (text, note) in enumerate(items, 1):
+    for n, (text, note, *more) in enumerate(items, 1):
         where = f" {style.italic(style.escape(note))}" if note else ""
         lines.append(f"{style.bold(f'{n}.')} {style.escape(text)}{where}")
+        if more and more[0] and more[0] != f"“{text}”":
+            lines.append(f"    {style.italic(style.escape(more[0]))}")
     return "\n".join(lines) + "\n\n" + style.italic(style.escape(t.topics_footer))
 
 
-def push(item: Push, t: Texts, *, style: Style = HTML) -> str:
-    """One new article for a topic: the topic, the linked title, outlet and date, its start."""
+def push(item: Push, t: Texts, *, style: Style = HTML, limit: int = MAX_MESSAGE) -> str:
+    """One new article: topic, phrase, title, outlet, date, the phrase's sentence; in limit."""
     a = item.article
-    lines = [f"🔔 {style.italic(style.escape(_clamp(item.topic, MAX_META)))}"]
+    head = f"🔔 {style.italic(style.escape(_clamp(item.topic, MAX_META)))}"
+    if item.matched and item.matched != item.topic:
+        head += " · " + style.escape(_clamp(t.matched.format(phrase=item.matched), MAX_META))
+    lines = [head]
     lines.append(style.bold(_title(a, item.link, style)) if item.link else _title(a, None, style))
     meta = _meta(a, t)
     if meta:
         lines.append(style.italic(style.escape(meta)))
-    lead = _clamp(a.body, LATEST_LEAD)
-    if lead:
-        lines.append(style.escape(lead))
-    return "\n".join(lines)
+    fixed = "\n".join(lines)
+    room = limit - _visible_len(fixed, style) - 2
+    if item.passage is not None:
+        lead = marked(item.passage, style, max(0, min(MAX_EXCERPT, room)))
+    else:
+        lead = style.escape(_clamp(a.body, max(0, min(LATEST_LEAD, room))))
+    return fixed + ("\n" + lead if lead and room > 0 else "")
 
 
 def push_keyboard(token: str, t: Texts) -> InlineKeyboardMarkup:
@@ -536,7 +569,9 @@ def push_list(
     items: Sequence[Push], t: Texts, *, style: Style = HTML, limit: int = MAX_MESSAGE
 ) -> list[tuple[str, int]]:
     """Many new articles for one chat as list messages: (text, how many items it holds)."""
-    topics_caught = ", ".join(dict.fromkeys(i.topic for i in items))
+    # the phrase that caught each article, when its topic has several
+    caught = [i.matched if i.matched and i.matched != i.topic else i.topic for i in items]
+    topics_caught = ", ".join(dict.fromkeys(caught))
     lines = [_line(n, item, t, style) for n, item in enumerate(items, 1)]
     out, start = [], 0
     for count in _pack(lines, limit - 2 * MAX_META - 40, style):
@@ -578,6 +613,31 @@ def digest(
         text, count = out[-1]
         out[-1] = (text, count - 1 + len(items) - len(shown))
     return out
+
+
+# ---- feeds -------------------------------------------------------------------------------
+
+
+def feeds(items: Sequence[Feed], t: Texts, *, style: Style = HTML, limit: int = MAX_MESSAGE) -> str:
+    """The registered feeds: number, address, title, last success or the last error."""
+    if not items:
+        return style.escape(t.feeds_empty)
+    lines = [style.bold(style.escape(t.feeds_head.format(count=len(items))))]
+    for feed in items:
+        when = (
+            dt.datetime.fromtimestamp(feed.last_ok).strftime(t.date_format + " %H:%M")
+            if feed.last_ok
+            else "–"
+        )
+        state = f"{feed.title or '–'} · {when}"
+        if feed.failures:
+            state += f" · ⚠️ {feed.failures}× {feed.last_error or ''}"
+        line = f"{style.bold(f'#{feed.id}')} {style.escape(feed.url)}\n    {style.italic(style.escape(_clamp(state, MAX_META * 2)))}"
+        if _visible_len("\n".join(lines + [line]), style) > limit - 40:
+            lines.append(style.escape(f"… +{len(items) - len(lines) + 1}"))
+            break
+        lines.append(line)
+    return "\n".join(lines)
 
 
 # ---- plain-text fallback -----------------------------------------------------------------

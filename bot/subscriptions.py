@@ -38,9 +38,19 @@ from telegram import Bot, Chat, ChatMember, Message
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from index.models import Article
+from index.models import Article, Excerpt
+from index.outlets import resolve
 from index.search import SearchIndex
-from index.topics import Topic, TopicError, TopicIndex, match_since, parse_topic, recent_matches
+from index.topics import (
+    ArticleText,
+    Topic,
+    TopicError,
+    TopicIndex,
+    match_since,
+    parse_topic,
+    passage,
+    recent_matches,
+)
 
 __all__ = [
     "MAX_FAILURES",
@@ -55,6 +65,7 @@ __all__ = [
     "Target",
     "TargetError",
     "digest_day",
+    "explain",
     "may_change",
     "parse_hour",
     "resolve_channel",
@@ -290,6 +301,11 @@ class SubscriptionStore:
                 f"SELECT {_TOPIC} FROM topics WHERE chat_id=? ORDER BY id", (chat_id,)
             )
         return [Followed(*r) for r in rows]
+
+    def resign(self, topic_id: int, signature: str) -> None:
+        """Give a stored topic today's signature (a clash with another keeps the old one)."""
+        with self._write() as db:
+            db.execute("UPDATE OR IGNORE topics SET signature=? WHERE id=?", (signature, topic_id))
 
     def unfollow(self, ids: Iterable[int]) -> list[Followed]:
         """Forget topics by id; returns those that were there."""
@@ -566,15 +582,18 @@ class Subscriptions:
         self.store.close()
 
     def parse(self, text: str) -> Topic:
-        """A topic as the search analyzes words; TopicError when it cannot be followed."""
-        return parse_topic(text, self.index.analyzer, self.index.segment_folded)
+        """A topic as typed; TopicError when it cannot be followed."""
+        return parse_topic(text)
 
     def load(self) -> int:
         """File every stored topic in the TopicIndex; returns how many."""
         n = 0
         for followed in self.store.topics():
             try:
-                self.topics.add(followed.id, self.parse(followed.text))
+                topic = self.parse(followed.text)
+                if topic.signature != followed.signature:  # filed by an older topic language
+                    self.store.resign(followed.id, topic.signature)
+                self.topics.add(followed.id, topic)
                 n += 1
             except TopicError as error:  # stored by an older analysis: keep it, skip matching
                 log.warning("topic #%d %r no longer parses: %s", followed.id, followed.text, error)
@@ -583,8 +602,13 @@ class Subscriptions:
     def follow(
         self, target: Target, text: str, language: str = "vi", preview: int = PREVIEW
     ) -> tuple[Followed, list[Article]]:
-        """Follow a topic: the new row and its latest matches (TopicError, FollowError)."""
+        """Follow a topic: the new row and its latest matches.
+
+        Raises TopicError, FollowError, or UnknownSource for an outlet the archive lacks.
+        """
         topic = self.parse(text)
+        if topic.sources:
+            resolve(topic.sources, self.index.store.source_names())
         with self._lock:
             # the cursor of the topic: articles after this one are new to it
             after = self.index.store.max_docno()
@@ -675,6 +699,18 @@ class Subscriptions:
         with self._lock:
             for topic_id in self.store.move(old, new):
                 self.topics.remove(topic_id)
+
+
+def explain(topic_text: str, article: Article) -> tuple[str | None, Excerpt | None]:
+    """The alternative of a topic that caught an article, and the sentence it stands in."""
+    try:
+        topic = parse_topic(topic_text)
+    except TopicError:
+        return None, None
+    clause = topic.matched(ArticleText.of_article(article))
+    if clause is None:  # edited since it matched
+        return None, None
+    return clause.text, passage(article, clause)
 
 
 # ---- who may change a chat's topics ------------------------------------------------------

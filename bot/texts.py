@@ -88,6 +88,16 @@ class Texts:
     usage_broadcast: str
     broadcast_queued: str  # {chats}
     console_last_page: str
+    matched: str  # {phrase}
+    source_unknown: str  # {names} {known}
+    feeds_refused: str
+    feeds_usage: str
+    feeds_added: str  # {id} {url} {title} {entries}
+    feeds_add_failed: str  # {url} {reason}
+    feeds_removed: str  # {id} {url}
+    feeds_remove_failed: str  # {reason}
+    feeds_empty: str
+    feeds_head: str  # {count}
     also_on: str = "{outlets}"  # the same story from other outlets
 
 
@@ -174,7 +184,9 @@ VI = Texts(
     ),
     usage_follow=(
         "Gõ chủ đề sau lệnh, ví dụ: /theodoi giá vàng, tỷ giá -quảng cáo\n"
-        "Các từ phải có đủ trong bài; dấu phẩy ngăn các lựa chọn; -từ để loại trừ."
+        "Cụm từ phải đứng liền nhau, đúng thứ tự, trong một câu của bài; gõ có dấu thì khớp "
+        'đúng dấu. Dấu phẩy ngăn các lựa chọn; -cụm từ để loại trừ; "…" giữ nguyên một cụm; '
+        "nguồn:vnexpress chỉ lấy bài của báo đó."
     ),
     followed="✅ Đã theo dõi “{topic}”.",
     followed_channel="✅ Kênh {channel} đã theo dõi “{topic}”.",
@@ -229,6 +241,20 @@ VI = Texts(
     usage_broadcast="Gõ nội dung sau lệnh: /broadcast <tin nhắn gửi mọi cuộc trò chuyện>",
     broadcast_queued="Đã xếp tin nhắn vào hàng gửi cho {chats} cuộc trò chuyện.",
     console_last_page="Đây là trang cuối.",
+    matched="khớp “{phrase}”",
+    source_unknown="Không có nguồn “{names}”. Các nguồn hiện có: {known}.",
+    feeds_refused="Chỉ người vận hành bot (NEWSBOT_ADMINS) mới quản lý được nguồn tin.",
+    feeds_usage=(
+        "/nguon them <địa chỉ> – thêm nguồn tin (RSS, Atom, hoặc trang có đường dẫn tới nguồn)\n"
+        "/nguon ds – các nguồn tin\n"
+        "/nguon xoa <số hoặc địa chỉ> – bỏ một nguồn tin"
+    ),
+    feeds_added="✅ Đã thêm nguồn #{id} {title} ({entries} bài trong nguồn): {url}",
+    feeds_add_failed="Không thêm được {url}: {reason}",
+    feeds_removed="Đã bỏ nguồn #{id} {url}",
+    feeds_remove_failed="Không bỏ được: {reason}",
+    feeds_empty="Chưa có nguồn tin nào. Thêm bằng /nguon them <địa chỉ>.",
+    feeds_head="📡 {count} nguồn tin:",
     also_on="cùng tin trên {outlets}",
 )
 
@@ -316,7 +342,9 @@ EN = Texts(
     ),
     usage_follow=(
         "Put a topic after the command, e.g. /subscribe giá vàng, tỷ giá -quảng cáo\n"
-        "Every word must be in the article; commas separate alternatives; -word excludes."
+        "A phrase must stand in one sentence of the article, its words side by side in that "
+        "order, with the diacritics you typed. Commas separate alternatives; -phrase excludes; "
+        '"…" keeps a phrase whole; source:vnexpress keeps that outlet\'s articles only.'
     ),
     followed="✅ Following “{topic}”.",
     followed_channel="✅ Channel {channel} now follows “{topic}”.",
@@ -369,6 +397,20 @@ EN = Texts(
     usage_broadcast="Put the message after the command: /broadcast <text for every chat>",
     broadcast_queued="The message is in the outbox for {chats} chats.",
     console_last_page="That was the last page.",
+    matched="matched “{phrase}”",
+    source_unknown="There is no source “{names}”. The sources are: {known}.",
+    feeds_refused="Only the bot's operators (NEWSBOT_ADMINS) can manage its news feeds.",
+    feeds_usage=(
+        "/feeds add <url> – add a news feed (RSS, Atom, or a page that links to one)\n"
+        "/feeds list – the feeds\n"
+        "/feeds remove <number or url> – drop a feed"
+    ),
+    feeds_added="✅ Added feed #{id} {title} ({entries} entries now): {url}",
+    feeds_add_failed="Cannot add {url}: {reason}",
+    feeds_removed="Removed feed #{id} {url}",
+    feeds_remove_failed="Cannot remove: {reason}",
+    feeds_empty="No feeds yet. Add one with /feeds add <url>.",
+    feeds_head="📡 {count} feeds:",
     also_on="also in {outlets}",
 )
 

@@ -11,9 +11,12 @@ from typing import BinaryIO, TextIO
 
 import httpx
 
-from .feeds import Feed, FeedError, FeedRegistry, http_client, poll_all
+from .feedcheck import add_checked
+from .feeds import POLL_SECONDS, Feed, FeedError, FeedRegistry, http_client, poll_all
 from .ingest import ingest
 from .models import Article, Hit, SearchResult
+from .opml import MAX_OPML_BYTES, OpmlError, export_opml, read_opml
+from .outlets import UnknownSource, search_text
 from .search import SearchIndex
 
 
@@ -82,15 +85,73 @@ def _failure(feed: Feed) -> str:
 
 
 def cmd_feeds_add(
-    registry: FeedRegistry, url: str, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+    registry: FeedRegistry,
+    url: str,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+    client: httpx.Client | None = None,
+    check: bool = True,
 ) -> int:
-    """Register a feed; it is polled on the next `feeds poll` or by the running bot."""
+    """Register a feed once it answers (a page's feed link is found and taken instead)."""
     try:
-        feed = registry.add(url)
+        if not check:
+            feed = registry.add(url)
+            print(f"added feed #{feed.id} {feed.url}", file=out)
+            return 0
+        own = client is None
+        client = client or http_client()
+        try:
+            feed, found = add_checked(registry, client, url)
+        finally:
+            if own:
+                client.close()
     except FeedError as e:
         print(f"cannot add {url}: {e}", file=err)
         return 1
-    print(f"added feed #{feed.id} {feed.url}", file=out)
+    via = f" (linked from {url})" if found.discovered else ""
+    print(
+        f"added feed #{feed.id} {feed.url}{via}: {found.title or 'no title'},"
+        f" {found.entries:,} entries now",
+        file=out,
+    )
+    return 0
+
+
+def cmd_feeds_import(
+    registry: FeedRegistry, path: str, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+) -> int:
+    """Register every feed of an OPML file (not fetched: they are checked when polled)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_OPML_BYTES + 1)
+        entries = read_opml(data)
+    except (OSError, OpmlError) as e:
+        print(f"cannot import {path}: {e}", file=err)
+        return 1
+    added = known = 0
+    for url, title in entries:
+        try:
+            feed = registry.add(url)
+        except FeedError as e:
+            if "already registered" in str(e):
+                known += 1
+            else:
+                print(f"skipped {url}: {e}", file=err)
+            continue
+        if title:
+            registry.set_title(feed.id, title)
+        added += 1
+    failed = len(entries) - added - known
+    print(
+        f"{len(entries):,} feeds in {path}: {added:,} added, {known:,} known, {failed:,} failed",
+        file=out,
+    )
+    return 1 if failed and not added and not known else 0
+
+
+def cmd_feeds_export(registry: FeedRegistry, out: TextIO = sys.stdout) -> int:
+    """Print every feed as OPML."""
+    out.write(export_opml(registry.list()))
     return 0
 
 
@@ -129,10 +190,17 @@ def cmd_feeds_poll(
     err: TextIO = sys.stderr,
     now: float | None = None,
     allow_private: bool = False,
+    force: bool = False,
 ) -> int:
-    """Poll the feeds that are due once and index their new articles. Exit 1 if all failed."""
+    """Poll the feeds that are due (every feed with force) once and index their new articles.
+
+    Exit 1 if all failed.
+    """
     now = time.time() if now is None else now
+    if force:
+        registry.poll_now()
     due = registry.due(now)
+    waiting = len(registry.list()) - len(due)
     counts = [0, 0, 0]
 
     def sink(articles: list[Article]) -> None:
@@ -158,6 +226,12 @@ def cmd_feeds_poll(
         f" {counts[0]:,} added, {counts[1]:,} updated, {counts[2]:,} unchanged",
         file=out,
     )
+    if waiting:
+        print(
+            f"{waiting:,} feeds are not due yet (polled every {registry.interval:g} s,"
+            " NEWSBOT_FEED_SECONDS); --force polls them now",
+            file=out,
+        )
     return 1 if due and len(failed) == len(due) else 0
 
 
@@ -168,24 +242,39 @@ def cmd_feeds(
     out: TextIO = sys.stdout,
     proxy: str | None = None,
     allow_private: bool = False,
+    *,
+    interval: float = POLL_SECONDS,
+    force: bool = False,
 ) -> int:
-    """`newsbot feeds add URL | list | remove URL|NUMBER | poll` on a data directory."""
+    """`newsbot feeds add URL | list | remove URL|NUMBER | poll | import FILE | export`."""
     if command == "poll":
         index = SearchIndex.open(data_dir)
         try:
-            with FeedRegistry(index.store) as registry, http_client(proxy=proxy) as client:
+            with (
+                FeedRegistry(index.store, interval=interval) as registry,
+                http_client(proxy=proxy) as client,
+            ):
                 return cmd_feeds_poll(
-                    index, registry, client=client, out=out, allow_private=allow_private
+                    index,
+                    registry,
+                    client=client,
+                    out=out,
+                    allow_private=allow_private,
+                    force=force,
                 )
         finally:
             index.close()
-    with FeedRegistry(Path(data_dir) / "newsbot.db") as registry:
+    with FeedRegistry(Path(data_dir) / "newsbot.db", interval=interval) as registry:
         if command == "add":
             return cmd_feeds_add(registry, target or "", out=out)
         if command == "remove":
             return cmd_feeds_remove(registry, target or "", out=out)
         if command == "list":
             return cmd_feeds_list(registry, out=out)
+        if command == "import":
+            return cmd_feeds_import(registry, target or "", out=out)
+        if command == "export":
+            return cmd_feeds_export(registry, out=out)
     return 2
 
 
@@ -274,7 +363,10 @@ def cmd_search(
                 problem = "empty query"
             if problem is None:
                 try:
-                    answer = result_json(index.search(line, k=k))
+                    answer = result_json(search_text(index, line, k=k))
+                except UnknownSource as e:
+                    answer["sources"] = list(e.known)
+                    problem = str(e)
                 except Exception as e:  # noqa: BLE001 - one bad query must not end the stream
                     problem = f"search failed: {type(e).__name__}: {e}"
             if problem is not None:
@@ -287,7 +379,11 @@ def cmd_search(
             'Nothing to search: give some words, e.g. newsbot search "giá vàng".', file=sys.stderr
         )
         return 2
-    result = index.search(query, k=k)
+    try:
+        result = search_text(index, query, k=k)
+    except UnknownSource as e:
+        print(f"{e}; the sources are: {e.listed(100) or '(none)'}", file=sys.stderr)
+        return 2
     if as_json:
         print(json.dumps(result_json(result), ensure_ascii=False, indent=1), file=out)
     else:

@@ -51,6 +51,7 @@ import httpx
 
 from .fetch import Deadline, FetchRefused, check_target, normalize_url
 from .models import Article
+from .pictures import entry_image
 from .sources.archive import content_id, host, url_id
 from .sources.html import _decode as decode_page_bytes
 from .sources.html import article_from_html
@@ -323,6 +324,16 @@ class FeedRegistry:
                 raise
         return self.get(feed.id)
 
+    def set_title(self, feed_id: int, title: str | None) -> None:
+        """Name a feed (an imported OPML title) until a poll brings the feed's own."""
+        with self._lock:
+            self._db.execute("UPDATE feeds SET title=? WHERE id=?", (title, feed_id))
+
+    def poll_now(self) -> int:
+        """Make every feed due at once (``newsbot feeds poll --force``); returns how many."""
+        with self._lock:
+            return self._db.execute("UPDATE feeds SET next_check=0").rowcount
+
     def _one(self, where: str, args: tuple) -> Feed | None:
         found = self._many(where, args)
         return found[0] if found else None
@@ -590,10 +601,16 @@ def _entry_article(
     """The entry's page as an article, else the entry's own title and summary."""
     link = _http_link(entry.get("link"), base)
     published = _entry_date(entry)
+    image = entry_image(entry, base)
     if link is not None:
         page = _page_article(client, link, trusted, allow_private)
         if page is not None:
-            return dataclasses.replace(page, published=page.published or published, source=source)
+            return dataclasses.replace(
+                page,
+                published=page.published or published,
+                source=source,
+                image=page.image or image,
+            )
     title = bound(clean_line(_text_of_html(entry.get("title") or "")), MAX_TITLE_CHARS)
     texts = [entry.get("summary") or ""]
     texts += [c.get("value") or "" for c in entry.get("content") or [] if isinstance(c, dict)]
@@ -609,6 +626,7 @@ def _entry_article(
         url=link,
         published=published,
         source=source,
+        image=image,
     )
 
 

@@ -17,6 +17,7 @@ class Article:
     published: dt.date | None = None
     source: str | None = None  # outlet: "Báo Diễn đàn doanh nghiệp", "vnexpress.net", ...
     category: str | None = None
+    image: str | None = None  # http(s) URL of its picture: og:image, a feed enclosure
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ import shutil
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -659,6 +659,7 @@ class SearchIndex:
         date_range: tuple[dt.date | None, dt.date | None] | None = None,
         prefer: tuple[dt.date | None, dt.date | None] | None = None,
         matched: np.ndarray | None = None,
+        only: np.ndarray | None = None,
     ) -> tuple[np.ndarray, int]:
         """Docnos of the k best scores (ties: newer first) and how many matched at all.
 
@@ -671,6 +672,8 @@ class SearchIndex:
         if matched is None:
             matched = scores > -np.inf
         cand = np.flatnonzero(matched)
+        if only is not None:  # the docnos a source filter allows
+            cand = np.intersect1d(cand, only, assume_unique=True)
         if date_range is not None:
             cand = cand[self._in_range(self._dates[cand], date_range)]
         total = len(cand)
@@ -709,14 +712,19 @@ class SearchIndex:
         date_to: dt.date | None = None,
         today: dt.date | None = None,
         group: bool = True,
+        sources: Collection[str] | None = None,
     ) -> SearchResult:
         """The k best articles from offset for a question, with excerpts.
 
         The same story from several outlets shows once (group), naming the other outlets.
+        sources keeps the articles of these outlets only (names as stored: outlets.resolve).
         """
         r = self.ranking
         offset = max(0, offset)
         k = max(0, min(k, MAX_DEPTH - offset))
+        only = None
+        if sources is not None:
+            only = np.unique(np.asarray(self.store.docnos_of_sources(sources), np.int64))
         with self._lock:
             plan = self.plan(query, exact, today)
             rng = (date_from, date_to) if (date_from or date_to) else None
@@ -725,7 +733,10 @@ class SearchIndex:
             want = 0 if not k else (offset + k) * 3 + 10 if group else offset + k
             if want and not exact and r.passages:
                 want = max(want, r.passage_depth)
-            docnos, best_scores, total = self.best(plan, want, date_range=rng, prefer=prefer)
+            extra = {"only": only} if only is not None else {}
+            docnos, best_scores, total = self.best(
+                plan, want, date_range=rng, prefer=prefer, **extra
+            )
             matcher = Matcher(self._match_terms(plan))
             dates = self._dates[docnos] if len(docnos) else np.zeros(0, np.int64)
         passages: dict[int, Passage] = {}

@@ -16,7 +16,7 @@ from pathlib import Path
 from .models import Article
 from .urls import web_url
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: articles.image
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -32,11 +32,14 @@ CREATE TABLE IF NOT EXISTS articles (
     digest TEXT NOT NULL,
     terms BLOB NOT NULL,        -- zlib("title terms\\nbody terms"), so pyvi never runs twice
     added_at REAL NOT NULL,
-    deleted_seq INTEGER         -- set when replaced or removed: the change number
+    deleted_seq INTEGER,        -- set when replaced or removed: the change number
+    image TEXT                  -- the article's picture (schema 2)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS articles_live_id ON articles(id) WHERE deleted_seq IS NULL;
 CREATE INDEX IF NOT EXISTS articles_deleted ON articles(deleted_seq) WHERE deleted_seq IS NOT NULL;
 CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
+-- source filters (nguồn:vnexpress) list and pick outlets without reading every article
+CREATE INDEX IF NOT EXISTS articles_source ON articles(source) WHERE deleted_seq IS NULL;
 """
 
 
@@ -60,6 +63,9 @@ def digest(article: Article) -> str:
         article.source or "",
         article.category or "",
     )
+    # the picture counts only when there is one: archives indexed before it stay unchanged
+    if article.image:
+        parts += (article.image,)
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -96,12 +102,27 @@ class Store:
                 self._db.execute(
                     "INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
                 )
+            elif int(row[0]) < SCHEMA_VERSION:
+                self._migrate(int(row[0]))
             elif int(row[0]) != SCHEMA_VERSION:
                 raise RuntimeError(f"database schema {row[0]} is not {SCHEMA_VERSION}: {path}")
             # a name for this database: index segments say which one they were built from
             self._db.execute(
                 "INSERT OR IGNORE INTO meta VALUES ('database', ?)", (uuid.uuid4().hex,)
             )
+
+    def _migrate(self, version: int) -> None:
+        """Bring an older database to SCHEMA_VERSION in one transaction."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            columns = {r[1] for r in self._db.execute("PRAGMA table_info(articles)")}
+            if version < 2 and "image" not in columns:
+                self._db.execute("ALTER TABLE articles ADD COLUMN image TEXT")
+            self._db.execute("UPDATE meta SET value=? WHERE key='schema'", (str(SCHEMA_VERSION),))
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         """Close the connection."""
@@ -151,7 +172,7 @@ class Store:
                         retired.append(old[0])
                     cur = self._db.execute(
                         "INSERT INTO articles (id, title, body, url, published, source, category,"
-                        " digest, terms, added_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                        " digest, terms, added_at, image) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                         (
                             article.id,
                             article.title,
@@ -163,6 +184,7 @@ class Store:
                             digest(article),
                             pack_terms(title_terms, body_terms),
                             now,
+                            article.image,
                         ),
                     )
                     new_docnos.append(cur.lastrowid)
@@ -249,6 +271,54 @@ class Store:
                 yield StoredDoc(docno, title, body, _date(published))
             last = rows[-1][0]
 
+    def live_texts(
+        self, after_docno: int = 0, batch: int = 500
+    ) -> Iterator[tuple[int, str, str, str | None]]:
+        """(docno, title, body, source) of live articles above after_docno, in docno order."""
+        last = after_docno
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT docno, title, body, source FROM articles WHERE deleted_seq IS NULL"
+                    " AND docno > ? ORDER BY docno LIMIT ?",
+                    (last, batch),
+                ).fetchall()
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1][0]
+
+    def newest_texts(self, limit: int, offset: int = 0) -> list[tuple[int, str, str, str | None]]:
+        """(docno, title, body, source) of live articles, newest first (date, then arrival)."""
+        with self._lock:
+            return self._db.execute(
+                "SELECT docno, title, body, source FROM articles WHERE deleted_seq IS NULL"
+                " ORDER BY published IS NULL, published DESC, docno DESC LIMIT ? OFFSET ?",
+                (limit, offset),
+            ).fetchall()
+
+    def docnos_of_sources(self, sources: Iterable[str]) -> list[int]:
+        """Live articles from these outlets (exact names, as stored)."""
+        names = sorted(set(sources))
+        if not names:
+            return []
+        marks = ",".join("?" * len(names))
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT docno FROM articles WHERE deleted_seq IS NULL AND source IN ({marks})",
+                names,
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def source_names(self) -> list[str]:
+        """Every outlet of the live archive, the one with most articles first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT source FROM articles WHERE deleted_seq IS NULL AND source IS NOT NULL"
+                " GROUP BY source ORDER BY count(*) DESC, source"
+            ).fetchall()
+        return [r[0] for r in rows]
+
     def retired_docs(self, after_seq: int = 0) -> Iterator[StoredDoc]:
         """Articles retired by changes after after_seq, with the terms to take out."""
         with self._lock:
@@ -277,7 +347,7 @@ class Store:
                 chunk = docnos[i : i + 500]
                 marks = ",".join("?" * len(chunk))
                 for row in self._db.execute(
-                    "SELECT docno, id, title, body, url, published, source, category"
+                    "SELECT docno, id, title, body, url, published, source, category, image"
                     f" FROM articles WHERE docno IN ({marks})",
                     chunk,
                 ):
@@ -316,7 +386,7 @@ class Store:
         """The live article with this id, and its docno."""
         with self._lock:
             row = self._db.execute(
-                "SELECT docno, id, title, body, url, published, source, category"
+                "SELECT docno, id, title, body, url, published, source, category, image"
                 " FROM articles WHERE id=? AND deleted_seq IS NULL",
                 (article_id,),
             ).fetchone()
@@ -326,7 +396,7 @@ class Store:
         """The newest live articles: by date where known, then by arrival."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT docno, id, title, body, url, published, source, category FROM articles"
+                "SELECT docno, id, title, body, url, published, source, category, image FROM articles"
                 " WHERE deleted_seq IS NULL AND docno > ?"
                 " ORDER BY published IS NULL, published DESC, docno DESC LIMIT ?",
                 (after_docno, limit),
@@ -347,7 +417,7 @@ class Store:
         """Live articles that arrived after a docno, oldest first."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT docno, id, title, body, url, published, source, category FROM articles"
+                "SELECT docno, id, title, body, url, published, source, category, image FROM articles"
                 " WHERE deleted_seq IS NULL AND docno > ? ORDER BY docno LIMIT ?",
                 (after_docno, limit),
             ).fetchall()
@@ -368,7 +438,7 @@ class Store:
 
 
 def _article(row) -> Article:
-    id_, title, body, url, published, source, category = row
+    id_, title, body, url, published, source, category, image = row
     return Article(
         id=id_,
         title=title,
@@ -377,4 +447,5 @@ def _article(row) -> Article:
         published=_date(published),
         source=source,
         category=category,
+        image=image,
     )

@@ -1,41 +1,36 @@
-"""Topics a chat follows: parsed with the search's analysis, matched against new articles.
+"""Topics a chat follows: phrases that must stand in an article as typed.
 
-A topic is a few words, with ``,`` (or ``;``) between alternatives and ``-`` before words to
-leave out::
+A topic is phrases, with ``,`` (or ``;``) between alternatives, ``-`` before a phrase to
+leave out, ``"…"`` around a phrase to keep it whole, and ``nguồn:`` to name outlets::
 
-    giá vàng, tỷ giá -quảng cáo
+    giá vàng, tỷ giá -quảng cáo nguồn:vnexpress
 
-An article matches when every word of at least one alternative appears in it, and no
-excluded phrase does. An excluded phrase runs from its ``-`` to the next ``-`` or the end of
-its alternative, and applies to the whole topic: ``-quảng cáo`` leaves out articles that
-contain both "quảng" and "cáo" as the words pyvi finds (``quảng_cáo``), wherever it was typed.
+An alternative matches when each of its phrases stands in one sentence of the title or the
+body, its syllables side by side in the order typed: ``giá vàng`` catches "giá vàng SJC
+tăng", never "đánh giá … mủ vàng". The words typed between quotes, dashes and the ends of
+an alternative are one phrase; quotes make a phrase of their own and keep ``,`` ``;`` ``-``
+inside it as text (``"giá vàng" SJC`` needs both phrases, each anywhere in the article;
+``"Covid-19, cúm"`` is one phrase). An excluded phrase runs from its ``-`` to the next ``-``
+or the end of its alternative, and leaves the article out wherever it was typed.
 
-Words are analyzed exactly as search analyzes a query (``Analyzer``: NFC, one tone-mark
-style, lower case, pyvi word segments), then matched against the terms stored for each
-article. pyvi segments a phrase alone and inside a sentence differently ("xăng dầu" alone is
-``xăng_dầu``, in "trạm xăng dầu ngưng bán" it is ``xăng``, ``dầu``), so a word matches at
-the syllable level: a one-syllable word when the article has that syllable, a longer word
-when each pair of its neighbouring syllables stands side by side in the article. Both sides
-are reduced to *units* (syllables and adjacent-syllable pairs) and a match is a subset test.
+Diacritics typed are diacritics required: "giá" matches "giá", not "gia" or "giả". A phrase
+typed without any diacritic matches accent-folded text ("gia vang" catches "giá vàng").
+Either tone-mark style matches ("hòa" = "hoà"); case never matters. Outlet names
+(``nguồn:``, ``source:``) restrict the whole topic (``index.outlets``).
 
-An alternative typed without any diacritic ("gia vang") is matched accent-insensitively,
-split into words like an accentless search query (``SearchIndex.segment_folded``: pass it,
-or each syllable is a word of its own). One with diacritics keeps its accents: "bão" (storm)
-does not match "báo" (newspaper); "hòa" and "hoà" are the same word.
+Matching reads an article's text, not its pyvi terms: pyvi splits "giá vàng" in a sentence
+and alone differently, and the terms keep no sentence ends. The bot side uses it like this
+(CPU work: run it in a thread)::
 
-The bot side uses this module like this (all calls are CPU work: run them in a thread)::
-
-    topic = parse_topic(text, index.analyzer, index.segment_folded)   # TopicError: tell user
-    topics = TopicIndex()                       # one per process, keys are yours
-    topics.add((chat_id, topic_id), topic)      # .remove(key) on unsubscribe
-    preview = recent_matches(index.store, topic, limit=3)   # [(docno, Article)] newest first
-    cursor = index.store.max_docno()            # then deliver only what arrives after it
+    topic = parse_topic(text)                    # TopicError: tell the user
+    topics = TopicIndex()                        # one per process, keys are yours
+    topics.add((chat_id, topic_id), topic)       # .remove(key) on unsubscribe
+    preview = recent_matches(index.store, topic, limit=3)  # [(docno, Article)] newest first
     matched, cursor = match_since(index.store, topics, cursor)   # [(docno, {keys})]
+    clause = topic.matched(ArticleText.of_article(article))      # what caught it, to show
 
-``match_since`` returns each new article once with every matching key; one chat with several
-matching topics appears several times in the keys but should get the article once (group
-keys by chat). An edited article is stored again under a new docno, so it comes back from
-``match_since``: keep a (chat, article id) record of what was sent.
+``match_since`` returns each new article once with every matching key. An edited article
+is stored again under a new docno, so it comes back: keep a (chat, article id) record.
 """
 
 from __future__ import annotations
@@ -43,26 +38,29 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from .models import Article
-from .normalize import fold, has_diacritics, normalize
-from .segment import Analyzer
-from .store import Store, StoredDoc
+from .normalize import fold
+from .outlets import MAX_SOURCES, source_key, split_sources
+from .phrases import ArticleText, Clause, Phrase, passage
+from .store import Store
 
 __all__ = [
     "MAX_ALTERNATIVES",
     "MAX_TOPIC_CHARS",
     "MAX_WORDS",
-    "ArticleTerms",
+    "ArticleText",
+    "Clause",
     "Phrase",
     "Topic",
     "TopicError",
     "TopicIndex",
     "match_since",
     "parse_topic",
+    "passage",
     "recent_matches",
 ]
 
@@ -70,10 +68,13 @@ MAX_TOPIC_CHARS = 200
 MAX_ALTERNATIVES = 10
 MAX_WORDS = 8  # per alternative, its excluded words included
 
-# Phones turn "-" into a minus or a dash: all of them start an exclusion.
+# Phones turn "-" into a minus or a dash, and quotes into curly ones.
 _DASHES = "-\u2212\u2013\u2014"
-_SEPARATORS = re.compile(r"[,;]")
-_SYLLABLE = re.compile(r"[^\W_]+")
+_QUOTES = '"\u201c\u201d\u201e\u00ab\u00bb'
+_TOKEN = re.compile(
+    rf"(?P<sep>[,;])|(?P<dash>[{_DASHES}])"
+    rf"|[{_QUOTES}](?P<quoted>[^{_QUOTES}]*)[{_QUOTES}]?|(?P<word>[^\s,;{_QUOTES}]+)"
+)
 
 K = TypeVar("K", bound=Hashable)
 
@@ -92,6 +93,7 @@ _MESSAGES = {
         "chủ đề chỉ có từ loại trừ (-từ), cần thêm từ phải có",
         "the topic only excludes words (-word): add words it must contain",
     ),
+    "too_many_sources": ("tối đa {limit} nguồn", "over {limit} sources"),
 }
 
 
@@ -99,8 +101,8 @@ class TopicError(ValueError):
     """A topic that cannot be followed; ``code`` names the problem for the bot's own texts.
 
     Codes: ``empty``, ``too_long``, ``too_many_alternatives``, ``too_many_words``,
-    ``only_exclusions``; ``limit`` is the bound that was passed (or 0). ``str()`` gives
-    Vietnamese then English: "chủ đề trống (the topic is empty)".
+    ``only_exclusions``, ``too_many_sources``; ``limit`` is the bound that was passed (or 0).
+    ``str()`` gives Vietnamese then English: "chủ đề trống (the topic is empty)".
     """
 
     def __init__(self, code: str, limit: int = 0):
@@ -112,171 +114,140 @@ class TopicError(ValueError):
         super().__init__(f"{self.vietnamese} ({self.english})")
 
 
-@dataclass(frozen=True, slots=True)
-class Phrase:
-    """Analyzed words that must all appear; folded ones match accent-insensitively."""
-
-    words: tuple[str, ...]  # terms in index form: "xăng_dầu", or "xang_dau" when folded
-    folded: bool
-    units: frozenset[str]  # what an article must contain: syllables and "a b" pairs
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleTerms:
-    """What matching needs about one article: its units, exact and accent-folded."""
-
-    units: frozenset[str]
-    folded_units: frozenset[str]
-
-    @classmethod
-    def of(cls, title_terms: Sequence[str], body_terms: Sequence[str]) -> ArticleTerms:
-        """Units of an article's stored title and body terms (see store.unpack_terms)."""
-        units: set[str] = set()
-        folded: set[str] = set()
-        # No pair across the title/body boundary: they are not one sentence.
-        for terms in (title_terms, body_terms):
-            line = " ".join(terms).replace("_", " ")
-            _add_units(units, line.split())
-            _add_units(folded, fold(line).split())
-        return cls(frozenset(units), frozenset(folded))
-
-    @classmethod
-    def from_stored(cls, doc: StoredDoc) -> ArticleTerms:
-        """Units of an article as the store returns it."""
-        return cls.of(doc.title_terms, doc.body_terms)
-
-    def contains(self, phrase: Phrase) -> bool:
-        """Whether every word of the phrase appears in the article."""
-        return phrase.units <= (self.folded_units if phrase.folded else self.units)
-
-
-def _add_units(out: set[str], sylls: list[str]) -> None:
-    out.update(sylls)
-    out.update([a + " " + b for a, b in zip(sylls, sylls[1:], strict=False)])
-
-
-def _units(words: Iterable[str]) -> frozenset[str]:
-    out: set[str] = set()
-    for word in words:
-        sylls = word.split("_")
-        if len(sylls) == 1:
-            out.add(word)
-        else:
-            out.update(a + " " + b for a, b in zip(sylls, sylls[1:], strict=False))
-    return frozenset(out)
+# ---- topics ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class Topic:
-    """A parsed topic: alternatives (any one matches) and exclusions (none may match)."""
+    """A parsed topic: alternatives (any one matches), exclusions (none may), outlets."""
 
-    text: str  # display form, re-parses to the same topic: "giá vàng, tỷ giá -quảng cáo"
-    alternatives: tuple[Phrase, ...]
-    exclusions: tuple[Phrase, ...]
+    text: str  # display form, re-parses to the same topic: 'giá vàng, "tỷ giá" -quảng cáo'
+    alternatives: tuple[Clause, ...]
+    exclusions: tuple[Clause, ...]
+    sources: tuple[str, ...] = ()  # outlet names as typed; empty: every outlet
+
+    @property
+    def source_keys(self) -> frozenset[str]:
+        """The typed outlet names as source_key compares them."""
+        return frozenset(source_key(s) for s in self.sources)
 
     @property
     def signature(self) -> str:
         """Equal for one topic typed two ways ("Giá  vàng", "giá VÀNG"): to refuse duplicates."""
+        alts = " , ".join(sorted({c.key for c in self.alternatives}))
+        excl = " - ".join(sorted({c.key for c in self.exclusions}))
+        where = " @ ".join(sorted(self.source_keys))
+        return alts + (" - " + excl if excl else "") + (" @ " + where if where else "")
 
-        def key(p: Phrase) -> str:
-            return ("~" if p.folded else "") + "|".join(sorted(p.units))
+    def matched(self, article: ArticleText) -> Clause | None:
+        """The first alternative that catches the article, or None when the topic does not."""
+        keys = self.source_keys
+        if keys and not keys & article.sources:
+            return None
+        if any(c.found_in(article) for c in self.exclusions):
+            return None
+        return next((c for c in self.alternatives if c.found_in(article)), None)
 
-        alts = sorted({key(p) for p in self.alternatives})
-        excl = sorted({key(p) for p in self.exclusions})
-        return " , ".join(alts) + (" - " + " - ".join(excl) if excl else "")
-
-    def matches(self, article: ArticleTerms) -> bool:
+    def matches(self, article: ArticleText) -> bool:
         """Whether the article is one this topic catches."""
-        return any(article.contains(p) for p in self.alternatives) and not self.excludes(article)
-
-    def excludes(self, article: ArticleTerms) -> bool:
-        """Whether an excluded phrase appears in the article."""
-        return any(article.contains(p) for p in self.exclusions)
+        return self.matched(article) is not None
 
 
-FoldedSegmenter = Callable[[list[str]], list[str]]
-
-
-def parse_topic(
-    text: str, analyzer: Analyzer, segment_folded: FoldedSegmenter | None = None
-) -> Topic:
-    """Parse a topic as a user typed it; raise TopicError when it cannot be followed.
-
-    segment_folded splits accentless syllables into words (pass
-    ``SearchIndex.segment_folded`` so "thanh hoa" means Thanh Hóa, not two loose syllables).
-    """
+def parse_topic(text: str) -> Topic:
+    """Parse a topic as a user typed it; raise TopicError when it cannot be followed."""
     raw = " ".join(unicodedata.normalize("NFC", text).split())
-    if not raw.strip(_DASHES + ",; "):
-        raise TopicError("empty")
     if len(raw) > MAX_TOPIC_CHARS:
         raise TopicError("too_long", MAX_TOPIC_CHARS)
-    pieces = [p.split() for p in _SEPARATORS.split(raw)]
-    pieces = [p for p in pieces if p]
-    if len(pieces) > MAX_ALTERNATIVES:
-        raise TopicError("too_many_alternatives", MAX_ALTERNATIVES)
+    raw, sources = split_sources(raw)
+    if len(sources) > MAX_SOURCES:
+        raise TopicError("too_many_sources", MAX_SOURCES)
     shown: list[str] = []
-    alternatives: dict[tuple, Phrase] = {}
-    exclusions: dict[tuple, Phrase] = {}
-    for tokens in pieces:
-        required, excluded = _split_exclusions(tokens)
-        if len(required) + sum(map(len, excluded)) > MAX_WORDS:
+    alternatives: dict[str, Clause] = {}
+    exclusions: dict[str, Clause] = {}
+    for required, excluded, words in _alternatives(raw):
+        if words > MAX_WORDS:
             raise TopicError("too_many_words", MAX_WORDS)
-        shown.append(" ".join(required + ["-" + " ".join(e) for e in excluded]))
-        for words, into in [(required, alternatives)] + [(e, exclusions) for e in excluded]:
-            phrase = _phrase(" ".join(words), analyzer, segment_folded)
-            if phrase is not None:
-                into.setdefault((phrase.folded, phrase.units), phrase)
+        parts = [required.text] if required else []
+        parts += ["-" + e.text for e in excluded]
+        shown.append(" ".join(parts))
+        if required:
+            alternatives.setdefault(required.key, required)
+        for clause in excluded:
+            exclusions.setdefault(clause.key, clause)
+    if len(shown) > MAX_ALTERNATIVES:
+        raise TopicError("too_many_alternatives", MAX_ALTERNATIVES)
     if not alternatives:
         raise TopicError("only_exclusions" if exclusions else "empty")
-    return Topic(
-        ", ".join(s for s in shown if s), tuple(alternatives.values()), tuple(exclusions.values())
-    )
+    display = ", ".join(s for s in shown if s)
+    display += "".join(f' nguồn:"{s}"' if " " in s else f" nguồn:{s}" for s in sources)
+    return Topic(display, tuple(alternatives.values()), tuple(exclusions.values()), sources)
 
 
-def _split_exclusions(tokens: list[str]) -> tuple[list[str], list[list[str]]]:
-    """Required words, and excluded phrases (each from a "-" to the next or the end)."""
-    required: list[str] = []
-    excluded: list[list[str]] = []
-    current = required
-    for token in tokens:
-        if token[0] in _DASHES:
-            current = []
-            excluded.append(current)
-            token = token.lstrip(_DASHES)
-            if not token:  # a lone "-": the phrase starts with the next word
-                continue
-        current.append(token)
-    return required, [e for e in excluded if e]
+def _alternatives(raw: str) -> Iterator[tuple[Clause | None, list[Clause], int]]:
+    """Each alternative: its required clause, its excluded clauses, the words it holds."""
+    clauses: list[list[Phrase]] = [[]]  # [0] required, then one per "-"
+    run: list[str] = []
+    words = 0
+
+    def close_run() -> None:
+        if run:
+            phrase = Phrase.make(" ".join(run), quoted=False)
+            if phrase is not None:
+                clauses[-1].append(phrase)
+            run.clear()
+
+    def done() -> tuple[Clause | None, list[Clause], int]:
+        close_run()
+        required = Clause(tuple(clauses[0])) if clauses[0] else None
+        return required, [Clause(tuple(c)) for c in clauses[1:] if c], words
+
+    for m in _TOKEN.finditer(raw):
+        if m.group("sep"):
+            if clauses[0] or len(clauses) > 1 or run:
+                yield done()
+            clauses, words = [[]], 0
+        elif m.group("dash"):
+            close_run()
+            clauses.append([])
+        elif m.group("quoted") is not None:
+            close_run()
+            phrase = Phrase.make(m.group("quoted"), quoted=True)
+            if phrase is not None:
+                clauses[-1].append(phrase)
+                words += len(phrase.text.split())
+        else:
+            run.append(m.group("word"))
+            words += 1
+    if clauses[0] or len(clauses) > 1 or run:
+        yield done()
 
 
-def _phrase(text: str, analyzer: Analyzer, segment_folded: FoldedSegmenter | None) -> Phrase | None:
-    """Analyze one alternative or excluded phrase; None when no word is left."""
-    if has_diacritics(text):
-        words = tuple(dict.fromkeys(analyzer.terms(text)))
-        folded = False
-    else:
-        sylls = _SYLLABLE.findall(fold(normalize(text)))
-        words = tuple(dict.fromkeys(segment_folded(sylls) if segment_folded and sylls else sylls))
-        folded = True
-    if not words:
-        return None
-    return Phrase(words, folded, _units(words))
+# ---- the topic index ---------------------------------------------------------------------
+
+_Check = tuple[frozenset[str], bool, "str | None"]  # a phrase: units, folded, needle
+
+
+def _checks(clause: Clause) -> tuple[_Check, ...]:
+    # longest phrase first: it is the likeliest to fail
+    ordered = sorted(clause.phrases, key=lambda p: -len(p.syllables))
+    return tuple((p.units, p.folded, p.needle) for p in ordered)
 
 
 class TopicIndex(Generic[K]):
     """Topics by key, matched against an article without testing each topic.
 
-    Each alternative is filed under one of its units, accent-folded (a word pair when it has
-    one, since pairs are rarer than syllables, else its longest syllable); an article only
-    verifies the alternatives filed under units it contains. Thread-safe.
+    Each alternative is filed under one unit of its longest phrase, accent-folded (a
+    syllable pair when it has one, since pairs are rarer than syllables, else its syllable);
+    an article only verifies the alternatives filed under units it contains. Thread-safe.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._topics: dict[K, Topic] = {}
-        # unit -> {(key, n): (key, units, folded)} for the n-th alternative of key's topic
-        self._buckets: dict[str, dict[tuple[K, int], tuple[K, frozenset[str], bool]]] = {}
-        self._exclusions: dict[K, tuple[tuple[frozenset[str], bool], ...]] = {}
+        # unit -> {(key, n): (key, checks)} for the n-th alternative of key's topic
+        self._buckets: dict[str, dict[tuple[K, int], tuple[K, tuple[_Check, ...]]]] = {}
+        self._exclusions: dict[K, tuple[tuple[_Check, ...], ...]] = {}
+        self._sources: dict[K, frozenset[str]] = {}
 
     def __len__(self) -> int:
         return len(self._topics)
@@ -293,11 +264,13 @@ class TopicIndex(Generic[K]):
         with self._lock:
             self._remove(key)
             self._topics[key] = topic
-            for n, phrase in enumerate(topic.alternatives):
-                entry = (key, phrase.units, phrase.folded)
-                self._buckets.setdefault(_file_unit(phrase), {})[(key, n)] = entry
+            for n, clause in enumerate(topic.alternatives):
+                entry = (key, _checks(clause))
+                self._buckets.setdefault(_file_unit(clause), {})[(key, n)] = entry
             if topic.exclusions:
-                self._exclusions[key] = tuple((p.units, p.folded) for p in topic.exclusions)
+                self._exclusions[key] = tuple(_checks(c) for c in topic.exclusions)
+            if topic.sources:
+                self._sources[key] = topic.source_keys
 
     def remove(self, key: K) -> bool:
         """Forget the topic of key; False if there was none."""
@@ -308,16 +281,17 @@ class TopicIndex(Generic[K]):
         topic = self._topics.pop(key, None)
         if topic is None:
             return False
-        for n, phrase in enumerate(topic.alternatives):
-            unit = _file_unit(phrase)
+        for n, clause in enumerate(topic.alternatives):
+            unit = _file_unit(clause)
             bucket = self._buckets[unit]
             del bucket[(key, n)]
             if not bucket:
                 del self._buckets[unit]
         self._exclusions.pop(key, None)
+        self._sources.pop(key, None)
         return True
 
-    def match(self, article: ArticleTerms) -> set[K]:
+    def match(self, article: ArticleText) -> set[K]:
         """Keys of every topic that catches the article."""
         with self._lock:
             buckets = self._buckets
@@ -327,28 +301,45 @@ class TopicIndex(Generic[K]):
             ]
             return self._verify(entries, article)
 
-    def match_each(self, article: ArticleTerms) -> set[K]:
+    def match_each(self, article: ArticleText) -> set[K]:
         """The same as match(), by testing every topic (for tests and the benchmark)."""
         with self._lock:
             entries = [e for bucket in self._buckets.values() for e in bucket.values()]
             return self._verify(entries, article)
 
     def _verify(
-        self, entries: Iterable[tuple[K, frozenset[str], bool]], article: ArticleTerms
+        self, entries: Iterable[tuple[K, tuple[_Check, ...]]], article: ArticleText
     ) -> set[K]:
         # The hot loop of delivery: plain tuples and set operations, no calls per topic.
-        exact, folded = article.units, article.folded_units
-        found = {
-            key for key, need, is_folded in entries if need <= (folded if is_folded else exact)
-        }
-        for key in found & self._exclusions.keys():
-            if any(need <= (folded if f else exact) for need, f in self._exclusions[key]):
+        units, folded = article.units, article.folded_units
+        text, folded_text = article.text, article.folded_text
+        found: set[K] = set()
+        for key, checks in entries:
+            for need, is_folded, needle in checks:
+                if not need <= (folded if is_folded else units):
+                    break
+                if needle is not None and needle not in (folded_text if is_folded else text):
+                    break
+            else:
+                found.add(key)
+        for key in found & self._sources.keys():
+            if not self._sources[key] & article.sources:
                 found.discard(key)
+        for key in found & self._exclusions.keys():
+            for checks in self._exclusions[key]:
+                if all(
+                    need <= (folded if f else units)
+                    and (needle is None or needle in (folded_text if f else text))
+                    for need, f, needle in checks
+                ):
+                    found.discard(key)
+                    break
         return found
 
 
-def _file_unit(phrase: Phrase) -> str:
-    """The unit an alternative is filed under: accent-folded, likely rare."""
+def _file_unit(clause: Clause) -> str:
+    """The unit an alternative is filed under: of its longest phrase, folded, likely rare."""
+    phrase = max(clause.phrases, key=lambda p: (len(p.syllables), p.key))
     return max((fold(u) for u in phrase.units), key=lambda u: (" " in u, len(u), u))
 
 
@@ -361,11 +352,13 @@ def match_since(
     """
     matched: list[tuple[int, set[K]]] = []
     cursor = after_docno
-    for n, doc in enumerate(store.live_docs(after_docno, batch=min(max(limit, 1), 2000)), 1):
-        keys = topics.match(ArticleTerms.from_stored(doc))
+    for n, (docno, title, body, source) in enumerate(
+        store.live_texts(after_docno, batch=min(max(limit, 1), 500)), 1
+    ):
+        keys = topics.match(ArticleText.of(title, body, source))
         if keys:
-            matched.append((doc.docno, keys))
-        cursor = doc.docno
+            matched.append((docno, keys))
+        cursor = docno
         if n >= limit:
             break
     return matched, cursor
@@ -378,12 +371,12 @@ def recent_matches(
     found: list[int] = []
     offset = 0
     while offset < scan and len(found) < limit:
-        docs = store.newest_docs(min(250, scan - offset), offset)
+        docs = store.newest_texts(min(250, scan - offset), offset)
         if not docs:
             break
-        for doc in docs:
-            if topic.matches(ArticleTerms.from_stored(doc)):
-                found.append(doc.docno)
+        for docno, title, body, source in docs:
+            if topic.matches(ArticleText.of(title, body, source)):
+                found.append(docno)
                 if len(found) >= limit:
                     break
         offset += len(docs)

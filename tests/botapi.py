@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 MAX_TEXT_UTF16 = 4096
+MAX_CAPTION_UTF16 = 1024
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
@@ -505,6 +506,7 @@ class BotApiServer:
         self._errors: list[dict] = []
         self._callback_answers: list[dict] = []
         self._inline_answers: list[dict] = []
+        self._refused_photos: set[str] = set()
 
     # ---- lifecycle
 
@@ -626,6 +628,11 @@ class BotApiServer:
                 members=set(admins),
                 bot_is_admin=bot_is_admin,
             )
+
+    def refuse_photo(self, url: str) -> None:
+        """sendPhoto with this URL fails the way Telegram fails a picture it cannot fetch."""
+        with self._lock:
+            self._refused_photos.add(url)
 
     def block_chat(self, chat_id: int, blocked: bool = True) -> None:
         """The user blocked the bot (private) or the bot was removed from the group/channel."""
@@ -773,7 +780,8 @@ class BotApiServer:
         """The bot's messages in a chat, oldest first: dicts with message_id, text (visible, as
         Telegram shows it), entities, parse_mode, raw_text (the text parameter as sent, e.g. the
         HTML), reply_markup, reply_to_message_id, message_thread_id, edited, deleted, history
-        (earlier versions), params (the raw parameters of the last send/edit)."""
+        (earlier versions), params (the raw parameters of the last send/edit); a photo's
+        message also has photo (the URL or file id sent) and its caption as text."""
         with self._lock:
             chat = self._chats.get(chat_id)
             records = chat.messages.values() if chat else []
@@ -994,9 +1002,16 @@ class BotApiServer:
             message["reply_to_message"] = self._message_json(chat, reply, with_reply=False)
         if record["edit_date"]:
             message["edit_date"] = record["edit_date"]
-        message["text"] = record["text"]
-        if record["entities"]:
-            message["entities"] = record["entities"]
+        if record.get("photo"):
+            size = {"file_id": record["photo"], "file_unique_id": str(record["message_id"])}
+            message["photo"] = [size | {"width": 800, "height": 600}]
+            message["caption"] = record["text"] or None
+            if record["entities"]:
+                message["caption_entities"] = record["entities"]
+        else:
+            message["text"] = record["text"]
+            if record["entities"]:
+                message["entities"] = record["entities"]
         if markup := _inline_markup(record["reply_markup"]):
             message["reply_markup"] = markup
         return copy.deepcopy({k: v for k, v in message.items() if v is not None})
@@ -1272,6 +1287,41 @@ class BotApiServer:
             raw_text=p.get("text"),
             reply_markup=p.get("reply_markup"),
             params=p,
+        )
+        return self._message_json(chat, record)
+
+    @_api("sendPhoto")
+    def _send_photo(self, p: dict) -> dict:
+        chat = self._writable_chat(p.get("chat_id"))
+        photo = p.get("photo")
+        if isinstance(photo, dict):  # an upload
+            photo = f"upload:{photo.get('filename')}"
+        if not isinstance(photo, str) or not photo:
+            raise bad("there is no photo in the request")
+        if photo.startswith(("http://", "https://")):
+            if photo in self._refused_photos:
+                raise bad("failed to get HTTP URL content")
+        elif not photo.startswith("upload:"):
+            raise bad("wrong file identifier/HTTP URL specified")
+        caption, entities = "", []
+        if p.get("caption"):
+            caption, entities = self._format_text(
+                p.get("caption"), p.get("parse_mode"), p.get("caption_entities")
+            )
+            if utf16_len(caption) > MAX_CAPTION_UTF16:
+                raise bad("message caption is too long")
+        check_reply_markup(p.get("reply_markup"))
+        record = self._store(
+            chat,
+            caption,
+            entities,
+            thread=p.get("message_thread_id"),
+            from_bot=True,
+            parse_mode=p.get("parse_mode"),
+            raw_text=p.get("caption"),
+            reply_markup=p.get("reply_markup"),
+            params=p,
+            photo=photo,
         )
         return self._message_json(chat, record)
 

@@ -211,6 +211,23 @@ async def test_json_body_and_case_insensitive_method_names(api):
     assert result["reply_markup"] == keyboard("k").to_dict()
 
 
+async def test_send_photo_by_url_with_an_html_caption(bot, api):
+    url = "https://anh.example.vn/a.jpg"
+    message = await bot.send_photo(USER, url, caption="<b>Tin</b> ảnh", parse_mode=HTML)
+    assert message.photo and message.photo[-1].file_id == url
+    assert message.caption == "Tin ảnh" and message.caption_entities[0].type == "bold"
+    (stored,) = api.messages(USER)
+    assert (stored["photo"], stored["text"]) == (url, "Tin ảnh")
+    with raises_bad_request("message caption is too long"):
+        await bot.send_photo(USER, url, caption="a" * 1025)
+    api.refuse_photo("https://anh.example.vn/hong.jpg")
+    with raises_bad_request("failed to get HTTP URL content"):
+        await bot.send_photo(USER, "https://anh.example.vn/hong.jpg", caption="x")
+    with raises_bad_request("wrong file identifier/HTTP URL specified"):
+        await bot.send_photo(USER, "not-a-file-id", caption="x")
+    assert len(api.messages(USER)) == 1
+
+
 async def test_blocked_chat_is_forbidden(bot, api):
     api.block_chat(USER)
     with pytest.raises(Forbidden, match="(?i)bot was blocked by the user"):

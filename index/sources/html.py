@@ -23,6 +23,15 @@ from .text import (
     read_bounded,
 )
 
+# A paragraph that is only a dateline ("Thứ hai, 02/03/2026 08:00 (GMT+7)", "Cập nhật: 08:00
+# 02/03/2026") is page furniture that trafilatura keeps with the text.
+_DATE_PART = (
+    r"(?:cập nhật|cap nhat|đăng lúc|ngày|lúc|thứ\s*(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s*nhật"
+    r"|gmt\s*[+-]\s*\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}"
+    r"|\d{1,2}[:h]\d{2}(?::\d{2})?|sa|ch|am|pm)"
+)
+_DATE_LINE = re.compile(rf"[\s,|:()\[\]·–-]*(?:{_DATE_PART}[\s,|:()\[\]·–-]*)+", re.IGNORECASE)
+_HAS_DATE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}")
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
 _HEAD_END = re.compile(r"</head\s*>|<body[\s>]", re.IGNORECASE)
 
@@ -53,7 +62,9 @@ def _extract(html: str, url: str | None, path: Path | None) -> Article | str:
     title = bound(clean_line(meta.get("title") or ""), MAX_TITLE_CHARS)
     if not title:
         return "no title found in the page"
-    paragraphs = [p for p in clean_text(meta.get("text") or "").split("\n") if p]
+    paragraphs = [
+        p for p in clean_text(meta.get("text") or "").split("\n") if p and not is_date_line(p)
+    ]
     paragraphs, category, outlet = cut_boilerplate(paragraphs)
     # trafilatura keeps the <h1> as the first line; the title check drops it.
     paragraphs = drop_repeats(paragraphs, title)
@@ -76,7 +87,31 @@ def _extract(html: str, url: str | None, path: Path | None) -> Article | str:
         published=published,
         source=source,
         category=next(filter(None, map(clean_line, meta.get("categories") or [])), category),
+        image=http_url(meta.get("image"), page_url),
     )
+
+
+def is_date_line(paragraph: str) -> bool:
+    """Whether a paragraph holds nothing but a date, a time, a weekday and such."""
+    return len(paragraph) <= 80 and bool(
+        _HAS_DATE.search(paragraph) and _DATE_LINE.fullmatch(paragraph)
+    )
+
+
+def http_url(value: object, base: str | None = None) -> str | None:
+    """An absolute http(s) URL of sane length made of value (relative to base), else None."""
+    if not isinstance(value, str) or not value.strip() or len(value) > 2000:
+        return None
+    url = urljoin(base, value.strip()) if base else value.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return None
+    return url
 
 
 def canonical_url(html: str, base: str | None = None) -> str | None:

@@ -124,6 +124,7 @@ class FeedSite:
         self.items: list[tuple[str, str, list[str], dt.datetime]] = []  # slug, title, paras, when
         self.lock = threading.Lock()
         self.requests: list[str] = []
+        self.images: dict[str, str] = {}  # slug -> its og:image
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), daemon=True
@@ -145,10 +146,22 @@ class FeedSite:
     def feed_url(self) -> str:
         return self.base + "/rss.xml"
 
-    def publish(self, slug: str, title: str, paragraphs: list[str], day: int = 10) -> None:
-        """A new article on the site, listed first in the feed."""
+    def publish(
+        self, slug: str, title: str, paragraphs: list[str], day: int = 10, image: str | None = None
+    ) -> None:
+        """A new article on the site, listed first in the feed (image: its og:image)."""
         with self.lock:
             self.items.insert(0, (slug, title, paragraphs, dt.datetime(2025, 5, day, 8)))
+            if image:
+                self.images[slug] = image
+
+    def home(self) -> str:
+        """The home page: no feed itself, but it names one (autodiscovery)."""
+        return (
+            '<!doctype html><html><head><meta charset="utf-8"><title>Báo Thử Nghiệm</title>'
+            '<link rel="alternate" type="application/rss+xml" title="Tin mới" href="/rss.xml">'
+            "</head><body><p>Trang chủ</p></body></html>"
+        )
 
     def etag(self) -> str:
         with self.lock:
@@ -176,12 +189,15 @@ class FeedSite:
             return None
         _, title, paragraphs, when = found
         body = "".join(f"<p>{p}</p>" for p in paragraphs)
+        with self.lock:
+            image = self.images.get(slug)
+        picture = f'<meta property="og:image" content="{image}">' if image else ""
         return (
             '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
             f"<title>{title}</title>"
             f'<link rel="canonical" href="{self.base}/bai/{slug}.html">'
             f'<meta property="article:published_time" content="{when.isoformat()}+07:00">'
-            f"</head><body><article><h1>{title}</h1>{body}</article></body></html>"
+            f"{picture}</head><body><article><h1>{title}</h1>{body}</article></body></html>"
         )
 
 
@@ -209,6 +225,8 @@ def _handler(site: FeedSite) -> type[BaseHTTPRequestHandler]:
                 if self.headers.get("If-None-Match") == etag:
                     return self.answer(304, etag=etag)
                 return self.answer(200, site.rss().encode(), "application/rss+xml", etag)
+            if self.path == "/":
+                return self.answer(200, site.home().encode())
             if self.path.startswith("/bai/") and self.path.endswith(".html"):
                 page = site.page(self.path[5:-5])
                 if page is not None:

@@ -206,3 +206,39 @@ def test_the_same_story_names_the_other_outlets():
     text = render.results(result, VI, [None])
     assert "vnexpress.net · 12/06/2024 · cùng tin trên dantri.com.vn, thanhnien.vn" in text
     assert "also in dantri.com.vn, thanhnien.vn" in render.results(result, EN, [None])
+
+
+def test_push_names_the_matched_phrase_and_marks_its_sentence():
+    from index.topics import parse_topic, passage
+
+    article = Article("p", "Thị trường hôm nay", "Mở đầu. Tỷ giá USD tăng <5> đồng.", source="A")
+    clause = parse_topic("giá vàng, tỷ giá").alternatives[1]
+    item = render.Push(
+        article, "https://a.vn/p", "giá vàng, tỷ giá", clause.text, passage(article, clause)
+    )
+    text = render.push(item, VI)
+    assert text.startswith("🔔 <i>giá vàng, tỷ giá</i> · khớp “tỷ giá”\n")
+    assert text.endswith("<b>Tỷ giá</b> USD tăng &lt;5&gt; đồng.")
+    # a one-phrase topic says nothing twice
+    alone = render.push(render.Push(article, None, "tỷ giá", "tỷ giá", None), VI)
+    assert alone.startswith("🔔 <i>tỷ giá</i>\n")
+
+
+def test_photo_caption_stays_within_1024_units():
+    from index.topics import parse_topic, passage
+
+    body = "Mở đầu. " + "Giá vàng 𝐀 tăng mạnh, " * 200 + "."
+    article = Article("c", "Giá vàng " * 60, body, source="B" * 200, published=dt.date(2025, 1, 2))
+    clause = parse_topic("giá vàng").alternatives[0]
+    for found in (passage(article, clause), None):
+        item = render.Push(
+            article, "https://a.vn/" + "x" * 500, "giá vàng " * 20, "giá vàng", found
+        )
+        caption = render.push(item, VI, limit=render.MAX_CAPTION)
+        visible = html.unescape(re.sub(r"<[^>]+>", "", caption))
+        assert render.utf16_len(visible) <= render.MAX_CAPTION
+        assert visible.count("\n") == 3  # topic, title, meta, then the sentence or lead
+    # a tighter limit cuts the sentence, never the title or the link
+    tight = render.push(item, VI, limit=600)
+    assert render.utf16_len(html.unescape(re.sub(r"<[^>]+>", "", tight))) <= 600
+    assert 'href="https://a.vn/x' in tight

@@ -176,7 +176,11 @@ async def test_private_follow_shows_recent_matches_then_lists_and_unfollows(feed
     (storm,) = sends(await feed(message("/subscribe bão số 3")))
     assert "Bão số 3 đổ bộ vào miền Trung" in visible(storm["text"])
     (listed,) = sends(await feed(message("/dstheodoi")))
-    assert "1. giá vàng, tỷ giá -quảng cáo\n2. bão số 3" in visible(listed["text"])
+    # each topic with the phrases it needs
+    assert (
+        "1. giá vàng, tỷ giá -quảng cáo\n    “giá vàng” / “tỷ giá” · −“quảng cáo”\n2. bão số 3"
+        in visible(listed["text"])
+    )
     (gone,) = sends(await feed(message("/huy 1")))
     assert "Đã bỏ theo dõi: “giá vàng, tỷ giá -quảng cáo”" in visible(gone["text"])
     (gone,) = sends(await feed(message("/huy bão  SỐ 3")))  # the same topic, typed anyhow
@@ -311,3 +315,21 @@ async def test_migration_service_message_moves_the_topics(feed, app):
     assert sends(await feed(moved)) == []
     store = app.bot_data["services"].subscriptions.store
     assert store.topics(GROUP["id"]) == [] and store.topics(-100424242)[0].text == "giá vàng"
+
+
+def test_topics_filed_by_the_old_word_matching_get_todays_signature(tmp_path):
+    from bot.subscriptions import Subscriptions
+    from index.search import SearchIndex
+
+    old = SubscriptionStore.open(tmp_path)
+    old.follow(ALICE, "vi", "giá vàng", "giá|vàng", after_docno=0)  # the old signature's form
+    old.close()
+    index = SearchIndex.open(tmp_path / "index")
+    subs = Subscriptions.open(index, tmp_path)
+    (stored,) = subs.store.topics(ALICE.chat_id)
+    assert stored.signature == subs.parse("giá vàng").signature
+    with pytest.raises(FollowError) as duplicate:
+        subs.follow(ALICE, "Giá  VÀNG", preview=0)
+    assert duplicate.value.code == "duplicate"
+    subs.close()
+    index.close()

@@ -1,0 +1,67 @@
+"""`/nguon` (`/feeds`): the bot's operators manage its news feeds from a private chat.
+
+Only Telegram users listed in NEWSBOT_ADMINS may; everyone else is told so. Adding checks the
+address at once (index.feedcheck: fetched, parsed, a page's feed link found), so a feed that
+cannot work is refused with its reason instead of failing later in the poller's log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from index.feedcheck import add_checked
+from index.feeds import FeedError, FeedRegistry, http_client
+
+from . import render
+from .handlers import _command_text, _reply, _services, _texts
+
+__all__ = ["feeds_command"]
+
+_ADD = {"add", "them", "thêm", "+"}
+_LIST = {"", "list", "ls", "ds", "danhsach", "danh", "xem"}
+_REMOVE = {"remove", "rm", "del", "delete", "xoa", "xóa", "xoá", "bo", "bỏ", "-"}
+
+
+async def feeds_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Add, list or remove news feeds (/nguon, /feeds); only the bot's operators may."""
+    svc, t = _services(context), _texts(update)
+    user = update.effective_user
+    if user is None or user.id not in svc.admins:
+        await _reply(update, context, render.notice(t.feeds_refused))
+        return
+    if svc.feeds is None:
+        await _reply(update, context, render.notice(t.error))
+        return
+    registry = svc.feeds.registry
+    verb, _, rest = _command_text(update).partition(" ")
+    verb, rest = verb.lower(), rest.strip()
+    if verb in _ADD and rest:
+        answer = await asyncio.to_thread(_add, registry, rest, t)
+    elif verb in _LIST:
+        answer = render.feeds(await asyncio.to_thread(registry.list), t)
+    elif verb in _REMOVE and rest:
+        try:
+            gone = await asyncio.to_thread(registry.remove, rest)
+            answer = render.notice(t.feeds_removed.format(id=gone.id, url=gone.url))
+        except FeedError as error:
+            answer = render.notice(t.feeds_remove_failed.format(reason=error))
+    else:
+        answer = render.notice(t.feeds_usage)
+    await _reply(update, context, answer)
+
+
+def _add(registry: FeedRegistry, url: str, t) -> str:
+    """Check and register a feed; the answer to send either way."""
+    try:
+        with http_client() as client:
+            feed, found = add_checked(registry, client, url)
+    except FeedError as error:
+        return render.notice(t.feeds_add_failed.format(url=url, reason=error))
+    return render.notice(
+        t.feeds_added.format(
+            id=feed.id, url=feed.url, title=found.title or "–", entries=found.entries
+        )
+    )

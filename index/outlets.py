@@ -1,0 +1,127 @@
+"""Source filters: ``nguồn:vnexpress`` / ``source:tuoitre`` in a topic or a question.
+
+An outlet is named the way ``newsbot stats`` lists it ("vnexpress.net", "baomoi.com",
+"Báo Tuổi Trẻ"), and may be typed shorter: without accents, case, spaces or dots, without
+the domain's ending ("vnexpress", "dantri") or a leading "báo" ("tuoitre")::
+
+    text, names = split_sources("giá vàng nguồn:vnexpress")   # ("giá vàng", ("vnexpress",))
+    chosen = resolve(names, ["vnexpress.net", "dantri.com.vn"])  # {"vnexpress.net"}
+    # UnknownSource when a name is none of them: its .known lists what there is
+
+Several outlets: repeat the filter (``nguồn:vnexpress nguồn:dantri``) or join the names
+with ``/`` (``nguồn:vnexpress/dantri``). A name with spaces goes in quotes
+(``nguồn:"Tuổi Trẻ"``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from .normalize import fold, normalize
+
+if TYPE_CHECKING:
+    from .models import SearchResult
+    from .search import SearchIndex
+
+__all__ = [
+    "MAX_SOURCES",
+    "UnknownSource",
+    "outlet_keys",
+    "resolve",
+    "search_text",
+    "source_key",
+    "split_sources",
+]
+
+MAX_SOURCES = 10  # outlets named in one filter
+
+_FILTER = re.compile(
+    r"(?<!\S)(?:nguồn|nguon|source|src):\s?(?:[\"“”]([^\"“”]{1,80})[\"“”]?|([^\s,;\"“”]+))",
+    re.IGNORECASE,
+)
+_NOT_KEY = re.compile(r"[\W_]+")
+_SUFFIXES = (".com.vn", ".net.vn", ".org.vn", ".gov.vn", ".edu.vn", ".vn", ".com", ".net", ".org")
+
+
+class UnknownSource(ValueError):
+    """Outlet names that match no source of the archive; ``known`` lists the sources."""
+
+    def __init__(self, names: Iterable[str], known: Iterable[str]):
+        self.names = tuple(names)
+        self.known = tuple(known)
+        super().__init__(f"unknown source {', '.join(self.names)}")
+
+    def listed(self, limit: int = 30) -> str:
+        """The known sources for a message: the first limit, then how many more."""
+        more = len(self.known) - limit
+        return ", ".join(self.known[:limit]) + (f" … (+{more})" if more > 0 else "")
+
+
+def source_key(name: str) -> str:
+    """What a typed outlet name is compared by: folded, lower case, letters and digits."""
+    return _NOT_KEY.sub("", fold(normalize(name)))
+
+
+def outlet_keys(source: str | None) -> frozenset[str]:
+    """Every key an outlet answers to: whole name, domain without its ending, without "báo"."""
+    if not source:
+        return frozenset()
+    name = normalize(source).strip()
+    keys = {source_key(name)}
+    host = name.removeprefix("https://").removeprefix("http://").removeprefix("www.")
+    host = host.split("/", 1)[0]
+    for suffix in _SUFFIXES:
+        if host.endswith(suffix) and len(host) > len(suffix):
+            keys.add(source_key(host[: -len(suffix)]))
+            break
+    words = name.split()
+    if len(words) > 1 and fold(words[0]) == "bao":
+        keys.add(source_key(" ".join(words[1:])))
+    keys.discard("")
+    return frozenset(keys)
+
+
+def split_sources(text: str) -> tuple[str, tuple[str, ...]]:
+    """The text without its source filters, and the outlet names they gave (as typed)."""
+    names: list[str] = []
+
+    def take(m: re.Match[str]) -> str:
+        quoted, bare = m.group(1), m.group(2)
+        names.extend([quoted.strip()] if quoted else [n for n in bare.split("/") if n])
+        return " "
+
+    rest = _FILTER.sub(take, text)
+    return " ".join(rest.split()), tuple(dict.fromkeys(n for n in names if source_key(n)))
+
+
+def resolve(names: Iterable[str], known: Iterable[str | None]) -> frozenset[str]:
+    """The known sources the names pick; UnknownSource when a name picks none."""
+    known = list(dict.fromkeys(k for k in known if k))
+    chosen: set[str] = set()
+    missing: list[str] = []
+    for name in names:
+        key = source_key(name)
+        picked = [k for k in known if key in outlet_keys(k)]
+        if picked:
+            chosen.update(picked)
+        else:
+            missing.append(name)
+    if missing:
+        raise UnknownSource(missing, known)
+    return frozenset(chosen)
+
+
+def search_text(index: SearchIndex, text: str, k: int = 10, offset: int = 0) -> SearchResult:
+    """Search a question that may carry source filters; UnknownSource for a name none has.
+
+    The result's query is the text as asked, filters included, so a later page asks the same.
+    """
+    query, names = split_sources(text)
+    if len(names) > MAX_SOURCES:
+        names = names[:MAX_SOURCES]
+    sources = resolve(names, index.store.source_names()) if names else None
+    result = index.search(query, k, offset, sources=sources)
+    return dataclasses.replace(result, query=text) if names else result
