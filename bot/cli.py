@@ -96,7 +96,8 @@ def _parser() -> argparse.ArgumentParser:
         " reads NEWSBOT_DATA_DIR, NEWSBOT_PROXY, NEWSBOT_FEED_SECONDS",
     ).add_argument("--force", action="store_true", help="poll every feed now, due or not")
     feeds(
-        "import", "register the feeds of an OPML file: newsbot feeds import FILE.opml"
+        "import",
+        "register the feeds of an OPML file: newsbot feeds import FILE.opml; reads NEWSBOT_DATA_DIR",
     ).add_argument("target", help="the OPML file")
     feeds("export", "print every feed as OPML; reads NEWSBOT_DATA_DIR")
     ck = command(

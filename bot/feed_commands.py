@@ -27,7 +27,7 @@ _REMOVE = {"remove", "rm", "del", "delete", "xoa", "xóa", "xoá", "bo", "bỏ",
 
 async def feeds_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Add, list or remove news feeds (/nguon, /feeds); only the bot's operators may."""
-    svc, t = _services(context), _texts(update)
+    svc, t = _services(context), _texts(update, context)
     user = update.effective_user
     if user is None or user.id not in svc.admins:
         await _reply(update, context, render.notice(t.feeds_refused))

@@ -47,7 +47,10 @@ class Checked:
 def check_feed(client: httpx.Client, url: str) -> Checked:
     """Fetch url; the feed it is or links to, else FeedError saying why."""
     url = check_url(url)
-    got = _get(client, url)
+    # the address the operator typed is trusted, as a feed's own host is when polling;
+    # links found on the page must pass the private-address guard like any page link
+    trusted = urlsplit(url).hostname
+    got = _get(client, url, trusted)
     parsed = _parse(got.content, got.url, got.content_type)
     if parsed is not None:
         return Checked(got.url, _title(parsed), len(parsed.entries), False)
@@ -57,7 +60,7 @@ def check_feed(client: httpx.Client, url: str) -> Checked:
     reasons = []
     for link in links[:MAX_CANDIDATES]:
         try:
-            found = _get(client, link)
+            found = _get(client, link, trusted)
         except FeedError as e:
             reasons.append(f"{link}: {e}")
             continue
@@ -74,9 +77,9 @@ def add_checked(registry: FeedRegistry, client: httpx.Client, url: str) -> tuple
     return registry.add(checked.url), checked
 
 
-def _get(client: httpx.Client, url: str):
+def _get(client: httpx.Client, url: str, trusted: str | None):
     try:
-        return _fetch(client, url, {"Accept": _ACCEPT}, MAX_FEED_BYTES)
+        return _fetch(client, url, {"Accept": _ACCEPT}, MAX_FEED_BYTES, trusted)
     except _FetchError as e:
         raise FeedError(str(e)) from None
 

@@ -31,6 +31,17 @@ def test_every_line_gets_one_answer(index) -> None:
 
 def test_the_command_reads_bytes_from_a_pipe(tmp_path: Path) -> None:
     env = {**os.environ, "NEWSBOT_DATA_DIR": str(tmp_path / "data")}
+    # an empty index refuses to search (it says where it looked): give it one article
+    archive = tmp_path / "a.jsonl"
+    archive.write_text('{"id": "g", "title": "Giá vàng tăng", "body": "Giá vàng SJC tăng."}\n')
+    subprocess.run(
+        [sys.executable, "-m", "bot.cli", "index", str(archive)],
+        capture_output=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+        check=True,
+    )
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "search", "-"],
         input=b"gia vang\n\xff\n\ngia vang\n",
