@@ -65,7 +65,8 @@ class FieldPostings:
         self._stats_generation = -1
         self._avg_idf = 0.0
         self._norm: np.ndarray | None = None
-        self._cache: OrderedDict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._norms: dict[float, np.ndarray] = {}  # other length normalizations (b), lazily
+        self._cache: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cached_postings = 0
         self._base_cf: np.ndarray | None = None  # computed on first use (accentless queries)
 
@@ -146,6 +147,7 @@ class FieldPostings:
         k1, b = self.params.k1, self.params.b
         avgdl = self.avgdl or 1.0
         self._norm = k1 * (1 - b + b * self._dl / avgdl)
+        self._norms = {b: self._norm}
         self._cache.clear()
         self._cached_postings = 0
         self._stats_generation = self.generation
@@ -188,10 +190,26 @@ class FieldPostings:
             return parts_d[0], parts_t[0]
         return np.concatenate(parts_d), np.concatenate(parts_t)
 
-    def contributions(self, term: str, lucene: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """Docnos (as intp) and idf x the tf part of BM25 for a term, cached per generation."""
+    def _norm_for(self, b: float | None) -> np.ndarray:
+        """k1 x (1 - b + b x dl / avgdl) for every docno: the params' b unless another is given."""
         self._refresh_stats()
-        key = (term, lucene)
+        if b is None:
+            return self._norm
+        norm = self._norms.get(b)
+        if norm is None:
+            k1, avgdl = self.params.k1, self.avgdl or 1.0
+            norm = self._norms[b] = k1 * (1 - b + b * self._dl / avgdl)
+        return norm
+
+    def contributions(
+        self, term: str, lucene: bool = False, b: float | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Docnos (as intp) and idf x the tf part of BM25 for a term, cached per generation.
+
+        lucene: Lucene's idf instead of BM25Okapi's; b: another length normalization.
+        """
+        norm = self._norm_for(b)
+        key = (term, lucene, b)
         hit = self._cache.get(key)
         if hit is not None:
             self._cache.move_to_end(key)
@@ -200,7 +218,7 @@ class FieldPostings:
         # intp: numpy would convert int32 indices on every scatter otherwise
         docs = docs.astype(np.intp)
         tf = tfs.astype(np.float64)
-        w = tf * (self.params.k1 + 1) / (tf + self._norm[docs])
+        w = tf * (self.params.k1 + 1) / (tf + norm[docs])
         w *= self.idf(term, lucene)
         if self.unit:
             w += self.unit
@@ -214,7 +232,9 @@ class FieldPostings:
             self._cached_postings += len(docs)
         return docs, w
 
-    def contributions_at(self, term: str, docnos: np.ndarray, lucene: bool = False) -> np.ndarray:
+    def contributions_at(
+        self, term: str, docnos: np.ndarray, lucene: bool = False, b: float | None = None
+    ) -> np.ndarray:
         """idf x the tf part of BM25 of a term for some docnos (0 where it is absent)."""
         self._refresh_stats()
         docs, tfs = self.postings(term)  # ascending: delta docnos follow the segment's
@@ -222,16 +242,22 @@ class FieldPostings:
             return np.zeros(len(docnos))
         pos = np.minimum(np.searchsorted(docs, docnos), len(docs) - 1)
         tf = np.where(docs[pos] == docnos, tfs[pos], 0).astype(np.float64)
-        return self.idf(term, lucene) * tf * (self.params.k1 + 1) / (tf + self._norm[docnos])
+        norm = self._norm_for(b)
+        return self.idf(term, lucene) * tf * (self.params.k1 + 1) / (tf + norm[docnos])
 
     def accumulate(
-        self, scores: np.ndarray, terms: Iterable[str], weight: float = 1.0, lucene: bool = False
+        self,
+        scores: np.ndarray,
+        terms: Iterable[str],
+        weight: float = 1.0,
+        lucene: bool = False,
+        b: float | None = None,
     ) -> None:
         """Add weight x BM25(terms) of every document into scores (indexed by docno)."""
         for term in terms:
             if self.idf(term, lucene) == 0.0:
                 continue
-            docs, w = self.contributions(term, lucene)
+            docs, w = self.contributions(term, lucene, b)
             if len(docs):
                 np.add.at(scores, docs, w if weight == 1.0 else w * weight)
 

@@ -21,6 +21,9 @@ class Ranking:
     # "okapi": BM25Okapi's idf (negative above half the articles, floored at 0.25 x the
     # mean idf, so "là", "của" weigh like rare words); "lucene": log(1 + (N - n + .5)/(n + .5))
     idf: str = "lucene"
+    # BM25's length normalization for the default ranking (the exact mode keeps 0.75): at
+    # 1.0 a long article's many matches count for less, and real questions rank better
+    b: float = 1.0
     # leave question words ("bao nhiêu", "ai", "tại sao") out of the words searched
     question_words: bool = True
     # the title boost for a full question (a question mark or a question word): its
@@ -28,7 +31,7 @@ class Ranking:
     question_title: float = 0.2
     # passages: the leading candidates are scored again by their best window of
     # passage_window sentences, and passages x that score is added
-    passages: float = 2.0
+    passages: float = 1.5
     passage_depth: int = 30
     passage_window: int = 1
     # two question words side by side in a passage add proximity x the lighter one's idf
@@ -43,6 +46,7 @@ class Ranking:
             ("without aliases", {"aliases": 0.0}),
             ("without question-filler removal", {"filler": False}),
             ("BM25Okapi's idf instead of Lucene's", {"idf": "okapi"}),
+            ("length normalization b 0.75, as BM25Okapi", {"b": 0.75}),
             ("question words searched too", {"question_words": False}),
             ("without passage scoring", {"passages": 0.0}),
             ("without the proximity bonus", {"proximity": 0.0}),

@@ -27,7 +27,7 @@ from .passages import Matcher, Passage, Term, best_passage, match_terms
 from .query import alias_terms, is_question, is_question_word, parse
 from .ranking import Ranking
 from .segment import Analyzer
-from .snippets import excerpt
+from .snippets import EXCERPT_CHARS, LEAD_EXCERPT_CHARS, excerpt
 from .store import Store, StoredDoc
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,7 @@ class QueryPlan:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     lucene: bool = False  # Lucene's idf instead of BM25Okapi's (Ranking.idf)
+    b: float | None = None  # another length normalization than the params' (Ranking.b)
 
 
 def field_terms(title_terms: list[str], body_terms: list[str]) -> dict[str, list[str]]:
@@ -451,7 +452,7 @@ class SearchIndex:
                 )
                 if p[1] and p[2]
             )
-            return QueryPlan(parts, terms, False, asked.date_from, asked.date_to, lucene)
+            return QueryPlan(parts, terms, False, asked.date_from, asked.date_to, lucene, r.b)
         # No diacritics at all: pyvi cannot segment it, so split the syllables into the
         # likeliest words of the folded vocabulary instead.
         sylls = _SYLLABLE.findall(fold(normalize(asked.text)))
@@ -467,7 +468,7 @@ class SearchIndex:
             )
             if p[1] and p[2]
         )
-        return QueryPlan(parts, terms, True, asked.date_from, asked.date_to, lucene)
+        return QueryPlan(parts, terms, True, asked.date_from, asked.date_to, lucene, r.b)
 
     def _topic_words(self, terms: tuple[str, ...], folded: bool) -> tuple[str, ...]:
         """The words that say what a question is about: question words left out."""
@@ -569,7 +570,7 @@ class SearchIndex:
         partial = scores[leaders]
         final = partial.copy()
         for f, syl in common:
-            final += weight * self.fields[f].contributions_at(syl, leaders, plan.lucene)
+            final += weight * self.fields[f].contributions_at(syl, leaders, plan.lucene, plan.b)
         if total > len(leaders):
             idfs = sum(self.fields[f].idf(x, plan.lucene) for f, x in common)
             reach = weight * (self.params.k1 + 1) * idfs
@@ -604,7 +605,7 @@ class SearchIndex:
                 for term in terms:
                     matched[self.fields[field].postings(term)[0]] = True
         for field, terms, weight in words:
-            self.fields[field].accumulate(scores, terms, weight, lucene)
+            self.fields[field].accumulate(scores, terms, weight, lucene, plan.b)
         if matched is None:
             matched = scores != 0
         syllable_parts = [p for p in plan.parts if p[0] in SYLLABLE_FIELDS]
@@ -622,7 +623,7 @@ class SearchIndex:
                 for syl in distinct:
                     if (field, syl) in defer:
                         continue
-                    docs, w = postings.contributions(syl, lucene)
+                    docs, w = postings.contributions(syl, lucene, plan.b)
                     if len(docs):
                         np.add.at(packed, docs, w)
             need = max(distinct_total // 2 + 1 - len(defer), 1)
@@ -681,7 +682,7 @@ class SearchIndex:
             return np.zeros(0, np.int64), total
         values = scores[cand]
         if prefer is not None:
-            inside = self._in_range(self._dates[cand], prefer)
+            inside = _strong(self._in_range(self._dates[cand], prefer), values)
             if inside.any():
                 values = values + inside * (float(values.max() - values.min()) + 1.0)
         k = min(k, total)
@@ -764,11 +765,17 @@ class SearchIndex:
             Hit(
                 articles[d],
                 float(scores[d]),
-                excerpt(articles[d].body, matcher, passage=passages.get(d)),
+                # the first answer of a question gets room for the sentences after its
+                # best one, where the answer often is; the others stay short
+                excerpt(
+                    articles[d].body,
+                    matcher,
+                    LEAD_EXCERPT_CHARS if offset == 0 and n == 0 else EXCERPT_CHARS,
+                    passage=passages.get(d),
+                ),
                 also,
             )
-            for d, also in page
-            if d in articles
+            for n, (d, also) in enumerate(p for p in page if p[0] in articles)
         )
         return SearchResult(
             query=query,
@@ -826,7 +833,9 @@ class SearchIndex:
         }
         final = scores + r.passages * np.array([passages[int(d)].score for d in docnos])
         inside = (
-            self._in_range(dates, prefer) if prefer is not None else np.zeros(len(docnos), bool)
+            _strong(self._in_range(dates, prefer), final)
+            if prefer is not None
+            else np.zeros(len(docnos), bool)
         )
         order = np.lexsort((-docnos, -dates, -final, ~inside))
         return docnos[order], final[order], passages
@@ -868,6 +877,17 @@ class SearchIndex:
             index_bytes=index_bytes,
             database_bytes=db_bytes,
         )
+
+
+def _strong(inside: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """The articles of a question's period that are good matches, to rank them first.
+
+    A weak match does not jump ahead for its date: "năm 1985" in a question about the past
+    must not put an unrelated article of 1985 first.
+    """
+    if not len(scores) or scores.max() <= 0:
+        return inside
+    return inside & (scores >= STRONG_SHARE * scores.max())
 
 
 def _story_key(title: str) -> frozenset[str]:

@@ -6,6 +6,7 @@ from .models import Excerpt
 from .passages import Matcher, Passage, best_passage, sentences
 
 EXCERPT_CHARS = 300
+LEAD_EXCERPT_CHARS = 450  # the first hit's: what a reader reads without tapping
 
 
 def excerpt(
