@@ -58,6 +58,16 @@ SENTENCES = [
     "Đêm 31/12, hàng nghìn người đổ về phố đi bộ Nguyễn Huệ đón năm mới.",
     "Ông Lê Văn C (SN 1978, trú xã Hòa Khánh, huyện Đức Hòa) bị bắt giữ.",
     "Hệ thống điện mặt trời áp mái phát triển nóng, EVN kiến nghị điều chỉnh giá FIT.",
+    # Words the CRF would join across a digit, a symbol or into a capital: pyvi keeps them apart.
+    "Mẫu máy mới nhất là iPhone 17Pro Max với camera 48MP và pin 5.000 mAh.",
+    "Vào Settings > System > Storage\nvà xóa bộ nhớ đệm của ứng dụng.",
+    "Hố đen Sagittarius A *, nặng gấp 4 triệu lần Mặt Trời, nằm ở tâm Ngân Hà.",
+    "Doanh nghiệp báo lãi sau thuế 2.100 tỷ đồng, chia cổ tức 15%.",
+    "Khối thi gồm: Vật lí - Hóa học - Sinh học; điểm sàn 18,5.",
+    "Lô đất 12 - 12B Trần Hưng Đạo được đấu giá lại vào quý IV.",
+    "Cuộc bầu cử diễn ra tại 50 bang của Mỹ; mẫu xe mới có giá 8,9 tỷ đồng.",
+    'Chiếc mô tô 125 độ lại, cán bộ bảo đảm "5 hóa" là đủ.',
+    "Phát biểu tại Quốc hội, Bộ trưởng cho biết dự Luật Đất đai sẽ được trình lại.",
 ]
 FRAGMENTS = [
     "...",
