@@ -112,9 +112,11 @@ def ingest(
         progress.close()
     finally:
         analyze.close()
-    index.refresh()
-    if compact and index.needs_compaction():
+    # A compaction reads every stored article itself: building the delta first is wasted work.
+    if compact and index.needs_compaction(unloaded=report.added + report.updated):
         index.compact()
+    else:
+        index.refresh()
     return report
 
 

@@ -312,10 +312,11 @@ class SearchIndex:
         """Live articles held in memory outside the on-disk segment."""
         return int(self._alive[self._upto :].sum()) if self._upto < len(self._alive) else 0
 
-    def needs_compaction(self) -> bool:
-        """Whether the in-memory delta has grown enough to be written as a segment."""
-        return self.delta_size() > max(5000, self._segment_docs // 10) or (
-            self._segment_name is None and self.delta_size() > 0
+    def needs_compaction(self, unloaded: int = 0) -> bool:
+        """Whether the delta, with `unloaded` stored articles not yet read in, should become a segment."""
+        delta = self.delta_size() + unloaded
+        return delta > max(5000, self._segment_docs // 10) or (
+            self._segment_name is None and delta > 0
         )
 
     def compact(self, progress: Callable[[int], None] | None = None) -> None:
