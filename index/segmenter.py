@@ -27,31 +27,35 @@ import numpy as np
 
 # pyvi's own syllabification (ViTokenizer.sylabelize), with its inner groups made
 # non-capturing so that findall returns the matches themselves; alternation order kept.
-_SYLLABLE_RE = re.compile(
-    "("
-    + "|".join(
-        [
-            r"[A-ZĐ]+\.",
-            r"Tp\.",
-            r"Mr\.",
-            r"Mrs\.",
-            r"Ms\.",
-            r"Dr\.",
-            r"ThS\.",
-            "==>",
-            "->",
-            r"\.\.\.",
-            ">>",
-            "\n",
-            r"\w+://[^\s]+",
-            r"(?:[a-zA-Z0-9_.+-]+@(?:[a-zA-Z0-9-]+\.)+[a-zA-Z0-9-]+)",
-            r"\d+(?:[\.,_]\d+)+",
-            r"[^\w\s]",
-            r"\w+",
-        ]
-    )
-    + ")"
-)
+_CAPITALS = [r"[A-ZĐ]+\.", r"Tp\.", r"Mr\.", r"Mrs\.", r"Ms\.", r"Dr\.", r"ThS\."]
+_SPECIALS = ["==>", "->", r"\.\.\.", ">>", "\n"]
+_WEB = r"\w+://[^\s]+"
+_EMAIL = r"(?:[a-zA-Z0-9_.+-]+@(?:[a-zA-Z0-9-]+\.)+[a-zA-Z0-9-]+)"
+_REST = [r"\d+(?:[\.,_]\d+)+", r"[^\w\s]", r"\w+"]
+_CAPITAL_RE = re.compile("[A-ZĐ]")
+
+
+def _syllable_re(capitals: bool, web: bool, email: bool) -> re.Pattern:
+    parts = (_CAPITALS if capitals else []) + _SPECIALS
+    parts += ([_WEB] if web else []) + ([_EMAIL] if email else []) + _REST
+    return re.compile("(" + "|".join(parts) + ")")
+
+
+# An alternative that cannot match anywhere in a text changes nothing when left out, and
+# the capital, web and e-mail ones cost the most (they backtrack over every word): each
+# text is split by the pattern of the alternatives it can match.
+_SYLLABLE_RES = {
+    (c, w, e): _syllable_re(c, w, e)
+    for c in (False, True)
+    for w in (False, True)
+    for e in (False, True)
+}
+
+
+def _syllables(text: str) -> list[str]:
+    key = (_CAPITAL_RE.search(text) is not None, "://" in text, "@" in text)
+    return _SYLLABLE_RES[key].findall(text)
+
 
 B_W, I_W = "B_W", "I_W"
 # Token flags, packed in the low bits of a token's code; the vocabulary id sits above them.
@@ -64,7 +68,7 @@ _CACHE_LIMIT = 400_000
 def syllabify(text: str) -> tuple[str, list[str]]:
     """pyvi's sylabelize: the NFC text and its syllables, punctuation and special tokens."""
     text = unicodedata.normalize("NFC", text)
-    return text, _SYLLABLE_RE.findall(text)
+    return text, _syllables(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,24 +299,30 @@ class Segmenter:
     def labels(self, s0: list[float], s1: list[float]) -> bytearray:
         """crfsuite's Viterbi over two labels, ties broken as it breaks them (lower label id)."""
         t00, t01, t10, t11 = self._trans
-        n = len(s0)
         a, b = s0[0], s1[0]
-        back = bytearray(n)
-        t = 0
+        # back[t]: bit j set when label j at t came from label 1 at t-1 (crfsuite keeps the
+        # first of equal scores, so a tie stays with label 0)
+        back = [0]
+        step = back.append
         for x0, x1 in zip(s0[1:], s1[1:], strict=True):
-            t += 1
             p, q = a + t00, b + t10
             if p < q:
-                na, k = q + x0, 1
+                p, r = a + t01, b + t11
+                if p < r:
+                    a, b = q + x0, r + x1
+                    step(3)
+                else:
+                    a, b = q + x0, p + x1
+                    step(1)
             else:
-                na, k = p + x0, 0
-            p, q = a + t01, b + t11
-            if p < q:
-                b, k = q + x1, k | 2
-            else:
-                b = p + x1
-            a = na
-            back[t] = k
+                q, r = a + t01, b + t11
+                if q < r:
+                    a, b = p + x0, r + x1
+                    step(2)
+                else:
+                    a, b = p + x0, q + x1
+                    step(0)
+        n = len(s0)
         labels = bytearray(n)
         last = 1 if a < b else 0
         labels[n - 1] = last
@@ -327,7 +337,7 @@ class Segmenter:
 
     def many(self, texts: Sequence[str]) -> list[str]:
         """ViTokenizer.tokenize of each text, the texts scored together (fewer numpy calls)."""
-        tokenized = [_SYLLABLE_RE.findall(unicodedata.normalize("NFC", t)) for t in texts]
+        tokenized = [_syllables(unicodedata.normalize("NFC", t)) for t in texts]
         sizes = np.fromiter(map(len, tokenized), dtype=np.int64, count=len(tokenized))
         ends = np.cumsum(sizes)
         starts = ends - sizes
