@@ -129,7 +129,7 @@ def aliases_in_words(words: str) -> list[str]:
 
 def alias_terms(terms: list[str]) -> list[str]:
     """Canonical alias tokens found in an article's index terms (for the alias field)."""
-    words = fold(" ".join(terms)).replace("_", " ")  # fold works per character: once for all
+    words = " ".join(fold(t).replace("_", " ") for t in terms)
     return aliases_in_words(words)
 
 

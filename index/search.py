@@ -19,8 +19,8 @@ import numpy as np
 from .bm25 import BM25Params, FieldPostings, SegmentWriter, read_segment, read_segment_info
 from .models import Article, Hit, SearchResult
 from .normalize import fold, has_diacritics, normalize
-from .query import alias_terms, parse
-from .segment import Analyzer
+from .query import aliases_in_words, parse
+from .segment import Analyzer, fold_terms
 from .snippets import excerpt, match_terms
 from .store import Store, StoredDoc
 
@@ -77,15 +77,15 @@ class QueryPlan:
 def field_terms(title_terms: list[str], body_terms: list[str]) -> dict[str, list[str]]:
     """The terms of each indexed field of an article."""
     whole = title_terms + body_terms
-    folded_title = fold(" ".join(title_terms)).split()
-    folded_body = fold(" ".join(body_terms)).split()
+    folded = fold_terms(whole)
+    syllable_text = " ".join(folded).replace("_", " ")
     return {
         "body": whole,
         "title": title_terms,
-        "fold": folded_title + folded_body,
-        "fold_title": folded_title,
-        "alias": alias_terms(whole),
-        "syl": (" ".join(folded_title) + " " + " ".join(folded_body)).replace("_", " ").split(),
+        "fold": folded,
+        "fold_title": folded[: len(title_terms)],
+        "alias": aliases_in_words(syllable_text),
+        "syl": syllable_text.split(),
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from .normalize import fold, normalize
@@ -47,9 +47,22 @@ def syllables(term: str) -> list[str]:
     return term.split("_")
 
 
-def fold_terms(terms: Iterable[str]) -> list[str]:
-    """Accent-folded terms ("thành_uỷ" -> "thanh_uy")."""
-    return [fold(t) for t in terms]
+_FOLDED: dict[str, str] = {}
+_FOLDED_LIMIT = 500_000  # distinct terms remembered; beyond this the cache starts over
+
+
+def fold_terms(terms: Sequence[str]) -> list[str]:
+    """Accent-folded terms ("thành_uỷ" -> "thanh_uy"), each distinct term folded once."""
+    # Indexing folds every term of every article: a dict lookup costs less than folding.
+    try:
+        return list(map(_FOLDED.__getitem__, terms))
+    except KeyError:
+        if len(_FOLDED) > _FOLDED_LIMIT:
+            _FOLDED.clear()
+        for t in terms:
+            if t not in _FOLDED:
+                _FOLDED[t] = fold(t)
+        return list(map(_FOLDED.__getitem__, terms))
 
 
 class Analyzer:

@@ -51,3 +51,15 @@ def test_the_process_pool_analyzes_as_this_process_does(tmp_path):
     alone = SearchIndex.open(tmp_path / "alone")
     ingest(alone, [path], workers=1)
     assert list(pooled.store.live_docs(0)) == list(alone.store.live_docs(0))
+
+
+def test_field_terms_are_the_fields_spelled_out():
+    title = ["thành_uỷ", "tp", "hcm"]
+    body = ["sài_gòn", "đón", "khách", "hà_nội", "tp", "hcm"]
+    fields = search_module.field_terms(title, body)
+    folded = ["thanh_uy", "tp", "hcm", "sai_gon", "don", "khach", "ha_noi", "tp", "hcm"]
+    assert fields["body"] == title + body and fields["title"] == title
+    assert fields["fold"] == folded and fields["fold_title"] == folded[:3]
+    assert fields["syl"] == " ".join(folded).replace("_", " ").split()
+    assert fields["alias"] == ["hcm", "hcm", "hanoi", "hcm"]
+    assert search_module.field_terms([], [])["syl"] == []
