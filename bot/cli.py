@@ -20,7 +20,7 @@ def _parser() -> argparse.ArgumentParser:
     ix = sub.add_parser("index", help="index archive folders and files (.txt, .jsonl, .csv, .html)")
     ix.add_argument("paths", nargs="+")
     ix.add_argument(
-        "--workers", type=int, default=None, help="pyvi processes (default: every core)"
+        "--workers", type=int, default=None, help="analysis processes (default: every core)"
     )
     ix.add_argument(
         "--batch",
