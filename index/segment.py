@@ -59,10 +59,13 @@ def fold_terms(terms: Sequence[str]) -> list[str]:
     except KeyError:
         if len(_FOLDED) > _FOLDED_LIMIT:
             _FOLDED.clear()
+        out = []  # built here, not read back: another thread may clear the cache meanwhile
         for t in terms:
-            if t not in _FOLDED:
-                _FOLDED[t] = fold(t)
-        return list(map(_FOLDED.__getitem__, terms))
+            f = _FOLDED.get(t)
+            if f is None:
+                f = _FOLDED[t] = fold(t)
+            out.append(f)
+        return out
 
 
 class Analyzer:

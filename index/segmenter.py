@@ -247,10 +247,13 @@ class Segmenter:
         except KeyError:
             if len(codes) > _CACHE_LIMIT:
                 codes.clear()
+            out = []  # built here, not read back: another thread may clear the cache meanwhile
             for token in tokens:
-                if token not in codes:
-                    codes[token] = self._code(token)
-            return np.array(list(map(codes.__getitem__, tokens)), dtype=np.int64)
+                code = codes.get(token)
+                if code is None:
+                    code = codes[token] = self._code(token)
+                out.append(code)
+            return np.array(out, dtype=np.int64)
 
     def state_scores(self, codes: np.ndarray, starts: np.ndarray) -> np.ndarray:
         """Label scores of every position of the texts that begin at `starts`, in crfsuite's sums.

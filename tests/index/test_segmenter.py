@@ -209,3 +209,15 @@ def test_the_weights_read_from_pyvis_file_are_its_crfsuite_weights(tmp_path):
                 assert model.weight(src)[dst] == pytest.approx(weight, abs=1e-6)
             checked += 1
     assert checked > 11_000 and model.labels == ("B_W", "I_W")
+
+
+def test_threads_sharing_a_small_cache_get_pyvis_output(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(segmenter_module, "_CACHE_LIMIT", 5)  # cleared on nearly every call
+    shared = Segmenter.from_pyvi()
+    texts = TEXTS[:80]
+    expected = [ViTokenizer.tokenize(t) for t in texts]
+    with ThreadPoolExecutor(4) as pool:
+        runs = list(pool.map(lambda _: [shared(t) for t in texts], range(8)))
+    assert all(run == expected for run in runs)
