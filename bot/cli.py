@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
         "paths", nargs="+", help="folders (read recursively) and files; reads NEWSBOT_DATA_DIR"
     )
     ix.add_argument(
-        "--workers", type=int, default=None, help="pyvi processes (default: every core)"
+        "--workers", type=int, default=None, help="analysis processes (default: every core)"
     )
     ix.add_argument(
         "--batch",

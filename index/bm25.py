@@ -15,6 +15,7 @@ from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -331,13 +332,17 @@ class SegmentWriter:
             if len(dl) <= docno:
                 dl.extend([0] * (docno + 1 - len(dl)))
             dl[docno] = len(terms)
-            for term, tf in Counter(terms).items():
-                tid = vocab.get(term)
-                if tid is None:
-                    tid = vocab[term] = len(vocab)
-                self._docs[field].append(docno)
-                self._tids[field].append(tid)
-                self._tfs[field].append(min(tf, 65535))
+            counts = Counter(terms)
+            try:  # known terms: one C-level pass; new ones take the next ids in order
+                tids = list(map(vocab.__getitem__, counts))
+            except KeyError:
+                tids = [vocab.setdefault(t, len(vocab)) for t in counts]
+            tfs = list(counts.values())
+            if tfs and max(tfs) > 65535:
+                tfs = [min(tf, 65535) for tf in tfs]
+            self._tids[field].extend(tids)
+            self._tfs[field].extend(tfs)
+            self._docs[field].extend(repeat(docno, len(tids)))
 
     def write(self, directory: Path, upto: int, meta: dict) -> None:
         """Write the segment into an empty directory, every file fsynced."""

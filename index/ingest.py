@@ -12,7 +12,7 @@ from typing import TextIO
 from .models import Article, Failure
 from .progress import Progress
 from .search import SearchIndex
-from .segment import _analyze_pair, _warm, pyvi_segment
+from .segment import analyze_on, warm
 from .sources import discover, read_file
 
 BATCH = 512  # articles per transaction: a kill loses at most one batch of work
@@ -45,22 +45,22 @@ class IngestReport:
 
 
 class _Analyze:
-    """pyvi on a process pool that lives for the whole run."""
+    """The analyzer on a process pool that lives for the whole run."""
 
     def __init__(self, index: SearchIndex, workers: int):
-        self.index = index
+        self.analyzer = index.analyzer
         self.pool = None
-        if workers > 1 and index.analyzer._segment is pyvi_segment:
+        self.workers = workers
+        if workers > 1 and self.analyzer.parallel:
+            segment = self.analyzer.segment
             self.pool = ProcessPoolExecutor(
-                max_workers=workers, initializer=_warm, initargs=(os.getpid(),)
+                max_workers=workers, initializer=warm, initargs=(segment, os.getpid())
             )
-            self.workers = workers
 
     def __call__(self, pairs: list[tuple[str, str]]) -> list:
-        if self.pool is None or len(pairs) < 16:
-            return [self.index.analyzer.analyze(t, b) for t, b in pairs]
-        chunk = max(4, len(pairs) // (self.workers * 4))
-        return list(self.pool.map(_analyze_pair, pairs, chunksize=chunk))
+        if self.pool is None or len(pairs) < 64:
+            return self.analyzer.analyze_here(pairs)
+        return analyze_on(self.pool, self.analyzer.segment, pairs, self.workers)
 
     def close(self) -> None:
         if self.pool is not None:
@@ -118,9 +118,11 @@ def ingest(
         progress.close()
     finally:
         analyze.close()
-    index.refresh()
-    if compact and index.needs_compaction():
+    # A compaction reads every stored article itself: building the delta first is wasted work.
+    if compact and index.needs_compaction(unloaded=report.added + report.updated):
         index.compact()
+    else:
+        index.refresh()
     return report
 
 

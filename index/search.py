@@ -24,9 +24,9 @@ from .integrity import seal, verify
 from .models import Article, Hit, SearchResult
 from .normalize import fold, has_diacritics, normalize
 from .passages import Matcher, Passage, Term, best_passage, match_terms
-from .query import alias_terms, is_question, is_question_word, parse
+from .query import aliases_in_words, is_question, is_question_word, parse
 from .ranking import Ranking
-from .segment import Analyzer
+from .segment import Analyzer, fold_terms
 from .snippets import EXCERPT_CHARS, LEAD_EXCERPT_CHARS, excerpt
 from .store import Store, StoredDoc
 
@@ -94,15 +94,15 @@ class QueryPlan:
 def field_terms(title_terms: list[str], body_terms: list[str]) -> dict[str, list[str]]:
     """The terms of each indexed field of an article."""
     whole = title_terms + body_terms
-    folded_title = fold(" ".join(title_terms)).split()
-    folded_body = fold(" ".join(body_terms)).split()
+    folded = fold_terms(whole)
+    syllable_text = " ".join(folded).replace("_", " ")
     return {
         "body": whole,
         "title": title_terms,
-        "fold": folded_title + folded_body,
-        "fold_title": folded_title,
-        "alias": alias_terms(whole),
-        "syl": (" ".join(folded_title) + " " + " ".join(folded_body)).replace("_", " ").split(),
+        "fold": folded,
+        "fold_title": folded[: len(title_terms)],
+        "alias": aliases_in_words(syllable_text),
+        "syl": syllable_text.split(),
         # the syllables that carry diacritics, as written: a question's accented syllables
         # match only these ("mưa" is not "mua")
         # (every diacritic is outside ASCII, and isascii is far cheaper than a table lookup)
@@ -364,10 +364,11 @@ class SearchIndex:
         """Live articles held in memory outside the on-disk segment."""
         return int(self._alive[self._upto :].sum()) if self._upto < len(self._alive) else 0
 
-    def needs_compaction(self) -> bool:
-        """Whether the in-memory delta has grown enough to be written as a segment."""
-        return self.delta_size() > max(5000, self._segment_docs // 10) or (
-            self._segment_name is None and self.delta_size() > 0
+    def needs_compaction(self, unloaded: int = 0) -> bool:
+        """Whether the delta, with `unloaded` stored articles not yet read in, should become a segment."""
+        delta = self.delta_size() + unloaded
+        return delta > max(5000, self._segment_docs // 10) or (
+            self._segment_name is None and delta > 0
         )
 
     def compact(self, progress: Callable[[int], None] | None = None) -> None:

@@ -97,3 +97,17 @@ def test_negative_idf_floor_follows_the_mean_idf():
     assert field.idf("của") == pytest.approx(ref.idf["của"], rel=1e-12)
     assert field.idf("a") == pytest.approx(ref.idf["a"], rel=1e-12)
     assert field.idf("zzz") == 0.0
+
+
+def test_a_segment_keeps_term_ids_in_first_seen_order_and_caps_tf(tmp_path):
+    writer = SegmentWriter(["body"])
+    writer.add(0, {"body": ["b", "a", "b"]})
+    writer.add(2, {"body": ["c", "a"] + ["d"] * 70_000})
+    writer.write(tmp_path / "seg", 3, {})
+    _, docnos, fields = read_segment(tmp_path / "seg")
+    body = fields["body"]
+    assert docnos.tolist() == [0, 2] and body.terms == ["b", "a", "c", "d"]
+    assert body.offsets.tolist() == [0, 1, 3, 4, 5]
+    assert body.docs.tolist() == [0, 0, 2, 2, 2]
+    assert body.tfs.tolist() == [2, 1, 1, 1, 65535]
+    assert body.dl.tolist() == [3, 0, 70_002]

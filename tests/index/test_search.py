@@ -225,6 +225,7 @@ def test_a_segment_of_older_fields_is_rebuilt_without_pyvi(tmp_path, articles, m
     (seg / "segment.json").write_text(json.dumps(info))
     idx.close()
     monkeypatch.setattr("index.segment.pyvi_segment", lambda text: 1 / 0)
+    monkeypatch.setattr("index.segmenter.Segmenter.many", lambda self, texts: 1 / 0)
     again = SearchIndex.open(tmp_path)
     assert again._segment_name != seg.name
     assert again.stats().segment_docs == len(articles)

@@ -1,6 +1,7 @@
 """One analyzer for documents and queries, on real pyvi."""
 
-from index.segment import Analyzer, terms_of
+from index.normalize import fold
+from index.segment import Analyzer, fold_terms, terms_of
 
 
 def test_words_are_segmented_normalized_and_stripped_of_punctuation():
@@ -33,3 +34,13 @@ def test_analyze_many_matches_one_by_one():
 
 def test_empty_text():
     assert Analyzer().terms("  ... ") == []
+
+
+def test_fold_terms_is_fold_of_each_term_even_past_its_cache(monkeypatch):
+    import index.segment as segment
+
+    monkeypatch.setattr(segment, "_FOLDED_LIMIT", 3)
+    terms = ["thành_uỷ", "hà_nội", "Đà_Nẵng", "thành_uỷ", "phở", "ĐỒNG", "x"]
+    for _ in range(3):
+        assert fold_terms(terms) == [fold(t) for t in terms]
+    assert fold_terms(["hoà", "hòa"]) == ["hoa", "hoa"]
