@@ -156,7 +156,6 @@ def _best_window(
     matcher: Matcher,
     window: int,
     proximity: float,
-    k1: float = 1.2,
 ) -> Passage:
     if not spans:
         return Passage(0, 0, 0.0)
@@ -185,8 +184,9 @@ def _best_window(
             for ti, c in per_sentence[si].items():
                 tf[ti] = tf.get(ti, 0) + c
             extra += bonus[si]
-            # saturating: a word's first occurrence counts most, repeats a little
-            score = extra + sum(terms[ti].weight * c * (k1 + 1) / (c + k1) for ti, c in tf.items())
+            # each question word counts once: a sentence answering a question holds its
+            # words, it does not repeat them (repeats counted, k1 1.2, ranked worse)
+            score = extra + sum(terms[ti].weight for ti in tf)
             if score > best.score + 1e-9:
                 best = Passage(spans[first][0], spans[si][1], score)
     return best

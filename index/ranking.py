@@ -31,7 +31,7 @@ class Ranking:
     question_title: float = 0.2
     # passages: the leading candidates are scored again by their best window of
     # passage_window sentences, and passages x that score is added
-    passages: float = 1.5
+    passages: float = 2.0
     passage_depth: int = 30
     passage_window: int = 1
     # two question words side by side in a passage add proximity x the lighter one's idf
