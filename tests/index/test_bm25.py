@@ -111,3 +111,30 @@ def test_a_segment_keeps_term_ids_in_first_seen_order_and_caps_tf(tmp_path):
     assert body.docs.tolist() == [0, 0, 2, 2, 2]
     assert body.tfs.tolist() == [2, 1, 1, 1, 65535]
     assert body.dl.tolist() == [3, 0, 70_002]
+
+
+def test_lucene_idf_and_another_b_score_as_their_formulas():
+    docs = corpus(300, seed=11)
+    fp = FieldPostings("body", BM25Params())
+    for i, terms in enumerate(docs):
+        fp.add(i, terms)
+    n, avgdl = len(docs), sum(map(len, docs)) / len(docs)
+    for term in ("của", "hà_nội", "covid"):
+        df = sum(term in d for d in docs)
+        idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+        assert fp.idf(term, lucene=True) == pytest.approx(idf)
+        for b in (0.75, 1.0):
+            want = np.zeros(n)
+            for i, d in enumerate(docs):
+                tf = d.count(term)
+                want[i] = idf * tf * 2.5 / (tf + 1.5 * (1 - b + b * len(d) / avgdl))
+            got = np.zeros(n)
+            fp.accumulate(got, [term], lucene=True, b=b)
+            np.testing.assert_allclose(got, want, rtol=1e-9)
+            at = fp.contributions_at(term, np.arange(n), lucene=True, b=b)
+            np.testing.assert_allclose(at, want, rtol=1e-9)
+    # the exact mode's own scores are untouched by the other b
+    okapi = BM25Okapi(docs)
+    got = np.zeros(n)
+    fp.accumulate(got, ["hà_nội"])
+    np.testing.assert_allclose(got, okapi.get_scores(["hà_nội"]), rtol=1e-9)

@@ -98,3 +98,45 @@ def test_a_period_without_articles_is_said_and_the_newest_matches_come_first(idx
     assert result.period_empty
     inside = idx.search("mưa lớn TP HCM tháng 10/2020", today=dt.date(2021, 5, 1))
     assert not inside.period_empty and inside.hits[0].article.id == "mua-lon"
+
+
+def test_a_weak_match_does_not_jump_ahead_for_its_date(tmp_path):
+    index = SearchIndex.open(tmp_path)
+    index.add(
+        [
+            Article(
+                "ebola",
+                "Dịch Ebola bùng phát ở Tây Phi",
+                "Đại dịch Ebola bùng phát năm 2014 làm hơn 11.000 người chết ở Tây Phi.",
+            ),
+            Article(
+                "dated",
+                "Tin thời sự",
+                "Nhiều người dân đi lễ đầu năm.",
+                published=dt.date(2014, 2, 1),
+            ),
+        ]
+    )
+    result = index.search("Bao nhiêu người chết vì đại dịch Ebola năm 2014?")
+    assert [h.article.id for h in result.hits][0] == "ebola"
+    index.close()
+
+
+def test_the_first_answer_has_room_for_the_sentences_after_its_best(idx):
+    long_body = " ".join(f"Câu thứ {i} nói về chuyện khác trong ngày." for i in range(30))
+    idx.add(
+        [
+            Article(
+                "dai",
+                "Bác sĩ cứu bé trai nuốt pin",
+                "Bé trai 3 tuổi nuốt viên pin cúc áo. Các bác sĩ nội soi gắp viên pin ra sau "
+                "hai giờ. " + long_body,
+            )
+        ]
+    )
+    result = idx.search("bé trai nuốt pin được cứu thế nào?")
+    first = result.hits[0].excerpt.text
+    assert result.hits[0].article.id == "dai"
+    assert "nội soi gắp viên pin" in first and 300 < len(first) <= 452
+    page2 = idx.search("bé trai nuốt pin được cứu thế nào?", k=1, offset=0)
+    assert len(page2.hits[0].excerpt.text) == len(first)
