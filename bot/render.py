@@ -70,7 +70,7 @@ MAX_CAPTION = 1024  # the same for a photo's caption
 # Bounds that keep a page of five results under MAX_MESSAGE whatever the archive holds.
 MAX_TITLE = 180
 MAX_META = 80
-MAX_EXCERPT = 420
+MAX_EXCERPT = 460  # the first answer of a question may hold 450 (index.snippets)
 MAX_INLINE_DESCRIPTION = 200
 LATEST_LEAD = 160
 

@@ -242,3 +242,32 @@ def test_photo_caption_stays_within_1024_units():
     tight = render.push(item, VI, limit=600)
     assert render.utf16_len(html.unescape(re.sub(r"<[^>]+>", "", tight))) <= 600
     assert 'href="https://a.vn/x' in tight
+
+
+def test_weak_results_say_they_match_in_part_instead_of_a_count():
+    weak = SearchResult("bao nhieu nguoi tu vong vi covid", (hit(),), 2537, 0, True, partial=True)
+    text = visible(render.results(weak, VI, [None]))
+    assert "chỉ khớp một phần" in text and "2537" not in text and "2.537" not in text
+    assert "match in part" in visible(render.results(weak, EN, [None]))
+    strong = visible(render.results(result([hit()], total=2537), VI, [None]))
+    assert "2537" in strong and "một phần" not in strong
+
+
+def test_a_period_without_articles_is_named():
+    empty = SearchResult(
+        "giá vàng hôm nay",
+        (hit(),),
+        1,
+        date_from=dt.date(2026, 12, 1),
+        date_to=dt.date(2026, 12, 1),
+        period_empty=True,
+    )
+    text = visible(render.results(empty, VI, [None]))
+    assert "Không có bài nào khớp câu hỏi đăng trong 01/12/2026" in text
+    assert "mới nhất" in text
+
+
+def test_the_first_answer_keeps_its_longer_excerpt():
+    long = "Câu trả lời " + "rất dài " * 55
+    page = render.results(result([hit(body=long, spans=())]), VI, [None])
+    assert long[:440].strip() in visible(page)
