@@ -21,7 +21,8 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 import httpx
 
-from .feeds import MAX_FEED_BYTES, Feed, FeedError, FeedRegistry, _fetch, _FetchError, check_url
+from .feed_registry import Feed, FeedError, FeedRegistry, check_url
+from .feeds import MAX_FEED_BYTES, _fetch, _FetchError
 from .sources.text import bound, clean_line
 
 __all__ = ["Checked", "add_checked", "check_feed", "feed_links"]

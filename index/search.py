@@ -29,6 +29,7 @@ from .ranking import Ranking
 from .segment import Analyzer
 from .snippets import excerpt
 from .store import Store, StoredDoc
+from .stores import ArticleStore
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +134,7 @@ class SearchIndex:
         self.params = params
         self.ranking = ranking or Ranking()
         self._lock = threading.RLock()
-        self.store = Store(self.data_dir / "newsbot.db")
+        self.store: ArticleStore = Store(self.data_dir / "newsbot.db")
         self._stale_segment: str | None = None
         self.damage: str | None = None  # the last damage found (and rebuilt) since open
         self._load()
