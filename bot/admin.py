@@ -15,7 +15,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from index.feeds import FeedRegistry
+from index import FeedRegistry
 
 from . import render
 from .broadcast import MAX_BROADCAST, Broadcasts
@@ -165,7 +165,7 @@ def status(services: Services, operator: Operator, t: Texts) -> str:
     if services.feeds is not None:
         feeds, failing = services.feeds.registry.list(), services.feeds.registry.failing()
     else:
-        with FeedRegistry(services.index.store) as registry:
+        with FeedRegistry.open(services.index.data_dir) as registry:
             feeds, failing = registry.list(), registry.failing()
     stats = services.index.stats()
     newest = services.index.latest(1)

@@ -26,7 +26,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from index.search import SearchIndex
+from index import SearchIndex
 
 from . import admin, feed_commands, handlers
 from .broadcast import Broadcasts

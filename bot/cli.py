@@ -8,10 +8,7 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from index.check import cmd_check
-from index.cli import cmd_feeds, cmd_index, cmd_search, cmd_stats
-from index.feeds import FeedRegistry
-from index.search import SearchIndex
+from index import FeedRegistry, SearchIndex, cmd_check, cmd_feeds, cmd_index, cmd_search, cmd_stats
 
 from . import logs
 from .errors import one_line_errors
@@ -192,7 +189,7 @@ def _main(argv: list[str] | None) -> int:
 
 
 def _has_feeds(settings: Settings) -> bool:
-    with FeedRegistry(settings.data_dir / "newsbot.db") as registry:
+    with FeedRegistry.open(settings.data_dir) as registry:
         return bool(registry.list())
 
 

@@ -8,12 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from index.cli import sample_dir
-from index.ingest import ingest
-from index.models import Article
-from index.outlets import UnknownSource, search_text
-from index.search import SearchIndex
-from index.urls import web_url
+from index import Article, SearchIndex, UnknownSource, ingest, sample_dir, search_text, web_url
 
 from . import parse, render
 from .parse import PAGE_SIZE

@@ -12,8 +12,7 @@ import asyncio
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from index.feedcheck import add_checked
-from index.feeds import FeedError, FeedRegistry, http_client
+from index import FeedError, FeedRegistry, add_checked, http_client
 
 from . import render
 from .handlers import _command_text, _reply, _services, _texts

@@ -10,9 +10,7 @@ from collections.abc import Sequence
 
 import httpx
 
-from index.feeds import FeedRegistry, http_client, poll_all
-from index.models import Article
-from index.search import SearchIndex
+from index import Article, FeedRegistry, SearchIndex, http_client, poll_all
 
 from . import metrics
 
@@ -49,7 +47,7 @@ class FeedPoller:
         allow_private: bool = False,
     ) -> FeedPoller:
         """A poller over the index's feed registry, each feed polled every `interval` seconds."""
-        registry = FeedRegistry(index.store, interval=interval)
+        registry = FeedRegistry.open(index.data_dir, interval=interval)
         return cls(index, registry, http_client(proxy=proxy), writes, allow_private)
 
     def close(self) -> None:

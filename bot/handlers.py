@@ -23,10 +23,17 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes, ExtBot
 
-from index.models import Article, Excerpt, SearchResult
-from index.outlets import UnknownSource, search_text
-from index.search import MAX_DEPTH, SearchIndex
-from index.topics import TopicError, parse_topic
+from index import (
+    MAX_DEPTH,
+    Article,
+    Excerpt,
+    SearchIndex,
+    SearchResult,
+    TopicError,
+    UnknownSource,
+    parse_topic,
+    search_text,
+)
 
 from . import metrics, parse, render
 from .flood import FloodLimit

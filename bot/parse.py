@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from telegram import Message, MessageEntity
 
-from index.search import MAX_DEPTH
+from index import MAX_DEPTH
 
 __all__ = [
     "MAX_PAGES",

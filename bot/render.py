@@ -23,10 +23,7 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 
-from index.feeds import Feed
-from index.models import Article, Excerpt, Hit, SearchResult
-from index.topics import Clause, Topic
-from index.urls import web_url
+from index import Article, Clause, Excerpt, Feed, Hit, SearchResult, Topic, web_url
 
 from .parse import MAX_PAGES, MAX_QUERY_CHARS, PAGE_SIZE, page_data, read_data
 from .texts import Texts

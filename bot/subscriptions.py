@@ -16,7 +16,7 @@ A row of the outbox moves like this (the Sender in outbox.py does the sending)::
     failed    Telegram refused it for good (a BadRequest other than markup)
     dropped   the chat was dropped after repeated Forbidden
 
-Matching reads new articles with ``index.topics.match_since`` (one TopicIndex for every
+Matching reads new articles with ``SearchIndex.match_since`` (one TopicIndex for every
 topic, never a search per topic) and writes their rows together with the advanced cursor in
 one transaction: a kill either loses both (the articles are matched again) or neither.
 """
@@ -35,18 +35,17 @@ from telegram import Bot, Chat, ChatMember, Message
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from index.models import Article, Excerpt
-from index.outlets import resolve
-from index.search import SearchIndex
-from index.topics import (
+from index import (
+    Article,
     ArticleText,
+    Excerpt,
+    SearchIndex,
     Topic,
     TopicError,
     TopicIndex,
-    match_since,
     parse_topic,
     passage,
-    recent_matches,
+    resolve,
 )
 
 from .stores import (
@@ -110,7 +109,7 @@ class Subscriptions:
         subscriptions = cls(index, SubscriptionStore.open(data_dir))
         if subscriptions.store.cursor() is None:
             # first start: the archive is not news to anyone, what arrives from now on is
-            subscriptions.store.set_cursor(index.store.max_docno())
+            subscriptions.store.set_cursor(index.cursor())
         subscriptions.load()
         return subscriptions
 
@@ -145,13 +144,13 @@ class Subscriptions:
         """
         topic = self.parse(text)
         if topic.sources:
-            resolve(topic.sources, self.index.store.source_names())
+            resolve(topic.sources, self.index.source_names())
         with self._lock:
             # the cursor of the topic: articles after this one are new to it
-            after = self.index.store.max_docno()
+            after = self.index.cursor()
             followed = self.store.follow(target, language, topic.text, topic.signature, after)
             self.topics.add(followed.id, topic)
-        recent = recent_matches(self.index.store, topic, limit=preview) if preview else []
+        recent = self.index.recent_matches(topic, limit=preview) if preview else []
         self.store.record_shown(target, [(d, a.id) for d, a in recent], topic.text)
         return followed, [a for _, a in recent]
 
@@ -182,18 +181,18 @@ class Subscriptions:
         with self._lock:
             cursor = self.store.cursor()
             if cursor is None:  # never opened with open(): start from now
-                self.store.set_cursor(self.index.store.max_docno())
+                self.store.set_cursor(self.index.cursor())
                 return 0
             for _ in range(rounds):
                 if not len(self.topics):
-                    newest = self.index.store.max_docno()
+                    newest = self.index.cursor()
                     if newest > cursor:
                         self.store.set_cursor(newest)
                     break
-                found, moved = match_since(self.index.store, self.topics, cursor, limit)
+                found, moved = self.index.match_since(self.topics, cursor, limit)
                 if moved == cursor:
                     break
-                articles = self.index.store.articles(d for d, _ in found)
+                articles = self.index.at(d for d, _ in found)
                 rows = [(d, articles[d].id, keys) for d, keys in found if d in articles]
                 added += self.store.enqueue(rows, moved)
                 cursor = moved
@@ -208,13 +207,13 @@ class Subscriptions:
         out: dict[int, Article] = {}
         missing: list[Delivery] = []
         for row in rows:
-            found = self.index.store.article(row.article_id)
+            found = self.index.get(row.article_id)
             if found is None:
                 missing.append(row)
             else:
-                out[row.id] = found[1]
+                out[row.id] = found
         if missing:
-            old = self.index.store.articles(r.docno for r in missing)
+            old = self.index.at(r.docno for r in missing)
             out.update({r.id: old[r.docno] for r in missing if r.docno in old})
         return out
 

@@ -118,6 +118,11 @@ class FeedRegistry:
         self._db, self._lock = self.database.connection, self.database.lock
         self.database.schema(_SCHEMA, "feeds_version")
 
+    @classmethod
+    def open(cls, data_dir: Path | str, interval: float = POLL_SECONDS) -> FeedRegistry:
+        """The registry of the index in data_dir (its tables live in newsbot.db)."""
+        return cls(Path(data_dir) / "newsbot.db", interval)
+
     def close(self) -> None:
         """Close the connection."""
         self.database.close()

@@ -30,6 +30,7 @@ from .segment import Analyzer
 from .snippets import excerpt
 from .store import Store, StoredDoc
 from .stores import ArticleStore
+from .topics import K, Topic, TopicIndex, match_since, recent_matches
 
 log = logging.getLogger(__name__)
 
@@ -843,9 +844,33 @@ class SearchIndex:
         """The newest articles."""
         return [a for _, a in self.store.latest(k)]
 
-    def since(self, docno: int, limit: int = 1000) -> list[tuple[int, Article]]:
-        """Articles that arrived after a docno (a subscriber's cursor), oldest first."""
-        return self.store.added_since(docno, limit)
+    # A cursor is where the archive stood: every article that arrives later is after it.
+
+    def cursor(self) -> int:
+        """The archive's cursor now: what arrives from here on comes after it."""
+        return self.store.max_docno()
+
+    def articles_since(self, cursor: int, limit: int = 1000) -> list[tuple[int, Article]]:
+        """Live articles that arrived after a cursor, oldest first, each with its cursor."""
+        return self.store.added_since(cursor, limit)
+
+    def at(self, cursors: Iterable[int]) -> dict[int, Article]:
+        """Articles by the cursor they arrived at, replaced versions included while kept."""
+        return self.store.articles(cursors)
+
+    def match_since(
+        self, topics: TopicIndex[K], cursor: int, limit: int = 500
+    ) -> tuple[list[tuple[int, set[K]]], int]:
+        """Topics matched against up to limit articles after a cursor (topics.match_since)."""
+        return match_since(self.store, topics, cursor, limit)
+
+    def recent_matches(self, topic: Topic, limit: int = 3) -> list[tuple[int, Article]]:
+        """The newest articles a topic catches, with their cursors (topics.recent_matches)."""
+        return recent_matches(self.store, topic, limit=limit)
+
+    def source_names(self) -> list[str]:
+        """Every outlet of the archive, the one with most articles first."""
+        return self.store.source_names()
 
     def stats(self) -> IndexStats:
         """Counts for `newsbot stats`."""
