@@ -28,8 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from index.bm25 import SegmentWriter  # noqa: E402
+from index.fields import FIELDS, field_terms  # noqa: E402
 from index.ingest import ingest  # noqa: E402
-from index.search import FIELDS, SearchIndex, field_terms  # noqa: E402
+from index.search import SearchIndex  # noqa: E402
 from index.store import unpack_terms  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "news.jsonl.gz"

@@ -220,14 +220,14 @@ def test_a_segment_of_older_fields_is_rebuilt_without_pyvi(tmp_path, articles, m
     idx = SearchIndex.open(tmp_path)
     idx.add(articles)
     idx.compact()
-    seg = tmp_path / "index" / idx._segment_name
+    seg = tmp_path / "index" / idx.segment_name
     info = json.loads((seg / "segment.json").read_text())
     info["fields"] = info["fields"][:-1]
     (seg / "segment.json").write_text(json.dumps(info))
     idx.close()
     monkeypatch.setattr("index.segment.pyvi_segment", lambda text: 1 / 0)
     again = SearchIndex.open(tmp_path)
-    assert again._segment_name != seg.name
+    assert again.segment_name != seg.name
     assert again.stats().segment_docs == len(articles)
 
 
