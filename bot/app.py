@@ -28,7 +28,7 @@ from telegram.request import BaseRequest
 
 from index import SearchIndex
 
-from . import admin, feed_commands, handlers
+from . import admin, commands, feed_commands, handlers
 from .broadcast import Broadcasts
 from .feeds import FeedPoller
 from .flood import FloodLimit
@@ -185,29 +185,42 @@ def build_application(
     return app
 
 
+# the callback of each command of the table (commands.COMMANDS), by key
+CALLBACKS = {
+    "search": handlers.search_command,
+    "latest": handlers.latest_command,
+    "read": handlers.read_command,
+    "follow": handlers.follow_command,
+    "unfollow": handlers.unfollow_command,
+    "topics": handlers.topics_command,
+    "digest": handlers.digest_command,
+    "start": handlers.start,
+    "help": handlers.help_command,
+    "lang": handlers.lang_command,
+    # operators manage the feeds in a private chat; the handler refuses everyone else
+    "feeds": feed_commands.feeds_command,
+    "admin": admin.admin_command,
+    "broadcast": admin.broadcast_command,
+}
+
+
 def add_handlers(app: Application) -> None:
     """Commands in both languages, questions, buttons, inline mode, errors."""
     # new messages only: an edit must not answer twice, and channels get no answers at all
     chats = filters.UpdateType.MESSAGE & (filters.ChatType.PRIVATE | filters.ChatType.GROUPS)
-    private = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
+    where = {
+        commands.CHATS: chats,
+        commands.PRIVATE: filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE,
+        # topic commands are also posted in a channel by its admins
+        commands.TOPICS: chats | (filters.UpdateType.CHANNEL_POST & filters.ChatType.CHANNEL),
+    }
     # before every other handler: the allowlist, and the chats known for /broadcast
     app.add_handler(TypeHandler(Update, admin.gate), group=-1)
     app.add_handlers(
         [
-            CommandHandler("admin", admin.admin_command, filters=private),
-            CommandHandler("broadcast", admin.broadcast_command, filters=private),
-            CommandHandler("lang", handlers.lang_command, filters=chats),
-            CommandHandler("start", handlers.start, filters=chats),
-            CommandHandler("help", handlers.help_command, filters=chats),
-            CommandHandler(["tim", "search"], handlers.search_command, filters=chats),
-            CommandHandler(["moi", "latest"], handlers.latest_command, filters=chats),
-            CommandHandler(["doc", "read"], handlers.read_command, filters=chats),
-            *_subscription_handlers(chats),
-            # operators manage the feeds in a private chat; the handler refuses everyone else
-            CommandHandler(
-                ["nguon", "feeds"],
-                feed_commands.feeds_command,
-                filters=filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE,
+            *(
+                CommandHandler(list(c.names), CALLBACKS[c.key], filters=where[c.where])
+                for c in commands.COMMANDS
             ),
             # an old group's topics move with it when it becomes a supergroup
             MessageHandler(filters.StatusUpdate.MIGRATE, handlers.migrated),
@@ -233,23 +246,11 @@ def add_handlers(app: Application) -> None:
     app.add_error_handler(admin.report_error)
 
 
-def _subscription_handlers(chats: filters.BaseFilter) -> list[CommandHandler]:
-    """Topic commands in private chats and groups, and posted in a channel by its admins."""
-    commands = [
-        (["theodoi", "subscribe"], handlers.follow_command),
-        (["huy", "unsubscribe"], handlers.unfollow_command),
-        (["dstheodoi", "subscriptions"], handlers.topics_command),
-        (["tomtat", "digest"], handlers.digest_command),
-    ]
-    where = chats | (filters.UpdateType.CHANNEL_POST & filters.ChatType.CHANNEL)
-    return [CommandHandler(names, callback, filters=where) for names, callback in commands]
-
-
 async def _set_commands(app: Application) -> None:
     try:
         for texts, language in ((VI, None), (EN, "en")):
             await app.bot.set_my_commands(
-                [BotCommand(c, d) for c, d in texts.commands],
+                [BotCommand(c, d) for c, d in commands.menu(texts)],
                 scope=BotCommandScopeDefault(),
                 language_code=language,
             )

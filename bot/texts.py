@@ -42,7 +42,7 @@ class Texts:
     error: str
     continued: str  # {part} {parts}
     inline_open_bot: str
-    commands: tuple[tuple[str, str], ...]  # (command, description) for setMyCommands
+    commands: tuple[tuple[str, str], ...]  # (commands.Command key, menu description)
     console_help: str
     console_footer: str
     console_sample: str  # {data} {path}
@@ -156,13 +156,13 @@ VI = Texts(
     continued="({part}/{parts})",
     inline_open_bot="Không có kết quả – mở bot",
     commands=(
-        ("tim", "Tìm bài báo: /tim giá vàng"),
-        ("moi", "Tin mới nhất"),
-        ("doc", "Đọc toàn văn một bài"),
-        ("theodoi", "Theo dõi chủ đề: /theodoi giá vàng"),
-        ("huy", "Bỏ theo dõi một chủ đề"),
-        ("dstheodoi", "Các chủ đề đang theo dõi"),
-        ("tomtat", "Tóm tắt mỗi ngày: /tomtat 7, /tomtat tat"),
+        ("search", "Tìm bài báo: /tim giá vàng"),
+        ("latest", "Tin mới nhất"),
+        ("read", "Đọc toàn văn một bài"),
+        ("follow", "Theo dõi chủ đề: /theodoi giá vàng"),
+        ("unfollow", "Bỏ theo dõi một chủ đề"),
+        ("topics", "Các chủ đề đang theo dõi"),
+        ("digest", "Tóm tắt mỗi ngày: /tomtat 7, /tomtat tat"),
         ("start", "Bắt đầu"),
         ("help", "Hướng dẫn"),
     ),
@@ -316,9 +316,9 @@ EN = Texts(
         ("search", "Find articles: /search giá vàng"),
         ("latest", "Newest articles"),
         ("read", "Read an article in full"),
-        ("subscribe", "Follow a topic: /subscribe giá vàng"),
-        ("unsubscribe", "Stop following a topic"),
-        ("subscriptions", "Topics followed here"),
+        ("follow", "Follow a topic: /subscribe giá vàng"),
+        ("unfollow", "Stop following a topic"),
+        ("topics", "Topics followed here"),
         ("digest", "Daily digest: /digest 7, /digest off"),
         ("start", "Start"),
         ("help", "Help"),

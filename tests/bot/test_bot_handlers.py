@@ -28,9 +28,12 @@ from bot_testkit import (
     message,
 )
 from telegram import Update
+from telegram.ext import CommandHandler
 
 from bot import app as bot_app
 from bot import render
+from bot.app import CALLBACKS
+from bot.commands import COMMANDS, PRIVATE, TOPICS
 from bot.settings import Settings
 from index.search import SearchIndex
 
@@ -59,6 +62,30 @@ async def test_commands_are_registered_in_both_languages(app, recorder):
         None: VI_COMMANDS,
         "en": EN_COMMANDS,
     }
+
+
+async def test_every_command_of_the_table_is_answered_where_the_table_says(app):
+    registered = {
+        name: handler
+        for group in app.handlers.values()
+        for handler in group
+        if isinstance(handler, CommandHandler)
+        for name in handler.commands
+    }
+    assert set(registered) == {n for c in COMMANDS for n in c.names}
+    for command in COMMANDS:
+        for name in command.names:
+            assert registered[name].callback is CALLBACKS[command.key], name
+        handler, text = registered[command.vi], f"/{command.vi}"
+        post = channel_post(text)
+        post["channel_post"]["entities"] = [
+            {"type": "bot_command", "offset": 0, "length": len(text)}
+        ]
+        in_channel = handler.check_update(Update.de_json(post, app.bot))
+        in_group = handler.check_update(Update.de_json(message(text, chat=GROUP), app.bot))
+        assert bool(in_channel) == (command.where == TOPICS), command
+        assert bool(in_group) == (command.where != PRIVATE), command
+        assert handler.check_update(Update.de_json(message(text), app.bot)), command
 
 
 async def test_question_lists_top_five_with_links_bold_words_and_buttons(feed):
