@@ -19,7 +19,8 @@ from index import FeedRegistry
 
 from . import render
 from .broadcast import MAX_BROADCAST, Broadcasts
-from .handlers import Services, _reply, _texts
+from .sending import reply
+from .services import Services, texts_of
 from .texts import Texts
 
 __all__ = [
@@ -145,7 +146,7 @@ async def _allowed_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     user = update.effective_user
     if found is not None and user is not None and user.id in found[1].admins:
         return True
-    await _reply(update, context, render.notice(_texts(update, context).admin_only))
+    await reply(update, context, render.notice(texts_of(update, context).admin_only))
     return False
 
 
@@ -200,8 +201,8 @@ async def admin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if not await _allowed_admin(update, context):
         return
     services, operator = _operator(context)
-    text = await asyncio.to_thread(status, services, operator, _texts(update, context))
-    await _reply(update, context, render.notice(text))
+    text = await asyncio.to_thread(status, services, operator, texts_of(update, context))
+    await reply(update, context, render.notice(text))
 
 
 async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -209,11 +210,11 @@ async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if not await _allowed_admin(update, context):
         return
     services, operator = _operator(context)
-    t = _texts(update, context)
+    t = texts_of(update, context)
     parts = (update.effective_message.text or "").split(None, 1)
     text = parts[1].strip() if len(parts) > 1 else ""
     if not text or len(text) > MAX_BROADCAST:
-        await _reply(update, context, render.notice(t.usage_broadcast))
+        await reply(update, context, render.notice(t.usage_broadcast))
         return
 
     def enqueue() -> int:
@@ -222,7 +223,7 @@ async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
     count = await asyncio.to_thread(enqueue)
     log.info("broadcast by %s queued for %d chats", update.effective_user.id, count)
-    await _reply(update, context, render.notice(t.broadcast_queued.format(chats=count)))
+    await reply(update, context, render.notice(t.broadcast_queued.format(chats=count)))
 
 
 async def report_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -33,13 +33,14 @@ from .broadcast import Broadcasts
 from .feeds import FeedPoller
 from .flood import FloodLimit
 from .outbox import Sender
+from .services import Services
 from .settings import Settings
 from .state import State
 from .subscriptions import Subscriptions
 from .suggest import Suggestions
 from .texts import EN, VI
 
-__all__ = ["RedactToken", "add_handlers", "build_application", "run", "webhook_options"]
+__all__ = ["CALLBACKS", "RedactToken", "add_handlers", "build_application", "webhook_options"]
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ def build_application(
             broadcasts=broadcasts,
         )
         writes = threading.Lock()
-        app.bot_data["services"] = handlers.Services(
+        app.bot_data["services"] = Services(
             opened,
             state,
             FloodLimit(settings.flood_questions, settings.flood_seconds),
@@ -141,7 +142,7 @@ def build_application(
             )
 
     async def post_shutdown(app: Application) -> None:
-        services: handlers.Services | None = app.bot_data.pop("services", None)
+        services: Services | None = app.bot_data.pop("services", None)
         if services is None:
             return
         await asyncio.to_thread(services.state.close)
@@ -260,7 +261,7 @@ async def _set_commands(app: Application) -> None:
 
 async def _refresh(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Pick up articles that `newsbot index` added in another process."""
-    services: handlers.Services = context.bot_data["services"]
+    services: Services = context.bot_data["services"]
 
     def refresh() -> int:
         with services.writes:  # not while the feed poller adds articles
@@ -273,14 +274,14 @@ async def _refresh(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Poll the feeds that are due and index what they bring."""
-    services: handlers.Services = context.bot_data["services"]
+    services: Services = context.bot_data["services"]
     if services.feeds is not None:
         await services.feeds.poll()
 
 
 async def _deliver(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Match new articles against the topics, then send what the outbox owes."""
-    services: handlers.Services = context.bot_data["services"]
+    services: Services = context.bot_data["services"]
     if services.subscriptions is None or services.sender is None:
         return
     added = await asyncio.to_thread(services.subscriptions.match)
@@ -321,10 +322,3 @@ class RedactToken(logging.Filter):
         if record.exc_text and self.token in record.exc_text:
             record.exc_text = record.exc_text.replace(self.token, "<token>")
         return True
-
-
-def run(settings: Settings) -> int:
-    """`newsbot run` (see bot.serve)."""
-    from .serve import run as serve  # serve builds on this module
-
-    return serve(settings)

@@ -15,7 +15,8 @@ from telegram.ext import ContextTypes
 from index import FeedError, FeedRegistry, add_checked, http_client
 
 from . import render
-from .handlers import _command_text, _reply, _services, _texts
+from .sending import reply
+from .services import command_text, services_of, texts_of
 
 __all__ = ["feeds_command"]
 
@@ -26,16 +27,16 @@ _REMOVE = {"remove", "rm", "del", "delete", "xoa", "xóa", "xoá", "bo", "bỏ",
 
 async def feeds_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Add, list or remove news feeds (/nguon, /feeds); only the bot's operators may."""
-    svc, t = _services(context), _texts(update, context)
+    svc, t = services_of(context), texts_of(update, context)
     user = update.effective_user
     if user is None or user.id not in svc.admins:
-        await _reply(update, context, render.notice(t.feeds_refused))
+        await reply(update, context, render.notice(t.feeds_refused))
         return
     if svc.feeds is None:
-        await _reply(update, context, render.notice(t.error))
+        await reply(update, context, render.notice(t.error))
         return
     registry = svc.feeds.registry
-    verb, _, rest = _command_text(update).partition(" ")
+    verb, _, rest = command_text(update).partition(" ")
     verb, rest = verb.lower(), rest.strip()
     if verb in _ADD and rest:
         answer = await asyncio.to_thread(_add, registry, rest, t)
@@ -49,7 +50,7 @@ async def feeds_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             answer = render.notice(t.feeds_remove_failed.format(reason=error))
     else:
         answer = render.notice(t.feeds_usage)
-    await _reply(update, context, answer)
+    await reply(update, context, answer)
 
 
 def _add(registry: FeedRegistry, url: str, t) -> str:

@@ -12,7 +12,7 @@ never queues a group's messages behind that limiter. What still goes wrong is na
     Forbidden            the chat waits failures x pause, then is dropped (MAX_FAILURES)
     ChatMigrated         topics and rows move to the new id and go out there
     RetryAfter           the sender waits that long; the rows stay pending
-    BadRequest markup    resent as plain text (handlers.send)
+    BadRequest markup    resent as plain text (sending.send)
     BadRequest photo     a picture Telegram refuses: the push goes out as text
     BadRequest other     the rows are marked failed; Telegram will not take them
     NetworkError         the rows stay pending; the sender waits a tick
@@ -34,7 +34,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from . import metrics, render
 from .broadcast import PREFIX, Broadcasts
-from .handlers import send
+from .sending import send
 from .state import State
 from .subscriptions import Batch, Delivery, Subscriptions, explain
 from .texts import pick

@@ -43,3 +43,69 @@ def test_bot_never_reaches_into_the_index_store():
     for path in sorted((ROOT / "bot").rglob("*.py")):
         text = path.read_text()
         assert "index.store" not in text, path.relative_to(ROOT)
+
+
+def _module_graph() -> dict[str, set[str]]:
+    """Module -> the project modules it imports when it runs (TYPE_CHECKING blocks left out)."""
+    graph: dict[str, set[str]] = {}
+    for package in ("index", "bot", "storage"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            is_package = parts[-1] == "__init__"
+            if is_package:
+                parts.pop()
+            tree = ast.parse(path.read_text(), str(path))
+            typing_only = {
+                id(n)
+                for node in ast.walk(tree)
+                if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
+                for n in ast.walk(node)
+            }
+            deps = set()
+            for node in ast.walk(tree):
+                if id(node) in typing_only:
+                    continue
+                if isinstance(node, ast.ImportFrom):
+                    if node.level:
+                        base = parts if is_package else parts[:-1]
+                        base = base[: len(base) - node.level + 1]
+                        module = ".".join(base + ([node.module] if node.module else []))
+                    else:
+                        module = node.module or ""
+                    deps |= {module} | {f"{module}.{a.name}" for a in node.names}
+                elif isinstance(node, ast.Import):
+                    deps |= {a.name for a in node.names}
+            graph[".".join(parts)] = deps
+    return {m: {d for d in deps if d in graph and d != m} for m, deps in graph.items()}
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle of a module graph, or None."""
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> list[str] | None:
+        if module in path:
+            return path[path.index(module) :] + [module]
+        if module in done:
+            return None
+        for dep in sorted(graph[module]):
+            found = visit(dep, path + [module])
+            if found:
+                return found
+        done.add(module)
+        return None
+
+    for module in sorted(graph):
+        found = visit(module, [])
+        if found:
+            return found
+    return None
+
+
+def test_no_import_cycle_between_modules():
+    graph = _module_graph()
+    # `from . import x` names the package too; its __init__ importing x is no cycle
+    graph = {m: {d for d in deps if not m.startswith(d + ".")} for m, deps in graph.items()}
+    assert "bot.sending" in graph["bot.outbox"] and "bot.outbox" not in graph["bot.handlers"]
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle(graph) is None

@@ -31,7 +31,7 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot import app as bot_app
-from bot import render
+from bot import render, serve
 from bot.app import CALLBACKS
 from bot.commands import COMMANDS, PRIVATE, TOPICS
 from bot.settings import Settings
@@ -500,7 +500,7 @@ async def test_webhook_checks_the_secret_token(settings, news_index, recorder, u
 
 def test_run_without_a_token_explains_how_to_get_one(tmp_path, capsys):
     settings = Settings(NEWSBOT_DATA_DIR=tmp_path, TELEGRAM_BOT_TOKEN="  ", _env_file=None)
-    assert bot_app.run(settings) == 1
+    assert serve.run(settings) == 1
     err = capsys.readouterr().err
     assert "@BotFather" in err and "newsbot chat" in err
 
