@@ -28,7 +28,7 @@ from telegram.request import BaseRequest
 
 from index import SearchIndex
 
-from . import admin, commands, feed_commands, handlers
+from . import admin, commands, feed_commands, handlers, topic_handlers
 from .broadcast import Broadcasts
 from .feeds import FeedPoller
 from .flood import FloodLimit
@@ -191,10 +191,10 @@ CALLBACKS = {
     "search": handlers.search_command,
     "latest": handlers.latest_command,
     "read": handlers.read_command,
-    "follow": handlers.follow_command,
-    "unfollow": handlers.unfollow_command,
-    "topics": handlers.topics_command,
-    "digest": handlers.digest_command,
+    "follow": topic_handlers.follow_command,
+    "unfollow": topic_handlers.unfollow_command,
+    "topics": topic_handlers.topics_command,
+    "digest": topic_handlers.digest_command,
     "start": handlers.start,
     "help": handlers.help_command,
     "lang": handlers.lang_command,
@@ -224,7 +224,7 @@ def add_handlers(app: Application) -> None:
                 for c in commands.COMMANDS
             ),
             # an old group's topics move with it when it becomes a supergroup
-            MessageHandler(filters.StatusUpdate.MIGRATE, handlers.migrated),
+            MessageHandler(filters.StatusUpdate.MIGRATE, topic_handlers.migrated),
             MessageHandler(
                 filters.UpdateType.MESSAGE
                 & filters.ChatType.PRIVATE

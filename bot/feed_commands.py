@@ -14,7 +14,7 @@ from telegram.ext import ContextTypes
 
 from index import FeedError, FeedRegistry, add_checked, http_client
 
-from . import render
+from . import render, render_topics
 from .sending import reply
 from .services import command_text, services_of, texts_of
 
@@ -41,7 +41,7 @@ async def feeds_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if verb in _ADD and rest:
         answer = await asyncio.to_thread(_add, registry, rest, t)
     elif verb in _LIST:
-        answer = render.feeds(await asyncio.to_thread(registry.list), t)
+        answer = render_topics.feeds(await asyncio.to_thread(registry.list), t)
     elif verb in _REMOVE and rest:
         try:
             gone = await asyncio.to_thread(registry.remove, rest)
