@@ -40,7 +40,7 @@ _EXPORTS = {
     "add_checked": "feedcheck",
     "sample_dir": "cli",
     "cmd_check": "check",
-    "cmd_feeds": "cli",
+    "cmd_feeds": "cli_feeds",
     "cmd_index": "cli",
     "cmd_search": "cli",
     "cmd_stats": "cli",
@@ -103,7 +103,8 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from .check import cmd_check
-    from .cli import cmd_feeds, cmd_index, cmd_search, cmd_stats, sample_dir
+    from .cli import cmd_index, cmd_search, cmd_stats, sample_dir
+    from .cli_feeds import cmd_feeds
     from .feed_registry import Feed, FeedError, FeedRegistry
     from .feedcheck import add_checked
     from .feeds import http_client, poll_all

@@ -12,11 +12,11 @@ from storage import Database
 from .fetch import normalize_url
 from .models import Article
 from .store import Store
+from .urls import MAX_URL_CHARS
 
 POLL_SECONDS = 900.0  # a healthy feed is polled every 15 minutes
 MAX_BACKOFF_SECONDS = 6 * 3600.0
 RETRY_SOON_SECONDS = 60.0  # entries were left over: come back for them soon
-MAX_URL_CHARS = 2_000
 MAX_FEEDS = 1_000
 MAX_ERROR_CHARS = 300
 FORGET_SECONDS = 60 * 86_400.0  # entries gone from the feed this long are forgotten

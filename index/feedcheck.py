@@ -22,7 +22,7 @@ import feedparser
 import httpx
 
 from .feed_registry import Feed, FeedError, FeedRegistry, check_url
-from .feeds import MAX_FEED_BYTES, _fetch, _FetchError
+from .feeds import MAX_FEED_BYTES, FetchError, fetch_bounded
 from .sources.text import bound, clean_line
 
 __all__ = ["Checked", "add_checked", "check_feed", "feed_links"]
@@ -80,8 +80,8 @@ def add_checked(registry: FeedRegistry, client: httpx.Client, url: str) -> tuple
 
 def _get(client: httpx.Client, url: str, trusted: str | None):
     try:
-        return _fetch(client, url, {"Accept": _ACCEPT}, MAX_FEED_BYTES, trusted)
-    except _FetchError as e:
+        return fetch_bounded(client, url, {"Accept": _ACCEPT}, MAX_FEED_BYTES, trusted)
+    except FetchError as e:
         raise FeedError(str(e)) from None
 
 

@@ -31,17 +31,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import io
 import logging
-import re
 import sqlite3
 import time
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Callable, Container
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from email.message import Message
-from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
@@ -50,7 +46,6 @@ import httpx
 from .feed_registry import (
     MAX_BACKOFF_SECONDS,
     MAX_ERROR_CHARS,
-    MAX_URL_CHARS,
     POLL_SECONDS,
     Feed,
     FeedError,
@@ -60,16 +55,19 @@ from .feed_registry import (
 from .fetch import Deadline, FetchRefused, check_target
 from .models import Article
 from .pictures import entry_image
-from .sources.archive import content_id, host, url_id
-from .sources.html import _decode as decode_page_bytes
+from .sources.archive import host
+from .sources.feed_entries import (
+    decode_page,
+    entry_date,
+    entry_key,
+    http_link,
+    summary_article,
+    text_of_html,
+)
 from .sources.html import article_from_html
 from .sources.text import (
-    MAX_BODY_CHARS,
-    MAX_TITLE_CHARS,
-    DecodeError,
     bound,
     clean_line,
-    clean_text,
 )
 
 __all__ = [
@@ -102,12 +100,12 @@ _VIETNAM = dt.timezone(dt.timedelta(hours=7))
 # ---- fetching ---------------------------------------------------------------------------
 
 
-class _FetchError(Exception):
+class FetchError(Exception):
     """A request that brought nothing usable; the message says why."""
 
 
 @dataclass(frozen=True, slots=True)
-class _Fetched:
+class Fetched:
     status: int
     url: str  # after redirects
     content: bytes
@@ -126,14 +124,14 @@ def http_client(timeout: float = TIMEOUT_SECONDS, proxy: str | None = None) -> h
     )
 
 
-def _fetch(
+def fetch_bounded(
     client: httpx.Client,
     url: str,
     headers: dict[str, str],
     limit: int,
     trusted_host: str | None = None,
     allow_private: bool = False,
-) -> _Fetched:
+) -> Fetched:
     """GET url, following redirects, reading at most limit bytes before a deadline.
 
     Each hop must pass check_target: public addresses only, but for the trusted host.
@@ -144,7 +142,7 @@ def _fetch(
     try:
         for _ in range(MAX_REDIRECTS + 1):
             if urlsplit(url).scheme not in ("http", "https"):
-                raise _FetchError("redirected away from http(s)")
+                raise FetchError("redirected away from http(s)")
             check_target(url, trusted_host, allow_private)
             with client.stream(
                 "GET",
@@ -157,20 +155,20 @@ def _fetch(
                     url = urljoin(str(response.url), response.headers["location"])
                     continue
                 return _read(response, limit, deadline)
-        raise _FetchError(f"over {MAX_REDIRECTS} redirects")
+        raise FetchError(f"over {MAX_REDIRECTS} redirects")
     except FetchRefused as e:
-        raise _FetchError(str(e)) from None
+        raise FetchError(str(e)) from None
     except httpx.TimeoutException:
-        raise _FetchError("timed out") from None
+        raise FetchError("timed out") from None
     except (httpx.HTTPError, httpx.InvalidURL) as e:
         if deadline.expired:
-            raise _FetchError(f"took over {FETCH_DEADLINE_SECONDS:g} s") from None
-        raise _FetchError(f"{type(e).__name__}: {e}"[:MAX_ERROR_CHARS]) from None
+            raise FetchError(f"took over {FETCH_DEADLINE_SECONDS:g} s") from None
+        raise FetchError(f"{type(e).__name__}: {e}"[:MAX_ERROR_CHARS]) from None
     finally:
         deadline.close()
 
 
-def _read(response: httpx.Response, limit: int, deadline: Deadline) -> _Fetched:
+def _read(response: httpx.Response, limit: int, deadline: Deadline) -> Fetched:
     """The response's status, validators and at most limit bytes of its body."""
     fields = (
         str(response.url),
@@ -179,21 +177,21 @@ def _read(response: httpx.Response, limit: int, deadline: Deadline) -> _Fetched:
         response.headers.get("last-modified"),
     )
     if response.status_code == 304:
-        return _Fetched(304, fields[0], b"", *fields[1:])
+        return Fetched(304, fields[0], b"", *fields[1:])
     if not 200 <= response.status_code < 300:
-        raise _FetchError(f"HTTP {response.status_code}")
+        raise FetchError(f"HTTP {response.status_code}")
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise _FetchError(f"over the {limit / 1e6:g} MB limit")
+        raise FetchError(f"over the {limit / 1e6:g} MB limit")
     chunks, size = [], 0
     for chunk in response.iter_bytes():
         deadline.check()
         size += len(chunk)
         if size > limit:
-            raise _FetchError(f"over the {limit / 1e6:g} MB limit")
+            raise FetchError(f"over the {limit / 1e6:g} MB limit")
         chunks.append(chunk)
     deadline.check()
-    return _Fetched(response.status_code, fields[0], b"".join(chunks), *fields[1:])
+    return Fetched(response.status_code, fields[0], b"".join(chunks), *fields[1:])
 
 
 def poll(
@@ -218,8 +216,8 @@ def poll(
     if feed.last_modified:
         headers["If-Modified-Since"] = feed.last_modified
     try:
-        got = _fetch(client, feed.url, headers, MAX_FEED_BYTES, trusted, allow_private)
-    except _FetchError as e:
+        got = fetch_bounded(client, feed.url, headers, MAX_FEED_BYTES, trusted, allow_private)
+    except FetchError as e:
         return PollResult(error=str(e))
     if got.status == 304:
         return PollResult(
@@ -233,7 +231,7 @@ def poll(
     if not parsed.get("version") and not parsed.entries:
         reason = parsed.get("bozo_exception")
         return PollResult(error="not an RSS or Atom feed" + (f": {reason}" if reason else ""))
-    title = bound(clean_line(_text_of_html(parsed.feed.get("title") or "")), 200) or None
+    title = bound(clean_line(text_of_html(parsed.feed.get("title") or "")), 200) or None
     source = title or host(feed.url) or feed.url
     keys: dict[str, None] = {}  # ordered, unique
     articles: list[Article] = []
@@ -241,7 +239,7 @@ def poll(
     deadline = time.monotonic() + FEED_BUDGET_SECONDS
     complete = True
     for entry in parsed.entries[:MAX_FEED_ENTRIES]:
-        key = _entry_key(entry)
+        key = entry_key(entry)
         if key in seen or key in keys:
             keys[key] = None
             continue
@@ -306,43 +304,19 @@ def poll_all(
     return found
 
 
-# ---- entries ----------------------------------------------------------------------------
-
-
-def _entry_key(entry: dict) -> str:
-    """What identifies an entry within its feed: its id, else its link, else a content hash."""
-    key = str(entry.get("id") or entry.get("link") or "")
-    if key and len(key) <= 300:
-        return key
-    raw = key or "\x1f".join(str(entry.get(k) or "") for k in ("title", "summary", "published"))
-    return "h:" + hashlib.sha1(raw.encode()).hexdigest()
-
-
-def _http_link(link: object, base: str) -> str | None:
-    """An entry's link made absolute, if it is http(s)."""
-    if not isinstance(link, str) or not link.strip():
-        return None
+def _page_article(
+    client: httpx.Client, url: str, trusted: str | None = None, allow_private: bool = False
+) -> Article | None:
+    """Fetch and extract an article page; None when it fails or has no article text."""
+    accept = {"Accept": "text/html,application/xhtml+xml"}
     try:
-        url = urljoin(base, link.strip())
-        parts = urlsplit(url)
-    except ValueError:
+        got = fetch_bounded(client, url, accept, MAX_PAGE_BYTES, trusted, allow_private)
+    except FetchError as e:
+        log.info("page %s: %s", url, e)
         return None
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > MAX_URL_CHARS:
+    if got.content_type and "html" not in got.content_type.lower():
         return None
-    return url
-
-
-def _entry_date(entry: dict) -> dt.date | None:
-    """The entry's published (else updated) date, in Vietnam time."""
-    for name in ("published_parsed", "updated_parsed", "created_parsed"):
-        stamp = entry.get(name)
-        if stamp:
-            try:
-                utc = dt.datetime(*stamp[:6], tzinfo=dt.UTC)
-                return utc.astimezone(_VIETNAM).date()
-            except (TypeError, ValueError, OverflowError):  # 9999-12-31 23:00 UTC and beyond
-                continue
-    return None
+    return article_from_html(decode_page(got.content, got.content_type), got.url)
 
 
 def _entry_article(
@@ -354,8 +328,8 @@ def _entry_article(
     allow_private: bool = False,
 ) -> Article | None:
     """The entry's page as an article, else the entry's own title and summary."""
-    link = _http_link(entry.get("link"), base)
-    published = _entry_date(entry)
+    link = http_link(entry.get("link"), base)
+    published = entry_date(entry)
     image = entry_image(entry, base)
     if link is not None:
         page = _page_article(client, link, trusted, allow_private)
@@ -366,93 +340,4 @@ def _entry_article(
                 source=source,
                 image=page.image or image,
             )
-    title = bound(clean_line(_text_of_html(entry.get("title") or "")), MAX_TITLE_CHARS)
-    texts = [entry.get("summary") or ""]
-    texts += [c.get("value") or "" for c in entry.get("content") or [] if isinstance(c, dict)]
-    body = bound(clean_text(_text_of_html(max(texts, key=len))), MAX_BODY_CHARS)
-    if not title:
-        title = bound(body.split("\n", 1)[0], MAX_TITLE_CHARS)
-    if not title:
-        return None
-    return Article(
-        id=url_id(link) if link else content_id(source, title, published),
-        title=title,
-        body=body,
-        url=link,
-        published=published,
-        source=source,
-        image=image,
-    )
-
-
-def _page_article(
-    client: httpx.Client, url: str, trusted: str | None = None, allow_private: bool = False
-) -> Article | None:
-    """Fetch and extract an article page; None when it fails or has no article text."""
-    accept = {"Accept": "text/html,application/xhtml+xml"}
-    try:
-        got = _fetch(client, url, accept, MAX_PAGE_BYTES, trusted, allow_private)
-    except _FetchError as e:
-        log.info("page %s: %s", url, e)
-        return None
-    if got.content_type and "html" not in got.content_type.lower():
-        return None
-    return article_from_html(_decode(got.content, got.content_type), got.url)
-
-
-def _decode(data: bytes, content_type: str) -> str:
-    """A page's text: the charset its headers declare, else UTF-8/UTF-16 or its <meta>."""
-    message = Message()
-    message["content-type"] = content_type or "text/html"
-    charset = message.get_content_charset()
-    if charset:
-        try:
-            return data.decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            pass
-    try:
-        return decode_page_bytes(data)
-    except DecodeError:
-        return data.decode("utf-8", "replace")
-
-
-_BLOCKS = frozenset(
-    {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote"}
-)
-_SPACES = re.compile(r"[ \t]+")
-
-
-class _Text(HTMLParser):
-    """The text of an HTML fragment, a line per block."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: Sequence) -> None:
-        if tag in ("script", "style"):
-            self._skip += 1
-        elif tag in _BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style"):
-            self._skip = max(0, self._skip - 1)
-        elif tag in _BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
-
-
-def _text_of_html(fragment: str) -> str:
-    """Plain text of an HTML fragment (feed titles and summaries)."""
-    if "<" not in fragment and "&" not in fragment:
-        return fragment
-    parser = _Text()
-    parser.feed(fragment[:MAX_BODY_CHARS])
-    parser.close()
-    lines = (_SPACES.sub(" ", line).strip() for line in "".join(parser.parts).split("\n"))
-    return "\n".join(line for line in lines if line)
+    return summary_article(entry, source, link, published, image)

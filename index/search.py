@@ -121,7 +121,7 @@ class SearchIndex:
         refresh: bool = True,
     ) -> AddReport:
         """Add or replace articles; unchanged ones (same id and content) are skipped."""
-        from .store import digest
+        from .stored import digest
 
         unique: dict[str, Article] = {}
         for a in articles:  # the last version of an id within one batch wins

@@ -23,7 +23,7 @@ import numpy as np
 from .bm25 import BM25Params, FieldPostings, SegmentWriter, read_segment
 from .fields import FIELDS, field_terms, unit
 from .integrity import seal, verify
-from .store import StoredDoc
+from .stored import StoredDoc
 from .stores import ArticleStore
 
 log = logging.getLogger(__name__)
@@ -126,19 +126,6 @@ class Segments:
             return (self._index_dir / "CURRENT").read_text().strip() or None
         except FileNotFoundError:
             return None
-
-    # what _load builds; swapped in whole, under the lock, so searches never see half of it
-    _STATE = (
-        "fields",
-        "_segment_name",
-        "_segment_docs",
-        "_upto",
-        "_alive",
-        "_dates",
-        "_max_loaded",
-        "_seq",
-        "_stale_segment",
-    )
 
     def _load(self) -> None:
         """Load the current segment and the delta beside it, then swap them in."""

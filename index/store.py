@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import sqlite3
 import time
 import uuid
-import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from storage import Database
 
 from .models import Article
+from .stored import StoredDoc, date_of, digest, pack_terms, unpack_terms
 from .urls import web_url
 
 
@@ -51,47 +48,6 @@ CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
 -- source filters (nguồn:vnexpress) list and pick outlets without reading every article
 CREATE INDEX IF NOT EXISTS articles_source ON articles(source) WHERE deleted_seq IS NULL;
 """
-
-
-@dataclass(frozen=True, slots=True)
-class StoredDoc:
-    """An article's number and analyzed terms as kept in the database."""
-
-    docno: int
-    title_terms: list[str]
-    body_terms: list[str]
-    published: dt.date | None
-
-
-def digest(article: Article) -> str:
-    """Content hash: an article whose digest changed is an edit."""
-    parts = (
-        article.title,
-        article.body,
-        article.url or "",
-        str(article.published or ""),
-        article.source or "",
-        article.category or "",
-    )
-    # the picture counts only when there is one: archives indexed before it stay unchanged
-    if article.image:
-        parts += (article.image,)
-    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
-
-
-def pack_terms(title_terms: list[str], body_terms: list[str]) -> bytes:
-    """Terms as stored: two space-joined lines, compressed."""
-    return zlib.compress((" ".join(title_terms) + "\n" + " ".join(body_terms)).encode(), 3)
-
-
-def unpack_terms(blob: bytes) -> tuple[list[str], list[str]]:
-    """Inverse of pack_terms."""
-    title, _, body = zlib.decompress(blob).decode().partition("\n")
-    return title.split(), body.split()
-
-
-def _date(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else None
 
 
 class Store:
@@ -240,7 +196,7 @@ class Store:
                 return
             for docno, blob, published in rows:
                 title, body = unpack_terms(blob)
-                yield StoredDoc(docno, title, body, _date(published))
+                yield StoredDoc(docno, title, body, date_of(published))
             last = rows[-1][0]
 
     def live_texts(
@@ -300,7 +256,7 @@ class Store:
             ).fetchall()
         for docno, blob, published in rows:
             title, body = unpack_terms(blob)
-            yield StoredDoc(docno, title, body, _date(published))
+            yield StoredDoc(docno, title, body, date_of(published))
 
     def live_dates(self) -> Iterator[tuple[int, str | None]]:
         """(docno, published) of every live article."""
@@ -383,7 +339,7 @@ class Store:
                 " ORDER BY published IS NULL, published DESC, docno DESC LIMIT ? OFFSET ?",
                 (limit, offset),
             ).fetchall()
-        return [StoredDoc(d, *unpack_terms(blob), _date(p)) for d, blob, p in rows]
+        return [StoredDoc(d, *unpack_terms(blob), date_of(p)) for d, blob, p in rows]
 
     def added_since(self, after_docno: int, limit: int = 1000) -> list[tuple[int, Article]]:
         """Live articles that arrived after a docno, oldest first."""
@@ -416,7 +372,7 @@ def _article(row) -> Article:
         title=title,
         body=body,
         url=url,
-        published=_date(published),
+        published=date_of(published),
         source=source,
         category=category,
         image=image,

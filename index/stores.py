@@ -14,7 +14,7 @@ from .models import Article
 
 if TYPE_CHECKING:
     from .feed_registry import Feed, PollResult
-    from .store import StoredDoc
+    from .stored import StoredDoc
 
 
 class ArticleStore(Protocol):

@@ -109,3 +109,13 @@ def test_no_import_cycle_between_modules():
     assert "bot.sending" in graph["bot.outbox"] and "bot.outbox" not in graph["bot.handlers"]
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle(graph) is None
+
+
+def test_no_module_is_over_400_lines():
+    long = {
+        str(p.relative_to(ROOT)): n
+        for package in ("index", "bot", "storage")
+        for p in (ROOT / package).rglob("*.py")
+        if (n := len(p.read_text().splitlines())) > 400
+    }
+    assert long == {}

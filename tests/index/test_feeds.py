@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 import index.feeds
-from index.cli import cmd_feeds_add, cmd_feeds_list, cmd_feeds_poll, cmd_feeds_remove, cmd_stats
+from index.cli import cmd_stats
+from index.cli_feeds import cmd_feeds_add, cmd_feeds_list, cmd_feeds_poll, cmd_feeds_remove
 from index.feeds import POLL_SECONDS, FeedError, FeedRegistry, poll, poll_all
 from index.search import SearchIndex
 from index.sources.archive import url_id
