@@ -16,8 +16,8 @@ from .query import is_question, is_question_word, parse
 from .ranking import Ranking
 from .segment import Analyzer
 
-# A longer question is cut here: every word costs a postings scan.
-MAX_QUERY_CHARS = 500
+# A longer question is cut here (the bot says so): every word costs a postings scan.
+MAX_QUERY_CHARS = 300
 _SYLLABLE = re.compile(r"[^\W_]+")  # the syllables of a text, as the analyzer splits them
 
 

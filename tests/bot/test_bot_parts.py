@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot_testkit import BOT, EN_COMMANDS, GROUP, OTHER, VI_COMMANDS, bot_message, message
 from telegram import Message
 
+import index
 from bot import parse
 from bot.commands import find, menu
 from bot.flood import FloodLimit
@@ -18,6 +19,7 @@ def test_clip_query_collapses_spaces_and_cuts_on_a_word():
     assert cut and len(text) <= parse.MAX_QUERY_CHARS and text.endswith("vàng")
     text, cut = parse.clip_query("x" * 5000)
     assert cut and text == "x" * parse.MAX_QUERY_CHARS
+    assert parse.MAX_QUERY_CHARS == index.MAX_QUERY_CHARS  # the bot cuts where the index does
 
 
 def test_callback_data_round_trips_and_rejects_strangers():

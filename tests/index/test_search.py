@@ -8,7 +8,7 @@ import pytest
 from rank_bm25 import BM25Okapi
 
 from index.models import Article
-from index.search import SearchIndex
+from index.search import MAX_QUERY_CHARS, SearchIndex
 from index.store import unpack_terms
 
 
@@ -271,3 +271,10 @@ def test_articles_since_a_cursor_are_the_later_arrivals_oldest_first(tmp_path, a
     assert [a.id for _, a in idx.articles_since(later[-1][0])] == ["n1"]
     assert idx.at([later[0][0]])[later[0][0]].body == "Một."
     idx.close()
+
+
+def test_a_question_is_cut_at_the_one_query_limit(index):
+    within = index.plan("bão" + " " * (MAX_QUERY_CHARS - 10) + "vàng")
+    beyond = index.plan("bão" + " " * MAX_QUERY_CHARS + "vàng")
+    assert "vàng" in within.highlight
+    assert "bão" in beyond.highlight and "vàng" not in beyond.highlight
