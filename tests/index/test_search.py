@@ -9,7 +9,6 @@ from rank_bm25 import BM25Okapi
 
 from index.models import Article
 from index.search import MAX_QUERY_CHARS, SearchIndex
-from index.store import unpack_terms
 
 
 def ids(result):
@@ -86,11 +85,9 @@ def test_reindexing_adds_nothing_and_an_edit_replaces(index, articles):
 
 
 def test_scores_equal_rank_bm25_on_the_stored_token_lists(index, tmp_path):
-    rows = index.store._db.execute(
-        "SELECT docno, terms FROM articles WHERE deleted_seq IS NULL ORDER BY docno"
-    ).fetchall()
-    docnos = [r[0] for r in rows]
-    tokens = [sum(unpack_terms(r[1]), []) for r in rows]
+    docs = list(index.store.live_docs())
+    docnos = [d.docno for d in docs]
+    tokens = [d.title_terms + d.body_terms for d in docs]
     ref = BM25Okapi(tokens)
     for query in ["giá vàng hôm nay", "Hà Nội", "của và là", "bóng đá Việt Nam"]:
         plan = index.plan(query, exact=True)
