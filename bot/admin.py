@@ -13,14 +13,12 @@ from dataclasses import dataclass, field
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import ApplicationHandlerStop, ContextTypes
-
-from index import FeedRegistry
+from telegram.ext import ApplicationHandlerStop
 
 from . import render
 from .broadcast import MAX_BROADCAST, Broadcasts
 from .sending import reply
-from .services import Services, texts_of
+from .services import BotContext, Services, texts_of
 from .texts import Texts
 
 __all__ = [
@@ -118,14 +116,14 @@ class Operator:
         return key in self.allowed
 
 
-def _operator(context: ContextTypes.DEFAULT_TYPE) -> tuple[Services, Operator] | None:
+def _operator(context: BotContext) -> tuple[Services, Operator] | None:
     services: Services | None = context.bot_data.get("services")
-    if services is None or services.operator is None:
+    if services is None:  # an update before post_init opened them
         return None
     return services, services.operator
 
 
-async def gate(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def gate(update: object, context: BotContext) -> None:
     """Before every handler: note the update, drop chats off the allowlist, remember chats."""
     found = _operator(context)
     if found is None or not isinstance(update, Update):
@@ -141,7 +139,7 @@ async def gate(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         await asyncio.to_thread(services.state.seen, chat.id, chat.type)
 
 
-async def _allowed_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def _allowed_admin(update: Update, context: BotContext) -> bool:
     found = _operator(context)
     user = update.effective_user
     if found is not None and user is not None and user.id in found[1].admins:
@@ -161,13 +159,9 @@ def status(services: Services, operator: Operator, t: Texts) -> str:
     """The /admin report as plain text (blocking: SQLite and the index folder)."""
     chats = operator.broadcasts.recipients()
     kinds = Counter(kind for _, kind in chats)
-    topics = services.subscriptions.store.topics() if services.subscriptions else []
-    outbox = services.subscriptions.store.counts() if services.subscriptions else {}
-    if services.feeds is not None:
-        feeds, failing = services.feeds.registry.list(), services.feeds.registry.failing()
-    else:
-        with FeedRegistry.open(services.index.data_dir) as registry:
-            feeds, failing = registry.list(), registry.failing()
+    topics = services.subscriptions.store.topics()
+    outbox = services.subscriptions.store.counts()
+    feeds, failing = services.feeds.registry.list(), services.feeds.registry.failing()
     stats = services.index.stats()
     newest = services.index.latest(1)
     last = "-"
@@ -196,7 +190,7 @@ def status(services: Services, operator: Operator, t: Texts) -> str:
     )
 
 
-async def admin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def admin_command(update: Update, context: BotContext) -> None:
     """Show the bot's state to an operator (/admin); refuse everyone else."""
     if not await _allowed_admin(update, context):
         return
@@ -205,7 +199,7 @@ async def admin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await reply(update, context, render.notice(text))
 
 
-async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def broadcast_command(update: Update, context: BotContext) -> None:
     """Queue an operator's message for every chat (/broadcast <text>)."""
     if not await _allowed_admin(update, context):
         return
@@ -226,7 +220,7 @@ async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     await reply(update, context, render.notice(t.broadcast_queued.format(chats=count)))
 
 
-async def report_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def report_error(update: object, context: BotContext) -> None:
     """Error handler: tell the operators' error chat what failed (rate-limited)."""
     found = _operator(context)
     if found is None or context.error is None:

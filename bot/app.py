@@ -33,7 +33,7 @@ from .broadcast import Broadcasts
 from .feeds import FeedPoller
 from .flood import FloodLimit
 from .outbox import Sender
-from .services import Services
+from .services import BotContext, Services
 from .settings import Settings
 from .state import State
 from .subscriptions import Subscriptions
@@ -146,18 +146,17 @@ def build_application(
         if services is None:
             return
         await asyncio.to_thread(services.state.close)
-        if services.operator is not None:
-            await asyncio.to_thread(services.operator.broadcasts.close)
-        if services.feeds is not None:
-            await asyncio.to_thread(services.feeds.close)
-        if services.subscriptions is not None:
-            await asyncio.to_thread(services.subscriptions.close)
+        await asyncio.to_thread(services.operator.broadcasts.close)
+        await asyncio.to_thread(services.feeds.close)
+        await asyncio.to_thread(services.subscriptions.close)
         if index is None:
             await asyncio.to_thread(services.index.close)
 
     api = settings.telegram_api_url.rstrip("/")
     builder = (
         ApplicationBuilder()
+        # callbacks and jobs get a BotContext: context.services is typed
+        .context_types(ContextTypes(context=BotContext))
         .token(settings.token or "")
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
@@ -259,9 +258,9 @@ async def _set_commands(app: Application) -> None:
         log.warning("could not register the command menu: %s", error)
 
 
-async def _refresh(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _refresh(context: BotContext) -> None:
     """Pick up articles that `newsbot index` added in another process."""
-    services: Services = context.bot_data["services"]
+    services = context.services
 
     def refresh() -> int:
         with services.writes:  # not while the feed poller adds articles
@@ -272,18 +271,14 @@ async def _refresh(context: ContextTypes.DEFAULT_TYPE) -> None:
         log.info("index refreshed: %d changes", changes)
 
 
-async def _poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _poll_feeds(context: BotContext) -> None:
     """Poll the feeds that are due and index what they bring."""
-    services: Services = context.bot_data["services"]
-    if services.feeds is not None:
-        await services.feeds.poll()
+    await context.services.feeds.poll()
 
 
-async def _deliver(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _deliver(context: BotContext) -> None:
     """Match new articles against the topics, then send what the outbox owes."""
-    services: Services = context.bot_data["services"]
-    if services.subscriptions is None or services.sender is None:
-        return
+    services = context.services
     added = await asyncio.to_thread(services.subscriptions.match)
     if added:
         log.info("%d new deliveries in the outbox", added)

@@ -10,13 +10,12 @@ from __future__ import annotations
 import asyncio
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from index import FeedError, FeedRegistry, add_checked, http_client
 
 from . import render, render_topics
 from .sending import reply
-from .services import command_text, services_of, texts_of
+from .services import BotContext, command_text, services_of, texts_of
 
 __all__ = ["feeds_command"]
 
@@ -25,15 +24,12 @@ _LIST = {"", "list", "ls", "ds", "danhsach", "danh", "xem"}
 _REMOVE = {"remove", "rm", "del", "delete", "xoa", "xóa", "xoá", "bo", "bỏ", "-"}
 
 
-async def feeds_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def feeds_command(update: Update, context: BotContext) -> None:
     """Add, list or remove news feeds (/nguon, /feeds); only the bot's operators may."""
     svc, t = services_of(context), texts_of(update, context)
     user = update.effective_user
     if user is None or user.id not in svc.admins:
         await reply(update, context, render.notice(t.feeds_refused))
-        return
-    if svc.feeds is None:
-        await reply(update, context, render.notice(t.error))
         return
     registry = svc.feeds.registry
     verb, _, rest = command_text(update).partition(" ")

@@ -12,7 +12,6 @@ from telegram import (
 )
 from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
 from index import (
     MAX_DEPTH,
@@ -25,7 +24,7 @@ from index import (
 from . import keyboards, metrics, parse, render
 from .parse import PAGE_SIZE, PageRequest, ReadRequest
 from .sending import edit, is_group, reply
-from .services import services_of, texts_of
+from .services import BotContext, services_of, texts_of
 from .texts import Texts, chosen
 
 __all__ = [
@@ -48,19 +47,15 @@ INLINE_PAGE = 10
 INLINE_CACHE_SECONDS = 60
 
 
-async def _questions(context: ContextTypes.DEFAULT_TYPE) -> list[str]:
+async def _questions(context: BotContext) -> list[str]:
     """Questions to suggest, drawn from the newest articles."""
-    svc = services_of(context)
-    if svc.suggestions is None:
-        return []
-    return await asyncio.to_thread(svc.suggestions.get)
+    return await asyncio.to_thread(services_of(context).suggestions.get)
 
 
-def _empty_archive(update: Update, context: ContextTypes.DEFAULT_TYPE, t: Texts) -> str:
+def _empty_archive(update: Update, context: BotContext, t: Texts) -> str:
     """What an empty index means: for an operator where it is and how to fill it."""
     svc, user = services_of(context), update.effective_user
-    operator = svc.operator
-    if operator is not None and user is not None and user.id in operator.admins:
+    if user is not None and user.id in svc.operator.admins:
         return t.archive_empty_admin.format(path=svc.index.data_dir)
     return t.archive_empty
 
@@ -69,7 +64,7 @@ def _empty_archive(update: Update, context: ContextTypes.DEFAULT_TYPE, t: Texts)
 
 
 async def _results_message(
-    context: ContextTypes.DEFAULT_TYPE, result: SearchResult, t: Texts, cut: bool = False
+    context: BotContext, result: SearchResult, t: Texts, cut: bool = False
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     svc = services_of(context)
     articles = [h.article for h in result.hits]
@@ -83,7 +78,7 @@ async def _results_message(
     return text, keyboards.results_keyboard(result, t, qid, tokens)
 
 
-async def _ask(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+async def _ask(update: Update, context: BotContext, question: str) -> None:
     """Answer a question with the first page of results (or a hint when nothing matched)."""
     svc, t = services_of(context), texts_of(update, context)
     user = update.effective_user
@@ -122,7 +117,7 @@ def unknown_source(error: UnknownSource, t: Texts) -> str:
     return t.source_unknown.format(names=", ".join(error.names), known=error.listed())
 
 
-async def _send_article(update: Update, context: ContextTypes.DEFAULT_TYPE, token: str) -> None:
+async def _send_article(update: Update, context: BotContext, token: str) -> None:
     svc, t = services_of(context), texts_of(update, context)
 
     def lookup() -> Article | None:
@@ -139,7 +134,7 @@ async def _send_article(update: Update, context: ContextTypes.DEFAULT_TYPE, toke
 # ---- callbacks ---------------------------------------------------------------------------
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: BotContext) -> None:
     """Greet with examples, or open the article named by a deep-link payload."""
     payload = context.args[0] if context.args else ""
     if parse.TOKEN.fullmatch(payload) and payload != "inline":
@@ -149,13 +144,13 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, context, render.welcome(t, context.bot.username, questions))
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(update: Update, context: BotContext) -> None:
     """Explain the commands, with questions to try."""
     t, questions = texts_of(update, context), await _questions(context)
     await reply(update, context, render.help_text(t, context.bot.username, questions))
 
 
-async def lang_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def lang_command(update: Update, context: BotContext) -> None:
     """Switch the chat's language (/lang en, /lang vi); kept across restarts."""
     svc = services_of(context)
     t = chosen(" ".join(context.args or []))
@@ -166,7 +161,7 @@ async def lang_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await reply(update, context, render.notice(t.lang_set))
 
 
-async def search_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def search_command(update: Update, context: BotContext) -> None:
     """Answer /tim <question> (and /search)."""
     # everything after the command, not context.args: those lose the question's spacing
     parts = (update.effective_message.text or "").split(None, 1)
@@ -174,12 +169,12 @@ async def search_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await _ask(update, context, question)
 
 
-async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def private_text(update: Update, context: BotContext) -> None:
     """Answer any text in a private chat as a question."""
     await _ask(update, context, update.effective_message.text or "")
 
 
-async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def group_text(update: Update, context: BotContext) -> None:
     """Answer a group message that mentions the bot or replies to it; ignore chatter."""
     bot = context.bot
     question = parse.addressed(update.effective_message, bot.username, bot.id)
@@ -188,7 +183,7 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await _ask(update, context, question)
 
 
-async def latest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def latest_command(update: Update, context: BotContext) -> None:
     """List the newest articles (/moi, /latest)."""
     svc, t = services_of(context), texts_of(update, context)
 
@@ -206,7 +201,7 @@ async def latest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     )
 
 
-async def read_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def read_command(update: Update, context: BotContext) -> None:
     """Send an article's full text (/doc <article>, /read <article>)."""
     arg = context.args[0] if context.args else ""
     if "start=" in arg:  # a deep link pasted whole
@@ -217,7 +212,7 @@ async def read_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await _send_article(update, context, arg)
 
 
-async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def button(update: Update, context: BotContext) -> None:
     """Turn a page in place, or send the full text of an article."""
     query = update.callback_query
     svc, t = services_of(context), texts_of(update, context)
@@ -251,7 +246,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.answer()
 
 
-async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def inline_query(update: Update, context: BotContext) -> None:
     """Offer matching articles in any chat, ten at a time."""
     inline = update.inline_query
     svc, t = services_of(context), texts_of(update, context)
@@ -286,7 +281,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     )
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: BotContext) -> None:
     """Log the failure and tell the user briefly."""
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("update %s failed", update_id, exc_info=context.error)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from telegram import Update
-from telegram.ext import ContextTypes
+from telegram.ext import CallbackContext, ExtBot
 
 from index import SearchIndex
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .outbox import Sender
     from .suggest import Suggestions
 
-__all__ = ["Services", "command_text", "services_of", "texts_of"]
+__all__ = ["BotContext", "Services", "command_text", "services_of", "texts_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,24 +33,33 @@ class Services:
     index: SearchIndex
     state: State
     flood: FloodLimit
+    subscriptions: Subscriptions
+    sender: Sender
+    feeds: FeedPoller
+    suggestions: Suggestions
+    operator: Operator
     # buttons and inline queries: a reader pages and types faster than they ask
     presses: FloodLimit = field(default_factory=lambda: FloodLimit(24, 30.0))
-    subscriptions: Subscriptions | None = None
-    sender: Sender | None = None
-    feeds: FeedPoller | None = None
     writes: threading.Lock = field(default_factory=threading.Lock)  # one index writer
     zone: ZoneInfo = ZoneInfo("Asia/Ho_Chi_Minh")
-    suggestions: Suggestions | None = None
-    operator: Operator | None = None
     admins: frozenset[int] = frozenset()  # NEWSBOT_ADMINS: the bot's operators
 
 
-def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
+class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
+    """The context of every callback and job: context.services holds the open services."""
+
+    @property
+    def services(self) -> Services:
+        """The services build_application opened (post_init) and closes (post_shutdown)."""
+        return self.bot_data["services"]
+
+
+def services_of(context: BotContext) -> Services:
     """The services of the application (build_application opened them)."""
-    return context.bot_data["services"]
+    return context.services
 
 
-def texts_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Texts:
+def texts_of(update: Update, context: BotContext) -> Texts:
     """The chat's /lang choice (the user's, for inline queries), else the user's Telegram's."""
     chat, user = update.effective_chat, update.effective_user
     services: Services | None = context.bot_data.get("services")

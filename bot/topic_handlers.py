@@ -11,7 +11,6 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
 
 from index import (
     Excerpt,
@@ -23,7 +22,7 @@ from index import (
 from . import render, render_topics
 from .handlers import unknown_source
 from .sending import reply
-from .services import command_text, services_of, texts_of
+from .services import BotContext, command_text, services_of, texts_of
 from .subscriptions import (
     MAX_TOPICS,
     FollowError,
@@ -58,7 +57,7 @@ def _refusal(error: TargetError, t: Texts) -> str:
 
 
 async def _target(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, rest: str, *, change: bool
+    update: Update, context: BotContext, rest: str, *, change: bool
 ) -> tuple[Target, str] | None:
     """The chat a subscription command is about and the rest of its text; None if refused."""
     chat, message = update.effective_chat, update.effective_message
@@ -79,7 +78,7 @@ async def _target(
     return Target(chat.id, chat.type, thread or 0), rest
 
 
-async def follow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def follow_command(update: Update, context: BotContext) -> None:
     """Follow a topic (/theodoi, /subscribe) and show what it catches lately."""
     svc, t = services_of(context), texts_of(update, context)
     found = await _target(update, context, command_text(update), change=True)
@@ -127,7 +126,7 @@ async def follow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await reply(update, context, answer)
 
 
-async def unfollow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unfollow_command(update: Update, context: BotContext) -> None:
     """Stop following a topic by its number or words (/huy, /unsubscribe)."""
     svc, t = services_of(context), texts_of(update, context)
     found = await _target(update, context, command_text(update), change=True)
@@ -145,7 +144,7 @@ async def unfollow_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await reply(update, context, render.notice(t.unfollowed.format(topics=names)))
 
 
-async def topics_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def topics_command(update: Update, context: BotContext) -> None:
     """List the topics a chat follows (/dstheodoi, /subscriptions); anyone may ask."""
     svc, t = services_of(context), texts_of(update, context)
     found = await _target(update, context, command_text(update), change=False)
@@ -183,7 +182,7 @@ def _rule(text: str) -> str:
         return ""
 
 
-async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def digest_command(update: Update, context: BotContext) -> None:
     """Get one daily digest at an hour instead of each article (/tomtat 7, /digest off)."""
     svc, t = services_of(context), texts_of(update, context)
     found = await _target(update, context, command_text(update), change=True)
@@ -204,7 +203,7 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await reply(update, context, render.notice(answer))
 
 
-async def migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def migrated(update: Update, context: BotContext) -> None:
     """Carry a group's topics and pending articles to the supergroup it became."""
     message = update.effective_message
     if message.migrate_to_chat_id:
