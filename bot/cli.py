@@ -8,7 +8,8 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from index import FeedRegistry, SearchIndex, cmd_check, cmd_feeds, cmd_index, cmd_search, cmd_stats
+from feeds import FeedRegistry, cmd_feeds, cmd_feeds_stats
+from index import SearchIndex, cmd_check, cmd_index, cmd_search, cmd_stats
 
 from . import logs
 from .errors import one_line_errors
@@ -174,6 +175,7 @@ def _main(argv: list[str] | None) -> int:
             return cmd_index(index, args.paths, workers=args.workers, batch=max(1, args.batch))
         if args.command == "stats":
             code = cmd_stats(index)
+            cmd_feeds_stats(settings.data_dir)
             if not index.latest(1):
                 print(f"\n{empty_index_hint(settings)}")
             return code

@@ -1,7 +1,7 @@
 """`/nguon` (`/feeds`): the bot's operators manage its news feeds from a private chat.
 
 Only Telegram users listed in NEWSBOT_ADMINS may; everyone else is told so. Adding checks the
-address at once (index.feedcheck: fetched, parsed, a page's feed link found), so a feed that
+address at once (feeds.check: fetched, parsed, a page's feed link found), so a feed that
 cannot work is refused with its reason instead of failing later in the poller's log.
 """
 
@@ -11,7 +11,7 @@ import asyncio
 
 from telegram import Update
 
-from index import FeedError, FeedRegistry, add_checked, http_client
+from feeds import FeedError, FeedRegistry, add_checked, http_client
 
 from . import render, render_topics
 from .sending import reply

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 
 import httpx
 
-from index import Article, FeedRegistry, SearchIndex, http_client, poll_all
+from feeds import FeedRegistry, http_client, poll_all
+from index import Article, SearchIndex
 
 from . import metrics
 
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 class FeedPoller:
-    """Polls the registered feeds (index.feeds) into the index; one poll at a time."""
+    """Polls the registered feeds (feeds.poll) into the index; one poll at a time."""
 
     def __init__(
         self,

@@ -6,7 +6,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index import Article, Clause, Excerpt, Feed, Topic
+from feeds import Feed
+from index import Article, Clause, Excerpt, Topic
 
 from .render import (
     HTML,

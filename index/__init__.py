@@ -32,15 +32,8 @@ _EXPORTS = {
     "parse_topic": "topics",
     "passage": "topics",
     "ingest": "ingest",
-    "Feed": "feed_registry",
-    "FeedError": "feed_registry",
-    "FeedRegistry": "feed_registry",
-    "http_client": "feeds",
-    "poll_all": "feeds",
-    "add_checked": "feedcheck",
     "sample_dir": "cli",
     "cmd_check": "check",
-    "cmd_feeds": "cli_feeds",
     "cmd_index": "cli",
     "cmd_search": "cli",
     "cmd_stats": "cli",
@@ -51,9 +44,6 @@ __all__ = [
     "ArticleText",
     "Clause",
     "Excerpt",
-    "Feed",
-    "FeedError",
-    "FeedRegistry",
     "Hit",
     "MAX_DEPTH",
     "MAX_QUERY_CHARS",
@@ -63,18 +53,14 @@ __all__ = [
     "TopicError",
     "TopicIndex",
     "UnknownSource",
-    "add_checked",
     "cmd_check",
-    "cmd_feeds",
     "cmd_index",
     "cmd_search",
     "cmd_stats",
-    "http_client",
     "ingest",
     "normalize",
     "parse_topic",
     "passage",
-    "poll_all",
     "resolve",
     "sample_dir",
     "search_text",
@@ -104,10 +90,6 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from .check import cmd_check
     from .cli import cmd_index, cmd_search, cmd_stats, sample_dir
-    from .cli_feeds import cmd_feeds
-    from .feed_registry import Feed, FeedError, FeedRegistry
-    from .feedcheck import add_checked
-    from .feeds import http_client, poll_all
     from .models import Article, Excerpt, Hit, SearchResult
     from .outlets import UnknownSource, resolve, search_text
     from .search import MAX_DEPTH, MAX_QUERY_CHARS, SearchIndex

@@ -8,8 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from .cli_feeds import failure_line, when
-from .feeds import FeedRegistry
 from .ingest import ingest
 from .models import Hit, SearchResult
 from .outlets import UnknownSource, search_text
@@ -44,7 +42,7 @@ def _printable(text: str) -> str:
 
 
 def cmd_stats(index: SearchIndex, out: TextIO = sys.stdout) -> int:
-    """Print articles, sources, date range, index size, and the feeds that are failing."""
+    """Print articles, sources, date range and index size."""
     s = index.stats()
     print(f"articles:   {s.articles:,}", file=out)
     print(f"dates:      {s.first or '-'} .. {s.last or '-'}", file=out)
@@ -60,12 +58,6 @@ def cmd_stats(index: SearchIndex, out: TextIO = sys.stdout) -> int:
         print(f"  {count:>9,}  {name}", file=out)
     if len(s.sources) > 20:
         print(f"  ... and {len(s.sources) - 20:,} more", file=out)
-    with FeedRegistry(index.store) as registry:
-        feeds, failing = registry.list(), registry.failing()
-    print(f"feeds:      {len(feeds):,} ({len(failing):,} failing)", file=out)
-    for feed in failing:
-        print(f"  #{feed.id} {feed.url}", file=out)
-        print(f"      last ok {when(feed.last_ok)} · {failure_line(feed)}", file=out)
     return 0
 
 

@@ -13,7 +13,7 @@ from bot_delivery_kit import FeedSite, news, small_news
 from botapi import ThreadedBotApiServer
 from e2e_kit import FAST, eventually, launch, pushes, ready, say, stop, wait_pushes
 
-from index.feeds import FeedRegistry
+from feeds import FeedRegistry
 from index.search import SearchIndex
 
 pytestmark = pytest.mark.slow

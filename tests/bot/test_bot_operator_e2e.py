@@ -16,7 +16,7 @@ from botapi import ThreadedBotApiServer
 from e2e_kit import stop
 from operator_kit import HttpProxy, free_port, launch
 
-from index.feeds import FeedRegistry
+from feeds import FeedRegistry
 from index.search import SearchIndex
 
 pytestmark = pytest.mark.slow

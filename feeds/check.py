@@ -21,9 +21,10 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 import httpx
 
-from .feed_registry import Feed, FeedError, FeedRegistry, check_url
-from .feeds import MAX_FEED_BYTES, FetchError, fetch_bounded
-from .sources.text import bound, clean_line
+from index.sources.text import bound, clean_line
+
+from .poll import MAX_FEED_BYTES, FetchError, fetch_bounded
+from .registry import Feed, FeedError, FeedRegistry, check_url
 
 __all__ = ["Checked", "add_checked", "check_feed", "feed_links"]
 

@@ -1,4 +1,4 @@
-"""The feed commands of the command line: add, import, export, list, remove, poll."""
+"""The feed commands of the command line: add, import, export, list, remove, poll, stats."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from typing import TextIO
 
 import httpx
 
-from .feedcheck import add_checked
-from .feeds import POLL_SECONDS, Feed, FeedError, FeedRegistry, http_client, poll_all
-from .models import Article
+from index.models import Article
+from index.search import SearchIndex
+
+from .check import add_checked
 from .opml import MAX_OPML_BYTES, OpmlError, export_opml, read_opml
-from .search import SearchIndex
+from .poll import POLL_SECONDS, Feed, FeedError, FeedRegistry, http_client, poll_all
 
 
 def when(stamp: float | None) -> str:
@@ -27,6 +28,17 @@ def failure_line(feed: Feed) -> str:
         f"{feed.failures} failure{'s' if feed.failures != 1 else ''},"
         f" next try {when(feed.next_check)}: {feed.last_error or '?'}"
     )
+
+
+def cmd_feeds_stats(data_dir: Path, out: TextIO = sys.stdout) -> int:
+    """Print how many feeds there are, and the failing ones (the end of `newsbot stats`)."""
+    with FeedRegistry.open(data_dir) as registry:
+        feeds, failing = registry.list(), registry.failing()
+    print(f"feeds:      {len(feeds):,} ({len(failing):,} failing)", file=out)
+    for feed in failing:
+        print(f"  #{feed.id} {feed.url}", file=out)
+        print(f"      last ok {when(feed.last_ok)} · {failure_line(feed)}", file=out)
+    return 0
 
 
 def cmd_feeds_add(

@@ -43,20 +43,10 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 import httpx
 
-from .feed_registry import (
-    MAX_BACKOFF_SECONDS,
-    MAX_ERROR_CHARS,
-    POLL_SECONDS,
-    Feed,
-    FeedError,
-    FeedRegistry,
-    PollResult,
-)
-from .fetch import Deadline, FetchRefused, check_target
-from .models import Article
-from .pictures import entry_image
-from .sources.archive import host
-from .sources.feed_entries import (
+from index.models import Article
+from index.pictures import entry_image
+from index.sources.archive import host
+from index.sources.feed_entries import (
     decode_page,
     entry_date,
     entry_key,
@@ -64,10 +54,21 @@ from .sources.feed_entries import (
     summary_article,
     text_of_html,
 )
-from .sources.html import article_from_html
-from .sources.text import (
+from index.sources.html import article_from_html
+from index.sources.text import (
     bound,
     clean_line,
+)
+
+from .fetch import Deadline, FetchRefused, check_target
+from .registry import (
+    MAX_BACKOFF_SECONDS,
+    MAX_ERROR_CHARS,
+    POLL_SECONDS,
+    Feed,
+    FeedError,
+    FeedRegistry,
+    PollResult,
 )
 
 __all__ = [

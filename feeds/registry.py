@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from index.models import Article
+from index.store import Store
+from index.urls import MAX_URL_CHARS
 from storage import Database
 
 from .fetch import normalize_url
-from .models import Article
-from .store import Store
-from .urls import MAX_URL_CHARS
 
 POLL_SECONDS = 900.0  # a healthy feed is polled every 15 minutes
 MAX_BACKOFF_SECONDS = 6 * 3600.0
