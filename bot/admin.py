@@ -159,8 +159,8 @@ def status(services: Services, operator: Operator, t: Texts) -> str:
     """The /admin report as plain text (blocking: SQLite and the index folder)."""
     chats = operator.broadcasts.recipients()
     kinds = Counter(kind for _, kind in chats)
-    topics = services.subscriptions.store.topics()
-    outbox = services.subscriptions.store.counts()
+    topics = services.subscriptions.followed()
+    outbox = services.subscriptions.outbox()
     feeds, failing = services.feeds.registry.list(), services.feeds.registry.failing()
     stats = services.index.stats()
     newest = services.index.latest(1)

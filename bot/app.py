@@ -65,7 +65,7 @@ def build_application(
         state = await asyncio.to_thread(State.open, settings.data_dir)
         subscriptions = await asyncio.to_thread(Subscriptions.open, opened, settings.data_dir)
         # a kill -9 left these in flight: they go out again (the one repeat allowed)
-        resent = await asyncio.to_thread(subscriptions.store.reset_sending)
+        resent = await asyncio.to_thread(subscriptions.reset_sending)
         if resent:
             log.info("%d deliveries were in flight at the last stop: sending them again", resent)
         broadcasts = await asyncio.to_thread(Broadcasts.open, settings.data_dir)

@@ -41,7 +41,7 @@ def health(app: Application) -> dict:
         out["index_open"] = True
     except Exception as error:  # a closed or broken database: the check says so
         log.warning("health check: the index does not answer: %s", error)
-    counts = services.subscriptions.store.counts()
+    counts = services.subscriptions.outbox()
     out["outbox_depth"] = counts.get("pending", 0) + counts.get("sending", 0)
     metrics.OUTBOX_DEPTH.set(out["outbox_depth"])
     operator = services.operator

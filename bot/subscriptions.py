@@ -217,6 +217,28 @@ class Subscriptions:
             out.update({r.id: old[r.docno] for r in missing if r.docno in old})
         return out
 
+    def followed(self, chat_id: int | None = None) -> list[Followed]:
+        """The topics of a chat (of every chat without one), as listed."""
+        return self.store.topics(chat_id)
+
+    def chat(self, chat_id: int) -> ChatInfo | None:
+        """How a following chat gets its articles."""
+        return self.store.chat(chat_id)
+
+    def set_digest(
+        self, target: Target, language: str, hour: int | None, done_today: str | None
+    ) -> None:
+        """One digest a day at hour (None: every article at once)."""
+        self.store.set_digest(target, language, hour, done_today)
+
+    def outbox(self) -> dict[str, int]:
+        """Rows of the outbox by state."""
+        return self.store.counts()
+
+    def reset_sending(self) -> int:
+        """Rows a stop left in flight go back to pending; returns how many."""
+        return self.store.reset_sending()
+
     def refused(self, chat_id: int, pause: float) -> bool:
         """Count a Forbidden for the chat; True when it was dropped for it."""
         if self.store.refused(chat_id, pause) < MAX_FAILURES:

@@ -107,7 +107,7 @@ async def follow_command(update: Update, context: BotContext) -> None:
         return
 
     def details() -> tuple[list[str], int | None, list[Excerpt | None]]:
-        chat = svc.subscriptions.store.chat(target.chat_id)
+        chat = svc.subscriptions.chat(target.chat_id)
         marks = [explain(followed.text, a)[1] for a in recent]
         return svc.state.tokens(a.id for a in recent), chat.digest_hour if chat else None, marks
 
@@ -153,8 +153,8 @@ async def topics_command(update: Update, context: BotContext) -> None:
     target, _ = found
 
     def lookup() -> tuple[list, int | None]:
-        chat = svc.subscriptions.store.chat(target.chat_id)
-        return svc.subscriptions.store.topics(target.chat_id), chat.digest_hour if chat else None
+        chat = svc.subscriptions.chat(target.chat_id)
+        return svc.subscriptions.followed(target.chat_id), chat.digest_hour if chat else None
 
     followed, hour = await asyncio.to_thread(lookup)
     # in a forum, a topic followed in one forum topic is delivered there only
@@ -192,13 +192,13 @@ async def digest_command(update: Update, context: BotContext) -> None:
     try:
         hour = parse_hour(arg)
     except ValueError:
-        chat = await asyncio.to_thread(svc.subscriptions.store.chat, target.chat_id)
+        chat = await asyncio.to_thread(svc.subscriptions.chat, target.chat_id)
         mode = render_topics.subscription_mode(t, chat.digest_hour if chat else None, svc.zone.key)
         await reply(update, context, render.notice(t.usage_digest.format(mode=mode)))
         return
     # a digest set after today's hour starts tomorrow: today's articles already went out
     done = digest_day(dt.datetime.now(svc.zone), hour) if hour is not None else None
-    await asyncio.to_thread(svc.subscriptions.store.set_digest, target, t.lang, hour, done)
+    await asyncio.to_thread(svc.subscriptions.set_digest, target, t.lang, hour, done)
     answer = t.digest_off if hour is None else t.digest_set.format(hour=hour, zone=svc.zone.key)
     await reply(update, context, render.notice(answer))
 
