@@ -27,9 +27,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.bm25 import SegmentWriter  # noqa: E402
+from index.fields import FIELDS, field_terms  # noqa: E402
 from index.ingest import ingest  # noqa: E402
-from index.search import FIELDS, SearchIndex, field_terms  # noqa: E402
+from index.search import SearchIndex  # noqa: E402
+from index.segment_files import SegmentWriter  # noqa: E402
 from index.store import unpack_terms  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "news.jsonl.gz"
@@ -72,7 +73,7 @@ def build_150k(data: Path, limit: int) -> SearchIndex:
 def make_queries(idx: SearchIndex, n: int, seed: int) -> list[tuple[str, list[str]]]:
     """Seeded 2-6 word queries: consecutive words of random titles."""
     rng = random.Random(seed)
-    rows = idx.store._db.execute("SELECT terms FROM articles WHERE deleted_seq IS NULL").fetchall()
+    rows = idx.store.database.rows("SELECT terms FROM articles WHERE deleted_seq IS NULL")
     out = []
     while len(out) < n:
         title, _ = unpack_terms(rng.choice(rows)[0])
@@ -101,9 +102,9 @@ def bench_150k(args) -> None:
     data = ROOT / "data" / "bench" / f"n{args.articles}"
     idx = build_150k(data, args.articles)
     queries = make_queries(idx, args.queries, args.seed)
-    rows = idx.store._db.execute(
+    rows = idx.store.database.rows(
         "SELECT docno, terms FROM articles WHERE deleted_seq IS NULL ORDER BY docno"
-    ).fetchall()
+    )
     docnos = np.array([r[0] for r in rows])
     print(f"\n== {len(rows):,} articles, {len(queries)} queries of 2-6 words (seed {args.seed})")
     print(f"engine RSS after open: {rss_mb():,.0f} MB")
@@ -176,9 +177,9 @@ def bench_million(args) -> None:
     """1M documents: the 150k token lists replicated under new docnos, as one segment."""
     data150 = ROOT / "data" / "bench" / f"n{args.articles}"
     src = SearchIndex.open(data150)
-    rows = src.store._db.execute(
+    rows = src.store.database.rows(
         "SELECT terms, published FROM articles WHERE deleted_seq IS NULL ORDER BY docno"
-    ).fetchall()
+    )
     queries = make_queries(src, args.queries, args.seed)
     src.close()
     target = args.million

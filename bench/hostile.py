@@ -36,9 +36,10 @@ sys.path.insert(0, str(ROOT))
 
 from index.models import Article  # noqa: E402
 from index.normalize import fold, normalize  # noqa: E402
-from index.search import _SYLLABLE, SearchIndex, _group_stories  # noqa: E402
+from index.search import SearchIndex  # noqa: E402
 from index.segment import Analyzer  # noqa: E402
 from index.sources.text import clean_line, clean_text  # noqa: E402
+from index.stories import SYLLABLE, group_stories  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "news.jsonl.gz"
 DATA = ROOT / "data" / "bench-hostile"
@@ -85,7 +86,7 @@ def pairwise(ranked: list[tuple[int, str, str | None]]) -> list[tuple[int, tuple
     """The story grouping rule before issue 14: every headline against every group."""
     groups: list = []
     for docno, title, source in ranked:
-        key = frozenset(_SYLLABLE.findall(fold(normalize(title))))
+        key = frozenset(SYLLABLE.findall(fold(normalize(title))))
         for _, first_source, first_key, others in groups:
             union = len(key | first_key)
             if union and len(key & first_key) / union >= 0.8:
@@ -110,11 +111,11 @@ def depth(n: int) -> None:
     docnos, _, _ = index.best(plan, 15_010)
     heads = index.store.headlines(int(d) for d in docnos)
     ranked = [(int(d), *heads[int(d)]) for d in docnos if int(d) in heads]
-    linear = timed(lambda: _group_stories(ranked), 3)
+    linear = timed(lambda: group_stories(ranked), 3)
     small = ranked[:3_010]
-    assert _group_stories(small) == pairwise(small)
+    assert group_stories(small) == pairwise(small)
     old_small = timed(lambda: pairwise(small), 1)
-    new_small = timed(lambda: _group_stories(small), 3)
+    new_small = timed(lambda: group_stories(small), 3)
     print(f"\n| story grouping | {len(small):,} headlines | {len(ranked):,} headlines |")
     print("|---|---|---|")
     print(f"| pairwise (before) | {old_small:.2f} s | (not run: quadratic) |")

@@ -413,8 +413,9 @@ def ablations(index: SearchIndex) -> list[tuple[str, Callable[[], Callable[[], N
         return apply
 
     def df_segmentation():
-        index.segment_folded = lambda sylls, longest=4: _df_segmentation(index, sylls, longest)
-        return lambda: index.__dict__.pop("segment_folded")
+        planner = index.planner
+        planner.segment_folded = lambda sylls, longest=4: _df_segmentation(index, sylls, longest)
+        return lambda: planner.__dict__.pop("segment_folded")
 
     return [
         *((name, ranking(changes)) for name, changes in Ranking.ablations()),

@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import ApplicationHandlerStop, ContextTypes
-
-from index.feeds import FeedRegistry
+from telegram.ext import ApplicationHandlerStop
 
 from . import render
 from .broadcast import MAX_BROADCAST, Broadcasts
-from .handlers import Services, _reply, _texts
+from .sending import reply
+from .services import BotContext, Services, texts_of
 from .texts import Texts
 
 __all__ = [
@@ -117,14 +116,14 @@ class Operator:
         return key in self.allowed
 
 
-def _operator(context: ContextTypes.DEFAULT_TYPE) -> tuple[Services, Operator] | None:
+def _operator(context: BotContext) -> tuple[Services, Operator] | None:
     services: Services | None = context.bot_data.get("services")
-    if services is None or services.operator is None:
+    if services is None:  # an update before post_init opened them
         return None
     return services, services.operator
 
 
-async def gate(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def gate(update: object, context: BotContext) -> None:
     """Before every handler: note the update, drop chats off the allowlist, remember chats."""
     found = _operator(context)
     if found is None or not isinstance(update, Update):
@@ -140,12 +139,12 @@ async def gate(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         await asyncio.to_thread(services.state.seen, chat.id, chat.type)
 
 
-async def _allowed_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def _allowed_admin(update: Update, context: BotContext) -> bool:
     found = _operator(context)
     user = update.effective_user
     if found is not None and user is not None and user.id in found[1].admins:
         return True
-    await _reply(update, context, render.notice(_texts(update, context).admin_only))
+    await reply(update, context, render.notice(texts_of(update, context).admin_only))
     return False
 
 
@@ -160,13 +159,9 @@ def status(services: Services, operator: Operator, t: Texts) -> str:
     """The /admin report as plain text (blocking: SQLite and the index folder)."""
     chats = operator.broadcasts.recipients()
     kinds = Counter(kind for _, kind in chats)
-    topics = services.subscriptions.store.topics() if services.subscriptions else []
-    outbox = services.subscriptions.store.counts() if services.subscriptions else {}
-    if services.feeds is not None:
-        feeds, failing = services.feeds.registry.list(), services.feeds.registry.failing()
-    else:
-        with FeedRegistry(services.index.store) as registry:
-            feeds, failing = registry.list(), registry.failing()
+    topics = services.subscriptions.followed()
+    outbox = services.subscriptions.outbox()
+    feeds, failing = services.feeds.registry.list(), services.feeds.registry.failing()
     stats = services.index.stats()
     newest = services.index.latest(1)
     last = "-"
@@ -195,25 +190,25 @@ def status(services: Services, operator: Operator, t: Texts) -> str:
     )
 
 
-async def admin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def admin_command(update: Update, context: BotContext) -> None:
     """Show the bot's state to an operator (/admin); refuse everyone else."""
     if not await _allowed_admin(update, context):
         return
     services, operator = _operator(context)
-    text = await asyncio.to_thread(status, services, operator, _texts(update, context))
-    await _reply(update, context, render.notice(text))
+    text = await asyncio.to_thread(status, services, operator, texts_of(update, context))
+    await reply(update, context, render.notice(text))
 
 
-async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def broadcast_command(update: Update, context: BotContext) -> None:
     """Queue an operator's message for every chat (/broadcast <text>)."""
     if not await _allowed_admin(update, context):
         return
     services, operator = _operator(context)
-    t = _texts(update, context)
+    t = texts_of(update, context)
     parts = (update.effective_message.text or "").split(None, 1)
     text = parts[1].strip() if len(parts) > 1 else ""
     if not text or len(text) > MAX_BROADCAST:
-        await _reply(update, context, render.notice(t.usage_broadcast))
+        await reply(update, context, render.notice(t.usage_broadcast))
         return
 
     def enqueue() -> int:
@@ -222,10 +217,10 @@ async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
     count = await asyncio.to_thread(enqueue)
     log.info("broadcast by %s queued for %d chats", update.effective_user.id, count)
-    await _reply(update, context, render.notice(t.broadcast_queued.format(chats=count)))
+    await reply(update, context, render.notice(t.broadcast_queued.format(chats=count)))
 
 
-async def report_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def report_error(update: object, context: BotContext) -> None:
     """Error handler: tell the operators' error chat what failed (rate-limited)."""
     found = _operator(context)
     if found is None or context.error is None:

@@ -26,20 +26,21 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from index.search import SearchIndex
+from index import SearchIndex
 
-from . import admin, feed_commands, handlers
+from . import admin, commands, feed_commands, handlers, topic_handlers
 from .broadcast import Broadcasts
 from .feeds import FeedPoller
 from .flood import FloodLimit
 from .outbox import Sender
+from .services import BotContext, Services
 from .settings import Settings
 from .state import State
 from .subscriptions import Subscriptions
 from .suggest import Suggestions
 from .texts import EN, VI
 
-__all__ = ["RedactToken", "add_handlers", "build_application", "run", "webhook_options"]
+__all__ = ["CALLBACKS", "RedactToken", "add_handlers", "build_application", "webhook_options"]
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def build_application(
         state = await asyncio.to_thread(State.open, settings.data_dir)
         subscriptions = await asyncio.to_thread(Subscriptions.open, opened, settings.data_dir)
         # a kill -9 left these in flight: they go out again (the one repeat allowed)
-        resent = await asyncio.to_thread(subscriptions.store.reset_sending)
+        resent = await asyncio.to_thread(subscriptions.reset_sending)
         if resent:
             log.info("%d deliveries were in flight at the last stop: sending them again", resent)
         broadcasts = await asyncio.to_thread(Broadcasts.open, settings.data_dir)
@@ -87,7 +88,7 @@ def build_application(
             broadcasts=broadcasts,
         )
         writes = threading.Lock()
-        app.bot_data["services"] = handlers.Services(
+        app.bot_data["services"] = Services(
             opened,
             state,
             FloodLimit(settings.flood_questions, settings.flood_seconds),
@@ -141,22 +142,21 @@ def build_application(
             )
 
     async def post_shutdown(app: Application) -> None:
-        services: handlers.Services | None = app.bot_data.pop("services", None)
+        services: Services | None = app.bot_data.pop("services", None)
         if services is None:
             return
         await asyncio.to_thread(services.state.close)
-        if services.operator is not None:
-            await asyncio.to_thread(services.operator.broadcasts.close)
-        if services.feeds is not None:
-            await asyncio.to_thread(services.feeds.close)
-        if services.subscriptions is not None:
-            await asyncio.to_thread(services.subscriptions.close)
+        await asyncio.to_thread(services.operator.broadcasts.close)
+        await asyncio.to_thread(services.feeds.close)
+        await asyncio.to_thread(services.subscriptions.close)
         if index is None:
             await asyncio.to_thread(services.index.close)
 
     api = settings.telegram_api_url.rstrip("/")
     builder = (
         ApplicationBuilder()
+        # callbacks and jobs get a BotContext: context.services is typed
+        .context_types(ContextTypes(context=BotContext))
         .token(settings.token or "")
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
@@ -185,32 +185,45 @@ def build_application(
     return app
 
 
+# the callback of each command of the table (commands.COMMANDS), by key
+CALLBACKS = {
+    "search": handlers.search_command,
+    "latest": handlers.latest_command,
+    "read": handlers.read_command,
+    "follow": topic_handlers.follow_command,
+    "unfollow": topic_handlers.unfollow_command,
+    "topics": topic_handlers.topics_command,
+    "digest": topic_handlers.digest_command,
+    "start": handlers.start,
+    "help": handlers.help_command,
+    "lang": handlers.lang_command,
+    # operators manage the feeds in a private chat; the handler refuses everyone else
+    "feeds": feed_commands.feeds_command,
+    "admin": admin.admin_command,
+    "broadcast": admin.broadcast_command,
+}
+
+
 def add_handlers(app: Application) -> None:
     """Commands in both languages, questions, buttons, inline mode, errors."""
     # new messages only: an edit must not answer twice, and channels get no answers at all
     chats = filters.UpdateType.MESSAGE & (filters.ChatType.PRIVATE | filters.ChatType.GROUPS)
-    private = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
+    where = {
+        commands.CHATS: chats,
+        commands.PRIVATE: filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE,
+        # topic commands are also posted in a channel by its admins
+        commands.TOPICS: chats | (filters.UpdateType.CHANNEL_POST & filters.ChatType.CHANNEL),
+    }
     # before every other handler: the allowlist, and the chats known for /broadcast
     app.add_handler(TypeHandler(Update, admin.gate), group=-1)
     app.add_handlers(
         [
-            CommandHandler("admin", admin.admin_command, filters=private),
-            CommandHandler("broadcast", admin.broadcast_command, filters=private),
-            CommandHandler("lang", handlers.lang_command, filters=chats),
-            CommandHandler("start", handlers.start, filters=chats),
-            CommandHandler("help", handlers.help_command, filters=chats),
-            CommandHandler(["tim", "search"], handlers.search_command, filters=chats),
-            CommandHandler(["moi", "latest"], handlers.latest_command, filters=chats),
-            CommandHandler(["doc", "read"], handlers.read_command, filters=chats),
-            *_subscription_handlers(chats),
-            # operators manage the feeds in a private chat; the handler refuses everyone else
-            CommandHandler(
-                ["nguon", "feeds"],
-                feed_commands.feeds_command,
-                filters=filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE,
+            *(
+                CommandHandler(list(c.names), CALLBACKS[c.key], filters=where[c.where])
+                for c in commands.COMMANDS
             ),
             # an old group's topics move with it when it becomes a supergroup
-            MessageHandler(filters.StatusUpdate.MIGRATE, handlers.migrated),
+            MessageHandler(filters.StatusUpdate.MIGRATE, topic_handlers.migrated),
             MessageHandler(
                 filters.UpdateType.MESSAGE
                 & filters.ChatType.PRIVATE
@@ -233,23 +246,11 @@ def add_handlers(app: Application) -> None:
     app.add_error_handler(admin.report_error)
 
 
-def _subscription_handlers(chats: filters.BaseFilter) -> list[CommandHandler]:
-    """Topic commands in private chats and groups, and posted in a channel by its admins."""
-    commands = [
-        (["theodoi", "subscribe"], handlers.follow_command),
-        (["huy", "unsubscribe"], handlers.unfollow_command),
-        (["dstheodoi", "subscriptions"], handlers.topics_command),
-        (["tomtat", "digest"], handlers.digest_command),
-    ]
-    where = chats | (filters.UpdateType.CHANNEL_POST & filters.ChatType.CHANNEL)
-    return [CommandHandler(names, callback, filters=where) for names, callback in commands]
-
-
 async def _set_commands(app: Application) -> None:
     try:
         for texts, language in ((VI, None), (EN, "en")):
             await app.bot.set_my_commands(
-                [BotCommand(c, d) for c, d in texts.commands],
+                [BotCommand(c, d) for c, d in commands.menu(texts)],
                 scope=BotCommandScopeDefault(),
                 language_code=language,
             )
@@ -257,9 +258,9 @@ async def _set_commands(app: Application) -> None:
         log.warning("could not register the command menu: %s", error)
 
 
-async def _refresh(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _refresh(context: BotContext) -> None:
     """Pick up articles that `newsbot index` added in another process."""
-    services: handlers.Services = context.bot_data["services"]
+    services = context.services
 
     def refresh() -> int:
         with services.writes:  # not while the feed poller adds articles
@@ -270,18 +271,14 @@ async def _refresh(context: ContextTypes.DEFAULT_TYPE) -> None:
         log.info("index refreshed: %d changes", changes)
 
 
-async def _poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _poll_feeds(context: BotContext) -> None:
     """Poll the feeds that are due and index what they bring."""
-    services: handlers.Services = context.bot_data["services"]
-    if services.feeds is not None:
-        await services.feeds.poll()
+    await context.services.feeds.poll()
 
 
-async def _deliver(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _deliver(context: BotContext) -> None:
     """Match new articles against the topics, then send what the outbox owes."""
-    services: handlers.Services = context.bot_data["services"]
-    if services.subscriptions is None or services.sender is None:
-        return
+    services = context.services
     added = await asyncio.to_thread(services.subscriptions.match)
     if added:
         log.info("%d new deliveries in the outbox", added)
@@ -320,10 +317,3 @@ class RedactToken(logging.Filter):
         if record.exc_text and self.token in record.exc_text:
             record.exc_text = record.exc_text.replace(self.token, "<token>")
         return True
-
-
-def run(settings: Settings) -> int:
-    """`newsbot run` (see bot.serve)."""
-    from .serve import run as serve  # serve builds on this module
-
-    return serve(settings)

@@ -8,10 +8,8 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from index.check import cmd_check
-from index.cli import cmd_feeds, cmd_index, cmd_search, cmd_stats
-from index.feeds import FeedRegistry
-from index.search import SearchIndex
+from feeds import FeedRegistry, cmd_feeds, cmd_feeds_stats
+from index import SearchIndex, cmd_check, cmd_index, cmd_search, cmd_stats
 
 from . import logs
 from .errors import one_line_errors
@@ -141,7 +139,7 @@ def _main(argv: list[str] | None) -> int:
     settings = load_settings(getattr(args, "data_dir", None))
     logs.setup(settings.log_level, settings.log_format)
     if args.command == "run":
-        from .app import run
+        from .serve import run
 
         return run(settings)
     if args.command == "chat":
@@ -177,6 +175,7 @@ def _main(argv: list[str] | None) -> int:
             return cmd_index(index, args.paths, workers=args.workers, batch=max(1, args.batch))
         if args.command == "stats":
             code = cmd_stats(index)
+            cmd_feeds_stats(settings.data_dir)
             if not index.latest(1):
                 print(f"\n{empty_index_hint(settings)}")
             return code
@@ -192,7 +191,7 @@ def _main(argv: list[str] | None) -> int:
 
 
 def _has_feeds(settings: Settings) -> bool:
-    with FeedRegistry(settings.data_dir / "newsbot.db") as registry:
+    with FeedRegistry.open(settings.data_dir) as registry:
         return bool(registry.list())
 
 

@@ -8,14 +8,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from index.cli import sample_dir
-from index.ingest import ingest
-from index.models import Article
-from index.outlets import UnknownSource, search_text
-from index.search import SearchIndex
-from index.urls import web_url
+from index import Article, SearchIndex, UnknownSource, ingest, sample_dir, search_text, web_url
 
-from . import parse, render
+from . import commands, parse, render
 from .parse import PAGE_SIZE
 from .settings import Settings
 from .suggest import suggest
@@ -64,20 +59,22 @@ class Console:
             found = self._numbered(int(word))
             if found is not None:
                 return self._read(found)
-        if command in ("/start", "/help"):
+        known = commands.find(command, console=True) if command.startswith("/") else None
+        key = known.key if known else None
+        if key in ("start", "help"):
             return self.greeting()
-        if command in ("/moi", "/latest"):
+        if key == "latest":
             return self._latest()
-        if command in ("/doc", "/read"):
+        if key == "read":
             found = self.index.get(rest.strip()) if rest.strip() else None
             return self._read(found) if found else self.t.article_missing
-        if command == "/lang":
+        if key == "lang":
             t = chosen(rest)
             if t is None:
                 return self.t.usage_lang
             self.t = t
             return t.lang_set
-        if command in ("/tim", "/search"):
+        if key == "search":
             line = rest
         return self._ask(line)
 

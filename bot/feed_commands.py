@@ -1,7 +1,7 @@
 """`/nguon` (`/feeds`): the bot's operators manage its news feeds from a private chat.
 
 Only Telegram users listed in NEWSBOT_ADMINS may; everyone else is told so. Adding checks the
-address at once (index.feedcheck: fetched, parsed, a page's feed link found), so a feed that
+address at once (feeds.check: fetched, parsed, a page's feed link found), so a feed that
 cannot work is refused with its reason instead of failing later in the poller's log.
 """
 
@@ -10,13 +10,12 @@ from __future__ import annotations
 import asyncio
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
-from index.feedcheck import add_checked
-from index.feeds import FeedError, FeedRegistry, http_client
+from feeds import FeedError, FeedRegistry, add_checked, http_client
 
-from . import render
-from .handlers import _command_text, _reply, _services, _texts
+from . import render, render_topics
+from .sending import reply
+from .services import BotContext, command_text, services_of, texts_of
 
 __all__ = ["feeds_command"]
 
@@ -25,23 +24,20 @@ _LIST = {"", "list", "ls", "ds", "danhsach", "danh", "xem"}
 _REMOVE = {"remove", "rm", "del", "delete", "xoa", "xóa", "xoá", "bo", "bỏ", "-"}
 
 
-async def feeds_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def feeds_command(update: Update, context: BotContext) -> None:
     """Add, list or remove news feeds (/nguon, /feeds); only the bot's operators may."""
-    svc, t = _services(context), _texts(update, context)
+    svc, t = services_of(context), texts_of(update, context)
     user = update.effective_user
     if user is None or user.id not in svc.admins:
-        await _reply(update, context, render.notice(t.feeds_refused))
-        return
-    if svc.feeds is None:
-        await _reply(update, context, render.notice(t.error))
+        await reply(update, context, render.notice(t.feeds_refused))
         return
     registry = svc.feeds.registry
-    verb, _, rest = _command_text(update).partition(" ")
+    verb, _, rest = command_text(update).partition(" ")
     verb, rest = verb.lower(), rest.strip()
     if verb in _ADD and rest:
         answer = await asyncio.to_thread(_add, registry, rest, t)
     elif verb in _LIST:
-        answer = render.feeds(await asyncio.to_thread(registry.list), t)
+        answer = render_topics.feeds(await asyncio.to_thread(registry.list), t)
     elif verb in _REMOVE and rest:
         try:
             gone = await asyncio.to_thread(registry.remove, rest)
@@ -50,7 +46,7 @@ async def feeds_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             answer = render.notice(t.feeds_remove_failed.format(reason=error))
     else:
         answer = render.notice(t.feeds_usage)
-    await _reply(update, context, answer)
+    await reply(update, context, answer)
 
 
 def _add(registry: FeedRegistry, url: str, t) -> str:

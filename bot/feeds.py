@@ -10,9 +10,8 @@ from collections.abc import Sequence
 
 import httpx
 
-from index.feeds import FeedRegistry, http_client, poll_all
-from index.models import Article
-from index.search import SearchIndex
+from feeds import FeedRegistry, http_client, poll_all
+from index import Article, SearchIndex
 
 from . import metrics
 
@@ -22,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 class FeedPoller:
-    """Polls the registered feeds (index.feeds) into the index; one poll at a time."""
+    """Polls the registered feeds (feeds.poll) into the index; one poll at a time."""
 
     def __init__(
         self,
@@ -49,7 +48,7 @@ class FeedPoller:
         allow_private: bool = False,
     ) -> FeedPoller:
         """A poller over the index's feed registry, each feed polled every `interval` seconds."""
-        registry = FeedRegistry(index.store, interval=interval)
+        registry = FeedRegistry.open(index.data_dir, interval=interval)
         return cls(index, registry, http_client(proxy=proxy), writes, allow_private)
 
     def close(self) -> None:

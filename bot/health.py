@@ -41,12 +41,11 @@ def health(app: Application) -> dict:
         out["index_open"] = True
     except Exception as error:  # a closed or broken database: the check says so
         log.warning("health check: the index does not answer: %s", error)
-    if services.subscriptions is not None:
-        counts = services.subscriptions.store.counts()
-        out["outbox_depth"] = counts.get("pending", 0) + counts.get("sending", 0)
-        metrics.OUTBOX_DEPTH.set(out["outbox_depth"])
+    counts = services.subscriptions.outbox()
+    out["outbox_depth"] = counts.get("pending", 0) + counts.get("sending", 0)
+    metrics.OUTBOX_DEPTH.set(out["outbox_depth"])
     operator = services.operator
-    if operator is not None and operator.last_update is not None:
+    if operator.last_update is not None:
         out["last_update_age_seconds"] = round(time.time() - operator.last_update, 1)
     out["ok"] = out["index_open"]
     return out

@@ -12,7 +12,7 @@ never queues a group's messages behind that limiter. What still goes wrong is na
     Forbidden            the chat waits failures x pause, then is dropped (MAX_FAILURES)
     ChatMigrated         topics and rows move to the new id and go out there
     RetryAfter           the sender waits that long; the rows stay pending
-    BadRequest markup    resent as plain text (handlers.send)
+    BadRequest markup    resent as plain text (sending.send)
     BadRequest photo     a picture Telegram refuses: the push goes out as text
     BadRequest other     the rows are marked failed; Telegram will not take them
     NetworkError         the rows stay pending; the sender waits a tick
@@ -32,9 +32,9 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
-from . import metrics, render
+from . import keyboards, metrics, render, render_topics
 from .broadcast import PREFIX, Broadcasts
-from .handlers import send
+from .sending import send
 from .state import State
 from .subscriptions import Batch, Delivery, Subscriptions, explain
 from .texts import pick
@@ -176,7 +176,7 @@ class Sender:
         pushes = [items[r.id][0] for r in rows]
         if batch.digest:
             sent = 0
-            for text, count in render.digest(pushes, t, local.date()):
+            for text, count in render_topics.digest(pushes, t, local.date()):
                 if sent:
                     await asyncio.sleep(self.pacer.wait(chat.chat_id))
                 if not await self._send(batch, rows[:count], text, None):
@@ -186,15 +186,15 @@ class Sender:
             await asyncio.to_thread(self.store.digest_done, chat.chat_id, local.date().isoformat())
             return sent
         if len(rows) > BURST:
-            text, count = render.push_list(pushes, t)[0]
+            text, count = render_topics.push_list(pushes, t)[0]
             return int(await self._send(batch, rows[:count], text, None))
         token = items[rows[0].id][1]
-        markup = render.push_keyboard(token, t)
+        markup = keyboards.push_keyboard(token, t)
         item = pushes[0]
         photo = None
         if item.article.image:
-            photo = (item.article.image, render.push(item, t, limit=render.MAX_CAPTION))
-        return int(await self._send(batch, rows[:1], render.push(item, t), markup, photo))
+            photo = (item.article.image, render_topics.push(item, t, limit=render.MAX_CAPTION))
+        return int(await self._send(batch, rows[:1], render_topics.push(item, t), markup, photo))
 
     async def _broadcast(self, batch: Batch, row: Delivery) -> int:
         """Send one broadcast row; a row whose text is gone is failed."""
@@ -208,17 +208,17 @@ class Sender:
             return 0
         return int(await self._send(batch, [row], render.notice(text), None))
 
-    def _items(self, rows: Sequence[Delivery]) -> dict[int, tuple[render.Push, str]]:
+    def _items(self, rows: Sequence[Delivery]) -> dict[int, tuple[render_topics.Push, str]]:
         """Each row's article as a Push, with its token, by row id."""
         articles = self.subscriptions.articles(rows)
         found = [r for r in rows if r.id in articles]
         tokens = self.state.tokens(articles[r.id].id for r in found)
         out = {}
-        for row, token in zip(found, tokens, strict=True):
+        links = render.article_links([articles[r.id] for r in found], tokens, self.bot.username)
+        for row, token, link in zip(found, tokens, links, strict=True):
             article = articles[row.id]
-            link = render.article_link(article, self.bot.username, token)
             matched, passage = explain(row.topic, article)
-            out[row.id] = (render.Push(article, link, row.topic, matched, passage), token)
+            out[row.id] = (render_topics.Push(article, link, row.topic, matched, passage), token)
         return out
 
     async def _send(

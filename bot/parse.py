@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from telegram import Message, MessageEntity
 
-from index.search import MAX_DEPTH
+from index import MAX_DEPTH, MAX_QUERY_CHARS
 
 __all__ = [
     "MAX_PAGES",
@@ -23,7 +23,6 @@ __all__ = [
     "read_data",
 ]
 
-MAX_QUERY_CHARS = 300
 PAGE_SIZE = 5
 # Pages past the search's depth bound do not exist: a button claiming one is forged.
 MAX_PAGES = MAX_DEPTH // PAGE_SIZE

@@ -8,27 +8,21 @@ after Telegram refuses a message's markup.
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InputTextMessageContent,
     LinkPreviewOptions,
 )
 from telegram.constants import ParseMode
 
-from index.feeds import Feed
-from index.models import Article, Excerpt, Hit, SearchResult
-from index.topics import Clause, Topic
-from index.urls import web_url
+from index import Article, Excerpt, Hit, SearchResult, web_url
 
-from .parse import MAX_PAGES, MAX_QUERY_CHARS, PAGE_SIZE, page_data, read_data
+from .parse import MAX_QUERY_CHARS
 from .texts import Texts
 
 __all__ = [
@@ -37,31 +31,25 @@ __all__ = [
     "MAX_CAPTION",
     "MAX_MESSAGE",
     "PLAIN",
-    "Push",
     "Style",
     "article",
+    "article_links",
+    "clamp",
     "deep_link",
-    "digest",
-    "feeds",
-    "followed",
+    "entry",
     "help_text",
     "inline_results",
     "latest",
     "marked",
+    "meta_line",
     "no_results",
     "notice",
-    "push",
-    "push_keyboard",
-    "push_list",
-    "read_keyboard",
     "results",
-    "results_keyboard",
-    "rule",
-    "subscription_mode",
     "suggestions",
+    "title_html",
     "to_plain",
-    "topics",
     "utf16_len",
+    "visible_len",
     "welcome",
 ]
 
@@ -119,7 +107,8 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _clamp(text: str, limit: int) -> str:
+def clamp(text: str, limit: int) -> str:
+    """Text on one line, cut to limit characters with an ellipsis."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -132,6 +121,11 @@ def deep_link(username: str, token: str) -> str:
 def article_link(article: Article, username: str, token: str) -> str:
     """Where an article's title links: its own web page, else the bot's deep link to it."""
     return web_url(article.url) or deep_link(username, token)
+
+
+def article_links(articles: Sequence[Article], tokens: Sequence[str], username: str) -> list[str]:
+    """article_link of each article, with the token of each."""
+    return [article_link(a, username, t) for a, t in zip(articles, tokens, strict=True)]
 
 
 def notice(text: str, style: Style = HTML) -> str:
@@ -158,20 +152,22 @@ def marked(excerpt: Excerpt, style: Style = HTML, limit: int = MAX_EXCERPT) -> s
     return "".join(pieces) + ("…" if cut else "")
 
 
-def _meta(article: Article, t: Texts, also: Sequence[str] = ()) -> str:
+def meta_line(article: Article, t: Texts, also: Sequence[str] = ()) -> str:
+    """Outlet, date and the other outlets of the story, on one line."""
     date = article.published.strftime(t.date_format) if article.published else None
     # two outlets fit the line; more are counted
     named = ", ".join(also[:2]) + (f" +{len(also) - 2}" if len(also) > 2 else "")
     others = t.also_on.format(outlets=named) if also else None
-    return _clamp(" · ".join(x for x in (article.source, date, others) if x), MAX_META)
+    return clamp(" · ".join(x for x in (article.source, date, others) if x), MAX_META)
 
 
-def _title(article: Article, link: str | None, style: Style) -> str:
-    title = style.escape(_clamp(article.title, MAX_TITLE) or article.id)
+def title_html(article: Article, link: str | None, style: Style) -> str:
+    """The title, linked when there is a link, else bold."""
+    title = style.escape(clamp(article.title, MAX_TITLE) or article.id)
     return style.link(title, link) if link else style.bold(title)
 
 
-def _entry(
+def entry(  # one numbered result: title, outlet and date, excerpt
     n: int,
     article: Article,
     link: str | None,
@@ -180,8 +176,8 @@ def _entry(
     style: Style,
     also: Sequence[str] = (),
 ) -> str:
-    lines = [f"{style.bold(f'{n}.')} {_title(article, link, style)}"]
-    meta = _meta(article, t, also)
+    lines = [f"{style.bold(f'{n}.')} {title_html(article, link, style)}"]
+    meta = meta_line(article, t, also)
     if meta:
         lines.append(style.italic(style.escape(meta)))
     if body:
@@ -206,7 +202,7 @@ def results(
         first=first,
         last=result.offset + len(result.hits),
         total=result.total,
-        query=_clamp(result.query, MAX_QUERY_CHARS),
+        query=clamp(result.query, MAX_QUERY_CHARS),
     )
     parts = [f"🔎 {style.bold(style.escape(head))}"]
     notes = ([t.query_cut.format(limit=MAX_QUERY_CHARS)] if cut else []) + (
@@ -216,7 +212,7 @@ def results(
         notes.append(t.period_empty_note.format(period=period(result, t)))
     parts += [style.italic(style.escape(note)) for note in notes]
     blocks = [
-        _entry(n, hit.article, link, marked(hit.excerpt, style), t, style, hit.also)
+        entry(n, hit.article, link, marked(hit.excerpt, style), t, style, hit.also)
         for n, (hit, link) in enumerate(zip(result.hits, links, strict=True), first)
     ]
     return "\n".join(parts) + "\n\n" + "\n\n".join(blocks)
@@ -234,7 +230,7 @@ def period(result: SearchResult, t: Texts) -> str:
 def no_results(result: SearchResult, t: Texts, *, style: Style = HTML, cut: bool = False) -> str:
     """What was searched and what to try instead."""
     lines = [
-        style.bold(style.escape(t.no_results.format(query=_clamp(result.query, MAX_QUERY_CHARS))))
+        style.bold(style.escape(t.no_results.format(query=clamp(result.query, MAX_QUERY_CHARS))))
     ]
     if cut:
         lines.append(style.italic(style.escape(t.query_cut.format(limit=MAX_QUERY_CHARS))))
@@ -244,51 +240,6 @@ def no_results(result: SearchResult, t: Texts, *, style: Style = HTML, cut: bool
     return "\n".join(lines)
 
 
-def results_keyboard(
-    result: SearchResult, t: Texts, qid: str, tokens: Sequence[str]
-) -> InlineKeyboardMarkup | None:
-    """Read-in-full buttons for the page's articles, then previous/next page buttons."""
-    if not result.hits:
-        return None
-    first = result.offset + 1
-    rows = [
-        [
-            InlineKeyboardButton(t.read_button.format(n=n), callback_data=read_data(token))
-            for n, token in enumerate(tokens, first)
-        ]
-    ]
-    page = result.offset // PAGE_SIZE
-    pages = min(-(-result.total // PAGE_SIZE), MAX_PAGES)
-    nav = []
-    if page > 0:
-        nav.append(InlineKeyboardButton(t.previous, callback_data=page_data(qid, page - 1)))
-    if pages > 1:
-        nav.append(
-            InlineKeyboardButton(
-                t.page.format(page=page + 1, pages=pages), callback_data=page_data(qid, page)
-            )
-        )
-    if result.offset + len(result.hits) < result.total and page + 1 < MAX_PAGES:
-        nav.append(InlineKeyboardButton(t.next, callback_data=page_data(qid, page + 1)))
-    if nav:
-        rows.append(nav)
-    return InlineKeyboardMarkup(rows)
-
-
-def read_keyboard(tokens: Sequence[str], t: Texts, first: int = 1) -> InlineKeyboardMarkup | None:
-    """A row of read-in-full buttons."""
-    if not tokens:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(t.read_button.format(n=n), callback_data=read_data(token))
-                for n, token in enumerate(tokens, first)
-            ]
-        ]
-    )
-
-
 def latest(
     articles: Sequence[Article], t: Texts, links: Sequence[str | None], *, style: Style = HTML
 ) -> str:
@@ -296,7 +247,7 @@ def latest(
     if not articles:
         return style.escape(t.latest_empty)
     blocks = [
-        _entry(n, a, link, style.escape(_clamp(a.body, LATEST_LEAD)), t, style)
+        entry(n, a, link, style.escape(clamp(a.body, LATEST_LEAD)), t, style)
         for n, (a, link) in enumerate(zip(articles, links, strict=True), 1)
     ]
     return f"🗞 {style.bold(style.escape(t.latest_head))}\n\n" + "\n\n".join(blocks)
@@ -354,8 +305,8 @@ def article(item: Article, t: Texts, *, style: Style = HTML, limit: int = MAX_ME
     # A paragraph longer than a whole message is the exception: it fills the message it
     # starts in and goes on in the next, cut after a sentence (or between words).
     budget = limit - 24  # room for the "(2/3)" counter
-    head = [style.bold(style.escape(_clamp(item.title, 1000) or item.id))]
-    meta = _meta(item, t)
+    head = [style.bold(style.escape(clamp(item.title, 1000) or item.id))]
+    meta = meta_line(item, t)
     if meta:
         head.append(style.italic(style.escape(meta)))
     url = web_url(item.url)  # the same rule as every other link
@@ -363,7 +314,7 @@ def article(item: Article, t: Texts, *, style: Style = HTML, limit: int = MAX_ME
         # in HTML the link is the URL itself; in a terminal a link style would print it twice
         head.append(style.link(style.escape(url), url) if style is HTML else style.escape(url))
     chunks: list[list[str]] = [["\n".join(head)]]
-    used = _visible_len(chunks[0][0], style)  # UTF-16 units in the current chunk
+    used = visible_len(chunks[0][0], style)  # UTF-16 units in the current chunk
     for paragraph in (p.strip() for p in item.body.split("\n")):
         rest = paragraph
         while rest:
@@ -391,7 +342,7 @@ def article(item: Article, t: Texts, *, style: Style = HTML, limit: int = MAX_ME
     return texts
 
 
-def _visible_len(text: str, style: Style) -> int:
+def visible_len(text: str, style: Style) -> int:
     return utf16_len(html.unescape(_TAG.sub("", text)) if style is HTML else text)
 
 
@@ -405,16 +356,16 @@ def inline_results(
     out = []
     for hit, link, token in zip(hits, links, tokens, strict=True):
         a = hit.article
-        meta = _meta(a, t)
-        text = _title(a, link, HTML) + (f"\n{HTML.italic(HTML.escape(meta))}" if meta else "")
+        meta = meta_line(a, t)
+        text = title_html(a, link, HTML) + (f"\n{HTML.italic(HTML.escape(meta))}" if meta else "")
         excerpt = marked(hit.excerpt, HTML)
         if excerpt:
             text += f"\n\n{excerpt}"
-        description = _clamp(hit.excerpt.text, MAX_INLINE_DESCRIPTION)
+        description = clamp(hit.excerpt.text, MAX_INLINE_DESCRIPTION)
         out.append(
             InlineQueryResultArticle(
                 id=token,
-                title=_clamp(a.title, MAX_TITLE) or a.id,
+                title=clamp(a.title, MAX_TITLE) or a.id,
                 description=" · ".join(x for x in (meta, description) if x),
                 input_message_content=InputTextMessageContent(
                     text,
@@ -427,220 +378,6 @@ def inline_results(
 
 
 # ---- subscriptions ---------------------------------------------------------------------
-
-MAX_DIGEST_ITEMS = 100  # a digest lists this many articles and counts the rest
-
-
-@dataclass(frozen=True, slots=True)
-class Push:
-    """An article owed to a chat: what links to it, the topic and the phrase that caught it."""
-
-    article: Article
-    link: str | None
-    topic: str
-    matched: str | None = None  # the alternative of the topic that caught it, as typed
-    passage: Excerpt | None = None  # the sentence it stands in, the phrase marked
-
-
-def subscription_mode(t: Texts, hour: int | None, zone: str) -> str:
-    """How a chat gets its articles, in words."""
-    return t.mode_instant if hour is None else t.mode_digest.format(hour=hour, zone=zone)
-
-
-def followed(
-    topic: str,
-    recent: Sequence[Article],
-    links: Sequence[str | None],
-    t: Texts,
-    *,
-    hour: int | None,
-    zone: str,
-    channel: str | None = None,
-    style: Style = HTML,
-    passages: Sequence[Excerpt | None] = (),
-) -> str:
-    """The answer to a new topic: what it follows, when articles come, the latest matches.
-
-    passages: for each recent article, the sentence where the topic's phrase stands.
-    """
-    head = (
-        t.followed_channel.format(topic=topic, channel=channel)
-        if channel
-        else t.followed.format(topic=topic)
-    )
-    when = t.followed_instant if hour is None else t.followed_digest.format(hour=hour, zone=zone)
-    lines = [style.bold(style.escape(head)), style.escape(when)]
-    if not recent:
-        return "\n".join(lines + [style.italic(style.escape(t.followed_none))])
-    marks = list(passages) + [None] * (len(recent) - len(passages))
-    blocks = [
-        _entry(n, a, link, marked(mark, style, LATEST_LEAD * 2) if mark else "", t, style)
-        for n, (a, link, mark) in enumerate(zip(recent, links, marks, strict=True), 1)
-    ]
-    return "\n".join(lines) + f"\n\n{style.escape(t.followed_recent)}\n" + "\n".join(blocks)
-
-
-def rule(topic: Topic) -> str:
-    """What a topic needs, phrase by phrase: “giá vàng” / “tỷ giá” · −“quảng cáo”."""
-
-    def clause(c: Clause) -> str:
-        return " + ".join(f"“{p.text}”" for p in c.phrases)
-
-    parts = [" / ".join(clause(c) for c in topic.alternatives)]
-    parts += ["−" + clause(c) for c in topic.exclusions]
-    parts += [f"nguồn:{s}" for s in topic.sources]
-    return " · ".join(parts)
-
-
-def topics(
-    items: Sequence[tuple[str, str] | tuple[str, str, str]],
-    t: Texts,
-    *,
-    hour: int | None,
-    zone: str,
-    channel: str | None = None,
-    style: Style = HTML,
-) -> str:
-    """A chat's numbered topics ((text, where delivered if not here[, rule()])) and how."""
-    if not items:
-        return style.escape(t.topics_empty)
-    mode = subscription_mode(t, hour, zone)
-    head = (
-        t.topics_head_channel.format(channel=channel, mode=mode)
-        if channel
-        else t.topics_head.format(mode=mode)
-    )
-    lines = [style.bold(style.escape(head))]
-    for n, (text, note, *more) in enumerate(items, 1):
-        where = f" {style.italic(style.escape(note))}" if note else ""
-        lines.append(f"{style.bold(f'{n}.')} {style.escape(text)}{where}")
-        if more and more[0] and more[0] != f"“{text}”":
-            lines.append(f"    {style.italic(style.escape(more[0]))}")
-    return "\n".join(lines) + "\n\n" + style.italic(style.escape(t.topics_footer))
-
-
-def push(item: Push, t: Texts, *, style: Style = HTML, limit: int = MAX_MESSAGE) -> str:
-    """One new article: topic, phrase, title, outlet, date, the phrase's sentence; in limit."""
-    a = item.article
-    head = f"🔔 {style.italic(style.escape(_clamp(item.topic, MAX_META)))}"
-    if item.matched and item.matched != item.topic:
-        head += " · " + style.escape(_clamp(t.matched.format(phrase=item.matched), MAX_META))
-    lines = [head]
-    lines.append(style.bold(_title(a, item.link, style)) if item.link else _title(a, None, style))
-    meta = _meta(a, t)
-    if meta:
-        lines.append(style.italic(style.escape(meta)))
-    fixed = "\n".join(lines)
-    room = limit - _visible_len(fixed, style) - 2
-    if item.passage is not None:
-        lead = marked(item.passage, style, max(0, min(MAX_EXCERPT, room)))
-    else:
-        lead = style.escape(_clamp(a.body, max(0, min(LATEST_LEAD, room))))
-    return fixed + ("\n" + lead if lead and room > 0 else "")
-
-
-def push_keyboard(token: str, t: Texts) -> InlineKeyboardMarkup:
-    """The read-in-full button under a pushed article."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(t.read_full, callback_data=read_data(token))]]
-    )
-
-
-def _line(n: int, item: Push, t: Texts, style: Style) -> str:
-    meta = _meta(item.article, t)
-    tail = f" · {style.italic(style.escape(meta))}" if meta else ""
-    return f"{style.bold(f'{n}.')} {_title(item.article, item.link, style)}{tail}"
-
-
-def _pack(lines: Sequence[str], room: int, style: Style) -> list[int]:
-    """How many of the lines go in each message of `room` visible UTF-16 units."""
-    counts, used = [0], 0
-    for line in lines:
-        size = _visible_len(line, style) + 1
-        if counts[-1] and used + size > room:
-            counts.append(0)
-            used = 0
-        counts[-1] += 1
-        used += size
-    return counts if counts[-1] else counts[:-1]
-
-
-def push_list(
-    items: Sequence[Push], t: Texts, *, style: Style = HTML, limit: int = MAX_MESSAGE
-) -> list[tuple[str, int]]:
-    """Many new articles for one chat as list messages: (text, how many items it holds)."""
-    # the phrase that caught each article, when its topic has several
-    caught = [i.matched if i.matched and i.matched != i.topic else i.topic for i in items]
-    topics_caught = ", ".join(dict.fromkeys(caught))
-    lines = [_line(n, item, t, style) for n, item in enumerate(items, 1)]
-    out, start = [], 0
-    for count in _pack(lines, limit - 2 * MAX_META - 40, style):
-        head = t.push_list_head.format(count=count)
-        about = style.italic(style.escape(_clamp(topics_caught, MAX_META)))
-        body = "\n".join(lines[start : start + count])
-        out.append((f"🔔 {style.bold(style.escape(head))}\n{about}\n\n{body}", count))
-        start += count
-    return out
-
-
-def digest(
-    items: Sequence[Push],
-    t: Texts,
-    day: dt.date,
-    *,
-    style: Style = HTML,
-    limit: int = MAX_MESSAGE,
-) -> list[tuple[str, int]]:
-    """The day's articles as one message, or several under `limit`: (text, items it covers)."""
-    shown = items[:MAX_DIGEST_ITEMS]
-    head = t.digest_head.format(date=day.strftime(t.date_format), count=len(items))
-    lines = [_line(n, item, t, style) for n, item in enumerate(shown, 1)]
-    if len(items) > len(shown):
-        lines.append(
-            style.italic(style.escape(t.digest_more.format(count=len(items) - len(shown))))
-        )
-    counts = _pack(lines, limit - _visible_len(head, style) - 40, style)
-    out, start = [], 0
-    for part, count in enumerate(counts, 1):
-        body = "\n".join(lines[start : start + count])
-        text = f"📰 {style.bold(style.escape(head))}\n\n{body}"
-        if len(counts) > 1:
-            text += f"\n\n{style.italic(t.continued.format(part=part, parts=len(counts)))}"
-        out.append((text, count))
-        start += count
-    # the "and N more" line covers the rows it counts: they are done with this digest
-    if len(items) > len(shown):
-        text, count = out[-1]
-        out[-1] = (text, count - 1 + len(items) - len(shown))
-    return out
-
-
-# ---- feeds -------------------------------------------------------------------------------
-
-
-def feeds(items: Sequence[Feed], t: Texts, *, style: Style = HTML, limit: int = MAX_MESSAGE) -> str:
-    """The registered feeds: number, address, title, last success or the last error."""
-    if not items:
-        return style.escape(t.feeds_empty)
-    lines = [style.bold(style.escape(t.feeds_head.format(count=len(items))))]
-    for feed in items:
-        when = (
-            dt.datetime.fromtimestamp(feed.last_ok).strftime(t.date_format + " %H:%M")
-            if feed.last_ok
-            else "–"
-        )
-        state = f"{feed.title or '–'} · {when}"
-        if feed.failures:
-            state += f" · ⚠️ {feed.failures}× {feed.last_error or ''}"
-        line = f"{style.bold(f'#{feed.id}')} {style.escape(feed.url)}\n    {style.italic(style.escape(_clamp(state, MAX_META * 2)))}"
-        if _visible_len("\n".join(lines + [line]), style) > limit - 40:
-            lines.append(style.escape(f"… +{len(items) - len(lines) + 1}"))
-            break
-        lines.append(line)
-    return "\n".join(lines)
-
-
-# ---- plain-text fallback -----------------------------------------------------------------
 
 _LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.DOTALL)
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>")

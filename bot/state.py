@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import sqlite3
-import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
+
+from storage import Database
 
 from .parse import TOKEN
 
 __all__ = ["State"]
 
-SCHEMA_VERSION = 1
 # Paging buttons of older questions stop working past this many newer questions.
 KEEP_QUERIES = 200_000
 
@@ -55,15 +54,10 @@ class State:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self.database = Database(self.path)
+        self._db, self._lock = self.database.connection, self.database.lock
         with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA)
-            self._db.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
+            self.database.schema(_SCHEMA, "schema_version")
             # both are read on every update: kept in memory, written through
             self._languages = dict(self._db.execute("SELECT chat_id, lang FROM languages"))
             self._seen = {r[0] for r in self._db.execute("SELECT chat_id FROM chats_seen")}
@@ -75,8 +69,7 @@ class State:
 
     def close(self) -> None:
         """Release the database."""
-        with self._lock:
-            self._db.close()
+        self.database.close()
 
     def query_id(self, text: str) -> str:
         """A short id for a question (the same question always gets the same id)."""

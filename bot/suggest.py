@@ -9,8 +9,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index.normalize import normalize
-from index.search import SearchIndex
+from index import SearchIndex, normalize
 
 __all__ = ["Suggestions", "key_phrase", "suggest"]
 

@@ -1,1 +1,97 @@
-"""Pure search over a Vietnamese news archive: reading, analysis, BM25, excerpts."""
+"""Pure search over a Vietnamese news archive: reading, analysis, BM25, excerpts.
+
+The names below are the index's public API: bot/ imports these and nothing else
+(tests/test_boundaries.py checks it). They load on first use, so importing one module
+of the package does not import all of it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# public name -> module that defines it
+_EXPORTS = {
+    "Article": "models",
+    "Excerpt": "models",
+    "Hit": "models",
+    "SearchResult": "models",
+    "SearchIndex": "search",
+    "MAX_DEPTH": "search",
+    "MAX_QUERY_CHARS": "search",
+    "normalize": "normalize",
+    "web_url": "urls",
+    "UnknownSource": "outlets",
+    "resolve": "outlets",
+    "search_text": "outlets",
+    "Clause": "topics",
+    "Topic": "topics",
+    "TopicError": "topics",
+    "TopicIndex": "topics",
+    "ArticleText": "topics",
+    "parse_topic": "topics",
+    "passage": "topics",
+    "ingest": "ingest",
+    "sample_dir": "cli",
+    "cmd_check": "check",
+    "cmd_index": "cli",
+    "cmd_search": "cli",
+    "cmd_stats": "cli",
+}
+
+__all__ = [
+    "Article",
+    "ArticleText",
+    "Clause",
+    "Excerpt",
+    "Hit",
+    "MAX_DEPTH",
+    "MAX_QUERY_CHARS",
+    "SearchIndex",
+    "SearchResult",
+    "Topic",
+    "TopicError",
+    "TopicIndex",
+    "UnknownSource",
+    "cmd_check",
+    "cmd_index",
+    "cmd_search",
+    "cmd_stats",
+    "ingest",
+    "normalize",
+    "parse_topic",
+    "passage",
+    "resolve",
+    "sample_dir",
+    "search_text",
+    "web_url",
+]
+
+
+# These share their module's name: importing the module would shadow a lazy name with the
+# module itself, so they are bound now.
+from .ingest import ingest  # noqa: E402
+from .normalize import normalize  # noqa: E402
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'index' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # the next lookup is an ordinary one
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:
+    from .check import cmd_check
+    from .cli import cmd_index, cmd_search, cmd_stats, sample_dir
+    from .models import Article, Excerpt, Hit, SearchResult
+    from .outlets import UnknownSource, resolve, search_text
+    from .search import MAX_DEPTH, MAX_QUERY_CHARS, SearchIndex
+    from .topics import ArticleText, Clause, Topic, TopicError, TopicIndex, parse_topic, passage
+    from .urls import web_url

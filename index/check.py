@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from .bm25 import read_segment
 from .integrity import CHECKSUMS, verify
+from .segment_files import read_segment
 
 __all__ = ["cmd_check"]
 

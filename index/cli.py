@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-import httpx
-
-from .feedcheck import add_checked
-from .feeds import POLL_SECONDS, Feed, FeedError, FeedRegistry, http_client, poll_all
 from .ingest import ingest
-from .models import Article, Hit, SearchResult
-from .opml import MAX_OPML_BYTES, OpmlError, export_opml, read_opml
+from .models import Hit, SearchResult
 from .outlets import UnknownSource, search_text
 from .search import SearchIndex
 
@@ -48,7 +42,7 @@ def _printable(text: str) -> str:
 
 
 def cmd_stats(index: SearchIndex, out: TextIO = sys.stdout) -> int:
-    """Print articles, sources, date range, index size, and the feeds that are failing."""
+    """Print articles, sources, date range and index size."""
     s = index.stats()
     print(f"articles:   {s.articles:,}", file=out)
     print(f"dates:      {s.first or '-'} .. {s.last or '-'}", file=out)
@@ -64,218 +58,7 @@ def cmd_stats(index: SearchIndex, out: TextIO = sys.stdout) -> int:
         print(f"  {count:>9,}  {name}", file=out)
     if len(s.sources) > 20:
         print(f"  ... and {len(s.sources) - 20:,} more", file=out)
-    with FeedRegistry(index.store) as registry:
-        feeds, failing = registry.list(), registry.failing()
-    print(f"feeds:      {len(feeds):,} ({len(failing):,} failing)", file=out)
-    for feed in failing:
-        print(f"  #{feed.id} {feed.url}", file=out)
-        print(f"      last ok {_when(feed.last_ok)} · {_failure(feed)}", file=out)
     return 0
-
-
-def _when(stamp: float | None) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp)) if stamp else "never"
-
-
-def _failure(feed: Feed) -> str:
-    return (
-        f"{feed.failures} failure{'s' if feed.failures != 1 else ''},"
-        f" next try {_when(feed.next_check)}: {feed.last_error or '?'}"
-    )
-
-
-def cmd_feeds_add(
-    registry: FeedRegistry,
-    url: str,
-    out: TextIO = sys.stdout,
-    err: TextIO = sys.stderr,
-    client: httpx.Client | None = None,
-    check: bool = True,
-) -> int:
-    """Register a feed once it answers (a page's feed link is found and taken instead)."""
-    try:
-        if not check:
-            feed = registry.add(url)
-            print(f"added feed #{feed.id} {feed.url}", file=out)
-            return 0
-        own = client is None
-        client = client or http_client()
-        try:
-            feed, found = add_checked(registry, client, url)
-        finally:
-            if own:
-                client.close()
-    except FeedError as e:
-        print(f"cannot add {url}: {e}", file=err)
-        return 1
-    via = f" (linked from {url})" if found.discovered else ""
-    print(
-        f"added feed #{feed.id} {feed.url}{via}: {found.title or 'no title'},"
-        f" {found.entries:,} entries now",
-        file=out,
-    )
-    return 0
-
-
-def cmd_feeds_import(
-    registry: FeedRegistry, path: str, out: TextIO = sys.stdout, err: TextIO = sys.stderr
-) -> int:
-    """Register every feed of an OPML file (not fetched: they are checked when polled)."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_OPML_BYTES + 1)
-        entries = read_opml(data)
-    except (OSError, OpmlError) as e:
-        print(f"cannot import {path}: {e}", file=err)
-        return 1
-    added = known = 0
-    for url, title in entries:
-        try:
-            feed = registry.add(url)
-        except FeedError as e:
-            if "already registered" in str(e):
-                known += 1
-            else:
-                print(f"skipped {url}: {e}", file=err)
-            continue
-        if title:
-            registry.set_title(feed.id, title)
-        added += 1
-    failed = len(entries) - added - known
-    print(
-        f"{len(entries):,} feeds in {path}: {added:,} added, {known:,} known, {failed:,} failed",
-        file=out,
-    )
-    return 1 if failed and not added and not known else 0
-
-
-def cmd_feeds_export(registry: FeedRegistry, out: TextIO = sys.stdout) -> int:
-    """Print every feed as OPML."""
-    out.write(export_opml(registry.list()))
-    return 0
-
-
-def cmd_feeds_list(registry: FeedRegistry, out: TextIO = sys.stdout) -> int:
-    """Print every feed: number, URL, title, last success, failures, last error."""
-    feeds = registry.list()
-    if not feeds:
-        print("no feeds: add one with `newsbot feeds add URL`", file=out)
-    for feed in feeds:
-        print(f"#{feed.id} {feed.url}", file=out)
-        state = f"{feed.title or '(no title yet)'} · last ok {_when(feed.last_ok)}"
-        if feed.failures:
-            state += f" · {_failure(feed)}"
-        print(f"    {state}", file=out)
-    return 0
-
-
-def cmd_feeds_remove(
-    registry: FeedRegistry, which: str, out: TextIO = sys.stdout, err: TextIO = sys.stderr
-) -> int:
-    """Unregister a feed by number or URL."""
-    try:
-        feed = registry.remove(which)
-    except FeedError as e:
-        print(f"cannot remove: {e}", file=err)
-        return 1
-    print(f"removed feed #{feed.id} {feed.url}", file=out)
-    return 0
-
-
-def cmd_feeds_poll(
-    index: SearchIndex,
-    registry: FeedRegistry,
-    client: httpx.Client | None = None,
-    out: TextIO = sys.stdout,
-    err: TextIO = sys.stderr,
-    now: float | None = None,
-    allow_private: bool = False,
-    force: bool = False,
-) -> int:
-    """Poll the feeds that are due (every feed with force) once and index their new articles.
-
-    Exit 1 if all failed.
-    """
-    now = time.time() if now is None else now
-    if force:
-        registry.poll_now()
-    due = registry.due(now)
-    waiting = len(registry.list()) - len(due)
-    counts = [0, 0, 0]
-
-    def sink(articles: list[Article]) -> None:
-        report = index.add(articles)
-        counts[0] += report.added
-        counts[1] += report.updated
-        counts[2] += report.unchanged
-
-    own = client is None
-    client = client or http_client()
-    try:
-        found = poll_all(registry, client, now, sink=sink, allow_private=allow_private)
-    finally:
-        if own:
-            client.close()
-    failed = [
-        f for f in (registry.get(d.id) for d in due) if f and f.last_checked == now and f.failures
-    ]
-    for feed in failed:
-        print(f"feed #{feed.id} {feed.url}: {_failure(feed)}", file=err)
-    print(
-        f"{len(due):,} feeds polled, {len(failed):,} failed; {len(found):,} new entries:"
-        f" {counts[0]:,} added, {counts[1]:,} updated, {counts[2]:,} unchanged",
-        file=out,
-    )
-    if waiting:
-        print(
-            f"{waiting:,} feeds are not due yet (polled every {registry.interval:g} s,"
-            " NEWSBOT_FEED_SECONDS); --force polls them now",
-            file=out,
-        )
-    return 1 if due and len(failed) == len(due) else 0
-
-
-def cmd_feeds(
-    data_dir: Path,
-    command: str,
-    target: str | None = None,
-    out: TextIO = sys.stdout,
-    proxy: str | None = None,
-    allow_private: bool = False,
-    *,
-    interval: float = POLL_SECONDS,
-    force: bool = False,
-) -> int:
-    """`newsbot feeds add URL | list | remove URL|NUMBER | poll | import FILE | export`."""
-    if command == "poll":
-        index = SearchIndex.open(data_dir)
-        try:
-            with (
-                FeedRegistry(index.store, interval=interval) as registry,
-                http_client(proxy=proxy) as client,
-            ):
-                return cmd_feeds_poll(
-                    index,
-                    registry,
-                    client=client,
-                    out=out,
-                    allow_private=allow_private,
-                    force=force,
-                )
-        finally:
-            index.close()
-    with FeedRegistry(Path(data_dir) / "newsbot.db", interval=interval) as registry:
-        if command == "add":
-            return cmd_feeds_add(registry, target or "", out=out)
-        if command == "remove":
-            return cmd_feeds_remove(registry, target or "", out=out)
-        if command == "list":
-            return cmd_feeds_list(registry, out=out)
-        if command == "import":
-            return cmd_feeds_import(registry, target or "", out=out)
-        if command == "export":
-            return cmd_feeds_export(registry, out=out)
-    return 2
 
 
 def hit_json(hit: Hit) -> dict:

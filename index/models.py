@@ -61,3 +61,27 @@ class SearchResult:
     partial: bool = False
     # the question named a period and no matching article is dated in it: newest first
     period_empty: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AddReport:
+    """What one add() did."""
+
+    added: int
+    updated: int
+    unchanged: int
+
+
+@dataclass(frozen=True, slots=True)
+class IndexStats:
+    """Size and shape of the index, for `newsbot stats`."""
+
+    articles: int
+    sources: tuple[tuple[str, int], ...]
+    first: str | None
+    last: str | None
+    terms: int
+    segment_docs: int
+    delta_docs: int
+    index_bytes: int
+    database_bytes: int

@@ -29,9 +29,10 @@ def _tone_style_table() -> dict[str, str]:
     return table
 
 
-_TONE_STYLE = _tone_style_table()
+# old-style tone placement -> pyvi's ("hòa" -> "hoà"), for readers that match either
+TONE_STYLE = _tone_style_table()
 # The pair must close the syllable: "hòan" is not a word, "hoàng" is written one way only.
-_TONE_RE = re.compile("(" + "|".join(sorted(_TONE_STYLE)) + r")(?![^\W\d_])")
+_TONE_RE = re.compile("(" + "|".join(sorted(TONE_STYLE)) + r")(?![^\W\d_])")
 
 
 def _fold_table() -> dict[int, str]:
@@ -44,13 +45,14 @@ def _fold_table() -> dict[int, str]:
     return table
 
 
-_FOLD = _fold_table()
-_DIACRITIC_CHARS = frozenset(chr(c) for c in _FOLD)
+# str.translate table: each letter with diacritics -> its base letter ("ệ" -> "e")
+FOLD_TABLE = _fold_table()
+_DIACRITIC_CHARS = frozenset(chr(c) for c in FOLD_TABLE)
 
 
 def tone_style(text: str) -> str:
     """Move the tone mark of open "oa", "oe", "uy" onto the second vowel (pyvi's style)."""
-    return _TONE_RE.sub(lambda m: _TONE_STYLE[m.group(1)], text)
+    return _TONE_RE.sub(lambda m: TONE_STYLE[m.group(1)], text)
 
 
 def normalize(text: str) -> str:
@@ -61,7 +63,7 @@ def normalize(text: str) -> str:
 
 def fold(text: str) -> str:
     """Strip every diacritic and turn "đ" into "d" ("Thành uỷ" -> "Thanh uy")."""
-    return unicodedata.normalize("NFC", text).translate(_FOLD)
+    return unicodedata.normalize("NFC", text).translate(FOLD_TABLE)
 
 
 def has_diacritics(text: str) -> bool:

@@ -13,7 +13,9 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .normalize import _FOLD, _TONE_STYLE, fold, has_diacritics
+from .normalize import FOLD_TABLE as _FOLD
+from .normalize import TONE_STYLE as _TONE_STYLE
+from .normalize import fold, has_diacritics
 
 # a sentence ends at . ! ? … ; : (with closing quotes) before a word that is not in lower
 # case ("TP. HCM" and "3.5" do not end one), and at every newline

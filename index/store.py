@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import sqlite3
-import threading
 import time
 import uuid
-import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
+from storage import Database
+
 from .models import Article
+from .stored import StoredDoc, date_of, digest, pack_terms, unpack_terms
 from .urls import web_url
 
-SCHEMA_VERSION = 2  # 2: articles.image
+
+def _add_image(db: sqlite3.Connection) -> None:
+    """Schema 2: articles.image."""
+    columns = {r[1] for r in db.execute("PRAGMA table_info(articles)")}
+    if "image" not in columns:
+        db.execute("ALTER TABLE articles ADD COLUMN image TEXT")
+
+
+MIGRATIONS = (_add_image,)  # MIGRATIONS[n - 1] brings schema n to n + 1
+SCHEMA_VERSION = len(MIGRATIONS) + 1
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -43,91 +50,24 @@ CREATE INDEX IF NOT EXISTS articles_source ON articles(source) WHERE deleted_seq
 """
 
 
-@dataclass(frozen=True, slots=True)
-class StoredDoc:
-    """An article's number and analyzed terms as kept in the database."""
-
-    docno: int
-    title_terms: list[str]
-    body_terms: list[str]
-    published: dt.date | None
-
-
-def digest(article: Article) -> str:
-    """Content hash: an article whose digest changed is an edit."""
-    parts = (
-        article.title,
-        article.body,
-        article.url or "",
-        str(article.published or ""),
-        article.source or "",
-        article.category or "",
-    )
-    # the picture counts only when there is one: archives indexed before it stay unchanged
-    if article.image:
-        parts += (article.image,)
-    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
-
-
-def pack_terms(title_terms: list[str], body_terms: list[str]) -> bytes:
-    """Terms as stored: two space-joined lines, compressed."""
-    return zlib.compress((" ".join(title_terms) + "\n" + " ".join(body_terms)).encode(), 3)
-
-
-def unpack_terms(blob: bytes) -> tuple[list[str], list[str]]:
-    """Inverse of pack_terms."""
-    title, _, body = zlib.decompress(blob).decode().partition("\n")
-    return title.split(), body.split()
-
-
-def _date(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else None
-
-
 class Store:
     """The article database; one per data directory, safe to share between threads."""
 
     def __init__(self, path: Path):
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-        # WAL: the bot keeps reading while `newsbot index` writes in another process.
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        self.database = Database(path)
+        # the store's statements run on the shared connection under its lock
+        self._db, self._lock = self.database.connection, self.database.lock
         with self._lock:
-            self._db.executescript(_SCHEMA)
-            row = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-            if row is None:
-                self._db.execute(
-                    "INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
-                )
-            elif int(row[0]) < SCHEMA_VERSION:
-                self._migrate(int(row[0]))
-            elif int(row[0]) != SCHEMA_VERSION:
-                raise RuntimeError(f"database schema {row[0]} is not {SCHEMA_VERSION}: {path}")
+            self.database.schema(_SCHEMA, "schema", MIGRATIONS)
             # a name for this database: index segments say which one they were built from
             self._db.execute(
                 "INSERT OR IGNORE INTO meta VALUES ('database', ?)", (uuid.uuid4().hex,)
             )
 
-    def _migrate(self, version: int) -> None:
-        """Bring an older database to SCHEMA_VERSION in one transaction."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            columns = {r[1] for r in self._db.execute("PRAGMA table_info(articles)")}
-            if version < 2 and "image" not in columns:
-                self._db.execute("ALTER TABLE articles ADD COLUMN image TEXT")
-            self._db.execute("UPDATE meta SET value=? WHERE key='schema'", (str(SCHEMA_VERSION),))
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-
     def close(self) -> None:
         """Close the connection."""
-        with self._lock:
-            self._db.close()
+        self.database.close()
 
     # ---- writing --------------------------------------------------------------------
 
@@ -156,64 +96,52 @@ class Store:
         now = time.time()
         new_docnos: list[int] = []
         retired: list[int] = []
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                seq = self._next_seq()
-                for article, title_terms, body_terms in items:
-                    old = self._db.execute(
-                        "SELECT docno FROM articles WHERE id=? AND deleted_seq IS NULL",
-                        (article.id,),
-                    ).fetchone()
-                    if old is not None:
-                        self._db.execute(
-                            "UPDATE articles SET deleted_seq=? WHERE docno=?", (seq, old[0])
-                        )
-                        retired.append(old[0])
-                    cur = self._db.execute(
-                        "INSERT INTO articles (id, title, body, url, published, source, category,"
-                        " digest, terms, added_at, image) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                        (
-                            article.id,
-                            article.title,
-                            article.body,
-                            web_url(article.url),  # tg://, ftp: and huge URLs never link
-                            article.published.isoformat() if article.published else None,
-                            article.source,
-                            article.category,
-                            digest(article),
-                            pack_terms(title_terms, body_terms),
-                            now,
-                            article.image,
-                        ),
+        with self.database.transaction():
+            seq = self._next_seq()
+            for article, title_terms, body_terms in items:
+                old = self._db.execute(
+                    "SELECT docno FROM articles WHERE id=? AND deleted_seq IS NULL",
+                    (article.id,),
+                ).fetchone()
+                if old is not None:
+                    self._db.execute(
+                        "UPDATE articles SET deleted_seq=? WHERE docno=?", (seq, old[0])
                     )
-                    new_docnos.append(cur.lastrowid)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+                    retired.append(old[0])
+                cur = self._db.execute(
+                    "INSERT INTO articles (id, title, body, url, published, source, category,"
+                    " digest, terms, added_at, image) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        article.id,
+                        article.title,
+                        article.body,
+                        web_url(article.url),  # tg://, ftp: and huge URLs never link
+                        article.published.isoformat() if article.published else None,
+                        article.source,
+                        article.category,
+                        digest(article),
+                        pack_terms(title_terms, body_terms),
+                        now,
+                        article.image,
+                    ),
+                )
+                new_docnos.append(cur.lastrowid)
         return new_docnos, retired
 
     def remove(self, ids: Iterable[str]) -> list[int]:
         """Retire articles by id; returns the docnos retired."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                seq = self._next_seq()
-                retired = []
-                for id_ in ids:
-                    row = self._db.execute(
-                        "SELECT docno FROM articles WHERE id=? AND deleted_seq IS NULL", (id_,)
-                    ).fetchone()
-                    if row:
-                        self._db.execute(
-                            "UPDATE articles SET deleted_seq=? WHERE docno=?", (seq, row[0])
-                        )
-                        retired.append(row[0])
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self.database.transaction():
+            seq = self._next_seq()
+            retired = []
+            for id_ in ids:
+                row = self._db.execute(
+                    "SELECT docno FROM articles WHERE id=? AND deleted_seq IS NULL", (id_,)
+                ).fetchone()
+                if row:
+                    self._db.execute(
+                        "UPDATE articles SET deleted_seq=? WHERE docno=?", (seq, row[0])
+                    )
+                    retired.append(row[0])
         return retired
 
     def _next_seq(self) -> int:
@@ -268,7 +196,7 @@ class Store:
                 return
             for docno, blob, published in rows:
                 title, body = unpack_terms(blob)
-                yield StoredDoc(docno, title, body, _date(published))
+                yield StoredDoc(docno, title, body, date_of(published))
             last = rows[-1][0]
 
     def live_texts(
@@ -328,7 +256,7 @@ class Store:
             ).fetchall()
         for docno, blob, published in rows:
             title, body = unpack_terms(blob)
-            yield StoredDoc(docno, title, body, _date(published))
+            yield StoredDoc(docno, title, body, date_of(published))
 
     def live_dates(self) -> Iterator[tuple[int, str | None]]:
         """(docno, published) of every live article."""
@@ -411,7 +339,7 @@ class Store:
                 " ORDER BY published IS NULL, published DESC, docno DESC LIMIT ? OFFSET ?",
                 (limit, offset),
             ).fetchall()
-        return [StoredDoc(d, *unpack_terms(blob), _date(p)) for d, blob, p in rows]
+        return [StoredDoc(d, *unpack_terms(blob), date_of(p)) for d, blob, p in rows]
 
     def added_since(self, after_docno: int, limit: int = 1000) -> list[tuple[int, Article]]:
         """Live articles that arrived after a docno, oldest first."""
@@ -444,7 +372,7 @@ def _article(row) -> Article:
         title=title,
         body=body,
         url=url,
-        published=_date(published),
+        published=date_of(published),
         source=source,
         category=category,
         image=image,

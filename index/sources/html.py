@@ -38,7 +38,7 @@ _HEAD_END = re.compile(r"</head\s*>|<body[\s>]", re.IGNORECASE)
 
 def read_html(path: Path) -> Iterator[Article | Failure]:
     """Read one saved page; raises DecodeError or OSError for an unreadable file."""
-    result = _extract(_decode(read_bounded(path)), None, path)
+    result = _extract(decode_html(read_bounded(path)), None, path)
     yield result if isinstance(result, Article) else Failure(path.name, result)
 
 
@@ -146,7 +146,7 @@ class _HeadParser(HTMLParser):
             self.og_url = self.og_url or values.get("content")
 
 
-def _decode(data: bytes) -> str:
+def decode_html(data: bytes) -> str:
     """Decode a page as UTF-8/UTF-16, else in the charset its <meta> declares."""
     try:
         return decode_bytes(data)

@@ -15,6 +15,7 @@ from index.search import SearchIndex
 # --import-mode=importlib puts no test folder on sys.path; the tests import bot_testkit
 sys.path.append(str(Path(__file__).parent))
 from bot_testkit import TOKEN, RecordingRequest, sample_articles  # noqa: E402
+from botapi import ThreadedBotApiServer  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -64,3 +65,10 @@ def feed(app, recorder):
         return recorder.calls[start:]
 
     return feed
+
+
+@pytest.fixture(scope="module")
+def api():
+    """A local Bot API server for the end-to-end tests of one module (they may add chats)."""
+    with ThreadedBotApiServer() as server:
+        yield server

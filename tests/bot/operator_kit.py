@@ -39,16 +39,6 @@ def launch(env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen:
         )
 
 
-def stop(process: subprocess.Popen) -> int:
-    """SIGTERM, then the exit code (killed after 15 s)."""
-    process.terminate()
-    try:
-        return process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        return process.wait()
-
-
 class HttpProxy:
     """A forwarding proxy for http:// URLs (absolute-form requests); records what it forwards.
 

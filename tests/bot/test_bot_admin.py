@@ -95,7 +95,7 @@ async def test_broadcast_is_refused_to_readers_and_queued_for_operators(guarded,
 
 @pytest.mark.parametrize("proxy", ["socks5://127.0.0.1:1080", "http://127.0.0.1:3128"])
 def test_a_proxy_reaches_both_http_clients(settings, news_index, proxy):
-    from index.feeds import http_client
+    from feeds import http_client
 
     application = build_application(settings.model_copy(update={"proxy": proxy}), news_index)
     # PTB builds its httpx clients at once: a socks5 proxy without socksio would fail here

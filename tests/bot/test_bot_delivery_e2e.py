@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -14,8 +11,9 @@ from pathlib import Path
 import pytest
 from bot_delivery_kit import FeedSite, news, small_news
 from botapi import ThreadedBotApiServer
+from e2e_kit import FAST, eventually, launch, pushes, ready, say, stop, wait_pushes
 
-from index.feeds import FeedRegistry
+from feeds import FeedRegistry
 from index.search import SearchIndex
 
 pytestmark = pytest.mark.slow
@@ -23,70 +21,6 @@ pytestmark = pytest.mark.slow
 ADMIN, MEMBER, READER = 4001, 4002, 4003
 GROUP_ID, OLD_GROUP, NEW_GROUP, FORUM = -100401, -402, -100403, -100404
 CHANNEL_ID = -100405
-# short ticks: a published article is polled, matched and sent within about a second
-FAST = {
-    "NEWSBOT_FEED_SECONDS": "0.3",
-    "NEWSBOT_DELIVERY_SECONDS": "0.1",
-    "NEWSBOT_REFRESH_SECONDS": "0.5",
-}
-
-
-def launch(api: ThreadedBotApiServer, data_dir: Path, log: Path) -> subprocess.Popen:
-    """`python -m bot.cli run` against the fake server, logging to a file."""
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))},
-        **FAST,
-        "NEWSBOT_DATA_DIR": str(data_dir),
-        "TELEGRAM_BOT_TOKEN": api.token,
-        "TELEGRAM_API_URL": f"http://127.0.0.1:{api.port}",
-    }
-    with open(log, "a") as out:
-        # cwd is the data dir: no stray .env is read
-        return subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"],
-            cwd=data_dir,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def ready(api: ThreadedBotApiServer, starts: int = 1) -> None:
-    api.wait_for_call("deleteWebhook", starts, timeout=30)  # polling starts right after
-
-
-def say(api, chat_id: int, user_id: int, text: str, **kw) -> dict:
-    """A user writes in a chat; returns the bot's answer there."""
-    before = len(api.messages(chat_id))
-    api.send_text(chat_id, user_id, text, **kw)
-    return api.wait_for_messages(chat_id, before + 1, timeout=15)[before]
-
-
-def pushes(api, chat_id: int) -> list[dict]:
-    return [m for m in api.messages(chat_id) if m["text"].startswith("🔔")]
-
-
-def wait_pushes(api, chat_id: int, count: int = 1, timeout: float = 15) -> list[dict]:
-    return api.wait_for(lambda: len(p := pushes(api, chat_id)) >= count and p, timeout=timeout)
-
-
-def eventually(predicate, timeout: float = 10.0):
-    """Wait for a condition outside the fake server (its wait_for wakes on its own events)."""
-    deadline = time.monotonic() + timeout
-    while not (result := predicate()):
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met in time")
-        time.sleep(0.05)
-    return result
 
 
 def topics_in_db(data_dir: Path, chat_id: int) -> list[str]:
@@ -118,15 +52,9 @@ def data_dir(tmp_path_factory, site) -> Path:
 
 
 @pytest.fixture(scope="module")
-def api():
-    with ThreadedBotApiServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def bot(api, data_dir, site, tmp_path_factory):
     log = tmp_path_factory.mktemp("delivery-log") / "bot.log"
-    process = launch(api, data_dir, log)
+    process = launch(api, data_dir, log, FAST)
     try:
         ready(api)
         # the first poll indexes what the feed already had
@@ -264,7 +192,7 @@ def test_a_killed_bot_resends_every_pending_article_once(tmp_path):
         index = SearchIndex.open(data_dir)
         index.add(small_news())
         log = tmp_path / "bot.log"
-        process = launch(api, data_dir, log)
+        process = launch(api, data_dir, log, FAST)
         try:
             ready(api)
             for chat in CHATS:
@@ -288,7 +216,7 @@ def test_a_killed_bot_resends_every_pending_article_once(tmp_path):
         in_flight = states.get("sending", 0)
         assert in_flight <= 4  # one message per chat, four chats at a time
 
-        process = launch(api, data_dir, log)
+        process = launch(api, data_dir, log, FAST)
         try:
             ready(api, starts=2)
             api.wait_for(lambda: all(len(pushes(api, c)) >= len(PARKS) for c in CHATS), timeout=25)

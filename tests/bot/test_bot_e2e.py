@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 from bot_testkit import EN_COMMANDS, VI_COMMANDS, sample_articles
-from botapi import ThreadedBotApiServer, utf16_len
+from botapi import utf16_len
+from e2e_kit import User, launch, ready, stop
 
 from index.models import Article
 from index.search import SearchIndex
@@ -34,84 +35,20 @@ def data_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def api():
-    with ThreadedBotApiServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def bot(api, data_dir, tmp_path_factory):
     """`newsbot run` in its own process, polling the fake server; stopped after the module."""
     log = tmp_path_factory.mktemp("e2e-log") / "bot.log"
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))},
-        "NEWSBOT_DATA_DIR": str(data_dir),
-        "TELEGRAM_BOT_TOKEN": api.token,
-        "TELEGRAM_API_URL": f"http://127.0.0.1:{api.port}",
-        "NEWSBOT_REFRESH_SECONDS": "0.5",
-    }
-    with open(log, "w") as out:
-        # cwd is the data dir: no stray .env is read
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"],
-            cwd=data_dir,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    process = launch(api, data_dir, log, {"NEWSBOT_REFRESH_SECONDS": "0.5"})
     try:
         api.wait_for_call("setMyCommands", 2, timeout=30)
-        api.wait_for_call("deleteWebhook", 1, timeout=30)  # polling starts right after
+        ready(api)
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
     text = log.read_text()
     assert process.returncode == 0, text
     assert api.token not in text and api.token.split(":")[1] not in text
     assert "Traceback" not in text, text
-
-
-class User:
-    """A person talking to the bot through the fake server."""
-
-    def __init__(self, api, user_id: int, chat_id: int | None = None, language: str = "vi"):
-        self.api, self.id, self.chat = api, user_id, chat_id or user_id
-        if chat_id is None:
-            api.add_private_chat(user_id, f"User{user_id}", language_code=language)
-
-    def say(self, text: str, reply_to: int | None = None, count: int = 1) -> list[dict]:
-        """Send text and return the bot's new messages in this chat."""
-        before = len(self.api.messages(self.chat))
-        self.api.send_text(self.chat, self.id, text, reply_to_message_id=reply_to)
-        return self.api.wait_for_messages(self.chat, before + count, timeout=15)[before:]
-
-    def press(self, message: dict, label: str, count: int = 0) -> list[dict]:
-        """Press a button by its label; wait for `count` new messages or for the edit."""
-        data = next(
-            b["callback_data"]
-            for row in message["reply_markup"]["inline_keyboard"]
-            for b in row
-            if b["text"] == label
-        )
-        before = len(self.api.messages(self.chat))
-        edits = len(self.api.message(self.chat, message["message_id"])["history"])
-        self.api.press_button(self.chat, self.id, message["message_id"], data)
-        if count:
-            return self.api.wait_for_messages(self.chat, before + count, timeout=15)[before:]
-        return [
-            self.api.wait_for(
-                lambda: (
-                    (m := self.api.message(self.chat, message["message_id"]))["history"][edits:]
-                    and m
-                ),
-                timeout=15,
-            )
-        ]
 
 
 def links(message: dict) -> list[str]:
@@ -145,7 +82,8 @@ def test_private_question_with_and_without_diacritics(api, bot):
     assert answer["parse_mode"] == "HTML"
     assert answer["text"].startswith("🔎 Bài 1–5 trong 12 bài cho “công viên cây xanh”")
     assert "Khánh thành công viên cây xanh số 12" in answer["text"]
-    assert "Công viên cây xanh" in bold(answer) or "Công viên" in bold(answer)
+    marked = bold(answer)
+    assert "Công viên cây xanh" in marked and "Công viên" in marked
     assert links(answer)[0] == "https://t.me/newsbot_test_bot?start=cong-vien-12"
     assert labels(answer) == ["📖 1", "📖 2", "📖 3", "📖 4", "📖 5", "Trang 1/3", "Sau »"]
     (bare,) = user.say("cong vien cay xanh")

@@ -56,12 +56,12 @@ async def test_a_flood_of_presses_is_cut_off_and_others_are_answered(feed, app):
 
 
 def test_the_last_page_offers_no_next_button() -> None:
-    from bot import render
+    from bot import keyboards
     from bot.texts import VI
     from index.models import Article, Excerpt, Hit, SearchResult
 
     hits = tuple(Hit(Article(f"a{i}", "Tin", "Bài"), 1.0, Excerpt("Bài")) for i in range(5))
     last = SearchResult("tin", hits, total=10_000, offset=MAX_DEPTH - 5)
-    rows = render.results_keyboard(last, VI, "q1", [f"t{i}" for i in range(5)]).inline_keyboard
+    rows = keyboards.results_keyboard(last, VI, "q1", [f"t{i}" for i in range(5)]).inline_keyboard
     labels = [b.text for b in rows[-1]]
     assert labels == ["« Trước", f"Trang {MAX_PAGES}/{MAX_PAGES}"]

@@ -13,9 +13,10 @@ import pytest
 from bot_delivery_kit import FeedSite
 from bot_testkit import sample_articles
 from botapi import ThreadedBotApiServer
-from operator_kit import HttpProxy, free_port, launch, stop
+from e2e_kit import stop
+from operator_kit import HttpProxy, free_port, launch
 
-from index.feeds import FeedRegistry
+from feeds import FeedRegistry
 from index.search import SearchIndex
 
 pytestmark = pytest.mark.slow

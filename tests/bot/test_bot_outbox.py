@@ -13,7 +13,7 @@ from bot_delivery_kit import MemberRequest, news, small_news
 from bot_testkit import GROUP, TOKEN, USER
 from telegram import Bot
 
-from bot import render
+from bot import render, render_topics
 from bot.outbox import Pacer, Sender
 from bot.subscriptions import Target
 from bot.texts import VI
@@ -314,12 +314,13 @@ async def test_a_long_digest_is_split_under_the_limit(app, svc, recorder):
 
 def test_digest_past_the_cap_counts_the_rest():
     items = [
-        render.Push(news(f"a{i}", f"Bài {i}", "x", 1), f"https://x.vn/{i}", "t") for i in range(130)
+        render_topics.Push(news(f"a{i}", f"Bài {i}", "x", 1), f"https://x.vn/{i}", "t")
+        for i in range(130)
     ]
-    parts = render.digest(items, VI, dt.date(2025, 5, 1))
+    parts = render_topics.digest(items, VI, dt.date(2025, 5, 1))
     assert sum(count for _, count in parts) == 130
     assert visible(parts[-1][0]).endswith("\n… và 30 bài khác.")
-    lists = render.push_list(items, VI)
+    lists = render_topics.push_list(items, VI)
     assert sum(count for _, count in lists) == 130 and len(lists) > 1
     assert all(render.utf16_len(visible(text)) <= 4096 for text, _ in lists + parts)
 

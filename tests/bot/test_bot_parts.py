@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from bot_testkit import BOT, EN_COMMANDS, GROUP, OTHER, USER, VI_COMMANDS, bot_message, message
+from bot_testkit import BOT, EN_COMMANDS, GROUP, OTHER, VI_COMMANDS, bot_message, message
 from telegram import Message
 
+import index
 from bot import parse
+from bot.commands import find, menu
 from bot.flood import FloodLimit
 from bot.state import State
 from bot.texts import EN, VI, pick
@@ -17,6 +19,7 @@ def test_clip_query_collapses_spaces_and_cuts_on_a_word():
     assert cut and len(text) <= parse.MAX_QUERY_CHARS and text.endswith("vàng")
     text, cut = parse.clip_query("x" * 5000)
     assert cut and text == "x" * parse.MAX_QUERY_CHARS
+    assert parse.MAX_QUERY_CHARS == index.MAX_QUERY_CHARS  # the bot cuts where the index does
 
 
 def test_callback_data_round_trips_and_rejects_strangers():
@@ -78,6 +81,13 @@ def test_flood_limit_warns_once_then_refills():
 def test_language_follows_telegram_language_code():
     assert pick("en") is EN and pick("en-GB") is EN
     assert pick("vi") is VI and pick(None) is VI and pick("fr") is VI
-    assert USER["language_code"] == "vi"
-    assert [c for c, _ in VI.commands] == VI_COMMANDS
-    assert [c for c, _ in EN.commands] == EN_COMMANDS
+
+
+def test_the_menus_come_from_the_command_table_in_each_language():
+    assert [c for c, _ in menu(VI)] == VI_COMMANDS
+    assert [c for c, _ in menu(EN)] == EN_COMMANDS
+    # each menu line has its language's description
+    assert dict(menu(VI))["tim"].startswith("Tìm bài báo")
+    assert dict(menu(EN))["search"].startswith("Find articles")
+    assert find("/Search@newsbot_test_bot").key == find("tim").key == "search"
+    assert find("/theodoi", console=True) is None and find("/huy").key == "unfollow"

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from bot_delivery_kit import FeedSite, news
 from botapi import ThreadedBotApiServer
-from test_bot_delivery_e2e import eventually, launch, pushes, ready, say, stop, wait_pushes
+from e2e_kit import FAST, eventually, launch, pushes, ready, say, stop, wait_pushes
 
-from index.feeds import FeedRegistry
+from feeds import FeedRegistry
 from index.models import Article
 from index.search import SearchIndex
 
@@ -88,7 +88,7 @@ def api():
 def bot(api, data_dir, tmp_path_factory, monkeypatch_module):
     log = tmp_path_factory.mktemp("pushes-log") / "bot.log"
     monkeypatch_module.setenv("NEWSBOT_ADMINS", f"{OPERATOR}, 99")
-    process = launch(api, data_dir, log)
+    process = launch(api, data_dir, log, FAST)
     try:
         ready(api)
         yield process

@@ -6,7 +6,7 @@ import datetime as dt
 import html
 import re
 
-from bot import render
+from bot import keyboards, render, render_topics
 from bot.parse import parse_data
 from bot.texts import EN, VI
 from index.models import Article, Excerpt, Hit, SearchResult
@@ -82,7 +82,7 @@ def test_no_results_says_what_was_searched_and_hints():
 
 def test_keyboard_reads_and_pages_with_short_callback_data():
     hits = [hit(article_id=f"a{i}") for i in range(5)]
-    markup = render.results_keyboard(
+    markup = keyboards.results_keyboard(
         result(hits, total=23, offset=5), VI, "zzzzzzzzzzzz", ["x" * 48] * 5
     )
     rows = markup.inline_keyboard
@@ -95,7 +95,7 @@ def test_keyboard_reads_and_pages_with_short_callback_data():
 
 
 def test_last_page_has_no_next_button():
-    markup = render.results_keyboard(result([hit()], total=6, offset=5), VI, "1", ["t"])
+    markup = keyboards.results_keyboard(result([hit()], total=6, offset=5), VI, "1", ["t"])
     assert [b.text for b in markup.inline_keyboard[1]] == ["« Trước", "Trang 2/2"]
 
 
@@ -213,14 +213,14 @@ def test_push_names_the_matched_phrase_and_marks_its_sentence():
 
     article = Article("p", "Thị trường hôm nay", "Mở đầu. Tỷ giá USD tăng <5> đồng.", source="A")
     clause = parse_topic("giá vàng, tỷ giá").alternatives[1]
-    item = render.Push(
+    item = render_topics.Push(
         article, "https://a.vn/p", "giá vàng, tỷ giá", clause.text, passage(article, clause)
     )
-    text = render.push(item, VI)
+    text = render_topics.push(item, VI)
     assert text.startswith("🔔 <i>giá vàng, tỷ giá</i> · khớp “tỷ giá”\n")
     assert text.endswith("<b>Tỷ giá</b> USD tăng &lt;5&gt; đồng.")
     # a one-phrase topic says nothing twice
-    alone = render.push(render.Push(article, None, "tỷ giá", "tỷ giá", None), VI)
+    alone = render_topics.push(render_topics.Push(article, None, "tỷ giá", "tỷ giá", None), VI)
     assert alone.startswith("🔔 <i>tỷ giá</i>\n")
 
 
@@ -231,15 +231,15 @@ def test_photo_caption_stays_within_1024_units():
     article = Article("c", "Giá vàng " * 60, body, source="B" * 200, published=dt.date(2025, 1, 2))
     clause = parse_topic("giá vàng").alternatives[0]
     for found in (passage(article, clause), None):
-        item = render.Push(
+        item = render_topics.Push(
             article, "https://a.vn/" + "x" * 500, "giá vàng " * 20, "giá vàng", found
         )
-        caption = render.push(item, VI, limit=render.MAX_CAPTION)
+        caption = render_topics.push(item, VI, limit=render.MAX_CAPTION)
         visible = html.unescape(re.sub(r"<[^>]+>", "", caption))
         assert render.utf16_len(visible) <= render.MAX_CAPTION
         assert visible.count("\n") == 3  # topic, title, meta, then the sentence or lead
     # a tighter limit cuts the sentence, never the title or the link
-    tight = render.push(item, VI, limit=600)
+    tight = render_topics.push(item, VI, limit=600)
     assert render.utf16_len(html.unescape(re.sub(r"<[^>]+>", "", tight))) <= 600
     assert 'href="https://a.vn/x' in tight
 

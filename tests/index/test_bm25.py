@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from index.bm25 import BM25Params, FieldPostings, SegmentWriter, read_segment
+from index.bm25 import BM25Params, FieldPostings
+from index.segment_files import SegmentWriter, read_segment
 
 WORDS = [
     "của",

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from index.bm25 import SegmentWriter
 from index.models import Article
 from index.search import SearchIndex
+from index.segment_files import SegmentWriter
 
 ROOT = Path(__file__).resolve().parents[2]
 WORDS = (
@@ -123,5 +123,5 @@ def test_a_crash_while_writing_a_segment_keeps_the_old_one(tmp_path, monkeypatch
     assert again.stats().articles == 21
     assert again.search("bão số 5").hits[0].article.id == "late"
     again.compact()  # the half-written directory is cleared away
-    assert [p.name for p in (data / "index").iterdir() if p.is_dir()] == [again._segment_name]
+    assert [p.name for p in (data / "index").iterdir() if p.is_dir()] == [again.segment_name]
     assert again.search("giá vàng phiên 3").hits[0].article.id == "a3"

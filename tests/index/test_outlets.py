@@ -78,7 +78,7 @@ def test_schema_1_database_gains_the_image_column(tmp_path):
     assert store.article("old")[1].image is None
     store.write([(Article("new", "Ảnh", "Có ảnh.", image="https://x.vn/a.jpg"), ["ảnh"], [])])
     assert store.article("new")[1].image == "https://x.vn/a.jpg"
-    (version,) = store._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+    (version,) = store.database.one("SELECT value FROM meta WHERE key='schema'")
     assert int(version) == SCHEMA_VERSION == 2
     store.close()
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 
 from index.normalize import fold, normalize
-from index.search import _SYLLABLE, MAX_DEPTH, _group_stories
+from index.search import MAX_DEPTH
+from index.stories import SYLLABLE, group_stories
 
 
 def test_depth_is_bounded_whatever_the_offset(index) -> None:
@@ -30,7 +31,7 @@ def _pairwise(ranked):
     """The quadratic rule grouping replaced, kept here as the reference."""
     groups = []
     for docno, title, source in ranked:
-        key = frozenset(_SYLLABLE.findall(fold(normalize(title))))
+        key = frozenset(SYLLABLE.findall(fold(normalize(title))))
         for _, first_source, first_key, others in groups:
             union = len(key | first_key)
             if union and len(key & first_key) / union >= 0.8:
@@ -57,4 +58,4 @@ def test_linear_grouping_groups_as_the_pairwise_rule() -> None:
         source = rng.choice(["vnexpress.net", "dantri.com.vn", "tuoitre.vn", None])
         ranked.append((docno, " ".join(story), source))
     ranked += [(9_000, "", "x.vn"), (9_001, "", "y.vn"), (9_002, "!!!", None)]
-    assert _group_stories(ranked) == _pairwise(ranked)
+    assert group_stories(ranked) == _pairwise(ranked)

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from xml.sax.saxutils import quoteattr
 
-from .feeds import Feed
+from .poll import Feed
 
 __all__ = ["MAX_OPML_BYTES", "MAX_OUTLINES", "OpmlError", "export_opml", "read_opml"]
 

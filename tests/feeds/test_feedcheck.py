@@ -7,10 +7,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from index.cli import cmd_feeds_add, cmd_feeds_export, cmd_feeds_import, cmd_feeds_poll
-from index.feedcheck import check_feed, feed_links
-from index.feeds import FeedError, FeedRegistry, poll_all
-from index.opml import OpmlError, export_opml, read_opml
+from feeds import FeedError, FeedRegistry, poll_all
+from feeds.check import check_feed, feed_links
+from feeds.cli import cmd_feeds_add, cmd_feeds_export, cmd_feeds_import, cmd_feeds_poll
+from feeds.opml import OpmlError, export_opml, read_opml
 from index.search import SearchIndex
 
 NOW = 1_715_000_000.0

@@ -21,8 +21,10 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 import httpx
 
-from .feeds import MAX_FEED_BYTES, Feed, FeedError, FeedRegistry, _fetch, _FetchError, check_url
-from .sources.text import bound, clean_line
+from index.sources.text import bound, clean_line
+
+from .poll import MAX_FEED_BYTES, FetchError, fetch_bounded
+from .registry import Feed, FeedError, FeedRegistry, check_url
 
 __all__ = ["Checked", "add_checked", "check_feed", "feed_links"]
 
@@ -79,8 +81,8 @@ def add_checked(registry: FeedRegistry, client: httpx.Client, url: str) -> tuple
 
 def _get(client: httpx.Client, url: str, trusted: str | None):
     try:
-        return _fetch(client, url, {"Accept": _ACCEPT}, MAX_FEED_BYTES, trusted)
-    except _FetchError as e:
+        return fetch_bounded(client, url, {"Accept": _ACCEPT}, MAX_FEED_BYTES, trusted)
+    except FetchError as e:
         raise FeedError(str(e)) from None
 
 

@@ -12,9 +12,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-import index.feeds
-from index.feeds import FeedError, FeedRegistry, poll_all
-from index.fetch import check_target, is_public, normalize_url
+import feeds.poll
+from feeds import FeedError, FeedRegistry, poll_all
+from feeds.fetch import FetchRefused, check_target, is_public, normalize_url
 
 NOW = 1_715_000_000.0
 PAGE = (
@@ -141,7 +141,7 @@ def test_address_rules() -> None:
     ]:
         assert not is_public(private), private
     assert is_public("8.8.8.8") and is_public("2001:4860:4860::8888")
-    with pytest.raises(index.fetch.FetchRefused, match="private or local address"):
+    with pytest.raises(FetchRefused, match="private or local address"):
         check_target("http://localhost:8080/x")
     check_target("http://localhost:8080/x", trusted_host="LOCALHOST")
     check_target("http://10.0.0.1/x", allow_private=True)
@@ -176,7 +176,7 @@ class Drip(socketserver.ThreadingTCPServer):
 def test_a_dripping_server_is_cut_at_the_deadline_and_holds_up_no_other_feed(
     servers, client, registry, monkeypatch
 ) -> None:
-    monkeypatch.setattr(index.feeds, "FETCH_DEADLINE_SECONDS", 1.0)
+    monkeypatch.setattr(feeds.poll, "FETCH_DEADLINE_SECONDS", 1.0)
     drips = [Drip() for _ in range(3)]
     try:
         slow = [registry.add(d.base + "/rss.xml") for d in drips]

@@ -11,9 +11,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-import index.feeds
-from index.cli import cmd_feeds_add, cmd_feeds_list, cmd_feeds_poll, cmd_feeds_remove, cmd_stats
-from index.feeds import POLL_SECONDS, FeedError, FeedRegistry, poll, poll_all
+import feeds.poll
+from feeds.cli import (
+    cmd_feeds_add,
+    cmd_feeds_list,
+    cmd_feeds_poll,
+    cmd_feeds_remove,
+    cmd_feeds_stats,
+)
+from feeds.poll import POLL_SECONDS, FeedError, FeedRegistry, poll, poll_all
+from index.cli import cmd_stats
 from index.search import SearchIndex
 from index.sources.archive import url_id
 
@@ -340,6 +347,7 @@ def test_failing_feeds_back_off_and_never_stop_the_others(registry, client, site
     index = SearchIndex.open(tmp_path / "data")
     out = io.StringIO()
     cmd_stats(index, out=out)
+    cmd_feeds_stats(tmp_path / "data", out=out)
     index.close()
     text = out.getvalue()
     assert "articles:   0" in text and "feeds:      4 (3 failing)" in text
@@ -389,7 +397,7 @@ def test_polls_are_bounded_and_only_follow_http_links(registry, client, site, ba
     site.rss_items.append(
         ("file:///etc/passwd", "Liên kết lạ", "Không được mở tệp.", dt.datetime(2024, 5, 2))
     )
-    monkeypatch.setattr(index.feeds, "MAX_NEW_ENTRIES", 2)
+    monkeypatch.setattr(feeds.poll, "MAX_NEW_ENTRIES", 2)
     feed = registry.add(base + "/rss.xml")
     first = poll_all(registry, client, NOW)
     assert len(first) == 2
@@ -403,7 +411,7 @@ def test_polls_are_bounded_and_only_follow_http_links(registry, client, site, ba
     assert all(not p.startswith("file") for p in site.paths())
     assert registry.get(feed.id).etag == '"rss-1"'
     # a page over the size limit is not read: the entry's summary stands in
-    monkeypatch.setattr(index.feeds, "MAX_PAGE_BYTES", 500)
+    monkeypatch.setattr(feeds.poll, "MAX_PAGE_BYTES", 500)
     site.rss_items.insert(
         0, ("hoc-phi", PAGES["hoc-phi"][0], "Học phí giữ nguyên.", dt.datetime(2024, 5, 7))
     )
@@ -430,9 +438,9 @@ def test_articles_lost_by_the_sink_are_fetched_again(registry, client, site, bas
     assert len(again) == 3 and len(kept) == 4
 
 
-def test_index_stays_free_of_telegram():
+def test_feeds_stay_free_of_telegram():
     code = (
-        "import sys, index.feeds, index.topics, index.cli;"
+        "import sys, feeds, index.topics, index.cli;"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('telegram', 'bot'));"
         "sys.exit(1 if bad else 0)"
     )

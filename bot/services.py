@@ -1,0 +1,77 @@
+"""The services the callbacks work with, opened and closed in one place (app.py)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.ext import CallbackContext, ExtBot
+
+from index import SearchIndex
+
+from .flood import FloodLimit
+from .state import State
+from .subscriptions import Subscriptions
+from .texts import Texts, pick
+
+if TYPE_CHECKING:
+    from .admin import Operator
+    from .feeds import FeedPoller
+    from .outbox import Sender
+    from .suggest import Suggestions
+
+__all__ = ["BotContext", "Services", "command_text", "services_of", "texts_of"]
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What the callbacks work with, kept in bot_data["services"]."""
+
+    index: SearchIndex
+    state: State
+    flood: FloodLimit
+    subscriptions: Subscriptions
+    sender: Sender
+    feeds: FeedPoller
+    suggestions: Suggestions
+    operator: Operator
+    # buttons and inline queries: a reader pages and types faster than they ask
+    presses: FloodLimit = field(default_factory=lambda: FloodLimit(24, 30.0))
+    writes: threading.Lock = field(default_factory=threading.Lock)  # one index writer
+    zone: ZoneInfo = ZoneInfo("Asia/Ho_Chi_Minh")
+    admins: frozenset[int] = frozenset()  # NEWSBOT_ADMINS: the bot's operators
+
+
+class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
+    """The context of every callback and job: context.services holds the open services."""
+
+    @property
+    def services(self) -> Services:
+        """The services build_application opened (post_init) and closes (post_shutdown)."""
+        return self.bot_data["services"]
+
+
+def services_of(context: BotContext) -> Services:
+    """The services of the application (build_application opened them)."""
+    return context.services
+
+
+def texts_of(update: Update, context: BotContext) -> Texts:
+    """The chat's /lang choice (the user's, for inline queries), else the user's Telegram's."""
+    chat, user = update.effective_chat, update.effective_user
+    services: Services | None = context.bot_data.get("services")
+    if services is not None:
+        key = chat.id if chat is not None else user.id if user is not None else None
+        lang = services.state.language(key) if key is not None else None
+        if lang is not None:
+            return pick(lang)
+    return pick(user.language_code if user else None)
+
+
+def command_text(update: Update) -> str:
+    """Everything after the command, spacing kept (context.args loses commas' neighbours)."""
+    parts = (update.effective_message.text or "").split(None, 1)
+    return parts[1].strip() if len(parts) > 1 else ""

@@ -1,0 +1,234 @@
+"""The ranker: BM25 scores of every article for a plan, and the best k of them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Mapping
+
+import numpy as np
+
+from .bm25 import BM25Params, FieldPostings
+from .fields import SYLLABLE_FIELDS, UNIT
+from .planner import QueryPlan
+from .segments import NO_DATE, Segments, days
+
+# a question's period puts its dated articles first only when they score this share of
+# the best: "năm 1985" in a question about the past must not put a weak match of 1985 first
+STRONG_SHARE = 0.5
+
+
+def strong(inside: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """The articles of a question's period that are good matches, to rank them first."""
+    if not len(scores) or scores.max() <= 0:
+        return inside
+    return inside & (scores >= STRONG_SHARE * scores.max())
+
+
+def in_range(days_of: np.ndarray, rng: tuple[dt.date | None, dt.date | None]) -> np.ndarray:
+    """Which day numbers fall inside a (from, to) range; undated ones never do."""
+    lo, hi = rng
+    inside = days_of > NO_DATE
+    if lo is not None:
+        inside &= days_of >= days(lo)
+    if hi is not None:
+        inside &= days_of <= days(hi)
+    return inside
+
+
+class Ranker:
+    """Scores over the loaded segments, with work buffers reused between queries."""
+
+    _in_range = staticmethod(in_range)
+
+    def __init__(self, segments: Segments, params: BM25Params, lock: threading.RLock):
+        self.segments = segments
+        self.params = params
+        self._lock = lock
+        self._buffers: dict[str, np.ndarray] = {}
+
+    @property
+    def fields(self) -> Mapping[str, FieldPostings]:
+        """The postings of each field, as loaded now."""
+        return self.segments.state.fields
+
+    @property
+    def _alive(self) -> np.ndarray:
+        return self.segments.state.alive
+
+    @property
+    def _dates(self) -> np.ndarray:
+        return self.segments.state.dates
+
+    def _grow(self, docno: int) -> None:
+        self.segments.state.grow(docno)
+
+    def scores(self, plan: QueryPlan) -> np.ndarray:
+        """Score of every docno for a plan; -inf for articles that match no query word."""
+        with self._lock:
+            scores, matched = self.ranked(plan)
+            scores = scores.copy()  # ranked() hands out a buffer the next query reuses
+        np.copyto(scores, -np.inf, where=~matched)
+        return scores
+
+    def best(self, plan: QueryPlan, k: int, **kwargs) -> tuple[np.ndarray, np.ndarray, int]:
+        """The k best docnos, their scores, and how many articles matched."""
+        with self._lock:
+            if not kwargs:
+                found = self._best_deferring_common_syllables(plan, k)
+                if found is not None:
+                    return found
+            scores, matched = self.ranked(plan)
+            docnos, total = self.top(scores, k, matched=matched, **kwargs)
+            return docnos, scores[docnos], total
+
+    def _best_deferring_common_syllables(
+        self, plan: QueryPlan, k: int
+    ) -> tuple[np.ndarray, np.ndarray, int] | None:
+        """best() with syllables of over half the articles scored on the leaders only.
+
+        Their postings are the longest to scan, and their idf is the lowest, so what they
+        can add is small and bounded: score everything else, take the leaders, add the
+        common syllables to those, and keep the answer only if no article outside the
+        leaders could have caught up (else None, and best() does the full work).
+        """
+        parts = [p for p in plan.parts if p[0] in SYLLABLE_FIELDS]
+        if not parts or k <= 0:
+            return None
+        weight = parts[0][2]
+        common = [
+            (f, x)
+            for f, sylls, _ in parts
+            for x in dict.fromkeys(sylls)
+            if 2 * self.fields[f].df(x) > self.fields[f].n_docs
+        ]
+        if not common:
+            return None
+        scores, matched = self.ranked(plan, defer=frozenset(common))
+        leaders, total = self.top(scores, max(20 * k, 200), matched=matched)
+        if not len(leaders):
+            return leaders, scores[leaders], total
+        partial = scores[leaders]
+        final = partial.copy()
+        for f, syl in common:
+            final += weight * self.fields[f].contributions_at(syl, leaders, plan.lucene, plan.b)
+        if total > len(leaders):
+            idfs = sum(self.fields[f].idf(x, plan.lucene) for f, x in common)
+            reach = weight * (self.params.k1 + 1) * idfs
+            kth = np.sort(final)[-min(k, len(final))]
+            if partial.min() + reach >= kth:
+                return None
+        order = np.lexsort((-leaders, -self._dates[leaders], -final))[:k]
+        return leaders[order], final[order], total
+
+    def ranked(
+        self, plan: QueryPlan, defer: frozenset[tuple[str, str]] = frozenset()
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Score of every docno for a plan, and which live articles match at all.
+
+        (field, syllable) pairs in defer are left out of the scores and counted as present
+        (best()).
+        """
+        size = max(max(f.size for f in self.fields.values()), len(self._alive))
+        scores = self._buffer("scores", size)
+        lucene = plan.lucene
+        words = [p for p in plan.parts if p[0] not in SYLLABLE_FIELDS]
+        # On a tiny archive BM25Okapi gives matching articles scores <= 0 (idf floors at
+        # epsilon x a negative mean): then matches are tracked apart from the scores.
+        matched = None
+        if any(
+            self.fields[f].idf(t, lucene) <= 0 < self.fields[f].df(t)
+            for f, ts, _ in words
+            for t in ts
+        ):
+            matched = np.zeros(size, bool)
+            for field, terms, _ in words:
+                for term in terms:
+                    matched[self.fields[field].postings(term)[0]] = True
+        for field, terms, weight in words:
+            self.fields[field].accumulate(scores, terms, weight, lucene, plan.b)
+        if matched is None:
+            matched = scores != 0
+        syllable_parts = [p for p in plan.parts if p[0] in SYLLABLE_FIELDS]
+        if syllable_parts:
+            # Syllables rank, but alone they only admit an article that holds more than
+            # half of the question's distinct syllables: one shared "công" is no match.
+            # One scatter per syllable counts them too: each adds UNIT + its score, and
+            # scores stay far below UNIT, so the count is the integer part over UNIT.
+            packed = self._buffer("packed", size)
+            distinct_total = 0
+            for field, sylls, _ in syllable_parts:
+                postings = self.fields[field]  # its contributions carry the +UNIT already
+                distinct = list(dict.fromkeys(sylls))
+                distinct_total += len(distinct)
+                for syl in distinct:
+                    if (field, syl) in defer:
+                        continue
+                    docs, w = postings.contributions(syl, lucene, plan.b)
+                    if len(docs):
+                        np.add.at(packed, docs, w)
+            need = max(distinct_total // 2 + 1 - len(defer), 1)
+            matched |= packed >= need * UNIT
+            counts = np.multiply(packed, 1 / UNIT, out=self._buffer("counts", size))
+            np.floor(counts, out=counts)  # (np.fmod would be ten times slower)
+            counts *= UNIT
+            packed -= counts
+            packed *= syllable_parts[0][2]  # one weight for both syllable fields
+            scores += packed
+        alive = self._alive
+        if len(alive) < size:
+            alive = np.concatenate([alive, np.zeros(size - len(alive), bool)])
+        return scores, alive[:size] & matched
+
+    def _buffer(self, name: str, size: int) -> np.ndarray:
+        """A zeroed float64 work array, reused between queries (callers hold the lock).
+
+        A fresh array of a million floats costs more in page faults than all the
+        arithmetic on it; the one from the last query only needs zeroing.
+        """
+        buffers = self._buffers
+        buf = buffers.get(name)
+        if buf is None or len(buf) < size:
+            buf = buffers[name] = np.zeros(int(size * 1.1) + 1024, np.float64)
+        view = buf[:size]
+        view.fill(0.0)
+        return view
+
+    def top(
+        self,
+        scores: np.ndarray,
+        k: int,
+        date_range: tuple[dt.date | None, dt.date | None] | None = None,
+        prefer: tuple[dt.date | None, dt.date | None] | None = None,
+        matched: np.ndarray | None = None,
+        only: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, int]:
+        """Docnos of the k best scores (ties: newer first) and how many matched at all.
+
+        matched marks the candidates (default: every finite score); date_range keeps only
+        articles dated inside it; prefer ranks the articles dated inside it first, and the
+        others (undated ones included) after them.
+        """
+        if len(self._dates) < len(scores):
+            self._grow(len(scores) - 1)
+        if matched is None:
+            matched = scores > -np.inf
+        cand = np.flatnonzero(matched)
+        if only is not None:  # the docnos a source filter allows
+            cand = np.intersect1d(cand, only, assume_unique=True)
+        if date_range is not None:
+            cand = cand[self._in_range(self._dates[cand], date_range)]
+        total = len(cand)
+        if total == 0 or k <= 0:
+            return np.zeros(0, np.int64), total
+        values = scores[cand]
+        if prefer is not None:
+            inside = strong(self._in_range(self._dates[cand], prefer), values)
+            if inside.any():
+                values = values + inside * (float(values.max() - values.min()) + 1.0)
+        k = min(k, total)
+        kth = np.partition(values, total - k)[total - k]
+        keep = values >= kth  # every tie of the k-th score, for the date rule
+        cand, values = cand[keep], values[keep]
+        order = np.lexsort((-cand, -self._dates[cand], -values))
+        return cand[order][:k], total

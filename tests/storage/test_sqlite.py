@@ -1,0 +1,82 @@
+"""The SQLite layer every store opens: migrations in order, transactions all or nothing."""
+
+import pytest
+
+from storage import Database, SchemaError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS t (a INTEGER);
+"""
+
+
+def test_a_new_database_starts_at_the_latest_version_and_runs_no_migration(tmp_path):
+    ran = []
+    db = Database(tmp_path / "x.db")
+    assert db.schema(SCHEMA, "v", [lambda c: ran.append(2), lambda c: ran.append(3)]) == 3
+    assert ran == []
+    assert db.one("SELECT value FROM meta WHERE key='v'") == ("3",)
+    assert db.one("PRAGMA journal_mode") == ("wal",)
+    db.close()
+
+
+def test_an_older_database_runs_the_missing_migrations_in_order(tmp_path):
+    db = Database(tmp_path / "x.db")
+    db.schema(SCHEMA, "v")
+    db.execute("INSERT INTO t VALUES (1)")
+    db.close()
+    ran = []
+
+    def add_b(c):
+        ran.append("b")
+        c.execute("ALTER TABLE t ADD COLUMN b TEXT")
+
+    def fill_b(c):
+        ran.append("fill")
+        c.execute("UPDATE t SET b = 'x'")
+
+    db = Database(tmp_path / "x.db")
+    assert db.schema(SCHEMA, "v", [add_b, fill_b]) == 3
+    assert ran == ["b", "fill"]
+    assert db.rows("SELECT a, b FROM t") == [(1, "x")]
+    db.close()
+
+
+def test_a_failed_migration_leaves_the_old_version_whole(tmp_path):
+    db = Database(tmp_path / "x.db")
+    db.schema(SCHEMA, "v")
+    db.close()
+
+    def broken(c):
+        c.execute("ALTER TABLE t ADD COLUMN b TEXT")
+        raise RuntimeError("disk full")
+
+    db = Database(tmp_path / "x.db")
+    with pytest.raises(RuntimeError, match="disk full"):
+        db.schema(SCHEMA, "v", [broken])
+    assert db.one("SELECT value FROM meta WHERE key='v'") == ("1",)
+    assert [r[1] for r in db.rows("PRAGMA table_info(t)")] == ["a"]
+    db.close()
+
+
+def test_a_newer_database_is_refused(tmp_path):
+    db = Database(tmp_path / "x.db")
+    db.schema(SCHEMA, "v", [lambda c: None])
+    db.close()
+    db = Database(tmp_path / "x.db")
+    with pytest.raises(SchemaError, match="schema 2 is not 1"):
+        db.schema(SCHEMA, "v")
+    db.close()
+
+
+def test_a_transaction_is_all_or_nothing(tmp_path):
+    db = Database(tmp_path / "x.db")
+    db.schema(SCHEMA, "v")
+    with pytest.raises(KeyError):
+        with db.transaction() as c:
+            c.execute("INSERT INTO t VALUES (1)")
+            raise KeyError("stop")
+    with db.transaction() as c:
+        c.execute("INSERT INTO t VALUES (2)")
+    assert db.rows("SELECT a FROM t") == [(2,)]
+    db.close()

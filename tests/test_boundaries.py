@@ -1,0 +1,147 @@
+"""The package boundaries: bot/ uses only the index's public API, listed in index.__all__."""
+
+import ast
+from pathlib import Path
+
+import feeds
+import index
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _imports(package: str):
+    """(file, module, names) of every import statement in a package."""
+    for path in sorted((ROOT / package).rglob("*.py")):
+        tree = ast.parse(path.read_text(), str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                yield path, node.module, [a.name for a in node.names]
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    yield path, alias.name, []
+
+
+def test_every_public_name_exists():
+    for package in (index, feeds):
+        assert package.__all__ == sorted(set(package.__all__))
+        for name in package.__all__:
+            assert getattr(package, name) is not None, name
+
+
+def test_bot_imports_only_the_public_names_of_the_index_and_the_feeds():
+    used = set()
+    for path, module, names in _imports("bot"):
+        package = module.split(".")[0]
+        if package not in ("index", "feeds"):
+            continue
+        where = path.relative_to(ROOT)
+        assert module == package, f"{where} imports {module}: use `from {package} import ...`"
+        public = index.__all__ if package == "index" else feeds.__all__
+        unknown = sorted(set(names) - set(public))
+        assert not unknown, f"{where} imports {unknown}, not in {package}.__all__"
+        used |= set(names)
+    assert {"SearchIndex", "FeedRegistry"} <= used  # the check saw the imports it is about
+
+
+def test_bot_never_reaches_into_the_index_store():
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        text = path.read_text()
+        assert "index.store" not in text, path.relative_to(ROOT)
+        # the handlers go through Subscriptions; only the Sender works on the outbox itself
+        if path.name not in ("subscriptions.py", "outbox.py"):
+            assert "subscriptions.store" not in text, path.relative_to(ROOT)
+
+
+def _module_graph() -> dict[str, set[str]]:
+    """Module -> the project modules it imports when it runs (TYPE_CHECKING blocks left out)."""
+    graph: dict[str, set[str]] = {}
+    for package in ("index", "bot", "storage", "feeds"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            is_package = parts[-1] == "__init__"
+            if is_package:
+                parts.pop()
+            tree = ast.parse(path.read_text(), str(path))
+            typing_only = {
+                id(n)
+                for node in ast.walk(tree)
+                if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
+                for n in ast.walk(node)
+            }
+            deps = set()
+            for node in ast.walk(tree):
+                if id(node) in typing_only:
+                    continue
+                if isinstance(node, ast.ImportFrom):
+                    if node.level:
+                        base = parts if is_package else parts[:-1]
+                        base = base[: len(base) - node.level + 1]
+                        module = ".".join(base + ([node.module] if node.module else []))
+                    else:
+                        module = node.module or ""
+                    deps |= {module} | {f"{module}.{a.name}" for a in node.names}
+                elif isinstance(node, ast.Import):
+                    deps |= {a.name for a in node.names}
+            graph[".".join(parts)] = deps
+    return {m: {d for d in deps if d in graph and d != m} for m, deps in graph.items()}
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle of a module graph, or None."""
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> list[str] | None:
+        if module in path:
+            return path[path.index(module) :] + [module]
+        if module in done:
+            return None
+        for dep in sorted(graph[module]):
+            found = visit(dep, path + [module])
+            if found:
+                return found
+        done.add(module)
+        return None
+
+    for module in sorted(graph):
+        found = visit(module, [])
+        if found:
+            return found
+    return None
+
+
+def test_no_import_cycle_between_modules():
+    graph = _module_graph()
+    # `from . import x` names the package too; its __init__ importing x is no cycle
+    graph = {m: {d for d in deps if not m.startswith(d + ".")} for m, deps in graph.items()}
+    assert "bot.sending" in graph["bot.outbox"] and "bot.outbox" not in graph["bot.handlers"]
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle(graph) is None
+
+
+def test_no_module_is_over_400_lines():
+    long = {
+        str(p.relative_to(ROOT)): n
+        for package in ("index", "bot", "storage", "feeds")
+        for p in (ROOT / package).rglob("*.py")
+        if (n := len(p.read_text().splitlines())) > 400
+    }
+    assert long == {}
+
+
+def test_no_private_name_is_imported_from_another_module():
+    found = {
+        (str(path.relative_to(ROOT)), name)
+        for package in ("index", "bot", "storage", "feeds")
+        for path, module, names in _imports(package)
+        for name in names
+        if name.startswith("_") and not name.startswith("__")
+    } | {
+        (str(path.relative_to(ROOT)), alias.name)
+        for package in ("index", "bot", "storage", "feeds")
+        for path in (ROOT / package).rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom) and node.level
+        for alias in node.names
+        if alias.name.startswith("_") and not alias.name.startswith("__")
+    }
+    assert found == set()
