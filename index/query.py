@@ -127,12 +127,6 @@ def aliases_in_words(words: str) -> list[str]:
     return [_ALIAS_FORMS[m.group(1)] for m in _ALIAS_RE.finditer(words)]
 
 
-def alias_terms(terms: list[str]) -> list[str]:
-    """Canonical alias tokens found in an article's index terms (for the alias field)."""
-    words = " ".join(fold(t).replace("_", " ") for t in terms)
-    return aliases_in_words(words)
-
-
 def strip_filler(question: str) -> str:
     """The question without its question frame; the question itself if nothing else is left."""
     # Work syllable by syllable on the reader's own text, using the folded form to find

@@ -43,11 +43,6 @@ def terms_of(segmented: str) -> list[str]:
     return _PIECE_RE.findall(segmented)
 
 
-def syllables(term: str) -> list[str]:
-    """The syllables of one term ("hà_nội" -> ["hà", "nội"])."""
-    return term.split("_")
-
-
 _FOLDED: dict[str, str] = {}
 _FOLDED_LIMIT = 500_000  # distinct terms remembered; beyond this the cache starts over
 
