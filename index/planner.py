@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from .bm25 import FieldPostings
+from .fields import ALIAS, ASYL, BODY, FOLD, FOLD_TITLE, SYL, TITLE
 from .normalize import fold, has_diacritics, normalize
 from .query import is_question, is_question_word, parse
 from .ranking import Ranking
@@ -69,12 +70,12 @@ class QueryPlanner:
         query = query[:MAX_QUERY_CHARS]
         if exact:
             terms = tuple(self.analyzer.terms(query))
-            return QueryPlan((("body", terms, 1.0),), terms, False)
+            return QueryPlan(((BODY.name, terms, 1.0),), terms, False)
         r = self.ranking
         asked = parse(query, today)
         if not r.filler:
             asked = dataclasses.replace(asked, text=query)
-        aliases = (("alias", asked.aliases, r.aliases),) if asked.aliases and r.aliases else ()
+        aliases = ((ALIAS.name, asked.aliases, r.aliases),) if asked.aliases and r.aliases else ()
         lucene = r.idf == "lucene"
         if has_diacritics(asked.text):
             terms = self._topic_words(tuple(self.analyzer.terms(asked.text)), folded=False)
@@ -86,10 +87,10 @@ class QueryPlanner:
             parts = tuple(
                 p
                 for p in (
-                    ("body", accented, 1.0),
-                    ("title", accented, title),
-                    ("fold", bare, 1.0),
-                    ("fold_title", bare, title),
+                    (BODY.name, accented, 1.0),
+                    (TITLE.name, accented, title),
+                    (FOLD.name, bare, 1.0),
+                    (FOLD_TITLE.name, bare, title),
                     *self._syllables(terms),
                     *aliases,
                 )
@@ -104,8 +105,8 @@ class QueryPlanner:
         parts = tuple(
             p
             for p in (
-                ("fold", terms, 1.0),
-                ("fold_title", terms, title),
+                (FOLD.name, terms, 1.0),
+                (FOLD_TITLE.name, terms, title),
                 *self._syllables(terms),
                 *aliases,
             )
@@ -135,14 +136,14 @@ class QueryPlanner:
         sylls = [s for t in terms for s in t.split("_")]
         accented = tuple(s for s in sylls if has_diacritics(s))
         bare = tuple(fold(s) for s in sylls if not has_diacritics(s))
-        return tuple((f, ss, weight) for f, ss in (("asyl", accented), ("syl", bare)) if ss)
+        return tuple((f, ss, weight) for f, ss in ((ASYL.name, accented), (SYL.name, bare)) if ss)
 
     def segment_folded(self, sylls: list[str], longest: int = 4) -> list[str]:
         """Split accentless syllables into folded vocabulary words (unigram model, Viterbi)."""
         # A unigram language model over the folded words: a word's cost is -log of its
         # share of all word occurrences, so "lai xe" is one word when "lai_xe" is common.
         # (Document frequency would not do: "xe" alone is in most articles and always wins.)
-        field = self.fields["fold"]
+        field = self.fields[FOLD.name]
         total = max(field.total_len, 1)
         unknown = math.log(total) + 5.0
         best = [0.0] + [math.inf] * len(sylls)

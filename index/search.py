@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .bm25 import BM25Params, FieldPostings
+from .fields import BODY, FOLD
 from .models import AddReport, Article, Hit, IndexStats, SearchResult
 from .normalize import has_diacritics
 from .passages import Matcher, Passage, Term, best_passage, match_terms
@@ -285,7 +286,7 @@ class SearchIndex:
         """The plan's words as the matcher finds them in text, rarer words weighing more."""
         weights = []
         for t in plan.highlight:
-            field = self.fields["body" if has_diacritics(t) else "fold"]
+            field = self.fields[BODY.name if has_diacritics(t) else FOLD.name]
             # Lucene's idf, defined for every df: a word no article holds weighs the most
             # (it is what a weak result lacks)
             n, df = max(field.n_docs, 0), max(field.df(t), 0)
@@ -374,7 +375,7 @@ class SearchIndex:
         )
         db_bytes = sum(p.stat().st_size for p in self.data_dir.glob("newsbot.db*"))
         with self._lock:
-            terms = self.fields["body"].vocab_size()
+            terms = self.fields[BODY.name].vocab_size()
         return IndexStats(
             articles=counts["articles"],
             sources=tuple(map(tuple, counts["sources"])),
