@@ -8,13 +8,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from index import Article, SearchIndex, UnknownSource, ingest, sample_dir, search_text, web_url
+from index import Article, SearchIndex, UnknownSource, ingest, sample_dir, search_text
 
 from . import commands, parse, render
 from .parse import PAGE_SIZE
 from .settings import Settings
 from .suggest import suggest
 from .texts import VI, Texts, chosen, pick
+from .views import hit_views, web_links
 
 __all__ = ["Console", "chat"]
 
@@ -104,14 +105,13 @@ class Console:
             return f"{self.t.console_last_page}\n{self.t.console_footer}"
         self.page = page
         self.listed = []  # numbers count across pages: _numbered asks the index
-        links = [web_url(h.article.url) for h in result.hits]  # the one link rule
-        text = render.results(result, self.t, links, style=self.style, cut=cut)
+        views = hit_views(result.hits, web_links([h.article for h in result.hits]))
+        text = render.results(result, self.t, views, style=self.style, cut=cut)
         return f"{text}\n\n{self.t.console_footer}" if result.hits else text
 
     def _latest(self) -> str:
         self.listed = self.index.latest(PAGE_SIZE)
-        links = [web_url(a.url) for a in self.listed]
-        return render.latest(self.listed, self.t, links, style=self.style)
+        return render.latest(self.listed, self.t, web_links(self.listed), style=self.style)
 
     def _read(self, article: Article) -> str:
         return "\n\n".join(render.article(article, self.t, style=self.style, limit=1 << 30))

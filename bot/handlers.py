@@ -26,6 +26,7 @@ from .parse import PAGE_SIZE, PageRequest, ReadRequest
 from .sending import edit, is_group, reply
 from .services import BotContext, services_of, texts_of
 from .texts import Texts, chosen
+from .views import article_links, hit_views
 
 __all__ = [
     "button",
@@ -73,8 +74,8 @@ async def _results_message(
         return svc.state.query_id(result.query), svc.state.tokens(a.id for a in articles)
 
     qid, tokens = await asyncio.to_thread(ids)
-    links = render.article_links(articles, tokens, context.bot.username)
-    text = render.results(result, t, links, cut=cut)
+    views = hit_views(result.hits, article_links(articles, tokens, context.bot.username))
+    text = render.results(result, t, views, cut=cut)
     return text, keyboards.results_keyboard(result, t, qid, tokens)
 
 
@@ -195,7 +196,7 @@ async def latest_command(update: Update, context: BotContext) -> None:
     if not articles:
         await reply(update, context, render.notice(_empty_archive(update, context, t)))
         return
-    links = render.article_links(articles, tokens, context.bot.username)
+    links = article_links(articles, tokens, context.bot.username)
     await reply(
         update, context, render.latest(articles, t, links), keyboards.read_keyboard(tokens, t)
     )
@@ -265,8 +266,8 @@ async def inline_query(update: Update, context: BotContext) -> None:
         return
     articles = [h.article for h in result.hits]
     tokens = await asyncio.to_thread(svc.state.tokens, [a.id for a in articles])
-    links = render.article_links(articles, tokens, context.bot.username)
-    answers = render.inline_results(result.hits, t, links, tokens)
+    views = hit_views(result.hits, article_links(articles, tokens, context.bot.username))
+    answers = render.inline_results(views, t, tokens)
     more = result.hits and offset + len(result.hits) < min(result.total, MAX_DEPTH)
     nothing = (
         None

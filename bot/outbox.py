@@ -38,6 +38,7 @@ from .sending import send
 from .state import State
 from .subscriptions import Batch, Delivery, Subscriptions, explain
 from .texts import pick
+from .views import article_links
 
 __all__ = ["BURST", "CONCURRENCY", "Pacer", "Sender"]
 
@@ -214,7 +215,7 @@ class Sender:
         found = [r for r in rows if r.id in articles]
         tokens = self.state.tokens(articles[r.id].id for r in found)
         out = {}
-        links = render.article_links([articles[r.id] for r in found], tokens, self.bot.username)
+        links = article_links([articles[r.id] for r in found], tokens, self.bot.username)
         for row, token, link in zip(found, tokens, links, strict=True):
             article = articles[row.id]
             matched, passage = explain(row.topic, article)

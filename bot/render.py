@@ -20,10 +20,11 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 
-from index import Article, Excerpt, Hit, SearchResult, web_url
+from index import Article, Excerpt, SearchResult, web_url
 
 from .parse import MAX_QUERY_CHARS
 from .texts import Texts
+from .views import ResultView, view_of
 
 __all__ = [
     "ANSI",
@@ -33,9 +34,7 @@ __all__ = [
     "PLAIN",
     "Style",
     "article",
-    "article_links",
     "clamp",
-    "deep_link",
     "entry",
     "help_text",
     "inline_results",
@@ -113,21 +112,6 @@ def clamp(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def deep_link(username: str, token: str) -> str:
-    """A t.me link that opens an article in the bot."""
-    return f"https://t.me/{username}?start={token}"
-
-
-def article_link(article: Article, username: str, token: str) -> str:
-    """Where an article's title links: its own web page, else the bot's deep link to it."""
-    return web_url(article.url) or deep_link(username, token)
-
-
-def article_links(articles: Sequence[Article], tokens: Sequence[str], username: str) -> list[str]:
-    """article_link of each article, with the token of each."""
-    return [article_link(a, username, t) for a, t in zip(articles, tokens, strict=True)]
-
-
 def notice(text: str, style: Style = HTML) -> str:
     """A sentence of ours as a message (escaped all the same: it may quote the user)."""
     return style.escape(text)
@@ -152,7 +136,7 @@ def marked(excerpt: Excerpt, style: Style = HTML, limit: int = MAX_EXCERPT) -> s
     return "".join(pieces) + ("…" if cut else "")
 
 
-def meta_line(article: Article, t: Texts, also: Sequence[str] = ()) -> str:
+def meta_line(article: Article | ResultView, t: Texts, also: Sequence[str] = ()) -> str:
     """Outlet, date and the other outlets of the story, on one line."""
     date = article.published.strftime(t.date_format) if article.published else None
     # two outlets fit the line; more are counted
@@ -161,23 +145,16 @@ def meta_line(article: Article, t: Texts, also: Sequence[str] = ()) -> str:
     return clamp(" · ".join(x for x in (article.source, date, others) if x), MAX_META)
 
 
-def title_html(article: Article, link: str | None, style: Style) -> str:
+def title_html(article: Article | ResultView, link: str | None, style: Style) -> str:
     """The title, linked when there is a link, else bold."""
     title = style.escape(clamp(article.title, MAX_TITLE) or article.id)
     return style.link(title, link) if link else style.bold(title)
 
 
-def entry(  # one numbered result: title, outlet and date, excerpt
-    n: int,
-    article: Article,
-    link: str | None,
-    body: str,
-    t: Texts,
-    style: Style,
-    also: Sequence[str] = (),
-) -> str:
-    lines = [f"{style.bold(f'{n}.')} {title_html(article, link, style)}"]
-    meta = meta_line(article, t, also)
+def entry(n: int, view: ResultView, body: str, t: Texts, style: Style) -> str:
+    """One numbered result: linked title, outlet and date, then body (already marked up)."""
+    lines = [f"{style.bold(f'{n}.')} {title_html(view, view.link, style)}"]
+    meta = meta_line(view, t, view.also)
     if meta:
         lines.append(style.italic(style.escape(meta)))
     if body:
@@ -188,7 +165,7 @@ def entry(  # one numbered result: title, outlet and date, excerpt
 def results(
     result: SearchResult,
     t: Texts,
-    links: Sequence[str | None],
+    views: Sequence[ResultView],
     *,
     style: Style = HTML,
     cut: bool = False,
@@ -211,10 +188,7 @@ def results(
     if result.period_empty:
         notes.append(t.period_empty_note.format(period=period(result, t)))
     parts += [style.italic(style.escape(note)) for note in notes]
-    blocks = [
-        entry(n, hit.article, link, marked(hit.excerpt, style), t, style, hit.also)
-        for n, (hit, link) in enumerate(zip(result.hits, links, strict=True), first)
-    ]
+    blocks = [entry(n, v, marked(v.marks, style), t, style) for n, v in enumerate(views, first)]
     return "\n".join(parts) + "\n\n" + "\n\n".join(blocks)
 
 
@@ -247,7 +221,7 @@ def latest(
     if not articles:
         return style.escape(t.latest_empty)
     blocks = [
-        entry(n, a, link, style.escape(clamp(a.body, LATEST_LEAD)), t, style)
+        entry(n, view_of(a, link), style.escape(clamp(a.body, LATEST_LEAD)), t, style)
         for n, (a, link) in enumerate(zip(articles, links, strict=True), 1)
     ]
     return f"🗞 {style.bold(style.escape(t.latest_head))}\n\n" + "\n\n".join(blocks)
@@ -350,22 +324,22 @@ def visible_len(text: str, style: Style) -> int:
 
 
 def inline_results(
-    hits: Sequence[Hit], t: Texts, links: Sequence[str], tokens: Sequence[str]
+    views: Sequence[ResultView], t: Texts, tokens: Sequence[str]
 ) -> list[InlineQueryResultArticle]:
     """Inline answers: title, excerpt as description; choosing one posts title, link, excerpt."""
     out = []
-    for hit, link, token in zip(hits, links, tokens, strict=True):
-        a = hit.article
-        meta = meta_line(a, t)
-        text = title_html(a, link, HTML) + (f"\n{HTML.italic(HTML.escape(meta))}" if meta else "")
-        excerpt = marked(hit.excerpt, HTML)
+    for view, token in zip(views, tokens, strict=True):
+        meta = meta_line(view, t)
+        text = title_html(view, view.link, HTML)
+        text += f"\n{HTML.italic(HTML.escape(meta))}" if meta else ""
+        excerpt = marked(view.marks, HTML)
         if excerpt:
             text += f"\n\n{excerpt}"
-        description = clamp(hit.excerpt.text, MAX_INLINE_DESCRIPTION)
+        description = clamp(view.excerpt, MAX_INLINE_DESCRIPTION)
         out.append(
             InlineQueryResultArticle(
                 id=token,
-                title=clamp(a.title, MAX_TITLE) or a.id,
+                title=clamp(view.title, MAX_TITLE) or view.id,
                 description=" · ".join(x for x in (meta, description) if x),
                 input_message_content=InputTextMessageContent(
                     text,

@@ -24,6 +24,7 @@ from .render import (
     visible_len,
 )
 from .texts import Texts
+from .views import view_of
 
 __all__ = [
     "MAX_DIGEST_ITEMS",
@@ -84,7 +85,7 @@ def followed(
         return "\n".join(lines + [style.italic(style.escape(t.followed_none))])
     marks = list(passages) + [None] * (len(recent) - len(passages))
     blocks = [
-        entry(n, a, link, marked(mark, style, LATEST_LEAD * 2) if mark else "", t, style)
+        entry(n, view_of(a, link), marked(mark, style, LATEST_LEAD * 2) if mark else "", t, style)
         for n, (a, link, mark) in enumerate(zip(recent, links, marks, strict=True), 1)
     ]
     return "\n".join(lines) + f"\n\n{style.escape(t.followed_recent)}\n" + "\n".join(blocks)

@@ -35,6 +35,7 @@ from .subscriptions import (
     resolve_channel,
 )
 from .texts import Texts
+from .views import article_links
 
 __all__ = ["digest_command", "follow_command", "migrated", "topics_command", "unfollow_command"]
 
@@ -112,7 +113,7 @@ async def follow_command(update: Update, context: BotContext) -> None:
         return svc.state.tokens(a.id for a in recent), chat.digest_hour if chat else None, marks
 
     tokens, hour, marks = await asyncio.to_thread(details)
-    links = render.article_links(recent, tokens, context.bot.username)
+    links = article_links(recent, tokens, context.bot.username)
     answer = render_topics.followed(
         followed.text,
         recent,

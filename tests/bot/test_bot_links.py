@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import render
+from bot import render, views
 from bot.texts import VI
 from index.models import Article
 from index.search import SearchIndex
@@ -21,7 +21,7 @@ def test_the_full_text_links_only_web_pages(url: str) -> None:
     messages = render.article(article, VI)
     assert all("href" not in m and url not in m for m in messages)
     assert all(render.utf16_len(m) <= render.MAX_MESSAGE for m in messages)
-    assert render.article_link(article, "tin_bot", "x1") == "https://t.me/tin_bot?start=x1"
+    assert views.article_link(article, "tin_bot", "x1") == "https://t.me/tin_bot?start=x1"
 
 
 def test_web_url_rule() -> None:

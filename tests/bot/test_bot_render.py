@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import re
@@ -9,6 +10,7 @@ import re
 from bot import keyboards, render, render_topics
 from bot.parse import parse_data
 from bot.texts import EN, VI
+from bot.views import ResultView, hit_views
 from index.models import Article, Excerpt, Hit, SearchResult
 
 TAG = re.compile(r"</?[a-z]+[^>]*>")
@@ -42,6 +44,11 @@ def hit(
     return Hit(a, 1.0, Excerpt(body, spans))
 
 
+def results(res, t, links, **kw):
+    """A page of results, the views made with these links, as the handlers make them."""
+    return render.results(res, t, hit_views(res.hits, links), **kw)
+
+
 def result(hits, total=None, offset=0, query="giá vàng", folded=False):
     return SearchResult(
         query, tuple(hits), total if total is not None else len(hits), offset, folded
@@ -59,9 +66,7 @@ def test_marked_clamps_long_excerpts_and_spans_past_the_cut():
 
 
 def test_results_escape_titles_sources_and_query():
-    page = render.results(
-        result([hit()], query="<b>vàng</b> & bạc"), VI, ['https://x.vn/a?b=1&c="2"']
-    )
+    page = results(result([hit()], query="<b>vàng</b> & bạc"), VI, ['https://x.vn/a?b=1&c="2"'])
     assert well_formed(page)
     assert "&lt;b&gt;vàng&lt;/b&gt; &amp; bạc" in page
     assert "Giá vàng &lt;tăng&gt; &amp; giảm" in page
@@ -71,12 +76,12 @@ def test_results_escape_titles_sources_and_query():
 
 
 def test_results_in_english_use_iso_dates():
-    page = render.results(result([hit()]), EN, [None])
+    page = results(result([hit()]), EN, [None])
     assert "2024-05-02" in page and "Articles 1–1 of 1" in page
 
 
 def test_no_results_says_what_was_searched_and_hints():
-    text = render.results(result([], query="<script>", folded=True), VI, [])
+    text = results(result([], query="<script>", folded=True), VI, [])
     assert "&lt;script&gt;" in text and "/moi" in text and "có dấu" in text
 
 
@@ -101,9 +106,7 @@ def test_last_page_has_no_next_button():
 
 def test_page_of_five_long_hits_stays_under_the_limit():
     long_hit = hit(title="Tiêu đề " * 100, body="chữ " * 500, spans=((0, 3),), source="Nguồn " * 50)
-    page = render.results(
-        result([long_hit] * 5, query="q" * 300), VI, ["https://a.vn"] * 5, cut=True
-    )
+    page = results(result([long_hit] * 5, query="q" * 300), VI, ["https://a.vn"] * 5, cut=True)
     assert render.utf16_len(visible(page)) <= render.MAX_MESSAGE
     assert well_formed(page)
 
@@ -157,7 +160,7 @@ def test_short_article_is_one_message_with_title_meta_and_link():
 
 
 def test_to_plain_drops_tags_keeps_words_and_links():
-    page = render.results(result([hit()]), VI, ["https://a.vn/?x=1&y=2"])
+    page = results(result([hit()]), VI, ["https://a.vn/?x=1&y=2"])
     plain = render.to_plain(page)
     assert "<" not in plain.replace("<tăng>", "").replace("<A>", "").replace("<b>bạc</b>", "")
     assert "Giá vàng <tăng> & giảm (https://a.vn/?x=1&y=2)" in plain
@@ -165,12 +168,13 @@ def test_to_plain_drops_tags_keeps_words_and_links():
 
 
 def test_plain_style_renders_the_same_page_without_markup():
-    page = render.results(result([hit()]), VI, [None], style=render.PLAIN)
+    page = results(result([hit()]), VI, [None], style=render.PLAIN)
     assert "<b>" not in page.replace("<b>bạc</b>", "") and "Giá vàng <tăng> & giảm" in page
 
 
 def test_inline_results_have_title_description_and_message():
-    (answer,) = render.inline_results([hit(url="https://a.vn/1")], VI, ["https://a.vn/1"], ["a1"])
+    views = hit_views([hit(url="https://a.vn/1")], ["https://a.vn/1"])
+    (answer,) = render.inline_results(views, VI, ["a1"])
     assert answer.id == "a1" and answer.title == "Giá vàng <tăng> & giảm"
     assert "Giá vàng & <b>bạc</b>" in answer.description
     content = answer.input_message_content
@@ -190,10 +194,6 @@ def test_welcome_has_the_questions_and_the_bot_name():
 def test_the_same_story_names_the_other_outlets():
     import datetime as dt
 
-    from bot import render
-    from bot.texts import EN, VI
-    from index.models import Article, Excerpt, Hit, SearchResult
-
     article = Article(
         "a",
         "Giá xăng giảm",
@@ -203,9 +203,9 @@ def test_the_same_story_names_the_other_outlets():
     )
     hit = Hit(article, 1.0, Excerpt("Giá xăng giảm."), also=("dantri.com.vn", "thanhnien.vn"))
     result = SearchResult("giá xăng", (hit,), 1)
-    text = render.results(result, VI, [None])
+    text = results(result, VI, [None])
     assert "vnexpress.net · 12/06/2024 · cùng tin trên dantri.com.vn, thanhnien.vn" in text
-    assert "also in dantri.com.vn, thanhnien.vn" in render.results(result, EN, [None])
+    assert "also in dantri.com.vn, thanhnien.vn" in results(result, EN, [None])
 
 
 def test_push_names_the_matched_phrase_and_marks_its_sentence():
@@ -246,10 +246,10 @@ def test_photo_caption_stays_within_1024_units():
 
 def test_weak_results_say_they_match_in_part_instead_of_a_count():
     weak = SearchResult("bao nhieu nguoi tu vong vi covid", (hit(),), 2537, 0, True, partial=True)
-    text = visible(render.results(weak, VI, [None]))
+    text = visible(results(weak, VI, [None]))
     assert "chỉ khớp một phần" in text and "2537" not in text and "2.537" not in text
-    assert "match in part" in visible(render.results(weak, EN, [None]))
-    strong = visible(render.results(result([hit()], total=2537), VI, [None]))
+    assert "match in part" in visible(results(weak, EN, [None]))
+    strong = visible(results(result([hit()], total=2537), VI, [None]))
     assert "2537" in strong and "một phần" not in strong
 
 
@@ -262,12 +262,32 @@ def test_a_period_without_articles_is_named():
         date_to=dt.date(2026, 12, 1),
         period_empty=True,
     )
-    text = visible(render.results(empty, VI, [None]))
+    text = visible(results(empty, VI, [None]))
     assert "Không có bài nào khớp câu hỏi đăng trong 01/12/2026" in text
     assert "mới nhất" in text
 
 
 def test_the_first_answer_keeps_its_longer_excerpt():
     long = "Câu trả lời " + "rất dài " * 55
-    page = render.results(result([hit(body=long, spans=())]), VI, [None])
+    page = results(result([hit(body=long, spans=())]), VI, [None])
     assert long[:440].strip() in visible(page)
+
+
+def test_a_view_holds_what_every_renderer_shows():
+    (view,) = hit_views([hit(url="https://a.vn/1")], ["https://t.me/b?start=x"])
+    assert view == ResultView(
+        "a1",
+        "Giá vàng <tăng> & giảm",
+        "https://t.me/b?start=x",
+        "Báo <A>",
+        dt.date(2024, 5, 2),
+        "Giá vàng & <b>bạc</b> hôm nay",
+        ((0, 8),),
+    )
+    # the renderers read the view, not the article: what it says is what they show
+    shown = dataclasses.replace(view, title="Khác", source="Nguồn", also=("b.vn",))
+    page = render.results(result([hit()]), EN, [shown], style=render.PLAIN)
+    assert "1. Khác (https://t.me/b?start=x)" in page and "Nguồn · 2024-05-02" in page
+    assert "also in b.vn" in page
+    (answer,) = render.inline_results([shown], EN, ["t"])
+    assert answer.title == "Khác" and "Nguồn" in answer.description
