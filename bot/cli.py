@@ -1,4 +1,4 @@
-"""The `newsbot` command: index, stats, search, feeds, chat, run."""
+"""The `newsbot` command: its arguments, and which command implements each (cli_*.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from feeds import FeedRegistry, cmd_feeds, cmd_feeds_stats
-from index import SearchIndex, cmd_check, cmd_index, cmd_search, cmd_stats
+from feeds import FeedRegistry
+from index import SearchIndex
 
 from . import logs
+from .cli_check import cmd_check
+from .cli_feeds import cmd_feeds, cmd_feeds_stats
+from .cli_index import cmd_index, cmd_search, cmd_stats
 from .errors import one_line_errors
 from .settings import Settings, default_data_dir, load_settings
 

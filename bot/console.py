@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from index import Article, SearchIndex, UnknownSource, ingest, sample_dir, search_text
+from index import Article, SearchIndex, UnknownSource, ingest, search_text
 
 from . import commands, parse, render
 from .parse import PAGE_SIZE
@@ -17,7 +17,7 @@ from .suggest import suggest
 from .texts import VI, Texts, chosen, pick
 from .views import hit_views, web_links
 
-__all__ = ["Console", "chat"]
+__all__ = ["Console", "chat", "sample_dir"]
 
 _QUIT = {"q", "quit", "exit", "/quit", "thoat", "thoát"}
 _NEXT = {"n", "next", "sau", "tiep", "tiếp"}
@@ -115,6 +115,11 @@ class Console:
 
     def _read(self, article: Article) -> str:
         return "\n\n".join(render.article(article, self.t, style=self.style, limit=1 << 30))
+
+
+def sample_dir() -> Path:
+    """The bundled sample archive (next to the package in a checkout)."""
+    return Path(__file__).resolve().parent.parent / "samples"
 
 
 def chat(

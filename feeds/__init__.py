@@ -6,7 +6,7 @@ line use the names below.
 """
 
 from .check import add_checked
-from .cli import cmd_feeds, cmd_feeds_stats
+from .opml import MAX_OPML_BYTES, OpmlError, export_opml, read_opml
 from .poll import http_client, poll_all
 from .registry import POLL_SECONDS, Feed, FeedError, FeedRegistry, PollResult
 from .stores import FeedStore
@@ -16,11 +16,13 @@ __all__ = [
     "FeedError",
     "FeedRegistry",
     "FeedStore",
+    "MAX_OPML_BYTES",
+    "OpmlError",
     "POLL_SECONDS",
     "PollResult",
     "add_checked",
-    "cmd_feeds",
-    "cmd_feeds_stats",
+    "export_opml",
     "http_client",
     "poll_all",
+    "read_opml",
 ]

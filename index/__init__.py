@@ -32,17 +32,17 @@ _EXPORTS = {
     "parse_topic": "topics",
     "passage": "topics",
     "ingest": "ingest",
-    "sample_dir": "cli",
-    "cmd_check": "check",
-    "cmd_index": "cli",
-    "cmd_search": "cli",
-    "cmd_stats": "cli",
+    "DataCheck": "check",
+    "check_data": "check",
+    "rebuild_index": "check",
+    "remove_leftovers": "check",
 }
 
 __all__ = [
     "Article",
     "ArticleText",
     "Clause",
+    "DataCheck",
     "Excerpt",
     "Hit",
     "MAX_DEPTH",
@@ -53,16 +53,14 @@ __all__ = [
     "TopicError",
     "TopicIndex",
     "UnknownSource",
-    "cmd_check",
-    "cmd_index",
-    "cmd_search",
-    "cmd_stats",
+    "check_data",
     "ingest",
     "normalize",
     "parse_topic",
     "passage",
+    "rebuild_index",
+    "remove_leftovers",
     "resolve",
-    "sample_dir",
     "search_text",
     "web_url",
 ]
@@ -88,8 +86,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from .check import cmd_check
-    from .cli import cmd_index, cmd_search, cmd_stats, sample_dir
+    from .check import DataCheck, check_data, rebuild_index, remove_leftovers
     from .models import Article, Excerpt, Hit, SearchResult
     from .outlets import UnknownSource, resolve, search_text
     from .search import MAX_DEPTH, MAX_QUERY_CHARS, SearchIndex

@@ -1,76 +1,74 @@
-"""`newsbot check`: verify the database and the index segment, and repair what can be."""
+"""Verify a data folder's database and index segment, and rebuild what can be rebuilt."""
 
 from __future__ import annotations
 
 import shutil
 import sqlite3
-import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
 
 from .integrity import CHECKSUMS, verify
 from .segment_files import read_segment
 
-__all__ = ["cmd_check"]
+__all__ = ["DataCheck", "check_data", "rebuild_index", "remove_leftovers"]
 
 
-def cmd_check(data_dir: Path, repair: bool = False, out: TextIO = sys.stdout) -> int:
-    """Print what is sound and what is not; exit 1 while something is damaged."""
+@dataclass(frozen=True, slots=True)
+class DataCheck:
+    """What was found in a data folder: the database, the current segment, leftovers."""
+
+    found: bool  # newsbot.db exists
+    database_error: str | None = None  # SQLite cannot read newsbot.db
+    articles: int = 0  # live articles
+    segment: str | None = None  # the current segment's name (none yet: served from terms)
+    problem: str | None = None  # what is wrong with the segment
+    unsealed: bool = False  # sound, but written by a version without checksums
+    leftovers: tuple[str, ...] = ()  # names of the files of compactions that did not finish
+
+
+def check_data(data_dir: Path) -> DataCheck:
+    """Check newsbot.db (read only) and the current segment against it, fully."""
     data_dir = Path(data_dir)
     db = data_dir / "newsbot.db"
     if not db.is_file():
-        print(f"no index in {data_dir} (newsbot.db is missing): nothing to check", file=out)
-        return 1
+        return DataCheck(found=False)
     try:
         database, max_docno, live = _database(db)
     except sqlite3.DatabaseError as e:
-        print(f"newsbot.db: damaged ({e})", file=out)
-        print(
-            "  SQLite cannot read it: restore a backup, or index the archive again into a new"
-            " data folder (NEWSBOT_DATA_DIR)",
-            file=out,
-        )
-        return 1
-    print(f"newsbot.db: ok ({live:,} articles)", file=out)
+        return DataCheck(found=True, database_error=str(e))
     index_dir = data_dir / "index"
     current = _current(index_dir)
-    problem = None
-    if current is None:
-        print("index segment: none yet (articles are served from newsbot.db's terms)", file=out)
-    else:
+    problem, unsealed = None, False
+    if current is not None:
         problem = _segment_problem(index_dir / current, database, max_docno)
         unsealed = problem is None and not (index_dir / current / CHECKSUMS).exists()
-        state = problem or ("ok, no checksums (older version)" if unsealed else "ok")
-        print(f"index segment {current}: {state}", file=out)
-        if unsealed and repair:
-            problem = "no checksums"
-    leftovers = _leftovers(index_dir, current)
-    if leftovers:
-        names = ", ".join(p.name for p in leftovers[:5]) + (" ..." if len(leftovers) > 5 else "")
-        print(f"leftovers of failed compactions: {len(leftovers)} ({names})", file=out)
-    if not repair:
-        if problem or leftovers:
-            print("run `newsbot check --repair` to rebuild the index from newsbot.db", file=out)
-        return 1 if problem else 0
-    if problem is not None:
-        from .search import SearchIndex  # loads numpy and the analyzer: only when repairing
+    leftovers = tuple(p.name for p in _leftovers(index_dir, current))
+    return DataCheck(True, None, live, current, problem, unsealed, leftovers)
 
-        index = SearchIndex.open(data_dir)
-        try:
-            if index.damage is None:  # found by the full checksum only: open did not rebuild
-                index.compact()
-            name = (index_dir / "CURRENT").read_text().strip()
-        finally:
-            index.close()
-        print(f"repaired: index segment {name} rebuilt from newsbot.db", file=out)
-    for path in _leftovers(index_dir, _current(index_dir)):
+
+def rebuild_index(data_dir: Path) -> str:
+    """Rebuild the index segment from newsbot.db; the new segment's name."""
+    from .search import SearchIndex  # loads numpy and the analyzer: only when repairing
+
+    index = SearchIndex.open(data_dir)
+    try:
+        if index.damage is None:  # found by the full checksum only: open did not rebuild
+            index.compact()
+        return (Path(data_dir) / "index" / "CURRENT").read_text().strip()
+    finally:
+        index.close()
+
+
+def remove_leftovers(data_dir: Path) -> int:
+    """Delete the files of compactions that did not finish; how many there were."""
+    index_dir = Path(data_dir) / "index"
+    found = _leftovers(index_dir, _current(index_dir))
+    for path in found:
         if path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)
-    if leftovers:
-        print(f"removed {len(leftovers)} leftovers", file=out)
-    return 0
+    return len(found)
 
 
 def _database(db: Path) -> tuple[str, int, int]:

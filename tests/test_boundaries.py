@@ -145,3 +145,22 @@ def test_no_private_name_is_imported_from_another_module():
         if alias.name.startswith("_") and not alias.name.startswith("__")
     }
     assert found == set()
+
+
+def test_the_command_line_is_parsed_in_one_module():
+    parsers = {
+        str(path.relative_to(ROOT))
+        for package in ("index", "bot", "storage", "feeds")
+        for path, module, _ in _imports(package)
+        if module == "argparse"
+    }
+    assert parsers == {"bot/cli.py"}
+    # the commands' implementations live beside it in bot/, none in index/ or feeds/
+    commands = {
+        str(path.relative_to(ROOT))
+        for package in ("index", "bot", "storage", "feeds")
+        for path in (ROOT / package).rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("cmd_")
+    }
+    assert commands == {"bot/cli_index.py", "bot/cli_feeds.py", "bot/cli_check.py"}

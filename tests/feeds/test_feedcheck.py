@@ -7,9 +7,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
+from bot.cli_feeds import cmd_feeds_add, cmd_feeds_export, cmd_feeds_import, cmd_feeds_poll
 from feeds import FeedError, FeedRegistry, poll_all
 from feeds.check import check_feed, feed_links
-from feeds.cli import cmd_feeds_add, cmd_feeds_export, cmd_feeds_import, cmd_feeds_poll
 from feeds.opml import OpmlError, export_opml, read_opml
 from index.search import SearchIndex
 

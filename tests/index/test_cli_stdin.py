@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from index.cli import cmd_search
+from bot.cli_index import cmd_search
 
 ROOT = Path(__file__).resolve().parents[2]
 

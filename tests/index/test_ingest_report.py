@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from index.cli import cmd_index
+from bot.cli_index import cmd_index
 from index.ingest import MAX_REPORTED_FAILURES, ingest
 from index.search import SearchIndex
 from index.segment import Analyzer

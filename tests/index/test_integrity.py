@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from index.check import cmd_check
+from bot.cli_check import cmd_check
 from index.search import SearchIndex
 
 ROOT = Path(__file__).resolve().parents[2]

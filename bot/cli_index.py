@@ -1,17 +1,16 @@
-"""The index's command-line commands: index, stats, search, feeds (no Telegram here)."""
+"""`newsbot index`, `newsbot stats` and `newsbot search`: the archive's commands."""
 
 from __future__ import annotations
 
 import json
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from .ingest import ingest
-from .models import Hit, SearchResult
-from .outlets import UnknownSource, search_text
-from .search import SearchIndex
+from index import Hit, SearchIndex, SearchResult, UnknownSource, ingest, search_text
+
+from .terminal import print_result
+from .views import hit_views, web_links
 
 
 def cmd_index(
@@ -87,45 +86,6 @@ def result_json(result: SearchResult) -> dict:
     }
 
 
-def _marked(hit: Hit, bold: bool) -> str:
-    text, pieces, last = hit.excerpt.text, [], 0
-    on, off = ("\033[1m", "\033[0m") if bold else ("«", "»")
-    for a, b in hit.excerpt.spans:
-        pieces += [text[last:a], on, text[a:b], off]
-        last = b
-    return "".join(pieces) + text[last:]
-
-
-def print_result(result: SearchResult, out: TextIO) -> None:
-    """A result for people: numbered titles, outlet and date, link, excerpt."""
-    if not result.hits:
-        print(f"No article matches “{result.query}”.", file=out)
-        return
-    bold = getattr(out, "isatty", lambda: False)()
-    note = " (without diacritics)" if result.folded else ""
-    if result.partial:
-        print(
-            f"No article holds the main words of “{result.query}”; partial matches{note}:", file=out
-        )
-    else:
-        print(f"{result.total:,} articles match “{result.query}”{note}:", file=out)
-    if result.period_empty:
-        print(
-            f"None of them is dated {result.date_from} to {result.date_to}; newest first.", file=out
-        )
-    print(file=out)
-    for n, hit in enumerate(result.hits, result.offset + 1):
-        a = hit.article
-        meta = " · ".join(
-            x for x in (a.source, a.published.isoformat() if a.published else None) if x
-        )
-        print(f"{n}. {a.title}", file=out)
-        if meta:
-            print(f"   {meta}", file=out)
-        print(f"   {a.url or 'id: ' + a.id}", file=out)
-        print(f"   {_marked(hit, bold)}\n", file=out)
-
-
 MAX_QUERY_LINE_BYTES = 64_000  # a longer line is answered with an error, never held whole
 
 
@@ -170,7 +130,9 @@ def cmd_search(
     if as_json:
         print(json.dumps(result_json(result), ensure_ascii=False, indent=1), file=out)
     else:
-        print_result(result, out)
+        print_result(
+            result, hit_views(result.hits, web_links([h.article for h in result.hits])), out
+        )
     return 0
 
 
@@ -190,8 +152,3 @@ def _query_lines(stream: BinaryIO | TextIO) -> Iterator[tuple[str, str | None]]:
         except UnicodeDecodeError as e:
             text = raw.decode("utf-8", "replace").strip()
             yield text, f"not UTF-8 text (byte 0x{raw[e.start]:02x} at column {e.start + 1})"
-
-
-def sample_dir() -> Path:
-    """The bundled sample archive (next to the package in a checkout)."""
-    return Path(__file__).resolve().parent.parent / "samples"

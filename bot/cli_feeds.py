@@ -1,4 +1,4 @@
-"""The feed commands of the command line: add, import, export, list, remove, poll, stats."""
+"""`newsbot feeds ...`: add, import, export, list, remove, poll; the feed lines of stats."""
 
 from __future__ import annotations
 
@@ -9,12 +9,20 @@ from typing import TextIO
 
 import httpx
 
-from index.models import Article
-from index.search import SearchIndex
-
-from .check import add_checked
-from .opml import MAX_OPML_BYTES, OpmlError, export_opml, read_opml
-from .poll import POLL_SECONDS, Feed, FeedError, FeedRegistry, http_client, poll_all
+from feeds import (
+    MAX_OPML_BYTES,
+    POLL_SECONDS,
+    Feed,
+    FeedError,
+    FeedRegistry,
+    OpmlError,
+    add_checked,
+    export_opml,
+    http_client,
+    poll_all,
+    read_opml,
+)
+from index import Article, SearchIndex
 
 
 def when(stamp: float | None) -> str:
@@ -208,7 +216,7 @@ def cmd_feeds(
         index = SearchIndex.open(data_dir)
         try:
             with (
-                FeedRegistry(index.store, interval=interval) as registry,
+                FeedRegistry.open(data_dir, interval=interval) as registry,
                 http_client(proxy=proxy) as client,
             ):
                 return cmd_feeds_poll(

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from index.cli import cmd_index, cmd_search, cmd_stats, sample_dir
+from bot.cli_index import cmd_index, cmd_search, cmd_stats
+from bot.console import sample_dir
 from index.search import SearchIndex
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -136,3 +137,29 @@ def test_an_empty_query_is_refused_with_a_hint(tmp_path, capsys):
     assert cmd_search(idx, "   ", out=out) == 2
     assert out.getvalue() == ""
     assert "Nothing to search" in capsys.readouterr().err
+
+
+def test_the_terminal_printer_reads_the_result_views():
+    import dataclasses
+    import datetime as dt
+
+    from bot.terminal import print_result
+    from bot.views import hit_views, web_links
+    from index import Article, Excerpt, Hit, SearchResult
+
+    bad = Article("x1", "Tiêu đề", "Giá vàng tăng.", "javascript:alert(1)", dt.date(2024, 5, 2))
+    good = Article("x2", "Khác", "Giá vàng.", "https://a.vn/2", None, "a.vn")
+    hits = (Hit(bad, 1.0, Excerpt("Giá vàng tăng.", ((0, 8),))), Hit(good, 0.5, Excerpt("x")))
+    result = SearchResult("giá vàng", hits, 2)
+    views = hit_views(hits, web_links([bad, good]))
+    out = io.StringIO()
+    print_result(result, views, out)
+    text = out.getvalue()
+    # the one link rule: a URL that is no web page is not printed, the id is
+    assert "   id: x1\n" in text and "javascript" not in text
+    assert "1. Tiêu đề\n   2024-05-02\n" in text and "   «Giá vàng» tăng." in text
+    assert "2. Khác\n   a.vn\n   https://a.vn/2\n" in text
+    # what the view says is what is printed
+    out = io.StringIO()
+    print_result(result, [dataclasses.replace(views[0], title="Đổi", source="b.vn")], out)
+    assert "1. Đổi\n   b.vn · 2024-05-02\n" in out.getvalue()

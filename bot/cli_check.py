@@ -1,0 +1,49 @@
+"""`newsbot check`: say what is sound in the data folder, and repair the index on request."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from index import check_data, rebuild_index, remove_leftovers
+
+
+def cmd_check(data_dir: Path, repair: bool = False, out: TextIO = sys.stdout) -> int:
+    """Print what is sound and what is not; exit 1 while something is damaged."""
+    found = check_data(data_dir)
+    if not found.found:
+        print(f"no index in {data_dir} (newsbot.db is missing): nothing to check", file=out)
+        return 1
+    if found.database_error is not None:
+        print(f"newsbot.db: damaged ({found.database_error})", file=out)
+        print(
+            "  SQLite cannot read it: restore a backup, or index the archive again into a new"
+            " data folder (NEWSBOT_DATA_DIR)",
+            file=out,
+        )
+        return 1
+    print(f"newsbot.db: ok ({found.articles:,} articles)", file=out)
+    problem = found.problem
+    if found.segment is None:
+        print("index segment: none yet (articles are served from newsbot.db's terms)", file=out)
+    else:
+        state = problem or ("ok, no checksums (older version)" if found.unsealed else "ok")
+        print(f"index segment {found.segment}: {state}", file=out)
+        if found.unsealed and repair:
+            problem = "no checksums"
+    leftovers = found.leftovers
+    if leftovers:
+        names = ", ".join(leftovers[:5]) + (" ..." if len(leftovers) > 5 else "")
+        print(f"leftovers of failed compactions: {len(leftovers)} ({names})", file=out)
+    if not repair:
+        if problem or leftovers:
+            print("run `newsbot check --repair` to rebuild the index from newsbot.db", file=out)
+        return 1 if problem else 0
+    if problem is not None:
+        name = rebuild_index(data_dir)
+        print(f"repaired: index segment {name} rebuilt from newsbot.db", file=out)
+    remove_leftovers(data_dir)
+    if leftovers:
+        print(f"removed {len(leftovers)} leftovers", file=out)
+    return 0
