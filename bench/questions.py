@@ -244,7 +244,7 @@ def print_ablation(
     """MRR@10 and answered@1 per form with each feature switched off in turn."""
     forms_ = [f for f in FORMS if f in texts]
     print("\nablation, MRR@10 / answered@1 per form (each row switches one feature off):")
-    print(f"{'variant':46}" + "".join(f"{f:>28}" for f in forms_))
+    print(f"{'variant':46}" + "".join(f" | {f:^31}" for f in forms_))
 
     def row(name: str, got: dict[str, list[Answer]]) -> None:
         cells = []
@@ -252,7 +252,7 @@ def print_ablation(
             _, _, mrr, ans = scores(got[f], questions)
             _, _, mrr0, ans0 = scores(full[f], questions)
             cells.append(f"{mrr:.3f} ({mrr - mrr0:+.3f}) {ans:.3f} ({ans - ans0:+.3f})")
-        print(f"{name:46}" + "".join(f"{c:>28}" for c in cells), flush=True)
+        print(f"{name[:46]:46}" + "".join(f" | {c:>31}" for c in cells), flush=True)
 
     row("default ranking (everything on)", full)
     base = index.ranking
