@@ -7,11 +7,11 @@ after, paced and under the same rate limits), so a crash neither loses nor doubl
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
+
+from storage.sqlite import Database
 
 __all__ = ["MAX_BROADCAST", "PREFIX", "Broadcasts"]
 
@@ -19,6 +19,7 @@ PREFIX = "broadcast:"
 MAX_BROADCAST = 3500  # characters: leaves room under Telegram's 4096 after escaping
 
 _SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS broadcasts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     text TEXT NOT NULL,
@@ -33,15 +34,10 @@ class Broadcasts:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self._lock = threading.Lock()
-        # the same file as the outbox (subscriptions.SubscriptionStore): one transaction
-        # writes the text and every chat's row
-        self._db = sqlite3.connect(
-            self.path, check_same_thread=False, isolation_level=None, timeout=30
-        )
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA)
+        # the same file as the outbox (subscription_store.SubscriptionStore): one
+        # transaction writes the text and every chat's row
+        self.database = Database(self.path)
+        self.database.schema(_SCHEMA, "broadcasts_version")
 
     @classmethod
     def open(cls, data_dir: Path | str) -> Broadcasts:
@@ -50,15 +46,13 @@ class Broadcasts:
 
     def close(self) -> None:
         """Release the database."""
-        with self._lock:
-            self._db.close()
+        self.database.close()
 
     def recipients(self) -> list[tuple[int, str]]:
         """Every chat known to the bot: those that talked to it and those that follow topics."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT chat_id, kind FROM chats_seen UNION SELECT chat_id, kind FROM chats"
-            ).fetchall()
+        rows = self.database.rows(
+            "SELECT chat_id, kind FROM chats_seen UNION SELECT chat_id, kind FROM chats"
+        )
         return sorted(dict(rows).items())
 
     def enqueue(
@@ -67,28 +61,20 @@ class Broadcasts:
         """Queue a message for chats, at once; returns how many chats it goes to."""
         now = time.time() if now is None else now
         chats = list(chats)
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                cur = self._db.execute(
-                    "INSERT INTO broadcasts (text, author, created_at) VALUES (?, ?, ?)",
-                    (text, author, now),
-                )
-                key = f"{PREFIX}{cur.lastrowid}"
-                # a chat that never followed a topic gets its row in `chats` (instant mode)
-                self._db.executemany(
-                    "INSERT OR IGNORE INTO chats (chat_id, kind) VALUES (?, ?)", chats
-                )
-                self._db.executemany(
-                    "INSERT OR IGNORE INTO deliveries"
-                    " (chat_id, thread_id, article_id, docno, topic, state, created_at)"
-                    " VALUES (?, 0, ?, 0, '', 'pending', ?)",
-                    [(chat_id, key, now) for chat_id, _ in chats],
-                )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self.database.transaction() as db:
+            cur = db.execute(
+                "INSERT INTO broadcasts (text, author, created_at) VALUES (?, ?, ?)",
+                (text, author, now),
+            )
+            key = f"{PREFIX}{cur.lastrowid}"
+            # a chat that never followed a topic gets its row in `chats` (instant mode)
+            db.executemany("INSERT OR IGNORE INTO chats (chat_id, kind) VALUES (?, ?)", chats)
+            db.executemany(
+                "INSERT OR IGNORE INTO deliveries"
+                " (chat_id, thread_id, article_id, docno, topic, state, created_at)"
+                " VALUES (?, 0, ?, 0, '', 'pending', ?)",
+                [(chat_id, key, now) for chat_id, _ in chats],
+            )
         return len(chats)
 
     def text(self, article_id: str) -> str | None:
@@ -96,8 +82,5 @@ class Broadcasts:
         number = article_id.removeprefix(PREFIX)
         if not number.isdigit():
             return None
-        with self._lock:
-            row = self._db.execute(
-                "SELECT text FROM broadcasts WHERE id = ?", (int(number),)
-            ).fetchone()
+        row = self.database.one("SELECT text FROM broadcasts WHERE id = ?", (int(number),))
         return row[0] if row else None
