@@ -71,7 +71,7 @@ class Broadcasts:
             db.executemany("INSERT OR IGNORE INTO chats (chat_id, kind) VALUES (?, ?)", chats)
             db.executemany(
                 "INSERT OR IGNORE INTO deliveries"
-                " (chat_id, thread_id, article_id, docno, topic, state, created_at)"
+                " (chat_id, thread_id, article_id, position, topic, state, created_at)"
                 " VALUES (?, 0, ?, 0, '', 'pending', ?)",
                 [(chat_id, key, now) for chat_id, _ in chats],
             )

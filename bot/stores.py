@@ -32,7 +32,7 @@ class Followed:
     thread_id: int
     text: str
     signature: str
-    after_docno: int
+    after_position: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +56,7 @@ class Delivery:
     chat_id: int
     thread_id: int
     article_id: str
-    docno: int
+    position: int
     topic: str
 
 
@@ -120,7 +120,7 @@ class TopicStore(Protocol):
         language: str,
         text: str,
         signature: str,
-        after_docno: int,
+        after_position: int,
         now: float | None = None,
     ) -> Followed: ...
     def topics(self, chat_id: int | None = None) -> list[Followed]: ...
@@ -131,7 +131,7 @@ class TopicStore(Protocol):
         self, target: Target, language: str, hour: int | None, done_today: str | None
     ) -> None: ...
     def cursor(self) -> int | None: ...
-    def set_cursor(self, docno: int) -> None: ...
+    def set_cursor(self, position: int) -> None: ...
     def record_shown(
         self, target: Target, items: Iterable[tuple[int, str]], topic: str, now: float | None = None
     ) -> None: ...

@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS topics (
     thread_id INTEGER NOT NULL DEFAULT 0, -- forum topic of a supergroup, 0 for none
     text TEXT NOT NULL,
     signature TEXT NOT NULL,
-    after_docno INTEGER NOT NULL,         -- only articles after this one are new to it
+    after_position INTEGER NOT NULL,      -- the index's cursor when followed: later is new
     created_at REAL NOT NULL,
     UNIQUE (chat_id, thread_id, signature)
 );
@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
     chat_id INTEGER NOT NULL,
     thread_id INTEGER NOT NULL DEFAULT 0,
     article_id TEXT NOT NULL,
-    docno INTEGER NOT NULL,
+    position INTEGER NOT NULL,            -- the article's cursor in the index (articles_since)
     topic TEXT NOT NULL,
     state TEXT NOT NULL,
     created_at REAL NOT NULL,
@@ -51,9 +51,18 @@ CREATE TABLE IF NOT EXISTS deliveries (
 CREATE INDEX IF NOT EXISTS deliveries_state ON deliveries (state, chat_id, id);
 """
 
-_DELIVERY = "id, chat_id, thread_id, article_id, docno, topic"
+
+def _cursor_columns(db: sqlite3.Connection) -> None:
+    """Version 2: the index's cursors are positions to the bot, not the index's docnos."""
+    db.execute("ALTER TABLE topics RENAME COLUMN after_docno TO after_position")
+    db.execute("ALTER TABLE deliveries RENAME COLUMN docno TO position")
+
+
+MIGRATIONS = (_cursor_columns,)
+
+_DELIVERY = "id, chat_id, thread_id, article_id, position, topic"
 _CHAT = "chat_id, kind, language, digest_hour, digest_day, failures, paused_until"
-_TOPIC = "id, chat_id, thread_id, text, signature, after_docno"
+_TOPIC = "id, chat_id, thread_id, text, signature, after_position"
 
 
 # ---- the database ------------------------------------------------------------------------
@@ -66,7 +75,7 @@ class SubscriptionStore:
         self.path = Path(path)
         self.database = Database(self.path)
         self._db, self._lock = self.database.connection, self.database.lock
-        self.database.schema(_SCHEMA, "subscriptions_version")
+        self.database.schema(_SCHEMA, "subscriptions_version", MIGRATIONS)
 
     @classmethod
     def open(cls, data_dir: Path | str) -> SubscriptionStore:
@@ -91,7 +100,7 @@ class SubscriptionStore:
         language: str,
         text: str,
         signature: str,
-        after_docno: int,
+        after_position: int,
         now: float | None = None,
     ) -> Followed:
         """File a topic for a chat; FollowError when it is already there or the chat is full."""
@@ -116,12 +125,12 @@ class SubscriptionStore:
                 (target.chat_id, target.kind, language),
             )
             cur = db.execute(
-                "INSERT INTO topics (chat_id, thread_id, text, signature, after_docno, created_at)"
+                "INSERT INTO topics (chat_id, thread_id, text, signature, after_position, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (target.chat_id, target.thread_id, text, signature, after_docno, now),
+                (target.chat_id, target.thread_id, text, signature, after_position, now),
             )
             return Followed(
-                cur.lastrowid, target.chat_id, target.thread_id, text, signature, after_docno
+                cur.lastrowid, target.chat_id, target.thread_id, text, signature, after_position
             )
 
     def topics(self, chat_id: int | None = None) -> list[Followed]:
@@ -173,14 +182,14 @@ class SubscriptionStore:
     # ---- the outbox
 
     def cursor(self) -> int | None:
-        """The last docno matched against the topics (None before the first match)."""
+        """The last position matched against the topics (None before the first match)."""
         rows = self._rows("SELECT value FROM meta WHERE key='cursor'")
         return int(rows[0][0]) if rows else None
 
-    def set_cursor(self, docno: int) -> None:
+    def set_cursor(self, position: int) -> None:
         """Move the cursor without matching (nothing follows anything)."""
         with self._write() as db:
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('cursor', ?)", (str(docno),))
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('cursor', ?)", (str(position),))
 
     def enqueue(
         self,
@@ -188,7 +197,7 @@ class SubscriptionStore:
         cursor: int,
         now: float | None = None,
     ) -> int:
-        """Write the rows of matched (docno, article id, topic ids) and the cursor, at once.
+        """Write the rows of matched (position, article id, topic ids) and the cursor, at once.
 
         A chat gets an article once whatever number of its topics caught it (the first it
         followed names it), and never twice: not for an edit, not after a preview.
@@ -196,25 +205,25 @@ class SubscriptionStore:
         now = time.time() if now is None else now
         added = 0
         with self._write() as db:
-            for docno, article_id, topic_ids in matched:
+            for position, article_id, topic_ids in matched:
                 ids = sorted(topic_ids)
                 if not ids:
                     continue
                 marks = ",".join("?" * len(ids))
                 chosen: dict[int, tuple[int, str]] = {}
                 for chat_id, thread_id, text, after in db.execute(
-                    f"SELECT chat_id, thread_id, text, after_docno FROM topics"
+                    f"SELECT chat_id, thread_id, text, after_position FROM topics"
                     f" WHERE id IN ({marks}) ORDER BY id",
                     ids,
                 ):
-                    if docno > after:  # followed before the article arrived
+                    if position > after:  # followed before the article arrived
                         chosen.setdefault(chat_id, (thread_id, text))
                 for chat_id, (thread_id, text) in chosen.items():
                     cur = db.execute(
                         "INSERT OR IGNORE INTO deliveries"
-                        " (chat_id, thread_id, article_id, docno, topic, state, created_at)"
+                        " (chat_id, thread_id, article_id, position, topic, state, created_at)"
                         " VALUES (?, ?, ?, ?, ?, 'pending', ?)",
-                        (chat_id, thread_id, article_id, docno, text, now),
+                        (chat_id, thread_id, article_id, position, text, now),
                     )
                     added += cur.rowcount
             db.execute("INSERT OR REPLACE INTO meta VALUES ('cursor', ?)", (str(cursor),))
@@ -223,16 +232,16 @@ class SubscriptionStore:
     def record_shown(
         self, target: Target, items: Iterable[tuple[int, str]], topic: str, now: float | None = None
     ) -> None:
-        """Remember previewed (docno, article id): the chat has seen them."""
+        """Remember previewed (position, article id): the chat has seen them."""
         now = time.time() if now is None else now
         with self._write() as db:
             db.executemany(
                 "INSERT OR IGNORE INTO deliveries"
-                " (chat_id, thread_id, article_id, docno, topic, state, created_at, sent_at)"
+                " (chat_id, thread_id, article_id, position, topic, state, created_at, sent_at)"
                 " VALUES (?, ?, ?, ?, ?, 'shown', ?, ?)",
                 [
-                    (target.chat_id, target.thread_id, aid, docno, topic, now, now)
-                    for docno, aid in items
+                    (target.chat_id, target.thread_id, aid, position, topic, now, now)
+                    for position, aid in items
                 ],
             )
 

@@ -3,9 +3,9 @@
 Everything lives in bot.db next to State's tables::
 
     chats       one row per chat that follows something: language, digest hour, failures
-    topics      what a chat follows (text as parsed), and the docno it was followed at
+    topics      what a chat follows (text as parsed), and the index's cursor when it was followed
     deliveries  the outbox: one row per (chat, article id), ever; its state below
-    meta        'cursor': the last docno matched against the topics
+    meta        'cursor': the index's cursor up to which articles were matched
 
 A row of the outbox moves like this (the Sender in outbox.py does the sending)::
 
@@ -213,8 +213,8 @@ class Subscriptions:
             else:
                 out[row.id] = found
         if missing:
-            old = self.index.at(r.docno for r in missing)
-            out.update({r.id: old[r.docno] for r in missing if r.docno in old})
+            old = self.index.at(r.position for r in missing)
+            out.update({r.id: old[r.position] for r in missing if r.position in old})
         return out
 
     def followed(self, chat_id: int | None = None) -> list[Followed]:

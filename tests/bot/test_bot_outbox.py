@@ -90,7 +90,7 @@ async def test_a_new_article_is_pushed_once_with_link_and_read_button(app, svc, 
     (button,) = sent["reply_markup"]["inline_keyboard"][0]
     assert button == {"text": "📖 Đọc toàn văn", "callback_data": "r:vang-moi"}
     assert await sender(app).run() == 0  # sent is sent
-    # an edit of the article is stored again under a new docno: no second push
+    # an edit of the article is stored again at a new position: no second push
     edited = news("vang-moi", GOLD.title, "Giá vàng SJC tăng mạnh, cập nhật lúc 10 giờ.", 10)
     assert await arrive(svc, edited) == 0
     assert outbox(svc) == {"sent": 1}
@@ -99,9 +99,9 @@ async def test_a_new_article_is_pushed_once_with_link_and_read_button(app, svc, 
 async def test_old_articles_are_previewed_not_pushed(app, svc, recorder):
     followed, recent = await asyncio.to_thread(svc.subscriptions.follow, ALICE, "giá vàng")
     assert [a.id for a in recent] == ["vang-cu"]
-    assert followed.after_docno == svc.index.store.max_docno()
+    assert followed.after_position == svc.index.cursor()
     assert await asyncio.to_thread(svc.subscriptions.match) == 0
-    # re-stored with a new docno: still not news to this chat, it saw the preview
+    # re-stored at a new position: still not news to this chat, it saw the preview
     assert await arrive(svc, news("vang-cu", "Giá vàng đi ngang", "Giá vàng SJC đi ngang.", 1)) == 0
     assert await sender(app).run() == 0
 

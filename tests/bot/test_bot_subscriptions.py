@@ -43,10 +43,10 @@ def store(tmp_path):
 
 
 def test_follow_refuses_duplicates_and_too_many(store):
-    first = store.follow(ALICE, "vi", "giá vàng", "sig-gold", after_docno=7)
-    assert (first.chat_id, first.text, first.after_docno) == (1001, "giá vàng", 7)
+    first = store.follow(ALICE, "vi", "giá vàng", "sig-gold", after_position=7)
+    assert (first.chat_id, first.text, first.after_position) == (1001, "giá vàng", 7)
     with pytest.raises(FollowError) as duplicate:
-        store.follow(ALICE, "vi", "Giá  VÀNG", "sig-gold", after_docno=9)
+        store.follow(ALICE, "vi", "Giá  VÀNG", "sig-gold", after_position=9)
     assert duplicate.value.code == "duplicate" and duplicate.value.existing == first
     # the same topic in a forum topic of a group is another subscription
     store.follow(Target(-5, "supergroup", 3), "vi", "giá vàng", "sig-gold", 7)
@@ -61,9 +61,9 @@ def test_follow_refuses_duplicates_and_too_many(store):
 
 
 def test_enqueue_gives_a_chat_each_article_once_with_the_cursor(store):
-    gold = store.follow(ALICE, "vi", "giá vàng", "a", after_docno=10)
-    rate = store.follow(ALICE, "vi", "tỷ giá", "b", after_docno=10)
-    group = store.follow(GROUP_T, "vi", "vàng", "c", after_docno=12)
+    gold = store.follow(ALICE, "vi", "giá vàng", "a", after_position=10)
+    rate = store.follow(ALICE, "vi", "tỷ giá", "b", after_position=10)
+    group = store.follow(GROUP_T, "vi", "vàng", "c", after_position=12)
     added = store.enqueue(
         [
             (11, "art-1", {gold.id, rate.id, group.id}),  # the group followed after it came
@@ -72,7 +72,7 @@ def test_enqueue_gives_a_chat_each_article_once_with_the_cursor(store):
         cursor=20,
     )
     assert added == 3 and store.cursor() == 20
-    # an edit comes back under a new docno: no second push
+    # an edit comes back at a new position: no second push
     assert store.enqueue([(21, "art-1", {gold.id})], cursor=21) == 0
     batches = store.due(now=1e12, today="2025-05-10", hour=8)
     assert [(b.chat.chat_id, [r.article_id for r in b.rows]) for b in batches] == [
@@ -322,7 +322,7 @@ def test_topics_filed_by_the_old_word_matching_get_todays_signature(tmp_path):
     from index.search import SearchIndex
 
     old = SubscriptionStore.open(tmp_path)
-    old.follow(ALICE, "vi", "giá vàng", "giá|vàng", after_docno=0)  # the old signature's form
+    old.follow(ALICE, "vi", "giá vàng", "giá|vàng", after_position=0)  # the old signature's form
     old.close()
     index = SearchIndex.open(tmp_path / "index")
     subs = Subscriptions.open(index, tmp_path)
@@ -333,3 +333,34 @@ def test_topics_filed_by_the_old_word_matching_get_todays_signature(tmp_path):
     assert duplicate.value.code == "duplicate"
     subs.close()
     index.close()
+
+
+def test_a_bot_db_of_schema_1_is_migrated_with_its_topics_and_outbox(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "bot.db"
+    with sqlite3.connect(path) as db:  # what version 1 wrote
+        db.executescript(
+            """
+            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            INSERT INTO meta VALUES ('subscriptions_version', '1');
+            CREATE TABLE topics (id INTEGER PRIMARY KEY AUTOINCREMENT, chat_id INTEGER NOT NULL,
+                thread_id INTEGER NOT NULL DEFAULT 0, text TEXT NOT NULL, signature TEXT NOT NULL,
+                after_docno INTEGER NOT NULL, created_at REAL NOT NULL,
+                UNIQUE (chat_id, thread_id, signature));
+            CREATE TABLE deliveries (id INTEGER PRIMARY KEY AUTOINCREMENT, chat_id INTEGER NOT NULL,
+                thread_id INTEGER NOT NULL DEFAULT 0, article_id TEXT NOT NULL,
+                docno INTEGER NOT NULL, topic TEXT NOT NULL, state TEXT NOT NULL,
+                created_at REAL NOT NULL, sent_at REAL, UNIQUE (chat_id, article_id));
+            INSERT INTO topics VALUES (1, 1001, 0, 'giá vàng', 'sig-gold', 42, 0);
+            INSERT INTO deliveries VALUES (1, 1001, 0, 'a1', 40, 'giá vàng', 'pending', 0, NULL);
+            """
+        )
+    store = SubscriptionStore(path)
+    (followed,) = store.topics(1001)
+    assert (followed.text, followed.after_position) == ("giá vàng", 42)
+    assert store.database.one("SELECT position FROM deliveries WHERE id = 1") == (40,)
+    assert store.database.one("SELECT value FROM meta WHERE key = 'subscriptions_version'") == (
+        "2",
+    )
+    store.close()
