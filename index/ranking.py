@@ -36,6 +36,10 @@ class Ranking:
     passage_window: int = 1
     # two question words side by side in a passage add proximity x the lighter one's idf
     proximity: float = 0.5
+    # the first hit's excerpt starts at its best window of lead_window sentences, each
+    # question word counted once (no proximity bonus): the answer often sits in the
+    # sentence before or after the one that repeats the question
+    lead_window: int = 2
 
     @staticmethod
     def ablations() -> list[tuple[str, dict]]:
@@ -51,4 +55,5 @@ class Ranking:
             ("without passage scoring", {"passages": 0.0}),
             ("without the proximity bonus", {"proximity": 0.0}),
             ("question title boost as for headlines (0.5)", {"question_title": 0.5}),
+            ("first excerpt from the best sentence (lead_window 1)", {"lead_window": 1}),
         ]

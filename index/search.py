@@ -19,7 +19,7 @@ import numpy as np
 
 from .bm25 import BM25Params, FieldPostings
 from .fields import BODY, FOLD
-from .models import AddReport, Article, Hit, IndexStats, SearchResult
+from .models import AddReport, Article, Excerpt, Hit, IndexStats, SearchResult
 from .normalize import has_diacritics
 from .passages import Matcher, Passage, Term, best_passage, match_terms
 from .planner import MAX_QUERY_CHARS, QueryPlan, QueryPlanner
@@ -248,13 +248,8 @@ class SearchIndex:
             Hit(
                 articles[d],
                 float(scores[d]),
-                # the first answer of a question gets room for the sentences after its
-                # best one, where the answer often is; the others stay short
-                excerpt(
-                    articles[d].body,
-                    matcher,
-                    LEAD_EXCERPT_CHARS if offset == 0 and n == 0 else EXCERPT_CHARS,
-                    passage=passages.get(d),
+                self._excerpt(
+                    articles[d].body, matcher, passages.get(d), lead=not offset and not n
                 ),
                 also,
             )
@@ -271,6 +266,15 @@ class SearchIndex:
             partial=bool(len(docnos)) and self._partial(int(docnos[0]), matcher),
             period_empty=period_empty,
         )
+
+    def _excerpt(self, body: str, matcher: Matcher, passage: Passage | None, lead: bool) -> Excerpt:
+        """A hit's excerpt; the first answer of a question gets a wider window and more room."""
+        if not lead:
+            return excerpt(body, matcher, EXCERPT_CHARS, passage=passage)
+        window = self.ranking.lead_window
+        if passage is None or window != self.ranking.passage_window:
+            passage = best_passage(body, matcher, window)
+        return excerpt(body, matcher, LEAD_EXCERPT_CHARS, passage=passage)
 
     def _partial(self, docno: int, matcher: Matcher) -> bool:
         """Whether the best article lacks most of the question's weight in words."""
