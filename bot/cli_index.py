@@ -82,6 +82,7 @@ def result_json(result: SearchResult) -> dict:
         "total": result.total,
         "partial": result.partial,
         "period_empty": result.period_empty,
+        "newest_first": result.newest_first,
         "hits": [hit_json(h) for h in result.hits],
     }
 

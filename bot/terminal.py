@@ -36,7 +36,9 @@ def print_result(result: SearchResult, views: Sequence[ResultView], out: TextIO)
         print(f"{result.total:,} articles match “{result.query}”{note}:", file=out)
     if result.period_empty:
         print(
-            f"None of them is dated {result.date_from} to {result.date_to}; newest first.", file=out
+            f"None of them is dated {result.date_from} to {result.date_to}"
+            + ("; newest first." if result.newest_first else "; best matches first."),
+            file=out,
         )
     print(file=out)
     for n, view in enumerate(views, result.offset + 1):

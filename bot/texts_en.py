@@ -41,6 +41,9 @@ EN = Texts(
         "No article holds the main words of “{query}”: articles {first}–{last} match in part"
     ),
     period_empty_note="No matching article was published in {period}; these are the newest.",
+    period_empty_best_note=(
+        "No matching article was published in {period}; these are the best matches."
+    ),
     folded_note="You typed without diacritics, so accented words match too.",
     no_results="No article matches “{query}”.",
     no_results_hint="Try fewer words, other words with the same meaning, or /latest.",

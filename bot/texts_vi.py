@@ -41,6 +41,9 @@ VI = Texts(
         "Không bài nào chứa đủ các từ chính của “{query}”: bài {first}–{last} chỉ khớp một phần"
     ),
     period_empty_note="Không có bài nào khớp câu hỏi đăng trong {period}; đây là các bài mới nhất.",
+    period_empty_best_note=(
+        "Không có bài nào khớp câu hỏi đăng trong {period}; đây là các bài khớp nhất."
+    ),
     folded_note="Bạn gõ không dấu nên tôi tìm cả các từ có dấu tương ứng.",
     no_results="Không tìm thấy bài nào cho “{query}”.",
     no_results_hint="Thử ít từ hơn, từ khác cùng nghĩa, hoặc xem tin mới nhất với /moi.",

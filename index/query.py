@@ -120,6 +120,9 @@ class Query:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     aliases: tuple[str, ...] = ()  # canonical names: "hcm", "hanoi", ...
+    # the period is the reader's own now ("hôm nay", "tuần trước"), not a date named in the
+    # story ("năm 2014"): only then do the newest matches stand in for an empty period
+    recent: bool = False
 
 
 def aliases_in_words(words: str) -> list[str]:
@@ -148,10 +151,26 @@ _DAY = re.compile(r"(?<!\S)(?:ngay )?(\d{1,2}) (\d{1,2}) (\d{4})(?!\S)")
 _YEAR = re.compile(r"(?<!\S)nam (\d{4})(?!\S)")
 
 
+# "hai tháng trước" is two months before something the story tells, not last month
+_COUNTED = re.compile(
+    r"(?<!\S)(?:\d+|mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi|vai|may|nhieu|it) "
+    r"(?:ngay|tuan|thang|nam) (?:truoc|qua|nay)(?!\S)"
+)
+_RELATIVE = re.compile(
+    r"(?<!\S)(hom nay|hom qua|tuan nay|tuan truoc|tuan qua|thang nay|thang truoc|nam nay)(?!\S)"
+)
+
+
+def _relative(words: str) -> str | None:
+    """The reader's own time word in folded words ("hom nay"), counted spans left out."""
+    m = _RELATIVE.search(_COUNTED.sub(" ", words))
+    return m.group(1) if m else None
+
+
 def date_range(question: str, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
     """The dates a question asks about ("hôm qua", "tháng 10/2020", "năm 2020"), if any."""
     w = _words(question)
-    pad = f" {w} "
+    pad = f" {_relative(w) or ''} "
     if " hom nay " in pad:
         return today, today
     if " hom qua " in pad:
@@ -195,6 +214,7 @@ def parse(question: str, today: dt.date | None = None) -> Query:
         date_from=lo,
         date_to=hi,
         aliases=tuple(dict.fromkeys(aliases_in_words(_words(question)))),
+        recent=lo is not None and _relative(_words(question)) is not None,
     )
 
 

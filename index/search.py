@@ -229,9 +229,12 @@ class SearchIndex:
                 docnos, best_scores, dates, matcher, prefer
             )
         period_empty = prefer is not None and not self._in_range(dates, prefer).any()
-        if period_empty and len(docnos):
-            # nothing in the period asked for: say so, and show the newest of the good
-            # matches (those within half the best score) first
+        newest_first = period_empty and plan.recent and bool(len(docnos))
+        if newest_first:
+            # nothing in the reader's "today" or "this week": say so, and show the newest
+            # of the good matches (those within half the best score) first. A year named
+            # in a question ("năm 2014") keeps the best matches first: stories about it
+            # are often published later
             strong = best_scores >= STRONG_SHARE * best_scores[0]
             order = np.lexsort((-self._dates[docnos], ~strong))
             docnos, best_scores = docnos[order], best_scores[order]
@@ -265,6 +268,7 @@ class SearchIndex:
             date_to=plan.date_to,
             partial=bool(len(docnos)) and self._partial(int(docnos[0]), matcher),
             period_empty=period_empty,
+            newest_first=newest_first,
         )
 
     def _excerpt(self, body: str, matcher: Matcher, passage: Passage | None, lead: bool) -> Excerpt:

@@ -261,10 +261,25 @@ def test_a_period_without_articles_is_named():
         date_from=dt.date(2026, 12, 1),
         date_to=dt.date(2026, 12, 1),
         period_empty=True,
+        newest_first=True,
     )
     text = visible(results(empty, VI, [None]))
     assert "Không có bài nào khớp câu hỏi đăng trong 01/12/2026" in text
     assert "mới nhất" in text
+
+
+def test_a_year_without_articles_keeps_the_best_matches_and_says_so():
+    empty = SearchResult(
+        "năm 2014 có bao nhiêu người chết vì Ebola",
+        (hit(),),
+        1,
+        date_from=dt.date(2014, 1, 1),
+        date_to=dt.date(2014, 12, 31),
+        period_empty=True,
+    )
+    text = visible(results(empty, VI, [None]))
+    assert "Không có bài nào khớp câu hỏi đăng trong" in text
+    assert "khớp nhất" in text and "mới nhất" not in text
 
 
 def test_the_first_answer_keeps_its_longer_excerpt():

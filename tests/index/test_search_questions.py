@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 
 from index.models import Article
+from index.query import parse
 from index.search import SearchIndex
 
 
@@ -96,7 +97,7 @@ def test_weak_matches_are_called_partial(idx):
 
 def test_a_period_without_articles_is_said_and_the_newest_matches_come_first(idx):
     result = idx.search("mưa lớn TP HCM hôm nay", today=dt.date(2021, 5, 1))
-    assert result.period_empty
+    assert result.period_empty and result.newest_first
     inside = idx.search("mưa lớn TP HCM tháng 10/2020", today=dt.date(2021, 5, 1))
     assert not inside.period_empty and inside.hits[0].article.id == "mua-lon"
 
@@ -158,3 +159,44 @@ def test_the_first_excerpt_keeps_the_answer_in_the_sentence_before(idx):
     alone = idx.search(question).hits[0]
     assert alone.excerpt.text.startswith("Bé Lan nhập viện")
     assert "suy giáp" not in alone.excerpt.text
+
+
+def test_a_year_named_in_a_question_keeps_the_best_match_first(tmp_path):
+    index = SearchIndex.open(tmp_path)
+    index.add(
+        [
+            Article(
+                "ebola",
+                "Dịch Ebola ở Tây Phi",
+                "Đại dịch Ebola năm 2014 làm hơn 11.000 người chết ở Tây Phi.",
+                published=dt.date(2019, 3, 1),
+            ),
+            Article(
+                "newer",
+                "Tây Phi chống dịch Ebola",
+                "Đại dịch Ebola ở Tây Phi từng làm nhiều người chết, nay đã được khống chế.",
+                published=dt.date(2020, 3, 1),
+            ),
+            Article(
+                "vang", "Tin khác", "Giá vàng tăng mạnh trong tuần.", published=dt.date(2020, 3, 1)
+            ),
+        ]
+    )
+    result = index.search("Năm 2014 đại dịch Ebola làm bao nhiêu người chết ở Tây Phi?")
+    assert result.period_empty and not result.newest_first
+    assert result.hits[0].article.id == "ebola"
+    index.close()
+
+
+def test_counted_time_words_are_not_the_readers_now():
+    today = dt.date(2026, 12, 1)
+    assert parse("Hai tháng trước bé Ngọc mắc bệnh gì?", today).date_from is None
+    assert parse("mấy năm nay giá thuốc tăng ra sao", today).date_from is None
+    last = parse("giá xăng tháng trước", today)
+    assert (last.date_from, last.date_to, last.recent) == (
+        dt.date(2026, 11, 1),
+        dt.date(2026, 11, 30),
+        True,
+    )
+    named = parse("bão lũ tháng 10/2020", today)
+    assert named.date_from == dt.date(2020, 10, 1) and not named.recent
