@@ -2,8 +2,9 @@
 
 Each pass takes the chats that are due (subscriptions.SubscriptionStore.due) and sends each
 one message: a single article, a list when more than BURST are waiting, or the day's digest.
-A row is marked 'sending' (committed) before its request and 'sent' after, so a kill -9
-repeats at most the messages in flight (one per chat, CONCURRENCY at most) and loses none.
+A row is claimed 'sending' (committed) before its request and 'sent' after, so a kill -9
+repeats at most the messages in flight (one per chat, CONCURRENCY at most) and loses none;
+replicas sharing PostgreSQL never claim one row twice (outbox_store.py).
 
 Limits: PTB's AIORateLimiter keeps every request under ~30/s overall and 20/min per group
 (and retries RetryAfter itself); the Pacer spaces the messages of one chat so the sender
@@ -236,7 +237,10 @@ class Sender:
         """
         chat_id = batch.chat.chat_id
         ids = [r.id for r in rows]
-        await asyncio.to_thread(self.store.mark, ids, "sending")
+        claimed = await asyncio.to_thread(self.store.claim, ids)
+        if len(claimed) < len(ids):  # another replica has (some of) them: it sends them
+            await asyncio.to_thread(self.store.mark, claimed, "pending")
+            return False
         self.pacer.sent(chat_id)
         sent = await self._attempt(batch, ids, text, markup, photo)
         (metrics.DELIVERIES_SENT if sent else metrics.DELIVERIES_FAILED).inc()

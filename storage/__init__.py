@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,7 +11,13 @@ from .sqlite import Database, Migration, SchemaError
 if TYPE_CHECKING:
     from . import postgres
 
-__all__ = ["Database", "Migration", "SchemaError", "is_url", "open_database"]
+__all__ = ["Database", "Migration", "SchemaError", "is_url", "lock_key", "open_database"]
+
+
+def lock_key(name: str) -> int:
+    """The 64-bit PostgreSQL advisory lock key of a name (a hash: the name may be a secret)."""
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def is_url(target: object) -> bool:

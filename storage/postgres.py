@@ -7,7 +7,6 @@ to PostgreSQL's (64-bit ids, double precision times, identity columns).
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -16,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from . import lock_key
 from .sqlite import Migration, SchemaError
 
 __all__ = ["Connection", "Database", "lock_key", "masked", "placeholders", "schema_sql"]
@@ -43,13 +43,6 @@ def schema_sql(script: str) -> str:
     for pattern, replacement in _TYPES:
         script = pattern.sub(replacement, script)
     return script
-
-
-def lock_key(name: str) -> int:
-    """The 64-bit advisory lock key of a name (a hash: the name itself may be a secret)."""
-    return int.from_bytes(
-        hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True
-    )
 
 
 def masked(url: str) -> str:

@@ -361,6 +361,6 @@ def test_a_bot_db_of_schema_1_is_migrated_with_its_topics_and_outbox(tmp_path):
     assert (followed.text, followed.after_position) == ("giá vàng", 42)
     assert store.database.one("SELECT position FROM deliveries WHERE id = 1") == (40,)
     assert store.database.one("SELECT value FROM meta WHERE key = 'subscriptions_version'") == (
-        "2",
+        "3",
     )
     store.close()

@@ -2,8 +2,8 @@
 
 import pytest
 
-from storage import SchemaError, open_database
-from storage.postgres import lock_key, masked, placeholders, schema_sql
+from storage import SchemaError, lock_key, open_database
+from storage.postgres import masked, placeholders, schema_sql
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
