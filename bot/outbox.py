@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 
 BURST = 3  # more rows than this waiting for one chat: one list message instead
 CONCURRENCY = 1  # chats sent to at once: a kill repeats at most this many messages
+DIGEST_LOCK = "newsbot digests"  # the advisory lock of digest sending
 PRIVATE_SPACING = 1.0  # Telegram asks for about one message a second in a chat
 GROUP_SPACING = 3.0  # 20 a minute in a group or channel
 
@@ -120,30 +121,43 @@ class Sender:
         if self._running.locked():
             return 0
         sent = 0
+        # replicas: one sends digests at a time (its pass keeps the lock); others skip them
+        digests = self.store.database.advisory(DIGEST_LOCK)
         async with self._running:
-            while not (stop and stop()):
-                hold = self._resume - self.clock()
-                if hold > 0:
-                    if hold > self.linger:
-                        break
-                    await asyncio.sleep(hold)
-                    continue
-                local = self.now()
-                batches = await asyncio.to_thread(
-                    self.store.due, time.time(), local.date().isoformat(), local.hour
-                )
-                first: dict[int, Batch] = {}  # one message per chat per pass
-                for batch in batches:
+            mine = await asyncio.to_thread(digests.__enter__)
+            try:
+                sent = await self._pass(stop, mine)
+            finally:
+                await asyncio.to_thread(digests.__exit__, None, None, None)
+        return sent
+
+    async def _pass(self, stop: Callable[[], bool] | None, digests: bool) -> int:
+        """Send until nothing is due (digests only when this replica holds their lock)."""
+        sent = 0
+        while not (stop and stop()):
+            hold = self._resume - self.clock()
+            if hold > 0:
+                if hold > self.linger:
+                    break
+                await asyncio.sleep(hold)
+                continue
+            local = self.now()
+            batches = await asyncio.to_thread(
+                self.store.due, time.time(), local.date().isoformat(), local.hour
+            )
+            first: dict[int, Batch] = {}  # one message per chat per pass
+            for batch in batches:
+                if digests or not batch.digest:
                     first.setdefault(batch.chat.chat_id, batch)
-                ready = [b for c, b in first.items() if self.pacer.wait(c) <= 0]
-                if not ready:
-                    soonest = min((self.pacer.wait(c) for c in first), default=None)
-                    if soonest is None or soonest > self.linger:
-                        break
-                    await asyncio.sleep(soonest)
-                    continue
-                done = await asyncio.gather(*(self._one(b, local) for b in ready))
-                sent += sum(done)
+            ready = [b for c, b in first.items() if self.pacer.wait(c) <= 0]
+            if not ready:
+                soonest = min((self.pacer.wait(c) for c in first), default=None)
+                if soonest is None or soonest > self.linger:
+                    break
+                await asyncio.sleep(soonest)
+                continue
+            done = await asyncio.gather(*(self._one(b, local) for b in ready))
+            sent += sum(done)
         return sent
 
     async def _one(self, batch: Batch, local: dt.datetime) -> int:

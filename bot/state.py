@@ -21,7 +21,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS queries (
     qid INTEGER PRIMARY KEY AUTOINCREMENT,
-    text TEXT NOT NULL UNIQUE
+    text TEXT NOT NULL UNIQUE -- md5 on PostgreSQL
 );
 CREATE TABLE IF NOT EXISTS tokens (
     token TEXT PRIMARY KEY,
@@ -37,6 +37,9 @@ CREATE TABLE IF NOT EXISTS languages (
     lang TEXT NOT NULL
 );
 """
+
+
+_PG_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS queries_md5 ON queries (md5(text));"
 
 
 def _base36(n: int) -> str:
@@ -56,10 +59,17 @@ class State:
         # a path: bot.db; a postgresql:// URL: the database replicas share
         self.database = open_database(target)
         self.path = self.database.path
-        self.database.schema(_SCHEMA, "schema_version")
+        self.database.schema(
+            _SCHEMA.replace("UNIQUE -- md5 on PostgreSQL", "") + _PG_INDEX
+            if self.database.dialect == "postgres"
+            else _SCHEMA,
+            "schema_version",
+        )
         # both are read on every update: kept in memory, written through; with replicas
         # (PostgreSQL) another process may write them too, so languages are read each time
         self._shared = self.database.dialect == "postgres"
+        # PostgreSQL cannot index a long text (a question of 4,000 characters): its md5
+        self._question = "md5(text) = md5(?)" if self._shared else "text = ?"
         self._languages = dict(self.database.rows("SELECT chat_id, lang FROM languages"))
         self._seen = {r[0] for r in self.database.rows("SELECT chat_id FROM chats_seen")}
 
@@ -76,7 +86,9 @@ class State:
         """A short id for a question (the same question always gets the same id)."""
         with self.database.transaction() as db:
             db.execute("INSERT INTO queries (text) VALUES (?) ON CONFLICT DO NOTHING", (text,))
-            (qid,) = db.execute("SELECT qid FROM queries WHERE text = ?", (text,)).fetchone()
+            (qid,) = db.execute(
+                f"SELECT qid FROM queries WHERE {self._question}", (text,)
+            ).fetchone()
             if qid % 1000 == 0:
                 db.execute("DELETE FROM queries WHERE qid <= ?", (qid - KEEP_QUERIES,))
         return _base36(qid)

@@ -18,7 +18,7 @@ from psycopg_pool import ConnectionPool
 from . import lock_key
 from .sqlite import Migration, SchemaError
 
-__all__ = ["Connection", "Database", "lock_key", "masked", "placeholders", "schema_sql"]
+__all__ = ["Connection", "Database", "hold", "masked", "placeholders", "schema_sql"]
 
 _STRING = re.compile(r"('(?:[^']|'')*')")
 _TYPES = (
@@ -52,6 +52,20 @@ def masked(url: str) -> str:
         return url
     host = parts.netloc.rpartition("@")[2]
     return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+
+
+def hold(url: str, name: str) -> psycopg.Connection | None:
+    """Take the advisory lock of a name for the life of a connection of its own.
+
+    Returns that connection (closing it, or the process ending, releases the lock), or
+    None when another session holds the lock.
+    """
+    raw = psycopg.connect(url, autocommit=True)
+    (held,) = raw.execute("SELECT pg_try_advisory_lock(%s)", (lock_key(name),)).fetchone()
+    if not held:
+        raw.close()
+        return None
+    return raw
 
 
 class Result:
@@ -150,17 +164,8 @@ class Database:
                     raw.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
     def hold(self, name: str) -> psycopg.Connection | None:
-        """Take the advisory lock of a name for the life of a connection of its own.
-
-        Returns that connection (closing it releases the lock), or None when another
-        process holds the lock.
-        """
-        raw = psycopg.connect(self.url, autocommit=True)
-        (held,) = raw.execute("SELECT pg_try_advisory_lock(%s)", (lock_key(name),)).fetchone()
-        if not held:
-            raw.close()
-            return None
-        return raw
+        """Take the advisory lock of a name for the life of a connection of its own (hold)."""
+        return hold(self.url, name)
 
     def schema(self, script: str, key: str, migrations: Sequence[Migration] = ()) -> int:
         """Create the tables, then bring an older schema up to date; returns the version.

@@ -40,6 +40,12 @@ def news_index(tmp_path):
 
 
 @pytest.fixture
+def settings(both_settings):
+    """Every test of the outbox on SQLite and on PostgreSQL."""
+    return both_settings
+
+
+@pytest.fixture
 def recorder() -> MemberRequest:
     return MemberRequest()
 

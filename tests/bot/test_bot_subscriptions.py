@@ -36,8 +36,14 @@ def sends(calls):
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = SubscriptionStore.open(tmp_path)
+def settings(both_settings):
+    """The topic commands through the app, on SQLite and on PostgreSQL."""
+    return both_settings
+
+
+@pytest.fixture
+def store(database_target):
+    s = SubscriptionStore(database_target)
     yield s
     s.close()
 
@@ -83,15 +89,16 @@ def test_enqueue_gives_a_chat_each_article_once_with_the_cursor(store):
     assert [r.topic for r in batches[0].rows] == ["giá vàng", "tỷ giá"]
 
 
-def test_sending_rows_come_back_after_a_restart(store, tmp_path):
+def test_sending_rows_come_back_after_a_restart(store, database_target):
     t = store.follow(ALICE, "vi", "giá vàng", "a", 0)
     store.enqueue([(1, "x", {t.id}), (2, "y", {t.id})], cursor=2)
     (batch,) = store.due(1e12, "2025-05-10", 8)
-    store.mark([batch.rows[0].id], "sending")
+    assert store.claim([batch.rows[0].id]) == [batch.rows[0].id]
     store.mark([batch.rows[1].id], "sent")
     assert store.due(1e12, "2025-05-10", 8) == []  # in flight: not sent twice meanwhile
+    assert store.claim([batch.rows[0].id, batch.rows[1].id]) == []  # neither is pending
     store.close()
-    again = SubscriptionStore.open(tmp_path)  # a new process after kill -9
+    again = SubscriptionStore(database_target)  # a new process after kill -9
     assert again.reset_sending() == 1
     (batch,) = again.due(1e12, "2025-05-10", 8)
     assert [r.article_id for r in batch.rows] == ["x"]
