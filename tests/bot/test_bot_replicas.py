@@ -98,3 +98,19 @@ def test_a_follow_waits_for_a_match_elsewhere_and_starts_at_its_cursor(postgres_
     assert followed[0].after_position == 30  # articles to 30 were matched before it
     matcher.close()
     other.close()
+
+
+def test_stats_names_the_backend_with_the_password_masked(tmp_path):
+    from bot.cli import state_backend
+    from bot.settings import Settings
+
+    shared = Settings(
+        NEWSBOT_DATA_DIR=tmp_path,
+        NEWSBOT_DATABASE_URL="postgresql://bot:s3cret@db.local:5432/news",
+        _env_file=None,
+    )
+    assert state_backend(shared) == "PostgreSQL postgresql://bot:***@db.local:5432/news"
+    embedded = Settings(NEWSBOT_DATA_DIR=tmp_path, _env_file=None)
+    assert state_backend(embedded) == f"SQLite {tmp_path / 'bot.db'}"
+    with pytest.raises(ValueError, match="postgresql://"):
+        Settings(NEWSBOT_DATABASE_URL="mysql://x/y", _env_file=None)
