@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import random
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -150,6 +151,9 @@ class Sender:
                 if digests or not batch.digest:
                     first.setdefault(batch.chat.chat_id, batch)
             ready = [b for c, b in first.items() if self.pacer.wait(c) <= 0]
+            if getattr(self.store, "shared", False):
+                # replicas go through the due chats in different orders: few claims collide
+                random.shuffle(ready)
             if not ready:
                 soonest = min((self.pacer.wait(c) for c in first), default=None)
                 if soonest is None or soonest > self.linger:

@@ -234,9 +234,16 @@ class OutboxTables:
                 db.execute(f"UPDATE deliveries SET state=? WHERE id IN ({marks})", (state, *ids))
 
     def delivered(self, chat_id: int, ids: Iterable[int], now: float | None = None) -> None:
-        """Rows sent: marked so, and the chat's failures forgiven."""
-        self.mark(ids, "sent", now)
+        """Rows sent: marked so, and the chat's failures forgiven (one transaction)."""
+        ids = list(ids)
+        now = time.time() if now is None else now
         with self._write() as db:
+            if ids:
+                db.execute(
+                    f"UPDATE deliveries SET state='sent', sent_at=? WHERE id IN"
+                    f" ({','.join('?' * len(ids))})",
+                    (now, *ids),
+                )
             db.execute(
                 "UPDATE chats SET failures=0, paused_until=0 WHERE chat_id=? AND failures>0",
                 (chat_id,),
