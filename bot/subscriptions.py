@@ -1,6 +1,6 @@
 """Topics that chats follow, the outbox of articles owed to them, and who may change them.
 
-Everything lives in bot.db next to State's tables::
+Everything lives in bot.db next to State's tables (or in PostgreSQL, NEWSBOT_DATABASE_URL)::
 
     chats       one row per chat that follows something: language, digest hour, failures
     topics      what a chat follows (text as parsed), and the index's cursor when it was followed

@@ -125,3 +125,25 @@ def test_stats_names_the_backend_with_the_password_masked(tmp_path):
     assert state_backend(embedded) == f"SQLite {tmp_path / 'bot.db'}"
     with pytest.raises(ValueError, match="postgresql://"):
         Settings(NEWSBOT_DATABASE_URL="mysql://x/y", _env_file=None)
+
+
+def test_feeds_are_polled_by_the_replica_holding_their_lock(postgres_url):
+    from httpx import Client
+
+    from bot.feeds import FeedPoller
+    from feeds import FeedRegistry
+
+    registry = FeedRegistry(postgres_url)
+    feed = registry.add("http://127.0.0.1:9/rss.xml")  # refused: a poll records a failure
+    with Client(timeout=2, trust_env=False) as client:
+        poller = FeedPoller(None, registry, client, threading.Lock())
+        other = SubscriptionStore(postgres_url)  # another replica's connection
+        with other.database.advisory(FEED_LOCK) as held:
+            assert held
+            assert poller._poll(1e10) == ([], 0, 0)
+            assert registry.get(feed.id).last_checked is None  # not polled here
+        new, polled, failed = poller._poll(1e10)
+        assert (new, polled, failed) == ([], 1, 1)
+    assert registry.get(feed.id).last_checked == 1e10
+    other.close()
+    registry.close()
