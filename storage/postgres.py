@@ -109,9 +109,11 @@ class Database:
 
     dialect = "postgres"
 
-    def __init__(self, url: str, max_size: int = 4, timeout: float = 30.0):
+    def __init__(self, url: str, max_size: int = 10, timeout: float = 30.0):
         self.url = url
         self.path = masked(url)  # what messages show in place of sqlite's file path
+        # max_size: a lock held for a block (advisory) plus the statements inside it, in a
+        # few threads at once; min_size keeps an idle replica at one connection
         # autocommit: a statement outside transaction() commits at once, as in sqlite.Database
         self.pool = ConnectionPool(
             url,
