@@ -149,6 +149,26 @@ def test_refusals_pause_then_drop_and_migration_moves(store):
     assert store.counts() == {"dropped": 1}
 
 
+def test_a_new_signature_that_clashes_keeps_the_old_one(store):
+    a = store.follow(ALICE, "vi", "x", "old", 0)
+    b = store.follow(ALICE, "vi", "y", "new", 0)
+    store.resign(a.id, "new")  # another topic of the chat has it: kept as it was
+    assert [t.signature for t in store.topics(ALICE.chat_id)] == ["old", "new"]
+    store.resign(b.id, "newer")
+    store.resign(a.id, "new")
+    assert [t.signature for t in store.topics(ALICE.chat_id)] == ["new", "newer"]
+
+
+def test_a_move_onto_a_chat_with_the_same_topic_and_article_keeps_one(store):
+    old = store.follow(Target(-5, "group"), "vi", "giá", "g", 0)
+    new = store.follow(Target(-1005, "supergroup"), "vi", "giá", "g", 0)
+    store.enqueue([(1, "x", {old.id, new.id}), (2, "y", {old.id})], cursor=2)
+    assert store.move(-5, -1005) == [old.id]  # the new chat had the topic already
+    assert [t.id for t in store.topics(-1005)] == [new.id] and store.topics(-5) == []
+    (batch,) = store.due(1e12, "d", 0)
+    assert batch.chat.chat_id == -1005 and [r.article_id for r in batch.rows] == ["x", "y"]
+
+
 def test_parse_hour_and_digest_day():
     assert [parse_hour(x) for x in ("7", "07", "7h", "07:00", "23", "0")] == [7, 7, 7, 7, 23, 0]
     assert parse_hour("tat") is None and parse_hour("tắt") is None and parse_hour("OFF") is None
@@ -324,15 +344,16 @@ async def test_migration_service_message_moves_the_topics(feed, app):
     assert store.topics(GROUP["id"]) == [] and store.topics(-100424242)[0].text == "giá vàng"
 
 
-def test_topics_filed_by_the_old_word_matching_get_todays_signature(tmp_path):
+def test_topics_filed_by_the_old_word_matching_get_todays_signature(tmp_path, database_target):
     from bot.subscriptions import Subscriptions
     from index.search import SearchIndex
 
-    old = SubscriptionStore.open(tmp_path)
+    url = database_target if isinstance(database_target, str) else None  # else bot.db
+    old = SubscriptionStore.open(tmp_path, url)
     old.follow(ALICE, "vi", "giá vàng", "giá|vàng", after_position=0)  # the old signature's form
     old.close()
     index = SearchIndex.open(tmp_path / "index")
-    subs = Subscriptions.open(index, tmp_path)
+    subs = Subscriptions.open(index, tmp_path, url)
     (stored,) = subs.store.topics(ALICE.chat_id)
     assert stored.signature == subs.parse("giá vàng").signature
     with pytest.raises(FollowError) as duplicate:
