@@ -8,6 +8,7 @@ never syncs to disk (a test cluster is worth nothing after the run).
 
 from __future__ import annotations
 
+import atexit
 import os
 import pwd
 import shutil
@@ -97,6 +98,7 @@ class PostgresServer:
                 if attempt == 2:
                     raise
         self.running = True
+        atexit.register(self.stop)  # an interrupted session stops it too (pg_ctl daemonizes)
         return self
 
     def url(self, database: str = "postgres") -> str:
@@ -119,6 +121,7 @@ class PostgresServer:
 
     def stop(self) -> None:
         """Stop the server at once and delete the cluster."""
+        atexit.unregister(self.stop)
         if self.running:
             try:
                 self._run("pg_ctl", "stop", "-D", str(self.data), "-m", "immediate", "-w")
