@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/delivery.py                    # 1,000 private chats, one article
     .venv/bin/python bench/delivery.py --chats 250 --articles 4   # bursts become lists
+    .venv/bin/python bench/delivery.py --postgres         # also one and two replicas on PostgreSQL
 
 The bot talks to the local fake Bot API server of the tests (tests/botapi.py) over loopback,
 with the application `newsbot run` builds (build_application: ExtBot, AIORateLimiter with
@@ -9,6 +10,11 @@ its defaults of 30 messages/s overall and 20/min per group). Each chat follows o
 new articles are matched into the outbox (TopicIndex, one transaction), then the Sender
 empties it. The same run then sends as many again with a bare Bot (no limiter), which shows
 what the sender and the server manage alone: the gap is the limiter doing its job.
+
+With --postgres the run then starts a throwaway PostgreSQL (tests/servers/postgres.py) and
+sends as many again without a limiter from one replica, then from two replicas sharing the
+outbox (two stores, two Bots, two Senders claiming rows with SKIP LOCKED). The two replicas
+run in this one process (one event loop, threads for the database), not on two machines.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from telegram.request import HTTPXRequest  # noqa: E402
 from bot.app import build_application  # noqa: E402
 from bot.outbox import Sender  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.subscriptions import Target  # noqa: E402
+from bot.subscriptions import Subscriptions, Target  # noqa: E402
 from index.models import Article  # noqa: E402
 from index.search import SearchIndex  # noqa: E402
 
@@ -53,8 +59,11 @@ def gold(n: int, round_: int) -> Article:
     )
 
 
-async def deliver(svc, sender: Sender, api, chats: list[int], articles: list[Article]) -> dict:
+async def deliver(
+    svc, sender: Sender | list[Sender], api, chats: list[int], articles: list[Article]
+) -> dict:
     """Index articles, match them into the outbox, send it all; times and counts."""
+    senders = sender if isinstance(sender, list) else [sender]
     before = sum(len(api.messages(c)) for c in chats)
     t0 = time.perf_counter()
     await asyncio.to_thread(svc.index.add, articles)
@@ -63,8 +72,9 @@ async def deliver(svc, sender: Sender, api, chats: list[int], articles: list[Art
     t2 = time.perf_counter()
     sent = 0
     while True:  # the bot's job would call run() every tick; here, until the outbox is empty
-        sent += await sender.run()
-        if not svc.subscriptions.store.counts().get("pending"):
+        sent += sum(await asyncio.gather(*(s.run() for s in senders)))
+        left = svc.subscriptions.store.counts()
+        if not left.get("pending") and not left.get("sending"):
             break
         await asyncio.sleep(0.05)
     t3 = time.perf_counter()
@@ -122,6 +132,7 @@ async def main_async(args: argparse.Namespace) -> int:
                 svc, unlimited_sender, api, chats, [gold(n, 2) for n in range(args.articles)]
             )
             await bare.shutdown()
+            shared = await postgres_rounds(api, chats, index, args) if args.postgres else {}
         finally:
             await app.post_shutdown(app)
             await app.shutdown()
@@ -133,7 +144,9 @@ async def main_async(args: argparse.Namespace) -> int:
         errors = api.errors()
 
     deliveries = len(chats) * args.articles
-    for name, r in (("with AIORateLimiter", limited), ("without a limiter  ", unlimited)):
+    rounds = [("with AIORateLimiter", limited), ("without a limiter  ", unlimited)]
+    rounds += [(f"PostgreSQL, {name}", r) for name, r in shared.items()]
+    for name, r in rounds:
         rate = r["messages"] / r["send_s"]
         print(
             f"{name}: {args.articles} new article(s)"
@@ -146,6 +159,7 @@ async def main_async(args: argparse.Namespace) -> int:
         limited["rows"] == unlimited["rows"] == deliveries
         and limited["arrived"] == limited["messages"]
         and unlimited["arrived"] == unlimited["messages"]
+        and all(r["rows"] == deliveries == r["arrived"] == r["messages"] for r in shared.values())
         and all(n == 1 for n in titles.values())
         and not errors
     )
@@ -156,15 +170,70 @@ async def main_async(args: argparse.Namespace) -> int:
         f" {limited['send_s']:.1f} s ({limited['messages'] / limited['send_s']:.1f} msg/s;"
         f" the limiter alone allows {expected:.1f} s: a first burst of 30, then 30/s);"
         f" without it {unlimited['send_s']:.1f} s;"
-        f" every message arrived exactly once: {'yes' if ok else 'NO'}"
+        + "".join(
+            f" PostgreSQL, {name}: {r['rows'] / r['send_s']:.1f} deliveries/s;"
+            for name, r in shared.items()
+        )
+        + f" every message arrived exactly once: {'yes' if ok else 'NO'}"
     )
     return 0 if ok else 1
+
+
+async def postgres_rounds(api, chats: list[int], index: SearchIndex, args) -> dict[str, dict]:
+    """The unlimited round again with the state in PostgreSQL: one replica, then two."""
+    from servers.postgres import PostgresServer
+
+    with PostgresServer() as server, tempfile.TemporaryDirectory() as tmp:
+        url = server.create_database()
+        settings = Settings(
+            NEWSBOT_DATA_DIR=tmp,
+            NEWSBOT_DATABASE_URL=url,
+            TELEGRAM_BOT_TOKEN=api.token,
+            TELEGRAM_API_URL=f"http://127.0.0.1:{api.port}",
+            _env_file=None,
+        )
+        app = build_application(settings, index)
+        await app.initialize()
+        await app.post_init(app)
+        svc = app.bot_data["services"]
+        other = await asyncio.to_thread(Subscriptions.open, index, tmp, url)  # replica 2
+        bots = [Bot(api.token, base_url=api.base_url, request=HTTPXRequest(8)) for _ in "ab"]
+        try:
+            for bot in bots:
+                await bot.initialize()
+            for chat in chats:
+                target = Target(chat, "private")
+                await asyncio.to_thread(svc.subscriptions.follow, target, "giá vàng", "vi", 0)
+            await asyncio.to_thread(other.load)
+            one = Sender(bots[0], svc.subscriptions, svc.state, zone=settings.zone)
+            results = {
+                "one replica ": await deliver(
+                    svc, one, api, chats, [gold(n, 3) for n in range(args.articles)]
+                )
+            }
+            two = [
+                Sender(bots[0], svc.subscriptions, svc.state, zone=settings.zone),
+                Sender(bots[1], other, svc.state, zone=settings.zone),
+            ]
+            results["two replicas"] = await deliver(
+                svc, two, api, chats, [gold(n, 4) for n in range(args.articles)]
+            )
+            return results
+        finally:
+            for bot in bots:
+                await bot.shutdown()
+            await asyncio.to_thread(other.close)
+            await app.post_shutdown(app)
+            await app.shutdown()
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--chats", type=int, default=1_000)
     p.add_argument("--articles", type=int, default=1, help="new articles per round")
+    p.add_argument(
+        "--postgres", action="store_true", help="also one and two replicas sharing PostgreSQL"
+    )
     args = p.parse_args()
     return asyncio.run(main_async(args))
 

@@ -62,13 +62,14 @@ def build_application(
             if index is not None
             else await asyncio.to_thread(SearchIndex.open, settings.data_dir)
         )
-        state = await asyncio.to_thread(State.open, settings.data_dir)
-        subscriptions = await asyncio.to_thread(Subscriptions.open, opened, settings.data_dir)
+        url = settings.database  # None: bot.db in the data folder
+        state = await asyncio.to_thread(State.open, settings.data_dir, url)
+        subscriptions = await asyncio.to_thread(Subscriptions.open, opened, settings.data_dir, url)
         # a kill -9 left these in flight: they go out again (the one repeat allowed)
         resent = await asyncio.to_thread(subscriptions.reset_sending)
         if resent:
             log.info("%d deliveries were in flight at the last stop: sending them again", resent)
-        broadcasts = await asyncio.to_thread(Broadcasts.open, settings.data_dir)
+        broadcasts = await asyncio.to_thread(Broadcasts.open, settings.data_dir, url)
         token = settings.token or ""
         operator = admin.Operator(
             admins=settings.admins,
@@ -102,6 +103,7 @@ def build_application(
                 writes,
                 settings.proxy,
                 settings.allow_private_fetch,
+                url,
             ),
             writes=writes,
             zone=settings.zone,

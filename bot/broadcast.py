@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from storage.sqlite import Database
+from storage import open_database
 
 __all__ = ["MAX_BROADCAST", "PREFIX", "Broadcasts"]
 
@@ -32,17 +32,17 @@ CREATE TABLE IF NOT EXISTS broadcasts (
 class Broadcasts:
     """Broadcast texts and their outbox rows; blocking, safe to share between threads."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        # the same file as the outbox (subscription_store.SubscriptionStore): one
-        # transaction writes the text and every chat's row
-        self.database = Database(self.path)
+    def __init__(self, target: Path | str):
+        # the same file (or PostgreSQL database) as the outbox: one transaction writes the
+        # text and every chat's row
+        self.database = open_database(target)
+        self.path = self.database.path
         self.database.schema(_SCHEMA, "broadcasts_version")
 
     @classmethod
-    def open(cls, data_dir: Path | str) -> Broadcasts:
-        """Open the broadcasts of data_dir/bot.db (the outbox's tables must exist)."""
-        return cls(Path(data_dir) / "bot.db")
+    def open(cls, data_dir: Path | str, url: str | None = None) -> Broadcasts:
+        """Open the broadcasts of data_dir/bot.db or of a PostgreSQL URL (the outbox's tables must exist)."""
+        return cls(url or Path(data_dir) / "bot.db")
 
     def close(self) -> None:
         """Release the database."""
@@ -62,17 +62,19 @@ class Broadcasts:
         now = time.time() if now is None else now
         chats = list(chats)
         with self.database.transaction() as db:
-            cur = db.execute(
-                "INSERT INTO broadcasts (text, author, created_at) VALUES (?, ?, ?)",
+            (number,) = db.execute(
+                "INSERT INTO broadcasts (text, author, created_at) VALUES (?, ?, ?) RETURNING id",
                 (text, author, now),
-            )
-            key = f"{PREFIX}{cur.lastrowid}"
+            ).fetchone()
+            key = f"{PREFIX}{number}"
             # a chat that never followed a topic gets its row in `chats` (instant mode)
-            db.executemany("INSERT OR IGNORE INTO chats (chat_id, kind) VALUES (?, ?)", chats)
             db.executemany(
-                "INSERT OR IGNORE INTO deliveries"
+                "INSERT INTO chats (chat_id, kind) VALUES (?, ?) ON CONFLICT DO NOTHING", chats
+            )
+            db.executemany(
+                "INSERT INTO deliveries"
                 " (chat_id, thread_id, article_id, position, topic, state, created_at)"
-                " VALUES (?, 0, ?, 0, '', 'pending', ?)",
+                " VALUES (?, 0, ?, 0, '', 'pending', ?) ON CONFLICT DO NOTHING",
                 [(chat_id, key, now) for chat_id, _ in chats],
             )
         return len(chats)

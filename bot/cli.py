@@ -169,16 +169,18 @@ def _main(argv: list[str] | None) -> int:
             interval=settings.feed_seconds,
             force=getattr(args, "force", False),
             out=sys.stdout,
+            url=settings.database,
         )
     if args.command == "stats":
         print(f"data:       {settings.data_dir}")
+        print(f"state:      {state_backend(settings)}")
     index = SearchIndex.open(settings.data_dir)
     try:
         if args.command == "index":
             return cmd_index(index, args.paths, workers=args.workers, batch=max(1, args.batch))
         if args.command == "stats":
             code = cmd_stats(index)
-            cmd_feeds_stats(settings.data_dir)
+            cmd_feeds_stats(settings.data_dir, url=settings.database)
             if not index.latest(1):
                 print(f"\n{empty_index_hint(settings)}")
             return code
@@ -194,8 +196,17 @@ def _main(argv: list[str] | None) -> int:
 
 
 def _has_feeds(settings: Settings) -> bool:
-    with FeedRegistry.open(settings.data_dir) as registry:
+    with FeedRegistry.open(settings.data_dir, url=settings.database) as registry:
         return bool(registry.list())
+
+
+def state_backend(settings: Settings) -> str:
+    """Where chats, topics, the outbox and feeds live (a URL's password masked)."""
+    if settings.database:
+        from storage.postgres import masked
+
+        return f"PostgreSQL {masked(settings.database)}"
+    return f"SQLite {settings.data_dir / 'bot.db'}"
 
 
 def empty_index_hint(settings: Settings) -> str:

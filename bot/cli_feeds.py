@@ -38,9 +38,9 @@ def failure_line(feed: Feed) -> str:
     )
 
 
-def cmd_feeds_stats(data_dir: Path, out: TextIO = sys.stdout) -> int:
+def cmd_feeds_stats(data_dir: Path, out: TextIO = sys.stdout, url: str | None = None) -> int:
     """Print how many feeds there are, and the failing ones (the end of `newsbot stats`)."""
-    with FeedRegistry.open(data_dir) as registry:
+    with FeedRegistry.open(data_dir, url=url) as registry:
         feeds, failing = registry.list(), registry.failing()
     print(f"feeds:      {len(feeds):,} ({len(failing):,} failing)", file=out)
     for feed in failing:
@@ -210,13 +210,17 @@ def cmd_feeds(
     *,
     interval: float = POLL_SECONDS,
     force: bool = False,
+    url: str | None = None,
 ) -> int:
-    """`newsbot feeds add URL | list | remove URL|NUMBER | poll | import FILE | export`."""
+    """`newsbot feeds add URL | list | remove URL|NUMBER | poll | import FILE | export`.
+
+    url: the registry is in that PostgreSQL database (NEWSBOT_DATABASE_URL), not newsbot.db.
+    """
     if command == "poll":
         index = SearchIndex.open(data_dir)
         try:
             with (
-                FeedRegistry.open(data_dir, interval=interval) as registry,
+                FeedRegistry.open(data_dir, interval=interval, url=url) as registry,
                 http_client(proxy=proxy) as client,
             ):
                 return cmd_feeds_poll(
@@ -229,7 +233,7 @@ def cmd_feeds(
                 )
         finally:
             index.close()
-    with FeedRegistry(Path(data_dir) / "newsbot.db", interval=interval) as registry:
+    with FeedRegistry.open(data_dir, interval=interval, url=url) as registry:
         if command == "add":
             return cmd_feeds_add(registry, target or "", out=out)
         if command == "remove":

@@ -19,6 +19,8 @@ __all__ = ["FeedPoller"]
 
 log = logging.getLogger(__name__)
 
+FEED_LOCK = "newsbot feeds"  # the advisory lock of feed polling
+
 
 class FeedPoller:
     """Polls the registered feeds (feeds.poll) into the index; one poll at a time."""
@@ -46,9 +48,10 @@ class FeedPoller:
         writes: threading.Lock,
         proxy: str | None = None,
         allow_private: bool = False,
+        url: str | None = None,
     ) -> FeedPoller:
-        """A poller over the index's feed registry, each feed polled every `interval` seconds."""
-        registry = FeedRegistry.open(index.data_dir, interval=interval)
+        """A poller over the feed registry (the index's, or PostgreSQL's at url)."""
+        registry = FeedRegistry.open(index.data_dir, interval=interval, url=url)
         return cls(index, registry, http_client(proxy=proxy), writes, allow_private)
 
     def close(self) -> None:
@@ -70,6 +73,13 @@ class FeedPoller:
 
     def _poll(self, now: float) -> tuple[list[Article], int, int]:
         """Poll what is due: new articles, feeds polled, feeds that failed this time."""
+        # replicas sharing PostgreSQL: one polls at a time, the others skip this tick
+        with self.registry.database.advisory(FEED_LOCK) as mine:
+            if not mine:
+                return [], 0, 0
+            return self._poll_due(now)
+
+    def _poll_due(self, now: float) -> tuple[list[Article], int, int]:
         due = self.registry.due(now)
         new = poll_all(
             self.registry, self.client, now, sink=self._add, allow_private=self.allow_private

@@ -2,8 +2,9 @@
 
 Each pass takes the chats that are due (subscriptions.SubscriptionStore.due) and sends each
 one message: a single article, a list when more than BURST are waiting, or the day's digest.
-A row is marked 'sending' (committed) before its request and 'sent' after, so a kill -9
-repeats at most the messages in flight (one per chat, CONCURRENCY at most) and loses none.
+A row is claimed 'sending' (committed) before its request and 'sent' after, so a kill -9
+repeats at most the messages in flight (one per chat, CONCURRENCY at most) and loses none;
+replicas sharing PostgreSQL never claim one row twice (outbox_store.py).
 
 Limits: PTB's AIORateLimiter keeps every request under ~30/s overall and 20/min per group
 (and retries RetryAfter itself); the Pacer spaces the messages of one chat so the sender
@@ -23,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import random
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -46,6 +48,7 @@ log = logging.getLogger(__name__)
 
 BURST = 3  # more rows than this waiting for one chat: one list message instead
 CONCURRENCY = 1  # chats sent to at once: a kill repeats at most this many messages
+DIGEST_LOCK = "newsbot digests"  # the advisory lock of digest sending
 PRIVATE_SPACING = 1.0  # Telegram asks for about one message a second in a chat
 GROUP_SPACING = 3.0  # 20 a minute in a group or channel
 
@@ -119,30 +122,46 @@ class Sender:
         if self._running.locked():
             return 0
         sent = 0
+        # replicas: one sends digests at a time (its pass keeps the lock); others skip them
+        digests = self.store.database.advisory(DIGEST_LOCK)
         async with self._running:
-            while not (stop and stop()):
-                hold = self._resume - self.clock()
-                if hold > 0:
-                    if hold > self.linger:
-                        break
-                    await asyncio.sleep(hold)
-                    continue
-                local = self.now()
-                batches = await asyncio.to_thread(
-                    self.store.due, time.time(), local.date().isoformat(), local.hour
-                )
-                first: dict[int, Batch] = {}  # one message per chat per pass
-                for batch in batches:
+            mine = await asyncio.to_thread(digests.__enter__)
+            try:
+                sent = await self._pass(stop, mine)
+            finally:
+                await asyncio.to_thread(digests.__exit__, None, None, None)
+        return sent
+
+    async def _pass(self, stop: Callable[[], bool] | None, digests: bool) -> int:
+        """Send until nothing is due (digests only when this replica holds their lock)."""
+        sent = 0
+        while not (stop and stop()):
+            hold = self._resume - self.clock()
+            if hold > 0:
+                if hold > self.linger:
+                    break
+                await asyncio.sleep(hold)
+                continue
+            local = self.now()
+            batches = await asyncio.to_thread(
+                self.store.due, time.time(), local.date().isoformat(), local.hour
+            )
+            first: dict[int, Batch] = {}  # one message per chat per pass
+            for batch in batches:
+                if digests or not batch.digest:
                     first.setdefault(batch.chat.chat_id, batch)
-                ready = [b for c, b in first.items() if self.pacer.wait(c) <= 0]
-                if not ready:
-                    soonest = min((self.pacer.wait(c) for c in first), default=None)
-                    if soonest is None or soonest > self.linger:
-                        break
-                    await asyncio.sleep(soonest)
-                    continue
-                done = await asyncio.gather(*(self._one(b, local) for b in ready))
-                sent += sum(done)
+            ready = [b for c, b in first.items() if self.pacer.wait(c) <= 0]
+            if getattr(self.store, "shared", False):
+                # replicas go through the due chats in different orders: few claims collide
+                random.shuffle(ready)
+            if not ready:
+                soonest = min((self.pacer.wait(c) for c in first), default=None)
+                if soonest is None or soonest > self.linger:
+                    break
+                await asyncio.sleep(soonest)
+                continue
+            done = await asyncio.gather(*(self._one(b, local) for b in ready))
+            sent += sum(done)
         return sent
 
     async def _one(self, batch: Batch, local: dt.datetime) -> int:
@@ -236,7 +255,10 @@ class Sender:
         """
         chat_id = batch.chat.chat_id
         ids = [r.id for r in rows]
-        await asyncio.to_thread(self.store.mark, ids, "sending")
+        claimed = await asyncio.to_thread(self.store.claim, ids)
+        if len(claimed) < len(ids):  # another replica has (some of) them: it sends them
+            await asyncio.to_thread(self.store.mark, claimed, "pending")
+            return False
         self.pacer.sent(chat_id)
         sent = await self._attempt(batch, ids, text, markup, photo)
         (metrics.DELIVERIES_SENT if sent else metrics.DELIVERIES_FAILED).inc()

@@ -19,6 +19,7 @@ from telegram.ext import Application
 
 from .app import RedactToken, build_application, webhook_options
 from .health import serve_http
+from .run_lock import AlreadyRunning, acquire
 from .settings import Settings
 from .texts import EN, VI
 
@@ -39,7 +40,15 @@ def run(settings: Settings) -> int:
     redact = RedactToken(token)
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
-    return asyncio.run(_serve(settings))
+    try:
+        release = acquire(settings)
+    except AlreadyRunning as error:
+        print(error, file=sys.stderr)
+        return 1
+    try:
+        return asyncio.run(_serve(settings))
+    finally:
+        release()
 
 
 async def _serve(settings: Settings) -> int:

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     data_dir: Path = Field(default_factory=default_data_dir, validation_alias="NEWSBOT_DATA_DIR")
+    # postgresql://user:password@host:port/db: chats, topics, outbox, feeds and bot state live
+    # there, shared by replicas; unset: bot.db and newsbot.db in the data folder
+    database_url: SecretStr | None = Field(None, validation_alias="NEWSBOT_DATABASE_URL")
     telegram_bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_url: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_URL")
     webhook_url: str | None = Field(None, validation_alias="WEBHOOK_URL")
@@ -135,6 +138,21 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         """The time zone of digest hours."""
         return ZoneInfo(self.timezone)
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        url = value.get_secret_value().strip()
+        if not url.startswith(("postgresql://", "postgres://")):
+            raise ValueError("NEWSBOT_DATABASE_URL must be a postgresql:// URL")
+        return SecretStr(url)
+
+    @property
+    def database(self) -> str | None:
+        """The postgresql:// URL of the shared state, or None for the embedded files."""
+        return self.database_url.get_secret_value() if self.database_url else None
 
     @property
     def token(self) -> str | None:

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from storage import Database
+from storage import open_database
 
 from .parse import TOKEN
 
@@ -21,7 +21,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS queries (
     qid INTEGER PRIMARY KEY AUTOINCREMENT,
-    text TEXT NOT NULL UNIQUE
+    text TEXT NOT NULL UNIQUE -- md5 on PostgreSQL
 );
 CREATE TABLE IF NOT EXISTS tokens (
     token TEXT PRIMARY KEY,
@@ -39,6 +39,9 @@ CREATE TABLE IF NOT EXISTS languages (
 """
 
 
+_PG_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS queries_md5 ON queries (md5(text));"
+
+
 def _base36(n: int) -> str:
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
     out = ""
@@ -52,20 +55,28 @@ def _base36(n: int) -> str:
 class State:
     """Question ids for callback data and article tokens for deep links, kept across restarts."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.database = Database(self.path)
-        self._db, self._lock = self.database.connection, self.database.lock
-        with self._lock:
-            self.database.schema(_SCHEMA, "schema_version")
-            # both are read on every update: kept in memory, written through
-            self._languages = dict(self._db.execute("SELECT chat_id, lang FROM languages"))
-            self._seen = {r[0] for r in self._db.execute("SELECT chat_id FROM chats_seen")}
+    def __init__(self, target: Path | str):
+        # a path: bot.db; a postgresql:// URL: the database replicas share
+        self.database = open_database(target)
+        self.path = self.database.path
+        self.database.schema(
+            _SCHEMA.replace("UNIQUE -- md5 on PostgreSQL", "") + _PG_INDEX
+            if self.database.dialect == "postgres"
+            else _SCHEMA,
+            "schema_version",
+        )
+        # both are read on every update: kept in memory, written through; with replicas
+        # (PostgreSQL) another process may write them too, so languages are read each time
+        self._shared = self.database.dialect == "postgres"
+        # PostgreSQL cannot index a long text (a question of 4,000 characters): its md5
+        self._question = "md5(text) = md5(?)" if self._shared else "text = ?"
+        self._languages = dict(self.database.rows("SELECT chat_id, lang FROM languages"))
+        self._seen = {r[0] for r in self.database.rows("SELECT chat_id FROM chats_seen")}
 
     @classmethod
-    def open(cls, data_dir: Path | str) -> State:
-        """Open (or create) bot.db in a data directory."""
-        return cls(Path(data_dir) / "bot.db")
+    def open(cls, data_dir: Path | str, url: str | None = None) -> State:
+        """Open (or create) bot.db in a data directory, or the tables at a PostgreSQL URL."""
+        return cls(url or Path(data_dir) / "bot.db")
 
     def close(self) -> None:
         """Release the database."""
@@ -73,11 +84,13 @@ class State:
 
     def query_id(self, text: str) -> str:
         """A short id for a question (the same question always gets the same id)."""
-        with self._lock:
-            self._db.execute("INSERT OR IGNORE INTO queries (text) VALUES (?)", (text,))
-            (qid,) = self._db.execute("SELECT qid FROM queries WHERE text = ?", (text,)).fetchone()
+        with self.database.transaction() as db:
+            db.execute("INSERT INTO queries (text) VALUES (?) ON CONFLICT DO NOTHING", (text,))
+            (qid,) = db.execute(
+                f"SELECT qid FROM queries WHERE {self._question}", (text,)
+            ).fetchone()
             if qid % 1000 == 0:
-                self._db.execute("DELETE FROM queries WHERE qid <= ?", (qid - KEEP_QUERIES,))
+                db.execute("DELETE FROM queries WHERE qid <= ?", (qid - KEEP_QUERIES,))
         return _base36(qid)
 
     def query(self, qid: str) -> str | None:
@@ -86,25 +99,28 @@ class State:
             number = int(qid, 36)
         except ValueError:
             return None
-        with self._lock:
-            row = self._db.execute("SELECT text FROM queries WHERE qid = ?", (number,)).fetchone()
+        if number >= 2**63:  # not an id this bot gave; PostgreSQL would refuse the number
+            return None
+        row = self.database.one("SELECT text FROM queries WHERE qid = ?", (number,))
         return row[0] if row else None
 
     def tokens(self, article_ids: Iterable[str]) -> list[str]:
         """Tokens for articles: the id itself when it is a valid payload, else a stored hash."""
-        out = []
-        with self._lock:
-            for article_id in article_ids:
-                if TOKEN.fullmatch(article_id):
-                    out.append(article_id)
-                    continue
-                digest = hashlib.sha256(article_id.encode("utf-8")).digest()[:15]
-                token = base64.urlsafe_b64encode(digest).decode("ascii")
-                self._db.execute(
-                    "INSERT OR IGNORE INTO tokens (token, article_id) VALUES (?, ?)",
-                    (token, article_id),
+        out, new = [], []
+        for article_id in article_ids:
+            if TOKEN.fullmatch(article_id):
+                out.append(article_id)
+                continue
+            digest = hashlib.sha256(article_id.encode("utf-8")).digest()[:15]
+            token = base64.urlsafe_b64encode(digest).decode("ascii")
+            new.append((token, article_id))
+            out.append(token)
+        if new:
+            with self.database.transaction() as db:
+                db.executemany(
+                    "INSERT INTO tokens (token, article_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                    new,
                 )
-                out.append(token)
         return out
 
     def token(self, article_id: str) -> str:
@@ -113,10 +129,7 @@ class State:
 
     def article_id(self, token: str) -> str:
         """The article id behind a token (a token that was never hashed is the id)."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT article_id FROM tokens WHERE token = ?", (token,)
-            ).fetchone()
+        row = self.database.one("SELECT article_id FROM tokens WHERE token = ?", (token,))
         return row[0] if row else token
 
     # ---- chats and their languages
@@ -125,37 +138,43 @@ class State:
         """Remember a chat that talked to the bot; True when it is new."""
         if chat_id in self._seen:
             return False
-        with self._lock:
-            self._db.execute(
-                "INSERT OR IGNORE INTO chats_seen VALUES (?, ?, ?)",
-                (chat_id, kind, time.time() if now is None else now),
-            )
-            self._seen.add(chat_id)
-        return True
+        added = self.database.execute(
+            "INSERT INTO chats_seen VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            (chat_id, kind, time.time() if now is None else now),
+        ).rowcount
+        self._seen.add(chat_id)
+        return added == 1  # a replica may have seen it first
 
     def knows(self, chat_id: int) -> bool:
-        """Whether the chat was seen before (in memory, no SQL)."""
-        return chat_id in self._seen
+        """Whether the chat was seen before (in memory; asked of the database when shared)."""
+        if chat_id in self._seen or not self._shared:
+            return chat_id in self._seen
+        if self.database.one("SELECT 1 FROM chats_seen WHERE chat_id = ?", (chat_id,)):
+            self._seen.add(chat_id)
+            return True
+        return False
 
     def chats(self) -> list[tuple[int, str]]:
         """Every chat that ever talked to the bot: (chat id, kind)."""
-        with self._lock:
-            return self._db.execute(
-                "SELECT chat_id, kind FROM chats_seen ORDER BY chat_id"
-            ).fetchall()
+        return self.database.rows("SELECT chat_id, kind FROM chats_seen ORDER BY chat_id")
 
     def forget_chat(self, chat_id: int) -> None:
         """Drop a chat that blocked or left the bot."""
-        with self._lock:
-            self._db.execute("DELETE FROM chats_seen WHERE chat_id = ?", (chat_id,))
-            self._seen.discard(chat_id)
+        self.database.execute("DELETE FROM chats_seen WHERE chat_id = ?", (chat_id,))
+        self._seen.discard(chat_id)
 
     def language(self, chat_id: int) -> str | None:
         """The language chosen with /lang for a chat or user, if any."""
+        if self._shared:  # another replica may have taken the /lang
+            row = self.database.one("SELECT lang FROM languages WHERE chat_id = ?", (chat_id,))
+            return row[0] if row else None
         return self._languages.get(chat_id)
 
     def set_language(self, chat_id: int, lang: str) -> None:
         """Keep a chat's (or user's) chosen language across restarts."""
-        with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO languages VALUES (?, ?)", (chat_id, lang))
-            self._languages[chat_id] = lang
+        self.database.execute(
+            "INSERT INTO languages VALUES (?, ?)"
+            " ON CONFLICT (chat_id) DO UPDATE SET lang = excluded.lang",
+            (chat_id, lang),
+        )
+        self._languages[chat_id] = lang

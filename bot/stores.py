@@ -1,7 +1,7 @@
 """The bot's storage seams: the records that cross them, and what the bot needs of each store.
 
-state.State and subscription_store.SubscriptionStore are the SQLite implementations; another
-database is a new module implementing these Protocols.
+state.State and subscription_store.SubscriptionStore implement them on SQLite (a path) and on
+PostgreSQL (a postgresql:// URL): one SQL, mapped by storage.postgres.
 """
 
 from __future__ import annotations
@@ -154,6 +154,7 @@ class OutboxStore(Protocol):
     def due(
         self, now: float, today: str, hour: int, chats: int = 500, skip: Iterable[int] = ()
     ) -> list[Batch]: ...
+    def claim(self, ids: Iterable[int]) -> list[int]: ...
     def mark(self, ids: Iterable[int], state: str, now: float | None = None) -> None: ...
     def delivered(self, chat_id: int, ids: Iterable[int], now: float | None = None) -> None: ...
     def purge(self, before: float) -> int: ...

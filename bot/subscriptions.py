@@ -1,6 +1,6 @@
 """Topics that chats follow, the outbox of articles owed to them, and who may change them.
 
-Everything lives in bot.db next to State's tables::
+Everything lives in bot.db next to State's tables (or in PostgreSQL, NEWSBOT_DATABASE_URL)::
 
     chats       one row per chat that follows something: language, digest hour, failures
     topics      what a chat follows (text as parsed), and the index's cursor when it was followed
@@ -57,7 +57,7 @@ from .stores import (
     Target,
     TargetError,
 )
-from .subscription_store import MAX_TOPICS, SubscriptionStore
+from .subscription_store import MATCH_LOCK, MAX_TOPICS, SubscriptionStore
 
 __all__ = [
     "MAX_FAILURES",
@@ -104,9 +104,11 @@ class Subscriptions:
         self._purged = 0.0
 
     @classmethod
-    def open(cls, index: SearchIndex, data_dir: Path | str) -> Subscriptions:
-        """Open bot.db's tables and file every stored topic."""
-        subscriptions = cls(index, SubscriptionStore.open(data_dir))
+    def open(
+        cls, index: SearchIndex, data_dir: Path | str, url: str | None = None
+    ) -> Subscriptions:
+        """Open bot.db's tables (or PostgreSQL's, at url) and file every stored topic."""
+        subscriptions = cls(index, SubscriptionStore.open(data_dir, url))
         if subscriptions.store.cursor() is None:
             # first start: the archive is not news to anyone, what arrives from now on is
             subscriptions.store.set_cursor(index.cursor())
@@ -178,7 +180,12 @@ class Subscriptions:
     def match(self, limit: int = MATCH_BATCH, rounds: int = 20) -> int:
         """Match articles that arrived since the cursor; returns the outbox rows written."""
         added = 0
-        with self._lock:
+        # replicas: one matches at a time (a follow elsewhere waits for it, see the store)
+        with self._lock, self.store.database.advisory(MATCH_LOCK) as mine:
+            if not mine:
+                return 0
+            if self.store.shared:
+                self._file_new_topics()
             cursor = self.store.cursor()
             if cursor is None:  # never opened with open(): start from now
                 self.store.set_cursor(self.index.cursor())
@@ -201,6 +208,15 @@ class Subscriptions:
             self._purged = now
             self.store.purge(now - KEEP_SECONDS)
         return added
+
+    def _file_new_topics(self) -> None:
+        """File the topics other replicas followed (enqueue skips topics unfollowed since)."""
+        for followed in self.store.topics():
+            if followed.id not in self.topics:
+                try:
+                    self.topics.add(followed.id, self.parse(followed.text))
+                except TopicError:
+                    continue
 
     def articles(self, rows: Iterable[Delivery]) -> dict[int, Article]:
         """The article of each row by row id: its live version, else the one matched."""

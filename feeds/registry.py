@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from index.models import Article
 from index.store import Store
 from index.urls import MAX_URL_CHARS
-from storage import Database
+from storage import is_url, open_database
 
 from .fetch import normalize_url
 
@@ -109,19 +109,23 @@ def check_url(url: str) -> str:
 class FeedRegistry:
     """The feeds to poll, kept in newsbot.db next to the articles; safe to share between threads."""
 
-    def __init__(self, store_or_path: Store | Path | str, interval: float = POLL_SECONDS):
-        path = store_or_path.path if isinstance(store_or_path, Store) else Path(store_or_path)
+    def __init__(self, target: Store | Path | str, interval: float = POLL_SECONDS):
+        if isinstance(target, Store):
+            target = target.path
+        elif not is_url(target):
+            target = Path(target)
         self.interval = interval
         # A connection of its own: SQLite in WAL mode lets it, the Store's and other
-        # processes work on the file at once.
-        self.database = Database(path)
-        self._db, self._lock = self.database.connection, self.database.lock
+        # processes work on the file at once. A postgresql:// URL: the replicas' database.
+        self.database = open_database(target)
         self.database.schema(_SCHEMA, "feeds_version")
 
     @classmethod
-    def open(cls, data_dir: Path | str, interval: float = POLL_SECONDS) -> FeedRegistry:
-        """The registry of the index in data_dir (its tables live in newsbot.db)."""
-        return cls(Path(data_dir) / "newsbot.db", interval)
+    def open(
+        cls, data_dir: Path | str, interval: float = POLL_SECONDS, url: str | None = None
+    ) -> FeedRegistry:
+        """The registry of the index in data_dir (its tables live in newsbot.db), or at a URL."""
+        return cls(url or Path(data_dir) / "newsbot.db", interval)
 
     def close(self) -> None:
         """Close the connection."""
@@ -136,18 +140,17 @@ class FeedRegistry:
     def add(self, url: str, now: float | None = None) -> Feed:
         """Register a feed, to be polled at once; FeedError if the URL is bad or known."""
         url = check_url(url)
-        with self._lock:
-            known = self._db.execute("SELECT id FROM feeds WHERE url=?", (url,)).fetchone()
+        with self.database.transaction() as db:
+            known = db.execute("SELECT id FROM feeds WHERE url=?", (url,)).fetchone()
             if known:
                 raise FeedError(f"this feed is already registered as #{known[0]}")
-            (count,) = self._db.execute("SELECT count(*) FROM feeds").fetchone()
+            (count,) = db.execute("SELECT count(*) FROM feeds").fetchone()
             if count >= MAX_FEEDS:
                 raise FeedError(f"there are already {MAX_FEEDS:,} feeds")
-            cur = self._db.execute(
-                "INSERT INTO feeds (url, added_at, next_check) VALUES (?, ?, 0)",
+            (feed_id,) = db.execute(
+                "INSERT INTO feeds (url, added_at, next_check) VALUES (?, ?, 0) RETURNING id",
                 (url, time.time() if now is None else now),
-            )
-            feed_id = cur.lastrowid
+            ).fetchone()
         found = self.get(feed_id)
         assert found is not None
         return found
@@ -189,26 +192,23 @@ class FeedRegistry:
 
     def seen(self, feed_id: int) -> set[str]:
         """Keys of the feed's entries already handled."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT entry_key FROM feed_items WHERE feed_id=?", (feed_id,)
-            ).fetchall()
+        rows = self.database.rows("SELECT entry_key FROM feed_items WHERE feed_id=?", (feed_id,))
         return {r[0] for r in rows}
 
     def record(self, feed: Feed, result: PollResult, now: float) -> Feed | None:
         """Keep what a poll found: state, schedule, entries seen. Returns the updated feed."""
-        with self.database.transaction():
+        with self.database.transaction() as db:
             if result.error is not None:
                 failures = feed.failures + 1
                 delay = min(self.interval * 2.0**failures, MAX_BACKOFF_SECONDS)
-                self._db.execute(
+                db.execute(
                     "UPDATE feeds SET last_checked=?, failures=?, next_check=?, last_error=?"
                     " WHERE id=?",
                     (now, failures, now + delay, result.error[:MAX_ERROR_CHARS], feed.id),
                 )
             else:
                 delay = self.interval if result.complete else min(self.interval, RETRY_SOON_SECONDS)
-                self._db.execute(
+                db.execute(
                     "UPDATE feeds SET last_checked=?, last_ok=?, failures=0, next_check=?,"
                     " last_error=NULL, etag=?, last_modified=?, title=coalesce(?, title)"
                     " WHERE id=?",
@@ -223,13 +223,14 @@ class FeedRegistry:
                     ),
                 )
                 if not result.not_modified:
-                    self._db.executemany(
-                        "INSERT OR REPLACE INTO feed_items VALUES (?, ?, ?)",
+                    db.executemany(
+                        "INSERT INTO feed_items VALUES (?, ?, ?) ON CONFLICT (feed_id, entry_key)"
+                        " DO UPDATE SET seen_at=excluded.seen_at",
                         [(feed.id, key, now) for key in result.entry_keys],
                     )
                     # Only entries that left the feed long ago: a feed answering 304
                     # for weeks keeps its entries.
-                    self._db.execute(
+                    db.execute(
                         "DELETE FROM feed_items WHERE feed_id=? AND seen_at < ?",
                         (feed.id, now - FORGET_SECONDS),
                     )
@@ -237,19 +238,16 @@ class FeedRegistry:
 
     def set_title(self, feed_id: int, title: str | None) -> None:
         """Name a feed (an imported OPML title) until a poll brings the feed's own."""
-        with self._lock:
-            self._db.execute("UPDATE feeds SET title=? WHERE id=?", (title, feed_id))
+        self.database.execute("UPDATE feeds SET title=? WHERE id=?", (title, feed_id))
 
     def poll_now(self) -> int:
         """Make every feed due at once (``newsbot feeds poll --force``); returns how many."""
-        with self._lock:
-            return self._db.execute("UPDATE feeds SET next_check=0").rowcount
+        return self.database.execute("UPDATE feeds SET next_check=0").rowcount
 
     def _one(self, where: str, args: tuple) -> Feed | None:
         found = self._many(where, args)
         return found[0] if found else None
 
     def _many(self, where: str, args: tuple) -> list[Feed]:
-        with self._lock:
-            rows = self._db.execute(f"SELECT {_COLUMNS} FROM feeds {where}", args).fetchall()
+        rows = self.database.rows(f"SELECT {_COLUMNS} FROM feeds {where}", args)
         return [Feed(*row) for row in rows]

@@ -19,6 +19,8 @@ class SchemaError(RuntimeError):
 class Database:
     """One SQLite connection shared between threads, in WAL mode, with ordered migrations."""
 
+    dialect = "sqlite"
+
     def __init__(self, path: Path | str, timeout: float = 30.0):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -64,6 +66,11 @@ class Database:
         """The first row of a query, or None."""
         with self.lock:
             return self.connection.execute(sql, args).fetchone()
+
+    @contextmanager
+    def advisory(self, name: str) -> Iterator[bool]:
+        """Always True: an embedded database has one process (run.lock sees to it)."""
+        yield True
 
     def schema(self, script: str, key: str, migrations: Sequence[Migration] = ()) -> int:
         """Create the tables, then bring an older schema up to date; returns the version.

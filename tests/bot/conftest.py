@@ -37,6 +37,24 @@ def settings(tmp_path) -> Settings:
     )
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def both_settings(request, tmp_path) -> Settings:
+    """Settings with the state in bot.db, then in a PostgreSQL database of its own.
+
+    A module runs its tests on both backends with ``settings = both_settings``.
+    """
+    extra = {}
+    if request.param == "postgres":
+        extra["NEWSBOT_DATABASE_URL"] = request.getfixturevalue("postgres_url")
+    return Settings(
+        NEWSBOT_DATA_DIR=tmp_path,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL="http://127.0.0.1:9/refused",
+        _env_file=None,
+        **extra,
+    )
+
+
 @pytest.fixture
 def recorder() -> RecordingRequest:
     return RecordingRequest()

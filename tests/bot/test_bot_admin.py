@@ -44,10 +44,10 @@ async def test_no_error_chat_sends_nothing():
 
 
 @pytest.fixture
-async def guarded(settings, news_index, recorder):
-    """The bot with an allowlist of one chat and one operator outside it."""
+async def guarded(both_settings, news_index, recorder):
+    """The bot with an allowlist of one chat and one operator outside it (SQLite, PostgreSQL)."""
     application = build_application(
-        settings.model_copy(
+        both_settings.model_copy(
             update={"allowed_chats": frozenset({USER["id"]}), "admins": frozenset({OTHER["id"]})}
         ),
         news_index,

@@ -96,7 +96,9 @@ def test_stats_from_another_folder_names_the_data_folder(tmp_path):
     cwd.mkdir()
     done = newsbot("stats", "--data-dir", str(data), cwd=cwd)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith(f"data:       {data}\narticles:   3\n")
+    assert done.stdout.startswith(
+        f"data:       {data}\nstate:      SQLite {data / 'bot.db'}\narticles:   3\n"
+    )
     empty = newsbot("stats", cwd=cwd)  # nothing set: the user data folder, not the cwd
     assert empty.stdout.startswith(f"data:       {cwd / 'xdg' / 'newsbot'}\n")
     assert "is empty. Fill it with" in empty.stdout

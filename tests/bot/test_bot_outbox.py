@@ -40,6 +40,12 @@ def news_index(tmp_path):
 
 
 @pytest.fixture
+def settings(both_settings):
+    """Every test of the outbox on SQLite and on PostgreSQL."""
+    return both_settings
+
+
+@pytest.fixture
 def recorder() -> MemberRequest:
     return MemberRequest()
 
@@ -334,3 +340,25 @@ def test_pacer_spaces_messages_by_chat_kind():
     assert pacer.wait(5) == 1.0 and pacer.wait(-5) == 3.0  # 20 a minute in groups
     now[0] = 101.0
     assert pacer.wait(5) == 0 and pacer.wait(-5) == 2.0
+
+
+async def test_digests_wait_while_another_replica_holds_their_lock(app, svc, recorder, settings):
+    if settings.database is None:
+        pytest.skip("one process on SQLite: no other replica")
+    from bot.outbox import DIGEST_LOCK
+    from storage import open_database
+
+    await follow(svc, ALICE, "giá vàng")
+    await asyncio.to_thread(svc.subscriptions.store.set_digest, ALICE, "vi", 7, None)
+    await follow(svc, GROUP_T, "giá vàng")  # an instant chat goes out meanwhile
+    await arrive(svc, GOLD)
+    run = sender(app, now=lambda: dt.datetime(2025, 5, 10, 7, 0, tzinfo=ZONE))
+    recorder.clear()
+    other = open_database(settings.database)  # another replica
+    with other.advisory(DIGEST_LOCK) as held:
+        assert held
+        assert await run.run() == 1
+        assert [p["chat_id"] for p in recorder.sent("sendMessage")] == [GROUP["id"]]
+    assert await run.run() == 1  # released: this replica sends the digest
+    assert visible(recorder.sent("sendMessage")[-1]["text"]).startswith("📰")
+    other.close()

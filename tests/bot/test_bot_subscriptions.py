@@ -36,8 +36,14 @@ def sends(calls):
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = SubscriptionStore.open(tmp_path)
+def settings(both_settings):
+    """The topic commands through the app, on SQLite and on PostgreSQL."""
+    return both_settings
+
+
+@pytest.fixture
+def store(database_target):
+    s = SubscriptionStore(database_target)
     yield s
     s.close()
 
@@ -83,15 +89,16 @@ def test_enqueue_gives_a_chat_each_article_once_with_the_cursor(store):
     assert [r.topic for r in batches[0].rows] == ["giá vàng", "tỷ giá"]
 
 
-def test_sending_rows_come_back_after_a_restart(store, tmp_path):
+def test_sending_rows_come_back_after_a_restart(store, database_target):
     t = store.follow(ALICE, "vi", "giá vàng", "a", 0)
     store.enqueue([(1, "x", {t.id}), (2, "y", {t.id})], cursor=2)
     (batch,) = store.due(1e12, "2025-05-10", 8)
-    store.mark([batch.rows[0].id], "sending")
+    assert store.claim([batch.rows[0].id]) == [batch.rows[0].id]
     store.mark([batch.rows[1].id], "sent")
     assert store.due(1e12, "2025-05-10", 8) == []  # in flight: not sent twice meanwhile
+    assert store.claim([batch.rows[0].id, batch.rows[1].id]) == []  # neither is pending
     store.close()
-    again = SubscriptionStore.open(tmp_path)  # a new process after kill -9
+    again = SubscriptionStore(database_target)  # a new process after kill -9
     assert again.reset_sending() == 1
     (batch,) = again.due(1e12, "2025-05-10", 8)
     assert [r.article_id for r in batch.rows] == ["x"]
@@ -140,6 +147,26 @@ def test_refusals_pause_then_drop_and_migration_moves(store):
     assert store.drop(-100999) == [t.id]
     assert store.topics(-100999) == [] and store.due(1e12, "d", 0) == []
     assert store.counts() == {"dropped": 1}
+
+
+def test_a_new_signature_that_clashes_keeps_the_old_one(store):
+    a = store.follow(ALICE, "vi", "x", "old", 0)
+    b = store.follow(ALICE, "vi", "y", "new", 0)
+    store.resign(a.id, "new")  # another topic of the chat has it: kept as it was
+    assert [t.signature for t in store.topics(ALICE.chat_id)] == ["old", "new"]
+    store.resign(b.id, "newer")
+    store.resign(a.id, "new")
+    assert [t.signature for t in store.topics(ALICE.chat_id)] == ["new", "newer"]
+
+
+def test_a_move_onto_a_chat_with_the_same_topic_and_article_keeps_one(store):
+    old = store.follow(Target(-5, "group"), "vi", "giá", "g", 0)
+    new = store.follow(Target(-1005, "supergroup"), "vi", "giá", "g", 0)
+    store.enqueue([(1, "x", {old.id, new.id}), (2, "y", {old.id})], cursor=2)
+    assert store.move(-5, -1005) == [old.id]  # the new chat had the topic already
+    assert [t.id for t in store.topics(-1005)] == [new.id] and store.topics(-5) == []
+    (batch,) = store.due(1e12, "d", 0)
+    assert batch.chat.chat_id == -1005 and [r.article_id for r in batch.rows] == ["x", "y"]
 
 
 def test_parse_hour_and_digest_day():
@@ -317,15 +344,16 @@ async def test_migration_service_message_moves_the_topics(feed, app):
     assert store.topics(GROUP["id"]) == [] and store.topics(-100424242)[0].text == "giá vàng"
 
 
-def test_topics_filed_by_the_old_word_matching_get_todays_signature(tmp_path):
+def test_topics_filed_by_the_old_word_matching_get_todays_signature(tmp_path, database_target):
     from bot.subscriptions import Subscriptions
     from index.search import SearchIndex
 
-    old = SubscriptionStore.open(tmp_path)
+    url = database_target if isinstance(database_target, str) else None  # else bot.db
+    old = SubscriptionStore.open(tmp_path, url)
     old.follow(ALICE, "vi", "giá vàng", "giá|vàng", after_position=0)  # the old signature's form
     old.close()
     index = SearchIndex.open(tmp_path / "index")
-    subs = Subscriptions.open(index, tmp_path)
+    subs = Subscriptions.open(index, tmp_path, url)
     (stored,) = subs.store.topics(ALICE.chat_id)
     assert stored.signature == subs.parse("giá vàng").signature
     with pytest.raises(FollowError) as duplicate:
@@ -361,6 +389,6 @@ def test_a_bot_db_of_schema_1_is_migrated_with_its_topics_and_outbox(tmp_path):
     assert (followed.text, followed.after_position) == ("giá vàng", 42)
     assert store.database.one("SELECT position FROM deliveries WHERE id = 1") == (40,)
     assert store.database.one("SELECT value FROM meta WHERE key = 'subscriptions_version'") == (
-        "2",
+        "3",
     )
     store.close()

@@ -97,8 +97,9 @@ def client():
 
 
 @pytest.fixture
-def registry(tmp_path):
-    with FeedRegistry(tmp_path / "newsbot.db", interval=300) as reg:
+def registry(database_target):
+    """The feed registry in newsbot.db, then in PostgreSQL."""
+    with FeedRegistry(database_target, interval=300) as reg:
         yield reg
 
 

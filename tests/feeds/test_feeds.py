@@ -208,8 +208,11 @@ def client():
 
 
 @pytest.fixture
-def registry(tmp_path):
-    with FeedRegistry(tmp_path / "data" / "newsbot.db") as reg:
+def registry(database_target, tmp_path):
+    """The feed registry in newsbot.db, then in PostgreSQL."""
+    if not isinstance(database_target, str):
+        database_target = tmp_path / "data" / "newsbot.db"
+    with FeedRegistry(database_target) as reg:
         yield reg
 
 
@@ -347,7 +350,7 @@ def test_failing_feeds_back_off_and_never_stop_the_others(registry, client, site
     index = SearchIndex.open(tmp_path / "data")
     out = io.StringIO()
     cmd_stats(index, out=out)
-    cmd_feeds_stats(tmp_path / "data", out=out)
+    cmd_feeds_stats(tmp_path / "data", out=out, url=getattr(registry.database, "url", None))
     index.close()
     text = out.getvalue()
     assert "articles:   0" in text and "feeds:      4 (3 failing)" in text
