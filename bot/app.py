@@ -29,6 +29,7 @@ from telegram.request import BaseRequest
 from index import SearchIndex
 
 from . import admin, commands, feed_commands, handlers, topic_handlers
+from .article_store import open_search_index
 from .broadcast import Broadcasts
 from .feeds import FeedPoller
 from .flood import FloodLimit
@@ -58,9 +59,7 @@ def build_application(
 
     async def post_init(app: Application) -> None:
         opened = (
-            index
-            if index is not None
-            else await asyncio.to_thread(SearchIndex.open, settings.data_dir)
+            index if index is not None else await asyncio.to_thread(open_search_index, settings)
         )
         url = settings.database  # None: bot.db in the data folder
         state = await asyncio.to_thread(State.open, settings.data_dir, url)

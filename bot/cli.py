@@ -9,9 +9,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from feeds import FeedRegistry
-from index import SearchIndex
 
 from . import logs
+from .article_store import open_search_index
 from .cli_check import cmd_check
 from .cli_feeds import cmd_feeds, cmd_feeds_stats
 from .cli_index import cmd_index, cmd_search, cmd_stats
@@ -174,7 +174,7 @@ def _main(argv: list[str] | None) -> int:
     if args.command == "stats":
         print(f"data:       {settings.data_dir}")
         print(f"state:      {state_backend(settings)}")
-    index = SearchIndex.open(settings.data_dir)
+    index = open_search_index(settings)
     try:
         if args.command == "index":
             return cmd_index(index, args.paths, workers=args.workers, batch=max(1, args.batch))

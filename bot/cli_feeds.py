@@ -24,6 +24,8 @@ from feeds import (
 )
 from index import Article, SearchIndex
 
+from .article_store import article_store
+
 
 def when(stamp: float | None) -> str:
     """A time as the feed commands print it ("never" for none)."""
@@ -217,7 +219,7 @@ def cmd_feeds(
     url: the registry is in that PostgreSQL database (NEWSBOT_DATABASE_URL), not newsbot.db.
     """
     if command == "poll":
-        index = SearchIndex.open(data_dir)
+        index = SearchIndex.open(data_dir, store=article_store(url))
         try:
             with (
                 FeedRegistry.open(data_dir, interval=interval, url=url) as registry,

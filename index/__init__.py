@@ -17,6 +17,7 @@ _EXPORTS = {
     "Hit": "models",
     "SearchResult": "models",
     "SearchIndex": "search",
+    "Store": "store",
     "MAX_DEPTH": "search",
     "MAX_QUERY_CHARS": "search",
     "normalize": "normalize",
@@ -49,6 +50,7 @@ __all__ = [
     "MAX_QUERY_CHARS",
     "SearchIndex",
     "SearchResult",
+    "Store",
     "Topic",
     "TopicError",
     "TopicIndex",
@@ -90,5 +92,6 @@ if TYPE_CHECKING:
     from .models import Article, Excerpt, Hit, SearchResult
     from .outlets import UnknownSource, resolve, search_text
     from .search import MAX_DEPTH, MAX_QUERY_CHARS, SearchIndex
+    from .store import Store
     from .topics import ArticleText, Clause, Topic, TopicError, TopicIndex, parse_topic, passage
     from .urls import web_url

@@ -87,3 +87,4 @@ class IndexStats:
     delta_docs: int
     index_bytes: int
     database_bytes: int
+    store: str = "SQLite"  # where the articles live: "SQLite <path>" or "PostgreSQL <url>"

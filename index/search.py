@@ -57,22 +57,23 @@ class SearchIndex:
         analyzer: Analyzer | None = None,
         params: BM25Params = DEFAULT_PARAMS,
         ranking: Ranking | None = None,
+        store: ArticleStore | None = None,
     ):
         self.data_dir = Path(data_dir)
         self.analyzer = analyzer or Analyzer()
         self.params = params
         self._lock = threading.RLock()  # one lock for the parts: a search sees one state
-        self.store: ArticleStore = Store(self.data_dir / "newsbot.db")
+        # a store passed in (PostgreSQL, opened at the edge) is shared with other processes;
+        # the postings stay in this data folder, built from its stored terms
+        self.store: ArticleStore = store or Store(self.data_dir / "newsbot.db")
         self.segments = Segments(self.data_dir, self.store, params, self._lock)
         self.planner = QueryPlanner(self.analyzer, ranking or Ranking(), lambda: self.fields)
         self.ranker = Ranker(self.segments, params, self._lock)
 
     @classmethod
-    def open(
-        cls, data_dir: Path | str, analyzer: Analyzer | None = None, ranking: Ranking | None = None
-    ) -> SearchIndex:
-        """Open (or create) the index in a data directory."""
-        return cls(Path(data_dir), analyzer, ranking=ranking)
+    def open(cls, data_dir: Path | str, analyzer: Analyzer | None = None, **kw) -> SearchIndex:
+        """Open (or create) the index in a data directory (kw: ranking, store)."""
+        return cls(Path(data_dir), analyzer, **kw)
 
     def close(self) -> None:
         """Release the database."""
@@ -394,4 +395,5 @@ class SearchIndex:
             delta_docs=self.delta_size(),
             index_bytes=index_bytes,
             database_bytes=db_bytes,
+            store=self.store.describe(),
         )
