@@ -113,6 +113,13 @@ def _parser() -> argparse.ArgumentParser:
     ch.add_argument(
         "--lang", choices=("vi", "en"), default="vi", help="the bot's language (default vi)"
     )
+    mg = command(
+        "migrate",
+        "copy the data folder (articles with their terms, feeds, chats, topics, outbox, bot"
+        " state, broadcasts) into PostgreSQL; resumable, a rerun doubles nothing;"
+        " reads NEWSBOT_DATA_DIR, NEWSBOT_DATABASE_URL",
+    )
+    mg.add_argument("--batch", type=int, default=500, help="rows per transaction (default 500)")
     command(
         "run",
         "run the Telegram bot; reads TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL, WEBHOOK_*,"
@@ -149,6 +156,10 @@ def _main(argv: list[str] | None) -> int:
         from .console import chat
 
         return chat(settings, lang=args.lang)
+    if args.command == "migrate":
+        from .migrate import cmd_migrate
+
+        return cmd_migrate(settings.data_dir, settings.database, batch=args.batch)
     if args.command == "check":
         return cmd_check(settings.data_dir, repair=args.repair)
     if args.command == "feeds":
