@@ -161,7 +161,7 @@ def _main(argv: list[str] | None) -> int:
 
         return cmd_migrate(settings.data_dir, settings.database, batch=args.batch)
     if args.command == "check":
-        return cmd_check(settings.data_dir, repair=args.repair)
+        return cmd_check(settings.data_dir, repair=args.repair, url=settings.database)
     if args.command == "feeds":
         if args.feeds_command in ("list", "poll") and not _has_feeds(settings):
             # a cron line pointed at the wrong folder must not pass for "nothing new"

@@ -171,3 +171,35 @@ def test_kill_9_midway_then_rerun_completes_without_duplicates(tmp_path, postgre
     (distinct,) = pg.one("SELECT count(DISTINCT docno) FROM articles")
     assert distinct == copied() == total
     pg.close()
+
+
+def newsbot(folder: Path, url: str, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    env.update(NEWSBOT_DATA_DIR=str(folder), NEWSBOT_DATABASE_URL=url, PYTHONPATH=str(ROOT))
+    command = [sys.executable, "-m", "bot.cli", *args]
+    return subprocess.run(command, env=env, cwd=folder, capture_output=True, text=True, timeout=120)
+
+
+def test_stats_and_check_of_a_folder_whose_articles_are_in_postgresql(tmp_path, postgres_url):
+    folder = tmp_path / "replica"
+    index = SearchIndex.open(folder, store=Store(open_database(postgres_url)))
+    index.add(sample_articles())
+    index.compact()
+    index.close()
+    stats = newsbot(folder, postgres_url, "stats")
+    assert stats.returncode == 0, stats.stderr
+    assert f"articles:   {len(sample_articles())}\n" in stats.stdout
+    assert "database:   PostgreSQL postgresql://" in stats.stdout
+    check = newsbot(folder, postgres_url, "check")
+    assert check.returncode == 0, check.stdout
+    assert check.stdout.startswith("PostgreSQL postgresql://postgres@127.0.0.1:")
+    assert f": ok ({len(sample_articles())} articles)\nindex segment seg-" in check.stdout
+    segment = next((folder / "index").glob("seg-*"))
+    victim = next(p for p in sorted(segment.iterdir()) if p.suffix == ".npy")
+    victim.write_bytes(victim.read_bytes()[:-8])  # truncated
+    assert newsbot(folder, postgres_url, "check").returncode == 1
+    repaired = newsbot(folder, postgres_url, "check", "--repair")
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert "rebuilt from PostgreSQL postgresql://" in repaired.stdout
+    assert newsbot(folder, postgres_url, "check").returncode == 0
+    assert not (folder / "newsbot.db").exists()  # nothing fell back to an embedded file
