@@ -157,7 +157,7 @@ def _main(argv: list[str] | None) -> int:
 
         return chat(settings, lang=args.lang)
     if args.command == "migrate":
-        from .migrate import cmd_migrate
+        from .cli_migrate import cmd_migrate
 
         return cmd_migrate(settings.data_dir, settings.database, batch=args.batch)
     if args.command == "check":

@@ -15,15 +15,14 @@ from pathlib import Path
 from typing import TextIO
 
 from feeds import FeedRegistry
-from index import Store
-from index.progress import Progress
+from index import Progress, Store
 from storage import Database, lock_key, open_database
 
 from .broadcast import Broadcasts
 from .state import State
 from .subscription_store import SubscriptionStore
 
-__all__ = ["TABLES", "MigrationError", "Summary", "Table", "cmd_migrate", "migrate"]
+__all__ = ["TABLES", "MigrationError", "Summary", "Table", "migrate"]
 
 # The search engine's own bulk load (OpenSearch), given the filled store and a progress
 # callback (articles done); returns the articles loaded. None: the embedded postings only.
@@ -242,27 +241,3 @@ def _load_search(url: str, load_search: SearchLoader, stream: TextIO) -> int:
         return loaded
     finally:
         store.close()
-
-
-def cmd_migrate(
-    data_dir: Path,
-    url: str | None,
-    batch: int = 500,
-    out: TextIO = sys.stdout,
-    err: TextIO = sys.stderr,
-) -> int:
-    """Copy the data folder into NEWSBOT_DATABASE_URL; print a one-line summary."""
-    if not url:
-        print(
-            "newsbot migrate copies the data folder into PostgreSQL:"
-            " set NEWSBOT_DATABASE_URL=postgresql://user:password@host/db",
-            file=err,
-        )
-        return 2
-    try:
-        summary = migrate(data_dir, url, batch=max(1, batch), stream=err)
-    except MigrationError as e:
-        print(f"newsbot migrate: {e}", file=err)
-        return 1
-    print(summary.line(), file=out)
-    return 0

@@ -16,6 +16,7 @@ _EXPORTS = {
     "Excerpt": "models",
     "Hit": "models",
     "SearchResult": "models",
+    "Progress": "progress",
     "SearchIndex": "search",
     "Store": "store",
     "MAX_DEPTH": "search",
@@ -48,6 +49,7 @@ __all__ = [
     "Hit",
     "MAX_DEPTH",
     "MAX_QUERY_CHARS",
+    "Progress",
     "SearchIndex",
     "SearchResult",
     "Store",
@@ -91,6 +93,7 @@ if TYPE_CHECKING:
     from .check import DataCheck, check_data, rebuild_index, remove_leftovers
     from .models import Article, Excerpt, Hit, SearchResult
     from .outlets import UnknownSource, resolve, search_text
+    from .progress import Progress
     from .search import MAX_DEPTH, MAX_QUERY_CHARS, SearchIndex
     from .store import Store
     from .topics import ArticleText, Clause, Topic, TopicError, TopicIndex, parse_topic, passage
