@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
 
 from .migrate import MigrationError, migrate
+from .run_lock import LOCK_FILE
 
 
 def cmd_migrate(
@@ -24,10 +27,21 @@ def cmd_migrate(
             file=err,
         )
         return 2
+    # a bot running on the folder would keep writing bot.db behind the copy's back
+    fd = os.open(data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644) if data_dir.is_dir() else -1
     try:
+        if fd >= 0:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                print(f"newsbot migrate: a `newsbot run` uses {data_dir}: stop it first", file=err)
+                return 1
         summary = migrate(data_dir, url, batch=max(1, batch), stream=err)
     except MigrationError as e:
         print(f"newsbot migrate: {e}", file=err)
         return 1
+    finally:
+        if fd >= 0:
+            os.close(fd)
     print(summary.line(), file=out)
     return 0

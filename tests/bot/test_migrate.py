@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import io
 import os
 import signal
@@ -116,6 +117,15 @@ def test_a_database_holding_other_data_is_refused(tmp_path, postgres_url):
     done = newsbot_migrate(folder, postgres_url)
     assert done.returncode == 1
     assert "already holds articles" in done.stderr and "empty database" in done.stderr
+
+
+def test_a_folder_a_bot_runs_on_is_not_migrated(tmp_path, postgres_url):
+    folder = embedded_folder(tmp_path / "data")
+    with open(folder / "run.lock", "w") as lock:  # as `newsbot run` holds it
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = newsbot_migrate(folder, postgres_url)
+    assert done.returncode == 1 and "stop it first" in done.stderr
+    assert newsbot_migrate(folder, postgres_url).returncode == 0
 
 
 def test_without_a_database_url_it_says_what_to_set(tmp_path):
