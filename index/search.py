@@ -67,6 +67,10 @@ class SearchIndex:
         # the postings stay in this data folder, built from its stored terms
         self.store: ArticleStore = store or Store(self.data_dir / "newsbot.db")
         self.segments = Segments(self.data_dir, self.store, params, self._lock)
+        if self.store.shared and self.segments.needs_compaction():
+            # a new folder beside a shared store (a replica): write its own segment now, or
+            # every start would rebuild the postings from every stored term again
+            self.segments.compact()
         self.planner = QueryPlanner(self.analyzer, ranking or Ranking(), lambda: self.fields)
         self.ranker = Ranker(self.segments, params, self._lock)
 

@@ -116,8 +116,12 @@ def test_replicas_share_one_store_with_their_own_postings(postgres_url, tmp_path
     assert not (tmp_path / "two" / "index" / "CURRENT").exists()
     two.refresh()
     assert two.search("giá vàng").hits[0].article.title == "Giá vàng quay đầu"
-    one.close()
-    two.close()
+    # a replica's new folder writes its own segment at once: its next start reads that
+    three = SearchIndex.open(tmp_path / "three", store=Store(open_database(postgres_url)))
+    assert three.stats().segment_docs == len(articles) and three.delta_size() == 0
+    assert three.search("giá vàng").hits[0].article.title == "Giá vàng quay đầu"
+    for idx in (one, two, three):
+        idx.close()
 
 
 def test_concurrent_writers_never_hand_a_cursor_an_older_docno(postgres_url, tmp_path):
