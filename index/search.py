@@ -63,14 +63,11 @@ class SearchIndex:
         self.analyzer = analyzer or Analyzer()
         self.params = params
         self._lock = threading.RLock()  # one lock for the parts: a search sees one state
-        # a store passed in (PostgreSQL, opened at the edge) is shared with other processes;
-        # the postings stay in this data folder, built from its stored terms
+        # a store passed in (PostgreSQL) is shared; the postings stay in this data folder
         self.store: ArticleStore = store or Store(self.data_dir / "newsbot.db")
         self.segments = Segments(self.data_dir, self.store, params, self._lock)
         if self.store.shared and self.segments.needs_compaction():
-            # a new folder beside a shared store (a replica): write its own segment now, or
-            # every start would rebuild the postings from every stored term again
-            self.segments.compact()
+            self.segments.compact()  # a replica's new folder: or each start rebuilds it all
         self.planner = QueryPlanner(self.analyzer, ranking or Ranking(), lambda: self.fields)
         self.ranker = Ranker(self.segments, params, self._lock)
 
@@ -346,8 +343,6 @@ class SearchIndex:
     def latest(self, k: int = 10) -> list[Article]:
         """The newest articles."""
         return [a for _, a in self.store.latest(k)]
-
-    # A cursor is where the archive stood: every article that arrives later is after it.
 
     # A cursor is where the archive stood: every article that arrives later is after it.
 
