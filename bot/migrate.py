@@ -124,7 +124,6 @@ def migrate(
             )
         _copy_meta(sources, target)
         progress.close()
-        print(file=stream)
         searched = None
         if load_search is not None:
             searched = _load_search(url, load_search, stream)
@@ -237,7 +236,6 @@ def _load_search(url: str, load_search: SearchLoader, stream: TextIO) -> int:
         progress = Progress(store.counts()["articles"], "articles", stream, label="search ")
         loaded = load_search(store, lambda n: progress.update(n))
         progress.close()
-        print(file=stream)
         return loaded
     finally:
         store.close()

@@ -66,8 +66,6 @@ class SearchIndex:
         # a store passed in (PostgreSQL) is shared; the postings stay in this data folder
         self.store: ArticleStore = store or Store(self.data_dir / "newsbot.db")
         self.segments = Segments(self.data_dir, self.store, params, self._lock)
-        if self.store.shared and self.segments.needs_compaction():
-            self.segments.compact()  # a replica's new folder: or each start rebuilds it all
         self.planner = QueryPlanner(self.analyzer, ranking or Ranking(), lambda: self.fields)
         self.ranker = Ranker(self.segments, params, self._lock)
 
