@@ -10,7 +10,8 @@ PostgreSQL (tests/servers/postgres.py) is started and `newsbot migrate`'s copy r
 - opening the embedded folder (its segment, the baseline) and the migrated folder on
   PostgreSQL (the same segment, valid for the copy);
 - a replica's first open in an empty folder (its own segment, built from PostgreSQL's
-  stored terms, no pyvi) and its second open (that segment);
+  stored terms, no pyvi) against writing a segment of the embedded folder (compact), and
+  the replica's second open (that segment);
 - 200 headline searches on the embedded index and on the replica: median time, and how
   many answer with the same articles in the same order.
 """
@@ -73,9 +74,7 @@ def main() -> None:
         queries = [json.loads(line)["title"] for line in lines[:: max(1, len(lines) // 200)]][:200]
         folder = tmp / "data"
         index = SearchIndex.open(folder)
-        seconds, report = timed(
-            lambda: ingest(index, [source], workers=1, stream=io.StringIO())
-        )
+        seconds, report = timed(lambda: ingest(index, [source], workers=1, stream=io.StringIO()))
         index.close()
         print(f"indexed {report.summary()} in {seconds:.1f} s (pyvi-equivalent segmenter)")
         with PostgresServer() as server:
@@ -98,6 +97,8 @@ def main() -> None:
                 f" (segment kept: {moved.damage is None})"
             )
             moved.close()
+            compacting, _ = timed(embedded.compact)
+            print(f"compact, embedded (baseline: a segment from newsbot.db): {compacting:6.2f} s")
             first, replica = timed(lambda: shared(tmp / "replica"))
             print(f"open, a replica's empty folder (first): {first:6.2f} s (builds its segment)")
             replica.close()
