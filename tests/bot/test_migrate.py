@@ -213,3 +213,21 @@ def test_stats_and_check_of_a_folder_whose_articles_are_in_postgresql(tmp_path, 
     assert "rebuilt from PostgreSQL postgresql://" in repaired.stdout
     assert newsbot(folder, postgres_url, "check").returncode == 0
     assert not (folder / "newsbot.db").exists()  # nothing fell back to an embedded file
+
+
+def test_the_search_engine_load_is_given_the_filled_store(tmp_path, postgres_url):
+    """The one call point for OpenSearch's bulk load: the copied store and a progress bar."""
+    folder = embedded_folder(tmp_path / "data")
+
+    def load(store: Store, progress) -> int:
+        docs = list(store.live_docs())  # the terms as stored: what a bulk load sends
+        for _ in docs:
+            progress(1)
+        return len(docs)
+
+    out = io.StringIO()
+    summary = migrate(folder, postgres_url, stream=out, load_search=load)
+    live = len(sample_articles()) - 1  # one removed
+    assert summary.searched == live
+    assert summary.line().endswith(f"; {live} articles loaded into the search engine")
+    assert f"search [{'#' * 24}] 100% {live}/{live} articles" in out.getvalue()
