@@ -29,24 +29,24 @@ def ids(result):
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def backend(request):
+def store_url(request):
     """None for newsbot.db in each data folder, else the URL of a fresh PostgreSQL database."""
     return request.getfixturevalue("postgres_url") if request.param == "postgres" else None
 
 
 @pytest.fixture
-def open_index(backend):
+def open_on(store_url):
     """SearchIndex.open on the backend under test (a store of its own per call, as a process)."""
 
     def open_(data_dir: Path) -> SearchIndex:
-        store = Store(open_database(backend)) if backend else None
+        store = Store(open_database(store_url)) if store_url else None
         return SearchIndex.open(data_dir, store=store)
 
     return open_
 
 
-def test_add_search_edit_remove_and_reopen(open_index, tmp_path, articles):
-    idx = open_index(tmp_path / "data")
+def test_add_search_edit_remove_and_reopen(open_on, tmp_path, articles):
+    idx = open_on(tmp_path / "data")
     idx.add(articles)
     assert ids(idx.search("giá vàng"))[0] == "gia-vang"
     assert idx.add(articles).unchanged == len(articles)  # the same archive twice adds nothing
@@ -58,27 +58,27 @@ def test_add_search_edit_remove_and_reopen(open_index, tmp_path, articles):
     idx.compact()
     idx.add([Article("moi", "Bão số 3 vào Quảng Ninh", "Bão số 3 đổ bộ Quảng Ninh.")])
     idx.close()
-    again = open_index(tmp_path / "data")
+    again = open_on(tmp_path / "data")
     assert again.stats().articles == len(articles)  # one edited, one removed, one added
     assert ids(again.search("bão quảng ninh"))[0] == "moi"
     assert again.get("bao-chi") is None
     again.close()
 
 
-def test_stats_say_where_the_articles_live(open_index, backend, tmp_path, articles):
-    idx = open_index(tmp_path / "data")
+def test_stats_say_where_the_articles_live(open_on, store_url, tmp_path, articles):
+    idx = open_on(tmp_path / "data")
     idx.add(articles[:2])
     where = idx.stats().store
     idx.close()
-    if backend:
-        assert where.startswith("PostgreSQL postgresql://") and ":***@" not in backend
+    if store_url:
+        assert where.startswith("PostgreSQL postgresql://") and ":***@" not in store_url
     else:
         assert where == f"SQLite {tmp_path / 'data' / 'newsbot.db'}"
 
 
-def test_another_process_sees_new_articles_after_refresh(open_index, tmp_path, articles):
-    reader = open_index(tmp_path / "data")
-    writer = open_index(tmp_path / "data")
+def test_another_process_sees_new_articles_after_refresh(open_on, tmp_path, articles):
+    reader = open_on(tmp_path / "data")
+    writer = open_on(tmp_path / "data")
     writer.add(articles[:4])
     assert reader.search("giá vàng").total == 0
     assert reader.refresh() > 0
@@ -207,10 +207,10 @@ def test_kill_9_of_newsbot_index_on_postgres_then_rerun(postgres_url, tmp_path):
     idx.close()
 
 
-def test_ingest_on_both(open_index, tmp_path):
+def test_ingest_on_both(open_on, tmp_path):
     archive = tmp_path / "a.jsonl"
     _archive(archive, 40)
-    idx = open_index(tmp_path / "data")
+    idx = open_on(tmp_path / "data")
     report = ingest(idx, [archive], workers=1, batch=16)
     assert (report.added, report.failed) == (40, 0)
     assert idx.search("tin số 7").total > 0
