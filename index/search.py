@@ -21,7 +21,7 @@ from .bm25 import BM25Params, FieldPostings
 from .fields import BODY, FOLD
 from .models import AddReport, Article, Excerpt, Hit, IndexStats, SearchResult
 from .normalize import has_diacritics
-from .passages import Matcher, Passage, Term, best_passage, match_terms
+from .passages import Matcher, Passage, Term, best_passage, match_terms, with_antecedent
 from .planner import MAX_QUERY_CHARS, QueryPlan, QueryPlanner
 from .ranker import STRONG_SHARE, Ranker, in_range, strong
 from .ranking import Ranking
@@ -278,7 +278,7 @@ class SearchIndex:
         window = self.ranking.lead_window
         if passage is None or window != self.ranking.passage_window:
             passage = best_passage(body, matcher, window)
-        return excerpt(body, matcher, LEAD_EXCERPT_CHARS, passage=passage)
+        return excerpt(body, matcher, LEAD_EXCERPT_CHARS, passage=with_antecedent(body, passage))
 
     def _partial(self, docno: int, matcher: Matcher) -> bool:
         """Whether the best article lacks most of the question's weight in words."""
