@@ -300,6 +300,12 @@ def main(argv: list[str] | None = None) -> None:
             texts.get("other_tone_style", []), texts.get("as_written", []), strict=False
         )
     )
+    lengths = [len(a[2]) for a in articles]
+    # a ranking that favours short articles scores here without helping readers: say so
+    print(
+        f"median body length: {statistics.median(lengths[:500]):,.0f} characters for the "
+        f"question articles, {statistics.median(lengths[500:]):,.0f} for the distractors"
+    )
     print(
         f"{len(questions):,} questions on 500 articles, {index.stats().articles:,} articles indexed "
         f"({args.distractors:,} distractors from {CORPUS.name}); the other tone style changes "
