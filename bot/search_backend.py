@@ -16,5 +16,5 @@ def open_index(settings: Settings, data_dir: Path | None = None) -> SearchIndex:
         # imported here: the embedded backend never loads the OpenSearch client
         from storage.opensearch import OpenSearchStage
 
-        stage = OpenSearchStage(settings.opensearch_url)
+        stage = OpenSearchStage(settings.opensearch_url, settings.opensearch_index)
     return SearchIndex.open(data_dir or settings.data_dir, first_stage=stage)

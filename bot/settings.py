@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     proxy: str | None = Field(None, validation_alias="NEWSBOT_PROXY")
     # search served by OpenSearch (http://host:9200); unset: the embedded index
     opensearch_url: str | None = Field(None, validation_alias="NEWSBOT_OPENSEARCH_URL")
+    # the index there: several archives (or bots) can share one cluster
+    opensearch_index: str = Field(
+        "newsbot-articles",
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,200}$",
+        validation_alias="NEWSBOT_OPENSEARCH_INDEX",
+    )
     # /healthz and /metrics when polling (a webhook serves them on its own port)
     http_port: int | None = Field(None, ge=0, le=65535, validation_alias="NEWSBOT_HTTP_PORT")
     http_listen: str = Field("127.0.0.1", validation_alias="NEWSBOT_HTTP_LISTEN")

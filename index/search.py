@@ -179,8 +179,10 @@ class SearchIndex:
 
     def best(self, plan: QueryPlan, k: int, **kwargs) -> tuple[np.ndarray, np.ndarray, int]:
         """The k best docnos, their scores, and how many articles matched."""
-        if self.first_stage is not None:
-            return self.first_stage.best(plan, k, **kwargs)
+        if self.first_stage is not None:  # it may know docnos another process added since
+            found = self.first_stage.best(plan, k, **kwargs)
+            self.segments.state.grow(int(found[0].max(initial=0)))
+            return found
         return self.ranker.best(plan, k, **kwargs)
 
     def ranked(

@@ -5,12 +5,11 @@ import datetime as dt
 import pytest
 
 from index.models import Article
-from index.search import SearchIndex
 
 
 @pytest.fixture
-def idx(tmp_path):
-    index = SearchIndex.open(tmp_path)
+def idx(open_index, tmp_path):
+    index = open_index(tmp_path)
     index.add(
         [
             Article(
@@ -100,8 +99,8 @@ def test_a_period_without_articles_is_said_and_the_newest_matches_come_first(idx
     assert not inside.period_empty and inside.hits[0].article.id == "mua-lon"
 
 
-def test_a_weak_match_does_not_jump_ahead_for_its_date(tmp_path):
-    index = SearchIndex.open(tmp_path)
+def test_a_weak_match_does_not_jump_ahead_for_its_date(open_index, tmp_path):
+    index = open_index(tmp_path)
     index.add(
         [
             Article(
