@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 DEFAULT_INDEX = "newsbot-articles"
 K1 = 1.5  # BM25Params' k1
 BATCH = 500  # documents per bulk request
+QUIET_LOAD = 10_000  # a sync of more new docnos than this pauses the periodic refresh
 
 
 class PlanNotServed(ValueError):
@@ -108,7 +109,14 @@ class OpenSearchStage:
         # removals first: an edit retires one docno and adds another
         gone = [d.docno for d in store.retired_docs(after_seq=int(meta.get("seq", 0)))]
         changes = self._delete(gone)
-        changes += self.load(store.live_docs(after_docno=int(meta.get("docno", 0))))
+        bulk = docno - int(meta.get("docno", 0)) > QUIET_LOAD
+        if bulk:  # a big load writes segments without refreshing readers every second
+            self._refresh_every("-1")
+        try:
+            changes += self.load(store.live_docs(after_docno=int(meta.get("docno", 0))))
+        finally:
+            if bulk:
+                self._refresh_every(None)  # back to the default
         self.client.indices.refresh(index=self.index)
         self._set_meta(seq=seq, docno=docno)
         live = store.counts()["articles"]
@@ -116,6 +124,10 @@ class OpenSearchStage:
             # a compaction forgot retired rows this index never heard of: compare all docnos
             changes += self.reconcile(store)
         return changes
+
+    def _refresh_every(self, interval: str | None) -> None:
+        body = {"index": {"refresh_interval": interval}}
+        self.client.indices.put_settings(index=self.index, body=body)
 
     def load(self, docs: Iterable[StoredDoc], refresh: bool = False) -> int:
         """Index analysed documents under their docnos (again: the same document)."""
