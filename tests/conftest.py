@@ -1,5 +1,4 @@
 import sys
-import uuid
 from pathlib import Path
 
 sys.path.append(
@@ -42,6 +41,8 @@ def open_index(backend, request):
     def open_(path, **kw) -> SearchIndex:
         if url is None:
             return SearchIndex.open(path, **kw)
+        from opensearch_node import fresh_index_name
+
         from storage.opensearch import OpenSearchStage
 
         name = names.setdefault(Path(path).resolve(), fresh_index_name())
@@ -54,8 +55,3 @@ def open_index(backend, request):
         client = OpenSearch(url)
         client.indices.delete(index=",".join(names.values()), ignore_unavailable=True)
         client.close()
-
-
-def fresh_index_name() -> str:
-    """An OpenSearch index name no other test uses."""
-    return f"test-{uuid.uuid4().hex[:12]}"

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +39,11 @@ def build() -> str:
                 raise RuntimeError("Maven (mvn) is needed to build the OpenSearch launcher")
             subprocess.run([mvn, "-q", "-B", "package"], cwd=PROJECT, check=True)
     return f"{JAR}{os.pathsep}{TARGET / 'lib' / '*'}"
+
+
+def fresh_index_name() -> str:
+    """An OpenSearch index name no other test uses."""
+    return f"test-{uuid.uuid4().hex[:12]}"
 
 
 def free_port() -> int:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import fresh_index_name
+from opensearch_node import fresh_index_name
 
 from bot.cli_index import cmd_index, cmd_search, cmd_stats
 from bot.console import sample_dir

@@ -4,8 +4,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from conftest import fresh_index_name
-from opensearch_node import OpenSearchNode, build
+from opensearch_node import OpenSearchNode, build, fresh_index_name
 from opensearchpy import OpenSearch
 
 from index import ExactNotServed
