@@ -473,7 +473,8 @@ def main(argv: list[str] | None = None, project: Search = project_search) -> Non
     p.add_argument(
         "--opensearch",
         metavar="URL",
-        help="also the project with OpenSearch as the first stage (a running node)",
+        help="also the project with OpenSearch as the first stage: a node's URL, or"
+        ' "start" to start one here',
     )
     args = p.parse_args(argv)
     chosen = [f.strip() for f in args.limit_forms.split(",") if f.strip()]
@@ -524,9 +525,12 @@ def main(argv: list[str] | None = None, project: Search = project_search) -> Non
     ranked["project"], seconds["project"] = run_project(index, texts, queries, project)
     project_s = time.perf_counter() - t
     if args.opensearch:
-        from opensearch_runs import opensearch_first_stage
+        from opensearch_runs import opensearch_first_stage, opensearch_url
 
-        with opensearch_first_stage(index, args.opensearch, f"bench-quality-n{args.articles}"):
+        with (
+            opensearch_url(args.opensearch) as url,
+            opensearch_first_stage(index, url, f"bench-quality-n{args.articles}"),
+        ):
             ranked["opensearch"], seconds["opensearch"] = run_project(
                 index, texts, queries, project
             )

@@ -40,7 +40,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from opensearch_runs import opensearch_first_stage, print_agreement  # noqa: E402
+from opensearch_runs import opensearch_first_stage, opensearch_url, print_agreement  # noqa: E402
 
 from bench.quality import (  # noqa: E402
     CORPUS,
@@ -281,7 +281,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--opensearch",
         metavar="URL",
-        help="also the default ranking with OpenSearch as the first stage (a running node)",
+        help="also the default ranking with OpenSearch as the first stage: a node's URL, or"
+        ' "start" to start one here',
     )
     args = p.parse_args(argv)
     chosen = [f.strip() for f in args.forms.split(",") if f.strip()]
@@ -325,7 +326,10 @@ def main(argv: list[str] | None = None) -> None:
         project_system(index, False), texts, "default"
     )
     if args.opensearch:
-        with opensearch_first_stage(index, args.opensearch, f"bench-d{args.distractors}"):
+        with (
+            opensearch_url(args.opensearch) as url,
+            opensearch_first_stage(index, url, f"bench-d{args.distractors}"),
+        ):
             results["OpenSearch"], seconds["OpenSearch"] = run(
                 project_system(index, False), texts, "opensearch"
             )
