@@ -26,11 +26,17 @@ from index.stores import ArticleStore
 from .opensearch_query import document, index_body, plan_query, search_body
 
 log = logging.getLogger(__name__)
+# the client logs every failed attempt with a traceback; callers report a failure once
+logging.getLogger("opensearch").setLevel(logging.ERROR)
 
 DEFAULT_INDEX = "newsbot-articles"
 K1 = 1.5  # BM25Params' k1
 BATCH = 500  # documents per bulk request
 QUIET_LOAD = 10_000  # a sync of more new docnos than this pauses the periodic refresh
+
+
+class SearchUnavailable(ConnectionError):
+    """OpenSearch does not answer at the configured URL."""
 
 
 class PlanNotServed(ValueError):
@@ -141,8 +147,9 @@ class OpenSearchStage:
             for d in docs
         )
         sent = 0
-        for ok, item in helpers.streaming_bulk(
-            self.client, actions, chunk_size=BATCH, max_retries=3, raise_on_error=False
+        # two requests in flight: the next batch's fields are built while a batch is indexed
+        for ok, item in helpers.parallel_bulk(
+            self.client, actions, thread_count=2, chunk_size=BATCH, raise_on_error=False
         ):
             if not ok:
                 raise RuntimeError(f"OpenSearch refused a document: {item}")

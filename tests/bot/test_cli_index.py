@@ -184,3 +184,31 @@ def test_the_terminal_printer_reads_the_result_views():
     out = io.StringIO()
     print_result(result, [dataclasses.replace(views[0], title="Đổi", source="b.vn")], out)
     assert "1. Đổi\n   b.vn · 2024-05-02\n" in out.getvalue()
+
+
+def test_an_unreachable_opensearch_is_one_clear_line(tmp_path):
+    from opensearch_node import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    env = {**os.environ, "NEWSBOT_DATA_DIR": str(tmp_path), "NEWSBOT_OPENSEARCH_URL": url}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "stats"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert f"cannot reach OpenSearch at {url}" in done.stderr
+    assert "Traceback" not in done.stderr
+    env["NEWSBOT_OPENSEARCH_URL"] = "localhost:9200"  # no scheme: refused by name
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "stats"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0 and "NEWSBOT_OPENSEARCH_URL" in done.stderr
