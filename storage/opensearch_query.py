@@ -121,6 +121,5 @@ def search_body(query: dict, size: int) -> dict:
             {"published": {"order": "desc", "missing": "_last"}},
             {"docno": "desc"},
         ],
-        "docvalue_fields": ["docno"],
         "_source": False,
     }
