@@ -138,6 +138,12 @@ def test_console_script_end_to_end(backend_env, backend, tmp_path, archive):
     done = run("index", str(archive))
     assert done.returncode == 0, done.stderr
     assert "4 added" in done.stdout
+    if backend == "opensearch":  # `newsbot index` itself sent them
+        from opensearchpy import OpenSearch
+
+        client = OpenSearch(env["NEWSBOT_OPENSEARCH_URL"])
+        assert client.count(index=env["NEWSBOT_OPENSEARCH_INDEX"])["count"] == 4
+        client.close()
     found = run("search", "van phong thanh uy", "--json", "-k", "1")
     assert json.loads(found.stdout)["hits"][0]["id"] == "000_a2f437a417b6f8e8"
     stats = run("stats")
