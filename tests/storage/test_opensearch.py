@@ -149,3 +149,17 @@ def test_two_nodes_lose_one_and_still_answer_the_same(tmp_path):
     finally:
         for n in nodes:
             n.stop()
+
+
+def test_excerpts_and_highlights_are_the_embedded_ones(tmp_path, stage):
+    embedded = SearchIndex.open(tmp_path)
+    embedded.add(ARTICLES)
+    served = SearchIndex.open(tmp_path, first_stage=stage)
+    for query in ("giá vàng", "gia xang dau", "bão miền Trung", "đội tuyển bóng đá"):
+        ours, theirs = embedded.search(query), served.search(query)
+        assert ids(ours) == ids(theirs), query
+        assert [h.excerpt for h in ours.hits] == [h.excerpt for h in theirs.hits], query
+        assert [h.score for h in ours.hits] == pytest.approx([h.score for h in theirs.hits])
+        assert (ours.total, ours.partial) == (theirs.total, theirs.partial)
+    served.close()
+    embedded.close()
