@@ -175,6 +175,7 @@ def _main(argv: list[str] | None) -> int:
             interval=settings.feed_seconds,
             force=getattr(args, "force", False),
             out=sys.stdout,
+            open_index=lambda data_dir: open_index(settings, data_dir),
         )
     if args.command == "stats":
         print(f"data:       {settings.data_dir}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -210,10 +211,11 @@ def cmd_feeds(
     *,
     interval: float = POLL_SECONDS,
     force: bool = False,
+    open_index: Callable[[Path], SearchIndex] = SearchIndex.open,
 ) -> int:
     """`newsbot feeds add URL | list | remove URL|NUMBER | poll | import FILE | export`."""
     if command == "poll":
-        index = SearchIndex.open(data_dir)
+        index = open_index(data_dir)  # with OpenSearch set, the new articles go there too
         try:
             with (
                 FeedRegistry.open(data_dir, interval=interval) as registry,
