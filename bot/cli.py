@@ -9,13 +9,13 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from feeds import FeedRegistry
-from index import SearchIndex
 
 from . import logs
 from .cli_check import cmd_check
 from .cli_feeds import cmd_feeds, cmd_feeds_stats
 from .cli_index import cmd_index, cmd_search, cmd_stats
 from .errors import one_line_errors
+from .search_backend import open_index
 from .settings import Settings, default_data_dir, load_settings
 
 _DATA = (
@@ -78,6 +78,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     se.add_argument("-k", type=int, default=10, help="number of results (default 10)")
     se.add_argument("--json", action="store_true", help="print JSON")
+    se.add_argument(
+        "--exact",
+        action="store_true",
+        help="rank by the BM25Okapi score of the words alone (as rank_bm25); embedded index"
+        " only: refused when NEWSBOT_OPENSEARCH_URL is set",
+    )
     fd = command("feeds", "news feeds (RSS, Atom) polled for new articles; reads NEWSBOT_DATA_DIR")
     fsub = fd.add_subparsers(dest="feeds_command", required=True)
 
@@ -170,11 +176,12 @@ def _main(argv: list[str] | None) -> int:
             force=getattr(args, "force", False),
             out=sys.stdout,
             url=settings.database,
+            open_index=lambda data_dir: open_index(settings, data_dir),
         )
     if args.command == "stats":
         print(f"data:       {settings.data_dir}")
         print(f"state:      {state_backend(settings)}")
-    index = SearchIndex.open(settings.data_dir)
+    index = open_index(settings)
     try:
         if args.command == "index":
             return cmd_index(index, args.paths, workers=args.workers, batch=max(1, args.batch))
@@ -189,7 +196,7 @@ def _main(argv: list[str] | None) -> int:
                 print(empty_index_hint(settings), file=sys.stderr)
                 return 1
             k = max(1, min(args.k, 1000))
-            return cmd_search(index, args.query, k=k, as_json=args.json)
+            return cmd_search(index, args.query, k=k, as_json=args.json, exact=args.exact)
     finally:
         index.close()
     return 2

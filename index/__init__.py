@@ -17,6 +17,7 @@ _EXPORTS = {
     "Hit": "models",
     "SearchResult": "models",
     "SearchIndex": "search",
+    "ExactNotServed": "firststage",
     "MAX_DEPTH": "search",
     "MAX_QUERY_CHARS": "search",
     "normalize": "normalize",
@@ -43,6 +44,7 @@ __all__ = [
     "ArticleText",
     "Clause",
     "DataCheck",
+    "ExactNotServed",
     "Excerpt",
     "Hit",
     "MAX_DEPTH",
@@ -87,6 +89,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from .check import DataCheck, check_data, rebuild_index, remove_leftovers
+    from .firststage import ExactNotServed
     from .models import Article, Excerpt, Hit, SearchResult
     from .outlets import UnknownSource, resolve, search_text
     from .search import MAX_DEPTH, MAX_QUERY_CHARS, SearchIndex

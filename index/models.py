@@ -87,3 +87,4 @@ class IndexStats:
     delta_docs: int
     index_bytes: int
     database_bytes: int
+    search: str = "embedded"  # what ranks: the embedded engine, or an OpenSearch cluster
