@@ -11,4 +11,9 @@ python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[test]"
 .venv/bin/ruff check .
+# The OpenSearch tests build a one-class launcher from Maven Central (deploy/opensearch) and
+# run it on Java 17: install both where missing (CI runs as root on Debian).
+if ! command -v mvn >/dev/null || ! command -v java >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null
+fi
 .venv/bin/python -m pytest -q "$@"

@@ -470,6 +470,12 @@ def main(argv: list[str] | None = None, project: Search = project_search) -> Non
         action="store_true",
         help="also rerun the project with each feature switched off",
     )
+    p.add_argument(
+        "--opensearch",
+        metavar="URL",
+        help="also the project with OpenSearch as the first stage: a node's URL, or"
+        ' "start" to start one here',
+    )
     args = p.parse_args(argv)
     chosen = [f.strip() for f in args.limit_forms.split(",") if f.strip()]
     if unknown := [f for f in chosen if f not in FORMS]:
@@ -518,6 +524,16 @@ def main(argv: list[str] | None = None, project: Search = project_search) -> Non
     t = time.perf_counter()
     ranked["project"], seconds["project"] = run_project(index, texts, queries, project)
     project_s = time.perf_counter() - t
+    if args.opensearch:
+        from opensearch_runs import opensearch_first_stage, opensearch_url
+
+        with (
+            opensearch_url(args.opensearch) as url,
+            opensearch_first_stage(index, url, f"bench-quality-n{args.articles}"),
+        ):
+            ranked["opensearch"], seconds["opensearch"] = run_project(
+                index, texts, queries, project
+            )
 
     ranks = {
         system: {
@@ -529,6 +545,10 @@ def main(argv: list[str] | None = None, project: Search = project_search) -> Non
     print_tables(queries, texts, ranks)
     if "plain" in ranks:
         print_head_to_head(ranks)
+    if "opensearch" in ranked:
+        from opensearch_runs import print_agreement
+
+        print_agreement(ranked["project"], ranked["opensearch"])
     if check:
         print("\n" + check)
     for s, secs in seconds.items():

@@ -40,6 +40,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from opensearch_runs import opensearch_first_stage, opensearch_url, print_agreement  # noqa: E402
+
 from bench.quality import (  # noqa: E402
     CORPUS,
     PlainScorer,
@@ -276,6 +278,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--reindex", action="store_true", help="rebuild data/questions/d{N}/")
     p.add_argument("--ablation", action="store_true", help="rerun with each feature switched off")
     p.add_argument("--failures", type=int, default=0, help="print N questions the default misses")
+    p.add_argument(
+        "--opensearch",
+        metavar="URL",
+        help="also the default ranking with OpenSearch as the first stage: a node's URL, or"
+        ' "start" to start one here',
+    )
     args = p.parse_args(argv)
     chosen = [f.strip() for f in args.forms.split(",") if f.strip()]
     if unknown := [f for f in chosen if f not in FORMS]:
@@ -300,6 +308,12 @@ def main(argv: list[str] | None = None) -> None:
             texts.get("other_tone_style", []), texts.get("as_written", []), strict=False
         )
     )
+    lengths = [len(a[2]) for a in articles]
+    # a ranking that favours short articles scores here without helping readers: say so
+    print(
+        f"median body length: {statistics.median(lengths[:500]):,.0f} characters for the "
+        f"question articles, {statistics.median(lengths[500:]):,.0f} for the distractors"
+    )
     print(
         f"{len(questions):,} questions on 500 articles, {index.stats().articles:,} articles indexed "
         f"({args.distractors:,} distractors from {CORPUS.name}); the other tone style changes "
@@ -317,7 +331,20 @@ def main(argv: list[str] | None = None) -> None:
     results["default ranking"], seconds["default ranking"] = run(
         project_system(index, False), texts, "default"
     )
+    if args.opensearch:
+        with (
+            opensearch_url(args.opensearch) as url,
+            opensearch_first_stage(index, url, f"bench-d{args.distractors}"),
+        ):
+            results["OpenSearch"], seconds["OpenSearch"] = run(
+                project_system(index, False), texts, "opensearch"
+            )
     print_table(results, questions)
+    if args.opensearch:
+        print_agreement(
+            {f: [a.ids for a in v] for f, v in results["default ranking"].items()},
+            {f: [a.ids for a in v] for f, v in results["OpenSearch"].items()},
+        )
     for s, secs in seconds.items():
         print(
             f"{s}: median {statistics.median(secs) * 1e3:.1f} ms, p90 "

@@ -29,11 +29,11 @@ from telegram.request import BaseRequest
 from index import SearchIndex
 
 from . import admin, commands, feed_commands, handlers, topic_handlers
-from .article_store import open_search_index
 from .broadcast import Broadcasts
 from .feeds import FeedPoller
 from .flood import FloodLimit
 from .outbox import Sender
+from .search_backend import open_index
 from .services import BotContext, Services
 from .settings import Settings
 from .state import State
@@ -58,9 +58,7 @@ def build_application(
     # without one, post_init opens the index of settings.data_dir and post_shutdown closes it.
 
     async def post_init(app: Application) -> None:
-        opened = (
-            index if index is not None else await asyncio.to_thread(open_search_index, settings)
-        )
+        opened = index if index is not None else await asyncio.to_thread(open_index, settings)
         url = settings.database  # None: bot.db in the data folder
         state = await asyncio.to_thread(State.open, settings.data_dir, url)
         subscriptions = await asyncio.to_thread(Subscriptions.open, opened, settings.data_dir, url)

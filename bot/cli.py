@@ -11,11 +11,11 @@ from pathlib import Path
 from feeds import FeedRegistry
 
 from . import logs
-from .article_store import open_search_index
 from .cli_check import cmd_check
 from .cli_feeds import cmd_feeds, cmd_feeds_stats
 from .cli_index import cmd_index, cmd_search, cmd_stats
 from .errors import one_line_errors
+from .search_backend import open_index, search_loader
 from .settings import Settings, default_data_dir, load_settings
 
 _DATA = (
@@ -78,6 +78,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     se.add_argument("-k", type=int, default=10, help="number of results (default 10)")
     se.add_argument("--json", action="store_true", help="print JSON")
+    se.add_argument(
+        "--exact",
+        action="store_true",
+        help="rank by the BM25Okapi score of the words alone (as rank_bm25); embedded index"
+        " only: refused when NEWSBOT_OPENSEARCH_URL is set",
+    )
     fd = command("feeds", "news feeds (RSS, Atom) polled for new articles; reads NEWSBOT_DATA_DIR")
     fsub = fd.add_subparsers(dest="feeds_command", required=True)
 
@@ -116,8 +122,9 @@ def _parser() -> argparse.ArgumentParser:
     mg = command(
         "migrate",
         "copy the data folder (articles with their terms, feeds, chats, topics, outbox, bot"
-        " state, broadcasts) into PostgreSQL; resumable, a rerun doubles nothing;"
-        " reads NEWSBOT_DATA_DIR, NEWSBOT_DATABASE_URL",
+        " state, broadcasts) into PostgreSQL, and OpenSearch when its URL is set; resumable,"
+        " a rerun doubles nothing; reads NEWSBOT_DATA_DIR, NEWSBOT_DATABASE_URL,"
+        " NEWSBOT_OPENSEARCH_URL",
     )
     mg.add_argument("--batch", type=int, default=500, help="rows per transaction (default 500)")
     command(
@@ -159,7 +166,12 @@ def _main(argv: list[str] | None) -> int:
     if args.command == "migrate":
         from .cli_migrate import cmd_migrate
 
-        return cmd_migrate(settings.data_dir, settings.database, batch=args.batch)
+        return cmd_migrate(
+            settings.data_dir,
+            settings.database,
+            batch=args.batch,
+            load_search=search_loader(settings),  # OpenSearch, when NEWSBOT_OPENSEARCH_URL is set
+        )
     if args.command == "check":
         return cmd_check(settings.data_dir, repair=args.repair, url=settings.database)
     if args.command == "feeds":
@@ -181,11 +193,12 @@ def _main(argv: list[str] | None) -> int:
             force=getattr(args, "force", False),
             out=sys.stdout,
             url=settings.database,
+            open_index=lambda data_dir: open_index(settings, data_dir),
         )
     if args.command == "stats":
         print(f"data:       {settings.data_dir}")
         print(f"state:      {state_backend(settings)}")
-    index = open_search_index(settings)
+    index = open_index(settings)
     try:
         if args.command == "index":
             return cmd_index(index, args.paths, workers=args.workers, batch=max(1, args.batch))
@@ -200,7 +213,7 @@ def _main(argv: list[str] | None) -> int:
                 print(empty_index_hint(settings), file=sys.stderr)
                 return 1
             k = max(1, min(args.k, 1000))
-            return cmd_search(index, args.query, k=k, as_json=args.json)
+            return cmd_search(index, args.query, k=k, as_json=args.json, exact=args.exact)
     finally:
         index.close()
     return 2

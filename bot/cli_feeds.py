@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -23,8 +24,6 @@ from feeds import (
     read_opml,
 )
 from index import Article, SearchIndex
-
-from .article_store import article_store
 
 
 def when(stamp: float | None) -> str:
@@ -213,13 +212,14 @@ def cmd_feeds(
     interval: float = POLL_SECONDS,
     force: bool = False,
     url: str | None = None,
+    open_index: Callable[[Path], SearchIndex] = SearchIndex.open,
 ) -> int:
     """`newsbot feeds add URL | list | remove URL|NUMBER | poll | import FILE | export`.
 
     url: the registry is in that PostgreSQL database (NEWSBOT_DATABASE_URL), not newsbot.db.
     """
     if command == "poll":
-        index = SearchIndex.open(data_dir, store=article_store(url))
+        index = open_index(data_dir)  # with OpenSearch set, the new articles go there too
         try:
             with (
                 FeedRegistry.open(data_dir, interval=interval, url=url) as registry,

@@ -7,7 +7,15 @@ import sys
 from collections.abc import Iterator
 from typing import BinaryIO, TextIO
 
-from index import Hit, SearchIndex, SearchResult, UnknownSource, ingest, search_text
+from index import (
+    ExactNotServed,
+    Hit,
+    SearchIndex,
+    SearchResult,
+    UnknownSource,
+    ingest,
+    search_text,
+)
 
 from .terminal import print_result
 from .views import hit_views, web_links
@@ -54,6 +62,7 @@ def cmd_stats(index: SearchIndex, out: TextIO = sys.stdout) -> int:
     # the articles' own database: a file of the data folder, or the shared PostgreSQL
     size = "" if s.store.startswith("PostgreSQL") else f"{s.database_bytes / 1e6:,.1f} MB, "
     print(f"database:   {size}{s.store}", file=out)
+    print(f"search:     {s.search}", file=out)
     print(f"sources:    {len(s.sources):,}", file=out)
     for name, count in s.sources[:20]:
         print(f"  {count:>9,}  {name}", file=out)
@@ -99,6 +108,7 @@ def cmd_search(
     as_json: bool = False,
     stdin: BinaryIO | TextIO | None = None,
     out: TextIO = sys.stdout,
+    exact: bool = False,
 ) -> int:
     """Search once, or once per line of standard input when the query is "-"."""
     if query == "-":
@@ -109,7 +119,7 @@ def cmd_search(
                 problem = "empty query"
             if problem is None:
                 try:
-                    answer = result_json(search_text(index, line, k=k))
+                    answer = result_json(search_text(index, line, k=k, exact=exact))
                 except UnknownSource as e:
                     answer["sources"] = list(e.known)
                     problem = str(e)
@@ -126,9 +136,12 @@ def cmd_search(
         )
         return 2
     try:
-        result = search_text(index, query, k=k)
+        result = search_text(index, query, k=k, exact=exact)
     except UnknownSource as e:
         print(f"{e}; the sources are: {e.listed(100) or '(none)'}", file=sys.stderr)
+        return 2
+    except ExactNotServed as e:
+        print(f"{e}: unset NEWSBOT_OPENSEARCH_URL to use --exact", file=sys.stderr)
         return 2
     if as_json:
         print(json.dumps(result_json(result), ensure_ascii=False, indent=1), file=out)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from .migrate import MigrationError, migrate
+from .migrate import MigrationError, SearchLoader, migrate
 from .run_lock import LOCK_FILE
 
 
@@ -18,6 +18,7 @@ def cmd_migrate(
     batch: int = 500,
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
+    load_search: SearchLoader | None = None,
 ) -> int:
     """Copy the data folder into NEWSBOT_DATABASE_URL; print a one-line summary."""
     if not url:
@@ -36,7 +37,7 @@ def cmd_migrate(
             except BlockingIOError:
                 print(f"newsbot migrate: a `newsbot run` uses {data_dir}: stop it first", file=err)
                 return 1
-        summary = migrate(data_dir, url, batch=max(1, batch), stream=err)
+        summary = migrate(data_dir, url, batch=max(1, batch), stream=err, load_search=load_search)
     except MigrationError as e:
         print(f"newsbot migrate: {e}", file=err)
         return 1

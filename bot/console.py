@@ -11,8 +11,8 @@ from typing import TextIO
 from index import Article, SearchIndex, UnknownSource, ingest, search_text
 
 from . import commands, parse, render
-from .article_store import open_search_index
 from .parse import PAGE_SIZE
+from .search_backend import open_index
 from .settings import Settings
 from .suggest import suggest
 from .texts import VI, Texts, chosen, pick
@@ -134,7 +134,7 @@ def chat(
     stdin, out = stdin or sys.stdin, out or sys.stdout
     interactive = getattr(stdin, "isatty", lambda: False)()
     style = render.ANSI if getattr(out, "isatty", lambda: False)() else render.PLAIN
-    index = open_search_index(settings)
+    index = open_index(settings)
     sample_tmp: tempfile.TemporaryDirectory | None = None
     try:
         if not index.latest(1):

@@ -22,7 +22,7 @@ from .broadcast import Broadcasts
 from .state import State
 from .subscription_store import SubscriptionStore
 
-__all__ = ["TABLES", "MigrationError", "Summary", "Table", "migrate"]
+__all__ = ["TABLES", "MigrationError", "SearchLoader", "Summary", "Table", "migrate"]
 
 # The search engine's own bulk load (OpenSearch), given the filled store and a progress
 # callback (articles done); returns the articles loaded. None: the embedded postings only.

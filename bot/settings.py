@@ -80,6 +80,14 @@ class Settings(BaseSettings):
     error_chat: int | None = Field(None, validation_alias="NEWSBOT_ERROR_CHAT")
     # http://, https:// or socks5:// proxy for the Bot API and for feed fetching
     proxy: str | None = Field(None, validation_alias="NEWSBOT_PROXY")
+    # search served by OpenSearch (http://host:9200); unset: the embedded index
+    opensearch_url: str | None = Field(None, validation_alias="NEWSBOT_OPENSEARCH_URL")
+    # the index there: several archives (or bots) can share one cluster
+    opensearch_index: str = Field(
+        "newsbot-articles",
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,200}$",
+        validation_alias="NEWSBOT_OPENSEARCH_INDEX",
+    )
     # /healthz and /metrics when polling (a webhook serves them on its own port)
     http_port: int | None = Field(None, ge=0, le=65535, validation_alias="NEWSBOT_HTTP_PORT")
     http_listen: str = Field("127.0.0.1", validation_alias="NEWSBOT_HTTP_LISTEN")
@@ -117,6 +125,16 @@ class Settings(BaseSettings):
         value = value.strip()
         if not value.startswith(("http://", "https://", "socks5://", "socks5h://")):
             raise ValueError(f"NEWSBOT_PROXY must be http://, https:// or socks5://, got {value!r}")
+        return value
+
+    @field_validator("opensearch_url")
+    @classmethod
+    def _opensearch_scheme(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"NEWSBOT_OPENSEARCH_URL must be http:// or https://, got {value!r}")
         return value
 
     @field_validator("error_chat", "http_port", mode="before")

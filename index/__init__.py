@@ -19,6 +19,7 @@ _EXPORTS = {
     "Progress": "progress",
     "SearchIndex": "search",
     "Store": "store",
+    "ExactNotServed": "firststage",
     "MAX_DEPTH": "search",
     "MAX_QUERY_CHARS": "search",
     "normalize": "normalize",
@@ -45,6 +46,7 @@ __all__ = [
     "ArticleText",
     "Clause",
     "DataCheck",
+    "ExactNotServed",
     "Excerpt",
     "Hit",
     "MAX_DEPTH",
@@ -91,6 +93,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from .check import DataCheck, check_data, rebuild_index, remove_leftovers
+    from .firststage import ExactNotServed
     from .models import Article, Excerpt, Hit, SearchResult
     from .outlets import UnknownSource, resolve, search_text
     from .progress import Progress

@@ -88,3 +88,4 @@ class IndexStats:
     index_bytes: int
     database_bytes: int
     store: str = "SQLite"  # where the articles live: "SQLite <path>" or "PostgreSQL <url>"
+    search: str = "embedded"  # what ranks: the embedded engine, or an OpenSearch cluster

@@ -114,7 +114,9 @@ def resolve(names: Iterable[str], known: Iterable[str | None]) -> frozenset[str]
     return frozenset(chosen)
 
 
-def search_text(index: SearchIndex, text: str, k: int = 10, offset: int = 0) -> SearchResult:
+def search_text(
+    index: SearchIndex, text: str, k: int = 10, offset: int = 0, exact: bool = False
+) -> SearchResult:
     """Search a question that may carry source filters; UnknownSource for a name none has.
 
     The result's query is the text as asked, filters included, so a later page asks the same.
@@ -123,5 +125,5 @@ def search_text(index: SearchIndex, text: str, k: int = 10, offset: int = 0) -> 
     if len(names) > MAX_SOURCES:
         names = names[:MAX_SOURCES]
     sources = resolve(names, index.store.source_names()) if names else None
-    result = index.search(query, k, offset, sources=sources)
+    result = index.search(query, k, offset, sources=sources, exact=exact)
     return dataclasses.replace(result, query=text) if names else result

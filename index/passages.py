@@ -130,6 +130,22 @@ class Matcher:
         return [(m.start(), m.end(), group[m.lastindex]) for m in self._pattern.finditer(lowered)]
 
 
+# a sentence opening with a backward reference ("Đây là ...", "Điều này ...", "Do đó ...")
+# leans on the one before it, which often holds what it refers to: the answer
+_BACKWARD = re.compile(
+    r"[\"“(]?(?:Đây|Điều này|Điều đó|Việc này|Việc đó|Đó|Như vậy|Vì vậy|Do đó|Do vậy|"
+    r"Theo đó|Trong đó|Sau đó|Bên cạnh đó|Ngoài ra)(?!\w)"
+)
+
+
+def with_antecedent(body: str, passage: Passage) -> Passage:
+    """The passage from the sentence before when its first sentence refers back to it."""
+    if not _BACKWARD.match(body, passage.start):
+        return passage
+    before = [s for s, e in sentences(body[: passage.start]) if body[s:e].strip()]
+    return Passage(before[-1], passage.end, passage.score) if before else passage
+
+
 def best_passage(
     body: str,
     matcher: Matcher,

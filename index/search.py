@@ -19,9 +19,10 @@ import numpy as np
 
 from .bm25 import BM25Params, FieldPostings
 from .fields import BODY, FOLD
+from .firststage import ExactNotServed, ExternalStage
 from .models import AddReport, Article, Excerpt, Hit, IndexStats, SearchResult
 from .normalize import has_diacritics
-from .passages import Matcher, Passage, Term, best_passage, match_terms
+from .passages import Matcher, Passage, Term, best_passage, match_terms, with_antecedent
 from .planner import MAX_QUERY_CHARS, QueryPlan, QueryPlanner
 from .ranker import STRONG_SHARE, Ranker, in_range, strong
 from .ranking import Ranking
@@ -58,6 +59,7 @@ class SearchIndex:
         params: BM25Params = DEFAULT_PARAMS,
         ranking: Ranking | None = None,
         store: ArticleStore | None = None,
+        first_stage: ExternalStage | None = None,
     ):
         self.data_dir = Path(data_dir)
         self.analyzer = analyzer or Analyzer()
@@ -68,14 +70,19 @@ class SearchIndex:
         self.segments = Segments(self.data_dir, self.store, params, self._lock)
         self.planner = QueryPlanner(self.analyzer, ranking or Ranking(), lambda: self.fields)
         self.ranker = Ranker(self.segments, params, self._lock)
+        self.first_stage = first_stage  # ranks instead of the Ranker (OpenSearch), if given
+        if first_stage is not None:
+            first_stage.sync(self.store)
 
     @classmethod
     def open(cls, data_dir: Path | str, analyzer: Analyzer | None = None, **kw) -> SearchIndex:
-        """Open (or create) the index in a data directory (kw: ranking, store)."""
+        """Open (or create) the index in a data directory (kw: ranking, store, first_stage)."""
         return cls(Path(data_dir), analyzer, **kw)
 
     def close(self) -> None:
-        """Release the database."""
+        """Release the database (and the first stage's connection)."""
+        if self.first_stage is not None:
+            self.first_stage.close()
         self.store.close()
 
     @property
@@ -110,7 +117,10 @@ class SearchIndex:
 
     def refresh(self) -> int:
         """Pick up what other processes wrote (new articles, edits, a new segment)."""
-        return self.segments.refresh()
+        changes = self.segments.refresh()
+        if self.first_stage is not None:
+            self.first_stage.sync(self.store)
+        return changes
 
     def add(
         self,
@@ -155,6 +165,8 @@ class SearchIndex:
 
     def compact(self, progress: Callable[[int], None] | None = None) -> None:
         """Write every live article's postings as one new segment, atomically."""
+        if self.first_stage is not None:  # before compaction forgets the retired rows
+            self.first_stage.sync(self.store)
         self.segments.compact(progress)
 
     # ---- querying -------------------------------------------------------------------
@@ -163,16 +175,16 @@ class SearchIndex:
         """Decide fields, terms and weights for a query."""
         return self.planner.plan(query, exact, today)
 
-    def segment_folded(self, sylls: list[str], longest: int = 4) -> list[str]:
-        """Split accentless syllables into folded vocabulary words (unigram model, Viterbi)."""
-        return self.planner.segment_folded(sylls, longest)
-
     def scores(self, plan: QueryPlan) -> np.ndarray:
         """Score of every docno for a plan; -inf for articles that match no query word."""
         return self.ranker.scores(plan)
 
     def best(self, plan: QueryPlan, k: int, **kwargs) -> tuple[np.ndarray, np.ndarray, int]:
         """The k best docnos, their scores, and how many articles matched."""
+        if self.first_stage is not None:  # it may know docnos another process added since
+            found = self.first_stage.best(plan, k, **kwargs)
+            self.segments.state.grow(int(found[0].max(initial=0)))
+            return found
         return self.ranker.best(plan, k, **kwargs)
 
     def ranked(
@@ -204,6 +216,8 @@ class SearchIndex:
         sources keeps the articles of these outlets only (names as stored: outlets.resolve).
         """
         r = self.ranking
+        if exact and self.first_stage is not None:
+            raise ExactNotServed("the exact BM25Okapi mode is served by the embedded index only")
         offset = max(0, offset)
         k = max(0, min(k, MAX_DEPTH - offset))
         only = None
@@ -278,7 +292,7 @@ class SearchIndex:
         window = self.ranking.lead_window
         if passage is None or window != self.ranking.passage_window:
             passage = best_passage(body, matcher, window)
-        return excerpt(body, matcher, LEAD_EXCERPT_CHARS, passage=passage)
+        return excerpt(body, matcher, LEAD_EXCERPT_CHARS, passage=with_antecedent(body, passage))
 
     def _partial(self, docno: int, matcher: Matcher) -> bool:
         """Whether the best article lacks most of the question's weight in words."""
@@ -393,4 +407,5 @@ class SearchIndex:
             index_bytes=index_bytes,
             database_bytes=db_bytes,
             store=self.store.describe(),
+            search=self.first_stage.describe() if self.first_stage is not None else "embedded",
         )

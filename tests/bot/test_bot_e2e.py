@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 from bot_testkit import EN_COMMANDS, VI_COMMANDS, sample_articles
-from botapi import utf16_len
+from botapi import ThreadedBotApiServer, utf16_len
 from e2e_kit import User, launch, ready, stop
+from opensearch_node import fresh_index_name
 
 from index.models import Article
 from index.search import SearchIndex
@@ -25,8 +26,26 @@ GROUP_ID = -100777
 CHANNEL_ID = -100888
 
 
+@pytest.fixture(scope="module", params=["embedded", "opensearch"])
+def search_env(request) -> dict[str, str]:
+    """The settings that pick the search backend of the bot under test."""
+    if request.param == "embedded":
+        return {}
+    return {
+        "NEWSBOT_OPENSEARCH_URL": request.getfixturevalue("opensearch_url"),
+        "NEWSBOT_OPENSEARCH_INDEX": fresh_index_name(),
+    }
+
+
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory) -> Path:
+def api(search_env):
+    """A local Bot API server per backend: the tests count its calls from the bot's start."""
+    with ThreadedBotApiServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def data_dir(search_env, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("e2e-data")
     index = SearchIndex.open(path)
     index.add(sample_articles())
@@ -35,10 +54,10 @@ def data_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def bot(api, data_dir, tmp_path_factory):
+def bot(api, data_dir, search_env, tmp_path_factory):
     """`newsbot run` in its own process, polling the fake server; stopped after the module."""
     log = tmp_path_factory.mktemp("e2e-log") / "bot.log"
-    process = launch(api, data_dir, log, {"NEWSBOT_REFRESH_SECONDS": "0.5"})
+    process = launch(api, data_dir, log, {"NEWSBOT_REFRESH_SECONDS": "0.5", **search_env})
     try:
         api.wait_for_call("setMyCommands", 2, timeout=30)
         ready(api)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from opensearch_node import fresh_index_name
 
 from bot.cli_index import cmd_index, cmd_search, cmd_stats
 from bot.console import sample_dir
@@ -64,8 +65,8 @@ def archive(tmp_path):
     return folder
 
 
-def test_index_reports_failures_and_indexes_the_rest(tmp_path, archive):
-    idx = SearchIndex.open(tmp_path / "data")
+def test_index_reports_failures_and_indexes_the_rest(open_index, tmp_path, archive):
+    idx = open_index(tmp_path / "data")
     out, err = io.StringIO(), io.StringIO()
     assert cmd_index(idx, [str(archive)], out=out, err=err, workers=1) == 0
     assert out.getvalue().strip() == "4 added, 0 updated, 0 unchanged, 3 failed"
@@ -81,8 +82,8 @@ def test_index_reports_failures_and_indexes_the_rest(tmp_path, archive):
     assert "Báo Diễn đàn doanh nghiệp" in text
 
 
-def test_search_json_and_stdin(tmp_path, archive):
-    idx = SearchIndex.open(tmp_path / "data")
+def test_search_json_and_stdin(open_index, tmp_path, archive):
+    idx = open_index(tmp_path / "data")
     cmd_index(idx, [str(archive)], out=io.StringIO(), err=io.StringIO(), workers=1)
     out = io.StringIO()
     cmd_search(idx, "giá vàng", as_json=True, out=out)
@@ -99,8 +100,8 @@ def test_search_json_and_stdin(tmp_path, archive):
     assert lines[2]["hits"][0]["id"] == "j2"
 
 
-def test_human_output_marks_matches(tmp_path, archive):
-    idx = SearchIndex.open(tmp_path / "data")
+def test_human_output_marks_matches(open_index, tmp_path, archive):
+    idx = open_index(tmp_path / "data")
     cmd_index(idx, [str(archive)], out=io.StringIO(), err=io.StringIO(), workers=1)
     out = io.StringIO()
     cmd_search(idx, "bóng đá", out=out)
@@ -111,8 +112,18 @@ def test_human_output_marks_matches(tmp_path, archive):
     assert "No article matches" in out.getvalue()
 
 
-def test_console_script_end_to_end(tmp_path, archive):
-    env = {**os.environ, "NEWSBOT_DATA_DIR": str(tmp_path / "data")}
+@pytest.fixture
+def backend_env(backend, request):
+    """The environment that picks the backend under test for a `newsbot` process."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_OPENSEARCH")}
+    if backend == "opensearch":
+        env["NEWSBOT_OPENSEARCH_URL"] = request.getfixturevalue("opensearch_url")
+        env["NEWSBOT_OPENSEARCH_INDEX"] = fresh_index_name()
+    return env
+
+
+def test_console_script_end_to_end(backend_env, backend, tmp_path, archive):
+    env = {**backend_env, "NEWSBOT_DATA_DIR": str(tmp_path / "data")}
 
     def run(*args):
         return subprocess.run(
@@ -127,8 +138,24 @@ def test_console_script_end_to_end(tmp_path, archive):
     done = run("index", str(archive))
     assert done.returncode == 0, done.stderr
     assert "4 added" in done.stdout
+    if backend == "opensearch":  # `newsbot index` itself sent them
+        from opensearchpy import OpenSearch
+
+        client = OpenSearch(env["NEWSBOT_OPENSEARCH_URL"])
+        assert client.count(index=env["NEWSBOT_OPENSEARCH_INDEX"])["count"] == 4
+        client.close()
     found = run("search", "van phong thanh uy", "--json", "-k", "1")
     assert json.loads(found.stdout)["hits"][0]["id"] == "000_a2f437a417b6f8e8"
+    stats = run("stats")
+    assert ("search:     OpenSearch" if backend == "opensearch" else "search:     embedded") in (
+        stats.stdout
+    )
+    exact = run("search", "Văn phòng Thành ủy", "--exact", "--json")
+    if backend == "opensearch":  # BM25Okapi's exact scores are the embedded engine's alone
+        assert exact.returncode == 2 and "NEWSBOT_OPENSEARCH_URL" in exact.stderr
+    else:
+        assert exact.returncode == 0, exact.stderr
+        assert json.loads(exact.stdout)["hits"][0]["id"] == "000_a2f437a417b6f8e8"
 
 
 def test_an_empty_query_is_refused_with_a_hint(tmp_path, capsys):
@@ -163,3 +190,31 @@ def test_the_terminal_printer_reads_the_result_views():
     out = io.StringIO()
     print_result(result, [dataclasses.replace(views[0], title="Đổi", source="b.vn")], out)
     assert "1. Đổi\n   b.vn · 2024-05-02\n" in out.getvalue()
+
+
+def test_an_unreachable_opensearch_is_one_clear_line(tmp_path):
+    from opensearch_node import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    env = {**os.environ, "NEWSBOT_DATA_DIR": str(tmp_path), "NEWSBOT_OPENSEARCH_URL": url}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "stats"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert f"cannot reach OpenSearch at {url}" in done.stderr
+    assert "Traceback" not in done.stderr
+    env["NEWSBOT_OPENSEARCH_URL"] = "localhost:9200"  # no scheme: refused by name
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "stats"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0 and "NEWSBOT_OPENSEARCH_URL" in done.stderr

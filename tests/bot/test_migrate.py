@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from bot_testkit import sample_articles
 
 from bot.broadcast import Broadcasts
@@ -133,8 +134,10 @@ def test_without_a_database_url_it_says_what_to_set(tmp_path):
     assert done.returncode == 2 and "NEWSBOT_DATABASE_URL" in done.stderr
 
 
-def newsbot_migrate(folder: Path, url: str | None, *extra: str, wait: bool = True):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+def newsbot_migrate(
+    folder: Path, url: str | None, *extra: str, wait: bool = True, env: dict | None = None
+):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")} | (env or {})
     env.update(NEWSBOT_DATA_DIR=str(folder), PYTHONPATH=str(ROOT))
     if url:
         env["NEWSBOT_DATABASE_URL"] = url
@@ -231,3 +234,36 @@ def test_the_search_engine_load_is_given_the_filled_store(tmp_path, postgres_url
     assert summary.searched == live
     assert summary.line().endswith(f"; {live} articles loaded into the search engine")
     assert f"search [{'#' * 24}] 100% {live}/{live} articles" in out.getvalue()
+
+
+@pytest.mark.slow
+def test_with_opensearch_set_migrate_bulk_loads_it(tmp_path, postgres_url, opensearch_url):
+    from opensearch_node import fresh_index_name
+    from opensearchpy import OpenSearch
+
+    from storage.opensearch import OpenSearchStage
+
+    folder = embedded_folder(tmp_path / "data")
+    name = fresh_index_name()
+    extra = {"NEWSBOT_OPENSEARCH_URL": opensearch_url, "NEWSBOT_OPENSEARCH_INDEX": name}
+    done = newsbot_migrate(folder, postgres_url, env=extra)
+    assert done.returncode == 0, done.stderr
+    live = len(sample_articles()) - 1
+    assert done.stdout.rstrip().endswith(f"; {live} articles loaded into the search engine")
+    assert "search [" in done.stderr  # its own progress bar
+    client = OpenSearch(opensearch_url)
+    try:
+        assert client.count(index=name)["count"] == live
+        again = newsbot_migrate(folder, postgres_url, env=extra)
+        assert again.stdout.rstrip().endswith("; 0 articles loaded into the search engine")
+        # a replica ranked by OpenSearch over the copied articles
+        index = SearchIndex.open(
+            tmp_path / "replica",
+            store=Store(open_database(postgres_url)),
+            first_stage=OpenSearchStage(opensearch_url, name),
+        )
+        assert index.search("giá vàng").total > 0
+        index.close()
+    finally:
+        client.indices.delete(index=name, ignore_unavailable=True)
+        client.close()

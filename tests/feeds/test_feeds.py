@@ -448,3 +448,29 @@ def test_feeds_stay_free_of_telegram():
         "sys.exit(1 if bad else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+
+
+def test_newsbot_feeds_poll_sends_new_articles_to_opensearch(
+    tmp_path, monkeypatch, base, opensearch_url
+):
+    from opensearch_node import fresh_index_name
+    from opensearchpy import OpenSearch
+
+    from bot.cli import main
+
+    name = fresh_index_name()
+    monkeypatch.setenv("NEWSBOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NEWSBOT_OPENSEARCH_URL", opensearch_url)
+    monkeypatch.setenv("NEWSBOT_OPENSEARCH_INDEX", name)
+    for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(proxy, raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["feeds", "add", base + "/atom.xml"]) == 0
+    assert main(["feeds", "poll"]) == 0
+    client = OpenSearch(opensearch_url)  # the poll itself sent them: nothing else opened
+    held = client.count(index=name)["count"]
+    index = SearchIndex.open(tmp_path / "data")
+    assert held == index.stats().articles > 0
+    index.close()
+    client.indices.delete(index=name)
+    client.close()

@@ -81,7 +81,16 @@ def articles():
 
 
 @pytest.fixture
-def index(tmp_path, articles):
+def index(open_index, tmp_path, articles):
+    idx = open_index(tmp_path / "data")
+    idx.add(articles)
+    yield idx
+    idx.close()
+
+
+@pytest.fixture
+def embedded_index(tmp_path, articles):
+    """The embedded engine alone, for what only it does (the exact mode, its segments)."""
     idx = SearchIndex.open(tmp_path / "data")
     idx.add(articles)
     yield idx

@@ -1,6 +1,13 @@
 """Passages: accent-exact matching of typed accents, best windows, proximity."""
 
-from index.passages import Matcher, best_passage, match_terms, sentences
+from index.passages import (
+    Matcher,
+    Passage,
+    best_passage,
+    match_terms,
+    sentences,
+    with_antecedent,
+)
 
 
 def found(matcher, text):
@@ -67,3 +74,13 @@ def test_a_title_counts_but_the_excerpt_stays_in_the_body():
     m = Matcher(match_terms(["giá", "điện"], [1.0, 1.0]))
     p = best_passage("Tin tức trong ngày.", m, title="Giá điện tăng")
     assert p.score > 0 and (p.start, p.end) == (0, len("Tin tức trong ngày."))
+
+
+def test_a_passage_that_refers_back_starts_at_the_sentence_before():
+    body = "Ăn nhiều rau củ và trái cây tươi. Đây là nhóm thực phẩm ít năng lượng. Uống đủ nước."
+    start = body.index("Đây")
+    back = with_antecedent(body, Passage(start, start + 38, 3.0))
+    assert body[back.start :].startswith("Ăn nhiều rau củ") and back.score == 3.0
+    plain = body.index("Uống")
+    assert with_antecedent(body, Passage(plain, len(body), 1.0)).start == plain
+    assert with_antecedent(body, Passage(0, 10, 1.0)).start == 0  # nothing before the first

@@ -7,12 +7,11 @@ import pytest
 
 from index.models import Article
 from index.query import parse
-from index.search import SearchIndex
 
 
 @pytest.fixture
-def idx(tmp_path):
-    index = SearchIndex.open(tmp_path)
+def idx(open_index, tmp_path):
+    index = open_index(tmp_path)
     index.add(
         [
             Article(
@@ -102,8 +101,8 @@ def test_a_period_without_articles_is_said_and_the_newest_matches_come_first(idx
     assert not inside.period_empty and inside.hits[0].article.id == "mua-lon"
 
 
-def test_a_weak_match_does_not_jump_ahead_for_its_date(tmp_path):
-    index = SearchIndex.open(tmp_path)
+def test_a_weak_match_does_not_jump_ahead_for_its_date(open_index, tmp_path):
+    index = open_index(tmp_path)
     index.add(
         [
             Article(
@@ -161,8 +160,8 @@ def test_the_first_excerpt_keeps_the_answer_in_the_sentence_before(idx):
     assert "suy giáp" not in alone.excerpt.text
 
 
-def test_a_year_named_in_a_question_keeps_the_best_match_first(tmp_path):
-    index = SearchIndex.open(tmp_path)
+def test_a_year_named_in_a_question_keeps_the_best_match_first(open_index, tmp_path):
+    index = open_index(tmp_path)
     index.add(
         [
             Article(

@@ -1,0 +1,165 @@
+"""The OpenSearch first stage on real nodes: following the store, refusals, and a lost node."""
+
+import dataclasses
+import datetime as dt
+
+import pytest
+from opensearch_node import OpenSearchNode, build, fresh_index_name
+from opensearchpy import OpenSearch
+
+from index import ExactNotServed
+from index.models import Article
+from index.ranking import Ranking
+from index.search import SearchIndex
+from storage.opensearch import OpenSearchStage, PlanNotServed
+from storage.opensearch_query import plan_query
+
+ARTICLES = [
+    Article("vang", "Giá vàng tăng mạnh", "Giá vàng SJC tăng 200 nghìn đồng mỗi lượng."),
+    Article("bao", "Bão số 5 đổ bộ miền Trung", "Cơn bão số 5 gây mưa lớn ở miền Trung."),
+    Article("xang", "Giá xăng giảm", "Giá xăng dầu trong nước giảm từ chiều nay."),
+    Article("bong-da", "Đội tuyển thắng 2-0", "Đội tuyển bóng đá Việt Nam thắng.", source="24h"),
+]
+
+
+def ids(result):
+    return [h.article.id for h in result.hits]
+
+
+@pytest.fixture
+def stage(opensearch_url):
+    s = OpenSearchStage(opensearch_url, fresh_index_name())
+    yield s
+    s.delete()
+    s.close()
+
+
+def test_sync_sends_only_changes_and_a_rerun_sends_the_same_documents(tmp_path, stage):
+    idx = SearchIndex.open(tmp_path, first_stage=stage)
+    idx.add(ARTICLES)
+    count = stage.client.count(index=stage.index)["count"]
+    assert count == len(ARTICLES)
+    assert stage.sync(idx.store) == 0  # nothing changed since
+    # a crash after the bulk but before the mark: the next sync sends them again, no doubles
+    stage._set_meta(seq=0, docno=0)
+    assert stage.sync(idx.store) == len(ARTICLES)
+    assert stage.client.count(index=stage.index)["count"] == len(ARTICLES)
+    # an edit replaces the document, a removal removes it
+    idx.add([dataclasses.replace(ARTICLES[0], body="Giá bạc tăng kỷ lục.")])
+    idx.remove(["bao"])
+    assert stage.client.count(index=stage.index)["count"] == len(ARTICLES) - 1
+    assert ids(idx.search("giá bạc"))[0] == "vang" and idx.search("SJC").total == 0
+    assert idx.search("bão số 5").total == 0
+    idx.close()
+
+
+def test_removals_a_compaction_forgot_are_mended(tmp_path, opensearch_url):
+    name = fresh_index_name()
+    idx = SearchIndex.open(tmp_path, first_stage=OpenSearchStage(opensearch_url, name))
+    idx.add(ARTICLES)
+    idx.close()
+    # another process without OpenSearch removes and compacts: the retired rows are gone
+    plain = SearchIndex.open(tmp_path)
+    plain.remove(["xang"])
+    plain.compact()
+    plain.close()
+    again = SearchIndex.open(tmp_path, first_stage=OpenSearchStage(opensearch_url, name))
+    assert again.first_stage.client.count(index=name)["count"] == len(ARTICLES) - 1
+    assert "xang" not in ids(again.search("giá xăng dầu"))
+    again.first_stage.delete()
+    again.close()
+
+
+def test_another_database_gets_a_fresh_index(tmp_path, stage):
+    first = SearchIndex.open(tmp_path / "a", first_stage=stage)
+    first.add(ARTICLES)
+    first.close()
+    other = OpenSearchStage(stage.url, stage.index)
+    second = SearchIndex.open(tmp_path / "b", first_stage=other)
+    second.add(ARTICLES[:1])
+    assert other.client.count(index=stage.index)["count"] == 1
+    second.close()
+
+
+def test_what_lucene_cannot_score_is_refused(tmp_path, stage):
+    idx = SearchIndex.open(tmp_path, first_stage=stage)
+    idx.add(ARTICLES)
+    with pytest.raises(ExactNotServed):
+        idx.search("giá vàng", exact=True)
+    idx.ranking = Ranking(b=0.75)  # the mapping's b is the default ranking's
+    with pytest.raises(PlanNotServed):
+        idx.search("giá vàng")
+    idx.ranking = Ranking(idf="okapi")
+    with pytest.raises(PlanNotServed):
+        idx.search("giá vàng")
+    idx.close()
+
+
+def test_filters_and_periods_reach_opensearch(tmp_path, stage):
+    dated = [
+        dataclasses.replace(a, published=dt.date(2021, 1, 1 + i)) for i, a in enumerate(ARTICLES)
+    ]
+    idx = SearchIndex.open(tmp_path, first_stage=stage)
+    idx.add(dated + [Article("vang-cu", "Giá vàng", "Giá vàng giảm.")])
+    assert ids(idx.search("giá", date_from=dt.date(2021, 1, 3))) == ["xang"]
+    assert ids(idx.search("giá", sources=["24h"])) == []
+    assert ids(idx.search("đội tuyển", sources=["24h"])) == ["bong-da"]
+    # the plan's syllables admit an article only with over half of them
+    plan = idx.plan("vàng xăng bão")
+    query = plan_query(plan)
+    admit = query["bool"]["filter"][0]["bool"]["should"][-1]["bool"]
+    assert admit["minimum_should_match"] == len(admit["should"]) // 2 + 1
+    idx.close()
+
+
+@pytest.mark.slow
+def test_two_nodes_lose_one_and_still_answer_the_same(tmp_path):
+    classpath = build()
+    names = ("n1", "n2")
+    nodes = [OpenSearchNode(tmp_path, n, cluster="newsbot-pair", heap="384m") for n in names]
+    seeds = tuple(n.transport_port for n in nodes)
+    for n in nodes:
+        n.seeds, n.masters = seeds, names
+        n.launch(classpath)
+    try:
+        for n in nodes:
+            n.wait()
+        client = OpenSearch(nodes[0].url)
+        assert client.cluster.health(wait_for_nodes="2")["number_of_nodes"] == 2
+        stage = OpenSearchStage(nodes[0].url, "pair", shards=2, replicas=1)
+        idx = SearchIndex.open(tmp_path / "data", first_stage=stage)
+        idx.add(ARTICLES)
+        health = client.cluster.health(index="pair", wait_for_status="green")
+        assert health["status"] == "green" and health["active_shards"] == 4
+        before = {q: ids(idx.search(q)) for q in ("giá vàng", "bão miền Trung", "gia xang")}
+        assert before["giá vàng"][0] == "vang"
+        idx.close()
+        # SIGKILL the node that is not the cluster manager (two nodes have no quorum
+        # without it); the survivor holds a copy of every shard
+        manager = client.cat.cluster_manager(format="json")[0]["node"]
+        lost, kept = sorted(nodes, key=lambda n: n.name == manager)
+        lost.kill()
+        survivor = OpenSearchStage(kept.url, "pair", shards=2, replicas=1)
+        idx = SearchIndex.open(tmp_path / "data", first_stage=survivor)
+        after = {q: ids(idx.search(q)) for q in before}
+        assert after == before
+        health = OpenSearch(kept.url).cluster.health(wait_for_nodes="1")
+        assert health["number_of_nodes"] == 1
+        idx.close()
+    finally:
+        for n in nodes:
+            n.stop()
+
+
+def test_excerpts_and_highlights_are_the_embedded_ones(tmp_path, stage):
+    embedded = SearchIndex.open(tmp_path)
+    embedded.add(ARTICLES)
+    served = SearchIndex.open(tmp_path, first_stage=stage)
+    for query in ("giá vàng", "gia xang dau", "bão miền Trung", "đội tuyển bóng đá"):
+        ours, theirs = embedded.search(query), served.search(query)
+        assert ids(ours) == ids(theirs), query
+        assert [h.excerpt for h in ours.hits] == [h.excerpt for h in theirs.hits], query
+        assert [h.score for h in ours.hits] == pytest.approx([h.score for h in theirs.hits])
+        assert (ours.total, ours.partial) == (theirs.total, theirs.partial)
+    served.close()
+    embedded.close()
