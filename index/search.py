@@ -20,15 +20,15 @@ import numpy as np
 from .bm25 import BM25Params, FieldPostings
 from .fields import BODY, FOLD
 from .firststage import ExactNotServed, ExternalStage
-from .models import AddReport, Article, Excerpt, Hit, IndexStats, SearchResult
+from .models import AddReport, Article, Hit, IndexStats, SearchResult
 from .normalize import has_diacritics
-from .passages import Matcher, Passage, Term, best_passage, match_terms, with_antecedent
+from .passages import Matcher, Passage, Term, best_passage, match_terms
 from .planner import MAX_QUERY_CHARS, QueryPlan, QueryPlanner
 from .ranker import STRONG_SHARE, Ranker, in_range, strong
 from .ranking import Ranking
 from .segment import Analyzer
 from .segments import Segments
-from .snippets import EXCERPT_CHARS, LEAD_EXCERPT_CHARS, excerpt
+from .snippets import hit_excerpt
 from .store import Store
 from .stores import ArticleStore
 from .stories import group_stories
@@ -245,10 +245,8 @@ class SearchIndex:
         period_empty = prefer is not None and not self._in_range(dates, prefer).any()
         newest_first = period_empty and plan.recent and bool(len(docnos))
         if newest_first:
-            # nothing in the reader's "today" or "this week": say so, and show the newest
-            # of the good matches (those within half the best score) first. A year named
-            # in a question ("năm 2014") keeps the best matches first: stories about it
-            # are often published later
+            # nothing from the reader's "today": the newest good matches (half the best
+            # score) come first; a year named ("năm 2014") keeps the best matches first
             strong = best_scores >= STRONG_SHARE * best_scores[0]
             order = np.lexsort((-self._dates[docnos], ~strong))
             docnos, best_scores = docnos[order], best_scores[order]
@@ -265,8 +263,12 @@ class SearchIndex:
             Hit(
                 articles[d],
                 float(scores[d]),
-                self._excerpt(
-                    articles[d].body, matcher, passages.get(d), lead=not offset and not n
+                hit_excerpt(
+                    articles[d].body,
+                    matcher,
+                    passages.get(d),
+                    self.ranking,
+                    lead=not offset and not n,
                 ),
                 also,
             )
@@ -284,15 +286,6 @@ class SearchIndex:
             period_empty=period_empty,
             newest_first=newest_first,
         )
-
-    def _excerpt(self, body: str, matcher: Matcher, passage: Passage | None, lead: bool) -> Excerpt:
-        """A hit's excerpt; the first answer of a question gets a wider window and more room."""
-        if not lead:
-            return excerpt(body, matcher, EXCERPT_CHARS, passage=passage)
-        window = self.ranking.lead_window
-        if passage is None or window != self.ranking.passage_window:
-            passage = best_passage(body, matcher, window)
-        return excerpt(body, matcher, LEAD_EXCERPT_CHARS, passage=with_antecedent(body, passage))
 
     def _partial(self, docno: int, matcher: Matcher) -> bool:
         """Whether the best article lacks most of the question's weight in words."""
@@ -387,11 +380,9 @@ class SearchIndex:
     def stats(self) -> IndexStats:
         """Counts for `newsbot stats`."""
         counts = self.store.counts()
-        index_dir = self.data_dir / "index"
-        index_bytes = (
-            sum(p.stat().st_size for p in index_dir.rglob("*") if p.is_file())
-            if index_dir.exists()
-            else 0
+        # (a folder that does not exist yet globs to nothing)
+        index_bytes = sum(
+            f.stat().st_size for f in (self.data_dir / "index").rglob("*") if f.is_file()
         )
         db_bytes = sum(p.stat().st_size for p in self.data_dir.glob("newsbot.db*"))
         with self._lock:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .models import Excerpt
-from .passages import Matcher, Passage, best_passage, sentences
+from .passages import Matcher, Passage, best_passage, sentences, with_antecedent
+from .ranking import Ranking
 
 EXCERPT_CHARS = 300
 LEAD_EXCERPT_CHARS = 450  # the first hit's: what a reader reads without tapping
@@ -33,6 +34,17 @@ def excerpt(
     found = matcher.find(body[start:end])
     spans = _merge(body, [(a + start, b + start) for a, b, _ in found])
     return _cut(body, start, end, spans, limit)
+
+
+def hit_excerpt(
+    body: str, matcher: Matcher, passage: Passage | None, ranking: Ranking, lead: bool
+) -> Excerpt:
+    """A hit's excerpt; the first answer of a question gets a wider window and more room."""
+    if not lead:
+        return excerpt(body, matcher, EXCERPT_CHARS, passage=passage)
+    if passage is None or ranking.lead_window != ranking.passage_window:
+        passage = best_passage(body, matcher, ranking.lead_window)
+    return excerpt(body, matcher, LEAD_EXCERPT_CHARS, passage=with_antecedent(body, passage))
 
 
 def _merge(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

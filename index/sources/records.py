@@ -93,8 +93,9 @@ def _csv_rows(path: Path) -> Iterator[Article | Failure]:
             for number, text, problem in _lines(stream):
                 if problem is not None:
                     problems[number] = problem
-                # A bad line still counts as a line, so reader.line_num stays physical.
-                yield text if problem is None else "\n"
+                # A bad line still counts as a line, so reader.line_num stays physical;
+                # its structure (quotes, line end) stays, its record is reported failed.
+                yield text if problem is None or text else "\n"
 
         reader = csv.reader(feed())
         header: list[str] | None = None
@@ -175,7 +176,10 @@ def _decode_line(raw: bytes) -> tuple[str, str | None]:
     try:
         return raw.decode("utf-8"), None
     except UnicodeDecodeError as e:
-        return "", f"not UTF-8 text (byte 0x{raw[e.start]:02x} at column {e.start + 1})"
+        # the text with its bad bytes replaced keeps the line's quotes and commas: a CSV
+        # record spanning lines fails alone instead of swallowing the records after it
+        text = raw.decode("utf-8", "replace")
+        return text, f"not UTF-8 text (byte 0x{raw[e.start]:02x} at column {e.start + 1})"
 
 
 def _parse_json(text: str) -> tuple[object, str | None]:

@@ -240,3 +240,15 @@ def test_site_furniture_is_cut_from_records(tmp_path):
     )
     (article,) = list(read_file(path))
     assert article.body == "Giá vàng hôm nay tăng mạnh.\nThị trường sôi động."
+
+
+def test_a_bad_byte_inside_a_quoted_multiline_field_fails_that_record_alone(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_bytes(
+        'title,body\n"Một","dòng đầu\n'.encode()
+        + 'sai m\xe3"\n'.encode("latin-1")
+        + "Tin tốt,Nội dung tốt.\nTin hai,Nội dung hai.\n".encode()
+    )
+    articles, failures = split(list(read_file(path)))
+    assert [a.title for a in articles] == ["Tin tốt", "Tin hai"]
+    assert failures == [Failure("x.csv:2", "line 2: not UTF-8 text (byte 0xe3 at column 6)")]
