@@ -1,4 +1,4 @@
-"""A base segment on disk: each field's postings as plain .npy files, written fsynced."""
+"""A base segment on disk: each field's compressed postings as .npy files, written fsynced."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-FORMAT_VERSION = 1
+from .packed import PACKED_ARRAYS, Packed, encode
+
+# 2: postings compressed (packed.py); a segment of format 1 is rewritten on open
+FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,9 +27,22 @@ class BaseSegmentField:
     vocab: dict[str, int]
     df: np.ndarray  # int32 per term
     offsets: np.ndarray  # int64, len(terms) + 1
-    docs: np.ndarray  # int32 docnos, grouped by term, ascending within a term
-    tfs: np.ndarray  # uint16
+    packed: Packed  # docnos ascending within a term, and tfs
+    cf: np.ndarray  # int64 occurrences per term
+    maxtf: np.ndarray  # uint16 highest tf per term
+    mindl: np.ndarray  # int32 shortest document per term
     dl: np.ndarray  # int32 length per docno (0 for docnos not in the segment)
+
+    def postings(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
+        """Docnos (intp) and tfs (uint16) of a term."""
+        return self.packed.decode(tid, int(self.offsets[tid]), int(self.offsets[tid + 1]))
+
+    def tfs_at(self, tid: int, docnos: np.ndarray) -> np.ndarray:
+        """A term's tf in each of some docnos (0 where absent), decoding their blocks only."""
+        lo, hi = int(self.offsets[tid]), int(self.offsets[tid + 1])
+        if hi == lo or not len(docnos):
+            return np.zeros(len(docnos), np.uint16)
+        return self.packed.tfs_at(tid, lo, hi, docnos)
 
 
 class SegmentWriter:
@@ -64,32 +80,53 @@ class SegmentWriter:
             self._docs[field].extend(repeat(docno, len(tids)))
 
     def write(self, directory: Path, upto: int, meta: dict) -> None:
-        """Write the segment into an empty directory, every file fsynced."""
+        """Write the segment into an empty directory, every file fsynced (and forget it)."""
         directory.mkdir(parents=True)
         for field in self.fields:
-            tids = np.frombuffer(self._tids[field], dtype=np.int32)
-            docs = np.frombuffer(self._docs[field], dtype=np.int32)
-            tfs = np.frombuffer(self._tfs[field], dtype=np.uint16)
+            # each field's arrays are let go once written: the peak is one field's sort
+            tids = np.frombuffer(self._tids.pop(field), dtype=np.int32)
+            docs = np.frombuffer(self._docs.pop(field), dtype=np.int32)
+            tfs = np.frombuffer(self._tfs.pop(field), dtype=np.uint16)
             # Documents arrive in docno order, so a stable sort by term keeps docnos
             # ascending inside each term's postings.
+            vocab = self._vocab.pop(field)  # dicts keep insertion order = term id
+            offsets = np.zeros(len(vocab) + 1, np.int64)
+            np.cumsum(np.bincount(tids, minlength=len(vocab)), out=offsets[1:])
             order = np.argsort(tids, kind="stable")
-            df = np.bincount(tids, minlength=len(self._vocab[field])).astype(np.int32)
-            offsets = np.zeros(len(df) + 1, np.int64)
-            np.cumsum(df, out=offsets[1:])
+            del tids
+            docs, tfs = docs[order], tfs[order]
+            del order
             dl = np.zeros(upto, np.int32)
-            got = np.frombuffer(self._dl[field], dtype=np.int32)
+            got = np.frombuffer(self._dl.pop(field), dtype=np.int32)
             dl[: len(got)] = got[:upto]
-            _save(directory / f"{field}.df.npy", df)
-            _save(directory / f"{field}.offsets.npy", offsets)
-            _save(directory / f"{field}.docs.npy", docs[order])
-            _save(directory / f"{field}.tfs.npy", tfs[order])
-            _save(directory / f"{field}.dl.npy", dl)
-            text = "\n".join(self._vocab[field])  # dicts keep insertion order = term id
-            _write_synced(directory / f"{field}.terms.txt", text.encode("utf-8"))
-        _save(directory / "docnos.npy", np.frombuffer(self._docnos, dtype=np.int32))
-        info = {"format": FORMAT_VERSION, "upto": upto, "fields": self.fields, **meta}
-        _write_synced(directory / "segment.json", json.dumps(info, indent=1).encode())
-        _fsync_dir(directory)
+            write_field(directory, field, list(vocab), docs, tfs, offsets, dl)
+        finish(directory, self.fields, np.frombuffer(self._docnos, dtype=np.int32), upto, meta)
+
+
+def write_field(
+    directory: Path,
+    field: str,
+    terms: list[str],
+    docs: np.ndarray,
+    tfs: np.ndarray,
+    offsets: np.ndarray,
+    dl: np.ndarray,
+) -> None:
+    """Write one field's postings (grouped by term id, docnos ascending within a term)."""
+    _save(directory / f"{field}.df.npy", np.diff(offsets).astype(np.int32))
+    _save(directory / f"{field}.offsets.npy", offsets)
+    _save(directory / f"{field}.dl.npy", dl)
+    for name, arr in encode(docs, tfs, offsets, dl).items():
+        _save(directory / f"{field}.{name}.npy", arr)
+    _write_synced(directory / f"{field}.terms.txt", "\n".join(terms).encode("utf-8"))
+
+
+def finish(directory: Path, fields: list[str], docnos: np.ndarray, upto: int, meta: dict) -> None:
+    """Write what makes the fields a segment: its docnos and segment.json, then sync the folder."""
+    _save(directory / "docnos.npy", docnos)
+    info = {"format": FORMAT_VERSION, "upto": upto, "fields": fields, **meta}
+    _write_synced(directory / "segment.json", json.dumps(info, indent=1).encode())
+    _fsync_dir(directory)
 
 
 def read_segment_info(directory: Path) -> dict:
@@ -98,22 +135,29 @@ def read_segment_info(directory: Path) -> dict:
 
 
 def read_segment(directory: Path) -> tuple[dict, np.ndarray, dict[str, BaseSegmentField]]:
-    """Open a segment directory: its info, its docnos and its fields (arrays memory mapped)."""
-    info = json.loads((directory / "segment.json").read_text())
+    """Open a segment directory: its info, its docnos and its fields (postings memory mapped)."""
+    info = read_segment_info(directory)
     if info.get("format") != FORMAT_VERSION:
         raise ValueError(f"index format {info.get('format')} is not {FORMAT_VERSION}")
     fields = {}
     for field in info["fields"]:
         text = (directory / f"{field}.terms.txt").read_text("utf-8")
         terms = text.split("\n") if text else []
+
+        def load(name: str, mapped: bool = False, field: str = field) -> np.ndarray:
+            return np.load(directory / f"{field}.{name}.npy", mmap_mode="r" if mapped else None)
+
         fields[field] = BaseSegmentField(
             terms=terms,
             vocab={t: i for i, t in enumerate(terms)},
-            df=np.load(directory / f"{field}.df.npy"),
-            offsets=np.load(directory / f"{field}.offsets.npy"),
-            docs=np.load(directory / f"{field}.docs.npy", mmap_mode="r"),
-            tfs=np.load(directory / f"{field}.tfs.npy", mmap_mode="r"),
-            dl=np.load(directory / f"{field}.dl.npy"),
+            df=load("df"),
+            offsets=load("offsets"),
+            # what a query reads a little of stays on disk until read
+            packed=Packed(**{a: load(a, mapped=a != "boff") for a in PACKED_ARRAYS}),
+            cf=load("cf"),
+            maxtf=load("maxtf"),
+            mindl=load("mindl"),
+            dl=load("dl"),
         )
     return info, np.load(directory / "docnos.npy"), fields
 

@@ -1,0 +1,78 @@
+"""Compressed postings decode to what was written, whole or a few docnos at a time."""
+
+import json
+
+import numpy as np
+
+from index.packed import BLOCK, Packed, encode
+from index.search import SearchIndex
+
+
+def random_postings(rng, n_terms=60, n_docs=200_000):
+    """Postings with gaps and tfs of every size, some terms empty, some many blocks long."""
+    docs, tfs, df = [], [], []
+    for t in range(n_terms):
+        size = [0, 1, 5, BLOCK, BLOCK + 1, 3 * BLOCK - 1, 1000, 20_000][t % 8]
+        d = np.sort(rng.choice(n_docs, size=size, replace=False)).astype(np.int32)
+        if size and t % 3 == 0:
+            d[-1] = n_docs + 70_000 + t  # a gap past 65,535
+        tf = rng.integers(1, 4, size).astype(np.uint16)
+        tf[rng.random(size) < 0.02] = rng.integers(256, 65_536)  # a tf past a byte
+        docs.append(d)
+        tfs.append(tf)
+        df.append(size)
+    offsets = np.zeros(n_terms + 1, np.int64)
+    np.cumsum(df, out=offsets[1:])
+    return np.concatenate(docs), np.concatenate(tfs), offsets
+
+
+def test_packed_postings_decode_whole_and_by_blocks():
+    rng = np.random.default_rng(5)
+    docs, tfs, offsets = random_postings(rng)
+    dl = rng.integers(1, 500, int(docs.max()) + 1).astype(np.int32)
+    arrays = encode(docs, tfs, offsets, dl)
+    assert arrays["gaps"].dtype == np.uint8 and len(arrays["gaps"]) == len(docs)
+    assert 0 < len(arrays["gapx"]) < len(docs) // 4  # most gaps fit a byte
+    packed = Packed(**{k: v for k, v in arrays.items() if k not in ("cf", "maxtf", "mindl")})
+    for t in range(len(offsets) - 1):
+        lo, hi = int(offsets[t]), int(offsets[t + 1])
+        got_docs, got_tfs = packed.decode(t, lo, hi)
+        assert got_docs.tolist() == docs[lo:hi].tolist()
+        assert got_tfs.tolist() == tfs[lo:hi].tolist()
+        assert arrays["cf"][t] == tfs[lo:hi].sum()
+        if hi > lo:
+            assert arrays["maxtf"][t] == tfs[lo:hi].max()
+            assert arrays["mindl"][t] == dl[docs[lo:hi]].min()
+            # present docnos, absent ones, ones before the first and past the last
+            ask = np.unique(
+                np.concatenate(
+                    [rng.choice(docs[lo:hi], 7), rng.integers(0, docs.max() + 5, 40), [0]]
+                )
+            )
+            want = np.zeros(len(ask), np.uint16)
+            inside = np.isin(ask, docs[lo:hi])
+            want[inside] = tfs[lo:hi][np.searchsorted(docs[lo:hi], ask[inside])]
+            assert packed.tfs_at(t, lo, hi, ask).tolist() == want.tolist()
+
+
+def test_a_segment_of_the_older_layout_is_rewritten_without_pyvi(tmp_path, articles, monkeypatch):
+    idx = SearchIndex.open(tmp_path)
+    idx.add(articles)
+    idx.compact()
+    before = [h.article.id for h in idx.search("giá vàng").hits]
+    seg = tmp_path / "index" / idx.segment_name
+    idx.close()
+    # a format-1 segment: plain docnos and tfs, no packed files
+    info = json.loads((seg / "segment.json").read_text())
+    info["format"] = 1
+    (seg / "segment.json").write_text(json.dumps(info))
+    for p in seg.glob("*.gaps.npy"):
+        p.unlink()
+    monkeypatch.setattr("index.segment.pyvi_segment", lambda text: 1 / 0)
+    monkeypatch.setattr("index.segmenter.Segmenter.many", lambda self, texts: 1 / 0)
+    again = SearchIndex.open(tmp_path)
+    assert again.damage is None  # an older layout is not damage
+    assert again.segment_name != seg.name and not seg.exists()
+    assert again.stats().segment_docs == len(articles)
+    monkeypatch.undo()
+    assert [h.article.id for h in again.search("giá vàng").hits] == before
