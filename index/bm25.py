@@ -254,11 +254,32 @@ class FieldPostings:
         self._cache.put(key, (docs, w))
         return docs, w
 
+    def max_contribution(self, term: str, lucene: bool = False, b: float | None = None) -> float:
+        """A bound on idf x the tf part of BM25 of a term in any one document.
+
+        The tf part grows with tf and shrinks with length: the segment's highest tf in its
+        shortest document bounds it (k1 + 1 bounds it for terms in the delta).
+        """
+        idf = self.idf(term, lucene)
+        k1 = self.params.k1
+        tid = None if self.base is None else self.base.vocab.get(term)
+        if tid is None or term in self._delta:
+            return idf * (k1 + 1)
+        tf, dl = float(self.base.maxtf[tid]), float(self.base.mindl[tid])
+        b = self.params.b if b is None else b
+        part = tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / (self.avgdl or 1.0)))
+        return idf * part * (1 + 1e-9)  # rounding margin
+
     def contributions_at(
         self, term: str, docnos: np.ndarray, lucene: bool = False, b: float | None = None
     ) -> np.ndarray:
         """idf x the tf part of BM25 of a term for some docnos (0 where it is absent)."""
-        self._refresh_stats()
+        tf = self.tfs_at(term, docnos)
+        norm = self._norm_for(b)
+        return self.idf(term, lucene) * tf * (self.params.k1 + 1) / (tf + norm[docnos])
+
+    def tfs_at(self, term: str, docnos: np.ndarray) -> np.ndarray:
+        """The tf (as float) of a term in some docnos, base and delta, 0 where absent."""
         tf = np.zeros(len(docnos))
         tid = None if self.base is None else self.base.vocab.get(term)
         if tid is not None:  # the segment's blocks that hold these docnos, only
@@ -268,8 +289,7 @@ class FieldPostings:
             docs = np.frombuffer(delta[0], dtype=np.int32)
             pos = np.minimum(np.searchsorted(docs, docnos), len(docs) - 1)
             tf += np.where(docs[pos] == docnos, np.frombuffer(delta[1], np.uint16)[pos], 0)
-        norm = self._norm_for(b)
-        return self.idf(term, lucene) * tf * (self.params.k1 + 1) / (tf + norm[docnos])
+        return tf
 
     def accumulate(
         self,

@@ -46,6 +46,7 @@ class Ranker:
         self.params = params
         self._lock = lock
         self._buffers: dict[str, np.ndarray] = {}
+        self.last_pruned = False
 
     @property
     def fields(self) -> Mapping[str, FieldPostings]:
@@ -74,6 +75,7 @@ class Ranker:
     def best(self, plan: QueryPlan, k: int, **kwargs) -> tuple[np.ndarray, np.ndarray, int]:
         """The k best docnos, their scores, and how many articles matched."""
         with self._lock:
+            self.last_pruned = False  # whether this answer skipped postings (tests)
             if not kwargs:
                 found = self._best_deferring_common_syllables(plan, k)
                 if found is not None:
@@ -102,7 +104,10 @@ class Ranker:
             for x in dict.fromkeys(sylls)
             if 2 * self.fields[f].df(x) > self.fields[f].n_docs
         ]
-        if not common:
+        distinct = sum(len(dict.fromkeys(sylls)) for _, sylls, _ in parts)
+        # when the common syllables alone could admit an article, every article is in
+        # doubt: only the full scan tells which match
+        if not common or distinct // 2 + 1 - len(common) < 1:
             return None
         scores, matched = self.ranked(plan, defer=frozenset(common))
         leaders, total = self.top(scores, max(20 * k, 200), matched=matched)
@@ -113,11 +118,13 @@ class Ranker:
         for f, syl in common:
             final += weight * self.fields[f].contributions_at(syl, leaders, plan.lucene, plan.b)
         if total > len(leaders):
-            idfs = sum(self.fields[f].idf(x, plan.lucene) for f, x in common)
-            reach = weight * (self.params.k1 + 1) * idfs
+            reach = weight * sum(
+                self.fields[f].max_contribution(x, plan.lucene, plan.b) for f, x in common
+            )
             kth = np.sort(final)[-min(k, len(final))]
             if partial.min() + reach >= kth:
                 return None
+        self.last_pruned = True
         order = np.lexsort((-leaders, -self._dates[leaders], -final))[:k]
         return leaders[order], final[order], total
 
@@ -167,8 +174,10 @@ class Ranker:
                     docs, w = postings.contributions(syl, lucene, plan.b)
                     if len(docs):
                         np.add.at(packed, docs, w)
-            need = max(distinct_total // 2 + 1 - len(defer), 1)
+            need = distinct_total // 2 + 1
             matched |= packed >= need * UNIT
+            if defer:
+                self._match_deferred(packed, matched, need, defer)
             counts = np.multiply(packed, 1 / UNIT, out=self._buffer("counts", size))
             np.floor(counts, out=counts)  # (np.fmod would be ten times slower)
             counts *= UNIT
@@ -179,6 +188,23 @@ class Ranker:
         if len(alive) < size:
             alive = np.concatenate([alive, np.zeros(size - len(alive), bool)])
         return scores, alive[:size] & matched
+
+    def _match_deferred(
+        self, packed: np.ndarray, matched: np.ndarray, need: int, defer: frozenset
+    ) -> None:
+        """Mark the articles that reach `need` syllables with the deferred ones' help.
+
+        Only those a deferred syllable could lift over the bar are looked up, in the
+        blocks of its postings that hold them.
+        """
+        low = (need - len(defer)) * UNIT
+        doubt = np.flatnonzero((packed >= low) & ~matched)
+        if not len(doubt):
+            return
+        held = np.floor(packed[doubt] * (1 / UNIT))
+        for field, syl in sorted(defer):
+            held += self.fields[field].tfs_at(syl, doubt) > 0
+        matched[doubt[held >= need]] = True
 
     def _buffer(self, name: str, size: int) -> np.ndarray:
         """A zeroed float64 work array, reused between queries (callers hold the lock).
