@@ -56,3 +56,20 @@ def test_best_ranks_as_the_full_scan_on_random_queries(tmp_path):
             assert fast_total == full_total, (query, k)
             pruned += idx.ranker.last_pruned
     assert pruned > len(queries)  # the pruned path answered many of them
+
+
+def test_top_among_a_million_candidates_is_the_exact_top_with_ties(index):
+    rng = np.random.default_rng(9)
+    n = 300_000
+    for trial in range(6):
+        # few distinct scores: ties at the k-th, broken by date then docno
+        scores = np.round(rng.gamma(2.0, 1.0, n), 1 + trial % 3)
+        matched = rng.random(n) < (0.9 if trial % 2 else 0.2)
+        index.ranker._grow(n)
+        index.ranker._dates[:n] = rng.integers(18_000, 18_010, n)
+        for k in (1, 10, 200, 1000):
+            got, total = index.top(scores, k, matched=matched)
+            cand = np.flatnonzero(matched)
+            want = cand[np.lexsort((-cand, -index.ranker._dates[cand], -scores[cand]))][:k]
+            assert total == len(cand)
+            assert got.tolist() == want.tolist(), (trial, k)
