@@ -45,16 +45,28 @@ class BaseSegmentField:
         return self.packed.tfs_at(tid, lo, hi, docnos)
 
 
-class SegmentWriter:
-    """Accumulates documents field by field and writes one base segment directory."""
+# a field's postings held in memory before they go to a run file (10 bytes each), when the
+# writer has a folder for runs: bounds what compacting a big archive holds
+RUN_POSTINGS = 1 << 24
 
-    def __init__(self, fields: Iterable[str]):
+
+class SegmentWriter:
+    """Accumulates documents field by field and writes one base segment directory.
+
+    With a spill folder, each field's postings go to sorted run files every RUN_POSTINGS,
+    and write() places the runs' postings straight where they belong (runs follow docno
+    order, so a term's postings from one run come after those of the runs before).
+    """
+
+    def __init__(self, fields: Iterable[str], spill: Path | None = None):
         self.fields = list(fields)
+        self.spill = spill
         self._vocab: dict[str, dict[str, int]] = {f: {} for f in self.fields}
         self._docs: dict[str, array] = {f: array("i") for f in self.fields}
         self._tids: dict[str, array] = {f: array("i") for f in self.fields}
         self._tfs: dict[str, array] = {f: array("H") for f in self.fields}
         self._dl: dict[str, array] = {f: array("i") for f in self.fields}
+        self._runs: dict[str, list[np.ndarray]] = {f: [] for f in self.fields}  # df per run
         self._docnos = array("i")
 
     def add(self, docno: int, field_terms: dict[str, list[str]]) -> None:
@@ -78,28 +90,72 @@ class SegmentWriter:
             self._tids[field].extend(tids)
             self._tfs[field].extend(tfs)
             self._docs[field].extend(repeat(docno, len(tids)))
+            if self.spill is not None and len(self._tids[field]) >= RUN_POSTINGS:
+                self._spill_run(field)
+
+    def _take(self, field: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The postings held for a field, sorted by term (docnos still ascending), and df."""
+        tids = np.frombuffer(self._tids[field], dtype=np.int32)
+        df = np.bincount(tids, minlength=len(self._vocab[field]))
+        # Documents arrive in docno order, so a stable sort by term keeps docnos
+        # ascending inside each term's postings.
+        order = np.argsort(tids, kind="stable")
+        docs = np.frombuffer(self._docs[field], dtype=np.int32)[order]
+        tfs = np.frombuffer(self._tfs[field], dtype=np.uint16)[order]
+        self._tids[field], self._docs[field], self._tfs[field] = array("i"), array("i"), array("H")
+        return df, docs, tfs
+
+    def _spill_run(self, field: str) -> None:
+        df, docs, tfs = self._take(field)
+        n = len(self._runs[field])
+        self.spill.mkdir(parents=True, exist_ok=True)
+        docs.tofile(self.spill / f"{field}.{n}.docs")
+        tfs.tofile(self.spill / f"{field}.{n}.tfs")
+        self._runs[field].append(df)
+
+    def _postings(self, field: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A field's docs and tfs grouped by term, and the offsets of each term's postings."""
+        df, docs, tfs = self._take(field)
+        runs = self._runs.pop(field)
+        n_terms = len(self._vocab[field])
+        total_df = np.zeros(n_terms, np.int64)
+        for run_df in [*runs, df]:
+            total_df[: len(run_df)] += run_df
+        offsets = np.zeros(n_terms + 1, np.int64)
+        np.cumsum(total_df, out=offsets[1:])
+        if not runs:
+            return docs, tfs, offsets
+        out_docs = np.empty(int(offsets[-1]), np.int32)
+        out_tfs = np.empty(len(out_docs), np.uint16)
+        free = offsets[:-1].copy()  # where each term's next postings go
+        for n, run_df in enumerate([*runs, df]):
+            if n < len(runs):
+                run_docs = _take_file(self.spill / f"{field}.{n}.docs", np.int32)
+                run_tfs = _take_file(self.spill / f"{field}.{n}.tfs", np.uint16)
+            else:
+                run_docs, run_tfs = docs, tfs
+            term_of = np.repeat(np.arange(len(run_df)), run_df)
+            starts = np.zeros(len(run_df) + 1, np.int64)
+            np.cumsum(run_df, out=starts[1:])
+            pos = free[term_of] + (np.arange(len(run_docs)) - starts[term_of])
+            out_docs[pos] = run_docs
+            out_tfs[pos] = run_tfs
+            free[: len(run_df)] += run_df
+            del term_of, pos
+        return out_docs, out_tfs, offsets
 
     def write(self, directory: Path, upto: int, meta: dict) -> None:
         """Write the segment into an empty directory, every file fsynced (and forget it)."""
         directory.mkdir(parents=True)
         for field in self.fields:
-            # each field's arrays are let go once written: the peak is one field's sort
-            tids = np.frombuffer(self._tids.pop(field), dtype=np.int32)
-            docs = np.frombuffer(self._docs.pop(field), dtype=np.int32)
-            tfs = np.frombuffer(self._tfs.pop(field), dtype=np.uint16)
-            # Documents arrive in docno order, so a stable sort by term keeps docnos
-            # ascending inside each term's postings.
-            vocab = self._vocab.pop(field)  # dicts keep insertion order = term id
-            offsets = np.zeros(len(vocab) + 1, np.int64)
-            np.cumsum(np.bincount(tids, minlength=len(vocab)), out=offsets[1:])
-            order = np.argsort(tids, kind="stable")
-            del tids
-            docs, tfs = docs[order], tfs[order]
-            del order
+            # each field's arrays are let go once written: the peak is one field's
+            docs, tfs, offsets = self._postings(field)
             dl = np.zeros(upto, np.int32)
             got = np.frombuffer(self._dl.pop(field), dtype=np.int32)
             dl[: len(got)] = got[:upto]
-            write_field(directory, field, list(vocab), docs, tfs, offsets, dl)
+            terms = list(self._vocab.pop(field))  # dicts keep insertion order = term id
+            write_field(directory, field, terms, docs, tfs, offsets, dl)
+            del docs, tfs
         finish(directory, self.fields, np.frombuffer(self._docnos, dtype=np.int32), upto, meta)
 
 
@@ -160,6 +216,13 @@ def read_segment(directory: Path) -> tuple[dict, np.ndarray, dict[str, BaseSegme
             dl=load("dl"),
         )
     return info, np.load(directory / "docnos.npy"), fields
+
+
+def _take_file(path: Path, dtype) -> np.ndarray:
+    """A run file's array; the file is removed (its disk space is needed no more)."""
+    arr = np.fromfile(path, dtype=dtype)
+    path.unlink()
+    return arr
 
 
 def _save(path: Path, arr: np.ndarray) -> None:

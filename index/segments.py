@@ -271,24 +271,29 @@ class Segments:
             fcntl.flock(lock, fcntl.LOCK_EX)
             seq = self.store.seq()  # rows retired up to here are left out of the segment
             upto = self.store.max_docno() + 1
-            writer = SegmentWriter(FIELDS)
-            n = 0
-            for doc in self.store.live_docs(0):
-                if doc.docno >= upto:
-                    break
-                writer.add(doc.docno, field_terms(doc.title_terms, doc.body_terms))
-                n += 1
-                if progress and n % 1000 == 0:
-                    progress(n)
             name = f"seg-{upto:010d}-{time.time_ns():x}"
             tmp = self._index_dir / (name + ".tmp")
+            # postings wait in run files there, not in memory (a crash leaves it to the next
+            # compaction's clean-up)
+            runs = self._index_dir / (name + ".runs")
+            writer = SegmentWriter(FIELDS, spill=runs)
+            n = 0
             try:
+                for doc in self.store.live_docs(0):
+                    if doc.docno >= upto:
+                        break
+                    writer.add(doc.docno, field_terms(doc.title_terms, doc.body_terms))
+                    n += 1
+                    if progress and n % 1000 == 0:
+                        progress(n)
                 writer.write(tmp, upto, {"params": vars_of(self.params)})
                 del writer
                 seal(tmp, self.store.database_id(), upto)  # ties the segment to this database
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)  # a full disk leaves no half folder
                 raise
+            finally:
+                shutil.rmtree(runs, ignore_errors=True)
             os.replace(tmp, self._index_dir / name)
             # CURRENT names the live segment; replacing it is the commit point
             cur_tmp = self._index_dir / "CURRENT.tmp"

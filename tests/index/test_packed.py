@@ -4,8 +4,10 @@ import json
 
 import numpy as np
 
+from index import segment_files
 from index.packed import BLOCK, Packed, encode
 from index.search import SearchIndex
+from index.segment_files import SegmentWriter
 
 
 def random_postings(rng, n_terms=60, n_docs=200_000):
@@ -76,3 +78,36 @@ def test_a_segment_of_the_older_layout_is_rewritten_without_pyvi(tmp_path, artic
     assert again.stats().segment_docs == len(articles)
     monkeypatch.undo()
     assert [h.article.id for h in again.search("giá vàng").hits] == before
+
+
+def test_a_writer_with_run_files_writes_the_same_segment(tmp_path, monkeypatch):
+    rng = np.random.default_rng(2)
+    vocab = [f"t{i}" for i in range(300)]
+    docs = [list(rng.choice(vocab, rng.integers(1, 40), p=zipf(len(vocab)))) for _ in range(500)]
+    docs[7] += ["t5"] * 300  # a tf past a byte
+    monkeypatch.setattr(segment_files, "RUN_POSTINGS", 1000)
+    for spill in (None, tmp_path / "runs"):
+        writer = SegmentWriter(["body", "other"], spill=spill)
+        for i, d in enumerate(docs):
+            writer.add(2 * i + 1, {"body": d, "other": d[::2]})
+        writer.write(tmp_path / str(spill is None), 2 * len(docs) + 1, {})
+    assert len(list((tmp_path / "runs").iterdir())) == 0  # its runs were read back, then removed
+    plain, spilled = tmp_path / "True", tmp_path / "False"
+    assert sorted(p.name for p in plain.iterdir()) == sorted(p.name for p in spilled.iterdir())
+    for p in plain.iterdir():
+        assert p.read_bytes() == (spilled / p.name).read_bytes(), p.name
+
+
+def zipf(n):
+    w = 1 / np.arange(1, n + 1)
+    return w / w.sum()
+
+
+def test_compaction_through_run_files_ranks_as_before(tmp_path, articles, monkeypatch):
+    idx = SearchIndex.open(tmp_path)
+    idx.add(articles)
+    before = [(h.article.id, h.score) for h in idx.search("giá vàng Hà Nội").hits]
+    monkeypatch.setattr(segment_files, "RUN_POSTINGS", 7)
+    idx.compact()
+    assert [(h.article.id, h.score) for h in idx.search("giá vàng Hà Nội").hits] == before
+    assert [p.name for p in (tmp_path / "index").iterdir() if p.is_dir()] == [idx.segment_name]
