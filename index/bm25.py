@@ -244,8 +244,12 @@ class FieldPostings:
             return hit
         # intp docnos: numpy would convert int32 indices on every scatter otherwise
         docs, tfs = self.postings(term)
-        tf = tfs.astype(np.float64)
-        w = tf * (self.params.k1 + 1) / (tf + norm[docs])
+        # tf x (k1 + 1) / (tf + norm) x idf, in place: the same operations, fewer arrays
+        w = tfs.astype(np.float64)
+        den = norm[docs]
+        den += w
+        w *= self.params.k1 + 1
+        w /= den
         w *= self.idf(term, lucene)
         if self.unit:
             w += self.unit

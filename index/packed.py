@@ -55,9 +55,19 @@ class Packed:
         b0, b1 = int(self.boff[tid]), int(self.boff[tid + 1])
         blk = np.searchsorted(self.bfirst[b0:b1], docnos, side="right") - 1
         wanted = np.unique(blk[blk >= 0])
-        out = np.zeros(len(docnos), np.uint16)
         if not len(wanted):
-            return out
+            return np.zeros(len(docnos), np.uint16)
+        if 4 * len(wanted) > b1 - b0:  # most blocks: decoding the whole list is cheaper
+            docs, tfs = self.decode(tid, lo, hi)
+        else:
+            docs, tfs = self._blocks(b0, wanted, lo, hi)
+        at = np.minimum(np.searchsorted(docs, docnos), len(docs) - 1)
+        return np.where(docs[at] == docnos, tfs[at], 0).astype(np.uint16)
+
+    def _blocks(
+        self, b0: int, wanted: np.ndarray, lo: int, hi: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Docnos and tfs of some blocks of a term (first block b0, postings lo:hi)."""
         starts = lo + BLOCK * wanted
         pos = starts[:, None] + np.arange(BLOCK)
         inside = pos < hi
@@ -68,9 +78,7 @@ class Packed:
         docs = np.cumsum(gaps, axis=1)[inside]
         tfs = self.tf8[pos].astype(np.uint16)
         _patch_rows(tfs, inside, self.tfx, self.btx[b0 + wanted])
-        tfs = tfs[inside]
-        at = np.minimum(np.searchsorted(docs, docnos), len(docs) - 1)
-        return np.where(docs[at] == docnos, tfs[at], 0).astype(np.uint16)
+        return docs, tfs[inside]
 
 
 def _patch(values: np.ndarray, exceptions: np.ndarray, first: int) -> None:

@@ -194,7 +194,10 @@ def read_segment(directory: Path) -> tuple[dict, np.ndarray, dict[str, BaseSegme
     """Open a segment directory: its info, its docnos and its fields (postings memory mapped)."""
     info = read_segment_info(directory)
     if info.get("format") != FORMAT_VERSION:
-        raise ValueError(f"index format {info.get('format')} is not {FORMAT_VERSION}")
+        raise ValueError(
+            f"index format {info.get('format')} is not {FORMAT_VERSION}"
+            " (an older layout is rewritten from newsbot.db when the index opens)"
+        )
     fields = {}
     for field in info["fields"]:
         text = (directory / f"{field}.terms.txt").read_text("utf-8")
