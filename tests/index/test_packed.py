@@ -19,7 +19,8 @@ def random_postings(rng, n_terms=60, n_docs=200_000):
         if size and t % 3 == 0:
             d[-1] = n_docs + 70_000 + t  # a gap past 65,535
         tf = rng.integers(1, 4, size).astype(np.uint16)
-        tf[rng.random(size) < 0.02] = rng.integers(256, 65_536)  # a tf past a byte
+        tf[rng.random(size) < 0.05] = rng.integers(16, 300)  # past half a byte
+        tf[rng.random(size) < 0.02] = rng.integers(256, 65_536)  # past a byte
         docs.append(d)
         tfs.append(tf)
         df.append(size)
