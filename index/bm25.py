@@ -282,6 +282,19 @@ class FieldPostings:
         norm = self._norm_for(b)
         return self.idf(term, lucene) * tf * (self.params.k1 + 1) / (tf + norm[docnos])
 
+    def holds(self, term: str, docnos: np.ndarray) -> np.ndarray:
+        """Whether each of some docnos holds the term (removed documents may still)."""
+        out = np.zeros(len(docnos), bool)
+        tid = None if self.base is None else self.base.vocab.get(term)
+        if tid is not None:
+            out |= self.base.holds(tid, docnos)
+        delta = self._delta.get(term)
+        if delta is not None and len(delta[0]):
+            docs = np.frombuffer(delta[0], dtype=np.int32)
+            pos = np.minimum(np.searchsorted(docs, docnos), len(docs) - 1)
+            out |= docs[pos] == docnos
+        return out
+
     def tfs_at(self, term: str, docnos: np.ndarray) -> np.ndarray:
         """The tf (as float) of a term in some docnos, base and delta, 0 where absent."""
         tf = np.zeros(len(docnos))

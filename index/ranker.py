@@ -110,23 +110,25 @@ class Ranker:
         if not common or distinct // 2 + 1 - len(common) < 1:
             return None
         scores, matched = self.ranked(plan, defer=frozenset(common))
-        leaders, total = self.top(scores, max(20 * k, 200), matched=matched)
-        if not len(leaders):
-            return leaders, scores[leaders], total
-        partial = scores[leaders]
-        final = partial.copy()
-        for f, syl in common:
-            final += weight * self.fields[f].contributions_at(syl, leaders, plan.lucene, plan.b)
-        if total > len(leaders):
-            reach = weight * sum(
-                self.fields[f].max_contribution(x, plan.lucene, plan.b) for f, x in common
-            )
-            kth = np.sort(final)[-min(k, len(final))]
-            if partial.min() + reach >= kth:
-                return None
-        self.last_pruned = True
-        order = np.lexsort((-leaders, -self._dates[leaders], -final))[:k]
-        return leaders[order], final[order], total
+        reach = weight * sum(
+            self.fields[f].max_contribution(x, plan.lucene, plan.b) for f, x in common
+        )
+        # more leaders lower the bar an outsider has to clear: a second, deeper try
+        # costs less than the scan
+        for depth in (max(20 * k, 200), max(200 * k, 2000)):
+            leaders, total = self.top(scores, depth, matched=matched)
+            partial = scores[leaders]
+            final = partial.copy()
+            for f, syl in common:
+                final += weight * self.fields[f].contributions_at(syl, leaders, plan.lucene, plan.b)
+            if len(leaders) and total > len(leaders):
+                kth = np.sort(final)[-min(k, len(final))]
+                if partial.min() + reach >= kth:
+                    continue
+            self.last_pruned = True
+            order = np.lexsort((-leaders, -self._dates[leaders], -final))[:k]
+            return leaders[order], final[order], total
+        return None
 
     def ranked(
         self, plan: QueryPlan, defer: frozenset[tuple[str, str]] = frozenset()
@@ -194,8 +196,8 @@ class Ranker:
     ) -> None:
         """Mark the articles that reach `need` syllables with the deferred ones' help.
 
-        Only those a deferred syllable could lift over the bar are looked up, in the
-        blocks of its postings that hold them.
+        Only those a deferred syllable could lift over the bar are looked up, in a bitmap
+        of the syllable's articles.
         """
         low = (need - len(defer)) * UNIT
         doubt = np.flatnonzero((packed >= low) & ~matched)
@@ -203,7 +205,7 @@ class Ranker:
             return
         held = np.floor(packed[doubt] * (1 / UNIT))
         for field, syl in sorted(defer):
-            held += self.fields[field].tfs_at(syl, doubt) > 0
+            held += self.fields[field].holds(syl, doubt)
         matched[doubt[held >= need]] = True
 
     @staticmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from array import array
@@ -15,6 +16,8 @@ import numpy as np
 
 from .packed import PACKED_ARRAYS, Packed, encode
 
+# term bitmaps kept per field (BaseSegmentField.holds): 125 KB each at a million articles
+BITMAPS = 64
 # 2: postings compressed (packed.py); a segment of format 1 is rewritten on open
 FORMAT_VERSION = 2
 
@@ -32,10 +35,28 @@ class BaseSegmentField:
     maxtf: np.ndarray  # uint16 highest tf per term
     mindl: np.ndarray  # int32 shortest document per term
     dl: np.ndarray  # int32 length per docno (0 for docnos not in the segment)
+    _bits: dict[int, np.ndarray] = dataclasses.field(default_factory=dict)  # presence, by term id
 
     def postings(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
         """Docnos (intp) and tfs (uint16) of a term."""
         return self.packed.decode(tid, int(self.offsets[tid]), int(self.offsets[tid + 1]))
+
+    def holds(self, tid: int, docnos: np.ndarray) -> np.ndarray:
+        """Whether each of some docnos holds a term, through a bitmap of the term's docnos.
+
+        Meant for the few terms in most articles: their bitmap (n / 8 bytes) is built once
+        per segment and answers any number of docnos without decoding again.
+        """
+        bits = self._bits.get(tid)
+        if bits is None:
+            if len(self._bits) >= BITMAPS:
+                self._bits.clear()
+            present = np.zeros(len(self.dl) + 8, bool)
+            present[self.postings(tid)[0]] = True
+            bits = self._bits[tid] = np.packbits(present)
+        inside = docnos < len(self.dl)
+        docnos = np.where(inside, docnos, 0)
+        return inside & ((bits[docnos >> 3] >> (7 - (docnos & 7))) & 1).astype(bool)
 
     def tfs_at(self, tid: int, docnos: np.ndarray) -> np.ndarray:
         """A term's tf in each of some docnos (0 where absent), decoding their blocks only."""
