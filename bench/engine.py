@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/engine.py                # 150k: ratio to rank-bm25, add 100, open
     .venv/bin/python bench/engine.py --million      # also 1,000,000 replicated articles
+    .venv/bin/python bench/engine.py --skip-150k --compaction   # a compaction's time and memory
 
 Articles come from ../shared/corpus/news.jsonl.gz (never copied into the repo). The first run
 indexes them with `newsbot index`'s pipeline into data/bench/ (pyvi on every core, ~8 min on
@@ -19,6 +20,7 @@ import resource
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -312,6 +314,33 @@ def bench_million(args) -> None:
     print(f"  peak while building and opening: {built_peak:,.0f} MB")
 
 
+_COMPACT = """
+import resource, sys, time
+sys.path.insert(0, {root!r})
+from index import segment_files
+from index.search import SearchIndex
+if {whole}:
+    segment_files.RUN_POSTINGS = 1 << 62  # every posting held in memory until written
+idx = SearchIndex.open({data!r})
+t = time.perf_counter()
+idx.compact()
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(f"{{time.perf_counter() - t:,.0f}} s, peak resident {{peak:,.0f}} MB")
+"""
+
+
+def bench_compaction(args) -> None:
+    """Rewrite the 150k segment from SQLite's terms in a fresh process, with and without runs."""
+    data = ROOT / "data" / "bench" / f"n{args.articles}"
+    print(f"\n== compaction of {data.name} from the stored terms (a fresh process each)")
+    for whole, label in ((True, "postings held in memory"), (False, "sorted run files")):
+        code = _COMPACT.format(root=str(ROOT), data=str(data), whole=whole)
+        run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        if run.returncode:
+            raise SystemExit(run.stderr)
+        print(f"  {label}: {run.stdout.strip()}", flush=True)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -328,11 +357,18 @@ def main() -> None:
         help="also benchmark this many replicated documents (default 1,000,000)",
     )
     p.add_argument("--skip-150k", action="store_true", help="only the replicated scale run")
+    p.add_argument(
+        "--compaction",
+        action="store_true",
+        help="also time a compaction of the 150k index, with and without run files",
+    )
     args = p.parse_args()
     if not args.skip_150k:
         bench_150k(args)
     if args.million:
         bench_million(args)
+    if args.compaction:
+        bench_compaction(args)
 
 
 if __name__ == "__main__":
