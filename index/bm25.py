@@ -266,6 +266,8 @@ class FieldPostings:
         shortest document bounds it (k1 + 1 bounds it for terms in the delta).
         """
         idf = self.idf(term, lucene)
+        if idf <= 0:  # (BM25Okapi's floor on a tiny archive) then no posting adds anything
+            return 0.0
         k1 = self.params.k1
         tid = None if self.base is None else self.base.vocab.get(term)
         if tid is None or term in self._delta:

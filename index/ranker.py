@@ -76,7 +76,7 @@ class Ranker:
         """The k best docnos, their scores, and how many articles matched."""
         with self._lock:
             self.last_pruned = False  # whether this answer skipped postings (tests)
-            if not kwargs:
+            if all(v is None for v in kwargs.values()):  # search() passes its filters as None
                 found = self._best_deferring_common_syllables(plan, k)
                 if found is not None:
                     return found

@@ -44,7 +44,7 @@ def test_best_ranks_as_the_full_scan_on_random_queries(tmp_path):
     for _ in range(150):
         words = [rng.choice(COMMON + WORDS) for _ in range(rng.randint(1, 5))]
         queries.append(" ".join(words))
-    pruned = 0
+    pruned = pruned_too = 0
     for query in queries:
         plan = idx.plan(query)
         for k in (1, 5, 10, 30):
@@ -55,7 +55,12 @@ def test_best_ranks_as_the_full_scan_on_random_queries(tmp_path):
             np.testing.assert_allclose(fast_scores, scores[full], rtol=1e-9)
             assert fast_total == full_total, (query, k)
             pruned += idx.ranker.last_pruned
+            # search() passes its filters, unset, as None: the same answer, pruned as often
+            again = idx.best(plan, k, date_range=None, prefer=None)
+            assert list(again[0]) == list(fast) and again[2] == fast_total
+            pruned_too += idx.ranker.last_pruned
     assert pruned > len(queries)  # the pruned path answered many of them
+    assert pruned_too == pruned
 
 
 def test_top_among_a_million_candidates_is_the_exact_top_with_ties(index):
