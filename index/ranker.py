@@ -16,6 +16,8 @@ from .segments import NO_DATE, Segments, days
 # a question's period puts its dated articles first only when they score this share of
 # the best: "năm 1985" in a question about the past must not put a weak match of 1985 first
 STRONG_SHARE = 0.5
+# syllables in more than this share of the articles are scored on the leaders only (best())
+COMMON_SHARE = 0.5
 
 
 def strong(inside: np.ndarray, scores: np.ndarray) -> np.ndarray:
@@ -102,7 +104,7 @@ class Ranker:
             (f, x)
             for f, sylls, _ in parts
             for x in dict.fromkeys(sylls)
-            if 2 * self.fields[f].df(x) > self.fields[f].n_docs
+            if self.fields[f].df(x) > COMMON_SHARE * self.fields[f].n_docs
         ]
         distinct = sum(len(dict.fromkeys(sylls)) for _, sylls, _ in parts)
         # when the common syllables alone could admit an article, every article is in
