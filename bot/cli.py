@@ -15,7 +15,7 @@ from .cli_check import cmd_check
 from .cli_feeds import cmd_feeds, cmd_feeds_stats
 from .cli_index import cmd_index, cmd_search, cmd_stats
 from .errors import one_line_errors
-from .search_backend import open_index
+from .search_backend import open_index, search_loader
 from .settings import Settings, default_data_dir, load_settings
 
 _DATA = (
@@ -119,6 +119,14 @@ def _parser() -> argparse.ArgumentParser:
     ch.add_argument(
         "--lang", choices=("vi", "en"), default="vi", help="the bot's language (default vi)"
     )
+    mg = command(
+        "migrate",
+        "copy the data folder (articles with their terms, feeds, chats, topics, outbox, bot"
+        " state, broadcasts) into PostgreSQL, and OpenSearch when its URL is set; resumable,"
+        " a rerun doubles nothing; reads NEWSBOT_DATA_DIR, NEWSBOT_DATABASE_URL,"
+        " NEWSBOT_OPENSEARCH_URL",
+    )
+    mg.add_argument("--batch", type=int, default=500, help="rows per transaction (default 500)")
     command(
         "run",
         "run the Telegram bot; reads TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL, WEBHOOK_*,"
@@ -155,8 +163,17 @@ def _main(argv: list[str] | None) -> int:
         from .console import chat
 
         return chat(settings, lang=args.lang)
+    if args.command == "migrate":
+        from .cli_migrate import cmd_migrate
+
+        return cmd_migrate(
+            settings.data_dir,
+            settings.database,
+            batch=args.batch,
+            load_search=search_loader(settings),  # OpenSearch, when NEWSBOT_OPENSEARCH_URL is set
+        )
     if args.command == "check":
-        return cmd_check(settings.data_dir, repair=args.repair)
+        return cmd_check(settings.data_dir, repair=args.repair, url=settings.database)
     if args.command == "feeds":
         if args.feeds_command in ("list", "poll") and not _has_feeds(settings):
             # a cron line pointed at the wrong folder must not pass for "nothing new"

@@ -8,10 +8,26 @@ from typing import TextIO
 
 from index import check_data, rebuild_index, remove_leftovers
 
+from .article_store import article_store
 
-def cmd_check(data_dir: Path, repair: bool = False, out: TextIO = sys.stdout) -> int:
-    """Print what is sound and what is not; exit 1 while something is damaged."""
-    found = check_data(data_dir)
+
+def cmd_check(
+    data_dir: Path, repair: bool = False, out: TextIO = sys.stdout, url: str | None = None
+) -> int:
+    """Print what is sound and what is not; exit 1 while something is damaged.
+
+    url: the articles are in that PostgreSQL database (NEWSBOT_DATABASE_URL), not newsbot.db.
+    """
+    store = article_store(url)
+    try:
+        return _check(data_dir, repair, out, store, url)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _check(data_dir: Path, repair: bool, out: TextIO, store, url: str | None) -> int:
+    found = check_data(data_dir, store)
     if not found.found:
         print(f"no index in {data_dir} (newsbot.db is missing): nothing to check", file=out)
         return 1
@@ -23,10 +39,11 @@ def cmd_check(data_dir: Path, repair: bool = False, out: TextIO = sys.stdout) ->
             file=out,
         )
         return 1
-    print(f"newsbot.db: ok ({found.articles:,} articles)", file=out)
+    name = "newsbot.db" if store is None else store.describe()
+    print(f"{name}: ok ({found.articles:,} articles)", file=out)
     problem = found.problem
     if found.segment is None:
-        print("index segment: none yet (articles are served from newsbot.db's terms)", file=out)
+        print(f"index segment: none yet (articles are served from {name}'s terms)", file=out)
     else:
         state = problem or ("ok, no checksums (older version)" if found.unsealed else "ok")
         print(f"index segment {found.segment}: {state}", file=out)
@@ -38,11 +55,12 @@ def cmd_check(data_dir: Path, repair: bool = False, out: TextIO = sys.stdout) ->
         print(f"leftovers of failed compactions: {len(leftovers)} ({names})", file=out)
     if not repair:
         if problem or leftovers:
-            print("run `newsbot check --repair` to rebuild the index from newsbot.db", file=out)
+            print(f"run `newsbot check --repair` to rebuild the index from {name}", file=out)
         return 1 if problem else 0
     if problem is not None:
-        name = rebuild_index(data_dir)
-        print(f"repaired: index segment {name} rebuilt from newsbot.db", file=out)
+        # a store of its own: the rebuilt index closes it
+        segment = rebuild_index(data_dir, article_store(url))
+        print(f"repaired: index segment {segment} rebuilt from {name}", file=out)
     remove_leftovers(data_dir)
     if leftovers:
         print(f"removed {len(leftovers)} leftovers", file=out)

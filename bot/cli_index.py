@@ -59,7 +59,9 @@ def cmd_stats(index: SearchIndex, out: TextIO = sys.stdout) -> int:
         f" {s.delta_docs:,} in memory)",
         file=out,
     )
-    print(f"database:   {s.database_bytes / 1e6:,.1f} MB", file=out)
+    # the articles' own database: a file of the data folder, or the shared PostgreSQL
+    size = "" if s.store.startswith("PostgreSQL") else f"{s.database_bytes / 1e6:,.1f} MB, "
+    print(f"database:   {size}{s.store}", file=out)
     print(f"search:     {s.search}", file=out)
     print(f"sources:    {len(s.sources):,}", file=out)
     for name, count in s.sources[:20]:

@@ -111,7 +111,8 @@ class FeedRegistry:
 
     def __init__(self, target: Store | Path | str, interval: float = POLL_SECONDS):
         if isinstance(target, Store):
-            target = target.path
+            # beside the articles: newsbot.db, or the PostgreSQL database they are in
+            target = getattr(target.database, "url", target.path)
         elif not is_url(target):
             target = Path(target)
         self.interval = interval

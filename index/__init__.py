@@ -16,7 +16,9 @@ _EXPORTS = {
     "Excerpt": "models",
     "Hit": "models",
     "SearchResult": "models",
+    "Progress": "progress",
     "SearchIndex": "search",
+    "Store": "store",
     "ExactNotServed": "firststage",
     "MAX_DEPTH": "search",
     "MAX_QUERY_CHARS": "search",
@@ -49,8 +51,10 @@ __all__ = [
     "Hit",
     "MAX_DEPTH",
     "MAX_QUERY_CHARS",
+    "Progress",
     "SearchIndex",
     "SearchResult",
+    "Store",
     "Topic",
     "TopicError",
     "TopicIndex",
@@ -92,6 +96,8 @@ if TYPE_CHECKING:
     from .firststage import ExactNotServed
     from .models import Article, Excerpt, Hit, SearchResult
     from .outlets import UnknownSource, resolve, search_text
+    from .progress import Progress
     from .search import MAX_DEPTH, MAX_QUERY_CHARS, SearchIndex
+    from .store import Store
     from .topics import ArticleText, Clause, Topic, TopicError, TopicIndex, parse_topic, passage
     from .urls import web_url

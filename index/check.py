@@ -6,9 +6,13 @@ import shutil
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .integrity import CHECKSUMS, verify
 from .segment_files import read_segment
+
+if TYPE_CHECKING:
+    from .stores import ArticleStore
 
 __all__ = ["DataCheck", "check_data", "rebuild_index", "remove_leftovers"]
 
@@ -26,16 +30,20 @@ class DataCheck:
     leftovers: tuple[str, ...] = ()  # names of the files of compactions that did not finish
 
 
-def check_data(data_dir: Path) -> DataCheck:
-    """Check newsbot.db (read only) and the current segment against it, fully."""
+def check_data(data_dir: Path, store: ArticleStore | None = None) -> DataCheck:
+    """Check newsbot.db (read only), or a shared store, and the current segment against it."""
     data_dir = Path(data_dir)
     db = data_dir / "newsbot.db"
-    if not db.is_file():
+    if store is not None:  # PostgreSQL checks its own pages: read what the segment needs
+        database, max_docno = store.database_id(), store.max_docno()
+        live = store.counts()["articles"]
+    elif not db.is_file():
         return DataCheck(found=False)
-    try:
-        database, max_docno, live = _database(db)
-    except sqlite3.DatabaseError as e:
-        return DataCheck(found=True, database_error=str(e))
+    else:
+        try:
+            database, max_docno, live = _database(db)
+        except sqlite3.DatabaseError as e:
+            return DataCheck(found=True, database_error=str(e))
     index_dir = data_dir / "index"
     current = _current(index_dir)
     problem, unsealed = None, False
@@ -46,11 +54,11 @@ def check_data(data_dir: Path) -> DataCheck:
     return DataCheck(True, None, live, current, problem, unsealed, leftovers)
 
 
-def rebuild_index(data_dir: Path) -> str:
-    """Rebuild the index segment from newsbot.db; the new segment's name."""
+def rebuild_index(data_dir: Path, store: ArticleStore | None = None) -> str:
+    """Rebuild the index segment from newsbot.db (or store); the new segment's name."""
     from .search import SearchIndex  # loads numpy and the analyzer: only when repairing
 
-    index = SearchIndex.open(data_dir)
+    index = SearchIndex.open(data_dir, store=store)
     try:
         if index.damage is None:  # found by the full checksum only: open did not rebuild
             index.compact()

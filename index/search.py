@@ -58,13 +58,15 @@ class SearchIndex:
         analyzer: Analyzer | None = None,
         params: BM25Params = DEFAULT_PARAMS,
         ranking: Ranking | None = None,
+        store: ArticleStore | None = None,
         first_stage: ExternalStage | None = None,
     ):
         self.data_dir = Path(data_dir)
         self.analyzer = analyzer or Analyzer()
         self.params = params
         self._lock = threading.RLock()  # one lock for the parts: a search sees one state
-        self.store: ArticleStore = Store(self.data_dir / "newsbot.db")
+        # a store passed in (PostgreSQL) is shared; the postings stay in this data folder
+        self.store: ArticleStore = store or Store(self.data_dir / "newsbot.db")
         self.segments = Segments(self.data_dir, self.store, params, self._lock)
         self.planner = QueryPlanner(self.analyzer, ranking or Ranking(), lambda: self.fields)
         self.ranker = Ranker(self.segments, params, self._lock)
@@ -74,7 +76,7 @@ class SearchIndex:
 
     @classmethod
     def open(cls, data_dir: Path | str, analyzer: Analyzer | None = None, **kw) -> SearchIndex:
-        """Open (or create) the index in a data directory (kw: ranking, first_stage)."""
+        """Open (or create) the index in a data directory (kw: ranking, store, first_stage)."""
         return cls(Path(data_dir), analyzer, **kw)
 
     def close(self) -> None:
@@ -395,5 +397,6 @@ class SearchIndex:
             delta_docs=self.delta_size(),
             index_bytes=index_bytes,
             database_bytes=db_bytes,
+            store=self.store.describe(),
             search=self.first_stage.describe() if self.first_stage is not None else "embedded",
         )

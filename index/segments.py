@@ -109,8 +109,9 @@ class Segments:
         self._lock = lock
         self.damage: str | None = None  # the last damage found (and rebuilt) since open
         self.state: Loaded
-        self._load()
-        if self.state.stale_segment is not None or self.damage is not None:
+        self._fresh = False  # a new folder beside a shared store: its segment comes first
+        self._load(opening=True)
+        if self.state.stale_segment is not None or self.damage is not None or self._fresh:
             self.compact()
 
     @property
@@ -128,12 +129,12 @@ class Segments:
         except FileNotFoundError:
             return None
 
-    def _load(self) -> None:
+    def _load(self, opening: bool = False) -> None:
         """Load the current segment and the delta beside it, then swap them in."""
         # Built without holding the lock: searches go on meanwhile.
         for attempt in range(5):
             try:
-                built = self._build()
+                built = self._build(opening)
                 break
             except FileNotFoundError:
                 # another process replaced the segment while we read it: read the new one
@@ -143,7 +144,7 @@ class Segments:
         with self._lock:
             self.state = built
 
-    def _build(self) -> Loaded:
+    def _build(self, opening: bool = False) -> Loaded:
         """Read the segment and the stored terms beside it."""
         seq = self.store.seq()
         name = self._current_segment()
@@ -185,7 +186,10 @@ class Segments:
             seq=seq,
             stale_segment=stale,
         )
-        if stale is not None:
+        # a replica's new folder beside a shared store (PostgreSQL) holding articles: as for
+        # a stale segment, open() writes one straight away, so no delta is built first
+        self._fresh = opening and name is None and self.store.shared and self.store.max_docno() > 0
+        if stale is not None or self._fresh:
             return state  # open() writes a new segment straight away: no delta to build first
         # retired since the segment was written: take them out of the statistics
         state.apply(self.store.retired_docs(0), [])

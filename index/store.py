@@ -1,4 +1,9 @@
-"""SQLite storage: articles, their analyzed terms and the changes readers follow."""
+"""Article storage: articles, their analyzed terms and the changes readers follow.
+
+One SQL for SQLite (newsbot.db in the data folder) and PostgreSQL (a storage.open_database
+URL, opened at the edge and passed in: index/ never imports a driver). Several processes may
+share a PostgreSQL store, each with its own postings built from the stored terms.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from storage import Database
 
@@ -51,23 +57,31 @@ CREATE INDEX IF NOT EXISTS articles_source ON articles(source) WHERE deleted_seq
 
 
 class Store:
-    """The article database; one per data directory, safe to share between threads."""
+    """The article database; safe to share between threads (and, on PostgreSQL, processes)."""
 
-    def __init__(self, path: Path):
-        self.path = path
-        self.database = Database(path)
-        # the store's statements run on the shared connection under its lock
-        self._db, self._lock = self.database.connection, self.database.lock
-        with self._lock:
-            self.database.schema(_SCHEMA, "schema", MIGRATIONS)
-            # a name for this database: index segments say which one they were built from
-            self._db.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('database', ?)", (uuid.uuid4().hex,)
-            )
+    def __init__(self, target: Path | Any):
+        # a path: newsbot.db; otherwise an open Database (storage.open_database) to adopt
+        self.database = Database(target) if isinstance(target, (str, Path)) else target
+        self.path = self.database.path
+        # several processes write one PostgreSQL store: each keeps its own postings, so
+        # none may forget retired rows that another's segment still counts (purge_retired)
+        self.shared = self.database.dialect == "postgres"
+        self.database.schema(_SCHEMA, "schema", MIGRATIONS)
+        # a name for this database: index segments say which one they were built from
+        self.database.execute(
+            "INSERT INTO meta VALUES ('database', ?) ON CONFLICT (key) DO NOTHING",
+            (uuid.uuid4().hex,),
+        )
+        self.database.execute("INSERT INTO meta VALUES ('seq', '0') ON CONFLICT (key) DO NOTHING")
 
     def close(self) -> None:
         """Close the connection."""
         self.database.close()
+
+    def describe(self) -> str:
+        """Where the articles live, for `newsbot stats` (a URL's password masked)."""
+        name = "PostgreSQL" if self.shared else "SQLite"
+        return f"{name} {self.path}"
 
     # ---- writing --------------------------------------------------------------------
 
@@ -75,15 +89,14 @@ class Store:
         """Live docno and digest of each known id."""
         ids = list(ids)
         out: dict[str, tuple[int, str]] = {}
-        with self._lock:
-            for i in range(0, len(ids), 500):
-                chunk = ids[i : i + 500]
-                marks = ",".join("?" * len(chunk))
-                for id_, docno, dig in self._db.execute(
-                    f"SELECT id, docno, digest FROM articles WHERE deleted_seq IS NULL AND id IN ({marks})",
-                    chunk,
-                ):
-                    out[id_] = (docno, dig)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for id_, docno, dig in self.database.rows(
+                f"SELECT id, docno, digest FROM articles WHERE deleted_seq IS NULL AND id IN ({marks})",
+                chunk,
+            ):
+                out[id_] = (docno, dig)
         return out
 
     def write(
@@ -96,21 +109,20 @@ class Store:
         now = time.time()
         new_docnos: list[int] = []
         retired: list[int] = []
-        with self.database.transaction():
-            seq = self._next_seq()
+        with self.database.transaction() as db:
+            seq = self._next_seq(db)  # first: it also orders concurrent writers (below)
             for article, title_terms, body_terms in items:
-                old = self._db.execute(
+                old = db.execute(
                     "SELECT docno FROM articles WHERE id=? AND deleted_seq IS NULL",
                     (article.id,),
                 ).fetchone()
                 if old is not None:
-                    self._db.execute(
-                        "UPDATE articles SET deleted_seq=? WHERE docno=?", (seq, old[0])
-                    )
+                    db.execute("UPDATE articles SET deleted_seq=? WHERE docno=?", (seq, old[0]))
                     retired.append(old[0])
-                cur = self._db.execute(
+                cur = db.execute(
                     "INSERT INTO articles (id, title, body, url, published, source, category,"
-                    " digest, terms, added_at, image) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    " digest, terms, added_at, image) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+                    " RETURNING docno",
                     (
                         article.id,
                         article.title,
@@ -125,73 +137,80 @@ class Store:
                         article.image,
                     ),
                 )
-                new_docnos.append(cur.lastrowid)
+                new_docnos.append(cur.fetchone()[0])
         return new_docnos, retired
 
     def remove(self, ids: Iterable[str]) -> list[int]:
         """Retire articles by id; returns the docnos retired."""
-        with self.database.transaction():
-            seq = self._next_seq()
+        with self.database.transaction() as db:
+            seq = self._next_seq(db)
             retired = []
             for id_ in ids:
-                row = self._db.execute(
+                row = db.execute(
                     "SELECT docno FROM articles WHERE id=? AND deleted_seq IS NULL", (id_,)
                 ).fetchone()
                 if row:
-                    self._db.execute(
-                        "UPDATE articles SET deleted_seq=? WHERE docno=?", (seq, row[0])
-                    )
+                    db.execute("UPDATE articles SET deleted_seq=? WHERE docno=?", (seq, row[0]))
                     retired.append(row[0])
         return retired
 
-    def _next_seq(self) -> int:
-        row = self._db.execute("SELECT value FROM meta WHERE key='seq'").fetchone()
-        seq = int(row[0]) + 1 if row else 1
-        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('seq', ?)", (str(seq),))
-        return seq
+    @staticmethod
+    def _next_seq(db) -> int:
+        """The next change number, taken in one statement.
+
+        On PostgreSQL the row stays locked until the transaction ends: a second writer waits
+        here, so its docnos come after the first writer's commit and a reader that saw
+        docno n never sees a smaller one arrive later (cursors stay sound).
+        """
+        (value,) = db.execute(
+            "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
+            " WHERE key='seq' RETURNING value"
+        ).fetchone()
+        return int(value)
 
     def purge_retired(self, below_docno: int, up_to_seq: int) -> int:
         """Forget retired rows that no index segment needs any more."""
         # a row retired while a segment was written may be in it: it stays until the next
-        with self._lock:
-            cur = self._db.execute(
-                "DELETE FROM articles WHERE deleted_seq IS NOT NULL AND docno < ? AND deleted_seq <= ?",
-                (below_docno, up_to_seq),
-            )
-            return cur.rowcount
+        if self.shared:
+            # another process's segment (its own data folder) may still count the row, and
+            # takes it out by its stored terms: shared stores keep retired rows
+            return 0
+        cur = self.database.execute(
+            "DELETE FROM articles WHERE deleted_seq IS NOT NULL AND docno < ? AND deleted_seq <= ?",
+            (below_docno, up_to_seq),
+        )
+        return cur.rowcount
 
     # ---- reading --------------------------------------------------------------------
 
     def database_id(self) -> str:
         """The random name this database got when it was created."""
-        with self._lock:
-            (value,) = self._db.execute("SELECT value FROM meta WHERE key='database'").fetchone()
+        (value,) = self.database.one("SELECT value FROM meta WHERE key='database'")
         return value
 
     def seq(self) -> int:
         """The number of the last change."""
-        with self._lock:
-            row = self._db.execute("SELECT value FROM meta WHERE key='seq'").fetchone()
+        row = self.database.one("SELECT value FROM meta WHERE key='seq'")
         return int(row[0]) if row else 0
 
     def max_docno(self) -> int:
         """The highest docno ever given (0 when none)."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT seq FROM sqlite_sequence WHERE name='articles'"
-            ).fetchone()
-        return int(row[0]) if row else 0
+        if self.shared:
+            # rows are never purged here (purge_retired), so the largest is the last given
+            row = self.database.one("SELECT max(docno) FROM articles")
+        else:
+            row = self.database.one("SELECT seq FROM sqlite_sequence WHERE name='articles'")
+        return int(row[0]) if row and row[0] is not None else 0
 
     def live_docs(self, after_docno: int = 0, batch: int = 2000) -> Iterator[StoredDoc]:
         """Live articles with docno above after_docno, in docno order, with their terms."""
         last = after_docno
         while True:
-            with self._lock:
-                rows = self._db.execute(
-                    "SELECT docno, terms, published FROM articles WHERE deleted_seq IS NULL"
-                    " AND docno > ? ORDER BY docno LIMIT ?",
-                    (last, batch),
-                ).fetchall()
+            rows = self.database.rows(
+                "SELECT docno, terms, published FROM articles WHERE deleted_seq IS NULL"
+                " AND docno > ? ORDER BY docno LIMIT ?",
+                (last, batch),
+            )
             if not rows:
                 return
             for docno, blob, published in rows:
@@ -205,12 +224,11 @@ class Store:
         """(docno, title, body, source) of live articles above after_docno, in docno order."""
         last = after_docno
         while True:
-            with self._lock:
-                rows = self._db.execute(
-                    "SELECT docno, title, body, source FROM articles WHERE deleted_seq IS NULL"
-                    " AND docno > ? ORDER BY docno LIMIT ?",
-                    (last, batch),
-                ).fetchall()
+            rows = self.database.rows(
+                "SELECT docno, title, body, source FROM articles WHERE deleted_seq IS NULL"
+                " AND docno > ? ORDER BY docno LIMIT ?",
+                (last, batch),
+            )
             if not rows:
                 return
             yield from rows
@@ -218,12 +236,11 @@ class Store:
 
     def newest_texts(self, limit: int, offset: int = 0) -> list[tuple[int, str, str, str | None]]:
         """(docno, title, body, source) of live articles, newest first (date, then arrival)."""
-        with self._lock:
-            return self._db.execute(
-                "SELECT docno, title, body, source FROM articles WHERE deleted_seq IS NULL"
-                " ORDER BY published IS NULL, published DESC, docno DESC LIMIT ? OFFSET ?",
-                (limit, offset),
-            ).fetchall()
+        return self.database.rows(
+            "SELECT docno, title, body, source FROM articles WHERE deleted_seq IS NULL"
+            " ORDER BY published IS NULL, published DESC, docno DESC LIMIT ? OFFSET ?",
+            (limit, offset),
+        )
 
     def docnos_of_sources(self, sources: Iterable[str]) -> list[int]:
         """Live articles from these outlets (exact names, as stored)."""
@@ -231,137 +248,123 @@ class Store:
         if not names:
             return []
         marks = ",".join("?" * len(names))
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT docno FROM articles WHERE deleted_seq IS NULL AND source IN ({marks})",
-                names,
-            ).fetchall()
+        rows = self.database.rows(
+            f"SELECT docno FROM articles WHERE deleted_seq IS NULL AND source IN ({marks})",
+            names,
+        )
         return [r[0] for r in rows]
 
     def source_names(self) -> list[str]:
         """Every outlet of the live archive, the one with most articles first."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT source FROM articles WHERE deleted_seq IS NULL AND source IS NOT NULL"
-                " GROUP BY source ORDER BY count(*) DESC, source"
-            ).fetchall()
+        rows = self.database.rows(
+            "SELECT source FROM articles WHERE deleted_seq IS NULL AND source IS NOT NULL"
+            " GROUP BY source ORDER BY count(*) DESC, source"
+        )
         return [r[0] for r in rows]
 
     def retired_docs(self, after_seq: int = 0) -> Iterator[StoredDoc]:
         """Articles retired by changes after after_seq, with the terms to take out."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT docno, terms, published FROM articles WHERE deleted_seq > ? ORDER BY docno",
-                (after_seq,),
-            ).fetchall()
+        rows = self.database.rows(
+            "SELECT docno, terms, published FROM articles WHERE deleted_seq > ? ORDER BY docno",
+            (after_seq,),
+        )
         for docno, blob, published in rows:
             title, body = unpack_terms(blob)
             yield StoredDoc(docno, title, body, date_of(published))
 
     def live_dates(self) -> Iterator[tuple[int, str | None]]:
         """(docno, published) of every live article."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT docno, published FROM articles WHERE deleted_seq IS NULL"
-            ).fetchall()
+        rows = self.database.rows("SELECT docno, published FROM articles WHERE deleted_seq IS NULL")
         return iter(rows)
 
     def articles(self, docnos: Iterable[int]) -> dict[int, Article]:
         """Articles by docno."""
         docnos = list(docnos)
         out: dict[int, Article] = {}
-        with self._lock:
-            for i in range(0, len(docnos), 500):
-                chunk = docnos[i : i + 500]
-                marks = ",".join("?" * len(chunk))
-                for row in self._db.execute(
-                    "SELECT docno, id, title, body, url, published, source, category, image"
-                    f" FROM articles WHERE docno IN ({marks})",
-                    chunk,
-                ):
-                    out[row[0]] = _article(row[1:])
+        for i in range(0, len(docnos), 500):
+            chunk = docnos[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.database.rows(
+                "SELECT docno, id, title, body, url, published, source, category, image"
+                f" FROM articles WHERE docno IN ({marks})",
+                chunk,
+            ):
+                out[row[0]] = _article(row[1:])
         return out
 
     def headlines(self, docnos: Iterable[int]) -> dict[int, tuple[str, str | None]]:
         """Title and source of articles by docno (no bodies: cheap for many)."""
         docnos = list(docnos)
         out: dict[int, tuple[str, str | None]] = {}
-        with self._lock:
-            for i in range(0, len(docnos), 500):
-                chunk = docnos[i : i + 500]
-                marks = ",".join("?" * len(chunk))
-                for docno, title, source in self._db.execute(
-                    f"SELECT docno, title, source FROM articles WHERE docno IN ({marks})", chunk
-                ):
-                    out[docno] = (title, source)
+        for i in range(0, len(docnos), 500):
+            chunk = docnos[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for docno, title, source in self.database.rows(
+                f"SELECT docno, title, source FROM articles WHERE docno IN ({marks})", chunk
+            ):
+                out[docno] = (title, source)
         return out
 
     def texts(self, docnos: Iterable[int]) -> dict[int, tuple[str, str]]:
         """Title and body of articles by docno (the passage ranking reads only these)."""
         docnos = list(docnos)
         out: dict[int, tuple[str, str]] = {}
-        with self._lock:
-            for i in range(0, len(docnos), 500):
-                chunk = docnos[i : i + 500]
-                marks = ",".join("?" * len(chunk))
-                for docno, title, body in self._db.execute(
-                    f"SELECT docno, title, body FROM articles WHERE docno IN ({marks})", chunk
-                ):
-                    out[docno] = (title, body)
+        for i in range(0, len(docnos), 500):
+            chunk = docnos[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for docno, title, body in self.database.rows(
+                f"SELECT docno, title, body FROM articles WHERE docno IN ({marks})", chunk
+            ):
+                out[docno] = (title, body)
         return out
 
     def article(self, article_id: str) -> tuple[int, Article] | None:
         """The live article with this id, and its docno."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT docno, id, title, body, url, published, source, category, image"
-                " FROM articles WHERE id=? AND deleted_seq IS NULL",
-                (article_id,),
-            ).fetchone()
+        row = self.database.one(
+            "SELECT docno, id, title, body, url, published, source, category, image"
+            " FROM articles WHERE id=? AND deleted_seq IS NULL",
+            (article_id,),
+        )
         return (row[0], _article(row[1:])) if row else None
 
     def latest(self, limit: int, after_docno: int = 0) -> list[tuple[int, Article]]:
         """The newest live articles: by date where known, then by arrival."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT docno, id, title, body, url, published, source, category, image FROM articles"
-                " WHERE deleted_seq IS NULL AND docno > ?"
-                " ORDER BY published IS NULL, published DESC, docno DESC LIMIT ?",
-                (after_docno, limit),
-            ).fetchall()
+        rows = self.database.rows(
+            "SELECT docno, id, title, body, url, published, source, category, image FROM articles"
+            " WHERE deleted_seq IS NULL AND docno > ?"
+            " ORDER BY published IS NULL, published DESC, docno DESC LIMIT ?",
+            (after_docno, limit),
+        )
         return [(r[0], _article(r[1:])) for r in rows]
 
     def newest_docs(self, limit: int, offset: int = 0) -> list[StoredDoc]:
         """Live articles' terms, newest first (by date where known, then by arrival)."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT docno, terms, published FROM articles WHERE deleted_seq IS NULL"
-                " ORDER BY published IS NULL, published DESC, docno DESC LIMIT ? OFFSET ?",
-                (limit, offset),
-            ).fetchall()
+        rows = self.database.rows(
+            "SELECT docno, terms, published FROM articles WHERE deleted_seq IS NULL"
+            " ORDER BY published IS NULL, published DESC, docno DESC LIMIT ? OFFSET ?",
+            (limit, offset),
+        )
         return [StoredDoc(d, *unpack_terms(blob), date_of(p)) for d, blob, p in rows]
 
     def added_since(self, after_docno: int, limit: int = 1000) -> list[tuple[int, Article]]:
         """Live articles that arrived after a docno, oldest first."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT docno, id, title, body, url, published, source, category, image FROM articles"
-                " WHERE deleted_seq IS NULL AND docno > ? ORDER BY docno LIMIT ?",
-                (after_docno, limit),
-            ).fetchall()
+        rows = self.database.rows(
+            "SELECT docno, id, title, body, url, published, source, category, image FROM articles"
+            " WHERE deleted_seq IS NULL AND docno > ? ORDER BY docno LIMIT ?",
+            (after_docno, limit),
+        )
         return [(r[0], _article(r[1:])) for r in rows]
 
     def counts(self) -> dict:
         """Articles, sources and date range of the live archive."""
-        with self._lock:
-            n, first, last = self._db.execute(
-                "SELECT count(*), min(published), max(published) FROM articles"
-                " WHERE deleted_seq IS NULL"
-            ).fetchone()
-            sources = self._db.execute(
-                "SELECT coalesce(source, '?'), count(*) FROM articles WHERE deleted_seq IS NULL"
-                " GROUP BY 1 ORDER BY 2 DESC"
-            ).fetchall()
+        n, first, last = self.database.one(
+            "SELECT count(*), min(published), max(published) FROM articles"
+            " WHERE deleted_seq IS NULL"
+        )
+        sources = self.database.rows(
+            "SELECT coalesce(source, '?'), count(*) FROM articles WHERE deleted_seq IS NULL"
+            " GROUP BY 1 ORDER BY 2 DESC"
+        )
         return {"articles": n, "first": first, "last": last, "sources": sources}
 
 

@@ -1,7 +1,8 @@
 """The storage seam of the index: what search needs of its article store.
 
-store.Store is the SQLite implementation; another database is a new module implementing
-ArticleStore, not an edit of the search code.
+store.Store implements it on SQLite and on PostgreSQL (one SQL, storage.open_database);
+another kind of database is a new module implementing ArticleStore, not an edit of the
+search code.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ if TYPE_CHECKING:
 class ArticleStore(Protocol):
     """Articles, their analyzed terms, and the change numbers readers follow."""
 
-    path: Path
+    path: Path | str  # a SQLite file, or a PostgreSQL URL with its password masked
+    shared: bool  # other processes write it too (each keeps its own postings)
 
     def close(self) -> None: ...
+    def describe(self) -> str: ...
     def digests(self, ids: Iterable[str]) -> dict[str, tuple[int, str]]: ...
     def write(
         self, items: list[tuple[Article, list[str], list[str]]]

@@ -163,4 +163,9 @@ def test_the_command_line_is_parsed_in_one_module():
         for node in ast.walk(ast.parse(path.read_text()))
         if isinstance(node, ast.FunctionDef) and node.name.startswith("cmd_")
     }
-    assert commands == {"bot/cli_index.py", "bot/cli_feeds.py", "bot/cli_check.py"}
+    assert commands == {
+        "bot/cli_index.py",
+        "bot/cli_feeds.py",
+        "bot/cli_check.py",
+        "bot/cli_migrate.py",
+    }

@@ -15,6 +15,8 @@ from e2e_kit import FAST, launch, pushes, stop
 from operator_kit import free_port
 
 from index.search import SearchIndex
+from index.store import Store
+from storage import open_database
 
 pytestmark = pytest.mark.slow
 
@@ -27,6 +29,7 @@ PARKS = [
 
 
 def replica(api, data_dir, log, url: str, port: int):
+    data_dir.mkdir(exist_ok=True)
     return launch(
         api,
         data_dir,
@@ -66,13 +69,13 @@ def senders(url: str) -> int:
 
 
 def test_two_replicas_push_each_article_once_even_when_one_is_killed(tmp_path, postgres_url):
-    data_dir = tmp_path / "data"
-    index = SearchIndex.open(data_dir)
+    # the articles are in PostgreSQL too; each replica keeps its postings in its own folder
+    index = SearchIndex.open(tmp_path / "writer", store=Store(open_database(postgres_url)))
     index.add(small_news())
     ports = [free_port(), free_port()]
     with ThreadedBotApiServer() as api:
         processes = [
-            replica(api, data_dir, tmp_path / f"replica{n}.log", postgres_url, port)
+            replica(api, tmp_path / f"data{n}", tmp_path / f"replica{n}.log", postgres_url, port)
             for n, port in enumerate(ports)
         ]
         try:
