@@ -55,6 +55,7 @@ class Backend:
 
     def index(self, data_dir: Path) -> SearchIndex:
         """The archive of a data folder opened as the bot opens it (as `newsbot index` does)."""
+        data_dir.mkdir(parents=True, exist_ok=True)  # a PostgreSQL store writes nothing there yet
         return open_index(self.settings(data_dir), data_dir)
 
     def add(self, data_dir: Path, articles: Iterable[Article]) -> Path:
