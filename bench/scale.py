@@ -1,5 +1,6 @@
-"""Scale benchmark: bulk loading 150,000 articles into OpenSearch, and query latency against
-the embedded engine on the same seeded queries.
+"""Scale benchmark: bulk loading 150,000 articles into OpenSearch, query latency against
+the embedded engine on the same seeded queries, and deliveries per second from one and two
+replicas sharing PostgreSQL (bench/delivery.py --postgres, run as the last step).
 
     nice -n 10 .venv/bin/python bench/scale.py                  # starts its own node (1 GB heap)
     nice -n 10 .venv/bin/python bench/scale.py --opensearch http://127.0.0.1:9200
@@ -17,6 +18,7 @@ import argparse
 import shlex
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -87,6 +89,7 @@ def main() -> None:
     p.add_argument("--keep", action="store_true", help="reuse a loaded index: no bulk load")
     p.add_argument("--queries", type=int, default=300)
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--no-deliveries", action="store_true", help="skip bench/delivery.py --postgres")
     args = p.parse_args()
     print(f"command: {shlex.join(['.venv/bin/python', 'bench/scale.py', *sys.argv[1:]])}")
     source = args.source or next((s for s in SOURCES if (s / "newsbot.db").exists()), None)
@@ -157,6 +160,12 @@ def main() -> None:
         if node is not None:
             node.stop()
         home.cleanup()
+    if not args.no_deliveries:
+        # its own process: a throwaway PostgreSQL, the local Bot API server, 1,000 chats
+        print("\ndeliveries (bench/delivery.py --postgres):", flush=True)
+        subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "delivery.py"), "--postgres"], check=True
+        )
 
 
 if __name__ == "__main__":

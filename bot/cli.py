@@ -203,7 +203,8 @@ def _main(argv: list[str] | None) -> int:
         if args.command == "index":
             return cmd_index(index, args.paths, workers=args.workers, batch=max(1, args.batch))
         if args.command == "stats":
-            code = cmd_stats(index)
+            shared = state_backend(settings) if settings.database else None
+            code = cmd_stats(index, shared=shared)  # shared: the articles are in PostgreSQL
             cmd_feeds_stats(settings.data_dir, url=settings.database)
             if not index.latest(1):
                 print(f"\n{empty_index_hint(settings)}")
@@ -225,7 +226,7 @@ def _has_feeds(settings: Settings) -> bool:
 
 
 def state_backend(settings: Settings) -> str:
-    """Where chats, topics, the outbox and feeds live (a URL's password masked)."""
+    """Where chats, topics, the outbox and feeds live (a URL's password masked); and articles."""
     if settings.database:
         from storage.postgres import masked
 

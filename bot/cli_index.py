@@ -48,7 +48,7 @@ def _printable(text: str) -> str:
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
-def cmd_stats(index: SearchIndex, out: TextIO = sys.stdout) -> int:
+def cmd_stats(index: SearchIndex, out: TextIO = sys.stdout, shared: str | None = None) -> int:
     """Print articles, sources, date range and index size."""
     s = index.stats()
     print(f"articles:   {s.articles:,}", file=out)
@@ -59,9 +59,9 @@ def cmd_stats(index: SearchIndex, out: TextIO = sys.stdout) -> int:
         f" {s.delta_docs:,} in memory)",
         file=out,
     )
-    # the articles' own database: a file of the data folder, or the shared PostgreSQL
-    size = "" if s.store.startswith("PostgreSQL") else f"{s.database_bytes / 1e6:,.1f} MB, "
-    print(f"database:   {size}{s.store}", file=out)
+    # the articles' own database: newsbot.db in the data folder, or the shared PostgreSQL
+    where = shared or f"{s.database_bytes / 1e6:,.1f} MB, SQLite {index.data_dir / 'newsbot.db'}"
+    print(f"database:   {where}", file=out)
     print(f"search:     {s.search}", file=out)
     print(f"sources:    {len(s.sources):,}", file=out)
     for name, count in s.sources[:20]:

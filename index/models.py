@@ -87,5 +87,4 @@ class IndexStats:
     delta_docs: int
     index_bytes: int
     database_bytes: int
-    store: str = "SQLite"  # where the articles live: "SQLite <path>" or "PostgreSQL <url>"
     search: str = "embedded"  # what ranks: the embedded engine, or an OpenSearch cluster

@@ -65,7 +65,6 @@ class SearchIndex:
         self.analyzer = analyzer or Analyzer()
         self.params = params
         self._lock = threading.RLock()  # one lock for the parts: a search sees one state
-        # a store passed in (PostgreSQL) is shared; the postings stay in this data folder
         self.store: ArticleStore = store or Store(self.data_dir / "newsbot.db")
         self.segments = Segments(self.data_dir, self.store, params, self._lock)
         self.planner = QueryPlanner(self.analyzer, ranking or Ranking(), lambda: self.fields)
@@ -397,6 +396,5 @@ class SearchIndex:
             delta_docs=self.delta_size(),
             index_bytes=index_bytes,
             database_bytes=db_bytes,
-            store=self.store.describe(),
             search=self.first_stage.describe() if self.first_stage is not None else "embedded",
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -45,3 +46,17 @@ def test_the_timer_and_the_cron_line_run_feeds_poll():
     assert "NEWSBOT_DATA_DIR=/var/lib/newsbot" in service
     assert "OnUnitActiveSec=5min" in timer and "newsbot feeds poll" in timer
     assert "NEWSBOT_DATA_DIR=/var/lib/newsbot" in (DEPLOY / "newsbot.service").read_text()
+
+
+def test_the_compose_file_names_only_real_settings_and_commands():
+    from bot.settings import Settings
+
+    text = (DEPLOY / "compose.yaml").read_text()
+    named = set(re.findall(r"\b((?:NEWSBOT|TELEGRAM|WEBHOOK)_[A-Z_]+):", text))
+    known = {f.validation_alias for f in Settings.model_fields.values()}
+    assert named and named <= known, named - known
+    commands = set(re.findall(r"newsbot (\w+)", text))
+    help_text = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--help"], capture_output=True, text=True, cwd=ROOT
+    ).stdout
+    assert commands and all(c in help_text for c in commands), commands

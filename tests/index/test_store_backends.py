@@ -68,7 +68,7 @@ def test_add_search_edit_remove_and_reopen(open_on, tmp_path, articles):
 def test_stats_say_where_the_articles_live(open_on, store_url, tmp_path, articles):
     idx = open_on(tmp_path / "data")
     idx.add(articles[:2])
-    where = idx.stats().store
+    where = idx.store.describe()
     idx.close()
     if store_url:
         assert where.startswith("PostgreSQL postgresql://") and ":***@" not in store_url
