@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/engine.py                # 150k: ratio to rank-bm25, add 100, open
     .venv/bin/python bench/engine.py --million      # also 1,000,000 replicated articles
+    .venv/bin/python bench/engine.py --skip-150k --compaction   # a compaction's time and memory
 
 Articles come from ../shared/corpus/news.jsonl.gz (never copied into the repo). The first run
 indexes them with `newsbot index`'s pipeline into data/bench/ (pyvi on every core, ~8 min on
@@ -19,6 +20,7 @@ import resource
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,7 +33,13 @@ sys.path.insert(0, str(ROOT))
 from index.fields import FIELDS, field_terms  # noqa: E402
 from index.ingest import ingest  # noqa: E402
 from index.search import SearchIndex  # noqa: E402
-from index.segment_files import SegmentWriter  # noqa: E402
+from index.segment_files import (  # noqa: E402
+    FORMAT_VERSION,
+    SegmentWriter,
+    finish,
+    read_segment_info,
+    write_field,
+)
 from index.store import unpack_terms  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "news.jsonl.gz"
@@ -43,6 +51,25 @@ def rss_mb() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rss_parts() -> str:
+    """Resident memory split: the process's own, and pages of the memory-mapped segment."""
+    got = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(("RssAnon:", "RssFile:")):
+            got[line.split(":")[0]] = int(line.split()[1]) / 1024
+    return f"{got.get('RssAnon', 0):,.0f} MB own, {got.get('RssFile', 0):,.0f} MB mapped files"
+
+
+def peak_mb() -> float:
+    """Highest resident memory of this process so far."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def disk_mb(folder: Path) -> float:
+    """Bytes of the files in a folder."""
+    return sum(p.stat().st_size for p in folder.iterdir()) / 2**20
 
 
 def ms(values: list[float]) -> str:
@@ -174,6 +201,43 @@ def bench_150k(args) -> None:
     print(f"open the {len(rows):,}-article index and answer a query: {ms(opens)}")
 
 
+def replicated(writer: SegmentWriter, field: str, n_src: int, target: int) -> tuple:
+    """A field's postings of docnos 1..n_src copied under new docnos up to target, sorted.
+
+    The copies are real articles, only their numbers differ. Each term's list is its own
+    list, then the list shifted by n_src, and so on: written in place, no sort of the copies.
+    """
+    tids = np.frombuffer(writer._tids.pop(field), dtype=np.int32)
+    order = np.argsort(tids, kind="stable")
+    terms = list(writer._vocab.pop(field))
+    df = np.bincount(tids, minlength=len(terms))
+    del tids
+    docs = np.frombuffer(writer._docs.pop(field), dtype=np.int32)[order]
+    tfs = np.frombuffer(writer._tfs.pop(field), dtype=np.uint16)[order]
+    del order
+    dl = np.frombuffer(writer._dl.pop(field), dtype=np.int32)[1 : n_src + 1]
+    copies = -(-target // n_src)
+    last = copies - 1
+    offsets = np.zeros(len(df) + 1, np.int64)
+    np.cumsum(df, out=offsets[1:])
+    term_of = np.repeat(np.arange(len(df)), df)
+    within = np.arange(len(docs)) - offsets[term_of]
+    kept_last = docs.astype(np.int64) + last * n_src <= target  # a prefix of each term
+    new_df = last * df + np.bincount(term_of[kept_last], minlength=len(df))
+    new_offsets = np.zeros(len(df) + 1, np.int64)
+    np.cumsum(new_df, out=new_offsets[1:])
+    out_docs = np.empty(int(new_offsets[-1]), np.int32)
+    out_tfs = np.empty(len(out_docs), np.uint16)
+    base = new_offsets[term_of] + within
+    for c in range(copies):
+        keep = kept_last if c == last else slice(None)
+        pos = (base + c * df[term_of])[keep]
+        out_docs[pos] = docs[keep] + c * n_src
+        out_tfs[pos] = tfs[keep]
+    new_dl = np.concatenate([[0], np.tile(dl, copies)[:target]]).astype(np.int32)
+    return terms, out_docs, out_tfs, new_offsets, new_dl
+
+
 def bench_million(args) -> None:
     """1M documents: the 150k token lists replicated under new docnos, as one segment."""
     data150 = ROOT / "data" / "bench" / f"n{args.articles}"
@@ -185,8 +249,11 @@ def bench_million(args) -> None:
     src.close()
     target = args.million
     data = ROOT / "data" / "bench" / f"m{target}"
-    if not (data / "index" / "CURRENT").exists():
-        shutil.rmtree(data, ignore_errors=True)  # what an interrupted build left
+    seg = data / "index" / "seg-bench"
+    if not (data / "index" / "CURRENT").exists() or (
+        read_segment_info(seg).get("format") != FORMAT_VERSION
+    ):
+        shutil.rmtree(data, ignore_errors=True)  # an interrupted build, or an older layout
         print(
             f"\nbuilding a {target:,}-document segment from replicated token lists ...", flush=True
         )
@@ -194,28 +261,6 @@ def bench_million(args) -> None:
         writer = SegmentWriter(FIELDS)
         for docno, (blob, _) in enumerate(rows, 1):
             writer.add(docno, field_terms(*unpack_terms(blob)))
-        # Replicate the 150k real documents' postings under new docnos with numpy: the
-        # copies are real articles, only their numbers (ids) differ.
-        n_src = len(rows)
-        copies = -(-target // n_src)
-        for f in FIELDS:
-            docs = np.frombuffer(writer._docs[f], dtype=np.int32)
-            tids = np.frombuffer(writer._tids[f], dtype=np.int32)
-            tfs = np.frombuffer(writer._tfs[f], dtype=np.uint16)
-            dl = np.frombuffer(writer._dl[f], dtype=np.int32)[1 : n_src + 1]
-            parts = [docs + c * n_src for c in range(copies)]
-            all_docs = np.concatenate(parts)
-            keep = all_docs <= target
-            writer._docs[f] = all_docs[keep]
-            writer._tids[f] = np.tile(tids, copies)[keep]
-            writer._tfs[f] = np.tile(tfs, copies)[keep]
-            writer._dl[f] = np.concatenate([[0], np.tile(dl, copies)[:target]]).astype(np.int32)
-            del parts, all_docs, keep
-        writer._docnos = np.arange(1, target + 1, dtype=np.int32)
-        print(
-            f"  postings replicated in {time.perf_counter() - t:,.0f} s, RSS {rss_mb():,.0f} MB",
-            flush=True,
-        )
         # The segment's docnos have no rows in SQLite (the copies' text is not stored): the
         # database is told its docnos reach `target`, so the integrity check (a segment may
         # not index docnos the database never gave) accepts the segment as this database's.
@@ -223,8 +268,11 @@ def bench_million(args) -> None:
         with sqlite3.connect(data / "newsbot.db") as db:
             db.execute("DELETE FROM sqlite_sequence WHERE name = 'articles'")
             db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('articles', ?)", (target,))
-        (data / "index").mkdir(parents=True, exist_ok=True)
-        writer.write(data / "index" / "seg-bench", target + 1, {})
+        seg.mkdir(parents=True)
+        for f in FIELDS:  # one field at a time: the peak is one field's postings
+            write_field(seg, f, *replicated(writer, f, len(rows), target))
+            print(f"  {f} written, RSS {rss_mb():,.0f} MB", flush=True)
+        finish(seg, list(FIELDS), np.arange(1, target + 1, dtype=np.int32), target + 1, {})
         (data / "index" / "CURRENT").write_text("seg-bench\n")
         del writer
         gc.collect()
@@ -234,21 +282,63 @@ def bench_million(args) -> None:
     opened = time.perf_counter() - t
     if idx.damage:
         raise SystemExit(f"the {target:,}-document index did not open as built: {idx.damage}")
-    exact, full = [], []
-    for text, _ in queries:
+    built_peak = peak_mb()
+    exact, full, scan, same, pruned = [], [], [], 0, 0
+    for i, (text, _) in enumerate(queries):
         t = time.perf_counter()
         idx.best(idx.plan(text, exact=True), 10)
         exact.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        idx.best(idx.plan(text), 10)
-        full.append(time.perf_counter() - t)
+        plan = idx.plan(text)
+        # best() and the reference, a scan of every posting, take turns going first: the
+        # second finds the postings the first decoded in the cache
+        for turn in (i % 2, 1 - i % 2):
+            t = time.perf_counter()
+            if turn == 0:
+                top, top_scores, _ = idx.best(plan, 10)
+                full.append(time.perf_counter() - t)
+                pruned += idx.ranker.last_pruned
+            else:
+                scores, matched = idx.ranked(plan)
+                ref, _ = idx.top(scores, 10, matched=matched)
+                ref_scores = scores[ref]
+                scan.append(time.perf_counter() - t)
+        same += list(top) == list(ref) and np.allclose(top_scores, ref_scores, rtol=1e-9)
     print(f"\n== {idx.stats().segment_docs:,} documents (real token lists replicated)")
-    print(f"open: {opened:.2f} s")
+    print(f"open: {opened:.2f} s; segment on disk {disk_mb(seg):,.0f} MB")
     print(f"engine, BM25Okapi scores + top-10:        {ms(exact)}")
-    print(f"engine, default ranking (title, syllables, aliases): {ms(full)}")
-    print(
-        f"RSS: {rss_mb():,.0f} MB (peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB)"
-    )
+    print(f"engine, default ranking, scan of every posting: {ms(scan)}")
+    print(f"engine, default ranking (best(), pruned):       {ms(full)}")
+    print(f"  same top 10 (ids and scores) as the scan: {same}/{len(queries)} queries")
+    print(f"  answered without scanning the common syllables: {pruned}/{len(queries)}")
+    print(f"RSS after the queries: {rss_mb():,.0f} MB ({rss_parts()}); peak {peak_mb():,.0f} MB")
+    print(f"  peak while building and opening: {built_peak:,.0f} MB")
+
+
+_COMPACT = """
+import resource, sys, time
+sys.path.insert(0, {root!r})
+from index import segment_files
+from index.search import SearchIndex
+if {whole}:
+    segment_files.RUN_POSTINGS = 1 << 62  # every posting held in memory until written
+idx = SearchIndex.open({data!r})
+t = time.perf_counter()
+idx.compact()
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(f"{{time.perf_counter() - t:,.0f}} s, peak resident {{peak:,.0f}} MB")
+"""
+
+
+def bench_compaction(args) -> None:
+    """Rewrite the 150k segment from SQLite's terms in a fresh process, with and without runs."""
+    data = ROOT / "data" / "bench" / f"n{args.articles}"
+    print(f"\n== compaction of {data.name} from the stored terms (a fresh process each)")
+    for whole, label in ((True, "postings held in memory"), (False, "sorted run files")):
+        code = _COMPACT.format(root=str(ROOT), data=str(data), whole=whole)
+        run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        if run.returncode:
+            raise SystemExit(run.stderr)
+        print(f"  {label}: {run.stdout.strip()}", flush=True)
 
 
 def main() -> None:
@@ -267,11 +357,18 @@ def main() -> None:
         help="also benchmark this many replicated documents (default 1,000,000)",
     )
     p.add_argument("--skip-150k", action="store_true", help="only the replicated scale run")
+    p.add_argument(
+        "--compaction",
+        action="store_true",
+        help="also time a compaction of the 150k index, with and without run files",
+    )
     args = p.parse_args()
     if not args.skip_150k:
         bench_150k(args)
     if args.million:
         bench_million(args)
+    if args.compaction:
+        bench_compaction(args)
 
 
 if __name__ == "__main__":

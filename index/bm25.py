@@ -18,9 +18,43 @@ import numpy as np
 
 from .segment_files import BaseSegmentField
 
-# Frequent terms' BM25 parts are kept between queries (16 bytes a posting): 200M postings,
-# 3.2 GB at most, hold the few hundred most used lists of a 1M-article archive.
-CACHE_POSTINGS = 200_000_000
+# Frequent terms' BM25 parts are kept between queries, 16 bytes a posting, all fields of an
+# index together within this bound. At 1M articles (bench/engine.py) 512 MB ranks as fast as
+# 1 GB within the noise, and no cache at all takes 1.7x as long.
+CACHE_BYTES = 512 << 20
+# lists shorter than this are decoded again rather than kept
+CACHE_MIN_POSTINGS = 2048
+
+
+class ContributionCache:
+    """The decoded BM25 parts of frequent terms, least recently used out first."""
+
+    def __init__(self, limit: int | None = None):
+        self.limit = CACHE_BYTES if limit is None else limit
+        self.size = 0
+        self._items: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+
+    def get(self, key: tuple) -> tuple[np.ndarray, np.ndarray] | None:
+        hit = self._items.get(key)
+        if hit is not None:
+            self._items.move_to_end(key)
+        return hit
+
+    def put(self, key: tuple, value: tuple[np.ndarray, np.ndarray]) -> None:
+        cost = value[0].nbytes + value[1].nbytes
+        if len(value[0]) < CACHE_MIN_POSTINGS or cost > self.limit:
+            return
+        while self._items and self.size + cost > self.limit:
+            _, (docs, w) = self._items.popitem(last=False)
+            self.size -= docs.nbytes + w.nbytes
+        self._items[key] = value
+        self.size += cost
+
+    def drop(self, owner: str) -> None:
+        """Forget one field's entries (its statistics changed)."""
+        for key in [k for k in self._items if k[0] == owner]:
+            docs, w = self._items.pop(key)
+            self.size -= docs.nbytes + w.nbytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +81,7 @@ class FieldPostings:
         params: BM25Params,
         base: BaseSegmentField | None = None,
         unit: float = 0.0,
+        cache: ContributionCache | None = None,
     ):
         self.name = name
         self.unit = unit  # added to every contribution: lets one scatter also count matches
@@ -64,9 +99,7 @@ class FieldPostings:
         self._avg_idf = 0.0
         self._norm: np.ndarray | None = None
         self._norms: dict[float, np.ndarray] = {}  # other length normalizations (b), lazily
-        self._cache: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._cached_postings = 0
-        self._base_cf: np.ndarray | None = None  # computed on first use (accentless queries)
+        self._cache = cache if cache is not None else ContributionCache()
 
     # ---- building -------------------------------------------------------------------
 
@@ -146,8 +179,7 @@ class FieldPostings:
         avgdl = self.avgdl or 1.0
         self._norm = k1 * (1 - b + b * self._dl / avgdl)
         self._norms = {b: self._norm}
-        self._cache.clear()
-        self._cached_postings = 0
+        self._cache.drop(self.name)
         self._stats_generation = self.generation
 
     def idf(self, term: str, lucene: bool = False) -> float:
@@ -175,15 +207,15 @@ class FieldPostings:
         if self.base is not None:
             tid = self.base.vocab.get(term)
             if tid is not None:
-                lo, hi = self.base.offsets[tid], self.base.offsets[tid + 1]
-                parts_d.append(self.base.docs[lo:hi])
-                parts_t.append(self.base.tfs[lo:hi])
+                docs, tfs = self.base.postings(tid)
+                parts_d.append(docs)
+                parts_t.append(tfs)
         delta = self._delta.get(term)
         if delta is not None:
-            parts_d.append(np.frombuffer(delta[0], dtype=np.int32))
+            parts_d.append(np.frombuffer(delta[0], dtype=np.int32).astype(np.intp))
             parts_t.append(np.frombuffer(delta[1], dtype=np.uint16))
         if not parts_d:
-            return np.zeros(0, np.int32), np.zeros(0, np.uint16)
+            return np.zeros(0, np.intp), np.zeros(0, np.uint16)
         if len(parts_d) == 1:
             return parts_d[0], parts_t[0]
         return np.concatenate(parts_d), np.concatenate(parts_t)
@@ -207,41 +239,77 @@ class FieldPostings:
         lucene: Lucene's idf instead of BM25Okapi's; b: another length normalization.
         """
         norm = self._norm_for(b)
-        key = (term, lucene, b)
+        key = (self.name, term, lucene, b)
         hit = self._cache.get(key)
         if hit is not None:
-            self._cache.move_to_end(key)
             return hit
+        # intp docnos: numpy would convert int32 indices on every scatter otherwise
         docs, tfs = self.postings(term)
-        # intp: numpy would convert int32 indices on every scatter otherwise
-        docs = docs.astype(np.intp)
-        tf = tfs.astype(np.float64)
-        w = tf * (self.params.k1 + 1) / (tf + norm[docs])
+        # tf x (k1 + 1) / (tf + norm) x idf, in place: the same operations, fewer arrays
+        w = tfs.astype(np.float64)
+        den = norm[docs]
+        den += w
+        w *= self.params.k1 + 1
+        w /= den
         w *= self.idf(term, lucene)
         if self.unit:
             w += self.unit
         # Frequent terms are the costly ones and recur in most queries: keep them, within
         # a bound, until the next add or removal changes the statistics.
-        if len(docs) >= 2048:
-            while self._cache and self._cached_postings + len(docs) > CACHE_POSTINGS:
-                _, (old, _) = self._cache.popitem(last=False)  # least recently used
-                self._cached_postings -= len(old)
-            self._cache[key] = (docs, w)
-            self._cached_postings += len(docs)
+        self._cache.put(key, (docs, w))
         return docs, w
+
+    def max_contribution(self, term: str, lucene: bool = False, b: float | None = None) -> float:
+        """A bound on idf x the tf part of BM25 of a term in any one document.
+
+        The tf part grows with tf and shrinks with length: the segment's highest tf in its
+        shortest document bounds it (k1 + 1 bounds it for terms in the delta).
+        """
+        idf = self.idf(term, lucene)
+        if idf <= 0:  # (BM25Okapi's floor on a tiny archive) then no posting adds anything
+            return 0.0
+        k1 = self.params.k1
+        tid = None if self.base is None else self.base.vocab.get(term)
+        if tid is None or term in self._delta:
+            return idf * (k1 + 1)
+        tf, dl = float(self.base.maxtf[tid]), float(self.base.mindl[tid])
+        b = self.params.b if b is None else b
+        part = tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / (self.avgdl or 1.0)))
+        return idf * part * (1 + 1e-9)  # rounding margin
 
     def contributions_at(
         self, term: str, docnos: np.ndarray, lucene: bool = False, b: float | None = None
     ) -> np.ndarray:
         """idf x the tf part of BM25 of a term for some docnos (0 where it is absent)."""
-        self._refresh_stats()
-        docs, tfs = self.postings(term)  # ascending: delta docnos follow the segment's
-        if not len(docs) or not len(docnos):
-            return np.zeros(len(docnos))
-        pos = np.minimum(np.searchsorted(docs, docnos), len(docs) - 1)
-        tf = np.where(docs[pos] == docnos, tfs[pos], 0).astype(np.float64)
+        tf = self.tfs_at(term, docnos)
         norm = self._norm_for(b)
         return self.idf(term, lucene) * tf * (self.params.k1 + 1) / (tf + norm[docnos])
+
+    def holds(self, term: str, docnos: np.ndarray) -> np.ndarray:
+        """Whether each of some docnos holds the term (removed documents may still)."""
+        out = np.zeros(len(docnos), bool)
+        tid = None if self.base is None else self.base.vocab.get(term)
+        if tid is not None:
+            out |= self.base.holds(tid, docnos)
+        delta = self._delta.get(term)
+        if delta is not None and len(delta[0]):
+            docs = np.frombuffer(delta[0], dtype=np.int32)
+            pos = np.minimum(np.searchsorted(docs, docnos), len(docs) - 1)
+            out |= docs[pos] == docnos
+        return out
+
+    def tfs_at(self, term: str, docnos: np.ndarray) -> np.ndarray:
+        """The tf (as float) of a term in some docnos, base and delta, 0 where absent."""
+        tf = np.zeros(len(docnos))
+        tid = None if self.base is None else self.base.vocab.get(term)
+        if tid is not None:  # the segment's blocks that hold these docnos, only
+            tf += self.base.tfs_at(tid, docnos)
+        delta = self._delta.get(term)
+        if delta is not None and len(delta[0]):
+            docs = np.frombuffer(delta[0], dtype=np.int32)
+            pos = np.minimum(np.searchsorted(docs, docnos), len(docs) - 1)
+            tf += np.where(docs[pos] == docnos, np.frombuffer(delta[1], np.uint16)[pos], 0)
+        return tf
 
     def accumulate(
         self,
@@ -263,17 +331,9 @@ class FieldPostings:
         """How many times the term occurs in the documents, base and delta (collection frequency)."""
         total = 0
         if self.base is not None:
-            if self._base_cf is None:
-                tfs, offsets = self.base.tfs, self.base.offsets
-                starts = offsets[:-1][offsets[:-1] < len(tfs)]
-                sums = np.add.reduceat(tfs.astype(np.int64), starts) if len(tfs) else np.zeros(0)
-                cf = np.zeros(len(offsets) - 1, np.int64)
-                cf[: len(sums)] = sums
-                cf[np.diff(offsets) == 0] = 0  # reduceat gives the next value for empty slices
-                self._base_cf = cf
             tid = self.base.vocab.get(term)
             if tid is not None:
-                total += int(self._base_cf[tid])
+                total += int(self.base.cf[tid])
         delta = self._delta.get(term)
         if delta is not None:
             total += int(np.frombuffer(delta[1], dtype=np.uint16).sum())

@@ -16,6 +16,8 @@ from .segments import NO_DATE, Segments, days
 # a question's period puts its dated articles first only when they score this share of
 # the best: "năm 1985" in a question about the past must not put a weak match of 1985 first
 STRONG_SHARE = 0.5
+# syllables in more than this share of the articles are scored on the leaders only (best())
+COMMON_SHARE = 0.5
 
 
 def strong(inside: np.ndarray, scores: np.ndarray) -> np.ndarray:
@@ -46,6 +48,7 @@ class Ranker:
         self.params = params
         self._lock = lock
         self._buffers: dict[str, np.ndarray] = {}
+        self.last_pruned = False
 
     @property
     def fields(self) -> Mapping[str, FieldPostings]:
@@ -74,7 +77,8 @@ class Ranker:
     def best(self, plan: QueryPlan, k: int, **kwargs) -> tuple[np.ndarray, np.ndarray, int]:
         """The k best docnos, their scores, and how many articles matched."""
         with self._lock:
-            if not kwargs:
+            self.last_pruned = False  # whether this answer skipped postings (tests)
+            if all(v is None for v in kwargs.values()):  # search() passes its filters as None
                 found = self._best_deferring_common_syllables(plan, k)
                 if found is not None:
                     return found
@@ -100,26 +104,33 @@ class Ranker:
             (f, x)
             for f, sylls, _ in parts
             for x in dict.fromkeys(sylls)
-            if 2 * self.fields[f].df(x) > self.fields[f].n_docs
+            if self.fields[f].df(x) > COMMON_SHARE * self.fields[f].n_docs
         ]
-        if not common:
+        distinct = sum(len(dict.fromkeys(sylls)) for _, sylls, _ in parts)
+        # when the common syllables alone could admit an article, every article is in
+        # doubt: only the full scan tells which match
+        if not common or distinct // 2 + 1 - len(common) < 1:
             return None
         scores, matched = self.ranked(plan, defer=frozenset(common))
-        leaders, total = self.top(scores, max(20 * k, 200), matched=matched)
-        if not len(leaders):
-            return leaders, scores[leaders], total
-        partial = scores[leaders]
-        final = partial.copy()
-        for f, syl in common:
-            final += weight * self.fields[f].contributions_at(syl, leaders, plan.lucene, plan.b)
-        if total > len(leaders):
-            idfs = sum(self.fields[f].idf(x, plan.lucene) for f, x in common)
-            reach = weight * (self.params.k1 + 1) * idfs
-            kth = np.sort(final)[-min(k, len(final))]
-            if partial.min() + reach >= kth:
-                return None
-        order = np.lexsort((-leaders, -self._dates[leaders], -final))[:k]
-        return leaders[order], final[order], total
+        reach = weight * sum(
+            self.fields[f].max_contribution(x, plan.lucene, plan.b) for f, x in common
+        )
+        # more leaders lower the bar an outsider has to clear: a second, deeper try
+        # costs less than the scan
+        for depth in (max(20 * k, 200), max(200 * k, 2000)):
+            leaders, total = self.top(scores, depth, matched=matched)
+            partial = scores[leaders]
+            final = partial.copy()
+            for f, syl in common:
+                final += weight * self.fields[f].contributions_at(syl, leaders, plan.lucene, plan.b)
+            if len(leaders) and total > len(leaders):
+                kth = np.sort(final)[-min(k, len(final))]
+                if partial.min() + reach >= kth:
+                    continue
+            self.last_pruned = True
+            order = np.lexsort((-leaders, -self._dates[leaders], -final))[:k]
+            return leaders[order], final[order], total
+        return None
 
     def ranked(
         self, plan: QueryPlan, defer: frozenset[tuple[str, str]] = frozenset()
@@ -167,8 +178,10 @@ class Ranker:
                     docs, w = postings.contributions(syl, lucene, plan.b)
                     if len(docs):
                         np.add.at(packed, docs, w)
-            need = max(distinct_total // 2 + 1 - len(defer), 1)
+            need = distinct_total // 2 + 1
             matched |= packed >= need * UNIT
+            if defer:
+                self._match_deferred(packed, matched, need, defer)
             counts = np.multiply(packed, 1 / UNIT, out=self._buffer("counts", size))
             np.floor(counts, out=counts)  # (np.fmod would be ten times slower)
             counts *= UNIT
@@ -179,6 +192,42 @@ class Ranker:
         if len(alive) < size:
             alive = np.concatenate([alive, np.zeros(size - len(alive), bool)])
         return scores, alive[:size] & matched
+
+    def _match_deferred(
+        self, packed: np.ndarray, matched: np.ndarray, need: int, defer: frozenset
+    ) -> None:
+        """Mark the articles that reach `need` syllables with the deferred ones' help.
+
+        Only those a deferred syllable could lift over the bar are looked up, in a bitmap
+        of the syllable's articles.
+        """
+        low = (need - len(defer)) * UNIT
+        doubt = np.flatnonzero((packed >= low) & ~matched)
+        if not len(doubt):
+            return
+        held = np.floor(packed[doubt] * (1 / UNIT))
+        for field, syl in sorted(defer):
+            held += self.fields[field].holds(syl, doubt)
+        matched[doubt[held >= need]] = True
+
+    @staticmethod
+    def _above_kth(scores: np.ndarray, matched: np.ndarray, k: int, total: int) -> np.ndarray:
+        """The matched docnos whose score is at least the k-th best's (all, if few match).
+
+        Selecting among a million candidates costs tens of milliseconds: a sample of every
+        64th article gives a bar that about 2k of them pass, and when at least k do, the
+        k best and every tie of the k-th are among them.
+        """
+        step = 64
+        if total > 16 * (k + step):
+            sample = scores[::step][matched[::step]]
+            j = k // step + 3
+            if len(sample) > j:
+                bar = np.partition(sample, len(sample) - j)[len(sample) - j]
+                cand = np.flatnonzero(matched & (scores >= bar))
+                if len(cand) >= k:
+                    return cand
+        return np.flatnonzero(matched)
 
     def _buffer(self, name: str, size: int) -> np.ndarray:
         """A zeroed float64 work array, reused between queries (callers hold the lock).
@@ -213,12 +262,19 @@ class Ranker:
             self._grow(len(scores) - 1)
         if matched is None:
             matched = scores > -np.inf
-        cand = np.flatnonzero(matched)
+        if only is None and date_range is None and prefer is None and len(matched) == len(scores):
+            total = int(np.count_nonzero(matched))
+            cand = self._above_kth(scores, matched, k, total)
+        else:
+            cand = np.flatnonzero(matched)
+            total = len(cand)
         if only is not None:  # the docnos a source filter allows
             cand = np.intersect1d(cand, only, assume_unique=True)
         if date_range is not None:
             cand = cand[self._in_range(self._dates[cand], date_range)]
-        total = len(cand)
+            total = len(cand)
+        elif only is not None:
+            total = len(cand)
         if total == 0 or k <= 0:
             return np.zeros(0, np.int64), total
         values = scores[cand]
@@ -226,8 +282,8 @@ class Ranker:
             inside = strong(self._in_range(self._dates[cand], prefer), values)
             if inside.any():
                 values = values + inside * (float(values.max() - values.min()) + 1.0)
-        k = min(k, total)
-        kth = np.partition(values, total - k)[total - k]
+        k = min(k, len(cand))
+        kth = np.partition(values, len(cand) - k)[len(cand) - k]
         keep = values >= kth  # every tie of the k-th score, for the date rule
         cand, values = cand[keep], values[keep]
         order = np.lexsort((-cand, -self._dates[cand], -values))

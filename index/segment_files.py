@@ -1,7 +1,8 @@
-"""A base segment on disk: each field's postings as plain .npy files, written fsynced."""
+"""A base segment on disk: each field's compressed postings as .npy files, written fsynced."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from array import array
@@ -13,7 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-FORMAT_VERSION = 1
+from .packed import PACKED_ARRAYS, Packed, encode
+
+# term bitmaps kept per field (BaseSegmentField.holds): 125 KB each at a million articles
+BITMAPS = 64
+# 2: postings compressed (packed.py); a segment of format 1 is rewritten on open
+FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,21 +30,64 @@ class BaseSegmentField:
     vocab: dict[str, int]
     df: np.ndarray  # int32 per term
     offsets: np.ndarray  # int64, len(terms) + 1
-    docs: np.ndarray  # int32 docnos, grouped by term, ascending within a term
-    tfs: np.ndarray  # uint16
+    packed: Packed  # docnos ascending within a term, and tfs
+    cf: np.ndarray  # int64 occurrences per term
+    maxtf: np.ndarray  # uint16 highest tf per term
+    mindl: np.ndarray  # int32 shortest document per term
     dl: np.ndarray  # int32 length per docno (0 for docnos not in the segment)
+    _bits: dict[int, np.ndarray] = dataclasses.field(default_factory=dict)  # presence, by term id
+
+    def postings(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
+        """Docnos (intp) and tfs (uint16) of a term."""
+        return self.packed.decode(tid, int(self.offsets[tid]), int(self.offsets[tid + 1]))
+
+    def holds(self, tid: int, docnos: np.ndarray) -> np.ndarray:
+        """Whether each of some docnos holds a term, through a bitmap of the term's docnos.
+
+        Meant for the few terms in most articles: their bitmap (n / 8 bytes) is built once
+        per segment and answers any number of docnos without decoding again.
+        """
+        bits = self._bits.get(tid)
+        if bits is None:
+            if len(self._bits) >= BITMAPS:
+                self._bits.clear()
+            present = np.zeros(len(self.dl) + 8, bool)
+            present[self.postings(tid)[0]] = True
+            bits = self._bits[tid] = np.packbits(present)
+        inside = docnos < len(self.dl)
+        docnos = np.where(inside, docnos, 0)
+        return inside & ((bits[docnos >> 3] >> (7 - (docnos & 7))) & 1).astype(bool)
+
+    def tfs_at(self, tid: int, docnos: np.ndarray) -> np.ndarray:
+        """A term's tf in each of some docnos (0 where absent), decoding their blocks only."""
+        lo, hi = int(self.offsets[tid]), int(self.offsets[tid + 1])
+        if hi == lo or not len(docnos):
+            return np.zeros(len(docnos), np.uint16)
+        return self.packed.tfs_at(tid, lo, hi, docnos)
+
+
+# a field's postings held in memory before they go to a run file (10 bytes each), when the
+# writer has a folder for runs: bounds what compacting a big archive holds
+RUN_POSTINGS = 1 << 24
 
 
 class SegmentWriter:
-    """Accumulates documents field by field and writes one base segment directory."""
+    """Accumulates documents field by field and writes one base segment directory.
 
-    def __init__(self, fields: Iterable[str]):
+    With a spill folder, each field's postings go to sorted run files every RUN_POSTINGS,
+    and write() places the runs' postings straight where they belong (runs follow docno
+    order, so a term's postings from one run come after those of the runs before).
+    """
+
+    def __init__(self, fields: Iterable[str], spill: Path | None = None):
         self.fields = list(fields)
+        self.spill = spill
         self._vocab: dict[str, dict[str, int]] = {f: {} for f in self.fields}
         self._docs: dict[str, array] = {f: array("i") for f in self.fields}
         self._tids: dict[str, array] = {f: array("i") for f in self.fields}
         self._tfs: dict[str, array] = {f: array("H") for f in self.fields}
         self._dl: dict[str, array] = {f: array("i") for f in self.fields}
+        self._runs: dict[str, list[np.ndarray]] = {f: [] for f in self.fields}  # df per run
         self._docnos = array("i")
 
     def add(self, docno: int, field_terms: dict[str, list[str]]) -> None:
@@ -62,34 +111,99 @@ class SegmentWriter:
             self._tids[field].extend(tids)
             self._tfs[field].extend(tfs)
             self._docs[field].extend(repeat(docno, len(tids)))
+            if self.spill is not None and len(self._tids[field]) >= RUN_POSTINGS:
+                self._spill_run(field)
+
+    def _take(self, field: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The postings held for a field, sorted by term (docnos still ascending), and df."""
+        tids = np.frombuffer(self._tids[field], dtype=np.int32)
+        df = np.bincount(tids, minlength=len(self._vocab[field]))
+        # Documents arrive in docno order, so a stable sort by term keeps docnos
+        # ascending inside each term's postings.
+        order = np.argsort(tids, kind="stable")
+        docs = np.frombuffer(self._docs[field], dtype=np.int32)[order]
+        tfs = np.frombuffer(self._tfs[field], dtype=np.uint16)[order]
+        self._tids[field], self._docs[field], self._tfs[field] = array("i"), array("i"), array("H")
+        return df, docs, tfs
+
+    def _spill_run(self, field: str) -> None:
+        df, docs, tfs = self._take(field)
+        n = len(self._runs[field])
+        self.spill.mkdir(parents=True, exist_ok=True)
+        docs.tofile(self.spill / f"{field}.{n}.docs")
+        tfs.tofile(self.spill / f"{field}.{n}.tfs")
+        self._runs[field].append(df)
+
+    def _postings(self, field: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A field's docs and tfs grouped by term, and the offsets of each term's postings."""
+        df, docs, tfs = self._take(field)
+        runs = self._runs.pop(field)
+        n_terms = len(self._vocab[field])
+        total_df = np.zeros(n_terms, np.int64)
+        for run_df in [*runs, df]:
+            total_df[: len(run_df)] += run_df
+        offsets = np.zeros(n_terms + 1, np.int64)
+        np.cumsum(total_df, out=offsets[1:])
+        if not runs:
+            return docs, tfs, offsets
+        out_docs = np.empty(int(offsets[-1]), np.int32)
+        out_tfs = np.empty(len(out_docs), np.uint16)
+        free = offsets[:-1].copy()  # where each term's next postings go
+        for n, run_df in enumerate([*runs, df]):
+            if n < len(runs):
+                run_docs = _take_file(self.spill / f"{field}.{n}.docs", np.int32)
+                run_tfs = _take_file(self.spill / f"{field}.{n}.tfs", np.uint16)
+            else:
+                run_docs, run_tfs = docs, tfs
+            term_of = np.repeat(np.arange(len(run_df)), run_df)
+            starts = np.zeros(len(run_df) + 1, np.int64)
+            np.cumsum(run_df, out=starts[1:])
+            pos = free[term_of] + (np.arange(len(run_docs)) - starts[term_of])
+            out_docs[pos] = run_docs
+            out_tfs[pos] = run_tfs
+            free[: len(run_df)] += run_df
+            del term_of, pos
+        return out_docs, out_tfs, offsets
 
     def write(self, directory: Path, upto: int, meta: dict) -> None:
-        """Write the segment into an empty directory, every file fsynced."""
+        """Write the segment into an empty directory, every file fsynced (and forget it)."""
         directory.mkdir(parents=True)
         for field in self.fields:
-            tids = np.frombuffer(self._tids[field], dtype=np.int32)
-            docs = np.frombuffer(self._docs[field], dtype=np.int32)
-            tfs = np.frombuffer(self._tfs[field], dtype=np.uint16)
-            # Documents arrive in docno order, so a stable sort by term keeps docnos
-            # ascending inside each term's postings.
-            order = np.argsort(tids, kind="stable")
-            df = np.bincount(tids, minlength=len(self._vocab[field])).astype(np.int32)
-            offsets = np.zeros(len(df) + 1, np.int64)
-            np.cumsum(df, out=offsets[1:])
+            # each field's arrays are let go once written: the peak is one field's
+            docs, tfs, offsets = self._postings(field)
             dl = np.zeros(upto, np.int32)
-            got = np.frombuffer(self._dl[field], dtype=np.int32)
+            got = np.frombuffer(self._dl.pop(field), dtype=np.int32)
             dl[: len(got)] = got[:upto]
-            _save(directory / f"{field}.df.npy", df)
-            _save(directory / f"{field}.offsets.npy", offsets)
-            _save(directory / f"{field}.docs.npy", docs[order])
-            _save(directory / f"{field}.tfs.npy", tfs[order])
-            _save(directory / f"{field}.dl.npy", dl)
-            text = "\n".join(self._vocab[field])  # dicts keep insertion order = term id
-            _write_synced(directory / f"{field}.terms.txt", text.encode("utf-8"))
-        _save(directory / "docnos.npy", np.frombuffer(self._docnos, dtype=np.int32))
-        info = {"format": FORMAT_VERSION, "upto": upto, "fields": self.fields, **meta}
-        _write_synced(directory / "segment.json", json.dumps(info, indent=1).encode())
-        _fsync_dir(directory)
+            terms = list(self._vocab.pop(field))  # dicts keep insertion order = term id
+            write_field(directory, field, terms, docs, tfs, offsets, dl)
+            del docs, tfs
+        finish(directory, self.fields, np.frombuffer(self._docnos, dtype=np.int32), upto, meta)
+
+
+def write_field(
+    directory: Path,
+    field: str,
+    terms: list[str],
+    docs: np.ndarray,
+    tfs: np.ndarray,
+    offsets: np.ndarray,
+    dl: np.ndarray,
+) -> None:
+    """Write one field's postings (grouped by term id, docnos ascending within a term)."""
+    _save(directory / f"{field}.df.npy", np.diff(offsets).astype(np.int32))
+    _save(directory / f"{field}.offsets.npy", offsets)
+    _save(directory / f"{field}.dl.npy", dl)
+    for name, arr in encode(docs, tfs, offsets, dl).items():
+        _save(directory / f"{field}.{name}.npy", arr)
+    _write_synced(directory / f"{field}.terms.txt", "\n".join(terms).encode("utf-8"))
+
+
+def finish(directory: Path, fields: list[str], docnos: np.ndarray, upto: int, meta: dict) -> None:
+    """Write what makes the fields a segment: its docnos and segment.json, then sync the folder."""
+    _save(directory / "docnos.npy", docnos)
+    info = {"format": FORMAT_VERSION, "upto": upto, "fields": fields, **meta}
+    _write_synced(directory / "segment.json", json.dumps(info, indent=1).encode())
+    _fsync_dir(directory)
 
 
 def read_segment_info(directory: Path) -> dict:
@@ -98,24 +212,41 @@ def read_segment_info(directory: Path) -> dict:
 
 
 def read_segment(directory: Path) -> tuple[dict, np.ndarray, dict[str, BaseSegmentField]]:
-    """Open a segment directory: its info, its docnos and its fields (arrays memory mapped)."""
-    info = json.loads((directory / "segment.json").read_text())
+    """Open a segment directory: its info, its docnos and its fields (postings memory mapped)."""
+    info = read_segment_info(directory)
     if info.get("format") != FORMAT_VERSION:
-        raise ValueError(f"index format {info.get('format')} is not {FORMAT_VERSION}")
+        raise ValueError(
+            f"index format {info.get('format')} is not {FORMAT_VERSION}"
+            " (an older layout is rewritten from newsbot.db when the index opens)"
+        )
     fields = {}
     for field in info["fields"]:
         text = (directory / f"{field}.terms.txt").read_text("utf-8")
         terms = text.split("\n") if text else []
+
+        def load(name: str, mapped: bool = False, field: str = field) -> np.ndarray:
+            return np.load(directory / f"{field}.{name}.npy", mmap_mode="r" if mapped else None)
+
         fields[field] = BaseSegmentField(
             terms=terms,
             vocab={t: i for i, t in enumerate(terms)},
-            df=np.load(directory / f"{field}.df.npy"),
-            offsets=np.load(directory / f"{field}.offsets.npy"),
-            docs=np.load(directory / f"{field}.docs.npy", mmap_mode="r"),
-            tfs=np.load(directory / f"{field}.tfs.npy", mmap_mode="r"),
-            dl=np.load(directory / f"{field}.dl.npy"),
+            df=load("df"),
+            offsets=load("offsets"),
+            # what a query reads a little of stays on disk until read
+            packed=Packed(**{a: load(a, mapped=a != "boff") for a in PACKED_ARRAYS}),
+            cf=load("cf"),
+            maxtf=load("maxtf"),
+            mindl=load("mindl"),
+            dl=load("dl"),
         )
     return info, np.load(directory / "docnos.npy"), fields
+
+
+def _take_file(path: Path, dtype) -> np.ndarray:
+    """A run file's array; the file is removed (its disk space is needed no more)."""
+    arr = np.fromfile(path, dtype=dtype)
+    path.unlink()
+    return arr
 
 
 def _save(path: Path, arr: np.ndarray) -> None:

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .bm25 import BM25Params, FieldPostings
+from .bm25 import BM25Params, ContributionCache, FieldPostings
 from .fields import FIELDS, field_terms, unit
 from .integrity import seal, verify
-from .segment_files import SegmentWriter, read_segment
+from .segment_files import FORMAT_VERSION, SegmentWriter, read_segment, read_segment_info
 from .stored import StoredDoc
 from .stores import ArticleStore
 
@@ -151,8 +151,15 @@ class Segments:
         stale = None
         base_docnos = np.zeros(0, np.int32)
         fields: dict[str, FieldPostings] = {}
+        cache = ContributionCache()  # one bound for all fields
         upto = 0
-        loaded = self._read_segment(name) if name else None
+        loaded = None
+        if name and self._older_format(name):
+            # postings of an older layout: served from the stored terms (no pyvi) until
+            # the segment is rewritten, straight away
+            stale, name = name, None
+        elif name:
+            loaded = self._read_segment(name)
         if loaded is None:
             name = None
         elif list(loaded[0]["fields"]) != list(FIELDS):
@@ -164,11 +171,11 @@ class Segments:
             info, base_docnos, base_fields = loaded
             upto = info["upto"]
             for f in FIELDS:
-                fp = FieldPostings(f, self.params, base_fields[f], unit(f))
+                fp = FieldPostings(f, self.params, base_fields[f], unit(f), cache)
                 fp.set_base_stats(len(base_docnos), int(base_fields[f].dl.sum()))
                 fields[f] = fp
         else:
-            fields = {f: FieldPostings(f, self.params, unit=unit(f)) for f in FIELDS}
+            fields = {f: FieldPostings(f, self.params, unit=unit(f), cache=cache) for f in FIELDS}
         alive = np.zeros(max(upto, 1024), bool)
         alive[base_docnos] = True
         dates = np.full(len(alive), NO_DATE, np.int64)
@@ -195,6 +202,14 @@ class Segments:
         state.apply(self.store.retired_docs(0), [])
         state.apply([], self.store.live_docs(max(upto - 1, 0)))
         return state
+
+    def _older_format(self, name: str) -> bool:
+        """Whether a segment was written in an older layout (rewritten, not damaged)."""
+        try:
+            fmt = read_segment_info(self._index_dir / name).get("format")
+        except (OSError, ValueError):
+            return False  # _read_segment says what is wrong
+        return isinstance(fmt, int) and fmt < FORMAT_VERSION
 
     def _read_segment(self, name: str) -> tuple | None:
         """The segment, or None when it is damaged or not this database's (self.damage says)."""
@@ -260,24 +275,29 @@ class Segments:
             fcntl.flock(lock, fcntl.LOCK_EX)
             seq = self.store.seq()  # rows retired up to here are left out of the segment
             upto = self.store.max_docno() + 1
-            writer = SegmentWriter(FIELDS)
-            n = 0
-            for doc in self.store.live_docs(0):
-                if doc.docno >= upto:
-                    break
-                writer.add(doc.docno, field_terms(doc.title_terms, doc.body_terms))
-                n += 1
-                if progress and n % 1000 == 0:
-                    progress(n)
             name = f"seg-{upto:010d}-{time.time_ns():x}"
             tmp = self._index_dir / (name + ".tmp")
+            # postings wait in run files there, not in memory (a crash leaves it to the next
+            # compaction's clean-up)
+            runs = self._index_dir / (name + ".runs")
+            writer = SegmentWriter(FIELDS, spill=runs)
+            n = 0
             try:
+                for doc in self.store.live_docs(0):
+                    if doc.docno >= upto:
+                        break
+                    writer.add(doc.docno, field_terms(doc.title_terms, doc.body_terms))
+                    n += 1
+                    if progress and n % 1000 == 0:
+                        progress(n)
                 writer.write(tmp, upto, {"params": vars_of(self.params)})
                 del writer
                 seal(tmp, self.store.database_id(), upto)  # ties the segment to this database
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)  # a full disk leaves no half folder
                 raise
+            finally:
+                shutil.rmtree(runs, ignore_errors=True)
             os.replace(tmp, self._index_dir / name)
             # CURRENT names the live segment; replacing it is the commit point
             cur_tmp = self._index_dir / "CURRENT.tmp"

@@ -109,8 +109,10 @@ def test_a_segment_keeps_term_ids_in_first_seen_order_and_caps_tf(tmp_path):
     body = fields["body"]
     assert docnos.tolist() == [0, 2] and body.terms == ["b", "a", "c", "d"]
     assert body.offsets.tolist() == [0, 1, 3, 4, 5]
-    assert body.docs.tolist() == [0, 0, 2, 2, 2]
-    assert body.tfs.tolist() == [2, 1, 1, 1, 65535]
+    got = [body.postings(t) for t in range(4)]
+    assert [d.tolist() for d, _ in got] == [[0], [0, 2], [2], [2]]
+    assert [t.tolist() for _, t in got] == [[2], [1, 1], [1], [65535]]
+    assert body.cf.tolist() == [2, 2, 1, 65535] and body.maxtf.tolist() == [2, 1, 1, 65535]
     assert body.dl.tolist() == [3, 0, 70_002]
 
 

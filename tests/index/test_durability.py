@@ -111,7 +111,7 @@ def test_a_crash_while_writing_a_segment_keeps_the_old_one(tmp_path, monkeypatch
 
     def crash(self, directory, upto, meta):
         directory.mkdir(parents=True)
-        (directory / "body.docs.npy").write_bytes(b"half")
+        (directory / "body.gaps.npy").write_bytes(b"half")
         raise KeyboardInterrupt("killed")
 
     monkeypatch.setattr(SegmentWriter, "write", crash)

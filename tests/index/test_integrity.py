@@ -47,13 +47,13 @@ def test_a_sound_index_checks_ok(data: Path) -> None:
 
 def test_a_truncated_npy_is_rebuilt_from_the_database(data: Path, caplog) -> None:
     good = segment(data)
-    npy = good / "body.docs.npy"
+    npy = good / "body.gaps.npy"
     npy.write_bytes(npy.read_bytes()[:-7])
     code, text = check(data)
-    assert code == 1 and "body.docs.npy has" in text and "--repair" in text
+    assert code == 1 and "body.gaps.npy has" in text and "--repair" in text
     index = SearchIndex.open(data)  # every command opens the index like this
     try:
-        assert "is damaged: body.docs.npy has" in index.damage
+        assert "is damaged: body.gaps.npy has" in index.damage
         assert "rebuilding it from newsbot.db" in caplog.text
         assert ids(index, "giá vàng")[0] == "gia-vang"
         assert segment(data) != good and not good.exists()

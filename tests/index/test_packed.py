@@ -1,0 +1,114 @@
+"""Compressed postings decode to what was written, whole or a few docnos at a time."""
+
+import json
+
+import numpy as np
+
+from index import segment_files
+from index.packed import BLOCK, Packed, encode
+from index.search import SearchIndex
+from index.segment_files import SegmentWriter
+
+
+def random_postings(rng, n_terms=60, n_docs=200_000):
+    """Postings with gaps and tfs of every size, some terms empty, some many blocks long."""
+    docs, tfs, df = [], [], []
+    for t in range(n_terms):
+        size = [0, 1, 5, BLOCK, BLOCK + 1, 3 * BLOCK - 1, 1000, 20_000][t % 8]
+        d = np.sort(rng.choice(n_docs, size=size, replace=False)).astype(np.int32)
+        if size and t % 3 == 0:
+            d[-1] = n_docs + 70_000 + t  # a gap past 65,535
+        tf = rng.integers(1, 4, size).astype(np.uint16)
+        tf[rng.random(size) < 0.05] = rng.integers(16, 300)  # past half a byte
+        tf[rng.random(size) < 0.02] = rng.integers(256, 65_536)  # past a byte
+        docs.append(d)
+        tfs.append(tf)
+        df.append(size)
+    offsets = np.zeros(n_terms + 1, np.int64)
+    np.cumsum(df, out=offsets[1:])
+    return np.concatenate(docs), np.concatenate(tfs), offsets
+
+
+def test_packed_postings_decode_whole_and_by_blocks():
+    rng = np.random.default_rng(5)
+    docs, tfs, offsets = random_postings(rng)
+    dl = rng.integers(1, 500, int(docs.max()) + 1).astype(np.int32)
+    arrays = encode(docs, tfs, offsets, dl)
+    assert arrays["gaps"].dtype == np.uint8 and len(arrays["gaps"]) == len(docs)
+    assert 0 < len(arrays["gapx"]) < len(docs) // 4  # most gaps fit a byte
+    packed = Packed(**{k: v for k, v in arrays.items() if k not in ("cf", "maxtf", "mindl")})
+    for t in range(len(offsets) - 1):
+        lo, hi = int(offsets[t]), int(offsets[t + 1])
+        got_docs, got_tfs = packed.decode(t, lo, hi)
+        assert got_docs.tolist() == docs[lo:hi].tolist()
+        assert got_tfs.tolist() == tfs[lo:hi].tolist()
+        assert arrays["cf"][t] == tfs[lo:hi].sum()
+        if hi > lo:
+            assert arrays["maxtf"][t] == tfs[lo:hi].max()
+            assert arrays["mindl"][t] == dl[docs[lo:hi]].min()
+            # present docnos, absent ones, ones before the first and past the last
+            ask = np.unique(
+                np.concatenate(
+                    [rng.choice(docs[lo:hi], 7), rng.integers(0, docs.max() + 5, 40), [0]]
+                )
+            )
+            want = np.zeros(len(ask), np.uint16)
+            inside = np.isin(ask, docs[lo:hi])
+            want[inside] = tfs[lo:hi][np.searchsorted(docs[lo:hi], ask[inside])]
+            assert packed.tfs_at(t, lo, hi, ask).tolist() == want.tolist()
+
+
+def test_a_segment_of_the_older_layout_is_rewritten_without_pyvi(tmp_path, articles, monkeypatch):
+    idx = SearchIndex.open(tmp_path)
+    idx.add(articles)
+    idx.compact()
+    before = [h.article.id for h in idx.search("giá vàng").hits]
+    seg = tmp_path / "index" / idx.segment_name
+    idx.close()
+    # a format-1 segment: plain docnos and tfs, no packed files
+    info = json.loads((seg / "segment.json").read_text())
+    info["format"] = 1
+    (seg / "segment.json").write_text(json.dumps(info))
+    for p in seg.glob("*.gaps.npy"):
+        p.unlink()
+    monkeypatch.setattr("index.segment.pyvi_segment", lambda text: 1 / 0)
+    monkeypatch.setattr("index.segmenter.Segmenter.many", lambda self, texts: 1 / 0)
+    again = SearchIndex.open(tmp_path)
+    assert again.damage is None  # an older layout is not damage
+    assert again.segment_name != seg.name and not seg.exists()
+    assert again.stats().segment_docs == len(articles)
+    monkeypatch.undo()
+    assert [h.article.id for h in again.search("giá vàng").hits] == before
+
+
+def test_a_writer_with_run_files_writes_the_same_segment(tmp_path, monkeypatch):
+    rng = np.random.default_rng(2)
+    vocab = [f"t{i}" for i in range(300)]
+    docs = [list(rng.choice(vocab, rng.integers(1, 40), p=zipf(len(vocab)))) for _ in range(500)]
+    docs[7] += ["t5"] * 300  # a tf past a byte
+    monkeypatch.setattr(segment_files, "RUN_POSTINGS", 1000)
+    for spill in (None, tmp_path / "runs"):
+        writer = SegmentWriter(["body", "other"], spill=spill)
+        for i, d in enumerate(docs):
+            writer.add(2 * i + 1, {"body": d, "other": d[::2]})
+        writer.write(tmp_path / str(spill is None), 2 * len(docs) + 1, {})
+    assert len(list((tmp_path / "runs").iterdir())) == 0  # its runs were read back, then removed
+    plain, spilled = tmp_path / "True", tmp_path / "False"
+    assert sorted(p.name for p in plain.iterdir()) == sorted(p.name for p in spilled.iterdir())
+    for p in plain.iterdir():
+        assert p.read_bytes() == (spilled / p.name).read_bytes(), p.name
+
+
+def zipf(n):
+    w = 1 / np.arange(1, n + 1)
+    return w / w.sum()
+
+
+def test_compaction_through_run_files_ranks_as_before(tmp_path, articles, monkeypatch):
+    idx = SearchIndex.open(tmp_path)
+    idx.add(articles)
+    before = [(h.article.id, h.score) for h in idx.search("giá vàng Hà Nội").hits]
+    monkeypatch.setattr(segment_files, "RUN_POSTINGS", 7)
+    idx.compact()
+    assert [(h.article.id, h.score) for h in idx.search("giá vàng Hà Nội").hits] == before
+    assert [p.name for p in (tmp_path / "index").iterdir() if p.is_dir()] == [idx.segment_name]
