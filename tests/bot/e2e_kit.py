@@ -30,9 +30,10 @@ def launch(
         "TELEGRAM_API_URL": f"http://127.0.0.1:{api.port}",
     }
     with open(log, "a") as out:
-        # cwd is the data dir: no stray .env is read
+        # cwd is the data dir: no stray .env is read; -P keeps it off sys.path, where its
+        # postings folder index/ would shadow the index package
         return subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"],
+            [sys.executable, "-P", "-m", "bot.cli", "run"],
             cwd=data_dir,
             env=env,
             stdout=out,

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import signal
-import sqlite3
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from backend_kit import Backend
 from bot_delivery_kit import FeedSite, news, small_news
 from botapi import ThreadedBotApiServer
 from e2e_kit import FAST, eventually, launch, pushes, ready, say, stop, wait_pushes
-
-from feeds import FeedRegistry
-from index.search import SearchIndex
 
 pytestmark = pytest.mark.slow
 
@@ -23,28 +20,32 @@ GROUP_ID, OLD_GROUP, NEW_GROUP, FORUM = -100401, -402, -100403, -100404
 CHANNEL_ID = -100405
 
 
-def topics_in_db(data_dir: Path, chat_id: int) -> list[str]:
-    with sqlite3.connect(data_dir / "bot.db") as db:
-        return [r[0] for r in db.execute("SELECT text FROM topics WHERE chat_id=?", (chat_id,))]
+def topics_in_db(backend: Backend, data_dir: Path, chat_id: int) -> list[str]:
+    rows = backend.rows(data_dir, "SELECT text FROM topics WHERE chat_id=? ORDER BY id", (chat_id,))
+    return [r[0] for r in rows]
+
+
+def outbox(backend: Backend, data_dir: Path) -> dict[str, int]:
+    """How many deliveries are in each state."""
+    query = "SELECT state, count(*) FROM deliveries GROUP BY state"
+    return {state: int(n) for state, n in backend.rows(data_dir, query)}
 
 
 # ---- one bot for most tests --------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def site():
+def site(backend_env):
+    """A news site per backend: each bot starts from the same feed."""
     with FeedSite() as s:
         s.publish("nang-nong", "Nắng nóng gay gắt ở Bắc Bộ", ["Nắng nóng kéo dài cả tuần."], 1)
         yield s
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory, site) -> Path:
-    path = tmp_path_factory.mktemp("delivery-data")
-    index = SearchIndex.open(path)
-    index.add(small_news())
-    index.close()
-    with FeedRegistry(path / "newsbot.db") as registry:
+def data_dir(tmp_path_factory, site, backend_env) -> Path:
+    path = backend_env.add(tmp_path_factory.mktemp("delivery-data"), small_news())
+    with backend_env.feeds(path) as registry:
         # polled first and failing every time: the good feed must not notice
         registry.add(site.base + "/missing.xml")
         registry.add(site.feed_url)
@@ -52,9 +53,9 @@ def data_dir(tmp_path_factory, site) -> Path:
 
 
 @pytest.fixture(scope="module")
-def bot(api, data_dir, site, tmp_path_factory):
+def bot(api, data_dir, site, backend_env, tmp_path_factory):
     log = tmp_path_factory.mktemp("delivery-log") / "bot.log"
-    process = launch(api, data_dir, log, FAST)
+    process = launch(api, data_dir, log, {**FAST, **backend_env.env})
     try:
         ready(api)
         # the first poll indexes what the feed already had
@@ -93,10 +94,10 @@ def test_a_group_admin_follows_and_the_group_gets_one_push_per_article(api, bot,
     assert len(pushes(api, GROUP_ID)) == 1
 
 
-def test_a_member_who_is_not_admin_is_refused(api, bot, data_dir):
+def test_a_member_who_is_not_admin_is_refused(api, bot, data_dir, backend_env):
     refused = say(api, GROUP_ID, MEMBER, "/theodoi bão")
     assert refused["text"] == "Chỉ quản trị viên của nhóm mới thay đổi được chủ đề theo dõi."
-    assert topics_in_db(data_dir, GROUP_ID) == ["giá vàng"]
+    assert topics_in_db(backend_env, data_dir, GROUP_ID) == ["giá vàng"]
     listed = say(api, GROUP_ID, MEMBER, "/dstheodoi")  # anyone may look
     assert "1. giá vàng" in listed["text"]
 
@@ -116,7 +117,7 @@ def test_a_flood_wait_delays_but_loses_and_repeats_nothing(api, bot, site):
     assert len(pushes(api, READER)) == 1
 
 
-def test_a_channel_is_managed_from_a_private_chat(api, bot, site, data_dir):
+def test_a_channel_is_managed_from_a_private_chat(api, bot, site, data_dir, backend_env):
     api.add_channel(CHANNEL_ID, "kenh_tin_thu", "Kênh tin thử", admins=[ADMIN])
     api.add_private_chat(ADMIN, "Quản trị")
     ok = say(api, ADMIN, ADMIN, "/theodoi @kenh_tin_thu học phí")
@@ -127,7 +128,7 @@ def test_a_channel_is_managed_from_a_private_chat(api, bot, site, data_dir):
     # a command posted in the channel itself needs no check: only admins post there
     api.send_channel_post(CHANNEL_ID, "/theodoi không khí lạnh")
     api.wait_for_messages(CHANNEL_ID, 1)
-    assert sorted(topics_in_db(data_dir, CHANNEL_ID)) == ["học phí", "không khí lạnh"]
+    assert sorted(topics_in_db(backend_env, data_dir, CHANNEL_ID)) == ["học phí", "không khí lạnh"]
     site.publish("hoc-phi", "Đại học giữ nguyên học phí", ["Nhiều trường giữ nguyên học phí."])
     (push,) = wait_pushes(api, CHANNEL_ID)
     assert "Đại học giữ nguyên học phí" in push["text"]
@@ -143,18 +144,20 @@ def test_a_forum_topic_gets_its_articles_in_its_thread(api, bot, site):
     assert push["message_thread_id"] == 77
 
 
-def test_a_migrated_group_gets_its_articles_at_the_new_id(api, bot, site, data_dir):
+def test_a_migrated_group_gets_its_articles_at_the_new_id(api, bot, site, data_dir, backend_env):
     api.add_group(OLD_GROUP, "Nhóm cũ", type="group", admins=[ADMIN])
     say(api, OLD_GROUP, ADMIN, "/theodoi bão số")
     api.migrate_chat(OLD_GROUP, NEW_GROUP)
     site.publish("bao-so-5", "Bão số 5 mạnh lên", ["Bão số 5 mạnh lên cấp 12 trên biển."])
     (push,) = wait_pushes(api, NEW_GROUP)
     assert "Bão số 5 mạnh lên" in push["text"]
-    assert topics_in_db(data_dir, NEW_GROUP) == ["bão số"]
-    assert topics_in_db(data_dir, OLD_GROUP) == []
+    assert topics_in_db(backend_env, data_dir, NEW_GROUP) == ["bão số"]
+    assert topics_in_db(backend_env, data_dir, OLD_GROUP) == []
 
 
-def test_a_chat_that_blocked_the_bot_is_dropped_after_three_refusals(api, bot, site, data_dir):
+def test_a_chat_that_blocked_the_bot_is_dropped_after_three_refusals(
+    api, bot, site, data_dir, backend_env
+):
     blocked = 4010
     api.add_private_chat(blocked, "Chặn")
     say(api, blocked, blocked, "/theodoi bóng đá")
@@ -170,7 +173,7 @@ def test_a_chat_that_blocked_the_bot_is_dropped_after_three_refusals(api, bot, s
 
     # paused 1.2 s after the first refusal, 2.4 s after the second, dropped at the third
     api.wait_for(lambda: len(refusals()) >= 3, timeout=20)
-    eventually(lambda: topics_in_db(data_dir, blocked) == [], timeout=5)
+    eventually(lambda: topics_in_db(backend_env, data_dir, blocked) == [], timeout=5)
     site.publish("bong-da-2", "Bóng đá nữ vô địch", ["Đội tuyển bóng đá nữ vô địch."])
     eventually(lambda: "/bai/bong-da-2.html" in site.requests)
     time.sleep(1.0)  # indexed, matched: ten delivery ticks
@@ -186,13 +189,14 @@ PARKS = [
 ]
 
 
-def test_a_killed_bot_resends_every_pending_article_once(tmp_path):
+def test_a_killed_bot_resends_every_pending_article_once(tmp_path, own_backend):
+    settings = {**FAST, **own_backend.env}
     with ThreadedBotApiServer() as api:
         data_dir = tmp_path / "data"
-        index = SearchIndex.open(data_dir)
+        index = own_backend.index(data_dir)
         index.add(small_news())
         log = tmp_path / "bot.log"
-        process = launch(api, data_dir, log, FAST)
+        process = launch(api, data_dir, log, settings)
         try:
             ready(api)
             for chat in CHATS:
@@ -209,14 +213,13 @@ def test_a_killed_bot_resends_every_pending_article_once(tmp_path):
                 process.kill()
                 process.wait()
         index.close()
-        with sqlite3.connect(data_dir / "bot.db") as db:
-            states = dict(db.execute("SELECT state, count(*) FROM deliveries GROUP BY state"))
+        states = outbox(own_backend, data_dir)
         before = sum(len(pushes(api, c)) for c in CHATS)
         assert states.get("pending", 0) > 0 and before < total  # killed with an outbox full
         in_flight = states.get("sending", 0)
         assert in_flight <= 4  # one message per chat, four chats at a time
 
-        process = launch(api, data_dir, log, FAST)
+        process = launch(api, data_dir, log, settings)
         try:
             ready(api, starts=2)
             api.wait_for(lambda: all(len(pushes(api, c)) >= len(PARKS) for c in CHATS), timeout=25)
@@ -232,7 +235,5 @@ def test_a_killed_bot_resends_every_pending_article_once(tmp_path):
         assert set(counts) == {(c, a.title) for c in CHATS for a in PARKS}
         repeats = sum(n - 1 for n in counts.values())
         assert repeats <= in_flight  # only what was in flight at the kill
-        with sqlite3.connect(data_dir / "bot.db") as db:
-            states = dict(db.execute("SELECT state, count(*) FROM deliveries GROUP BY state"))
-        assert states == {"sent": total}
+        assert outbox(own_backend, data_dir) == {"sent": total}
         assert "were in flight at the last stop" in log.read_text() or in_flight == 0

@@ -12,12 +12,10 @@ from pathlib import Path
 
 import pytest
 from bot_testkit import EN_COMMANDS, VI_COMMANDS, sample_articles
-from botapi import ThreadedBotApiServer, utf16_len
+from botapi import utf16_len
 from e2e_kit import User, launch, ready, stop
-from opensearch_node import fresh_index_name
 
 from index.models import Article
-from index.search import SearchIndex
 
 pytestmark = pytest.mark.slow
 
@@ -26,38 +24,16 @@ GROUP_ID = -100777
 CHANNEL_ID = -100888
 
 
-@pytest.fixture(scope="module", params=["embedded", "opensearch"])
-def search_env(request) -> dict[str, str]:
-    """The settings that pick the search backend of the bot under test."""
-    if request.param == "embedded":
-        return {}
-    return {
-        "NEWSBOT_OPENSEARCH_URL": request.getfixturevalue("opensearch_url"),
-        "NEWSBOT_OPENSEARCH_INDEX": fresh_index_name(),
-    }
+@pytest.fixture(scope="module")
+def data_dir(backend_env, tmp_path_factory) -> Path:
+    return backend_env.add(tmp_path_factory.mktemp("e2e-data"), sample_articles())
 
 
 @pytest.fixture(scope="module")
-def api(search_env):
-    """A local Bot API server per backend: the tests count its calls from the bot's start."""
-    with ThreadedBotApiServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def data_dir(search_env, tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("e2e-data")
-    index = SearchIndex.open(path)
-    index.add(sample_articles())
-    index.close()
-    return path
-
-
-@pytest.fixture(scope="module")
-def bot(api, data_dir, search_env, tmp_path_factory):
+def bot(api, data_dir, backend_env, tmp_path_factory):
     """`newsbot run` in its own process, polling the fake server; stopped after the module."""
     log = tmp_path_factory.mktemp("e2e-log") / "bot.log"
-    process = launch(api, data_dir, log, {"NEWSBOT_REFRESH_SECONDS": "0.5", **search_env})
+    process = launch(api, data_dir, log, {"NEWSBOT_REFRESH_SECONDS": "0.5", **backend_env.env})
     try:
         api.wait_for_call("setMyCommands", 2, timeout=30)
         ready(api)
@@ -240,8 +216,8 @@ def test_retry_after_is_honoured(api, bot):
     assert [e for e in api.errors() if e["error_code"] == 429]
 
 
-def test_articles_indexed_meanwhile_are_found(api, bot, data_dir):
-    index = SearchIndex.open(data_dir)  # as `newsbot index` would, in another process
+def test_articles_indexed_meanwhile_are_found(api, bot, data_dir, backend_env):
+    index = backend_env.index(data_dir)  # as `newsbot index` would, in another process
     index.add(
         [
             Article(
@@ -269,12 +245,12 @@ def test_no_error_but_the_flood_we_asked_for(api, bot):
     assert [e for e in api.errors() if e["error_code"] != 429] == []
 
 
-def test_run_without_a_token_explains(tmp_path):
+def test_run_without_a_token_explains(tmp_path, own_backend):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "run"],
         cwd=tmp_path,
-        env={**env, "NEWSBOT_DATA_DIR": str(tmp_path)},
+        env={**env, "NEWSBOT_DATA_DIR": str(tmp_path), **own_backend.env},
         capture_output=True,
         text=True,
         timeout=60,

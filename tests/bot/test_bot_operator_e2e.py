@@ -4,35 +4,29 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+from backend_kit import Backend
 from bot_delivery_kit import FeedSite
 from bot_testkit import sample_articles
 from botapi import ThreadedBotApiServer
 from e2e_kit import stop
 from operator_kit import HttpProxy, free_port, launch
 
-from feeds import FeedRegistry
-from index.search import SearchIndex
-
 pytestmark = pytest.mark.slow
 
 ADMIN, READER, BLOCKED, OPS = 6001, 6002, 6003, 6009
 
 
-def _index(path: Path) -> Path:
-    index = SearchIndex.open(path)
-    index.add(sample_articles())
-    index.close()
-    return path
+def _index(backend: Backend, path: Path) -> Path:
+    return backend.add(path, sample_articles())
 
 
 @pytest.fixture(scope="module")
-def api():
+def api(backend_env):
     with ThreadedBotApiServer() as server:
         for user in (ADMIN, READER, BLOCKED, OPS):
             server.add_private_chat(user, f"User{user}", language_code="vi")
@@ -40,9 +34,10 @@ def api():
 
 
 @pytest.fixture(scope="module")
-def folders(tmp_path_factory) -> tuple[Path, Path]:
+def folders(tmp_path_factory, backend_env) -> tuple[Path, Path]:
     """The data folder, and the empty folder the bot is started from."""
-    return _index(tmp_path_factory.mktemp("ops-data")), tmp_path_factory.mktemp("ops-cwd")
+    data = _index(backend_env, tmp_path_factory.mktemp("ops-data"))
+    return data, tmp_path_factory.mktemp("ops-cwd")
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +46,7 @@ def http_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def bot(api, folders, http_port, tmp_path_factory):
+def bot(api, folders, http_port, backend_env, tmp_path_factory):
     """`newsbot run` polling, with operators, an error chat and /healthz on a port."""
     data, cwd = folders
     log = tmp_path_factory.mktemp("ops-log") / "bot.log"
@@ -66,6 +61,7 @@ def bot(api, folders, http_port, tmp_path_factory):
             "NEWSBOT_DELIVERY_SECONDS": "0.2",
             "NEWSBOT_LOG_FORMAT": "json",
             "NEWSBOT_LOG_LEVEL": "info",
+            **backend_env.env,
         },
         cwd,
         log,
@@ -132,7 +128,7 @@ def test_an_error_is_reported_to_the_error_chat_once_a_minute(api, bot):
     assert api.token.split(":")[1] not in report["text"]
 
 
-def test_broadcast_goes_through_the_outbox_once_to_every_chat(api, bot, folders):
+def test_broadcast_goes_through_the_outbox_once_to_every_chat(api, bot, folders, backend_env):
     (queued,) = say(api, ADMIN, "/broadcast Bảo trì <hệ thống> lúc 22:00")
     chats = int(re.search(r"cho (\d+) cuộc", queued["text"]).group(1))
     assert chats >= 3  # ADMIN, READER, BLOCKED talked to the bot
@@ -149,11 +145,11 @@ def test_broadcast_goes_through_the_outbox_once_to_every_chat(api, bot, folders)
         assert len(copies) == 1
     (refused,) = say(api, READER, "/broadcast xin chào")
     assert "người vận hành" in refused["text"]
-    with sqlite3.connect(folders[0] / "bot.db") as db:
-        states = db.execute(
-            "SELECT state, count(*) FROM deliveries WHERE article_id LIKE 'broadcast:%'"
-            " GROUP BY state"
-        ).fetchall()
+    states = backend_env.rows(
+        folders[0],
+        "SELECT state, count(*) FROM deliveries WHERE article_id LIKE ? GROUP BY state",
+        ("broadcast:%",),
+    )
     assert states == [("sent", chats)]
 
 
@@ -183,17 +179,17 @@ def test_healthz_and_metrics_while_running(api, bot, http_port):
     assert "newsbot_feed_polls_total" in values and "newsbot_feed_failures_total" in values
 
 
-def test_startup_without_the_bot_api_says_one_line_and_retries(tmp_path):
+def test_startup_without_the_bot_api_says_one_line_and_retries(tmp_path, own_backend):
     """The Bot API is down at first (settings from the data folder's .env), then comes up."""
     port = free_port()
-    data, cwd = _index(tmp_path / "data"), tmp_path / "cwd"
+    data, cwd = _index(own_backend, tmp_path / "data"), tmp_path / "cwd"
     cwd.mkdir()
     with ThreadedBotApiServer() as api:
         (data / ".env").write_text(
             f"TELEGRAM_BOT_TOKEN={api.token}\nTELEGRAM_API_URL=http://127.0.0.1:{port}\n"
         )
         log = tmp_path / "bot.log"
-        process = launch({"NEWSBOT_DATA_DIR": str(data)}, cwd, log)
+        process = launch({"NEWSBOT_DATA_DIR": str(data), **own_backend.env}, cwd, log)
         try:
             deadline = time.monotonic() + 30
             while log.read_text().count("cannot reach") < 2:
@@ -216,11 +212,11 @@ def test_startup_without_the_bot_api_says_one_line_and_retries(tmp_path):
     assert "serving as @newsbot_test_bot" in text
 
 
-def test_the_proxy_carries_the_bot_api_and_the_feeds(tmp_path):
-    data = _index(tmp_path / "data")
+def test_the_proxy_carries_the_bot_api_and_the_feeds(tmp_path, own_backend):
+    data = _index(own_backend, tmp_path / "data")
     with ThreadedBotApiServer() as api, HttpProxy() as proxy, FeedSite() as site:
         site.publish("a1", "Giá cà phê tăng mạnh", ["Giá cà phê hôm nay tăng mạnh."])
-        with FeedRegistry(data / "newsbot.db") as registry:
+        with own_backend.feeds(data) as registry:
             registry.add(site.feed_url)
         process = launch(
             {
@@ -229,6 +225,7 @@ def test_the_proxy_carries_the_bot_api_and_the_feeds(tmp_path):
                 "TELEGRAM_API_URL": f"http://127.0.0.1:{api.port}",
                 "NEWSBOT_PROXY": proxy.url,
                 "NEWSBOT_FEED_SECONDS": "0.3",
+                **own_backend.env,
             },
             tmp_path,
             tmp_path / "bot.log",
@@ -245,8 +242,8 @@ def test_the_proxy_carries_the_bot_api_and_the_feeds(tmp_path):
     assert code == 0, (tmp_path / "bot.log").read_text()
 
 
-def test_webhook_serves_healthz_on_its_own_port(tmp_path):
-    data = _index(tmp_path / "data")
+def test_webhook_serves_healthz_on_its_own_port(tmp_path, own_backend):
+    data = _index(own_backend, tmp_path / "data")
     port = free_port()
     with ThreadedBotApiServer() as api:
         api.add_private_chat(READER, "Reader", language_code="vi")
@@ -259,6 +256,7 @@ def test_webhook_serves_healthz_on_its_own_port(tmp_path):
                 "WEBHOOK_SECRET": "s3cret-s3cret",
                 "WEBHOOK_LISTEN": "127.0.0.1",
                 "WEBHOOK_PORT": str(port),
+                **own_backend.env,
             },
             tmp_path,
             tmp_path / "bot.log",
@@ -292,13 +290,14 @@ def test_webhook_serves_healthz_on_its_own_port(tmp_path):
     assert code == 0, (tmp_path / "bot.log").read_text()
 
 
-def test_a_refused_token_is_one_line_and_no_retry(tmp_path):
+def test_a_refused_token_is_one_line_and_no_retry(tmp_path, own_backend):
     with ThreadedBotApiServer() as api:
         process = launch(
             {
                 "NEWSBOT_DATA_DIR": str(tmp_path / "data"),
                 "TELEGRAM_BOT_TOKEN": "999:not-the-token",
                 "TELEGRAM_API_URL": f"http://127.0.0.1:{api.port}",
+                **own_backend.env,
             },
             tmp_path,
             tmp_path / "bot.log",

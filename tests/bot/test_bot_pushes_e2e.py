@@ -14,9 +14,7 @@ from bot_delivery_kit import FeedSite, news
 from botapi import ThreadedBotApiServer
 from e2e_kit import FAST, eventually, launch, pushes, ready, say, stop, wait_pushes
 
-from feeds import FeedRegistry
 from index.models import Article
-from index.search import SearchIndex
 
 pytestmark = pytest.mark.slow
 
@@ -52,31 +50,29 @@ ARCHIVE = [
 
 
 @pytest.fixture(scope="module")
-def site():
+def site(backend_env):
+    """A news site per backend: each bot starts from the same feed."""
     with FeedSite() as s:
         yield s
 
 
 @pytest.fixture(scope="module")
-def other_site():
+def other_site(backend_env):
     with FeedSite() as s:
         s.publish("khai-truong", "Khai trương chợ đêm", ["Chợ đêm mới khai trương."], 1)
         yield s
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory, site) -> Path:
-    path = tmp_path_factory.mktemp("pushes-data")
-    index = SearchIndex.open(path)
-    index.add(ARCHIVE)
-    index.close()
-    with FeedRegistry(path / "newsbot.db") as registry:
+def data_dir(tmp_path_factory, site, backend_env) -> Path:
+    path = backend_env.add(tmp_path_factory.mktemp("pushes-data"), ARCHIVE)
+    with backend_env.feeds(path) as registry:
         registry.add(site.feed_url)
     return path
 
 
 @pytest.fixture(scope="module")
-def api():
+def api(backend_env):
     with ThreadedBotApiServer() as server:
         server.add_private_chat(OPERATOR, "Vận hành")
         server.add_private_chat(READER, "Đọc")
@@ -85,10 +81,10 @@ def api():
 
 
 @pytest.fixture(scope="module")
-def bot(api, data_dir, tmp_path_factory, monkeypatch_module):
+def bot(api, data_dir, backend_env, tmp_path_factory, monkeypatch_module):
     log = tmp_path_factory.mktemp("pushes-log") / "bot.log"
     monkeypatch_module.setenv("NEWSBOT_ADMINS", f"{OPERATOR}, 99")
-    process = launch(api, data_dir, log, FAST)
+    process = launch(api, data_dir, log, {**FAST, **backend_env.env})
     try:
         ready(api)
         yield process
@@ -106,9 +102,9 @@ def monkeypatch_module():
 
 
 @pytest.fixture(scope="module")
-def writer(data_dir):
+def writer(data_dir, backend_env):
     """The archive as `newsbot index` in another process writes it."""
-    index = SearchIndex.open(data_dir)
+    index = backend_env.index(data_dir)
     yield index
     index.close()
 
@@ -199,7 +195,7 @@ def test_a_push_with_a_picture_is_a_photo_and_a_refused_one_goes_as_text(api, bo
 
 
 def test_an_operator_adds_a_feed_from_the_chat_and_others_are_refused(
-    api, bot, other_site, data_dir
+    api, bot, other_site, data_dir, backend_env
 ):
     refused = say(api, READER, READER, f"/nguon them {other_site.base}/")
     assert refused["text"] == (
@@ -211,7 +207,7 @@ def test_an_operator_adds_a_feed_from_the_chat_and_others_are_refused(
     added = say(api, OPERATOR, OPERATOR, f"/nguon them {other_site.base}/")
     assert added["text"].startswith("✅ Đã thêm nguồn #2 Báo Thử Nghiệm (1 bài trong nguồn)")
     assert added["text"].endswith(f"{other_site.base}/rss.xml")
-    with FeedRegistry(data_dir / "newsbot.db") as registry:
+    with backend_env.feeds(data_dir) as registry:
         assert [f.url for f in registry.list()][-1] == other_site.feed_url
     # the running bot polls it
     say(api, OTHER, OTHER, "/theodoi chợ đêm")
