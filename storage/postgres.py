@@ -31,10 +31,13 @@ _TYPES = (
 
 
 def placeholders(sql: str) -> str:
-    """SQLite's `?` placeholders as psycopg's `%s` (string literals left alone)."""
+    """SQLite's `?` placeholders as psycopg's `%s` (a `?` in a string literal left alone).
+
+    psycopg reads `%` as a placeholder even inside quotes: every `%` is doubled.
+    """
     parts = _STRING.split(sql)
     return "".join(
-        part if i % 2 else part.replace("%", "%%").replace("?", "%s")
+        part.replace("%", "%%") if i % 2 else part.replace("%", "%%").replace("?", "%s")
         for i, part in enumerate(parts)
     )
 

@@ -17,7 +17,7 @@ CREATE TABLE IF NOT EXISTS t (
 
 def test_sqlite_sql_is_mapped_to_postgres():
     assert placeholders("SELECT a FROM t WHERE b=? AND c LIKE '?%' AND d=?") == (
-        "SELECT a FROM t WHERE b=%s AND c LIKE '?%' AND d=%s"
+        "SELECT a FROM t WHERE b=%s AND c LIKE '?%%' AND d=%s"
     )
     assert placeholders("SELECT 5 % 2") == "SELECT 5 %% 2"
     pg = schema_sql(SCHEMA)
@@ -38,6 +38,8 @@ def test_ids_times_and_upserts_round_trip(postgres_url):
         ).fetchone()
     db.execute("INSERT INTO t (chat) VALUES (?) ON CONFLICT DO NOTHING", (big,))
     assert db.rows("SELECT id, chat, at FROM t") == [(first, big, 1.5e9 + 0.25)]
+    # a % in a quoted pattern is text, not a placeholder
+    assert db.rows("SELECT count(*) FROM t WHERE CAST(chat AS TEXT) LIKE '-100%'") == [(1,)]
     db.close()
 
 
