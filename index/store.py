@@ -294,28 +294,23 @@ class Store:
 
     def headlines(self, docnos: Iterable[int]) -> dict[int, tuple[str, str | None]]:
         """Title and source of articles by docno (no bodies: cheap for many)."""
-        docnos = list(docnos)
-        out: dict[int, tuple[str, str | None]] = {}
-        for i in range(0, len(docnos), 500):
-            chunk = docnos[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for docno, title, source in self.database.rows(
-                f"SELECT docno, title, source FROM articles WHERE docno IN ({marks})", chunk
-            ):
-                out[docno] = (title, source)
-        return out
+        return self._columns("title, source", docnos)
 
     def texts(self, docnos: Iterable[int]) -> dict[int, tuple[str, str]]:
         """Title and body of articles by docno (the passage ranking reads only these)."""
+        return self._columns("title, body", docnos)
+
+    def _columns(self, columns: str, docnos: Iterable[int]) -> dict[int, tuple]:
+        """Two columns of articles by docno, 500 docnos a query (SQLite's bound on `?`)."""
         docnos = list(docnos)
-        out: dict[int, tuple[str, str]] = {}
+        out: dict[int, tuple] = {}
         for i in range(0, len(docnos), 500):
             chunk = docnos[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            for docno, title, body in self.database.rows(
-                f"SELECT docno, title, body FROM articles WHERE docno IN ({marks})", chunk
+            for docno, a, b in self.database.rows(
+                f"SELECT docno, {columns} FROM articles WHERE docno IN ({marks})", chunk
             ):
-                out[docno] = (title, body)
+                out[docno] = (a, b)
         return out
 
     def article(self, article_id: str) -> tuple[int, Article] | None:
