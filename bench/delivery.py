@@ -73,7 +73,7 @@ async def deliver(
     sent = 0
     while True:  # the bot's job would call run() every tick; here, until the outbox is empty
         sent += sum(await asyncio.gather(*(s.run() for s in senders)))
-        left = svc.subscriptions.store.counts()
+        left = svc.subscriptions.records.counts()
         if not left.get("pending") and not left.get("sending"):
             break
         await asyncio.sleep(0.05)

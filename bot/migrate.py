@@ -1,9 +1,10 @@
 """`newsbot migrate`: copy an embedded data folder into PostgreSQL, resumably and once.
 
-Rows are copied as they are (articles with their stored terms and docnos, so pyvi never
+Rows are copied as they are (articles with their stored terms and numbers, so pyvi never
 runs again and the folder's index segment stays valid), in batches of one transaction each.
-A row already there is skipped (ON CONFLICT DO NOTHING), and articles resume after the
-highest docno copied: a rerun, after a kill or a finished run, doubles nothing.
+A row already there is skipped (ON CONFLICT DO NOTHING), and the tables their stores mark
+resumable go on after the highest key copied: a rerun, after a kill or a finished run,
+doubles nothing. Which tables and how is each store's own word (Store.COPIED, ...).
 """
 
 from __future__ import annotations
@@ -41,12 +42,11 @@ class Table:
     name: str
     order: str  # the columns rows are copied in the order of
     identity: str | None = None  # a generated id: PostgreSQL's next one must follow the copies
+    resume: bool = False  # go on after the highest `order` key copied (batches commit in order)
 
 
 TABLES = (
-    Table("newsbot.db", "articles", "docno", "docno"),
-    Table("newsbot.db", "feeds", "id", "id"),
-    Table("newsbot.db", "feed_items", "feed_id, entry_key"),
+    *(Table("newsbot.db", *copied) for copied in Store.COPIED + FeedRegistry.COPIED),
     Table("bot.db", "chats", "chat_id"),
     Table("bot.db", "topics", "id", "id"),
     Table("bot.db", "deliveries", "id", "id"),
@@ -138,7 +138,7 @@ def _claim(source: Database, target) -> None:
     """Mark the database as this data folder's copy, or refuse one that holds other data.
 
     The mark makes a rerun resume; the articles' database id is the folder's, so its index
-    segment is valid for the copy (same docnos, same terms) and is not rebuilt.
+    segment is valid for the copy (same article numbers, same terms) and is not rebuilt.
     """
     (source_id,) = source.one("SELECT value FROM meta WHERE key='database'")
     with target.transaction() as db:
@@ -176,11 +176,13 @@ def _copy(
     )
     after = ""
     args: tuple = ()
-    if table.name == "articles":
-        # batches commit in docno order: resume after the highest one copied
-        (done,) = target.one("SELECT coalesce(max(docno), 0) FROM articles")
-        after, args = "WHERE docno > ?", (done,)
-        skipped = source.one("SELECT count(*) FROM articles WHERE docno <= ?", args)[0]
+    skipped = 0
+    if table.resume:
+        # batches commit in key order: resume after the highest one copied
+        key = table.order
+        (done,) = target.one(f"SELECT coalesce(max({key}), 0) FROM {table.name}")
+        after, args = f"WHERE {key} > ?", (done,)
+        skipped = source.one(f"SELECT count(*) FROM {table.name} WHERE {key} <= ?", args)[0]
         progress.update(skipped)
     copied = present = 0
     # read in batches: 150,000 articles never sit in memory at once
@@ -198,9 +200,7 @@ def _copy(
         progress.update(len(rows), note=table.name)
     if table.identity is not None:
         _follow(source, target, table)
-    if table.name == "articles":
-        present += skipped
-    return copied, present
+    return copied, present + skipped
 
 
 def _follow(source: Database, target, table: Table) -> None:

@@ -98,7 +98,7 @@ class Subscriptions:
 
     def __init__(self, index: SearchIndex, store: SubscriptionStore):
         self.index = index
-        self.store = store
+        self.records = store
         self.topics: TopicIndex[int] = TopicIndex()
         self._lock = threading.Lock()
         self._purged = 0.0
@@ -109,15 +109,15 @@ class Subscriptions:
     ) -> Subscriptions:
         """Open bot.db's tables (or PostgreSQL's, at url) and file every stored topic."""
         subscriptions = cls(index, SubscriptionStore.open(data_dir, url))
-        if subscriptions.store.cursor() is None:
+        if subscriptions.records.cursor() is None:
             # first start: the archive is not news to anyone, what arrives from now on is
-            subscriptions.store.set_cursor(index.cursor())
+            subscriptions.records.set_cursor(index.cursor())
         subscriptions.load()
         return subscriptions
 
     def close(self) -> None:
         """Release the database."""
-        self.store.close()
+        self.records.close()
 
     def parse(self, text: str) -> Topic:
         """A topic as typed; TopicError when it cannot be followed."""
@@ -126,11 +126,11 @@ class Subscriptions:
     def load(self) -> int:
         """File every stored topic in the TopicIndex; returns how many."""
         n = 0
-        for followed in self.store.topics():
+        for followed in self.records.topics():
             try:
                 topic = self.parse(followed.text)
                 if topic.signature != followed.signature:  # filed by an older topic language
-                    self.store.resign(followed.id, topic.signature)
+                    self.records.resign(followed.id, topic.signature)
                 self.topics.add(followed.id, topic)
                 n += 1
             except TopicError as error:  # stored by an older analysis: keep it, skip matching
@@ -150,15 +150,15 @@ class Subscriptions:
         with self._lock:
             # the cursor of the topic: articles after this one are new to it
             after = self.index.cursor()
-            followed = self.store.follow(target, language, topic.text, topic.signature, after)
+            followed = self.records.follow(target, language, topic.text, topic.signature, after)
             self.topics.add(followed.id, topic)
         recent = self.index.recent_matches(topic, limit=preview) if preview else []
-        self.store.record_shown(target, [(d, a.id) for d, a in recent], topic.text)
+        self.records.record_shown(target, [(d, a.id) for d, a in recent], topic.text)
         return followed, [a for _, a in recent]
 
     def unfollow(self, chat_id: int, which: str) -> list[Followed]:
         """Stop following by number (as listed), by topic, or 'all'; returns what went."""
-        mine = self.store.topics(chat_id)
+        mine = self.records.topics(chat_id)
         which = " ".join(which.split())
         if which.lower() in ("all", "tất cả", "tat ca", "tatca", "*"):
             chosen = mine
@@ -172,7 +172,7 @@ class Subscriptions:
                 signature = None
             chosen = [f for f in mine if f.signature == signature or f.text == which]
         with self._lock:
-            gone = self.store.unfollow(f.id for f in chosen)
+            gone = self.records.unfollow(f.id for f in chosen)
             for followed in gone:
                 self.topics.remove(followed.id)
         return gone
@@ -181,37 +181,37 @@ class Subscriptions:
         """Match articles that arrived since the cursor; returns the outbox rows written."""
         added = 0
         # replicas: one matches at a time (a follow elsewhere waits for it, see the store)
-        with self._lock, self.store.database.advisory(MATCH_LOCK) as mine:
+        with self._lock, self.records.database.advisory(MATCH_LOCK) as mine:
             if not mine:
                 return 0
-            if self.store.shared:
+            if self.records.shared:
                 self._file_new_topics()
-            cursor = self.store.cursor()
+            cursor = self.records.cursor()
             if cursor is None:  # never opened with open(): start from now
-                self.store.set_cursor(self.index.cursor())
+                self.records.set_cursor(self.index.cursor())
                 return 0
             for _ in range(rounds):
                 if not len(self.topics):
                     newest = self.index.cursor()
                     if newest > cursor:
-                        self.store.set_cursor(newest)
+                        self.records.set_cursor(newest)
                     break
                 found, moved = self.index.match_since(self.topics, cursor, limit)
                 if moved == cursor:
                     break
                 articles = self.index.at(d for d, _ in found)
                 rows = [(d, articles[d].id, keys) for d, keys in found if d in articles]
-                added += self.store.enqueue(rows, moved)
+                added += self.records.enqueue(rows, moved)
                 cursor = moved
         now = time.time()
         if now - self._purged > _PURGE_EVERY:
             self._purged = now
-            self.store.purge(now - KEEP_SECONDS)
+            self.records.purge(now - KEEP_SECONDS)
         return added
 
     def _file_new_topics(self) -> None:
         """File the topics other replicas followed (enqueue skips topics unfollowed since)."""
-        for followed in self.store.topics():
+        for followed in self.records.topics():
             if followed.id not in self.topics:
                 try:
                     self.topics.add(followed.id, self.parse(followed.text))
@@ -235,29 +235,29 @@ class Subscriptions:
 
     def followed(self, chat_id: int | None = None) -> list[Followed]:
         """The topics of a chat (of every chat without one), as listed."""
-        return self.store.topics(chat_id)
+        return self.records.topics(chat_id)
 
     def chat(self, chat_id: int) -> ChatInfo | None:
         """How a following chat gets its articles."""
-        return self.store.chat(chat_id)
+        return self.records.chat(chat_id)
 
     def set_digest(
         self, target: Target, language: str, hour: int | None, done_today: str | None
     ) -> None:
         """One digest a day at hour (None: every article at once)."""
-        self.store.set_digest(target, language, hour, done_today)
+        self.records.set_digest(target, language, hour, done_today)
 
     def outbox(self) -> dict[str, int]:
         """Rows of the outbox by state."""
-        return self.store.counts()
+        return self.records.counts()
 
     def reset_sending(self) -> int:
         """Rows a stop left in flight go back to pending; returns how many."""
-        return self.store.reset_sending()
+        return self.records.reset_sending()
 
     def refused(self, chat_id: int, pause: float) -> bool:
         """Count a Forbidden for the chat; True when it was dropped for it."""
-        if self.store.refused(chat_id, pause) < MAX_FAILURES:
+        if self.records.refused(chat_id, pause) < MAX_FAILURES:
             return False
         self.drop(chat_id)
         return True
@@ -265,13 +265,13 @@ class Subscriptions:
     def drop(self, chat_id: int) -> None:
         """Forget everything a chat follows."""
         with self._lock:
-            for topic_id in self.store.drop(chat_id):
+            for topic_id in self.records.drop(chat_id):
                 self.topics.remove(topic_id)
 
     def move(self, old: int, new: int) -> None:
         """Carry a migrated group's topics and rows to its new id."""
         with self._lock:
-            for topic_id in self.store.move(old, new):
+            for topic_id in self.records.move(old, new):
                 self.topics.remove(topic_id)
 
 

@@ -109,6 +109,9 @@ def check_url(url: str) -> str:
 class FeedRegistry:
     """The feeds to poll, kept in newsbot.db next to the articles; safe to share between threads."""
 
+    # how `newsbot migrate` copies these tables: (table, ordered by, generated id, resume)
+    COPIED = (("feeds", "id", "id", False), ("feed_items", "feed_id, entry_key", None, False))
+
     def __init__(self, target: Store | Path | str, interval: float = POLL_SECONDS):
         if isinstance(target, Store):
             # beside the articles: newsbot.db, or the PostgreSQL database they are in

@@ -59,6 +59,11 @@ CREATE INDEX IF NOT EXISTS articles_source ON articles(source) WHERE deleted_seq
 class Store:
     """The article database; safe to share between threads (and, on PostgreSQL, processes)."""
 
+    # how `newsbot migrate` copies these tables, in order: (table, ordered by, the integer
+    # id a new row gets, resume after the highest one copied). Articles resume by number:
+    # their batches commit in that order, and each holds its terms, so pyvi never reruns
+    COPIED = (("articles", "docno", "docno", True),)
+
     def __init__(self, target: Path | Any):
         # a path: newsbot.db; otherwise an open Database (storage.open_database) to adopt
         self.database = Database(target) if isinstance(target, (str, Path)) else target

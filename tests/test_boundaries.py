@@ -49,7 +49,7 @@ def test_bot_never_reaches_into_the_index_store():
         assert "index.store" not in text, path.relative_to(ROOT)
         # the handlers go through Subscriptions; only the Sender works on the outbox itself
         if path.name not in ("subscriptions.py", "outbox.py"):
-            assert "subscriptions.store" not in text, path.relative_to(ROOT)
+            assert "subscriptions.records" not in text, path.relative_to(ROOT)
 
 
 def _module_graph() -> dict[str, set[str]]:

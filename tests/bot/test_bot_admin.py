@@ -84,12 +84,12 @@ async def test_broadcast_is_refused_to_readers_and_queued_for_operators(guarded,
     )
     assert "cho 2 cuộc trò chuyện" in recorder.sent()[-1]["text"]
     services = guarded.bot_data["services"]
-    assert services.subscriptions.store.counts() == {"pending": 2}
+    assert services.subscriptions.records.counts() == {"pending": 2}
     sent = await services.sender.run()
     assert sent == 2
     texts = [p["text"] for p in recorder.sent()[-2:]]
     assert texts == ["chào cả nhà", "chào cả nhà"]
-    assert services.subscriptions.store.counts() == {"sent": 2}
+    assert services.subscriptions.records.counts() == {"sent": 2}
     assert await services.sender.run() == 0  # never twice
 
 
