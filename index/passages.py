@@ -96,6 +96,11 @@ def match_terms(words: Sequence[str], weights: Sequence[float]) -> list[Term]:
     return [Term(s, w, e) for (s, e), w in out.items()]
 
 
+def weighed(terms: Sequence[Term], power: float) -> list[Term]:
+    """The same terms, each weight raised to power (the matcher's order is theirs)."""
+    return [Term(t.syllables, t.weight**power, t.exact) for t in terms]
+
+
 class Matcher:
     """Finds a question's terms in text: accented words as typed, bare ones folded."""
 

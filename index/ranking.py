@@ -31,8 +31,12 @@ class Ranking:
     question_title: float = 0.2
     # passages: the leading candidates are scored again by their best window of
     # passage_window sentences, and passages x that score is added
-    passages: float = 2.0
+    passages: float = 3.0
     passage_depth: int = 30
+    # a passage weighs each question word by idf ** passage_idf: with the square root a
+    # sentence holding several of the question's plain words beats one holding its single
+    # rarest word, which is often the subject every candidate shares
+    passage_idf: float = 0.5
     passage_window: int = 1
     # two question words side by side in a passage add proximity x the lighter one's idf
     proximity: float = 0.5
@@ -53,6 +57,7 @@ class Ranking:
             ("length normalization b 0.75, as BM25Okapi", {"b": 0.75}),
             ("question words searched too", {"question_words": False}),
             ("without passage scoring", {"passages": 0.0}),
+            ("passages weigh words by idf, weight 2.0", {"passage_idf": 1.0, "passages": 2.0}),
             ("without the proximity bonus", {"proximity": 0.0}),
             ("question title boost as for headlines (0.5)", {"question_title": 0.5}),
             ("first excerpt from the best sentence (lead_window 1)", {"lead_window": 1}),

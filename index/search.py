@@ -22,7 +22,7 @@ from .fields import BODY, FOLD
 from .firststage import ExactNotServed, ExternalStage
 from .models import AddReport, Article, Hit, IndexStats, SearchResult
 from .normalize import has_diacritics
-from .passages import Matcher, Passage, Term, best_passage, match_terms
+from .passages import Matcher, Passage, Term, best_passage, match_terms, weighed
 from .planner import MAX_QUERY_CHARS, QueryPlan, QueryPlanner
 from .ranker import STRONG_SHARE, Ranker, in_range, strong
 from .ranking import Ranking
@@ -234,7 +234,8 @@ class SearchIndex:
             docnos, best_scores, total = self.best(
                 plan, want, date_range=rng, prefer=prefer, **extra
             )
-            matcher = Matcher(self._match_terms(plan))
+            idf = self._match_terms(plan)
+            matcher = Matcher(weighed(idf, r.passage_idf))
             dates = self._dates[docnos] if len(docnos) else np.zeros(0, np.int64)
         passages: dict[int, Passage] = {}
         if not exact and r.passages and len(docnos):
@@ -281,20 +282,19 @@ class SearchIndex:
             folded=plan.folded,
             date_from=plan.date_from,
             date_to=plan.date_to,
-            partial=bool(len(docnos)) and self._partial(int(docnos[0]), matcher),
+            partial=bool(len(docnos)) and self._partial(int(docnos[0]), matcher, idf),
             period_empty=period_empty,
             newest_first=newest_first,
         )
 
-    def _partial(self, docno: int, matcher: Matcher) -> bool:
-        """Whether the best article lacks most of the question's weight in words."""
+    def _partial(self, docno: int, matcher: Matcher, idf: list[Term]) -> bool:
+        """Whether the best article lacks most of the question's idf in words."""
         found = self.store.articles([docno]).get(docno)
         if found is None or not matcher.terms:
             return False
         present = {ti for _, _, ti in matcher.find(found.title + "\n" + found.body)}
-        total = sum(t.weight for t in matcher.terms)
-        held = sum(matcher.terms[ti].weight for ti in present)
-        return held < PARTIAL_SHARE * total
+        held = sum(idf[ti].weight for ti in present)
+        return held < PARTIAL_SHARE * sum(t.weight for t in idf)
 
     def _match_terms(self, plan: QueryPlan) -> list[Term]:
         """The plan's words as the matcher finds them in text, rarer words weighing more."""

@@ -6,6 +6,7 @@ from index.passages import (
     best_passage,
     match_terms,
     sentences,
+    weighed,
     with_antecedent,
 )
 
@@ -60,6 +61,18 @@ def test_the_window_with_the_rarest_words_wins():
     m = Matcher(match_terms(["bệnh_nhân", "sốt_xuất_huyết"], [0.5, 3.0]))
     p = best_passage(body, m)
     assert body[p.start : p.end] == "Bác sĩ cho biết bệnh nhân bị sốt xuất huyết nặng."
+
+
+def test_with_square_root_weights_more_question_words_beat_the_rarest_alone():
+    # "sốt xuất huyết" names what every candidate is about; the sentence that answers
+    # holds the question's other words (Ranking.passage_idf)
+    body = "Bệnh sốt xuất huyết lan rộng. Số người tử vong ở Hà Nội tăng."
+    terms = match_terms(["sốt_xuất_huyết", "tử_vong", "hà_nội"], [6.0, 2.0, 2.0])
+    raw = best_passage(body, Matcher(terms))
+    root = best_passage(body, Matcher(weighed(terms, 0.5)))
+    assert body[raw.start : raw.end] == "Bệnh sốt xuất huyết lan rộng."
+    assert body[root.start : root.end] == "Số người tử vong ở Hà Nội tăng."
+    assert [t.syllables for t in weighed(terms, 0.5)] == [t.syllables for t in terms]
 
 
 def test_words_side_by_side_score_more_with_proximity():
