@@ -16,6 +16,7 @@ from .normalize import fold, has_diacritics, normalize
 from .query import is_question, is_question_word, parse
 from .ranking import Ranking
 from .segment import Analyzer
+from .spelling import corrections
 
 # A longer question is cut here (the bot says so): every word costs a postings scan.
 MAX_QUERY_CHARS = 300
@@ -80,11 +81,12 @@ class QueryPlanner:
         lucene = r.idf == "lucene"
         if has_diacritics(asked.text):
             terms = self._topic_words(tuple(self.analyzer.terms(asked.text)), folded=False)
+            searched = terms + self._meant(terms)
             title = self._title_weight(query)
             # Accents typed are accents meant; a word typed without any may have lost them,
             # so only those words are matched accent-insensitively.
-            accented = tuple(t for t in terms if has_diacritics(t))
-            bare = tuple(t for t in terms if not has_diacritics(t))
+            accented = tuple(t for t in searched if has_diacritics(t))
+            bare = tuple(t for t in searched if not has_diacritics(t))
             parts = tuple(
                 p
                 for p in (
@@ -98,7 +100,7 @@ class QueryPlanner:
                 if p[1] and p[2]
             )
             return QueryPlan(
-                parts, terms, False, asked.date_from, asked.date_to, lucene, r.b, asked.recent
+                parts, searched, False, asked.date_from, asked.date_to, lucene, r.b, asked.recent
             )
         # No diacritics at all: pyvi cannot segment it, so split the syllables into the
         # likeliest words of the folded vocabulary instead.
@@ -125,6 +127,19 @@ class QueryPlanner:
             return terms
         kept = tuple(t for t in terms if not is_question_word(t, folded))
         return kept or terms
+
+    def _meant(self, terms: tuple[str, ...]) -> tuple[str, ...]:
+        """Words the reader meant by mistyped syllables ("phẫu tuật": "phẫu_thuật")."""
+        if not self.ranking.spelling:
+            return ()
+        fields = self.fields
+        asyl, syl, body = fields[ASYL.name], fields[SYL.name], fields[BODY.name]
+
+        def syllable_df(s: str) -> int:
+            return asyl.df(s) if has_diacritics(s) else syl.df(s)
+
+        meant = corrections(terms, syllable_df, body.df, max(body.n_docs, 0))
+        return tuple(w for w in meant if not is_question_word(w, folded=False))
 
     def _title_weight(self, query: str) -> float:
         """The title boost: a headline-like query favours titles, a full question the body."""

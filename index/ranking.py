@@ -24,6 +24,9 @@ class Ranking:
     # BM25's length normalization for the default ranking (the exact mode keeps 0.75): at
     # 1.0 a long article's many matches count for less, and real questions rank better
     b: float = 1.0
+    # a lone syllable typed one letter off a common word with its neighbour ("phẫu tuật")
+    # also searches that word (index/spelling.py); questions with diacritics only
+    spelling: bool = True
     # leave question words ("bao nhiêu", "ai", "tại sao") out of the words searched
     question_words: bool = True
     # the title boost for a full question (a question mark or a question word): its
@@ -56,6 +59,7 @@ class Ranking:
             ("BM25Okapi's idf instead of Lucene's", {"idf": "okapi"}),
             ("length normalization b 0.75, as BM25Okapi", {"b": 0.75}),
             ("question words searched too", {"question_words": False}),
+            ("without mistyped-syllable words", {"spelling": False}),
             ("without passage scoring", {"passages": 0.0}),
             ("passages weigh words by idf, weight 2.0", {"passage_idf": 1.0, "passages": 2.0}),
             ("without the proximity bonus", {"proximity": 0.0}),
