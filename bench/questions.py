@@ -223,6 +223,18 @@ def print_table(results: dict[str, dict[str, list[Answer]]], questions: list[Que
             first.setdefault(s, mrr)
             cells += f" | {r1:6.3f} {r5:6.3f} {mrr:6.3f} {got:6.3f}"
         print(f"{form:<18}{cells}")
+    if "as_written" in results[systems[-1]]:
+        # where the misses are: ranks 2-10 a reranking can still lift, past 10 it cannot
+        ranks = [
+            rank_of(a.ids, frozenset({q.article_id}))
+            for a, q in zip(results[systems[-1]]["as_written"], questions, strict=True)
+        ]
+        first_hit = sum(r == 1 for r in ranks)
+        top10 = sum(r is not None and 1 < r <= K for r in ranks)
+        print(
+            f"{systems[-1]}, as written: the article first for {first_hit:,} questions, "
+            f"2nd to {K}th for {top10:,}, not in the top {K} for {len(ranks) - first_hit - top10:,}"
+        )
     if "no_diacritics" in results[systems[0]]:
         kept = []
         for s in systems:

@@ -17,6 +17,7 @@ LETTERS = "".join(
 )
 COMMON = 20  # the meant syllable and word are each in at least this many articles...
 RARE = 0.05  # ...and the typed syllable and pair in at most this share of theirs
+SELDOM = 0.001  # a mistyped syllable is in fewer articles than this share (or COMMON)
 MEANT = 3  # a syllable making a word in this many articles with a neighbour was meant
 LONGEST = 12  # no Vietnamese syllable is longer: anything longer is not a mistyped one
 
@@ -47,8 +48,8 @@ def corrections(
         if not alone[i] or not typed.isalpha() or len(typed) > LONGEST:
             continue
         seen = syllable_df(typed)
-        if seen > RARE * articles:
-            continue  # too common for any syllable to hold twenty times as many articles
+        if seen > max(COMMON, SELDOM * articles):
+            continue  # a syllable this common is a word readers mean (and costs no edits)
         pairs = [(sylls[i - 1], None)] if i else []
         pairs += [(None, sylls[i + 1])] if i + 1 < len(sylls) else []
         if any(word_df(_join(before, typed, after)) >= MEANT for before, after in pairs):
