@@ -4,7 +4,7 @@ import dataclasses
 
 from index.models import Article
 from index.ranking import Ranking
-from index.spelling import corrections, edits
+from index.spelling import TRIED, corrections, edits
 
 SYLLABLES = {"bệnh": 500, "nhân": 800, "bậnh": 0, "thuật": 300, "phẫu": 90, "cổng": 60}
 WORDS = {"bệnh_nhân": 400, "phẫu_thuật": 80, "hiến_máu": 4, "đường_cong": 30}
@@ -41,6 +41,18 @@ def test_syllables_pyvi_joined_into_a_word_are_kept():
 
 def test_nothing_is_corrected_without_a_common_word_to_make():
     assert meant(["bậnh", "viện"]) == []
+
+
+def test_a_question_of_junk_looks_up_the_edits_of_a_few_syllables_only():
+    looked = []
+
+    def syllable_df(s):
+        looked.append(s)
+        return 0
+
+    junk = [f"xq{chr(97 + i)}zj" for i in range(26)]
+    assert corrections(junk, syllable_df, lambda w: 0, 1000) == []
+    assert len(junk) < len(looked) <= len(junk) + TRIED * len(edits("xqazj"))
 
 
 def test_a_mistyped_question_finds_and_highlights_the_word_meant(open_index, tmp_path):
