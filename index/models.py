@@ -88,3 +88,6 @@ class IndexStats:
     index_bytes: int
     database_bytes: int
     search: str = "embedded"  # what ranks: the embedded engine, or an OpenSearch cluster
+    vectors: int = 0  # live articles with a lead vector (the semantic stage's coverage)
+    windows: int = 0  # live articles with their passage windows embedded too
+    semantic: str = "off"  # the encoder that embeds questions, or "off"

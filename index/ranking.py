@@ -47,6 +47,11 @@ class Ranking:
     # question word counted once (no proximity bonus): the answer often sits in the
     # sentence before or after the one that repeats the question
     lead_window: int = 2
+    # the semantic stage (index/semantic.py), where vectors exist: weight of the best
+    # passage cosine in the fused score (0: lexical only), and how many articles with the
+    # nearest leads join the candidates
+    semantic: float = 0.3
+    semantic_depth: int = 10
 
     @staticmethod
     def ablations() -> list[tuple[str, dict]]:
@@ -65,4 +70,6 @@ class Ranking:
             ("without the proximity bonus", {"proximity": 0.0}),
             ("question title boost as for headlines (0.5)", {"question_title": 0.5}),
             ("first excerpt from the best sentence (lead_window 1)", {"lead_window": 1}),
+            ("without the semantic stage", {"semantic": 0.0}),
+            ("without dense candidates (semantic_depth 0)", {"semantic_depth": 0}),
         ]

@@ -20,6 +20,7 @@ import numpy as np
 from .bm25 import BM25Params, FieldPostings
 from .fields import BODY, FOLD
 from .firststage import ExactNotServed, ExternalStage
+from .index_stats import index_stats
 from .models import AddReport, Article, Hit, IndexStats, SearchResult
 from .normalize import has_diacritics
 from .passages import Matcher, Passage, Term, best_passage, match_terms, weighed
@@ -28,6 +29,7 @@ from .ranker import STRONG_SHARE, Ranker, in_range, strong
 from .ranking import Ranking
 from .segment import Analyzer
 from .segments import Segments
+from .semantic import Encoder, SemanticStage
 from .snippets import hit_excerpt
 from .store import Store
 from .stores import ArticleStore
@@ -60,6 +62,7 @@ class SearchIndex:
         ranking: Ranking | None = None,
         store: ArticleStore | None = None,
         first_stage: ExternalStage | None = None,
+        encoder: Encoder | None = None,
     ):
         self.data_dir = Path(data_dir)
         self.analyzer = analyzer or Analyzer()
@@ -70,12 +73,13 @@ class SearchIndex:
         self.planner = QueryPlanner(self.analyzer, ranking or Ranking(), lambda: self.fields)
         self.ranker = Ranker(self.segments, params, self._lock)
         self.first_stage = first_stage  # ranks instead of the Ranker (OpenSearch), if given
+        self.semantic = SemanticStage(encoder, self.data_dir / "vectors")  # off without one
         if first_stage is not None:
             first_stage.sync(self.store)
 
     @classmethod
     def open(cls, data_dir: Path | str, analyzer: Analyzer | None = None, **kw) -> SearchIndex:
-        """Open (or create) the index in a data directory (kw: ranking, store, first_stage)."""
+        """Open (or create) the index in a data directory (kw: ranking, store, first_stage, encoder)."""
         return cls(Path(data_dir), analyzer, **kw)
 
     def close(self) -> None:
@@ -117,6 +121,7 @@ class SearchIndex:
     def refresh(self) -> int:
         """Pick up what other processes wrote (new articles, edits, a new segment)."""
         changes = self.segments.refresh()
+        self.semantic.refresh()
         if self.first_stage is not None:
             self.first_stage.sync(self.store)
         return changes
@@ -237,10 +242,16 @@ class SearchIndex:
             idf = self._match_terms(plan)
             matcher = Matcher(weighed(idf, r.passage_idf))
             dates = self._dates[docnos] if len(docnos) else np.zeros(0, np.int64)
-        passages: dict[int, Passage] = {}
+        vector, passages = None, {}
+        if not exact and r.semantic and self.semantic.on:  # semantic.py: meaning beside words
+            live = self.segments.state
+            docnos, best_scores, vector = self.semantic.candidates(
+                query, plan.folded, docnos, best_scores, self.store.texts, live, rng, only, r
+            )
+            dates = self._dates[docnos] if len(docnos) else dates
         if not exact and r.passages and len(docnos):
             docnos, best_scores, passages = self._rerank(
-                docnos, best_scores, dates, matcher, prefer
+                docnos, best_scores, dates, matcher, prefer, vector
             )
         period_empty = prefer is not None and not self._in_range(dates, prefer).any()
         newest_first = period_empty and plan.recent and bool(len(docnos))
@@ -314,6 +325,7 @@ class SearchIndex:
         dates: np.ndarray,
         matcher: Matcher,
         prefer: tuple[dt.date | None, dt.date | None] | None,
+        vector: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, dict[int, Passage]]:
         """The leading candidates again, each with its best passage's score added."""
         r = self.ranking
@@ -329,6 +341,7 @@ class SearchIndex:
             for d in docnos
         }
         final = scores + r.passages * np.array([passages[int(d)].score for d in docnos])
+        final = self.semantic.rescore(vector, docnos, final, r)
         inside = (
             strong(self._in_range(dates, prefer), final)
             if prefer is not None
@@ -377,24 +390,5 @@ class SearchIndex:
         return self.store.source_names()
 
     def stats(self) -> IndexStats:
-        """Counts for `newsbot stats`."""
-        counts = self.store.counts()
-        # (a folder that does not exist yet globs to nothing)
-        index_bytes = sum(
-            f.stat().st_size for f in (self.data_dir / "index").rglob("*") if f.is_file()
-        )
-        db_bytes = sum(p.stat().st_size for p in self.data_dir.glob("newsbot.db*"))
-        with self._lock:
-            terms = self.fields[BODY.name].vocab_size()
-        return IndexStats(
-            articles=counts["articles"],
-            sources=tuple(map(tuple, counts["sources"])),
-            first=counts["first"],
-            last=counts["last"],
-            terms=terms,
-            segment_docs=self.segments.state.segment_docs,
-            delta_docs=self.delta_size(),
-            index_bytes=index_bytes,
-            database_bytes=db_bytes,
-            search=self.first_stage.describe() if self.first_stage is not None else "embedded",
-        )
+        """Counts for `newsbot stats` (index_stats.py)."""
+        return index_stats(self)

