@@ -290,6 +290,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--reindex", action="store_true", help="rebuild data/questions/d{N}/")
     p.add_argument("--ablation", action="store_true", help="rerun with each feature switched off")
     p.add_argument("--failures", type=int, default=0, help="print N questions the default misses")
+    p.add_argument("--hybrid", choices=("windows", "leads"), help="add the semantic stage (bench/hybrid.py)")
+    p.add_argument("--semantic", type=float, help="its fusion weight (Ranking.semantic)")
     p.add_argument(
         "--opensearch",
         metavar="URL",
@@ -324,7 +326,7 @@ def main(argv: list[str] | None = None) -> None:
     # a ranking that favours short articles scores here without helping readers: say so
     print(
         f"median body length: {statistics.median(lengths[:500]):,.0f} characters for the "
-        f"question articles, {statistics.median(lengths[500:]):,.0f} for the distractors"
+        f"question articles, {statistics.median(lengths[500:] or [0]):,.0f} for the distractors"
     )
     print(
         f"{len(questions):,} questions on 500 articles, {index.stats().articles:,} articles indexed "
@@ -343,6 +345,15 @@ def main(argv: list[str] | None = None) -> None:
     results["default ranking"], seconds["default ranking"] = run(
         project_system(index, False), texts, "default"
     )
+    if args.hybrid:
+        from bench.hybrid import hybrid_index, leads_only, print_halves, with_weights
+
+        hybrid = hybrid_index(DATA / f"d{args.distractors}", windows=args.hybrid == "windows")
+        if args.hybrid == "leads":
+            leads_only(hybrid)
+        if args.semantic is not None:
+            with_weights(hybrid, semantic=args.semantic)
+        results["hybrid"], seconds["hybrid"] = run(project_system(hybrid, False), texts, "hybrid")
     if args.opensearch:
         with (
             opensearch_url(args.opensearch) as url,
@@ -352,6 +363,8 @@ def main(argv: list[str] | None = None) -> None:
                 project_system(index, False), texts, "opensearch"
             )
     print_table(results, questions)
+    if args.hybrid:
+        print_halves(results, questions, scores, list(texts))
     if args.opensearch:
         print_agreement(
             {f: [a.ids for a in v] for f, v in results["default ranking"].items()},
