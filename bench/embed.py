@@ -51,7 +51,9 @@ def main(argv: list[str] | None = None) -> None:
     shown = sys.argv[1:] if argv is None else argv
     threads = os.environ.get("OMP_NUM_THREADS", "1")
     os.environ["OMP_NUM_THREADS"] = threads
-    print(f"command: OMP_NUM_THREADS={threads} {shlex.join(['.venv/bin/python', 'bench/embed.py', *shown])}")
+    print(
+        f"command: OMP_NUM_THREADS={threads} {shlex.join(['.venv/bin/python', 'bench/embed.py', *shown])}"
+    )
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     leads, windows = [], []
     with gzip.open(CORPUS, "rt", encoding="utf-8") as f:
@@ -69,7 +71,9 @@ def main(argv: list[str] | None = None) -> None:
         t = time.perf_counter()
         encoder.query(q + " ")  # a new string each time: nothing is cached below us
         took.append(time.perf_counter() - t)
-    print(f"a question: median {statistics.median(took) * 1e3:.0f} ms, worst {max(took) * 1e3:.0f} ms")
+    print(
+        f"a question: median {statistics.median(took) * 1e3:.0f} ms, worst {max(took) * 1e3:.0f} ms"
+    )
     rates = {}
     for name, texts in (("leads", leads), ("windows", flat)):
         texts = texts[: args.passages]

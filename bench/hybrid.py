@@ -58,7 +58,11 @@ def leads_only(index: SearchIndex) -> None:
     v = index.semantic.vectors
     keep = v.leads
     index.semantic._vectors = Vectors(  # bench only: the stage itself always loads all
-        np.asarray(v.codes[keep]), v.scales[keep], v.docnos[keep], v.parts[keep], v.done,
+        np.asarray(v.codes[keep]),
+        v.scales[keep],
+        v.docnos[keep],
+        v.parts[keep],
+        v.done,
         np.arange(len(keep)),
     )
     index.semantic._signature = index.semantic.files.signature()

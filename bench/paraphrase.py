@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.quality import project_index  # noqa: E402
 from bench.questions import (  # noqa: E402
     DATA,
     Question,
@@ -32,7 +33,6 @@ from bench.questions import (  # noqa: E402
     read_data,
     run,
 )
-from bench.quality import project_index  # noqa: E402
 
 # groups of words a reader may use for one another; the first that differs is not always
 # taken: a seeded choice among the others

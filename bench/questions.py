@@ -290,7 +290,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--reindex", action="store_true", help="rebuild data/questions/d{N}/")
     p.add_argument("--ablation", action="store_true", help="rerun with each feature switched off")
     p.add_argument("--failures", type=int, default=0, help="print N questions the default misses")
-    p.add_argument("--hybrid", choices=("windows", "leads"), help="add the semantic stage (bench/hybrid.py)")
+    p.add_argument(
+        "--hybrid", choices=("windows", "leads"), help="add the semantic stage (bench/hybrid.py)"
+    )
     p.add_argument("--semantic", type=float, help="its fusion weight (Ranking.semantic)")
     p.add_argument(
         "--opensearch",

@@ -120,7 +120,7 @@ class SemanticStage:
 
     def coverage(self, alive: np.ndarray) -> tuple[int, int]:
         """(live articles with a lead vector, live articles)."""
-        leads = self._vectors.docnos[self._vectors.leads]
+        leads = self._vectors.docnos[: self._vectors.n_leads]
         leads = leads[leads < len(alive)]
         return int(alive[leads].sum()), int(alive.sum())
 
@@ -148,9 +148,9 @@ class SemanticStage:
     def nearest(self, vector: np.ndarray, k: int, allowed: np.ndarray) -> np.ndarray:
         """Docnos of the k leads nearest the vector among allowed docnos (a bool mask)."""
         v = self._vectors
-        if not k or not len(v.leads):
+        if not k or not v.n_leads:
             return np.zeros(0, np.int64)
-        docnos = v.docnos[v.leads]
+        docnos = v.docnos[: v.n_leads]
         ok = docnos < len(allowed)
         ok[ok] = allowed[docnos[ok]]
         cos = v.all_leads(vector)

@@ -39,30 +39,30 @@ def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass(frozen=True, slots=True)
 class Vectors:
-    """Every stored passage vector, rows sorted by (docno, part); codes may be memory-mapped."""
+    """Every stored passage vector: the leads first (by docno), then the windows (by docno,
+    part), so the dense search reads one contiguous block; codes may be memory-mapped."""
 
     codes: np.ndarray
     scales: np.ndarray
     docnos: np.ndarray
     parts: np.ndarray
     done: np.ndarray  # (n, 2) docno, tier
-    leads: np.ndarray  # row of each docno's lead, in docno order
+    n_leads: int
 
     @classmethod
     def empty(cls) -> Vectors:
         """No vectors yet."""
         none = np.zeros(0, np.int64)
-        return cls(
-            np.zeros((0, DIM), np.int8),
-            np.zeros(0, np.float32),
-            none,
-            none,
-            np.zeros((0, 2), np.int64),
-            none,
-        )
+        codes = np.zeros((0, DIM), np.int8)
+        return cls(codes, np.zeros(0, np.float32), none, none, np.zeros((0, 2), np.int64), 0)
 
     def __len__(self) -> int:
         return len(self.docnos)
+
+    @property
+    def leads(self) -> np.ndarray:
+        """Rows of the leads (the first n_leads)."""
+        return np.arange(self.n_leads)
 
     def dot(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
         """Cosine of each row with a normalised query (rows: indexes into codes)."""
@@ -73,33 +73,33 @@ class Vectors:
         return out
 
     def all_leads(self, query: np.ndarray) -> np.ndarray:
-        """Cosine of the query with every lead, in the order of self.leads."""
-        out = np.empty(len(self.leads), np.float32)
-        contiguous = len(self.leads) == len(self.docnos)  # leads only: no gather needed
-        for i in range(0, len(self.leads), 8192):
-            if contiguous:
-                block = self.codes[i : i + 8192]
-            else:
-                block = self.codes[self.leads[i : i + 8192]]
-            sc = self.scales[i : i + 8192] if contiguous else self.scales[self.leads[i : i + 8192]]
-            out[i : i + 8192] = (block.astype(np.float32) @ query) * sc
+        """Cosine of the query with every lead, in row order."""
+        out = np.empty(self.n_leads, np.float32)
+        for i in range(0, self.n_leads, 8192):
+            j = min(i + 8192, self.n_leads)
+            out[i:j] = (self.codes[i:j].astype(np.float32) @ query) * self.scales[i:j]
         return out
 
     def best(self, docnos: np.ndarray, query: np.ndarray) -> np.ndarray:
         """Each docno's best cosine over its passages; NaN where it has no vector."""
         docnos = np.asarray(docnos, np.int64)
-        lo = np.searchsorted(self.docnos, docnos, "left")
-        hi = np.searchsorted(self.docnos, docnos, "right")
-        counts = hi - lo
+        n = self.n_leads
+        spans = []
+        for lo_all, block in ((0, self.docnos[:n]), (n, self.docnos[n:])):
+            lo = np.searchsorted(block, docnos, "left")
+            hi = np.searchsorted(block, docnos, "right")
+            spans.append((lo + lo_all, hi + lo_all))
+        starts = np.concatenate([spans[0][0], spans[1][0]])
+        counts = np.concatenate([spans[0][1] - spans[0][0], spans[1][1] - spans[1][0]])
+        owner = np.tile(np.arange(len(docnos)), 2)
         out = np.full(len(docnos), np.nan, np.float32)
         if not counts.sum():
             return out
-        rows = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)])
+        rows = np.concatenate([np.arange(a, a + c) for a, c in zip(starts, counts, strict=True)])
         cos = self.dot(rows, query)
-        owner = np.repeat(np.arange(len(docnos)), counts)
         best = np.full(len(docnos), -np.inf, np.float32)
-        np.maximum.at(best, owner, cos)
-        has = counts > 0
+        np.maximum.at(best, np.repeat(owner, counts), cos)
+        has = np.isfinite(best)
         out[has] = best[has]
         return out
 
@@ -121,7 +121,8 @@ class VectorFiles:
         """Sequence numbers of the complete chunks, oldest first."""
         if not self.dir.is_dir():
             return []
-        return sorted(int(p.name.split(".")[0]) for p in self.dir.glob("*.done.npy"))
+        names = (p.name.split(".")[0] for p in self.dir.glob("*.done.npy"))
+        return sorted(int(n) for n in names if n.isdigit())  # not a writer's .tmp files
 
     def signature(self) -> tuple[int, ...]:
         """Changes whenever a chunk is added or compacted away (cheap: one listing)."""
@@ -160,13 +161,13 @@ class VectorFiles:
         keys = rows[newest]
         _, first = np.unique(keys, axis=0, return_index=True)
         keep = np.sort(newest[first])
-        order = keep[np.lexsort((rows[keep, 1], rows[keep, 0]))]
+        # leads first, by docno; then windows by (docno, part)
+        order = keep[np.lexsort((rows[keep, 1], rows[keep, 0], rows[keep, 1] != 0))]
         if len(order) != len(rows) or not np.array_equal(order, np.arange(len(rows))):
             codes, scales, rows = codes[order], scales[order], rows[order]
         docnos, part = rows[:, 0].copy(), rows[:, 1].copy()
-        return Vectors(
-            codes, np.asarray(scales), docnos, part, np.asarray(done), np.flatnonzero(part == 0)
-        )
+        n_leads = int((part == 0).sum())
+        return Vectors(codes, np.asarray(scales), docnos, part, np.asarray(done), n_leads)
 
     def compact(self, alive: np.ndarray | None = None) -> int:
         """Rewrite all chunks as one, dropping docnos not alive; the rows kept."""

@@ -28,7 +28,8 @@ def test_chunks_load_newest_first_and_compact(tmp_path):
     files.append([(3, 0), (3, 1), (1, 0)], v[:3], [(3, LEAD), (3, WINDOWS), (1, LEAD)])
     files.append([(1, 0), (7, 0)], v[3:], [(1, LEAD), (7, LEAD)])
     loaded = files.load()
-    assert loaded.docnos.tolist() == [1, 3, 3, 7] and loaded.parts.tolist() == [0, 0, 1, 0]
+    # leads first (by docno), then windows
+    assert loaded.docnos.tolist() == [1, 3, 7, 3] and loaded.parts.tolist() == [0, 0, 0, 1]
     # the newer chunk's vector for docno 1 wins
     assert abs(loaded.best(np.array([1]), v[3])[0] - 1) < 0.01
     best = loaded.best(np.array([3, 9]), v[1])
@@ -39,6 +40,7 @@ def test_chunks_load_newest_first_and_compact(tmp_path):
     assert len(files.chunks()) == 1 and files.problem() is None
     again = files.load()
     assert again.docnos.tolist() == [1, 3, 3] and files.tiers() == {1: LEAD, 3: WINDOWS}
+    assert again.n_leads == 2 and again.best(np.array([3]), v[1])[0] > 0.99
     assert isinstance(again.codes, np.memmap)
 
 

@@ -1,0 +1,77 @@
+"""The bot's embedding worker: one low-priority thread that works through the queue.
+
+Readers never wait for it: articles are searchable lexically as soon as they are indexed,
+and the semantic stage uses their vectors once this thread has written them. It embeds a
+few articles at a time at the lowest CPU priority, and rests between batches so that it
+takes at most `share` of one core even when the archive is far behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+
+from index.embedding import Encoder
+from index.search import SearchIndex
+
+from .queue import EmbedQueue
+
+__all__ = ["EmbedWorker"]
+
+log = logging.getLogger(__name__)
+
+
+class EmbedWorker:
+    """A daemon thread embedding pending articles; start() once, stop() at shutdown."""
+
+    def __init__(
+        self,
+        index: SearchIndex,
+        encoder: Encoder,
+        articles: int = 4,
+        share: float = 0.5,
+        idle: float = 30.0,
+    ):
+        self.queue = EmbedQueue(index, encoder)
+        self.articles = articles
+        self.share = share
+        self.idle = idle
+        self.embedded = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the thread (it finds its work itself)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="embed", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Ask the thread to stop after its batch, and wait for it."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _loop(self) -> None:
+        try:  # Linux: a thread's own nice value; the event loop keeps its priority
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        except (AttributeError, OSError):
+            pass
+        while not self._stop.is_set():
+            started = time.monotonic()
+            try:
+                batch = self.queue.step(self.articles)
+            except Exception:  # noqa: BLE001 - the worker must outlive one bad batch
+                log.exception("embedding a batch failed; trying again later")
+                batch = None
+                self._stop.wait(self.idle)
+                continue
+            if batch is None:
+                self._stop.wait(self.idle)  # nothing pending: look again later
+                continue
+            self.embedded += batch.articles
+            busy = time.monotonic() - started
+            self._stop.wait(busy * (1 - self.share) / self.share)
