@@ -207,3 +207,11 @@ class SemanticStage:
         if vector is None or not r.semantic or not len(docnos):
             return scores
         return fuse(scores, self._vectors.best(docnos, vector), r.semantic)
+
+    def fusion(
+        self, vector: np.ndarray | None, r: Ranking
+    ) -> Callable[[np.ndarray, np.ndarray], np.ndarray] | None:
+        """rescore() for one question, as the second stage takes it; None if off."""
+        if vector is None or not r.semantic:
+            return None
+        return lambda docnos, scores: self.rescore(vector, docnos, scores, r)
