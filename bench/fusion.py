@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> None:
         for w in WEIGHTS:
             cells = [mrr(records, wanted, w, m) for m in (a, ~a, np.ones(len(a), bool))]
             print(f"  {w:.1f}  " + "  ".join(f"{c:.3f}" for c in cells), flush=True)
+        index.semantic.encoder.flush()
     print(f"\ndone in {time.perf_counter() - started:,.0f} s")
 
 

@@ -28,6 +28,8 @@ class CachedEncoder:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.known: dict[bytes, np.ndarray] = {}
         self.embedded = 0
+        self.embedded_queries = 0
+        self._queries: list[bytes] = []
         for keys in sorted(self.dir.glob("keys-*.npy")):
             vecs = np.load(keys.with_name(keys.name.replace("keys-", "vecs-")))
             for k, v in zip(np.load(keys), vecs, strict=True):
@@ -35,8 +37,22 @@ class CachedEncoder:
         self._chunk = len(list(self.dir.glob("keys-*.npy")))
 
     def query(self, text: str) -> np.ndarray:
-        """Questions are not cached: their cost is what the benchmarks time."""
-        return self.encoder.query(text)
+        """A question's vector, cached too (saved 64 at a time): the benchmarks print what
+        embedding a question costs apart (bench/embed.py), and reruns skip it."""
+        key = _key("query", text)
+        if key not in self.known:
+            self.known[key] = self.encoder.query(text).astype(np.float16)
+            self._queries.append(key)
+            self.embedded_queries += 1
+            if len(self._queries) >= 64:
+                self.flush()
+        return self.known[key].astype(np.float32)
+
+    def flush(self) -> None:
+        """Save the questions embedded since the last save."""
+        if self._queries:
+            self._save(self._queries, np.stack([self.known[k] for k in self._queries]))
+            self._queries = []
 
     def passages(self, texts: list[str]) -> np.ndarray:
         """Cached vectors, the missing ones embedded and saved as one chunk."""

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from .integrity import CHECKSUMS, verify
 from .segment_files import read_segment
+from .vectors import VectorFiles
 
 if TYPE_CHECKING:
     from .stores import ArticleStore
@@ -28,6 +29,7 @@ class DataCheck:
     problem: str | None = None  # what is wrong with the segment
     unsealed: bool = False  # sound, but written by a version without checksums
     leftovers: tuple[str, ...] = ()  # names of the files of compactions that did not finish
+    vectors: str | None = None  # what is wrong with the passage vectors (repair drops them)
 
 
 def check_data(data_dir: Path, store: ArticleStore | None = None) -> DataCheck:
@@ -51,7 +53,8 @@ def check_data(data_dir: Path, store: ArticleStore | None = None) -> DataCheck:
         problem = _segment_problem(index_dir / current, database, max_docno)
         unsealed = problem is None and not (index_dir / current / CHECKSUMS).exists()
     leftovers = tuple(p.name for p in _leftovers(index_dir, current))
-    return DataCheck(True, None, live, current, problem, unsealed, leftovers)
+    vectors = VectorFiles(data_dir / "vectors").problem(max_docno)
+    return DataCheck(True, None, live, current, problem, unsealed, leftovers, vectors)
 
 
 def rebuild_index(data_dir: Path, store: ArticleStore | None = None) -> str:

@@ -193,6 +193,15 @@ class VectorFiles:
                 (self.dir / f"{s:08d}.{name}.npy").unlink(missing_ok=True)
         return int(keep.sum())
 
+    def drop(self) -> int:
+        """Delete every chunk (`newsbot check --repair` on damaged vectors: they are embedded
+        again); how many there were."""
+        seqs = self.chunks()
+        for s in seqs:
+            for name in ("done", *_PARTS[:3]):
+                (self.dir / f"{s:08d}.{name}.npy").unlink(missing_ok=True)
+        return len(seqs)
+
     def remove_leftovers(self) -> int:
         """Delete what a killed writer left: temporary files and chunks without done."""
         if not self.dir.is_dir():
@@ -206,7 +215,7 @@ class VectorFiles:
                 gone += 1
         return gone
 
-    def problem(self) -> str | None:
+    def problem(self, max_docno: int | None = None) -> str | None:
         """What is wrong with the stored vectors, or None (for `newsbot check`)."""
         for s in self.chunks():
             try:
@@ -219,6 +228,10 @@ class VectorFiles:
                 return f"vector chunk {s:08d}: {len(codes)} codes, {len(scales)} scales, {len(rows)} rows"
             if done.shape[1:] != (2,) or not np.isfinite(scales).all():
                 return f"vector chunk {s:08d} is damaged"
+            if max_docno is not None and len(rows) and int(rows[:, 0].max()) > max_docno:
+                return (
+                    f"vector chunk {s:08d} holds articles the database does not (another folder's?)"
+                )
         return None
 
     def _read(self, seq: int, mapped: bool) -> tuple[np.ndarray, ...]:

@@ -88,3 +88,20 @@ def test_an_article_gives_its_lead_then_windows():
     assert parts[0] == lead and lead.startswith("Giá điện tăng. Câu một")
     assert 0 < end <= 400 and all(len(p) <= 2 * 320 for p in parts[1:])
     assert "giá xăng" in " ".join(parts[1:]) and len(parts) == 3
+
+
+def test_check_data_reports_vectors_of_another_folder(tmp_path):
+    from index.check import check_data
+    from index.models import Article
+    from index.search import SearchIndex
+
+    index = SearchIndex.open(tmp_path)
+    index.add([Article("a", "Giá vàng", "Giá vàng tăng.")])
+    index.close()
+    assert check_data(tmp_path).vectors is None
+    files = VectorFiles(tmp_path / "vectors")
+    files.append([(1, 0)], unit(np.random.default_rng(5), 1), [(1, LEAD)])
+    assert check_data(tmp_path).vectors is None
+    files.append([(40, 0)], unit(np.random.default_rng(6), 1), [(40, LEAD)])
+    assert "the database does not" in check_data(tmp_path).vectors
+    assert files.drop() == 2 and check_data(tmp_path).vectors is None
