@@ -98,8 +98,7 @@ class EmbedQueue:
                 done.append((d, tier))
             vectors = self.encoder.passages(passages)
             self.files.append(rows, vectors, done)
-            if len(self.files.chunks()) > COMPACT_AFTER:
-                self.files.compact(self._alive())
+            self.files.tidy(self._alive(), COMPACT_AFTER)
         self.index.semantic.refresh()
         return Batch(len(docnos), len(passages), sum(map(len, passages)))
 

@@ -143,9 +143,10 @@ class VectorFiles:
                 out[d] = max(out.get(d, -1), t)
         return out
 
-    def load(self) -> Vectors:
-        """Every complete chunk, newest winning per (docno, part); one chunk is memory-mapped."""
-        seqs = self.chunks()
+    def load(self, seqs: list[int] | None = None) -> Vectors:
+        """Every complete chunk (or these), newest winning per (docno, part); a single chunk
+        is memory-mapped."""
+        seqs = self.chunks() if seqs is None else seqs
         if not seqs:
             return Vectors.empty()
         parts = [self._read(s, mapped=len(seqs) == 1) for s in seqs]
@@ -169,12 +170,23 @@ class VectorFiles:
         n_leads = int((part == 0).sum())
         return Vectors(codes, np.asarray(scales), docnos, part, np.asarray(done), n_leads)
 
-    def compact(self, alive: np.ndarray | None = None) -> int:
-        """Rewrite all chunks as one, dropping docnos not alive; the rows kept."""
+    def tidy(self, alive: np.ndarray | None, most: int = 16) -> None:
+        """Past `most` chunks, merge the small ones (under a quarter of the largest), or all:
+        a worker's many small batches never make it rewrite the whole archive's vectors."""
         seqs = self.chunks()
+        if len(seqs) <= most:
+            return
+        sizes = {s: len(np.load(self.dir / f"{s:08d}.scales.npy", mmap_mode="r")) for s in seqs}
+        small = [s for s in seqs if sizes[s] * 4 < max(sizes.values())]
+        enough = len(small) >= 2 and len(seqs) - len(small) < most
+        self.compact(alive, small if enough else None)
+
+    def compact(self, alive: np.ndarray | None = None, seqs: list[int] | None = None) -> int:
+        """Rewrite all chunks (or these) as one, dropping docnos not alive; the rows kept."""
+        seqs = self.chunks() if seqs is None else seqs
         if len(seqs) <= 1 and alive is None:
-            return len(self.load())
-        v = self.load()
+            return len(self.load(seqs))
+        v = self.load(seqs)
         keep = np.ones(len(v), bool)
         done = v.done
         if alive is not None:

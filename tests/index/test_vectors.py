@@ -105,3 +105,14 @@ def test_check_data_reports_vectors_of_another_folder(tmp_path):
     files.append([(40, 0)], unit(np.random.default_rng(6), 1), [(40, LEAD)])
     assert "the database does not" in check_data(tmp_path).vectors
     assert files.drop() == 2 and check_data(tmp_path).vectors is None
+
+
+def test_tidy_merges_the_small_chunks_and_leaves_the_big_one(tmp_path):
+    rng = np.random.default_rng(7)
+    files = VectorFiles(tmp_path)
+    files.append([(d, 0) for d in range(1, 41)], unit(rng, 40), [(d, LEAD) for d in range(1, 41)])
+    for d in range(41, 47):
+        files.append([(d, 0)], unit(rng, 1), [(d, LEAD)])
+    files.tidy(None, most=4)
+    assert len(files.chunks()) == 2  # the big chunk, and the six small ones as one
+    assert files.load().docnos.tolist() == list(range(1, 47))
