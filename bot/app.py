@@ -58,7 +58,17 @@ def build_application(
     # without one, post_init opens the index of settings.data_dir and post_shutdown closes it.
 
     async def post_init(app: Application) -> None:
-        opened = index if index is not None else await asyncio.to_thread(open_index, settings)
+        opened = (
+            index
+            if index is not None
+            else await asyncio.to_thread(open_index, settings, None, True)
+        )
+        if opened.semantic.on:  # vectors for new articles, in the background (embed/worker.py)
+            from embed.worker import EmbedWorker
+
+            worker = EmbedWorker(opened, opened.semantic.encoder)
+            worker.start()
+            app.bot_data["embed_worker"] = worker
         url = settings.database  # None: bot.db in the data folder
         state = await asyncio.to_thread(State.open, settings.data_dir, url)
         subscriptions = await asyncio.to_thread(Subscriptions.open, opened, settings.data_dir, url)
@@ -141,6 +151,9 @@ def build_application(
             )
 
     async def post_shutdown(app: Application) -> None:
+        worker = app.bot_data.pop("embed_worker", None)
+        if worker is not None:
+            await asyncio.to_thread(worker.stop)
         services: Services | None = app.bot_data.pop("services", None)
         if services is None:
             return

@@ -84,6 +84,16 @@ def _parser() -> argparse.ArgumentParser:
         help="rank by the BM25Okapi score of the words alone (as rank_bm25); embedded index"
         " only: refused when NEWSBOT_OPENSEARCH_URL is set",
     )
+    em = command(
+        "embed",
+        "embed pending articles for the semantic stage (leads first, then passage windows),"
+        " with a progress bar; stop it any time, a rerun resumes; reads NEWSBOT_DATA_DIR",
+    )
+    em.add_argument("--batch", type=int, default=32, help="articles a chunk (default 32)")
+    em.add_argument("--limit", type=int, default=0, help="stop after N articles (default: all)")
+    em.add_argument(
+        "--leads-only", action="store_true", help="one vector an article, no passage windows"
+    )
     fd = command("feeds", "news feeds (RSS, Atom) polled for new articles; reads NEWSBOT_DATA_DIR")
     fsub = fd.add_subparsers(dest="feeds_command", required=True)
 
@@ -198,8 +208,25 @@ def _main(argv: list[str] | None) -> int:
     if args.command == "stats":
         print(f"data:       {settings.data_dir}")
         print(f"state:      {state_backend(settings)}")
-    index = open_index(settings)
+    index = open_index(settings, semantic=args.command in ("search", "embed"))
     try:
+        if args.command == "embed":
+            if not index.semantic.on:
+                print(
+                    "the encoder is off (NEWSBOT_SEMANTIC=off, or it failed to load)",
+                    file=sys.stderr,
+                )
+                return 1
+            from embed.backfill import backfill
+
+            backfill(
+                index,
+                index.semantic.encoder,
+                articles=max(1, args.batch),
+                windows=not args.leads_only,
+                limit=max(0, args.limit),
+            )
+            return 0
         if args.command == "index":
             return cmd_index(index, args.paths, workers=args.workers, batch=max(1, args.batch))
         if args.command == "stats":

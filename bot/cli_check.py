@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from index import check_data, rebuild_index, remove_leftovers
+from index import check_data, drop_vectors, rebuild_index, remove_leftovers
 
 from .article_store import article_store
 
@@ -49,18 +49,23 @@ def _check(data_dir: Path, repair: bool, out: TextIO, store, url: str | None) ->
         print(f"index segment {found.segment}: {state}", file=out)
         if found.unsealed and repair:
             problem = "no checksums"
+    if found.vectors:
+        print(f"vectors:    {found.vectors}", file=out)
     leftovers = found.leftovers
     if leftovers:
         names = ", ".join(leftovers[:5]) + (" ..." if len(leftovers) > 5 else "")
         print(f"leftovers of failed compactions: {len(leftovers)} ({names})", file=out)
     if not repair:
-        if problem or leftovers:
+        if problem or leftovers or found.vectors:
             print(f"run `newsbot check --repair` to rebuild the index from {name}", file=out)
-        return 1 if problem else 0
+        return 1 if problem or found.vectors else 0
     if problem is not None:
         # a store of its own: the rebuilt index closes it
         segment = rebuild_index(data_dir, article_store(url))
         print(f"repaired: index segment {segment} rebuilt from {name}", file=out)
+    if found.vectors:  # embedded again by the worker or `newsbot embed`
+        dropped = drop_vectors(data_dir)
+        print(f"repaired: {dropped} vector chunks dropped (newsbot embed rebuilds them)", file=out)
     remove_leftovers(data_dir)
     if leftovers:
         print(f"removed {len(leftovers)} leftovers", file=out)

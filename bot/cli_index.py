@@ -63,6 +63,12 @@ def cmd_stats(index: SearchIndex, out: TextIO = sys.stdout, shared: str | None =
     where = shared or f"{s.database_bytes / 1e6:,.1f} MB, SQLite {index.data_dir / 'newsbot.db'}"
     print(f"database:   {where}", file=out)
     print(f"search:     {s.search}", file=out)
+    share = f" ({s.vectors / s.articles:.0%})" if s.articles else ""
+    print(
+        f"semantic:   {s.semantic}; {s.vectors:,} articles with vectors{share},"
+        f" {s.windows:,} with passage windows (newsbot embed)",
+        file=out,
+    )
     print(f"sources:    {len(s.sources):,}", file=out)
     for name, count in s.sources[:20]:
         print(f"  {count:>9,}  {name}", file=out)

@@ -134,7 +134,7 @@ def chat(
     stdin, out = stdin or sys.stdin, out or sys.stdout
     interactive = getattr(stdin, "isatty", lambda: False)()
     style = render.ANSI if getattr(out, "isatty", lambda: False)() else render.PLAIN
-    index = open_index(settings)
+    index = open_index(settings, semantic=True)
     sample_tmp: tempfile.TemporaryDirectory | None = None
     try:
         if not index.latest(1):

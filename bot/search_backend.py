@@ -15,15 +15,23 @@ if TYPE_CHECKING:
     from index import Store as ArticleStore
 
 
-def open_index(settings: Settings, data_dir: Path | None = None) -> SearchIndex:
+def open_index(
+    settings: Settings, data_dir: Path | None = None, semantic: bool = False
+) -> SearchIndex:
     """The archive's index, ranked by OpenSearch when NEWSBOT_OPENSEARCH_URL is set.
 
     Its articles are in PostgreSQL when NEWSBOT_DATABASE_URL is set (bot/article_store.py).
+    semantic: load the encoder too (NEWSBOT_SEMANTIC), for commands that answer questions.
     """
     data_dir = data_dir or settings.data_dir
     store = article_store(settings.database)
+    encoder = None
+    if semantic and settings.semantic:
+        from embed.encoder import load_encoder  # loads the model: only where it is used
+
+        encoder = load_encoder(True)
     if not settings.opensearch_url:
-        return SearchIndex.open(data_dir, store=store)
+        return SearchIndex.open(data_dir, store=store, encoder=encoder)
     # imported here: the embedded backend never loads the OpenSearch client
     from opensearchpy.exceptions import ConnectionError as Unreachable
 
@@ -31,7 +39,7 @@ def open_index(settings: Settings, data_dir: Path | None = None) -> SearchIndex:
 
     stage = OpenSearchStage(settings.opensearch_url, settings.opensearch_index)
     try:
-        return SearchIndex.open(data_dir, first_stage=stage, store=store)
+        return SearchIndex.open(data_dir, first_stage=stage, store=store, encoder=encoder)
     except Unreachable as error:
         stage.close()
         if store is not None:

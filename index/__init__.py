@@ -37,6 +37,7 @@ _EXPORTS = {
     "ingest": "ingest",
     "DataCheck": "check",
     "check_data": "check",
+    "drop_vectors": "check",
     "rebuild_index": "check",
     "remove_leftovers": "check",
 }
@@ -60,6 +61,7 @@ __all__ = [
     "TopicIndex",
     "UnknownSource",
     "check_data",
+    "drop_vectors",
     "ingest",
     "normalize",
     "parse_topic",
@@ -92,7 +94,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from .check import DataCheck, check_data, rebuild_index, remove_leftovers
+    from .check import DataCheck, check_data, drop_vectors, rebuild_index, remove_leftovers
     from .firststage import ExactNotServed
     from .models import Article, Excerpt, Hit, SearchResult
     from .outlets import UnknownSource, resolve, search_text

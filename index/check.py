@@ -15,7 +15,7 @@ from .vectors import VectorFiles
 if TYPE_CHECKING:
     from .stores import ArticleStore
 
-__all__ = ["DataCheck", "check_data", "rebuild_index", "remove_leftovers"]
+__all__ = ["DataCheck", "check_data", "drop_vectors", "rebuild_index", "remove_leftovers"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +68,11 @@ def rebuild_index(data_dir: Path, store: ArticleStore | None = None) -> str:
         return (Path(data_dir) / "index" / "CURRENT").read_text().strip()
     finally:
         index.close()
+
+
+def drop_vectors(data_dir: Path) -> int:
+    """Delete damaged passage vectors (the embedding queue makes them again); the chunks."""
+    return VectorFiles(Path(data_dir) / "vectors").drop()
 
 
 def remove_leftovers(data_dir: Path) -> int:
