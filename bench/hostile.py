@@ -34,10 +34,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from index.analysis import Analyzer  # noqa: E402
 from index.models import Article  # noqa: E402
 from index.normalize import fold, normalize  # noqa: E402
 from index.search import SearchIndex  # noqa: E402
-from index.segment import Analyzer  # noqa: E402
 from index.sources.text import clean_line, clean_text  # noqa: E402
 from index.stories import SYLLABLE, group_stories  # noqa: E402
 

@@ -38,7 +38,7 @@ from servers.postgres import PostgresServer  # noqa: E402
 from bot.migrate import migrate  # noqa: E402
 from index.ingest import ingest  # noqa: E402
 from index.search import SearchIndex  # noqa: E402
-from index.store import Store  # noqa: E402
+from index.sql_store import Store  # noqa: E402
 from storage import open_database  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "news.jsonl.gz"

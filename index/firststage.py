@@ -14,7 +14,7 @@ from typing import Protocol
 import numpy as np
 
 from .planner import QueryPlan
-from .stores import ArticleStore
+from .store_seam import ArticleStore
 
 DateRange = tuple[dt.date | None, dt.date | None]
 

@@ -46,7 +46,7 @@ def test_bot_imports_only_the_public_names_of_the_index_and_the_feeds():
 def test_bot_never_reaches_into_the_index_store():
     for path in sorted((ROOT / "bot").rglob("*.py")):
         text = path.read_text()
-        assert "index.store" not in text, path.relative_to(ROOT)
+        assert "index.store" not in text and "sql_store" not in text, path.relative_to(ROOT)
         # the handlers go through Subscriptions; only the Sender works on the outbox itself
         if path.name not in ("subscriptions.py", "outbox.py"):
             assert "subscriptions.records" not in text, path.relative_to(ROOT)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot import cli
-from index.store import Store
+from index.sql_store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -22,7 +22,7 @@ from bot.subscription_store import SubscriptionStore
 from feeds import FeedRegistry
 from index.models import Article
 from index.search import SearchIndex
-from index.store import Store
+from index.sql_store import Store
 from storage import Database, open_database
 
 ROOT = Path(__file__).resolve().parents[2]

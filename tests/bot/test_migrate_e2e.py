@@ -20,7 +20,7 @@ from botapi import ThreadedBotApiServer
 from e2e_kit import FAST, launch, pushes, ready, say, stop, wait_pushes
 
 from index.search import SearchIndex
-from index.store import Store
+from index.sql_store import Store
 from storage import open_database
 
 pytestmark = pytest.mark.slow

@@ -14,7 +14,7 @@ import pytest
 
 from index.models import Article
 from index.search import SearchIndex
-from index.segment_files import SegmentWriter
+from index.segment_format import SegmentWriter
 
 ROOT = Path(__file__).resolve().parents[2]
 WORDS = (

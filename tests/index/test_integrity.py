@@ -121,13 +121,13 @@ def test_newsbot_check_command(data: Path) -> None:
 def test_a_failed_compaction_leaves_no_tmp_folder(data: Path, monkeypatch) -> None:
     import errno
 
-    import index.segments
+    import index.live_postings
 
     def full(directory, database, upto):
         (directory / "half.npy").write_bytes(b"\x93NUMPY")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(index.segments, "seal", full)
+    monkeypatch.setattr(index.live_postings, "seal", full)
     opened = SearchIndex.open(data)
     try:
         with pytest.raises(OSError, match="No space"):

@@ -18,7 +18,7 @@ import pytest
 from index.ingest import ingest
 from index.models import Article
 from index.search import SearchIndex
-from index.store import Store
+from index.sql_store import Store
 from storage import open_database
 
 ROOT = Path(__file__).resolve().parents[2]
