@@ -35,7 +35,7 @@ from engine import make_queries  # noqa: E402
 from opensearch_node import OpenSearchNode  # noqa: E402
 
 from index.search import SearchIndex  # noqa: E402
-from storage.opensearch import OpenSearchStage  # noqa: E402
+from search_backends.opensearch import OpenSearchStage  # noqa: E402
 
 SOURCES = (
     ROOT / "data" / "bench" / "n150000",

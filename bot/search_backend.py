@@ -27,7 +27,7 @@ def open_index(settings: Settings, data_dir: Path | None = None) -> SearchIndex:
     # imported here: the embedded backend never loads the OpenSearch client
     from opensearchpy.exceptions import ConnectionError as Unreachable
 
-    from storage.opensearch import OpenSearchStage, SearchUnavailable
+    from search_backends.opensearch import OpenSearchStage, SearchUnavailable
 
     stage = OpenSearchStage(settings.opensearch_url, settings.opensearch_index)
     try:
@@ -66,7 +66,7 @@ def search_loader(
     url, name = settings.opensearch_url, settings.opensearch_index
 
     def load(store: ArticleStore, progress: Callable[[int], None]) -> int:
-        from storage.opensearch import OpenSearchStage
+        from search_backends.opensearch import OpenSearchStage
 
         stage = OpenSearchStage(url, name)
         try:

@@ -71,7 +71,7 @@ def open_index(backend, request):
             return SearchIndex.open(path, **kw)
         from opensearch_node import fresh_index_name
 
-        from storage.opensearch import OpenSearchStage
+        from search_backends.opensearch import OpenSearchStage
 
         name = names.setdefault(Path(path).resolve(), fresh_index_name())
         return SearchIndex.open(path, first_stage=OpenSearchStage(url, name), **kw)

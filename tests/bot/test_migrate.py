@@ -241,7 +241,7 @@ def test_with_opensearch_set_migrate_bulk_loads_it(tmp_path, postgres_url, opens
     from opensearch_node import fresh_index_name
     from opensearchpy import OpenSearch
 
-    from storage.opensearch import OpenSearchStage
+    from search_backends.opensearch import OpenSearchStage
 
     folder = embedded_folder(tmp_path / "data")
     name = fresh_index_name()
