@@ -182,7 +182,7 @@ def peak(checkout: Path, path: Path) -> tuple[float, int, int, str, float]:
     """Peak MB, exit code, stderr lines, summary and seconds of `newsbot index path`."""
     with tempfile.TemporaryDirectory() as data:
         env = {**os.environ, "NEWSBOT_DATA_DIR": data, "PYTHONPATH": str(checkout)}
-        command = [sys.executable, "-m", "bot.cli", "index", "--workers", "1", str(path)]
+        command = [sys.executable, "-m", "app.cli", "index", "--workers", "1", str(path)]
         started = time.perf_counter()
         out = subprocess.run(
             [sys.executable, "-c", _MEASURE, *command],

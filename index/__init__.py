@@ -18,7 +18,7 @@ _EXPORTS = {
     "SearchResult": "models",
     "Progress": "progress",
     "SearchIndex": "search",
-    "Store": "store",
+    "Store": "sql_store",
     "ExactNotServed": "firststage",
     "MAX_DEPTH": "search",
     "MAX_QUERY_CHARS": "search",

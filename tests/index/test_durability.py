@@ -47,7 +47,7 @@ def live_rows(db: Path) -> int:
 def newsbot_index(data: Path, archive: Path) -> subprocess.Popen:
     env = {**os.environ, "NEWSBOT_DATA_DIR": str(data)}
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "index", "--batch", "25", "--workers", "1", str(archive)],
+        [sys.executable, "-m", "app.cli", "index", "--batch", "25", "--workers", "1", str(archive)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

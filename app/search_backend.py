@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def open_index(settings: Settings, data_dir: Path | None = None) -> SearchIndex:
     """The archive's index, ranked by OpenSearch when NEWSBOT_OPENSEARCH_URL is set.
 
-    Its articles are in PostgreSQL when NEWSBOT_DATABASE_URL is set (bot/article_store.py).
+    Its articles are in PostgreSQL when NEWSBOT_DATABASE_URL is set (app/article_store.py).
     """
     data_dir = data_dir or settings.data_dir
     store = article_store(settings.database)
