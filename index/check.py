@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .integrity import CHECKSUMS, verify
-from .segment_files import read_segment
+from .segment_format import read_segment
 from .vectors import VectorFiles
 
 if TYPE_CHECKING:
-    from .stores import ArticleStore
+    from .store_seam import ArticleStore
 
 __all__ = ["DataCheck", "check_data", "drop_vectors", "rebuild_index", "remove_leftovers"]
 

@@ -8,10 +8,10 @@ import os
 import numpy as np
 import pytest
 
-from bot import cli
-from bot import settings as settings_module
-from bot.cli_check import cmd_check
-from bot.cli_index import cmd_stats
+from app import cli
+from app import settings as settings_module
+from app.cli_check import cmd_check
+from app.cli_index import cmd_stats
 from index.models import Article
 from index.search import SearchIndex
 

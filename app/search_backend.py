@@ -20,7 +20,7 @@ def open_index(
 ) -> SearchIndex:
     """The archive's index, ranked by OpenSearch when NEWSBOT_OPENSEARCH_URL is set.
 
-    Its articles are in PostgreSQL when NEWSBOT_DATABASE_URL is set (bot/article_store.py).
+    Its articles are in PostgreSQL when NEWSBOT_DATABASE_URL is set (app/article_store.py).
     semantic: load the encoder too (NEWSBOT_SEMANTIC), for commands that answer questions.
     """
     data_dir = data_dir or settings.data_dir
@@ -35,7 +35,7 @@ def open_index(
     # imported here: the embedded backend never loads the OpenSearch client
     from opensearchpy.exceptions import ConnectionError as Unreachable
 
-    from storage.opensearch import OpenSearchStage, SearchUnavailable
+    from search_backends.opensearch import OpenSearchStage, SearchUnavailable
 
     stage = OpenSearchStage(settings.opensearch_url, settings.opensearch_index)
     try:
@@ -74,7 +74,7 @@ def search_loader(
     url, name = settings.opensearch_url, settings.opensearch_index
 
     def load(store: ArticleStore, progress: Callable[[int], None]) -> int:
-        from storage.opensearch import OpenSearchStage
+        from search_backends.opensearch import OpenSearchStage
 
         stage = OpenSearchStage(url, name)
         try:
