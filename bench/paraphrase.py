@@ -141,18 +141,22 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--distractors", type=int, default=10_000)
     p.add_argument("--hybrid", choices=("windows", "leads"), default="windows")
     p.add_argument("--show", type=int, default=0, help="print N rewrites and stop")
+    p.add_argument("--questions", type=int, default=0, help="only the first N real questions")
+    p.add_argument("--semantic", type=float, help="the fusion weight (Ranking.semantic)")
     args = p.parse_args(argv)
     shown = sys.argv[1:] if argv is None else argv
     print(f"command: {shlex.join(['.venv/bin/python', 'bench/paraphrase.py', *shown])}")
     started = time.perf_counter()
     articles, lines, questions = read_data(args.distractors)
+    if args.questions:
+        questions = questions[: args.questions]
     pairs = paraphrased(questions)
     print(f"{len(pairs):,} of {len(questions):,} questions reworded by the synonym table")
     if args.show:
         for q, text in pairs[: args.show]:
             print(f"  {q.text}\n  -> {text}")
         return
-    from bench.hybrid import hybrid_index, leads_only, print_halves
+    from bench.hybrid import hybrid_index, leads_only, print_halves, with_weights
     from bench.questions import scores
 
     data = DATA / f"d{args.distractors}"
@@ -160,6 +164,8 @@ def main(argv: list[str] | None = None) -> None:
     hybrid = hybrid_index(data, windows=args.hybrid == "windows")
     if args.hybrid == "leads":
         leads_only(hybrid)
+    if args.semantic is not None:
+        with_weights(hybrid, semantic=args.semantic)
     qs = [q for q, _ in pairs]
     texts = {"as_written": [q.text for q in qs], "paraphrased": [t for _, t in pairs]}
     results = {}
@@ -171,6 +177,7 @@ def main(argv: list[str] | None = None) -> None:
     qmod.FORMS = ("as_written", "paraphrased")  # print_table walks FORMS
     print_table(results, qs)
     print_halves(results, qs, scores, list(texts))
+    hybrid.semantic.encoder.flush()
     print(f"\ndone in {time.perf_counter() - started:,.0f} s")
 
 
