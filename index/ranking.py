@@ -48,9 +48,10 @@ class Ranking:
     # sentence before or after the one that repeats the question
     lead_window: int = 2
     # the semantic stage (index/semantic.py), where vectors exist: weight of the best
-    # passage cosine in the fused score (0: lexical only), and how many articles with the
-    # nearest leads join the candidates
-    semantic: float = 0.3
+    # passage cosine in the fused score (0: lexical only; 0.2 the best on both halves of
+    # the real questions, docs/benchmarks.md), and how many articles with the nearest
+    # leads join the candidates
+    semantic: float = 0.2
     semantic_depth: int = 10
 
     @staticmethod
