@@ -127,3 +127,10 @@ def own_backend(backend_name, request) -> Iterator[Backend]:
     """A backend of one test's own, apart from the module's bot (a database of its own)."""
     with _backend(backend_name, request) as backend:
         yield backend
+
+
+@pytest.fixture(autouse=True)
+def lexical_unless_a_test_asks(monkeypatch):
+    """NEWSBOT_SEMANTIC=off for the processes and settings a test makes: the encoder costs
+    seconds a process on shared cores. tests/embed and tests/app/test_cli_embed.py load it."""
+    monkeypatch.setenv("NEWSBOT_SEMANTIC", "off")
