@@ -34,6 +34,7 @@ class Site:
 
     def __init__(self, host: str, name: str, port: int = 0, tls: ssl.SSLContext | None = None):
         self.requests: list[tuple[str, str]] = []  # (path, Host header)
+        self.page: str | None = None  # the article page, else a page saying the site's name
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -51,7 +52,8 @@ class Site:
                 if self.path.endswith(".xml"):
                     body, kind = FEED.format(base=site.base).encode(), "application/rss+xml"
                 else:
-                    body, kind = f"<html><body>{name}</body></html>".encode(), "text/html"
+                    text = site.page or f"<html><body>{name}</body></html>"
+                    body, kind = text.encode(), "text/html; charset=utf-8"
                 self.send_response(200)
                 self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(body)))
@@ -281,3 +283,40 @@ def _io():
     import io
 
     return io.StringIO()
+
+
+def test_a_feed_cannot_overwrite_another_outlets_article(tmp_path, client) -> None:
+    from index.search import SearchIndex
+
+    genuine, forger = Site("127.0.0.1", "genuine"), Site("127.0.0.2", "forger")
+    story = "<p>" + "Giá vàng trong nước tăng mạnh theo giá thế giới sáng nay. " * 4 + "</p>"
+    pages = {
+        genuine: f"<html><head><title>Giá vàng tăng</title></head><body><article><h1>Giá vàng tăng</h1>{story}</article></body></html>",
+        forger: (
+            f'<html><head><title>Tin giả</title><link rel="canonical" href="{genuine.base}/page.html">'
+            f"</head><body><article><h1>Tin giả</h1>{story.replace('tăng', 'giảm')}</article></body></html>"
+        ),
+    }
+    for site, text in pages.items():
+        site.page = text
+    index = SearchIndex.open(tmp_path / "data")
+    try:
+        with FeedRegistry(tmp_path / "data" / "newsbot.db") as registry:
+            registry.add(genuine.base + "/a.xml")
+            poll_all(registry, client, NOW, sink=index.add, allow_private=True)
+            registry.add(forger.base + "/b.xml")
+            report = []
+            poll_all(
+                registry,
+                client,
+                NOW,
+                sink=lambda a: report.append(index.add(a)),
+                allow_private=True,
+            )
+        assert [(r.added, r.updated) for r in report] == [(1, 0)]
+        hit = index.search("giá vàng tăng").hits[0].article
+        assert (hit.title, hit.url) == ("Giá vàng tăng", genuine.base + "/page.html")
+    finally:
+        index.close()
+        genuine.close()
+        forger.close()
