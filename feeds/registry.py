@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from index.models import Article
+from index.normalize import INVISIBLE
 from index.store import Store
 from index.urls import MAX_URL_CHARS
 from storage import is_url, open_database
@@ -85,8 +86,12 @@ class PollResult:
 
 
 def check_url(url: str) -> str:
-    """The URL stripped, or FeedError if it is not an absolute http(s) URL of sane length."""
-    url = url.strip()
+    """The URL stripped, or FeedError if it is not an absolute http(s) URL of sane length.
+
+    Invisible characters (U+200B, U+202E, NUL...) are dropped first: they would make the
+    address shown differ from the address fetched.
+    """
+    url = INVISIBLE.sub("", url).strip()
     if not url:
         raise FeedError("the URL is empty")
     if len(url) > MAX_URL_CHARS:

@@ -23,6 +23,7 @@ _EXPORTS = {
     "MAX_DEPTH": "search",
     "MAX_QUERY_CHARS": "search",
     "normalize": "normalize",
+    "clean_input": "normalize",
     "web_url": "urls",
     "UnknownSource": "outlets",
     "resolve": "outlets",
@@ -60,6 +61,7 @@ __all__ = [
     "TopicIndex",
     "UnknownSource",
     "check_data",
+    "clean_input",
     "ingest",
     "normalize",
     "parse_topic",
@@ -95,6 +97,7 @@ if TYPE_CHECKING:
     from .check import DataCheck, check_data, rebuild_index, remove_leftovers
     from .firststage import ExactNotServed
     from .models import Article, Excerpt, Hit, SearchResult
+    from .normalize import clean_input
     from .outlets import UnknownSource, resolve, search_text
     from .progress import Progress
     from .search import MAX_DEPTH, MAX_QUERY_CHARS, SearchIndex

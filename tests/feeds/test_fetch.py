@@ -226,3 +226,18 @@ def test_an_extreme_pub_date_drops_the_date_and_keeps_the_feed(servers, client, 
         globals()["rss"] = original
     assert registry.get(feed.id).failures == 0
     assert article.title == "Trang nội bộ bí mật" and article.published is None
+
+
+def test_invisible_characters_never_reach_a_stored_feed_url(registry) -> None:
+    for typed in [
+        "http://exa\u200bmple.vn/rss",
+        "http://example.vn/\u202essr",
+        "http://example.vn/\x00x",
+    ]:
+        feed = registry.add(typed)
+        assert all(ch.isprintable() and not ch.isspace() for ch in feed.url), feed.url
+    assert [f.url for f in registry.list()] == [
+        "http://example.vn/rss",
+        "http://example.vn/ssr",
+        "http://example.vn/x",
+    ]
