@@ -56,7 +56,7 @@ def _add(poller: FeedPoller, url: str, t) -> str:
     try:
         feed, found = add_checked(poller.registry, poller.client, url, poller.allow_private)
     except FeedError as error:
-        return render.notice(t.feeds_add_failed.format(url=url, reason=error))
+        return render.notice(t.feeds_add_failed.format(url=render.echo(url), reason=error))
     return render.notice(
         t.feeds_added.format(
             id=feed.id, url=feed.url, title=found.title or "–", entries=found.entries
