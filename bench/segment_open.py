@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import index.segments  # noqa: E402
+import index.live_postings  # noqa: E402
 from bench.machine import print_machine  # noqa: E402
 from index.integrity import verify  # noqa: E402
 from index.search import SearchIndex  # noqa: E402
@@ -51,15 +51,17 @@ def main() -> None:
         open_once(data)  # warm: the files are in the page cache for both
         before, after = [], []
         for _ in range(args.runs):
-            index.segments.verify = sizes_only
+            index.live_postings.verify = sizes_only
             before.append(open_once(data))
-            index.segments.verify = verify
+            index.live_postings.verify = verify
             after.append(open_once(data))
         opened = SearchIndex.open(data)
         folder = data / "index" / opened.segments.segment_name
         articles = opened.store.counts()["articles"]
         started = time.perf_counter()
-        assert verify(folder, opened.store.database_id(), opened.store.max_docno(), full=True) is None
+        assert (
+            verify(folder, opened.store.database_id(), opened.store.max_docno(), full=True) is None
+        )
         crc = time.perf_counter() - started
         opened.close()
         size = sum(p.stat().st_size for p in folder.iterdir()) / 1e6

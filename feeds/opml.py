@@ -16,8 +16,7 @@ from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 
-from index.sources.text import bound, clean_line
-from index.urls import MAX_URL_CHARS
+from index import MAX_URL_CHARS, bound, clean_line
 
 from .poll import Feed
 

@@ -12,14 +12,14 @@ import httpx
 import pytest
 
 import feeds.poll
-from bot.cli_feeds import (
+from app.cli_feeds import (
     cmd_feeds_add,
     cmd_feeds_list,
     cmd_feeds_poll,
     cmd_feeds_remove,
     cmd_feeds_stats,
 )
-from bot.cli_index import cmd_stats
+from app.cli_index import cmd_stats
 from feeds.poll import POLL_SECONDS, FeedError, FeedRegistry, poll, poll_all
 from index.search import SearchIndex
 from index.sources.archive import url_id
@@ -387,7 +387,7 @@ def test_feeds_poll_command_indexes_new_articles(tmp_path, client, site, base):
 
 
 def test_newsbot_feeds_commands_end_to_end(tmp_path, monkeypatch, base):
-    from bot.cli import main
+    from app.cli import main
 
     monkeypatch.setenv("NEWSBOT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("NEWSBOT_ALLOW_PRIVATE_FETCH", "true")  # the site is on loopback
@@ -465,7 +465,7 @@ def test_newsbot_feeds_poll_sends_new_articles_to_opensearch(
     from opensearch_node import fresh_index_name
     from opensearchpy import OpenSearch
 
-    from bot.cli import main
+    from app.cli import main
 
     name = fresh_index_name()
     monkeypatch.setenv("NEWSBOT_DATA_DIR", str(tmp_path / "data"))

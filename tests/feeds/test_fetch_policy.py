@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 import feeds.fetch
-from bot.cli_feeds import cmd_feeds_add, cmd_feeds_import
+from app.cli_feeds import cmd_feeds_add, cmd_feeds_import
 from feeds import FeedRegistry, poll_all
 from feeds.fetch import FetchRefused, check_target, is_public
 from feeds.poll import FetchError, fetch_bounded
@@ -262,7 +262,7 @@ class Proxy:
 
 
 def test_newsbot_feeds_add_goes_through_newsbot_proxy(tmp_path, monkeypatch) -> None:
-    from bot.cli import main
+    from app.cli import main
 
     proxy = Proxy()
     monkeypatch.chdir(tmp_path)  # no .env of the checkout
