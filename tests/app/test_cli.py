@@ -12,7 +12,6 @@ import pytest
 from bot_testkit import sample_articles
 
 from app import cli
-from app import settings as settings_module
 from app.settings import load_settings
 from index.search import SearchIndex
 
@@ -36,19 +35,6 @@ def newsbot(*args: str, cwd: Path, env: dict[str, str] | None = None, **kw):
         timeout=120,
         **kw,
     )
-
-
-@pytest.fixture
-def no_project_env(monkeypatch, tmp_path):
-    """load_settings with a project folder of the test's own (no developer's .env)."""
-    project = tmp_path / "project"
-    project.mkdir()
-    monkeypatch.setattr(settings_module, "PROJECT_DIR", project)
-    for name in list(os.environ):
-        if name.startswith(("NEWSBOT_", "TELEGRAM_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-    return project
 
 
 def test_the_data_folder_is_the_setting_then_the_flag_then_the_user_folder(

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import io
-import os
 
 import numpy as np
 import pytest
 
 from app import cli
-from app import settings as settings_module
 from app.cli_check import cmd_check
 from app.cli_index import cmd_stats
 from index.models import Article
@@ -23,13 +21,8 @@ ARTICLES = [
 
 
 @pytest.fixture
-def data(monkeypatch, tmp_path):
-    project = tmp_path / "project"
-    project.mkdir()
-    monkeypatch.setattr(settings_module, "PROJECT_DIR", project)
-    for name in list(os.environ):
-        if name.startswith(("NEWSBOT_", "TELEGRAM_")):
-            monkeypatch.delenv(name)
+def data(no_project_env, tmp_path):
+    """A data folder of three articles, NEWSBOT_* unset (the semantic stage on)."""
     folder = tmp_path / "data"
     index = SearchIndex.open(folder)
     index.add(ARTICLES)
