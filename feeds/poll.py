@@ -33,7 +33,6 @@ import dataclasses
 import datetime as dt
 import io
 import logging
-import sqlite3
 import time
 from collections.abc import Callable, Container
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -44,6 +43,7 @@ import feedparser
 import httpx
 
 from index import Article, article_from_html, bound, clean_line, host
+from storage import DatabaseError
 
 from .entries import (
     decode_page,
@@ -290,7 +290,7 @@ def poll_all(
                 result = PollResult(error=f"internal error: {type(e).__name__}: {e}")
             try:
                 registry.record(feed, result, now)
-            except sqlite3.Error:
+            except DatabaseError:
                 log.exception("could not record the poll of feed #%d", feed.id)
                 continue
             if result.error:

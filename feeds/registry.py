@@ -112,8 +112,9 @@ class FeedRegistry:
 
     def __init__(self, target: Store | Path | str, interval: float = POLL_SECONDS):
         if isinstance(target, Store):
-            # beside the articles: newsbot.db, or the PostgreSQL database they are in
-            target = getattr(target.database, "url", target.path)
+            # beside the articles: newsbot.db (a connection of its own, below), or the
+            # PostgreSQL database they are in (its pool, lent)
+            target = target.database if target.shared else target.path
         elif not is_url(target):
             target = Path(target)
         self.interval = interval
