@@ -6,8 +6,8 @@ import pytest
 from bot_testkit import OTHER, TOKEN, USER, RecordingRequest, message
 from telegram import Update
 
+from app.application import build_application
 from bot.admin import ErrorReporter
-from bot.app import build_application
 
 
 class Clock:
