@@ -298,8 +298,8 @@ def bench_million(args) -> None:
                 full.append(time.perf_counter() - t)
                 pruned += idx.ranker.last_pruned
             else:
-                scores, matched = idx.ranked(plan)
-                ref, _ = idx.top(scores, 10, matched=matched)
+                scores, matched = idx.ranker.ranked(plan)
+                ref, _ = idx.ranker.top(scores, 10, matched=matched)
                 ref_scores = scores[ref]
                 scan.append(time.perf_counter() - t)
         same += list(top) == list(ref) and np.allclose(top_scores, ref_scores, rtol=1e-9)

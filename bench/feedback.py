@@ -98,7 +98,7 @@ def with_feedback(index: SearchIndex, docs: int, words: int, alpha: float, recal
         extra = np.setdiff1d(more, docnos)
         if not len(extra):
             return docnos, found, total
-        every = index.scores(plan)
+        every = index.ranker.scores(plan)
         union = np.concatenate([docnos, extra])
         order = np.argsort(-every[union], kind="stable")
         return union[order], every[union][order], total

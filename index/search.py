@@ -8,6 +8,7 @@ stories.py (one story from several outlets shows once).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import math
@@ -24,6 +25,7 @@ from .firststage import ExactNotServed, ExternalStage
 from .live_postings import Segments
 from .models import AddReport, Article, Hit, IndexStats, SearchResult
 from .normalize import has_diacritics
+from .outlets import outlet_filter
 from .passages import Matcher, Passage, Term, best_passage, match_terms, weighed
 from .planner import MAX_QUERY_CHARS, QueryPlan, QueryPlanner
 from .ranker import STRONG_SHARE, Ranker, in_range, strong
@@ -49,8 +51,6 @@ DEFAULT_PARAMS = BM25Params()
 
 class SearchIndex:
     """Articles in SQLite, BM25 postings in memory-mapped segments plus a live delta."""
-
-    _in_range = staticmethod(in_range)
 
     def __init__(
         self,
@@ -174,10 +174,6 @@ class SearchIndex:
         """Decide fields, terms and weights for a query."""
         return self.planner.plan(query, exact, today)
 
-    def scores(self, plan: QueryPlan) -> np.ndarray:
-        """Score of every docno for a plan; -inf for articles that match no query word."""
-        return self.ranker.scores(plan)
-
     def best(self, plan: QueryPlan, k: int, **kwargs) -> tuple[np.ndarray, np.ndarray, int]:
         """The k best docnos, their scores, and how many articles matched."""
         if self.first_stage is not None:  # it may know docnos another process added since
@@ -185,16 +181,6 @@ class SearchIndex:
             self.segments.state.grow(int(found[0].max(initial=0)))
             return found
         return self.ranker.best(plan, k, **kwargs)
-
-    def ranked(
-        self, plan: QueryPlan, defer: frozenset[tuple[str, str]] = frozenset()
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Score of every docno for a plan, and which live articles match at all."""
-        return self.ranker.ranked(plan, defer)
-
-    def top(self, scores: np.ndarray, k: int, **kwargs) -> tuple[np.ndarray, int]:
-        """Docnos of the k best scores (ties: newer first) and how many matched at all."""
-        return self.ranker.top(scores, k, **kwargs)
 
     def search(
         self,
@@ -242,7 +228,7 @@ class SearchIndex:
             docnos, best_scores, passages = self._rerank(
                 docnos, best_scores, dates, matcher, prefer
             )
-        period_empty = prefer is not None and not self._in_range(dates, prefer).any()
+        period_empty = prefer is not None and not in_range(dates, prefer).any()
         newest_first = period_empty and plan.recent and bool(len(docnos))
         if newest_first:
             # nothing from the reader's "today": the newest good matches (half the best
@@ -287,6 +273,17 @@ class SearchIndex:
             newest_first=newest_first,
         )
 
+    def search_text(
+        self, text: str, k: int = 10, offset: int = 0, exact: bool = False
+    ) -> SearchResult:
+        """search() of a question that may name outlets (nguồn:vnexpress); UnknownSource if none has it.
+
+        The result's query is the text as asked, filters included, so a later page asks the same.
+        """
+        query, sources = outlet_filter(text, self.store.source_names)
+        result = self.search(query, k, offset, sources=sources, exact=exact)
+        return result if sources is None else dataclasses.replace(result, query=text)
+
     def _partial(self, docno: int, matcher: Matcher, idf: list[Term]) -> bool:
         """Whether the best article lacks most of the question's idf in words."""
         found = self.store.articles([docno]).get(docno)
@@ -330,7 +327,7 @@ class SearchIndex:
         }
         final = scores + r.passages * np.array([passages[int(d)].score for d in docnos])
         inside = (
-            strong(self._in_range(dates, prefer), final)
+            strong(in_range(dates, prefer), final)
             if prefer is not None
             else np.zeros(len(docnos), bool)
         )
