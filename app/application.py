@@ -15,11 +15,11 @@ from telegram import Bot
 from telegram.ext import Application
 from telegram.request import BaseRequest
 
-from bot import admin
 from bot.app import schedule_jobs, set_commands, telegram_application
 from bot.broadcast import Broadcasts
 from bot.feeds import FeedPoller
 from bot.flood import FloodLimit
+from bot.operator import ErrorReporter, Operator
 from bot.outbox import Sender
 from bot.services import Services
 from bot.state import State
@@ -121,10 +121,10 @@ class BotServices:
             )
         )
         token = settings.token or ""
-        operator = admin.Operator(
+        operator = Operator(
             admins=settings.admins,
             broadcasts=broadcasts,
-            reporter=admin.ErrorReporter(settings.error_chat, (token, token.partition(":")[2])),
+            reporter=ErrorReporter(settings.error_chat, (token, token.partition(":")[2])),
             allowed=settings.allowed_chats,
         )
         sender = Sender(
@@ -150,5 +150,4 @@ class BotServices:
             zone=settings.zone,
             suggestions=Suggestions(index),
             operator=operator,
-            admins=settings.admins,
         )

@@ -30,6 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import print_machine  # noqa: E402
 from index.fields import FIELDS, field_terms  # noqa: E402
 from index.ingest import ingest  # noqa: E402
 from index.search import SearchIndex  # noqa: E402
@@ -298,8 +299,8 @@ def bench_million(args) -> None:
                 full.append(time.perf_counter() - t)
                 pruned += idx.ranker.last_pruned
             else:
-                scores, matched = idx.ranker.ranked(plan)
-                ref, _ = idx.ranker.top(scores, 10, matched=matched)
+                scores, matched = idx.ranked(plan)
+                ref, _ = idx.top(scores, 10, matched=matched)
                 ref_scores = scores[ref]
                 scan.append(time.perf_counter() - t)
         same += list(top) == list(ref) and np.allclose(top_scores, ref_scores, rtol=1e-9)
@@ -363,6 +364,7 @@ def main() -> None:
         help="also time a compaction of the 150k index, with and without run files",
     )
     args = p.parse_args()
+    print_machine()
     if not args.skip_150k:
         bench_150k(args)
     if args.million:

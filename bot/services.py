@@ -13,12 +13,12 @@ from telegram.ext import CallbackContext, ExtBot
 from index import SearchIndex
 
 from .flood import FloodLimit
+from .operator import Operator
 from .state import State
 from .subscriptions import Subscriptions
 from .texts import Texts, pick
 
 if TYPE_CHECKING:
-    from .admin import Operator
     from .feeds import FeedPoller
     from .outbox import Sender
     from .suggest import Suggestions
@@ -42,7 +42,6 @@ class Services:
     presses: FloodLimit = field(default_factory=lambda: FloodLimit(24, 30.0))
     writes: threading.Lock = field(default_factory=threading.Lock)  # one index writer
     zone: ZoneInfo = ZoneInfo("Asia/Ho_Chi_Minh")
-    admins: frozenset[int] = frozenset()  # NEWSBOT_ADMINS: the bot's operators
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, dict]):

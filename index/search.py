@@ -26,10 +26,11 @@ from .live_postings import Segments
 from .models import AddReport, Article, Hit, IndexStats, SearchResult
 from .normalize import has_diacritics
 from .outlets import outlet_filter
-from .passages import Matcher, Passage, Term, best_passage, match_terms, weighed
+from .passages import Matcher, Passage, Term, match_terms, weighed
 from .planner import MAX_QUERY_CHARS, QueryPlan, QueryPlanner
-from .ranker import STRONG_SHARE, Ranker, in_range, strong
+from .ranker import STRONG_SHARE, Ranker, in_range
 from .ranking import Ranking
+from .secondstage import is_partial, rerank
 from .snippets import hit_excerpt
 from .sql_store import Store
 from .store_seam import ArticleStore
@@ -40,9 +41,6 @@ __all__ = ["MAX_DEPTH", "MAX_QUERY_CHARS", "AddReport", "IndexStats", "QueryPlan
 
 log = logging.getLogger(__name__)
 
-# the best article must hold this share of the question's idf-weighted words, else the
-# result says its matches are partial (rather than announce "2,537 results")
-PARTIAL_SHARE = 0.5
 # Results past this rank are never served (50 pages of 5): a forged page number or inline
 # offset must not make one query rank and group the whole archive.
 MAX_DEPTH = 250
@@ -51,6 +49,8 @@ DEFAULT_PARAMS = BM25Params()
 
 class SearchIndex:
     """Articles in SQLite, BM25 postings in memory-mapped segments plus a live delta."""
+
+    _in_range = staticmethod(in_range)
 
     def __init__(
         self,
@@ -174,6 +174,10 @@ class SearchIndex:
         """Decide fields, terms and weights for a query."""
         return self.planner.plan(query, exact, today)
 
+    def scores(self, plan: QueryPlan) -> np.ndarray:
+        """Score of every docno for a plan; -inf for articles that match no query word."""
+        return self.ranker.scores(plan)
+
     def best(self, plan: QueryPlan, k: int, **kwargs) -> tuple[np.ndarray, np.ndarray, int]:
         """The k best docnos, their scores, and how many articles matched."""
         if self.first_stage is not None:  # it may know docnos another process added since
@@ -181,6 +185,16 @@ class SearchIndex:
             self.segments.state.grow(int(found[0].max(initial=0)))
             return found
         return self.ranker.best(plan, k, **kwargs)
+
+    def ranked(
+        self, plan: QueryPlan, defer: frozenset[tuple[str, str]] = frozenset()
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Score of every docno for a plan, and which live articles match at all."""
+        return self.ranker.ranked(plan, defer)
+
+    def top(self, scores: np.ndarray, k: int, **kwargs) -> tuple[np.ndarray, int]:
+        """Docnos of the k best scores (ties: newer first) and how many matched at all."""
+        return self.ranker.top(scores, k, **kwargs)
 
     def search(
         self,
@@ -224,11 +238,13 @@ class SearchIndex:
             matcher = Matcher(weighed(idf, r.passage_idf))
             dates = self._dates[docnos] if len(docnos) else np.zeros(0, np.int64)
         passages: dict[int, Passage] = {}
+        read: dict[int, Article] = {}  # the candidates, read once for passages, page and verdict
         if not exact and r.passages and len(docnos):
-            docnos, best_scores, passages = self._rerank(
-                docnos, best_scores, dates, matcher, prefer
+            read = self.store.articles(int(d) for d in docnos)
+            docnos, best_scores, passages = rerank(
+                docnos, best_scores, dates, matcher, prefer, read, r
             )
-        period_empty = prefer is not None and not in_range(dates, prefer).any()
+        period_empty = prefer is not None and not self._in_range(dates, prefer).any()
         newest_first = period_empty and plan.recent and bool(len(docnos))
         if newest_first:
             # nothing from the reader's "today": the newest good matches (half the best
@@ -238,13 +254,15 @@ class SearchIndex:
             docnos, best_scores = docnos[order], best_scores[order]
         scores = dict(zip(docnos.tolist(), best_scores.tolist(), strict=True))
         if group:
-            # grouping reads headlines only; whole articles are read for the page alone
-            heads = self.store.headlines(int(d) for d in docnos)
+            # grouping needs headlines only: read above with the passages, or read now
+            heads = {d: (a.title, a.source) for d, a in read.items()} or self.store.headlines(
+                int(d) for d in docnos
+            )
             ranked = [(int(d), *heads[int(d)]) for d in docnos if int(d) in heads]
             page = group_stories(ranked)[offset : offset + k]
         else:
             page = [(int(d), ()) for d in docnos[offset:]]
-        articles = self.store.articles(d for d, _ in page)
+        articles = read or self.store.articles(d for d, _ in page)
         hits = tuple(
             Hit(
                 articles[d],
@@ -268,7 +286,7 @@ class SearchIndex:
             folded=plan.folded,
             date_from=plan.date_from,
             date_to=plan.date_to,
-            partial=bool(len(docnos)) and self._partial(int(docnos[0]), matcher, idf),
+            partial=bool(len(docnos)) and is_partial(self._top_article(docnos, read), matcher, idf),
             period_empty=period_empty,
             newest_first=newest_first,
         )
@@ -284,14 +302,10 @@ class SearchIndex:
         result = self.search(query, k, offset, sources=sources, exact=exact)
         return result if sources is None else dataclasses.replace(result, query=text)
 
-    def _partial(self, docno: int, matcher: Matcher, idf: list[Term]) -> bool:
-        """Whether the best article lacks most of the question's idf in words."""
-        found = self.store.articles([docno]).get(docno)
-        if found is None or not matcher.terms:
-            return False
-        present = {ti for _, _, ti in matcher.find(found.title + "\n" + found.body)}
-        held = sum(idf[ti].weight for ti in present)
-        return held < PARTIAL_SHARE * sum(t.weight for t in idf)
+    def _top_article(self, docnos: np.ndarray, read: dict[int, Article]) -> Article | None:
+        """The best candidate's article: read already for the passages, or read now."""
+        top = int(docnos[0])
+        return read[top] if top in read else self.store.articles([top]).get(top)
 
     def _match_terms(self, plan: QueryPlan) -> list[Term]:
         """The plan's words as the matcher finds them in text, rarer words weighing more."""
@@ -303,36 +317,6 @@ class SearchIndex:
             n, df = max(field.n_docs, 0), max(field.df(t), 0)
             weights.append(math.log(1.0 + (n - df + 0.5) / (df + 0.5)))
         return match_terms(plan.highlight, weights)
-
-    def _rerank(
-        self,
-        docnos: np.ndarray,
-        scores: np.ndarray,
-        dates: np.ndarray,
-        matcher: Matcher,
-        prefer: tuple[dt.date | None, dt.date | None] | None,
-    ) -> tuple[np.ndarray, np.ndarray, dict[int, Passage]]:
-        """The leading candidates again, each with its best passage's score added."""
-        r = self.ranking
-        texts = self.store.texts(int(d) for d in docnos)
-        passages = {
-            int(d): best_passage(
-                texts.get(int(d), ("", ""))[1],
-                matcher,
-                r.passage_window,
-                r.proximity,
-                title=texts.get(int(d), ("", ""))[0],
-            )
-            for d in docnos
-        }
-        final = scores + r.passages * np.array([passages[int(d)].score for d in docnos])
-        inside = (
-            strong(in_range(dates, prefer), final)
-            if prefer is not None
-            else np.zeros(len(docnos), bool)
-        )
-        order = np.lexsort((-docnos, -dates, -final, ~inside))
-        return docnos[order], final[order], passages
 
     # ---- browsing -------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from bot_testkit import OTHER, TOKEN, USER, RecordingRequest, message
 from telegram import Update
 
 from app.application import build_application
-from bot.admin import ErrorReporter
+from bot.operator import ErrorReporter
 
 
 class Clock:

@@ -49,8 +49,8 @@ def test_best_ranks_as_the_full_scan_on_random_queries(tmp_path):
         plan = idx.plan(query)
         for k in (1, 5, 10, 30):
             fast, fast_scores, fast_total = idx.best(plan, k)
-            scores, matched = idx.ranker.ranked(plan)
-            full, full_total = idx.ranker.top(scores.copy(), k, matched=matched)
+            scores, matched = idx.ranked(plan)
+            full, full_total = idx.top(scores.copy(), k, matched=matched)
             assert list(fast) == list(full), (query, k)
             np.testing.assert_allclose(fast_scores, scores[full], rtol=1e-9)
             assert fast_total == full_total, (query, k)
@@ -73,7 +73,7 @@ def test_top_among_a_million_candidates_is_the_exact_top_with_ties(index):
         index.ranker._grow(n)
         index.ranker._dates[:n] = rng.integers(18_000, 18_010, n)
         for k in (1, 10, 200, 1000):
-            got, total = index.ranker.top(scores, k, matched=matched)
+            got, total = index.top(scores, k, matched=matched)
             cand = np.flatnonzero(matched)
             want = cand[np.lexsort((-cand, -index.ranker._dates[cand], -scores[cand]))][:k]
             assert total == len(cand)

@@ -93,7 +93,7 @@ def test_scores_equal_rank_bm25_on_the_stored_token_lists(embedded_index):
     ref = BM25Okapi(tokens)
     for query in ["giá vàng hôm nay", "Hà Nội", "của và là", "bóng đá Việt Nam"]:
         plan = index.plan(query, exact=True)
-        got = index.ranker.scores(plan)[docnos]
+        got = index.scores(plan)[docnos]
         got[np.isneginf(got)] = 0.0  # no match: -inf here, 0 in rank_bm25
         np.testing.assert_allclose(got, ref.get_scores(list(plan.parts[0][1])), rtol=1e-9)
 
@@ -250,8 +250,8 @@ def test_common_syllables_on_leaders_only_give_the_full_ranking(tmp_path):
         plan = idx.plan(query)
         assert any(p[0] in ("syl", "asyl") for p in plan.parts)
         fast, fast_scores, fast_total = idx.best(plan, 5)
-        scores, matched = idx.ranker.ranked(plan)
-        full, full_total = idx.ranker.top(scores.copy(), 5, matched=matched)
+        scores, matched = idx.ranked(plan)
+        full, full_total = idx.top(scores.copy(), 5, matched=matched)
         assert list(fast) == list(full), query
         np.testing.assert_allclose(fast_scores, scores[full], rtol=1e-9)
         assert fast_total == full_total
