@@ -1,4 +1,4 @@
-"""The services the callbacks work with, opened and closed in one place (app.py)."""
+"""The services the callbacks work with, opened and closed in one place (app/application.py)."""
 
 from __future__ import annotations
 

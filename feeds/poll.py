@@ -1,4 +1,4 @@
-"""News feeds (RSS 2.0 and Atom): polling the feeds of the registry (feed_registry.py).
+"""News feeds (RSS 2.0 and Atom): polling the feeds of the registry (registry.py).
 
 The bot side and ``newsbot feeds poll`` use it like this (blocking I/O: run it in a thread)::
 
@@ -12,7 +12,7 @@ new. Each entry not seen before has its page fetched and extracted (``article_fr
 text, date, canonical URL), falling back to the entry's title and summary when the page
 fails or holds no article text. Entries are remembered per feed (``feed_items``), so a page
 is fetched once. Everything is bounded: bytes per feed and per page, seconds per fetch
-(``index.fetch.Deadline``), new entries per poll, seconds per feed, feeds at once; only
+(``fetch.Deadline``), new entries per poll, seconds per feed, feeds at once; only
 http(s) links are followed, and pages only on public addresses or the feed's own host.
 
 A feed that fails (network, HTTP status, not a feed) is retried after
