@@ -21,7 +21,7 @@ from bot.feeds import FeedPoller
 from bot.flood import FloodLimit
 from bot.operator import ErrorReporter, Operator
 from bot.outbox import Sender
-from bot.services import Services
+from bot.services import SERVICES, Services
 from bot.state import State
 from bot.subscriptions import Subscriptions
 from bot.suggest import Suggestions
@@ -77,7 +77,7 @@ class BotServices:
             self._backends = None
             await asyncio.to_thread(backends.close)
             raise
-        app.bot_data["services"] = services
+        app.bot_data[SERVICES] = services
         await set_commands(app)
         schedule_jobs(
             app, settings.refresh_seconds, settings.feed_seconds, settings.delivery_seconds
@@ -92,7 +92,7 @@ class BotServices:
 
     async def shutdown(self, app: Application) -> None:
         """post_shutdown: close everything initialize opened, newest first."""
-        app.bot_data.pop("services", None)
+        app.bot_data.pop(SERVICES, None)
         backends, self._backends = self._backends, None
         if backends is not None:
             await asyncio.to_thread(backends.close)

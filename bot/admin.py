@@ -14,7 +14,7 @@ from . import render
 from .broadcast import MAX_BROADCAST
 from .operator import Operator
 from .sending import reply
-from .services import BotContext, Services, texts_of
+from .services import BotContext, Services, opened_services, texts_of
 from .texts import Texts
 
 __all__ = [
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 
 def _operator(context: BotContext) -> tuple[Services, Operator] | None:
-    services: Services | None = context.bot_data.get("services")
+    services = opened_services(context.bot_data)
     if services is None:  # an update before post_init opened them
         return None
     return services, services.operator

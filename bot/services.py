@@ -23,7 +23,17 @@ if TYPE_CHECKING:
     from .outbox import Sender
     from .suggest import Suggestions
 
-__all__ = ["BotContext", "Services", "command_text", "services_of", "texts_of"]
+__all__ = [
+    "SERVICES",
+    "BotContext",
+    "Services",
+    "command_text",
+    "opened_services",
+    "services_of",
+    "texts_of",
+]
+
+SERVICES = "services"  # their key in bot_data
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +60,12 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     @property
     def services(self) -> Services:
         """The services build_application opened (post_init) and closes (post_shutdown)."""
-        return self.bot_data["services"]
+        return self.bot_data[SERVICES]
+
+
+def opened_services(bot_data: dict) -> Services | None:
+    """The services post_init opened, or None before it (and after post_shutdown)."""
+    return bot_data.get(SERVICES)
 
 
 def services_of(context: BotContext) -> Services:
@@ -61,7 +76,7 @@ def services_of(context: BotContext) -> Services:
 def texts_of(update: Update, context: BotContext) -> Texts:
     """The chat's /lang choice (the user's, for inline queries), else the user's Telegram's."""
     chat, user = update.effective_chat, update.effective_user
-    services: Services | None = context.bot_data.get("services")
+    services = opened_services(context.bot_data)
     if services is not None:
         key = chat.id if chat is not None else user.id if user is not None else None
         lang = services.state.language(key) if key is not None else None
