@@ -54,20 +54,20 @@ def test_sqlite_locked_past_its_timeout_is_unavailable(tmp_path):
     holder = Database(path)
     holder.schema(SCHEMA, "v")
     waiter = Database(path, timeout=0.1)
-    done = threading.Event()
+    holding, done = threading.Event(), threading.Event()
 
     def hold():
-        with holder.transaction() as c:
+        with holder.transaction() as c:  # BEGIN IMMEDIATE: the write lock from here
             c.execute("INSERT INTO t VALUES (1)")
-            done.wait(5)
+            holding.set()
+            done.wait(10)
 
     thread = threading.Thread(target=hold)
     thread.start()
     try:
+        assert holding.wait(10)
         with pytest.raises(DatabaseUnavailable) as locked:
-            for _ in range(50):  # until the holder has its write lock
-                waiter.execute("INSERT INTO t VALUES (2)")
-                waiter.execute("DELETE FROM t WHERE a = 2")
+            waiter.execute("INSERT INTO t VALUES (2)")
         assert isinstance(locked.value.__cause__, sqlite3.OperationalError)
     finally:
         done.set()
