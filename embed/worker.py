@@ -18,7 +18,7 @@ from index.search import SearchIndex
 
 from .queue import EmbedQueue
 
-__all__ = ["EmbedWorker"]
+__all__ = ["EmbedWorker", "start_worker"]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,8 @@ class EmbedWorker:
             self._thread.join(timeout)
             self._thread = None
 
+    close = stop  # an ExitStack closes it with the backends
+
     def _loop(self) -> None:
         try:  # Linux: a thread's own nice value; the event loop keeps its priority
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
@@ -76,3 +78,14 @@ class EmbedWorker:
             self.embedded += batch.articles
             busy = time.monotonic() - started
             self._stop.wait(busy * (1 - self.share) / self.share)
+
+
+def start_worker(index: SearchIndex) -> EmbedWorker:
+    """The bot's worker, started, with a model of its own (a reader's question never waits
+    for a batch); the index's encoder if a second one cannot load."""
+    from .encoder import load_encoder
+
+    encoder = load_encoder(True) or index.semantic.encoder
+    worker = EmbedWorker(index, encoder)
+    worker.start()
+    return worker
