@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from .fields import BODY
 from .models import IndexStats
 from .vectors import WINDOWS
 
-if TYPE_CHECKING:
-    from .search import SearchIndex
-
 __all__ = ["index_stats"]
 
 
-def index_stats(index: SearchIndex) -> IndexStats:
+class Counted(Protocol):
+    """What the counts read of a SearchIndex (search.py imports this module, not back)."""
+
+    data_dir: Any
+    store: Any
+    segments: Any
+    semantic: Any
+    first_stage: Any
+    fields: Any
+    _lock: Any
+
+    def delta_size(self) -> int: ...
+
+
+def index_stats(index: Counted) -> IndexStats:
     """Counts for `newsbot stats`."""
     counts = index.store.counts()
     # (a folder that does not exist yet globs to nothing)

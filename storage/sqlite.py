@@ -33,7 +33,11 @@ class Database:
                 target = str(self.path)
             # isolation_level=None: transactions are explicit (transaction()), never implied
             self.connection = sqlite3.connect(
-                target, check_same_thread=False, isolation_level=None, timeout=timeout, uri=read_only
+                target,
+                check_same_thread=False,
+                isolation_level=None,
+                timeout=timeout,
+                uri=read_only,
             )
             if not read_only:
                 with self.lock:

@@ -46,9 +46,7 @@ async def test_every_store_of_the_bot_borrows_one_pool(tmp_path, postgres_url):
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgres"])
-async def test_a_failure_part_way_closes_what_was_opened(
-    tmp_path, request, monkeypatch, database
-):
+async def test_a_failure_part_way_closes_what_was_opened(tmp_path, request, monkeypatch, database):
     url = request.getfixturevalue("postgres_url") if database == "postgres" else None
     opened = []
     real_open = backends_module.open_backends

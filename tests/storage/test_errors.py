@@ -22,7 +22,9 @@ CREATE TABLE IF NOT EXISTS t (a INTEGER PRIMARY KEY);
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def db(request, tmp_path):
-    target = tmp_path / "x.db" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    target = (
+        tmp_path / "x.db" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    )
     database = open_database(target)
     database.schema(SCHEMA, "v")
     yield database
