@@ -26,6 +26,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from conversation import Answers, Conversation
 from index import SearchIndex
 
 from . import admin, commands, feed_commands, handlers, topic_handlers
@@ -106,6 +107,7 @@ def build_application(
             zone=settings.zone,
             suggestions=Suggestions(opened),
             operator=operator,
+            conversation=Conversation(opened, Answers(state.database)),
             admins=settings.admins,
         )
         await _set_commands(app)

@@ -27,6 +27,7 @@ _EXPORTS = {
     "UnknownSource": "outlets",
     "resolve": "outlets",
     "search_text": "outlets",
+    "page_hits": "pages",
     "Clause": "topics",
     "Topic": "topics",
     "TopicError": "topics",
@@ -62,6 +63,7 @@ __all__ = [
     "check_data",
     "ingest",
     "normalize",
+    "page_hits",
     "parse_topic",
     "passage",
     "rebuild_index",
@@ -96,6 +98,7 @@ if TYPE_CHECKING:
     from .firststage import ExactNotServed
     from .models import Article, Excerpt, Hit, SearchResult
     from .outlets import UnknownSource, resolve, search_text
+    from .pages import page_hits
     from .progress import Progress
     from .search import MAX_DEPTH, MAX_QUERY_CHARS, SearchIndex
     from .store import Store

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -18,11 +17,11 @@ from pathlib import Path
 import numpy as np
 
 from .bm25 import BM25Params, FieldPostings
-from .fields import BODY, FOLD
+from .fields import BODY
 from .firststage import ExactNotServed, ExternalStage
 from .models import AddReport, Article, Hit, IndexStats, SearchResult
-from .normalize import has_diacritics
-from .passages import Matcher, Passage, Term, best_passage, match_terms, weighed
+from .pages import plan_terms
+from .passages import Matcher, Passage, Term, best_passage, weighed
 from .planner import MAX_QUERY_CHARS, QueryPlan, QueryPlanner
 from .ranker import STRONG_SHARE, Ranker, in_range, strong
 from .ranking import Ranking
@@ -234,7 +233,7 @@ class SearchIndex:
             docnos, best_scores, total = self.best(
                 plan, want, date_range=rng, prefer=prefer, **extra
             )
-            idf = self._match_terms(plan)
+            idf = plan_terms(self.fields, plan)
             matcher = Matcher(weighed(idf, r.passage_idf))
             dates = self._dates[docnos] if len(docnos) else np.zeros(0, np.int64)
         passages: dict[int, Passage] = {}
@@ -295,17 +294,6 @@ class SearchIndex:
         present = {ti for _, _, ti in matcher.find(found.title + "\n" + found.body)}
         held = sum(idf[ti].weight for ti in present)
         return held < PARTIAL_SHARE * sum(t.weight for t in idf)
-
-    def _match_terms(self, plan: QueryPlan) -> list[Term]:
-        """The plan's words as the matcher finds them in text, rarer words weighing more."""
-        weights = []
-        for t in plan.highlight:
-            field = self.fields[BODY.name if has_diacritics(t) else FOLD.name]
-            # Lucene's idf, defined for every df: a word no article holds weighs the most
-            # (it is what a weak result lacks)
-            n, df = max(field.n_docs, 0), max(field.df(t), 0)
-            weights.append(math.log(1.0 + (n - df + 0.5) / (df + 0.5)))
-        return match_terms(plan.highlight, weights)
 
     def _rerank(
         self,
