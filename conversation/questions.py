@@ -1,15 +1,15 @@
-"""A question as the search takes it: whitespace collapsed, cut to MAX_QUERY_CHARS."""
+"""A question as the search takes it: as it reads (index.clean_input), cut to MAX_QUERY_CHARS."""
 
 from __future__ import annotations
 
-from index import MAX_QUERY_CHARS
+from index import MAX_QUERY_CHARS, clean_input
 
 __all__ = ["MAX_QUERY_CHARS", "clip_query"]
 
 
 def clip_query(text: str) -> tuple[str, bool]:
-    """The question with whitespace collapsed and cut to MAX_QUERY_CHARS; True when cut."""
-    text = " ".join(text.split())
+    """The question as it reads (clean_input), cut to MAX_QUERY_CHARS; True when cut."""
+    text = clean_input(text)
     if len(text) <= MAX_QUERY_CHARS:
         return text, False
     cut = text[:MAX_QUERY_CHARS]
