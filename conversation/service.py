@@ -23,7 +23,6 @@ from index import (
     SearchResult,
     UnknownSource,
     page_hits,
-    search_text,
 )
 
 from .answers import Answers, Kept
@@ -76,7 +75,7 @@ class Conversation:
         text, cut = clip_query(question)
         if not text:
             return None
-        result = search_text(self.index, text, max(self.first, size), 0)
+        result = self.index.search_text(text, max(self.first, size), 0)
         ranked = tuple((h.article.id, h.score, tuple(h.also)) for h in result.hits)
         kept = Kept(
             text,
@@ -124,7 +123,7 @@ class Conversation:
         if kept.complete or len(kept.ranked) >= needed:
             return kept
         try:
-            deeper = search_text(self.index, kept.text, self.depth, 0)
+            deeper = self.index.search_text(kept.text, self.depth, 0)
         except UnknownSource:  # the outlet left the archive since: the list stays as it is
             deeper = dataclasses.replace(kept.result, hits=())
         # appended, never reordered: what was shown keeps its number

@@ -8,6 +8,7 @@ stories.py (one story from several outlets shows once).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import threading
@@ -22,6 +23,7 @@ from .fields import BODY
 from .firststage import ExactNotServed, ExternalStage
 from .live_postings import Segments
 from .models import AddReport, Article, Hit, IndexStats, SearchResult
+from .outlets import outlet_filter
 from .pages import plan_terms
 from .passages import Matcher, Passage, weighed
 from .planner import MAX_QUERY_CHARS, QueryPlan, QueryPlanner
@@ -287,6 +289,17 @@ class SearchIndex:
             period_empty=period_empty,
             newest_first=newest_first,
         )
+
+    def search_text(
+        self, text: str, k: int = 10, offset: int = 0, exact: bool = False
+    ) -> SearchResult:
+        """search() of a question that may name outlets (nguồn:vnexpress); UnknownSource if none has it.
+
+        The result's query is the text as asked, filters included, so a later page asks the same.
+        """
+        query, sources = outlet_filter(text, self.store.source_names)
+        result = self.search(query, k, offset, sources=sources, exact=exact)
+        return result if sources is None else dataclasses.replace(result, query=text)
 
     def _top_article(self, docnos: np.ndarray, read: dict[int, Article]) -> Article | None:
         """The best candidate's article: read already for the passages, or read now."""
