@@ -25,6 +25,7 @@ from .views import article_links, hit_views
 
 __all__ = [
     "button",
+    "flooded",
     "group_text",
     "help_command",
     "inline_query",
@@ -35,6 +36,7 @@ __all__ = [
     "read_command",
     "search_command",
     "start",
+    "user_id",
 ]
 
 log = logging.getLogger(__name__)
@@ -73,13 +75,8 @@ async def _results_message(
 async def _ask(update: Update, context: BotContext, question: str) -> None:
     """Answer a question with the first page of results (or a hint when nothing matched)."""
     svc, t = services_of(context), texts_of(update, context)
-    user = update.effective_user
-    if user is not None:
-        verdict = svc.flood.check(user.id)
-        if not verdict.allowed:
-            if verdict.warn:
-                await reply(update, context, render.notice(t.flood.format(seconds=verdict.wait)))
-            return
+    if await flooded(update, context):
+        return
     if not parse.clip_query(question)[0]:
         await reply(update, context, render.notice(t.usage_search))
         return
@@ -92,8 +89,12 @@ async def _ask(update: Update, context: BotContext, question: str) -> None:
     try:
         with metrics.QUERY_SECONDS.time():
             # the list belongs to the chat: its buttons work there only
-            page = await asyncio.to_thread(
-                svc.conversation.ask, update.effective_chat.id, question, PAGE_SIZE
+            page = await svc.turns.run(
+                user_id(update),
+                svc.conversation.ask,
+                update.effective_chat.id,
+                question,
+                PAGE_SIZE,
             )
     except UnknownSource as error:
         await reply(update, context, render.notice(unknown_source(error, t)))
@@ -106,6 +107,23 @@ async def _ask(update: Update, context: BotContext, question: str) -> None:
     text, markup = await _results_message(context, page, t)
     await reply(update, context, text, markup)
     metrics.REPLIES.inc()
+
+
+def user_id(update: Update) -> int | None:
+    """The user an update is from (None for a channel post)."""
+    return update.effective_user.id if update.effective_user is not None else None
+
+
+async def flooded(update: Update, context: BotContext) -> bool:
+    """Take a question from the user's bucket; True (after one warning) when it is empty."""
+    user = update.effective_user
+    verdict = services_of(context).flood.check(user.id) if user is not None else None
+    if verdict is None or verdict.allowed:
+        return False
+    if verdict.warn:
+        t = texts_of(update, context)
+        await reply(update, context, render.notice(t.flood.format(seconds=verdict.wait)))
+    return True
 
 
 def unknown_source(error: UnknownSource, t: Texts) -> str:
@@ -228,7 +246,8 @@ async def button(update: Update, context: BotContext) -> None:
         return
     page = None
     if query.message is not None:  # (a message too old for Telegram to show has no chat)
-        page = await asyncio.to_thread(
+        page = await svc.turns.run(
+            query.from_user.id,
             svc.conversation.page,
             query.message.chat.id,  # the list is the chat's: another chat's id finds nothing
             request.qid,
@@ -264,7 +283,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
         return svc.conversation.ask(user, question, INLINE_PAGE)
 
     try:
-        page = await asyncio.to_thread(answer)
+        page = await svc.turns.run(user, answer)
     except UnknownSource:
         page = None
     if page is None or (qid and page.result.offset != start):  # expired, or past the end
