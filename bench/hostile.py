@@ -41,12 +41,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import stalls  # noqa: E402  (bench/stalls.py, beside this file)
-
+from bench import stalls  # noqa: E402
+from bench.machine import print_machine  # noqa: E402
+from index.analysis import Analyzer  # noqa: E402
 from index.models import Article  # noqa: E402
 from index.normalize import fold, normalize  # noqa: E402
 from index.search import SearchIndex  # noqa: E402
-from index.segment import Analyzer  # noqa: E402
 from index.sources.text import clean_line, clean_text  # noqa: E402
 from index.stories import SYLLABLE, group_stories  # noqa: E402
 
@@ -191,7 +191,7 @@ def peak(checkout: Path, path: Path) -> tuple[float, int, int, str, float]:
     """Peak MB, exit code, stderr lines, summary and seconds of `newsbot index path`."""
     with tempfile.TemporaryDirectory() as data:
         env = {**os.environ, "NEWSBOT_DATA_DIR": data, "PYTHONPATH": str(checkout)}
-        command = [sys.executable, "-m", "bot.cli", "index", "--workers", "1", str(path)]
+        command = [sys.executable, "-m", "app.cli", "index", "--workers", "1", str(path)]
         started = time.perf_counter()
         out = subprocess.run(
             [sys.executable, "-c", _MEASURE, *command],
@@ -229,6 +229,7 @@ def main() -> None:
     p.add_argument("--articles", type=int, default=20_000)
     p.add_argument("--against", type=Path, action="append", default=[], help="another checkout")
     args = p.parse_args()
+    print_machine()
     if args.part in ("depth", "all"):
         depth(args.articles)
     if args.part in ("stalls", "all"):

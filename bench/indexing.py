@@ -6,7 +6,7 @@
 The first N articles of ../shared/corpus/news.jsonl.gz (never copied into the repo) are
 indexed twice into fresh temporary folders by index.ingest (reading, analysis on a process
 pool, SQLite, the segment): once with pyvi itself as the analyzer's segmenter, once with
-the default (index/segmenter.py). It prints the wall and CPU time of each (CPU includes the
+the default (index/word_segmenter.py). It prints the wall and CPU time of each (CPU includes the
 pool's processes) and checks that both databases hold exactly the same terms.
 """
 
@@ -24,9 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import print_machine  # noqa: E402
+from index.analysis import Analyzer, pyvi_segment  # noqa: E402
 from index.ingest import ingest  # noqa: E402
 from index.search import SearchIndex  # noqa: E402
-from index.segment import Analyzer, pyvi_segment  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "news.jsonl.gz"
 
@@ -58,6 +59,7 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=5000, help="first N articles (default 5000)")
     ap.add_argument("--workers", type=int, default=1, help="analysis processes (default 1)")
     args = ap.parse_args()
+    print_machine()
 
     with tempfile.TemporaryDirectory(prefix="newsbot-bench-") as tmp:
         tmp = Path(tmp)

@@ -42,8 +42,9 @@ class Bot:
             "NEWSBOT_FEED_SECONDS": "100000",  # no feed polls during the measurements
         }
         self.log = open(data / "stalls.log", "a")  # noqa: SIM115 (closed in stop)
+        cli = "app.cli" if (checkout / "app" / "cli.py").exists() else "bot.cli"
         self.process = subprocess.Popen(
-            [sys.executable, "-P", "-m", "bot.cli", "run"],
+            [sys.executable, "-P", "-m", cli, "run"],
             cwd=data,
             env=env,
             stdout=self.log,

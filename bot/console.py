@@ -8,13 +8,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
+from app.search_backend import open_index
+from app.settings import Settings
 from conversation import PAGE_SIZE, Answers, Conversation, Page
 from index import Article, SearchIndex, UnknownSource, ingest
 from storage import open_database
 
 from . import commands, render
-from .search_backend import open_index
-from .settings import Settings
 from .suggest import suggest
 from .texts import VI, Texts, chosen, pick
 from .views import hit_views, web_links
