@@ -25,7 +25,7 @@ and alone differently, and the terms keep no sentence ends. The bot side uses it
     topic = parse_topic(text)                    # TopicError: tell the user
     topics = TopicIndex()                        # one per process, keys are yours
     topics.add((chat_id, topic_id), topic)       # .remove(key) on unsubscribe
-    preview = recent_matches(index.store, topic, limit=3)  # [(docno, Article)] newest first
+    preview = recent_matches(index.store, topic)  # previews.py: [(docno, Article)], newest first
     matched, cursor = match_since(index.store, topics, cursor)   # [(docno, {keys})]
     clause = topic.matched(ArticleText.of_article(article))      # what caught it, to show
 
@@ -42,9 +42,8 @@ from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from .models import Article
 from .normalize import fold
-from .outlets import MAX_SOURCES, outlet_keys, source_key, split_sources
+from .outlets import MAX_SOURCES, source_key, split_sources
 from .phrases import ArticleText, Clause, Phrase, passage
 from .sql_store import Store
 
@@ -61,14 +60,11 @@ __all__ = [
     "match_since",
     "parse_topic",
     "passage",
-    "recent_matches",
 ]
 
 MAX_TOPIC_CHARS = 200
 MAX_ALTERNATIVES = 10
 MAX_WORDS = 8  # per alternative, its excluded words included
-# A preview looks this far back: a day or two of a busy bot's feeds, at a bounded cost
-PREVIEW_SCAN = 500
 
 # Phones turn "-" into a minus or a dash, and quotes into curly ones.
 _DASHES = "-\u2212\u2013\u2014"
@@ -364,46 +360,3 @@ def match_since(
         if n >= limit:
             break
     return matched, cursor
-
-
-def _letters(text: str) -> str:
-    """Text folded to ASCII in C alone (diacritics, invisible and other characters dropped)."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    return unicodedata.normalize("NFD", text).encode("ascii", "ignore").decode("ascii").lower()
-
-
-def recent_matches(
-    store: Store, topic: Topic, limit: int = 3, scan: int = PREVIEW_SCAN
-) -> list[tuple[int, Article]]:
-    """The newest articles a topic catches (by date, then arrival), among the newest scan.
-
-    An article goes on to matching only when its folded text holds every syllable of one
-    alternative: most do not, and that look costs a small share of reading an article into
-    sentences. A topic that catches nothing costs reading scan articles, no more.
-    """
-    found: list[int] = []
-    offset = 0
-    keys = topic.source_keys
-    # an alternative with a syllable beyond Vietnamese's letters is matched in full
-    needed = [
-        needles if all(n.isascii() for n in needles) else set()
-        for clause in topic.alternatives
-        for needles in ({fold(s) for phrase in clause.phrases for s in phrase.syllables},)
-    ]
-    while offset < scan and len(found) < limit:
-        docs = store.newest_texts(min(250, scan - offset), offset)
-        if not docs:
-            break
-        for docno, title, body, source in docs:
-            if keys and not keys & outlet_keys(source):
-                continue
-            text = _letters(title + "\n" + body)
-            if not any(all(s in text for s in syllables) for syllables in needed):
-                continue
-            if topic.matches(ArticleText.of(title, body, source)):
-                found.append(docno)
-                if len(found) >= limit:
-                    break
-        offset += len(docs)
-    articles = store.articles(found)
-    return [(d, articles[d]) for d in found if d in articles]

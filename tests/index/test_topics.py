@@ -8,17 +8,16 @@ import pytest
 
 from index.models import Article
 from index.normalize import fold
+from index.previews import PREVIEW_SCAN, recent_matches
 from index.search import SearchIndex
 from index.topics import (
     MAX_TOPIC_CHARS,
-    PREVIEW_SCAN,
     ArticleText,
     TopicError,
     TopicIndex,
     match_since,
     parse_topic,
     passage,
-    recent_matches,
 )
 
 
