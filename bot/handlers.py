@@ -61,12 +61,17 @@ def _empty_archive(update: Update, context: BotContext, t: Texts) -> str:
 # ---- building answers --------------------------------------------------------------------
 
 
-async def _results_message(
-    context: BotContext, page: Page, t: Texts
+def _tokened(context: BotContext, page: Page | None) -> tuple[Page | None, list[str]]:
+    """A page and its articles' tokens, made in one worker thread, in the user's turn."""
+    if page is None:
+        return None, []
+    return page, services_of(context).state.tokens([h.article.id for h in page.result.hits])
+
+
+def _results_message(
+    context: BotContext, page: Page, tokens: list[str], t: Texts
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    svc = services_of(context)
     articles = [h.article for h in page.result.hits]
-    tokens = await asyncio.to_thread(svc.state.tokens, [a.id for a in articles])
     views = hit_views(page.result.hits, article_links(articles, tokens, context.bot.username))
     text = render.results(page.result, t, views, cut=page.cut)
     return text, keyboards.results_keyboard(page, t, tokens)
@@ -89,12 +94,10 @@ async def _ask(update: Update, context: BotContext, question: str) -> None:
     try:
         with metrics.QUERY_SECONDS.time():
             # the list belongs to the chat: its buttons work there only
-            page = await svc.turns.run(
+            chat = update.effective_chat.id
+            page, tokens = await svc.turns.run(
                 user_id(update),
-                svc.conversation.ask,
-                update.effective_chat.id,
-                question,
-                PAGE_SIZE,
+                lambda: _tokened(context, svc.conversation.ask(chat, question, PAGE_SIZE)),
             )
     except UnknownSource as error:
         await reply(update, context, render.notice(unknown_source(error, t)))
@@ -104,7 +107,7 @@ async def _ask(update: Update, context: BotContext, question: str) -> None:
     if not page.result.hits and not await asyncio.to_thread(svc.conversation.latest, 1):
         await reply(update, context, render.notice(_empty_archive(update, context, t)))
         return
-    text, markup = await _results_message(context, page, t)
+    text, markup = _results_message(context, page, tokens, t)
     await reply(update, context, text, markup)
     metrics.REPLIES.inc()
 
@@ -244,20 +247,18 @@ async def button(update: Update, context: BotContext) -> None:
     if not isinstance(request, PageRequest):
         await query.answer()
         return
-    page = None
+    page, tokens = None, []
     if query.message is not None:  # (a message too old for Telegram to show has no chat)
-        page = await svc.turns.run(
+        chat = query.message.chat.id  # the list is the chat's: another chat's id finds nothing
+        start = request.page * PAGE_SIZE
+        page, tokens = await svc.turns.run(
             query.from_user.id,
-            svc.conversation.page,
-            query.message.chat.id,  # the list is the chat's: another chat's id finds nothing
-            request.qid,
-            request.page * PAGE_SIZE,
-            PAGE_SIZE,
+            lambda: _tokened(context, svc.conversation.page(chat, request.qid, start)),
         )
     if page is None:  # expired, or another chat's question: nothing of it is shown
         await query.answer(t.expired, show_alert=True)
         return
-    text, markup = await _results_message(context, page, t)
+    text, markup = _results_message(context, page, tokens, t)
     await edit(update, text, markup)
     await query.answer()
 
@@ -277,20 +278,19 @@ async def inline_query(update: Update, context: BotContext) -> None:
         return  # a flood: its queries expire unanswered, and cost no search
     qid, start, user = *where, inline.from_user.id
 
-    def answer() -> Page | None:
+    def answer() -> tuple[Page | None, list[str]]:
         if qid:  # a further page: Telegram sent back the next_offset this bot gave
-            return svc.conversation.page(user, qid, start, INLINE_PAGE)
-        return svc.conversation.ask(user, question, INLINE_PAGE)
+            return _tokened(context, svc.conversation.page(user, qid, start, INLINE_PAGE))
+        return _tokened(context, svc.conversation.ask(user, question, INLINE_PAGE))
 
     try:
-        page = await svc.turns.run(user, answer)
+        page, tokens = await svc.turns.run(user, answer)
     except UnknownSource:
         page = None
     if page is None or (qid and page.result.offset != start):  # expired, or past the end
         await inline.answer([], **cached)
         return
     articles = [h.article for h in page.result.hits]
-    tokens = await asyncio.to_thread(svc.state.tokens, [a.id for a in articles])
     views = hit_views(page.result.hits, article_links(articles, tokens, context.bot.username))
     answers = render.inline_results(views, t, tokens)
     nothing = (
