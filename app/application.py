@@ -25,6 +25,7 @@ from bot.services import SERVICES, Services
 from bot.state import State
 from bot.subscriptions import Subscriptions
 from bot.suggest import Suggestions
+from conversation import Answers, Conversation
 from embed.worker import start_worker
 from index import SearchIndex
 
@@ -153,4 +154,6 @@ class BotServices:
             zone=settings.zone,
             suggestions=Suggestions(index),
             operator=operator,
+            # the questions' result lists, in the state's database (bot.db or PostgreSQL)
+            conversation=Conversation(index, Answers(state.database)),
         )

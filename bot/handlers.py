@@ -13,12 +13,8 @@ from telegram import (
 from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 
-from index import (
-    MAX_DEPTH,
-    Article,
-    SearchResult,
-    UnknownSource,
-)
+from conversation import Page
+from index import Article, UnknownSource
 
 from . import keyboards, metrics, parse, render
 from .parse import PAGE_SIZE, PageRequest, ReadRequest
@@ -29,6 +25,7 @@ from .views import article_links, hit_views
 
 __all__ = [
     "button",
+    "flooded",
     "group_text",
     "help_command",
     "inline_query",
@@ -39,6 +36,7 @@ __all__ = [
     "read_command",
     "search_command",
     "start",
+    "user_id",
 ]
 
 log = logging.getLogger(__name__)
@@ -63,33 +61,28 @@ def _empty_archive(update: Update, context: BotContext, t: Texts) -> str:
 # ---- building answers --------------------------------------------------------------------
 
 
-async def _results_message(
-    context: BotContext, result: SearchResult, t: Texts, cut: bool = False
+def _tokened(context: BotContext, page: Page | None) -> tuple[Page | None, list[str]]:
+    """A page and its articles' tokens, made in one worker thread, in the user's turn."""
+    if page is None:
+        return None, []
+    return page, services_of(context).state.tokens([h.article.id for h in page.result.hits])
+
+
+def _results_message(
+    context: BotContext, page: Page, tokens: list[str], t: Texts
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    svc = services_of(context)
-    articles = [h.article for h in result.hits]
-
-    def ids() -> tuple[str, list[str]]:
-        return svc.state.query_id(result.query), svc.state.tokens(a.id for a in articles)
-
-    qid, tokens = await asyncio.to_thread(ids)
-    views = hit_views(result.hits, article_links(articles, tokens, context.bot.username))
-    text = render.results(result, t, views, cut=cut)
-    return text, keyboards.results_keyboard(result, t, qid, tokens)
+    articles = [h.article for h in page.result.hits]
+    views = hit_views(page.result.hits, article_links(articles, tokens, context.bot.username))
+    text = render.results(page.result, t, views, cut=page.cut)
+    return text, keyboards.results_keyboard(page, t, tokens)
 
 
 async def _ask(update: Update, context: BotContext, question: str) -> None:
     """Answer a question with the first page of results (or a hint when nothing matched)."""
     svc, t = services_of(context), texts_of(update, context)
-    user = update.effective_user
-    if user is not None:
-        verdict = svc.flood.check(user.id)
-        if not verdict.allowed:
-            if verdict.warn:
-                await reply(update, context, render.notice(t.flood.format(seconds=verdict.wait)))
-            return
-    query, cut = parse.clip_query(question)
-    if not query:
+    if await flooded(update, context):
+        return
+    if not parse.clip_query(question)[0]:
         await reply(update, context, render.notice(t.usage_search))
         return
     if not is_group(update):
@@ -100,16 +93,40 @@ async def _ask(update: Update, context: BotContext, question: str) -> None:
             pass  # only a courtesy; the answer matters
     try:
         with metrics.QUERY_SECONDS.time():
-            result = await asyncio.to_thread(svc.index.search_text, query, PAGE_SIZE, 0)
+            # the list belongs to the chat: its buttons work there only
+            chat = update.effective_chat.id
+            page, tokens = await svc.turns.run(
+                user_id(update),
+                lambda: _tokened(context, svc.conversation.ask(chat, question, PAGE_SIZE)),
+            )
     except UnknownSource as error:
         await reply(update, context, render.notice(unknown_source(error, t)))
         return
-    if not result.hits and not await asyncio.to_thread(svc.index.latest, 1):
+    if page is None:
+        return
+    if not page.result.hits and not await asyncio.to_thread(svc.conversation.latest, 1):
         await reply(update, context, render.notice(_empty_archive(update, context, t)))
         return
-    text, markup = await _results_message(context, result, t, cut)
+    text, markup = _results_message(context, page, tokens, t)
     await reply(update, context, text, markup)
     metrics.REPLIES.inc()
+
+
+def user_id(update: Update) -> int | None:
+    """The user an update is from (None for a channel post)."""
+    return update.effective_user.id if update.effective_user is not None else None
+
+
+async def flooded(update: Update, context: BotContext) -> bool:
+    """Take a question from the user's bucket; True (after one warning) when it is empty."""
+    user = update.effective_user
+    verdict = services_of(context).flood.check(user.id) if user is not None else None
+    if verdict is None or verdict.allowed:
+        return False
+    if verdict.warn:
+        t = texts_of(update, context)
+        await reply(update, context, render.notice(t.flood.format(seconds=verdict.wait)))
+    return True
 
 
 def unknown_source(error: UnknownSource, t: Texts) -> str:
@@ -121,7 +138,7 @@ async def _send_article(update: Update, context: BotContext, token: str) -> None
     svc, t = services_of(context), texts_of(update, context)
 
     def lookup() -> Article | None:
-        return svc.index.get(svc.state.article_id(token))
+        return svc.conversation.read(svc.state.article_id(token))
 
     article = await asyncio.to_thread(lookup)
     if article is None:
@@ -188,7 +205,7 @@ async def latest_command(update: Update, context: BotContext) -> None:
     svc, t = services_of(context), texts_of(update, context)
 
     def newest() -> tuple[list[Article], list[str]]:
-        articles = svc.index.latest(PAGE_SIZE)
+        articles = svc.conversation.latest(PAGE_SIZE)
         return articles, svc.state.tokens(a.id for a in articles)
 
     articles, tokens = await asyncio.to_thread(newest)
@@ -230,18 +247,18 @@ async def button(update: Update, context: BotContext) -> None:
     if not isinstance(request, PageRequest):
         await query.answer()
         return
-    question = await asyncio.to_thread(svc.state.query, request.qid)
-    if question is None:
-        await query.answer(t.expired, show_alert=True)
-        return
-    try:
-        result = await asyncio.to_thread(
-            svc.index.search_text, question, PAGE_SIZE, request.page * PAGE_SIZE
+    page, tokens = None, []
+    if query.message is not None:  # (a message too old for Telegram to show has no chat)
+        chat = query.message.chat.id  # the list is the chat's: another chat's id finds nothing
+        start = request.page * PAGE_SIZE
+        page, tokens = await svc.turns.run(
+            query.from_user.id,
+            lambda: _tokened(context, svc.conversation.page(chat, request.qid, start)),
         )
-    except UnknownSource:  # the outlet left the archive since
+    if page is None:  # expired, or another chat's question: nothing of it is shown
         await query.answer(t.expired, show_alert=True)
         return
-    text, markup = await _results_message(context, result, t)
+    text, markup = _results_message(context, page, tokens, t)
     await edit(update, text, markup)
     await query.answer()
 
@@ -250,35 +267,39 @@ async def inline_query(update: Update, context: BotContext) -> None:
     """Offer matching articles in any chat, ten at a time."""
     inline = update.inline_query
     svc, t = services_of(context), texts_of(update, context)
-    query, _ = parse.clip_query(inline.query)
-    offset = parse.inline_offset(inline.offset)
-    if not query or offset is None:
-        await inline.answer([], cache_time=INLINE_CACHE_SECONDS)
+    # the answers are the user's own: their next_offset names the user's kept list
+    cached = {"cache_time": INLINE_CACHE_SECONDS, "is_personal": True}
+    question, _ = parse.clip_query(inline.query)
+    where = parse.inline_offset(inline.offset)
+    if not question or where is None:
+        await inline.answer([], **cached)
         return
     if not svc.presses.check(inline.from_user.id).allowed:
         return  # a flood: its queries expire unanswered, and cost no search
+    qid, start, user = *where, inline.from_user.id
+
+    def answer() -> tuple[Page | None, list[str]]:
+        if qid:  # a further page: Telegram sent back the next_offset this bot gave
+            return _tokened(context, svc.conversation.page(user, qid, start, INLINE_PAGE))
+        return _tokened(context, svc.conversation.ask(user, question, INLINE_PAGE))
 
     try:
-        result = await asyncio.to_thread(svc.index.search_text, query, INLINE_PAGE, offset)
+        page, tokens = await svc.turns.run(user, answer)
     except UnknownSource:
-        await inline.answer([], cache_time=INLINE_CACHE_SECONDS)
+        page = None
+    if page is None or (qid and page.result.offset != start):  # expired, or past the end
+        await inline.answer([], **cached)
         return
-    articles = [h.article for h in result.hits]
-    tokens = await asyncio.to_thread(svc.state.tokens, [a.id for a in articles])
-    views = hit_views(result.hits, article_links(articles, tokens, context.bot.username))
+    articles = [h.article for h in page.result.hits]
+    views = hit_views(page.result.hits, article_links(articles, tokens, context.bot.username))
     answers = render.inline_results(views, t, tokens)
-    more = result.hits and offset + len(result.hits) < min(result.total, MAX_DEPTH)
     nothing = (
         None
-        if answers or offset
+        if answers or start
         else InlineQueryResultsButton(text=t.inline_open_bot, start_parameter="inline")
     )
-    await inline.answer(
-        answers,
-        cache_time=INLINE_CACHE_SECONDS,
-        next_offset=str(offset + len(result.hits)) if more else None,
-        button=nothing,
-    )
+    following = parse.inline_next(page.qid, start + INLINE_PAGE) if page.more else None
+    await inline.answer(answers, next_offset=following, button=nothing, **cached)
 
 
 async def on_error(update: object, context: BotContext) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from app import settings as settings_module
+from index.search import SearchIndex
 
 # --import-mode=importlib puts no test folder on sys.path
 sys.path.append(str(Path(__file__).parent.parent / "bot"))
@@ -23,3 +24,14 @@ def no_project_env(monkeypatch, tmp_path):
             monkeypatch.delenv(name)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     return project
+
+
+@pytest.fixture(scope="session")
+def news_index(tmp_path_factory):
+    """An index of the bot's test articles (`newsbot chat` talks over it), built once."""
+    from bot_testkit import sample_articles
+
+    index = SearchIndex.open(tmp_path_factory.mktemp("chat-news"))
+    index.add(sample_articles())
+    yield index
+    index.close()

@@ -6,7 +6,7 @@ import asyncio
 import html
 import logging
 import re
-import time
+import threading
 
 import httpx
 import pytest
@@ -412,7 +412,9 @@ async def test_errors_are_logged_without_the_token_and_the_user_is_told(app, fee
 async def test_inline_mode_offers_articles_with_paging(feed):
     calls = await feed(inline("công viên cây xanh"))
     ((_, answer),) = calls
-    assert len(answer["results"]) == 10 and answer["next_offset"] == "10"
+    assert len(answer["results"]) == 10 and answer["is_personal"]
+    qid, start = answer["next_offset"].split(":")  # the user's own kept list, and where next
+    assert len(qid) == 12 and start == "10"
     first = answer["results"][0]
     assert first["type"] == "article" and first["title"] == "Khánh thành công viên cây xanh số 12"
     assert "Công viên cây xanh số 12 mở cửa" in first["description"]
@@ -422,8 +424,16 @@ async def test_inline_mode_offers_articles_with_paging(feed):
         '<a href="https://t.me/tin_bot?start=cong-vien-12">Khánh thành'
     )
     assert "<b>Công viên" in content["message_text"]
-    ((_, more),) = await feed(inline("công viên cây xanh", offset="10"))
+    ((_, more),) = await feed(inline("công viên cây xanh", offset=answer["next_offset"]))
     assert len(more["results"]) == 2 and not more.get("next_offset")
+    shown = [r["id"] for r in answer["results"] + more["results"]]
+    assert len(set(shown)) == 12  # one list: no article twice
+    # an offset this bot did not give (a bare number, another user's list) answers nothing
+    for forged in ("10", "240", f"{qid}:240"):
+        ((_, nothing),) = await feed(inline("công viên cây xanh", offset=forged))
+        assert nothing["results"] == [] and not nothing.get("next_offset")
+    ((_, theirs),) = await feed(inline("công viên cây xanh", user=OTHER, offset=f"{qid}:10"))
+    assert theirs["results"] == []
     ((_, none),) = await feed(inline("khủng long bạo chúa"))
     assert none["results"] == [] and none["button"]["start_parameter"] == "inline"
     ((_, empty),) = await feed(inline("   "))
@@ -432,24 +442,28 @@ async def test_inline_mode_offers_articles_with_paging(feed):
 
 async def test_many_users_do_not_wait_on_each_other(app, recorder, news_index, monkeypatch):
     search = news_index.search
+    release = threading.Event()
 
     def slow_for_some(query, *args, **kwargs):
         if query.startswith("chậm"):
-            time.sleep(1.0)  # blocking, as a big index would be: it must stay off the loop
+            # blocking, as a big index would be: it must stay off the loop; it ends only
+            # once the other users have their answers, so no clock decides the test
+            release.wait(timeout=30)
         return search(query, *args, **kwargs)
 
     monkeypatch.setattr(news_index, "search", slow_for_some)
     slow = Update.de_json(message("chậm giá vàng", user={**USER, "id": 4999}), app.bot)
     users = [{**USER, "id": 5000 + i} for i in range(10)]
     fast = [Update.de_json(message("công viên cây xanh", user=u), app.bot) for u in users]
-    loop = asyncio.get_running_loop()
-    started = loop.time()
     slow_task = asyncio.create_task(app.process_update(slow))
     await asyncio.sleep(0.05)
-    await asyncio.gather(*(app.process_update(u) for u in fast))
-    assert loop.time() - started < 0.9  # ten answers while the slow search still runs
-    answered = [p["chat_id"] for p in recorder.sent("sendMessage")]
-    assert set(answered) == {u["id"] for u in users}
+    try:
+        await asyncio.wait_for(asyncio.gather(*(app.process_update(u) for u in fast)), 20)
+        assert not slow_task.done()  # ten answers while the slow search still runs
+        answered = [p["chat_id"] for p in recorder.sent("sendMessage")]
+        assert set(answered) == {u["id"] for u in users}
+    finally:
+        release.set()
     await slow_task
     assert recorder.sent("sendMessage")[-1]["chat_id"] == 4999
 
