@@ -11,24 +11,26 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
+from . import metrics
 from .app import RedactToken, build_application, webhook_options
 from .health import serve_http
 from .run_lock import AlreadyRunning, acquire
 from .settings import Settings
 from .texts import EN, VI
 
-__all__ = ["connect", "run"]
+__all__ = ["connect", "retrying", "run"]
 
 log = logging.getLogger(__name__)
 
 FIRST_RETRY = 1.0  # seconds; doubled after each failure
-LAST_RETRY = 60.0
+LAST_RETRY = 30.0  # a Bot API back after a long outage is seen within 30 s
 
 
 def run(settings: Settings) -> int:
@@ -64,11 +66,18 @@ async def _serve(settings: Settings) -> int:
         await app.post_init(app)
         if settings.webhook_url:
             options = webhook_options(settings)
-            await app.bot.set_webhook(
-                options["webhook_url"],
-                secret_token=options["secret_token"],
-                allowed_updates=Update.ALL_TYPES,
+            registered = await retrying(
+                "setWebhook",
+                lambda: app.bot.set_webhook(
+                    options["webhook_url"],
+                    secret_token=options["secret_token"],
+                    allowed_updates=Update.ALL_TYPES,
+                ),
+                settings,
+                stop,
             )
+            if not registered:
+                return 0 if stop.is_set() else 1
             server = serve_http(
                 app,
                 options["listen"],
@@ -76,16 +85,29 @@ async def _serve(settings: Settings) -> int:
                 webhook=(options["url_path"], options["secret_token"]),
             )
             log.info(
-                "receiving updates by webhook on %s:%s/%s (also /healthz, /metrics)",
+                "receiving updates by webhook on %s:%s/%s (also /healthz, /readyz, /metrics)",
                 options["listen"],
                 options["port"],
                 options["url_path"],
             )
         else:
-            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            polling = await retrying(
+                "deleteWebhook",
+                lambda: app.updater.start_polling(
+                    allowed_updates=Update.ALL_TYPES, error_callback=_polling_failed
+                ),
+                settings,
+                stop,
+            )
+            if not polling:
+                return 0 if stop.is_set() else 1
             if settings.http_port is not None:
                 server = serve_http(app, settings.http_listen, settings.http_port)
-                log.info("/healthz and /metrics on %s:%s", settings.http_listen, settings.http_port)
+                log.info(
+                    "/healthz, /readyz and /metrics on %s:%s",
+                    settings.http_listen,
+                    settings.http_port,
+                )
             log.info("receiving updates by long polling")
         await app.start()
         await stop.wait()
@@ -104,11 +126,23 @@ async def _serve(settings: Settings) -> int:
 
 async def connect(app: Application, settings: Settings, stop: asyncio.Event) -> bool:
     """Initialize (getMe), retrying with backoff while the Bot API is unreachable."""
+    return await retrying("getMe", app.initialize, settings, stop)
+
+
+async def retrying(
+    method: str,
+    call: Callable[[], Awaitable[object]],
+    settings: Settings,
+    stop: asyncio.Event,
+) -> bool:
+    """Call until it succeeds, one log line a failure; False once stopped or refused."""
+    # The Bot API may go away between getMe and setWebhook/deleteWebhook as well as before:
+    # every start-up call waits it out the same way, with no traceback.
     host = urlsplit(settings.telegram_api_url).netloc or settings.telegram_api_url
     delay = FIRST_RETRY
     while not stop.is_set():
         try:
-            await app.initialize()
+            await call()
             return True
         except InvalidToken as error:
             # PTB also reports a 404 as InvalidToken: a wrong TELEGRAM_API_URL looks the same
@@ -119,6 +153,7 @@ async def connect(app: Application, settings: Settings, stop: asyncio.Event) -> 
             )
             return False
         except NetworkError as error:  # TimedOut is one too
+            metrics.RECONNECTS.labels("telegram").inc()
             log.error(
                 "cannot reach %s: %s; set NEWSBOT_PROXY or TELEGRAM_API_URL (retrying in %.0f s)",
                 host,
@@ -127,7 +162,7 @@ async def connect(app: Application, settings: Settings, stop: asyncio.Event) -> 
             )
         except TelegramError as error:
             log.error(
-                "%s answered getMe with an error: %s (retrying in %.0f s)", host, error, delay
+                "%s answered %s with an error: %s (retrying in %.0f s)", host, method, error, delay
             )
         try:
             await asyncio.wait_for(stop.wait(), delay)
@@ -135,3 +170,9 @@ async def connect(app: Application, settings: Settings, stop: asyncio.Event) -> 
             pass
         delay = min(delay * 2, LAST_RETRY)
     return False
+
+
+def _polling_failed(error: TelegramError) -> None:
+    # PTB's default logs a traceback at every failed getUpdates while the Bot API is away
+    metrics.RECONNECTS.labels("telegram").inc()
+    log.warning("getUpdates failed: %s (PTB retries)", error)
