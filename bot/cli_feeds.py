@@ -20,7 +20,7 @@ from feeds import (
     add_checked,
     export_opml,
     http_client,
-    poll_all,
+    poll_due,
     read_opml,
 )
 from index import Article, SearchIndex
@@ -163,10 +163,6 @@ def cmd_feeds_poll(
     Exit 1 if all failed.
     """
     now = time.time() if now is None else now
-    if force:
-        registry.poll_now()
-    due = registry.due(now)
-    waiting = len(registry.list()) - len(due)
     counts = [0, 0, 0]
 
     def sink(articles: list[Article]) -> None:
@@ -178,23 +174,29 @@ def cmd_feeds_poll(
     own = client is None
     client = client or http_client()
     try:
-        found = poll_all(registry, client, now, sink=sink, allow_private=allow_private)
+        # the bot's lock: beside a running bot (or replicas), one of them polls a round
+        done = poll_due(registry, client, now, sink=sink, allow_private=allow_private, force=force)
     finally:
         if own:
             client.close()
-    failed = [
-        f for f in (registry.get(d.id) for d in due) if f and f.last_checked == now and f.failures
-    ]
+    if not done.held:
+        print(
+            "another process (a running bot, or another `newsbot feeds poll`) is polling"
+            " the feeds now: nothing to do",
+            file=out,
+        )
+        return 0
+    due, failed = done.due, done.failed
     for feed in failed:
         print(f"feed #{feed.id} {feed.url}: {failure_line(feed)}", file=err)
     print(
-        f"{len(due):,} feeds polled, {len(failed):,} failed; {len(found):,} new entries:"
+        f"{len(due):,} feeds polled, {len(failed):,} failed; {len(done.articles):,} new entries:"
         f" {counts[0]:,} added, {counts[1]:,} updated, {counts[2]:,} unchanged",
         file=out,
     )
-    if waiting:
+    if done.waiting:
         print(
-            f"{waiting:,} feeds are not due yet (polled every {registry.interval:g} s,"
+            f"{done.waiting:,} feeds are not due yet (polled every {registry.interval:g} s,"
             " NEWSBOT_FEED_SECONDS); --force polls them now",
             file=out,
         )

@@ -17,10 +17,12 @@ from urllib.parse import urlsplit
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
+from tornado.httpserver import HTTPServer
 
 from . import metrics
 from .app import RedactToken, build_application, webhook_options
 from .health import serve_http
+from .readiness import Readiness, probes
 from .run_lock import AlreadyRunning, acquire
 from .settings import Settings
 from .texts import EN, VI
@@ -59,13 +61,18 @@ async def _serve(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    if not await connect(app, settings, stop):
-        return 0 if stop.is_set() else 1
-    server = None
+    readiness = Readiness(probes(settings))
+    options = webhook_options(settings)  # once: without WEBHOOK_SECRET the secret is random
+    # up before anything else: /healthz answers (alive) and /readyz says why not yet ready
+    # while the Bot API is away or the index is written; the webhook answers 503 till then
+    server = _http_server(app, settings, options, readiness)
     try:
+        if not await connect(app, settings, stop):
+            return 0 if stop.is_set() else 1
         await app.post_init(app)
+        readiness.synced = True  # the index is open and caught up with the store
+        await app.start()
         if settings.webhook_url:
-            options = webhook_options(settings)
             registered = await retrying(
                 "setWebhook",
                 lambda: app.bot.set_webhook(
@@ -78,14 +85,8 @@ async def _serve(settings: Settings) -> int:
             )
             if not registered:
                 return 0 if stop.is_set() else 1
-            server = serve_http(
-                app,
-                options["listen"],
-                options["port"],
-                webhook=(options["url_path"], options["secret_token"]),
-            )
             log.info(
-                "receiving updates by webhook on %s:%s/%s (also /healthz, /readyz, /metrics)",
+                "receiving updates by webhook on %s:%s/%s",
                 options["listen"],
                 options["port"],
                 options["url_path"],
@@ -101,15 +102,7 @@ async def _serve(settings: Settings) -> int:
             )
             if not polling:
                 return 0 if stop.is_set() else 1
-            if settings.http_port is not None:
-                server = serve_http(app, settings.http_listen, settings.http_port)
-                log.info(
-                    "/healthz, /readyz and /metrics on %s:%s",
-                    settings.http_listen,
-                    settings.http_port,
-                )
             log.info("receiving updates by long polling")
-        await app.start()
         await stop.wait()
         log.info("stopping")
     finally:
@@ -120,8 +113,25 @@ async def _serve(settings: Settings) -> int:
         if app.running:
             await app.stop()
         await app.shutdown()
+        await app.bot.shutdown()  # its HTTP clients, when getMe never succeeded
         await app.post_shutdown(app)
     return 0
+
+
+def _http_server(
+    app: Application, settings: Settings, options: dict, readiness: Readiness
+) -> HTTPServer | None:
+    """/healthz, /readyz, /metrics: on the webhook's port (and its path), or NEWSBOT_HTTP_PORT."""
+    if settings.webhook_url:
+        listen, port = options["listen"], options["port"]
+        webhook = (options["url_path"], options["secret_token"])
+    elif settings.http_port is not None:
+        listen, port, webhook = settings.http_listen, settings.http_port, None
+    else:
+        return None
+    server = serve_http(app, listen, port, webhook=webhook, readiness=readiness)
+    log.info("/healthz, /readyz and /metrics on %s:%s", listen, port)
+    return server
 
 
 async def connect(app: Application, settings: Settings, stop: asyncio.Event) -> bool:

@@ -9,9 +9,11 @@ from .check import add_checked
 from .opml import MAX_OPML_BYTES, OpmlError, export_opml, read_opml
 from .poll import http_client, poll_all
 from .registry import POLL_SECONDS, Feed, FeedError, FeedRegistry, PollResult
+from .rounds import FEED_LOCK, Round, poll_due
 from .stores import FeedStore
 
 __all__ = [
+    "FEED_LOCK",
     "Feed",
     "FeedError",
     "FeedRegistry",
@@ -20,9 +22,11 @@ __all__ = [
     "OpmlError",
     "POLL_SECONDS",
     "PollResult",
+    "Round",
     "add_checked",
     "export_opml",
     "http_client",
     "poll_all",
+    "poll_due",
     "read_opml",
 ]

@@ -43,6 +43,15 @@ class PlanNotServed(ValueError):
     """A plan this index cannot score as asked (another idf or length normalization)."""
 
 
+def ping(url: str, index: str, timeout: float = 2.0) -> None:
+    """Count the index's documents within timeout seconds, no retry; raises if it cannot."""
+    client = OpenSearch(url, timeout=timeout, max_retries=0)
+    try:
+        client.count(index=index)
+    finally:
+        client.close()
+
+
 class OpenSearchStage:
     """The first stage of search over an OpenSearch index that follows one article store."""
 

@@ -18,7 +18,7 @@ from psycopg_pool import ConnectionPool
 from . import lock_key
 from .sqlite import Migration, SchemaError
 
-__all__ = ["Connection", "Database", "hold", "masked", "placeholders", "schema_sql"]
+__all__ = ["Connection", "Database", "hold", "masked", "ping", "placeholders", "schema_sql"]
 
 _STRING = re.compile(r"('(?:[^']|'')*')")
 _TYPES = (
@@ -56,6 +56,19 @@ def masked(url: str) -> str:
         return url
     host = parts.netloc.rpartition("@")[2]
     return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+
+
+def ping(url: str, timeout: float = 2.0) -> None:
+    """Connect and run SELECT 1 within timeout seconds, on a connection of its own; raises if not."""
+    # not the pool: a health check must answer while the pool's connections hang
+    millis = int(timeout * 1000)
+    with psycopg.connect(
+        url,
+        connect_timeout=max(1, round(timeout)),
+        autocommit=True,
+        options=f"-c statement_timeout={millis}",
+    ) as raw:
+        raw.execute("SELECT 1")
 
 
 def hold(url: str, name: str) -> psycopg.Connection | None:

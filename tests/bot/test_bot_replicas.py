@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from bot.feeds import FEED_LOCK
 from bot.outbox import DIGEST_LOCK
 from bot.subscription_store import MATCH_LOCK
 from bot.subscriptions import SubscriptionStore, Target
+from feeds import FEED_LOCK
 
 ALICE = Target(1001, "private")
 

@@ -1,0 +1,91 @@
+"""What /readyz checks: each backend answers within a deadline, the index is open and synced.
+
+A probe opens its own connection with its own short timeout, never the pool's: a pool whose
+connections all hang on a dead server must not hold the answer up (a load balancer that
+gets no answer takes the replica for dead, which is the one thing it is not).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from . import metrics
+from .settings import Settings
+
+__all__ = ["Probe", "Readiness", "probes"]
+
+log = logging.getLogger(__name__)
+
+TIMEOUT = 2.0  # seconds a backend has to answer a probe
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """A backend and a blocking check of it that raises when it does not answer."""
+
+    name: str
+    check: Callable[[], object]
+
+
+def probes(settings: Settings, timeout: float = TIMEOUT) -> list[Probe]:
+    """The database and search probes of these settings (none for the embedded files)."""
+    out = []
+    if settings.database:
+        from storage.postgres import ping
+
+        url = settings.database
+        out.append(Probe("database", lambda: ping(url, timeout)))
+    if settings.opensearch_url:
+        from storage.opensearch import ping as ping_search
+
+        url_os, name = settings.opensearch_url, settings.opensearch_index
+        out.append(Probe("search", lambda: ping_search(url_os, name, timeout)))
+    return out
+
+
+class Readiness:
+    """The answer of /readyz: every probe within its deadline, the index open and synced."""
+
+    def __init__(self, checks: Sequence[Probe], timeout: float = TIMEOUT):
+        self.checks = list(checks)
+        self.timeout = timeout
+        self.synced = False  # set once the index is open and caught up with the store
+        self.last: dict | None = None  # the latest report, for /healthz
+        self._down: set[str] = set()
+
+    async def report(self, index_open: bool) -> dict:
+        """ready, then each backend's "ok" or why not, index_open, synced, seconds taken."""
+        began = time.monotonic()
+        answers = await asyncio.gather(*(self._probe(p) for p in self.checks))
+        out: dict = {"ready": False}
+        out.update(zip((p.name for p in self.checks), answers, strict=True))
+        out["index_open"], out["synced"] = index_open, self.synced
+        out["ready"] = index_open and self.synced and all(a == "ok" for a in answers)
+        out["seconds"] = round(time.monotonic() - began, 3)
+        metrics.READY.set(1 if out["ready"] else 0)
+        self.last = out
+        return out
+
+    async def _probe(self, probe: Probe) -> str:
+        try:
+            # the thread ends by itself: every probe has its own timeout of the same length
+            await asyncio.wait_for(asyncio.to_thread(probe.check), self.timeout + 0.5)
+        except TimeoutError:
+            return self._failed(probe.name, f"no answer within {self.timeout:g} s")
+        except Exception as error:  # any failure of the backend is a "not ready"
+            return self._failed(probe.name, f"{type(error).__name__}: {error}"[:300])
+        if probe.name in self._down:
+            self._down.discard(probe.name)
+            log.info("readiness: %s answers again", probe.name)
+        return "ok"
+
+    def _failed(self, name: str, why: str) -> str:
+        metrics.BACKEND_ERRORS.labels(name).inc()
+        if name not in self._down:  # one line when it goes, one when it comes back
+            self._down.add(name)
+            log.warning("readiness: %s does not answer: %s", name, why)
+        return why
