@@ -127,6 +127,12 @@ def _parser() -> argparse.ArgumentParser:
         " NEWSBOT_OPENSEARCH_URL",
     )
     mg.add_argument("--batch", type=int, default=500, help="rows per transaction (default 500)")
+    mg.add_argument(
+        "--schema",
+        action="store_true",
+        help="copy nothing: create or upgrade the tables (and the OpenSearch index), as a"
+        " deployment does once before its replicas start and before each upgrade",
+    )
     command(
         "run",
         "run the Telegram bot; reads TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL, WEBHOOK_*,"
@@ -164,8 +170,10 @@ def _main(argv: list[str] | None) -> int:
 
         return chat(settings, lang=args.lang)
     if args.command == "migrate":
-        from .cli_migrate import cmd_migrate
+        from .cli_migrate import cmd_migrate, cmd_schema
 
+        if args.schema:
+            return cmd_schema(settings.database, load_search=search_loader(settings))
         return cmd_migrate(
             settings.data_dir,
             settings.database,

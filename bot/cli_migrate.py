@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from .migrate import MigrationError, SearchLoader, migrate
+from .migrate import MigrationError, SearchLoader, migrate, prepare
 from .run_lock import LOCK_FILE
 
 
@@ -45,4 +45,24 @@ def cmd_migrate(
         if fd >= 0:
             os.close(fd)
     print(summary.line(), file=out)
+    return 0
+
+
+def cmd_schema(
+    url: str | None,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+    load_search: SearchLoader | None = None,
+) -> int:
+    """`newsbot migrate --schema`: the tables (and the search index) created or upgraded."""
+    if not url:
+        print(
+            "newsbot migrate --schema prepares a PostgreSQL database:"
+            " set NEWSBOT_DATABASE_URL=postgresql://user:password@host/db",
+            file=err,
+        )
+        return 2
+    sent = prepare(url, load_search)
+    search = "" if sent is None else f"; the search index is up to date ({sent:,} sent)"
+    print(f"the tables are up to date{search}", file=out)
     return 0

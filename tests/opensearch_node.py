@@ -2,8 +2,8 @@
 
 deploy/opensearch holds a one-class Maven project (Launcher.java) whose dependencies are the
 node and its two plugins. build() runs Maven once (later calls find the jars); a node runs
-in its own JVM on loopback, with free ports and a temporary home, and stops when its
-standard input closes, so it never outlives the process that started it.
+in its own JVM on loopback, with free ports and a temporary home, and (--watch-stdin) stops
+when its standard input closes, so it never outlives the process that started it.
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ def build() -> str:
     TARGET.mkdir(exist_ok=True)
     with open(TARGET / ".build.lock", "w") as lock:  # two test processes build once
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not JAR.exists() or not (TARGET / "lib").is_dir():
+        source = PROJECT / "src" / "main" / "java" / "newsbot" / "opensearch" / "Launcher.java"
+        stale = JAR.exists() and JAR.stat().st_mtime < source.stat().st_mtime
+        if stale or not JAR.exists() or not (TARGET / "lib").is_dir():
             mvn = shutil.which("mvn")
             if mvn is None:
                 raise RuntimeError("Maven (mvn) is needed to build the OpenSearch launcher")
@@ -112,6 +114,7 @@ class OpenSearchNode:
             "-cp",
             classpath or build(),
             MAIN,
+            "--watch-stdin",  # the node stops when this process (its stdin's writer) goes
             *self.settings(),
         ]
         self._began = time.monotonic()
