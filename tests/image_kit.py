@@ -36,8 +36,8 @@ def installed_extras(dockerfile: str) -> set[str]:
     return {e.strip() for e in found.group(1).split(",")} if found else set()
 
 
-def build_image(where: Path) -> Path:
-    """A venv with the project installed from a wheel of what the Dockerfile copies."""
+def build_image(where: Path, venv: Path | None = None) -> Path:
+    """A venv (where/image) with the project installed from a wheel of what the Dockerfile copies."""
     source = where / "src"
     source.mkdir(parents=True)
     for name in build_stage_copies(DOCKERFILE.read_text()):
@@ -49,7 +49,7 @@ def build_image(where: Path) -> Path:
     wheels = where / "wheels"
     _run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
          "-w", str(wheels), str(source))  # fmt: skip
-    image = where / "image"
+    image = venv or where / "image"
     _run(sys.executable, "-m", "venv", "--without-pip", str(image))
     purelib = Path(sysconfig.get_path("purelib", vars={"base": str(image), "platbase": str(image)}))
     # the dependencies only: a path added by a .pth line has its own .pth files ignored,

@@ -66,10 +66,12 @@ class OpenSearchNode:
         heap: str = "512m",
         seeds: tuple[int, ...] = (),
         masters: tuple[str, ...] = (),
+        watch_stdin: bool = True,
     ):
         self.home, self.name, self.cluster, self.heap = Path(home), name, cluster, heap
         self.http_port, self.transport_port = free_port(), free_port()
         self.seeds, self.masters = seeds, masters
+        self.watch_stdin = watch_stdin  # False: as a service, stdin /dev/null, SIGTERM stops it
         self.process: subprocess.Popen | None = None
         self.log = self.home / f"{name}.log"
         self.started_in = 0.0  # seconds from launch to the first answer
@@ -114,13 +116,17 @@ class OpenSearchNode:
             "-cp",
             classpath or build(),
             MAIN,
-            "--watch-stdin",  # the node stops when this process (its stdin's writer) goes
+            # the node stops when this process (its stdin's writer) goes
+            *(["--watch-stdin"] if self.watch_stdin else []),
             *self.settings(),
         ]
         self._began = time.monotonic()
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
-                command, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT
+                command,
+                stdin=subprocess.PIPE if self.watch_stdin else subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
 
     def wait(self, status: str = "yellow", timeout: float = START_SECONDS) -> None:
@@ -158,7 +164,10 @@ class OpenSearchNode:
         if p is None or p.poll() is not None:
             return
         try:
-            p.stdin.close()
+            if p.stdin is not None:
+                p.stdin.close()
+            else:
+                p.send_signal(signal.SIGTERM)
             p.wait(timeout)
         except (OSError, subprocess.TimeoutExpired):
             p.kill()
