@@ -112,9 +112,7 @@ def test_feeds_poll_beside_a_running_bot_fetches_no_feed_twice(tmp_path, postgre
                 site.gate.set()
                 out, _ = cli.communicate(timeout=60)
             # the bot's round ends: every feed recorded as polled
-            eventually(
-                lambda: all(f.last_checked for f in backend.feeds(data).list()), timeout=60
-            )
+            eventually(lambda: all(f.last_checked for f in backend.feeds(data).list()), timeout=60)
             again = _feeds_poll(env, tmp_path).communicate(timeout=60)[0]
         finally:
             code = stop(bot)
