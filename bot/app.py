@@ -12,7 +12,6 @@ from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Upd
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -32,10 +31,13 @@ from . import admin, commands, feed_commands, handlers, topic_handlers
 from .broadcast import Broadcasts
 from .feeds import FeedPoller
 from .flood import FloodLimit
+from .outage import AnswerTracking, OutageGuard, guard_errors
 from .outbox import Sender
+from .readiness import Readiness, probes
 from .search_backend import open_index
 from .services import BotContext, Services
 from .settings import Settings
+from .spool import Spool
 from .state import State
 from .subscriptions import Subscriptions
 from .suggest import Suggestions
@@ -52,6 +54,7 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
+    readiness: Readiness | None = None,
 ) -> Application:
     """The bot: handlers, jobs, and services opened in post_init and closed in post_shutdown."""
     # An index passed in (tests, a caller that shares it) stays the caller's to close;
@@ -152,6 +155,10 @@ def build_application(
             await asyncio.to_thread(services.index.close)
 
     api = settings.telegram_api_url.rstrip("/")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    guard = OutageGuard(
+        256, Spool.open(settings.data_dir), readiness or Readiness(probes(settings))
+    )
     builder = (
         ApplicationBuilder()
         # callbacks and jobs get a BotContext: context.services is typed
@@ -164,10 +171,12 @@ def build_application(
                 parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
             )
         )
-        # waits out RetryAfter and keeps under Telegram's per-chat and global limits
-        .rate_limiter(AIORateLimiter(max_retries=3))
-        # one user's slow search must not hold up everyone else's updates
-        .concurrent_updates(True)
+        # waits out RetryAfter and keeps under Telegram's per-chat and global limits; notes
+        # which update got its answer (the outage guard answers the others later)
+        .rate_limiter(AnswerTracking(max_retries=3))
+        # one user's slow search must not hold up everyone else's updates; a question that
+        # an outage stops gets a notice at once and its answer from the spool later
+        .concurrent_updates(guard)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
@@ -180,6 +189,7 @@ def build_application(
     elif settings.proxy:
         builder = builder.get_updates_proxy(settings.proxy)
     app = builder.build()
+    guard.attach(app)
     add_handlers(app)
     return app
 
@@ -241,8 +251,9 @@ def add_handlers(app: Application) -> None:
             InlineQueryHandler(handlers.inline_query),
         ]
     )
-    app.add_error_handler(handlers.on_error)
-    app.add_error_handler(admin.report_error)
+    # an unreachable backend is the outage guard's: no database, no traceback, no report
+    app.add_error_handler(guard_errors(handlers.on_error))
+    app.add_error_handler(guard_errors(admin.report_error))
 
 
 async def _set_commands(app: Application) -> None:

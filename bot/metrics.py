@@ -15,7 +15,9 @@ __all__ = [
     "QUERY_SECONDS",
     "READY",
     "RECONNECTS",
+    "REPLAYED",
     "REPLIES",
+    "SPOOLED",
 ]
 
 # a search answers in milliseconds; a busy machine or a long question takes up to seconds
@@ -41,3 +43,5 @@ RECONNECTS = Counter(
     "newsbot_reconnects", "Failed attempts to reach a backend that are retried", ["backend"]
 )
 READY = Gauge("newsbot_ready", "1 while /readyz answers 200 (database, search, index, first sync)")
+SPOOLED = Counter("newsbot_spooled", "Questions kept in the local spool during an outage")
+REPLAYED = Counter("newsbot_replayed", "Kept questions answered once the backends were back")

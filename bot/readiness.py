@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from . import metrics
@@ -21,6 +22,9 @@ __all__ = ["Probe", "Readiness", "probes"]
 log = logging.getLogger(__name__)
 
 TIMEOUT = 2.0  # seconds a backend has to answer a probe
+# threads of their own: while the backends are down, the default executor's threads all
+# wait on the pool, and a probe queued behind them would answer only when they give up
+_PROBES = ThreadPoolExecutor(8, thread_name_prefix="probe")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +77,8 @@ class Readiness:
     async def _probe(self, probe: Probe) -> str:
         try:
             # the thread ends by itself: every probe has its own timeout of the same length
-            await asyncio.wait_for(asyncio.to_thread(probe.check), self.timeout + 0.5)
+            running = asyncio.get_running_loop().run_in_executor(_PROBES, probe.check)
+            await asyncio.wait_for(running, self.timeout + 0.5)
         except TimeoutError:
             return self._failed(probe.name, f"no answer within {self.timeout:g} s")
         except Exception as error:  # any failure of the backend is a "not ready"

@@ -56,12 +56,12 @@ def run(settings: Settings) -> int:
 
 
 async def _serve(settings: Settings) -> int:
-    app = build_application(settings)
+    readiness = Readiness(probes(settings))
+    app = build_application(settings, readiness=readiness)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    readiness = Readiness(probes(settings))
     options = webhook_options(settings)  # once: without WEBHOOK_SECRET the secret is random
     # up before anything else: /healthz answers (alive) and /readyz says why not yet ready
     # while the Bot API is away or the index is written; the webhook answers 503 till then

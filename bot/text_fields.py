@@ -41,6 +41,7 @@ class Texts:
     expired: str
     flood: str  # {seconds}
     error: str
+    unavailable: str  # a backend is down: the answer comes when it is back
     continued: str  # {part} {parts}
     inline_open_bot: str
     commands: tuple[tuple[str, str], ...]  # (commands.Command key, menu description)

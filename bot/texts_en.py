@@ -61,6 +61,7 @@ EN = Texts(
     expired="These results have expired; please ask again.",
     flood="You are asking a little fast. Please wait about {seconds} seconds.",
     error="Sorry, something went wrong. Please try again in a few minutes.",
+    unavailable="Temporarily unavailable. I will answer this question as soon as I am back.",
     continued="({part}/{parts})",
     inline_open_bot="No results – open the bot",
     commands=(

@@ -61,6 +61,7 @@ VI = Texts(
     expired="Kết quả này đã cũ, hãy hỏi lại nhé.",
     flood="Bạn hỏi hơi nhanh. Vui lòng chờ khoảng {seconds} giây rồi hỏi tiếp nhé.",
     error="Xin lỗi, đã có lỗi. Bạn thử lại sau ít phút nhé.",
+    unavailable="Hệ thống tạm thời gián đoạn. Mình sẽ trả lời câu hỏi này ngay khi hoạt động trở lại.",
     continued="({part}/{parts})",
     inline_open_bot="Không có kết quả – mở bot",
     commands=(
