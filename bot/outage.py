@@ -38,7 +38,7 @@ __all__ = ["AnswerTracking", "OutageGuard", "guard_errors", "unavailable"]
 
 log = logging.getLogger(__name__)
 
-NOTICE_SECONDS = 3.0  # a handler this slow, with a backend down: the reader is told
+NOTICE_SECONDS = 1.5  # a handler this slow, with a backend down: the reader is told
 GIVE_UP_SECONDS = 90.0  # a handler still hanging then is abandoned; its update is spooled
 REPLAY_SECONDS = 2.0  # how often the spool is looked at while it holds updates
 # the requests that answer a reader (a notice of the guard is not one)
@@ -138,8 +138,11 @@ class OutageGuard(BaseUpdateProcessor):
         token = _CURRENT.set(attempt)
         try:
             task = asyncio.ensure_future(coroutine)  # a copy of this context: it sees attempt
+            # the probes start with the question (shared by the questions of the second)
+            down = asyncio.ensure_future(self.readiness.backends_down())
+            down.add_done_callback(_consume)
             done, _ = await asyncio.wait({task}, timeout=NOTICE_SECONDS)
-            if not done and not attempt.noticed and await self._backend_down():
+            if not done and not attempt.noticed and await down:
                 await self._notice(update, attempt)
             done, _ = await asyncio.wait({task}, timeout=GIVE_UP_SECONDS)
             if not done:
@@ -159,10 +162,6 @@ class OutageGuard(BaseUpdateProcessor):
         metrics.SPOOLED.inc()
         self._wake.set()
         return False
-
-    async def _backend_down(self) -> bool:
-        report = await self.readiness.report(index_open=True)
-        return any(report[p.name] != "ok" for p in self.readiness.checks)
 
     async def _notice(self, update: Update, attempt: _Attempt) -> None:
         """Tell the reader the answer comes later, in their Telegram language."""
@@ -197,7 +196,7 @@ class OutageGuard(BaseUpdateProcessor):
         if self.app is None or not self.app.running:
             return
         due = await _spooled(self.spool.due)
-        if not due or await self._backend_down():
+        if not due or await self.readiness.backends_down():
             return
         log.info("the backends answer again: %d kept questions to answer", len(due))
         for update_id, payload, noticed in due:
@@ -216,6 +215,11 @@ def _spoolable(update: object) -> bool:
         and update.effective_chat is not None
         and update.effective_chat.type != ChatType.CHANNEL
     )
+
+
+def _consume(task: asyncio.Future) -> None:
+    if not task.cancelled():
+        task.exception()  # a probe's failure is in the report; nothing to log twice
 
 
 def _one_line(error: BaseException | None) -> str:

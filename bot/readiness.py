@@ -60,6 +60,22 @@ class Readiness:
         self.synced = False  # set once the index is open and caught up with the store
         self.last: dict | None = None  # the latest report, for /healthz
         self._down: set[str] = set()
+        self._checked = -1e9  # when the backends' answers of `last` were had (monotonic)
+        self._running: asyncio.Task | None = None
+
+    async def backends_down(self, max_age: float = 1.0) -> bool:
+        """Whether a backend did not answer its probe, probing at most every max_age s."""
+        if self._running is None and time.monotonic() - self._checked > max_age:
+            self._running = asyncio.ensure_future(self.report(index_open=True))
+        if self._running is not None:
+            task = self._running
+            try:
+                await asyncio.shield(task)
+            finally:
+                if self._running is task and task.done():
+                    self._running = None
+        report = self.last or {}
+        return any(report.get(p.name) != "ok" for p in self.checks)
 
     async def report(self, index_open: bool) -> dict:
         """ready, then each backend's "ok" or why not, index_open, synced, seconds taken."""
@@ -70,6 +86,7 @@ class Readiness:
         out["index_open"], out["synced"] = index_open, self.synced
         out["ready"] = index_open and self.synced and all(a == "ok" for a in answers)
         out["seconds"] = round(time.monotonic() - began, 3)
+        self._checked = time.monotonic()
         metrics.READY.set(1 if out["ready"] else 0)
         self.last = out
         return out
