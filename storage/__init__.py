@@ -6,12 +6,20 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .sqlite import Database, Migration, SchemaError
+from .sqlite import Database, Migration, SchemaError, contract
 
 if TYPE_CHECKING:
     from . import postgres
 
-__all__ = ["Database", "Migration", "SchemaError", "is_url", "lock_key", "open_database"]
+__all__ = [
+    "Database",
+    "Migration",
+    "SchemaError",
+    "contract",
+    "is_url",
+    "lock_key",
+    "open_database",
+]
 
 
 def lock_key(name: str) -> int:

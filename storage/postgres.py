@@ -19,7 +19,7 @@ from psycopg_pool import ConnectionPool
 
 from . import lock_key
 from .breaker import Breaker, breaker_for
-from .sqlite import Migration, SchemaError
+from .sqlite import Migration, check_newer, oldest_reader
 
 __all__ = ["Connection", "Database", "hold", "masked", "ping", "placeholders", "schema_sql"]
 
@@ -238,14 +238,28 @@ class Database:
             db.raw.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key("newsbot schema"),))
             db.raw.execute(schema_sql(script))
             row = db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+            oldest = str(oldest_reader(migrations))
             if row is None:
                 db.execute("INSERT INTO meta VALUES (?, ?)", (key, str(version)))
+                db.execute(
+                    "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                    (f"{key}:oldest", oldest),
+                )
                 return version
             found = int(row[0])
             if found > version:
-                raise SchemaError(f"database schema {found} is not {version}: {self.path}")
+                mark = db.execute(
+                    "SELECT value FROM meta WHERE key=?", (f"{key}:oldest",)
+                ).fetchone()
+                check_newer(found, version, int(mark[0]) if mark else None, key, self.path)
+                return found
             for migrate in migrations[found - 1 :]:
                 migrate(db)
             if found < version:
                 db.execute("UPDATE meta SET value=? WHERE key=?", (str(version), key))
+                db.execute(
+                    "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE"
+                    " SET value = excluded.value",
+                    (f"{key}:oldest", oldest),
+                )
             return version

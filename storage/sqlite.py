@@ -13,7 +13,36 @@ Migration = Callable[[sqlite3.Connection], None]
 
 
 class SchemaError(RuntimeError):
-    """The database was written by a newer version of newsbot."""
+    """The database was written by a newer version of newsbot that this one cannot work with."""
+
+
+def contract(migrate: Migration) -> Migration:
+    """Mark a migration that removes or changes what older code uses (a contraction).
+
+    Migrations are expansions by default (a new table, a new column with a default): code
+    one schema older keeps working on the result, so replicas can be upgraded one at a time.
+    A contraction raises the oldest schema that can open the database to its own version.
+    """
+    migrate.contracts = True  # type: ignore[attr-defined]
+    return migrate
+
+
+def oldest_reader(migrations: Sequence[Migration]) -> int:
+    """The oldest schema version whose code works on the latest one (see contract)."""
+    last = [n + 2 for n, m in enumerate(migrations) if getattr(m, "contracts", False)]
+    return last[-1] if last else 1
+
+
+def check_newer(found: int, version: int, oldest: int | None, key: str, where: str) -> None:
+    """Refuse a database whose schema is newer than this code and contracted past it."""
+    if oldest is not None and oldest <= version:
+        return  # only expanded since this code's schema: an older replica works on it
+    raise SchemaError(
+        f"{where}: its {key} schema is {found}, written by a newer newsbot, and needs code of"
+        f" schema {oldest or found} or later; this newsbot knows {version}. Install the"
+        " version the other processes run (pip install -U, or the new image) and start this"
+        " one again (docs/operations.md, Upgrades)"
+    )
 
 
 class Database:
@@ -82,15 +111,24 @@ class Database:
         with self.lock:
             self.connection.executescript(script)
             row = self.one("SELECT value FROM meta WHERE key=?", (key,))
+            oldest = str(oldest_reader(migrations))
             if row is None:
                 self.execute("INSERT OR IGNORE INTO meta VALUES (?, ?)", (key, str(version)))
+                self.execute("INSERT OR IGNORE INTO meta VALUES (?, ?)", (f"{key}:oldest", oldest))
                 return version
             found = int(row[0])
             if found > version:
-                raise SchemaError(f"database schema {found} is not {version}: {self.path}")
+                mark = self.one("SELECT value FROM meta WHERE key=?", (f"{key}:oldest",))
+                check_newer(found, version, int(mark[0]) if mark else None, key, str(self.path))
+                return found
             if found < version:
                 with self.transaction() as db:
                     for migrate in migrations[found - 1 :]:
                         migrate(db)
                     db.execute("UPDATE meta SET value=? WHERE key=?", (str(version), key))
+                    db.execute(
+                        "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE"
+                        " SET value = excluded.value",
+                        (f"{key}:oldest", oldest),
+                    )
             return version
