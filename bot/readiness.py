@@ -46,8 +46,12 @@ def probes(settings: Settings, timeout: float = TIMEOUT) -> list[Probe]:
     if settings.opensearch_url:
         from storage.opensearch import ping as ping_search
 
+        from .search_backend import search_options
+
         url_os, name = settings.opensearch_url, settings.opensearch_index
-        out.append(Probe("search", lambda: ping_search(url_os, name, timeout)))
+        options = search_options(settings)
+        auth, ca = options["auth"], options["ca"]
+        out.append(Probe("search", lambda: ping_search(url_os, name, timeout, auth, ca)))
     return out
 
 

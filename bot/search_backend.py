@@ -29,7 +29,9 @@ def open_index(settings: Settings, data_dir: Path | None = None) -> SearchIndex:
 
     from storage.opensearch import OpenSearchStage, SearchUnavailable
 
-    stage = OpenSearchStage(settings.opensearch_url, settings.opensearch_index)
+    stage = OpenSearchStage(
+        settings.opensearch_url, settings.opensearch_index, **search_options(settings)
+    )
     try:
         return SearchIndex.open(data_dir, first_stage=stage, store=store)
     except Unreachable as error:
@@ -40,6 +42,21 @@ def open_index(settings: Settings, data_dir: Path | None = None) -> SearchIndex:
             f"cannot reach OpenSearch at {settings.opensearch_url} ({error.error}):"
             " start it, or fix NEWSBOT_OPENSEARCH_URL"
         ) from error
+
+
+def search_options(settings: Settings) -> dict:
+    """OpenSearchStage's keyword arguments from the settings: auth, CA, layout, timeout."""
+    password = settings.opensearch_password
+    auth = None
+    if settings.opensearch_user:
+        auth = (settings.opensearch_user, password.get_secret_value() if password else "")
+    return {
+        "auth": auth,
+        "ca": str(settings.opensearch_ca) if settings.opensearch_ca else None,
+        "shards": settings.opensearch_shards,
+        "replicas": settings.opensearch_replicas,
+        "timeout": settings.opensearch_timeout,
+    }
 
 
 class _Counted:
@@ -68,7 +85,9 @@ def search_loader(
     def load(store: ArticleStore, progress: Callable[[int], None]) -> int:
         from storage.opensearch import OpenSearchStage
 
-        stage = OpenSearchStage(url, name)
+        # a bulk load: longer requests than a reader's search
+        options = search_options(settings) | {"timeout": max(60.0, settings.opensearch_timeout)}
+        stage = OpenSearchStage(url, name, **options)
         try:
             # the index follows the store's database id, which the migration kept: an index
             # already loaded from this data folder is only brought up to date
