@@ -4,9 +4,11 @@
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
+COPY app app
 COPY bot bot
 COPY feeds feeds
 COPY index index
+COPY search_backends search_backends
 COPY storage storage
 RUN python -m venv /opt/newsbot \
     && /opt/newsbot/bin/pip install --no-cache-dir --upgrade pip \

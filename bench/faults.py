@@ -141,7 +141,7 @@ def replica(api, data: Path, log: Path, backend: Backend, port: int) -> subproce
     data.mkdir(parents=True, exist_ok=True)
     with open(log, "a") as out:
         return subprocess.Popen(
-            [sys.executable, "-P", "-m", "bot.cli", "run"],
+            [sys.executable, "-P", "-m", "app.cli", "run"],
             cwd=data, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
 

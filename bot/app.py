@@ -25,6 +25,8 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from app.search_backend import open_index
+from app.settings import Settings
 from index import SearchIndex
 
 from . import admin, commands, feed_commands, handlers, topic_handlers
@@ -34,9 +36,7 @@ from .flood import FloodLimit
 from .outage import AnswerTracking, OutageGuard, guard_errors
 from .outbox import Sender
 from .readiness import Readiness, probes
-from .search_backend import open_index
 from .services import BotContext, Services
-from .settings import Settings
 from .spool import Spool
 from .state import State
 from .subscriptions import Subscriptions

@@ -14,8 +14,9 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from app.settings import Settings
+
 from . import metrics
-from .settings import Settings
 
 __all__ = ["Probe", "Readiness", "probes"]
 
@@ -44,9 +45,8 @@ def probes(settings: Settings, timeout: float = TIMEOUT) -> list[Probe]:
         url = settings.database
         out.append(Probe("database", lambda: ping(url, timeout)))
     if settings.opensearch_url:
-        from storage.opensearch import ping as ping_search
-
-        from .search_backend import search_options
+        from app.search_backend import search_options
+        from search_backends.opensearch import ping as ping_search
 
         url_os, name = settings.opensearch_url, settings.opensearch_index
         options = search_options(settings)

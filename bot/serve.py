@@ -19,12 +19,13 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 
+from app.run_lock import AlreadyRunning, acquire
+from app.settings import Settings
+
 from . import metrics
 from .app import RedactToken, build_application, webhook_options
 from .health import serve_http
 from .readiness import Readiness, probes
-from .run_lock import AlreadyRunning, acquire
-from .settings import Settings
 from .texts import EN, VI
 
 __all__ = ["connect", "retrying", "run"]

@@ -68,7 +68,7 @@ def test_the_dockerfile_is_multi_stage_non_root_with_the_postgres_extra():
     assert "postgres" in installed_extras(text)
     assert re.search(r"(?m)^HEALTHCHECK ", text)
     # every setting the services give is one newsbot reads
-    from bot.settings import Settings
+    from app.settings import Settings
 
     known = {f.validation_alias for f in Settings.model_fields.values()}
     for name in OURS:

@@ -78,7 +78,7 @@ class SlowFeeds:
 def _feeds_poll(env: dict[str, str], cwd: Path) -> subprocess.Popen:
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWSBOT_"))}
     return subprocess.Popen(
-        [sys.executable, "-P", "-m", "bot.cli", "feeds", "poll"],
+        [sys.executable, "-P", "-m", "app.cli", "feeds", "poll"],
         cwd=cwd,
         env={**keep, "PYTHONPATH": str(ROOT), **env},
         stdout=subprocess.PIPE,

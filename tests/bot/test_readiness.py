@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
+from app.settings import Settings
 from bot.readiness import Probe, Readiness, probes
-from bot.settings import Settings
 from storage.postgres import ping
 
 

@@ -11,8 +11,8 @@ from index import ExactNotServed
 from index.models import Article
 from index.ranking import Ranking
 from index.search import SearchIndex
-from storage.opensearch import OpenSearchStage, PlanNotServed
-from storage.opensearch_query import plan_query
+from search_backends.opensearch import OpenSearchStage, PlanNotServed
+from search_backends.opensearch_query import plan_query
 
 ARTICLES = [
     Article("vang", "Giá vàng tăng mạnh", "Giá vàng SJC tăng 200 nghìn đồng mỗi lượng."),
@@ -166,8 +166,8 @@ def test_excerpts_and_highlights_are_the_embedded_ones(tmp_path, stage):
 
 
 def test_the_settings_of_a_real_cluster_reach_the_client_and_the_index(tmp_path, opensearch_url):
-    from bot.search_backend import open_index, search_options
-    from bot.settings import Settings
+    from app.search_backend import open_index, search_options
+    from app.settings import Settings
 
     name = fresh_index_name()
     settings = Settings(
