@@ -178,3 +178,17 @@ def test_the_example_env_file_loads_as_it_is(no_project_env, tmp_path):
     assert settings.proxy is None and settings.error_chat is None and settings.http_port is None
     assert settings.allowed_chats == frozenset() and settings.admins == frozenset()
     assert (settings.log_format, settings.log_level) == ("text", "INFO")
+
+
+@pytest.mark.parametrize(
+    "command", ["index x", "stats", "search q", "check", "chat", "migrate", "run", "feeds poll"]
+)
+def test_every_command_that_opens_the_store_names_its_settings(command, capsys):
+    from app.cli import main
+
+    with pytest.raises(SystemExit):
+        main([*command.split()[: 2 if command.startswith("feeds") else 1], "-h"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "NEWSBOT_DATA_DIR, NEWSBOT_DATABASE_URL" in text, text
+    if command not in ("check",):
+        assert "NEWSBOT_OPENSEARCH_URL (and its _INDEX, _USER, _PASSWORD, _CA" in text, text

@@ -95,3 +95,22 @@ def test_an_advisory_lock_is_held_by_one_process_at_a_time(postgres_url):
     again.close()
     one.close()
     two.close()
+
+
+def test_the_url_parameters_reach_libpq_sslmode_included(postgres_url, tmp_path):
+    """sslmode, sslrootcert, application_name...: what the URL says is what libpq gets."""
+    from app.settings import Settings
+    from storage.postgres import ping
+
+    url = f"{postgres_url}?sslmode=disable&application_name=newsbot-replica-2"
+    settings = Settings(NEWSBOT_DATA_DIR=tmp_path, NEWSBOT_DATABASE_URL=url, _env_file=None)
+    db = open_database(settings.database)
+    try:
+        assert db.one("SHOW application_name") == ("newsbot-replica-2",)
+        assert db.one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()") == (False,)
+    finally:
+        db.close()
+    ping(settings.database)  # /readyz's probe connects the same way
+    refused = f"{postgres_url}?sslmode=require"  # this test server has no TLS: libpq says so
+    with pytest.raises(Exception, match="SSL"):
+        ping(refused)
