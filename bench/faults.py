@@ -152,7 +152,7 @@ def run(
     node: OpenSearchNode,
     questions: int = 200,
     outage: float = 30.0,
-    report=print,
+    report=lambda line: print(line, flush=True),
 ) -> Result:
     """The whole scenario on these servers; where holds the replicas' folders and logs."""
     backend = Backend("servers", server.create_database(), node.url, fresh_index_name())
