@@ -76,6 +76,7 @@ class Result:
     noticed: int
     outages: list[Outage]
     refused_posts: int
+    by_phase: dict[str, list[float]] = field(default_factory=dict)  # first-reply delays
 
     def lines(self) -> list[str]:
         delays = sorted(self.first_reply)
@@ -86,6 +87,10 @@ class Result:
             f"first reply: median {statistics.median(delays):.2f} s,"
             f" max {delays[-1]:.2f} s, over 5 s: {sum(d > 5 for d in delays)}",
         ]
+        for phase, values in self.by_phase.items():
+            if values:
+                out.append(f"  asked {phase}: {len(values)}, first reply median"
+                           f" {statistics.median(values):.2f} s, max {max(values):.2f} s")  # fmt: skip
         for o in self.outages:
             down = ", ".join(f"replica {r}: {s:.1f} s" for r, s in sorted(o.not_ready.items()))
             up = ", ".join(f"replica {r}: {s:.1f} s" for r, s in sorted(o.ready.items()))
@@ -232,6 +237,10 @@ def run(
                     o.ready[i] = s
         answers = {c: len(_answers(api, c)) for c in asked}
         firsts = replies.delays()
+        by_phase: dict[str, list[float]] = {}
+        for chat, when in asked.items():
+            if chat in replies.seen:
+                by_phase.setdefault(_phase(when, outages), []).append(replies.seen[chat] - when)
         noticed = sum(any(m["text"] in NOTICES for m in api.messages(c)) for c in asked)
     server.drop_database(backend.database_url)
     return Result(
@@ -243,6 +252,7 @@ def run(
         noticed=noticed,
         outages=outages,
         refused_posts=refused[0],
+        by_phase=by_phase,
     )
 
 
@@ -292,6 +302,13 @@ class FirstReplies(threading.Thread):
 
     def delays(self) -> list[float]:
         return [self.seen[c] - t for c, t in self.asked.items() if c in self.seen]
+
+
+def _phase(when: float, outages: list[Outage]) -> str:
+    for o in outages:
+        if o.began <= when <= o.ended:
+            return f"while {o.name} was down"
+    return "while both answered"
 
 
 def _accepts(url: str) -> bool:

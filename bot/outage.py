@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -60,7 +61,6 @@ class _Attempt:
     answered: bool = False
     failed: bool = False  # a handler failed because a backend is unreachable
     noticed: bool = False  # the reader was told to wait
-    noticing: bool = False  # the notice itself is being sent
 
 
 _CURRENT: contextvars.ContextVar[_Attempt | None] = contextvars.ContextVar(
@@ -76,8 +76,8 @@ class AnswerTracking(AIORateLimiter):
             callback, args, kwargs, endpoint, data, rate_limit_args
         )
         attempt = _CURRENT.get()
-        if attempt is not None and not attempt.noticing and endpoint in ANSWERS:
-            attempt.answered = True
+        if attempt is not None and endpoint in ANSWERS and data.get("text") not in _notices():
+            attempt.answered = True  # the handler's own message (the guard's notice is not)
         return result
 
 
@@ -150,7 +150,7 @@ class OutageGuard(BaseUpdateProcessor):
                 attempt.failed = True
                 log.warning("update %s hung for %.0f s: kept for later", update.update_id,
                             NOTICE_SECONDS + GIVE_UP_SECONDS)  # fmt: skip
-            elif task.exception() is not None and unavailable(task.exception()):
+            elif not task.cancelled() and unavailable(task.exception()):
                 attempt.failed = True
         finally:
             _CURRENT.reset(token)
@@ -167,7 +167,6 @@ class OutageGuard(BaseUpdateProcessor):
         """Tell the reader the answer comes later, in their Telegram language."""
         user = update.effective_user
         texts = pick(user.language_code if user else None)
-        attempt.noticing = True
         try:
             await update.get_bot().send_message(
                 update.effective_chat.id,
@@ -177,8 +176,6 @@ class OutageGuard(BaseUpdateProcessor):
             attempt.noticed = True
         except TelegramError as error:
             log.warning("could not tell chat %s to wait: %s", update.effective_chat.id, error)
-        finally:
-            attempt.noticing = False
 
     async def _replay_forever(self) -> None:
         while True:
@@ -215,6 +212,12 @@ def _spoolable(update: object) -> bool:
         and update.effective_chat is not None
         and update.effective_chat.type != ChatType.CHANNEL
     )
+
+
+@functools.cache
+def _notices() -> frozenset[str]:
+    """The notice as sent, in both languages."""
+    return frozenset(render.notice(t.unavailable) for t in (pick("vi"), pick("en")))
 
 
 def _consume(task: asyncio.Future) -> None:
