@@ -294,10 +294,18 @@ class FirstReplies(threading.Thread):
         self.done = threading.Event()
 
     def run(self) -> None:
+        # new calls only, read in place: copying every chat's messages 20 times a second
+        # would slow the very server whose replies are timed
+        server, cursor = self.api.server, 0
         while not self.done.is_set():
-            for chat in list(self.asked):
-                if chat not in self.seen and self.api.messages(chat):
-                    self.seen[chat] = time.monotonic()
+            with server._lock:
+                new, cursor = server._calls[cursor:], len(server._calls)
+            now = time.monotonic()
+            for method, params in new:
+                if method in ("sendMessage", "sendPhoto"):
+                    chat = int(params.get("chat_id", 0))
+                    if chat in self.asked and chat not in self.seen:
+                        self.seen[chat] = now
             time.sleep(0.05)
 
     def delays(self) -> list[float]:
@@ -319,12 +327,12 @@ def _accepts(url: str) -> bool:
     return True
 
 
-def _until(predicate, timeout: float, what: str) -> None:
+def _until(predicate, timeout: float, what: str, every: float = 0.25) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
             raise TimeoutError(f"{what}: not within {timeout:.0f} s")
-        time.sleep(0.25)
+        time.sleep(every)
 
 
 def main() -> int:
