@@ -12,6 +12,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 from telegram import Update
@@ -33,6 +34,7 @@ __all__ = ["connect", "retrying", "run"]
 log = logging.getLogger(__name__)
 
 FIRST_RETRY = 1.0  # seconds; doubled after each failure
+THREADS = 32  # the event loop's worker threads
 LAST_RETRY = 30.0  # a Bot API back after a long outage is seen within 30 s
 
 
@@ -61,6 +63,9 @@ async def _serve(settings: Settings) -> int:
     app = build_application(settings, readiness=readiness)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    # the handlers' database and search calls run in threads: during an outage some hang
+    # until their timeouts, and the default six would leave none for the questions after it
+    loop.set_default_executor(ThreadPoolExecutor(THREADS, thread_name_prefix="newsbot"))
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     options = webhook_options(settings)  # once: without WEBHOOK_SECRET the secret is random

@@ -152,7 +152,7 @@ class Database:
 
     dialect = "postgres"
 
-    def __init__(self, url: str, max_size: int = 10, timeout: float = 30.0):
+    def __init__(self, url: str, max_size: int = 10, timeout: float = 10.0):
         self.url = url
         self.path = masked(url)  # what messages show in place of sqlite's file path
         # max_size: a lock held for a block (advisory) plus the statements inside it, in a
@@ -167,7 +167,7 @@ class Database:
             open=True,
             check=ConnectionPool.check_connection,  # a replica outlives a database restart
         )
-        self.pool.wait(timeout)
+        self.pool.wait(max(timeout, 30.0))  # the first connection: a server just started
         self.breaker = _breaker(url)
 
     def close(self) -> None:
