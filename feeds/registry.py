@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from index import MAX_URL_CHARS, Article, Store
+from index import INVISIBLE, MAX_URL_CHARS, Article, Store
 from storage import is_url, open_database
 
 from .fetch import normalize_url
@@ -83,8 +83,12 @@ class PollResult:
 
 
 def check_url(url: str) -> str:
-    """The URL stripped, or FeedError if it is not an absolute http(s) URL of sane length."""
-    url = url.strip()
+    """The URL stripped, or FeedError if it is not an absolute http(s) URL of sane length.
+
+    Invisible characters (U+200B, U+202E, NUL...) are dropped first: they would make the
+    address shown differ from the address fetched.
+    """
+    url = INVISIBLE.sub("", url).strip()
     if not url:
         raise FeedError("the URL is empty")
     if len(url) > MAX_URL_CHARS:

@@ -23,6 +23,8 @@ _EXPORTS = {
     "MAX_DEPTH": "search",
     "MAX_QUERY_CHARS": "search",
     "normalize": "normalize",
+    "clean_input": "normalize",
+    "INVISIBLE": "normalize",
     "web_url": "urls",
     "UnknownSource": "outlets",
     "resolve": "outlets",
@@ -64,6 +66,7 @@ __all__ = [
     "ExactNotServed",
     "Excerpt",
     "Hit",
+    "INVISIBLE",
     "MAX_BODY_CHARS",
     "MAX_DEPTH",
     "MAX_QUERY_CHARS",
@@ -80,6 +83,7 @@ __all__ = [
     "article_from_html",
     "bound",
     "check_data",
+    "clean_input",
     "clean_line",
     "clean_text",
     "content_id",
@@ -122,6 +126,7 @@ if TYPE_CHECKING:
     from .check import DataCheck, check_data, rebuild_index, remove_leftovers
     from .firststage import ExactNotServed
     from .models import Article, Excerpt, Hit, SearchResult
+    from .normalize import INVISIBLE, clean_input
     from .outlets import UnknownSource, resolve, search_text
     from .progress import Progress
     from .search import MAX_DEPTH, MAX_QUERY_CHARS, SearchIndex

@@ -93,6 +93,21 @@ async def test_broadcast_is_refused_to_readers_and_queued_for_operators(guarded,
     assert await services.sender.run() == 0  # never twice
 
 
+async def test_a_broadcast_is_sized_as_telegram_counts_it(guarded, recorder):
+    emoji = "😀" * 3000  # 3,000 characters, 6,000 UTF-16 units: Telegram would refuse it
+    await guarded.process_update(
+        Update.de_json(message(f"/broadcast {emoji}", user=OTHER), guarded.bot)
+    )
+    assert "/broadcast &lt;" in recorder.sent()[-1]["text"]
+    services = guarded.bot_data["services"]
+    assert services.subscriptions.records.counts() == {}
+    fits = "😀" * 1700  # 3,400 units
+    await guarded.process_update(
+        Update.de_json(message(f"/broadcast {fits}", user=OTHER), guarded.bot)
+    )
+    assert services.subscriptions.records.counts().get("pending", 0) >= 1
+
+
 @pytest.mark.parametrize("proxy", ["socks5://127.0.0.1:1080", "http://127.0.0.1:3128"])
 def test_a_proxy_reaches_both_http_clients(settings, news_index, proxy):
     from feeds import http_client
