@@ -10,7 +10,7 @@ from typing import TextIO
 
 from app.search_backend import open_index
 from app.settings import Settings
-from index import Article, SearchIndex, UnknownSource, ingest, search_text
+from index import Article, SearchIndex, UnknownSource, ingest
 
 from . import commands, parse, render
 from .parse import PAGE_SIZE
@@ -99,7 +99,7 @@ class Console:
     def _page(self, page: int, cut: bool = False) -> str:
         page = max(page, 0)
         try:
-            result = search_text(self.index, self.query or "", PAGE_SIZE, page * PAGE_SIZE)
+            result = self.index.search_text(self.query or "", PAGE_SIZE, page * PAGE_SIZE)
         except UnknownSource as error:
             return self.t.source_unknown.format(names=", ".join(error.names), known=error.listed())
         if not result.hits and page > 0:  # past the end: stay on the last page

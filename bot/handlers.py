@@ -18,7 +18,6 @@ from index import (
     Article,
     SearchResult,
     UnknownSource,
-    search_text,
 )
 
 from . import keyboards, metrics, parse, render
@@ -101,7 +100,7 @@ async def _ask(update: Update, context: BotContext, question: str) -> None:
             pass  # only a courtesy; the answer matters
     try:
         with metrics.QUERY_SECONDS.time():
-            result = await asyncio.to_thread(search_text, svc.index, query, PAGE_SIZE, 0)
+            result = await asyncio.to_thread(svc.index.search_text, query, PAGE_SIZE, 0)
     except UnknownSource as error:
         await reply(update, context, render.notice(unknown_source(error, t)))
         return
@@ -237,7 +236,7 @@ async def button(update: Update, context: BotContext) -> None:
         return
     try:
         result = await asyncio.to_thread(
-            search_text, svc.index, question, PAGE_SIZE, request.page * PAGE_SIZE
+            svc.index.search_text, question, PAGE_SIZE, request.page * PAGE_SIZE
         )
     except UnknownSource:  # the outlet left the archive since
         await query.answer(t.expired, show_alert=True)
@@ -260,7 +259,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
         return  # a flood: its queries expire unanswered, and cost no search
 
     try:
-        result = await asyncio.to_thread(search_text, svc.index, query, INLINE_PAGE, offset)
+        result = await asyncio.to_thread(svc.index.search_text, query, INLINE_PAGE, offset)
     except UnknownSource:
         await inline.answer([], cache_time=INLINE_CACHE_SECONDS)
         return

@@ -17,6 +17,7 @@ from tornado.httpserver import HTTPServer
 
 from . import metrics
 from .readiness import Readiness
+from .services import opened_services
 
 __all__ = ["liveness", "serve_http"]
 
@@ -35,7 +36,7 @@ def liveness(app: Application, readiness: Readiness | None = None) -> dict:
         "last_update_age_seconds": None,
         "ready": readiness.last["ready"] if readiness and readiness.last else None,
     }
-    services = app.bot_data.get("services")
+    services = opened_services(app.bot_data)
     last = services.operator.last_update if services is not None else None
     if last is not None:
         out["last_update_age_seconds"] = round(time.time() - last, 1)
@@ -60,7 +61,9 @@ class _Ready(tornado.web.RequestHandler):
         self.app, self.readiness = app, readiness
 
     async def get(self) -> None:
-        report = await self.readiness.report(index_open="services" in self.app.bot_data)
+        report = await self.readiness.report(
+            index_open=opened_services(self.app.bot_data) is not None
+        )
         self.set_status(200 if report["ready"] else 503)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(report))
@@ -81,7 +84,7 @@ _counting = asyncio.Lock()
 
 async def _outbox_depth(app: Application) -> None:
     """Refresh the outbox gauge, giving up after 2 s: a scrape must not wait on a dead pool."""
-    services = app.bot_data.get("services")
+    services = opened_services(app.bot_data)
     if services is None or _counting.locked():  # a count still hangs: keep the old value
         return
     async with _counting:

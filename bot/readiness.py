@@ -14,11 +14,9 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from app.settings import Settings
-
 from . import metrics
 
-__all__ = ["Probe", "Readiness", "probes"]
+__all__ = ["TIMEOUT", "Probe", "Readiness"]
 
 log = logging.getLogger(__name__)
 
@@ -34,25 +32,6 @@ class Probe:
 
     name: str
     check: Callable[[], object]
-
-
-def probes(settings: Settings, timeout: float = TIMEOUT) -> list[Probe]:
-    """The database and search probes of these settings (none for the embedded files)."""
-    out = []
-    if settings.database:
-        from storage.postgres import ping
-
-        url = settings.database
-        out.append(Probe("database", lambda: ping(url, timeout)))
-    if settings.opensearch_url:
-        from app.search_backend import search_options
-        from search_backends.opensearch import ping as ping_search
-
-        url_os, name = settings.opensearch_url, settings.opensearch_index
-        options = search_options(settings)
-        auth, ca = options["auth"], options["ca"]
-        out.append(Probe("search", lambda: ping_search(url_os, name, timeout, auth, ca)))
-    return out
 
 
 class Readiness:

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from storage import open_database
+from storage import Database, open_database
 from storage.unreachable import unreachable
 
 from .parse import TOKEN
@@ -75,7 +75,7 @@ class State:
         self._seen = {r[0] for r in self.database.rows("SELECT chat_id FROM chats_seen")}
 
     @classmethod
-    def open(cls, data_dir: Path | str, url: str | None = None) -> State:
+    def open(cls, data_dir: Path | str, url: str | Database | None = None) -> State:
         """Open (or create) bot.db in a data directory, or the tables at a PostgreSQL URL."""
         return cls(url or Path(data_dir) / "bot.db")
 

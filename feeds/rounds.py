@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from index.models import Article
+from index import Article
 
 from .poll import poll_all
 from .registry import Feed, FeedRegistry

@@ -28,7 +28,6 @@ _EXPORTS = {
     "web_url": "urls",
     "UnknownSource": "outlets",
     "resolve": "outlets",
-    "search_text": "outlets",
     "Clause": "topics",
     "Topic": "topics",
     "TopicError": "topics",
@@ -97,7 +96,6 @@ __all__ = [
     "rebuild_index",
     "remove_leftovers",
     "resolve",
-    "search_text",
     "url_id",
     "web_url",
 ]
@@ -127,7 +125,7 @@ if TYPE_CHECKING:
     from .firststage import ExactNotServed
     from .models import Article, Excerpt, Hit, SearchResult
     from .normalize import INVISIBLE, clean_input
-    from .outlets import UnknownSource, resolve, search_text
+    from .outlets import UnknownSource, resolve
     from .progress import Progress
     from .search import MAX_DEPTH, MAX_QUERY_CHARS, SearchIndex
     from .sources.archive import content_id, host, url_id

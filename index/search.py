@@ -8,6 +8,7 @@ stories.py (one story from several outlets shows once).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import math
@@ -24,6 +25,7 @@ from .firststage import ExactNotServed, ExternalStage
 from .live_postings import Segments
 from .models import AddReport, Article, Hit, IndexStats, SearchResult
 from .normalize import has_diacritics
+from .outlets import outlet_filter
 from .passages import Matcher, Passage, Term, match_terms, weighed
 from .planner import MAX_QUERY_CHARS, QueryPlan, QueryPlanner
 from .ranker import STRONG_SHARE, Ranker, in_range
@@ -288,6 +290,17 @@ class SearchIndex:
             period_empty=period_empty,
             newest_first=newest_first,
         )
+
+    def search_text(
+        self, text: str, k: int = 10, offset: int = 0, exact: bool = False
+    ) -> SearchResult:
+        """search() of a question that may name outlets (nguồn:vnexpress); UnknownSource if none has it.
+
+        The result's query is the text as asked, filters included, so a later page asks the same.
+        """
+        query, sources = outlet_filter(text, self.store.source_names)
+        result = self.search(query, k, offset, sources=sources, exact=exact)
+        return result if sources is None else dataclasses.replace(result, query=text)
 
     def _top_article(self, docnos: np.ndarray, read: dict[int, Article]) -> Article | None:
         """The best candidate's article: read already for the passages, or read now."""

@@ -2,7 +2,9 @@
 
 The stores write one SQL for both databases: `?` placeholders, upserts with ON CONFLICT,
 RETURNING. This module maps the placeholders, and the SQLite column types of a schema script
-to PostgreSQL's (64-bit ids, double precision times, identity columns).
+to PostgreSQL's (64-bit ids, double precision times, identity columns). psycopg's errors
+leave it as storage.DatabaseError; those of a connection or of the pool's wait as
+DatabaseUnavailable (storage/errors.py).
 """
 
 from __future__ import annotations
@@ -17,11 +19,22 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from . import lock_key
 from .breaker import Breaker, breaker_for
-from .sqlite import Migration, check_newer, oldest_reader
+from .errors import DatabaseError, DatabaseUnavailable
+from .locks import lock_key
+from .versions import Migration, upgrade
 
-__all__ = ["Connection", "Database", "hold", "masked", "ping", "placeholders", "schema_sql"]
+__all__ = [
+    "Connection",
+    "Database",
+    "connection_pool",
+    "hold",
+    "masked",
+    "ping",
+    "placeholders",
+    "postgres_errors",
+    "schema_sql",
+]
 
 # the pool logs each failed reconnection; the breaker says once that the server is gone
 logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
@@ -64,6 +77,39 @@ def masked(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
 
 
+@contextmanager
+def postgres_errors() -> Iterator[None]:
+    """Raise psycopg's errors of the block as DatabaseError (DatabaseUnavailable: connection)."""
+    try:
+        yield
+    except psycopg.OperationalError as error:  # the pool's PoolTimeout and PoolClosed too
+        raise DatabaseUnavailable(str(error)) from error
+    except psycopg.Error as error:
+        raise DatabaseError(str(error)) from error
+
+
+def connection_pool(url: str, *, max_size: int = 10, timeout: float = 30.0) -> ConnectionPool:
+    """An open pool of autocommit connections to a database, its first connection made."""
+    # max_size: a lock held for a block (advisory) plus the statements inside it, in a
+    # few threads at once; min_size keeps an idle replica at one connection
+    # autocommit: a statement outside transaction() commits at once, as in sqlite.Database
+    pool = ConnectionPool(
+        url,
+        min_size=1,
+        max_size=max_size,
+        timeout=timeout,
+        kwargs={"autocommit": True},
+        open=True,
+        check=ConnectionPool.check_connection,  # a replica outlives a database restart
+    )
+    try:
+        pool.wait(max(timeout, 30.0))  # the first connection: a server just started
+    except BaseException:
+        pool.close()
+        raise
+    return pool
+
+
 def ping(url: str, timeout: float = 2.0) -> None:
     """Connect and run SELECT 1 within timeout seconds, on a connection of its own; raises if not."""
     # not the pool: a health check must answer while the pool's connections hang
@@ -103,7 +149,8 @@ def hold(url: str, name: str) -> psycopg.Connection | None:
     Returns that connection (closing it, or the process ending, releases the lock), or
     None when another session holds the lock.
     """
-    raw = psycopg.connect(url, autocommit=True)
+    with postgres_errors():
+        raw = psycopg.connect(url, autocommit=True)
     (held,) = raw.execute("SELECT pg_try_advisory_lock(%s)", (lock_key(name),)).fetchone()
     if not held:
         raw.close()
@@ -155,19 +202,8 @@ class Database:
     def __init__(self, url: str, max_size: int = 10, timeout: float = 10.0):
         self.url = url
         self.path = masked(url)  # what messages show in place of sqlite's file path
-        # max_size: a lock held for a block (advisory) plus the statements inside it, in a
-        # few threads at once; min_size keeps an idle replica at one connection
-        # autocommit: a statement outside transaction() commits at once, as in sqlite.Database
-        self.pool = ConnectionPool(
-            url,
-            min_size=1,
-            max_size=max_size,
-            timeout=timeout,
-            kwargs={"autocommit": True},
-            open=True,
-            check=ConnectionPool.check_connection,  # a replica outlives a database restart
-        )
-        self.pool.wait(max(timeout, 30.0))  # the first connection: a server just started
+        with postgres_errors():
+            self.pool = connection_pool(url, max_size=max_size, timeout=timeout)
         self.breaker = _breaker(url)
 
     def close(self) -> None:
@@ -191,12 +227,12 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """One connection in one transaction: all of the block or none of it."""
-        with self._connection() as raw, raw.transaction():
+        with postgres_errors(), self._connection() as raw, raw.transaction():
             yield Connection(raw)
 
     def execute(self, sql: str, args: Sequence = ()) -> Result:
         """Run one statement (it commits at once)."""
-        with self._connection() as raw:
+        with postgres_errors(), self._connection() as raw:
             return Result(raw.execute(placeholders(sql), tuple(args)))
 
     def rows(self, sql: str, args: Sequence = ()) -> list[tuple]:
@@ -215,7 +251,7 @@ class Database:
         dies releases its locks with its connection.
         """
         key = lock_key(name)
-        with self._connection() as raw:
+        with postgres_errors(), self._connection() as raw:
             (held,) = raw.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
             try:
                 yield held
@@ -228,38 +264,12 @@ class Database:
         return hold(self.url, name)
 
     def schema(self, script: str, key: str, migrations: Sequence[Migration] = ()) -> int:
-        """Create the tables, then bring an older schema up to date; returns the version.
+        """Create the tables, then bring an older schema up to date (versions.upgrade).
 
         As sqlite.Database.schema; replicas starting together take turns (an advisory lock
         for the transaction), so the tables are created once.
         """
-        version = len(migrations) + 1
         with self.transaction() as db:
             db.raw.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key("newsbot schema"),))
             db.raw.execute(schema_sql(script))
-            row = db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
-            oldest = str(oldest_reader(migrations))
-            if row is None:
-                db.execute("INSERT INTO meta VALUES (?, ?)", (key, str(version)))
-                db.execute(
-                    "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
-                    (f"{key}:oldest", oldest),
-                )
-                return version
-            found = int(row[0])
-            if found > version:
-                mark = db.execute(
-                    "SELECT value FROM meta WHERE key=?", (f"{key}:oldest",)
-                ).fetchone()
-                check_newer(found, version, int(mark[0]) if mark else None, key, self.path)
-                return found
-            for migrate in migrations[found - 1 :]:
-                migrate(db)
-            if found < version:
-                db.execute("UPDATE meta SET value=? WHERE key=?", (str(version), key))
-                db.execute(
-                    "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE"
-                    " SET value = excluded.value",
-                    (f"{key}:oldest", oldest),
-                )
-            return version
+            return upgrade(db, key, migrations, self.path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -119,3 +120,14 @@ def test_the_opensearch_node_runs_as_a_service_and_stops_on_sigterm(tmp_path):
         node.kill()
     assert code == 143, node.tail()
     assert "Exception" not in node.tail(200), node.tail(200)
+
+
+def test_the_readme_table_lists_every_setting():
+    from app.settings import Settings
+
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("## Settings") :]
+    table = table[: table.index("\n## ")]
+    listed = set(re.findall(r"^\| `((?:NEWSBOT|TELEGRAM|WEBHOOK)_[A-Z_]+)` \|", table, re.M))
+    known = {f.validation_alias for f in Settings.model_fields.values()}
+    assert listed == known, (known - listed, listed - known)

@@ -30,9 +30,10 @@ from bot_testkit import (
 from telegram import Update
 from telegram.ext import CommandHandler
 
+from app import serve
+from app.application import build_application
 from app.settings import Settings
-from bot import app as bot_app
-from bot import render, serve
+from bot import render
 from bot.app import CALLBACKS
 from bot.commands import COMMANDS, PRIVATE, TOPICS
 from index.search import SearchIndex
@@ -250,7 +251,7 @@ async def test_lang_switches_the_chat_and_is_kept(app, feed):
 
 
 async def test_an_empty_index_says_so(settings, recorder, tmp_path):
-    from bot.app import build_application
+    from app.application import build_application
 
     empty = SearchIndex.open(tmp_path / "empty")
     application = build_application(
@@ -394,7 +395,7 @@ async def test_errors_are_logged_without_the_token_and_the_user_is_told(app, fee
         raise RuntimeError(f"disk on fire near {app.bot.base_url}")
 
     app.bot_data["services"].index.search, original = broken, app.bot_data["services"].index.search
-    redact = bot_app.RedactToken(TOKEN)
+    redact = serve.RedactToken(TOKEN)
     caplog.handler.addFilter(redact)
     try:
         with caplog.at_level(logging.ERROR):
@@ -461,9 +462,9 @@ async def test_webhook_checks_the_secret_token(settings, news_index, recorder, u
             "webhook_port": unused_tcp_port,
         }
     )
-    options = bot_app.webhook_options(settings)
+    options = serve.webhook_options(settings)
     assert options["url_path"] == "telegram/hook" and len(options["secret_token"]) >= 32
-    application = bot_app.build_application(
+    application = build_application(
         settings, news_index, request=recorder, updates_request=type(recorder)()
     )
     await application.initialize()
@@ -509,7 +510,7 @@ def test_run_without_a_token_explains_how_to_get_one(tmp_path, capsys):
 
 def test_the_api_url_serves_both_bot_and_file_urls(settings, news_index):
     settings = settings.model_copy(update={"telegram_api_url": "http://localhost:8081/"})
-    application = bot_app.build_application(settings, news_index)
+    application = build_application(settings, news_index)
     assert application.bot.base_url == f"http://localhost:8081/bot{TOKEN}"
     assert application.bot.base_file_url == f"http://localhost:8081/file/bot{TOKEN}"
 

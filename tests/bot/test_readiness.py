@@ -7,8 +7,9 @@ import threading
 
 import pytest
 
+from app.probes import probes
 from app.settings import Settings
-from bot.readiness import Probe, Readiness, probes
+from bot.readiness import Probe, Readiness
 from storage.postgres import ping
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -20,16 +21,17 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 
-from app.run_lock import AlreadyRunning, acquire
-from app.settings import Settings
+from bot import metrics
+from bot.health import serve_http
+from bot.readiness import Readiness
+from bot.texts import EN, VI
 
-from . import metrics
-from .app import RedactToken, build_application, webhook_options
-from .health import serve_http
-from .readiness import Readiness, probes
-from .texts import EN, VI
+from .application import build_application
+from .probes import probes
+from .run_lock import AlreadyRunning, acquire
+from .settings import Settings
 
-__all__ = ["connect", "retrying", "run"]
+__all__ = ["RedactToken", "connect", "retrying", "run", "webhook_options"]
 
 log = logging.getLogger(__name__)
 
@@ -192,3 +194,35 @@ def _polling_failed(error: TelegramError) -> None:
     # PTB's default logs a traceback at every failed getUpdates while the Bot API is away
     metrics.RECONNECTS.labels("telegram").inc()
     log.warning("getUpdates failed: %s (PTB retries)", error)
+
+
+def webhook_options(settings: Settings) -> dict:
+    """Arguments of run_webhook/start_webhook for settings.webhook_url."""
+    url = settings.webhook_url or ""
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    return {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "url_path": urlsplit(url).path.strip("/"),
+        "webhook_url": url,
+        # Telegram echoes it in a header and PTB refuses requests without it
+        "secret_token": secret.strip() or secrets.token_urlsafe(32),
+    }
+
+
+class RedactToken(logging.Filter):
+    """Replace the bot token wherever a log line would show it."""
+
+    def __init__(self, token: str):
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token in message:
+            record.msg, record.args = message.replace(self.token, "<token>"), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text and self.token in record.exc_text:
+            record.exc_text = record.exc_text.replace(self.token, "<token>")
+        return True
