@@ -6,6 +6,7 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY app app
 COPY bot bot
+COPY conversation conversation
 COPY feeds feeds
 COPY index index
 COPY search_backends search_backends

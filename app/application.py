@@ -28,6 +28,7 @@ from bot.spool import Spool
 from bot.state import State
 from bot.subscriptions import Subscriptions
 from bot.suggest import Suggestions
+from conversation import Answers, Conversation
 from index import SearchIndex
 
 from .backends import Backends, open_backends
@@ -161,4 +162,6 @@ class BotServices:
             zone=settings.zone,
             suggestions=Suggestions(index),
             operator=operator,
+            # the questions' result lists, in the state's database (bot.db or PostgreSQL)
+            conversation=Conversation(index, Answers(state.database)),
         )

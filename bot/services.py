@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import CallbackContext, ExtBot
 
+from conversation import Conversation
 from index import SearchIndex
 
 from .flood import FloodLimit
@@ -48,6 +49,7 @@ class Services:
     feeds: FeedPoller
     suggestions: Suggestions
     operator: Operator
+    conversation: Conversation  # questions, their kept result lists, pages, articles
     # buttons and inline queries: a reader pages and types faster than they ask
     presses: FloodLimit = field(default_factory=lambda: FloodLimit(24, 30.0))
     writes: threading.Lock = field(default_factory=threading.Lock)  # one index writer

@@ -28,6 +28,7 @@ _EXPORTS = {
     "web_url": "urls",
     "UnknownSource": "outlets",
     "resolve": "outlets",
+    "page_hits": "pages",
     "Clause": "topics",
     "Topic": "topics",
     "TopicError": "topics",
@@ -91,6 +92,7 @@ __all__ = [
     "http_url",
     "ingest",
     "normalize",
+    "page_hits",
     "parse_topic",
     "passage",
     "rebuild_index",
@@ -126,6 +128,7 @@ if TYPE_CHECKING:
     from .models import Article, Excerpt, Hit, SearchResult
     from .normalize import INVISIBLE, clean_input
     from .outlets import UnknownSource, resolve
+    from .pages import page_hits
     from .progress import Progress
     from .search import MAX_DEPTH, MAX_QUERY_CHARS, SearchIndex
     from .sources.archive import content_id, host, url_id

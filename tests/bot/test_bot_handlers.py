@@ -412,7 +412,9 @@ async def test_errors_are_logged_without_the_token_and_the_user_is_told(app, fee
 async def test_inline_mode_offers_articles_with_paging(feed):
     calls = await feed(inline("công viên cây xanh"))
     ((_, answer),) = calls
-    assert len(answer["results"]) == 10 and answer["next_offset"] == "10"
+    assert len(answer["results"]) == 10 and answer["is_personal"]
+    qid, start = answer["next_offset"].split(":")  # the user's own kept list, and where next
+    assert len(qid) == 12 and start == "10"
     first = answer["results"][0]
     assert first["type"] == "article" and first["title"] == "Khánh thành công viên cây xanh số 12"
     assert "Công viên cây xanh số 12 mở cửa" in first["description"]
@@ -422,8 +424,16 @@ async def test_inline_mode_offers_articles_with_paging(feed):
         '<a href="https://t.me/tin_bot?start=cong-vien-12">Khánh thành'
     )
     assert "<b>Công viên" in content["message_text"]
-    ((_, more),) = await feed(inline("công viên cây xanh", offset="10"))
+    ((_, more),) = await feed(inline("công viên cây xanh", offset=answer["next_offset"]))
     assert len(more["results"]) == 2 and not more.get("next_offset")
+    shown = [r["id"] for r in answer["results"] + more["results"]]
+    assert len(set(shown)) == 12  # one list: no article twice
+    # an offset this bot did not give (a bare number, another user's list) answers nothing
+    for forged in ("10", "240", f"{qid}:240"):
+        ((_, nothing),) = await feed(inline("công viên cây xanh", offset=forged))
+        assert nothing["results"] == [] and not nothing.get("next_offset")
+    ((_, theirs),) = await feed(inline("công viên cây xanh", user=OTHER, offset=f"{qid}:10"))
+    assert theirs["results"] == []
     ((_, none),) = await feed(inline("khủng long bạo chúa"))
     assert none["results"] == [] and none["button"]["start_parameter"] == "inline"
     ((_, empty),) = await feed(inline("   "))
