@@ -36,6 +36,7 @@ class BaseSegmentField:
     mindl: np.ndarray  # int32 shortest document per term
     dl: np.ndarray  # int32 length per docno (0 for docnos not in the segment)
     _bits: dict[int, np.ndarray] = dataclasses.field(default_factory=dict)  # presence, by term id
+    _maxima: dict[int, tuple] = dataclasses.field(default_factory=dict)  # block_bounds, by term id
 
     def postings(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
         """Docnos (intp) and tfs (uint16) of a term."""
@@ -57,6 +58,26 @@ class BaseSegmentField:
         inside = docnos < len(self.dl)
         docnos = np.where(inside, docnos, 0)
         return inside & ((bits[docnos >> 3] >> (7 - (docnos & 7))) & 1).astype(bool)
+
+    def block_bounds(self, tid: int, docnos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Highest tf and shortest length in the block of a term's postings around each docno.
+
+        (0, 1) where no block can hold the docno (before the term's first posting). The
+        blocks' maxima are found once per term and kept (BITMAPS terms at most).
+        """
+        got = self._maxima.get(tid)
+        if got is None:
+            if len(self._maxima) >= BITMAPS:
+                self._maxima.clear()
+            lo, hi = int(self.offsets[tid]), int(self.offsets[tid + 1])
+            got = self._maxima[tid] = self.packed.block_maxima(tid, lo, hi, self.dl)
+        first, maxtf, mindl = got
+        blk = np.searchsorted(first, docnos, side="right") - 1
+        inside = blk >= 0
+        blk = np.maximum(blk, 0)
+        if not len(maxtf):
+            return np.zeros(len(docnos), np.uint16), np.ones(len(docnos), np.int32)
+        return np.where(inside, maxtf[blk], 0), np.where(inside, mindl[blk], 1)
 
     def tfs_at(self, tid: int, docnos: np.ndarray) -> np.ndarray:
         """A term's tf in each of some docnos (0 where absent), decoding their blocks only."""
