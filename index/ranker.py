@@ -208,11 +208,11 @@ class Ranker:
             matched |= packed >= need * UNIT
             if defer:
                 self._match_deferred(packed, matched, need, defer)
-            # count + score / UNIT split in one pass: both halves are exact (UNIT is a power
-            # of two), and frac x (UNIT x weight) rounds as (packed - count x UNIT) x weight
-            packed *= 1 / UNIT
-            np.modf(packed, out=(packed, self._scratch("counts", size)))
-            packed *= UNIT * syllable_parts[0][2]  # one weight for both syllable fields
+            counts = np.multiply(packed, 1 / UNIT, out=self._scratch("counts", size))
+            np.floor(counts, out=counts)  # (np.fmod would be ten times slower, np.modf two)
+            counts *= UNIT
+            packed -= counts
+            packed *= syllable_parts[0][2]  # one weight for both syllable fields
             scores += packed
         alive = self._alive
         if len(alive) < size:
