@@ -8,12 +8,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
+from app.search_backend import open_index
+from app.settings import Settings
 from index import Article, SearchIndex, UnknownSource, ingest, search_text
 
 from . import commands, parse, render
 from .parse import PAGE_SIZE
-from .search_backend import open_index
-from .settings import Settings
 from .suggest import suggest
 from .texts import VI, Texts, chosen, pick
 from .views import hit_views, web_links

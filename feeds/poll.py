@@ -43,10 +43,9 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 import httpx
 
-from index.models import Article
-from index.pictures import entry_image
-from index.sources.archive import host
-from index.sources.feed_entries import (
+from index import Article, article_from_html, bound, clean_line, host
+
+from .entries import (
     decode_page,
     entry_date,
     entry_key,
@@ -54,13 +53,8 @@ from index.sources.feed_entries import (
     summary_article,
     text_of_html,
 )
-from index.sources.html import article_from_html
-from index.sources.text import (
-    bound,
-    clean_line,
-)
-
 from .fetch import Deadline, FetchRefused, check_target
+from .pictures import entry_image
 from .registry import (
     MAX_BACKOFF_SECONDS,
     MAX_ERROR_CHARS,

@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from index.models import Article
-from index.store import Store
-from index.urls import MAX_URL_CHARS
+from index import MAX_URL_CHARS, Article, Store
 from storage import is_url, open_database
 
 from .fetch import normalize_url

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from bot_testkit import sample_articles
 
+from app.settings import Settings
 from bot.console import Console, chat
-from bot.settings import Settings
 from bot.texts import EN
 from index.search import SearchIndex
 
@@ -93,7 +93,7 @@ def test_newsbot_chat_runs_without_a_token(tmp_path):
     root = Path(__file__).resolve().parents[2]
     env = {"NEWSBOT_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "TELEGRAM_BOT_TOKEN": ""}
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "chat"],
+        [sys.executable, "-m", "app.cli", "chat"],
         input="thanh uy\nq\n",
         capture_output=True,
         text=True,
@@ -138,7 +138,7 @@ def test_newsbot_chat_in_a_terminal(tmp_path):
     env = {"NEWSBOT_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "TERM": "xterm"}
     main, side = pty.openpty()
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "chat", "--lang", "en"],
+        [sys.executable, "-m", "app.cli", "chat", "--lang", "en"],
         stdin=side,
         stdout=side,
         stderr=side,
