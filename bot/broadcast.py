@@ -11,12 +11,12 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from storage import open_database
+from storage import Database, open_database
 
 __all__ = ["MAX_BROADCAST", "PREFIX", "Broadcasts"]
 
 PREFIX = "broadcast:"
-MAX_BROADCAST = 3500  # characters: leaves room under Telegram's 4096 after escaping
+MAX_BROADCAST = 3500  # UTF-16 units, as Telegram counts: room under its 4096
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -40,7 +40,7 @@ class Broadcasts:
         self.database.schema(_SCHEMA, "broadcasts_version")
 
     @classmethod
-    def open(cls, data_dir: Path | str, url: str | None = None) -> Broadcasts:
+    def open(cls, data_dir: Path | str, url: str | Database | None = None) -> Broadcasts:
         """Open the broadcasts of data_dir/bot.db or of a PostgreSQL URL (the outbox's tables must exist)."""
         return cls(url or Path(data_dir) / "bot.db")
 

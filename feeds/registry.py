@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from index import MAX_URL_CHARS, Article, Store
-from storage import is_url, open_database
+from index import INVISIBLE, MAX_URL_CHARS, Article, Store
+from storage import Database, is_url, open_database
 
 from .fetch import normalize_url
 
@@ -83,8 +83,12 @@ class PollResult:
 
 
 def check_url(url: str) -> str:
-    """The URL stripped, or FeedError if it is not an absolute http(s) URL of sane length."""
-    url = url.strip()
+    """The URL stripped, or FeedError if it is not an absolute http(s) URL of sane length.
+
+    Invisible characters (U+200B, U+202E, NUL...) are dropped first: they would make the
+    address shown differ from the address fetched.
+    """
+    url = INVISIBLE.sub("", url).strip()
     if not url:
         raise FeedError("the URL is empty")
     if len(url) > MAX_URL_CHARS:
@@ -110,21 +114,23 @@ class FeedRegistry:
     # how `newsbot migrate` copies these tables: (table, ordered by, generated id, resume)
     COPIED = (("feeds", "id", "id", False), ("feed_items", "feed_id, entry_key", None, False))
 
-    def __init__(self, target: Store | Path | str, interval: float = POLL_SECONDS):
+    def __init__(self, target: Store | Path | str | Database, interval: float = POLL_SECONDS):
         if isinstance(target, Store):
-            # beside the articles: newsbot.db, or the PostgreSQL database they are in
-            target = getattr(target.database, "url", target.path)
-        elif not is_url(target):
+            # beside the articles: newsbot.db (a connection of its own, below), or the
+            # PostgreSQL database they are in (its pool, lent)
+            target = target.database if target.shared else target.path
+        elif isinstance(target, str) and not is_url(target):
             target = Path(target)
         self.interval = interval
         # A connection of its own: SQLite in WAL mode lets it, the Store's and other
-        # processes work on the file at once. A postgresql:// URL: the replicas' database.
+        # processes work on the file at once. A postgresql:// URL (or its open pool, lent):
+        # the replicas' database.
         self.database = open_database(target)
         self.database.schema(_SCHEMA, "feeds_version")
 
     @classmethod
     def open(
-        cls, data_dir: Path | str, interval: float = POLL_SECONDS, url: str | None = None
+        cls, data_dir: Path | str, interval: float = POLL_SECONDS, url: str | Database | None = None
     ) -> FeedRegistry:
         """The registry of the index in data_dir (its tables live in newsbot.db), or at a URL."""
         return cls(url or Path(data_dir) / "newsbot.db", interval)

@@ -23,10 +23,12 @@ _EXPORTS = {
     "MAX_DEPTH": "search",
     "MAX_QUERY_CHARS": "search",
     "normalize": "normalize",
+    "clean_input": "normalize",
+    "INVISIBLE": "normalize",
     "web_url": "urls",
     "UnknownSource": "outlets",
     "resolve": "outlets",
-    "search_text": "outlets",
+    "page_hits": "pages",
     "Clause": "topics",
     "Topic": "topics",
     "TopicError": "topics",
@@ -64,6 +66,7 @@ __all__ = [
     "ExactNotServed",
     "Excerpt",
     "Hit",
+    "INVISIBLE",
     "MAX_BODY_CHARS",
     "MAX_DEPTH",
     "MAX_QUERY_CHARS",
@@ -80,6 +83,7 @@ __all__ = [
     "article_from_html",
     "bound",
     "check_data",
+    "clean_input",
     "clean_line",
     "clean_text",
     "content_id",
@@ -88,12 +92,12 @@ __all__ = [
     "http_url",
     "ingest",
     "normalize",
+    "page_hits",
     "parse_topic",
     "passage",
     "rebuild_index",
     "remove_leftovers",
     "resolve",
-    "search_text",
     "url_id",
     "web_url",
 ]
@@ -122,7 +126,9 @@ if TYPE_CHECKING:
     from .check import DataCheck, check_data, rebuild_index, remove_leftovers
     from .firststage import ExactNotServed
     from .models import Article, Excerpt, Hit, SearchResult
-    from .outlets import UnknownSource, resolve, search_text
+    from .normalize import INVISIBLE, clean_input
+    from .outlets import UnknownSource, resolve
+    from .pages import page_hits
     from .progress import Progress
     from .search import MAX_DEPTH, MAX_QUERY_CHARS, SearchIndex
     from .sources.archive import content_id, host, url_id
