@@ -11,7 +11,7 @@ import pytest
 from opensearch_node import fresh_index_name
 
 from app.cli_index import cmd_index, cmd_search, cmd_stats
-from bot.console import sample_dir
+from app.console import sample_dir
 from index.search import SearchIndex
 
 ROOT = Path(__file__).resolve().parents[2]
