@@ -27,6 +27,16 @@ def strong(inside: np.ndarray, scores: np.ndarray) -> np.ndarray:
     return inside & (scores >= STRONG_SHARE * scores.max())
 
 
+def answer_count(scores: np.ndarray, matched: np.ndarray, best: float) -> int:
+    """How many matched articles really answer a question: STRONG_SHARE of the best score.
+
+    An article holding one common word of the question matches, but answers nothing.
+    """
+    if best <= 0:
+        return int(np.count_nonzero(matched))
+    return int(np.count_nonzero(matched & (scores >= STRONG_SHARE * best)))
+
+
 def in_range(days_of: np.ndarray, rng: tuple[dt.date | None, dt.date | None]) -> np.ndarray:
     """Which day numbers fall inside a (from, to) range; undated ones never do."""
     lo, hi = rng
@@ -49,6 +59,7 @@ class Ranker:
         self._lock = lock
         self._buffers: dict[str, np.ndarray] = {}
         self.last_pruned = False
+        self.last_answers = 0  # the last best()'s answer set (answer_count), for search()
 
     @property
     def fields(self) -> Mapping[str, FieldPostings]:
@@ -128,6 +139,11 @@ class Ranker:
                 if partial.min() + reach >= kth:
                     continue
             self.last_pruned = True
+            # outside the leaders, the partial scores: no outsider reaches the k-th best
+            bar = STRONG_SHARE * float(final.max(initial=0.0))
+            self.last_answers = answer_count(scores, matched, bar / STRONG_SHARE) + int(
+                np.count_nonzero(final >= bar) - np.count_nonzero(partial >= bar)
+            )
             order = np.lexsort((-leaders, -self._dates[leaders], -final))[:k]
             return leaders[order], final[order], total
         return None
@@ -276,8 +292,14 @@ class Ranker:
         elif only is not None:
             total = len(cand)
         if total == 0 or k <= 0:
+            self.last_answers = total
             return np.zeros(0, np.int64), total
         values = scores[cand]
+        best = float(values.max())
+        if len(cand) < total:  # sampled (_above_kth): count over every match
+            self.last_answers = answer_count(scores, matched, best)
+        else:
+            self.last_answers = answer_count(values, np.ones(len(values), bool), best)
         if prefer is not None:
             inside = strong(self._in_range(self._dates[cand], prefer), values)
             if inside.any():

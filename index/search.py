@@ -23,8 +23,9 @@ from .firststage import ExactNotServed, ExternalStage
 from .models import AddReport, Article, Hit, IndexStats, SearchResult
 from .normalize import has_diacritics
 from .passages import Matcher, Passage, Term, best_passage, match_terms, weighed
+from .periods import in_period_first, overlap, with_period
 from .planner import MAX_QUERY_CHARS, QueryPlan, QueryPlanner
-from .ranker import STRONG_SHARE, Ranker, in_range, strong
+from .ranker import Ranker, in_range
 from .ranking import Ranking
 from .segment import Analyzer
 from .segments import Segments
@@ -225,31 +226,29 @@ class SearchIndex:
         with self._lock:
             plan = self.plan(query, exact, today)
             rng = (date_from, date_to) if (date_from or date_to) else None
-            prefer = (plan.date_from, plan.date_to) if plan.date_from or plan.date_to else None
+            asked = (plan.date_from, plan.date_to) if plan.date_from or plan.date_to else None
+            prefer = overlap(rng, asked) if asked else None
             # grouping folds duplicates away, so look further than the page
             want = 0 if not k else (offset + k) * 3 + 10 if group else offset + k
             if want and not exact and r.passages:
                 want = max(want, r.passage_depth)
             extra = {"only": only} if only is not None else {}
-            docnos, best_scores, total = self.best(
-                plan, want, date_range=rng, prefer=prefer, **extra
+            found = self.best(plan, want, date_range=rng, **extra)
+            # the answer set, not every article holding one of the words (embedded only)
+            total = found[2] if self.first_stage is not None else self.ranker.last_answers
+            docnos, best_scores, _ = with_period(
+                lambda n, **kw: self.best(plan, n, **kw), found, prefer, want, **extra
             )
             idf = self._match_terms(plan)
             matcher = Matcher(weighed(idf, r.passage_idf))
             dates = self._dates[docnos] if len(docnos) else np.zeros(0, np.int64)
         passages: dict[int, Passage] = {}
         if not exact and r.passages and len(docnos):
-            docnos, best_scores, passages = self._rerank(
-                docnos, best_scores, dates, matcher, prefer
-            )
-        period_empty = prefer is not None and not self._in_range(dates, prefer).any()
-        newest_first = period_empty and plan.recent and bool(len(docnos))
-        if newest_first:
-            # nothing from the reader's "today": the newest good matches (half the best
-            # score) come first; a year named ("năm 2014") keeps the best matches first
-            strong = best_scores >= STRONG_SHARE * best_scores[0]
-            order = np.lexsort((-self._dates[docnos], ~strong))
-            docnos, best_scores = docnos[order], best_scores[order]
+            docnos, best_scores, dates, passages = self._rerank(docnos, best_scores, dates, matcher)
+        period_empty = False
+        if asked is not None:
+            order, held = in_period_first(docnos, best_scores, dates, prefer or asked)
+            docnos, best_scores, period_empty = docnos[order], best_scores[order], not held
         scores = dict(zip(docnos.tolist(), best_scores.tolist(), strict=True))
         if group:
             # grouping reads headlines only; whole articles are read for the page alone
@@ -284,7 +283,6 @@ class SearchIndex:
             date_to=plan.date_to,
             partial=bool(len(docnos)) and self._partial(int(docnos[0]), matcher, idf),
             period_empty=period_empty,
-            newest_first=newest_first,
         )
 
     def _partial(self, docno: int, matcher: Matcher, idf: list[Term]) -> bool:
@@ -308,13 +306,8 @@ class SearchIndex:
         return match_terms(plan.highlight, weights)
 
     def _rerank(
-        self,
-        docnos: np.ndarray,
-        scores: np.ndarray,
-        dates: np.ndarray,
-        matcher: Matcher,
-        prefer: tuple[dt.date | None, dt.date | None] | None,
-    ) -> tuple[np.ndarray, np.ndarray, dict[int, Passage]]:
+        self, docnos: np.ndarray, scores: np.ndarray, dates: np.ndarray, matcher: Matcher
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, Passage]]:
         """The leading candidates again, each with its best passage's score added."""
         r = self.ranking
         texts = self.store.texts(int(d) for d in docnos)
@@ -329,13 +322,8 @@ class SearchIndex:
             for d in docnos
         }
         final = scores + r.passages * np.array([passages[int(d)].score for d in docnos])
-        inside = (
-            strong(self._in_range(dates, prefer), final)
-            if prefer is not None
-            else np.zeros(len(docnos), bool)
-        )
-        order = np.lexsort((-docnos, -dates, -final, ~inside))
-        return docnos[order], final[order], passages
+        order = np.lexsort((-docnos, -dates, -final))
+        return docnos[order], final[order], dates[order], passages
 
     # ---- browsing -------------------------------------------------------------------
 
