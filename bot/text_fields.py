@@ -57,6 +57,7 @@ class Texts:
     followed_digest: str  # {hour} {zone}
     followed_recent: str
     followed_none: str
+    followed_awaited: str  # {sources}
     topic_invalid: str  # {reason}
     topic_duplicate: str  # {topic}
     too_many_topics: str  # {limit}

@@ -103,6 +103,7 @@ EN = Texts(
     followed_digest="New matching articles will be in the digest at {hour:02d}:00 every day ({zone}).",
     followed_recent="Recent articles on this topic:",
     followed_none="No recent article matches this topic yet.",
+    followed_awaited="No article from {sources} has arrived yet; its articles come as they do.",
     topic_invalid="Cannot follow this: {reason}.",
     topic_duplicate="Already following “{topic}”.",
     too_many_topics="A chat follows at most {limit} topics; remove some with /unsubscribe.",

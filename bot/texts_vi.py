@@ -102,6 +102,7 @@ VI = Texts(
     followed_digest="Bài mới khớp chủ đề sẽ có trong bản tóm tắt lúc {hour:02d}:00 mỗi ngày ({zone}).",
     followed_recent="Mấy bài gần đây khớp chủ đề:",
     followed_none="Chưa có bài nào gần đây khớp chủ đề này.",
+    followed_awaited="Chưa có bài nào từ nguồn {sources}; bài của nguồn này sẽ được gửi khi có.",
     topic_invalid="Không theo dõi được: {reason}.",
     topic_duplicate="Đã theo dõi “{topic}” rồi.",
     too_many_topics="Mỗi cuộc trò chuyện theo dõi tối đa {limit} chủ đề; bỏ bớt bằng /huy.",

@@ -44,6 +44,7 @@ import feedparser
 import httpx
 
 from index.models import Article
+from index.outlets import outlet_name
 from index.pictures import entry_image
 from index.sources.archive import host
 from index.sources.feed_entries import (
@@ -233,7 +234,10 @@ def poll(
         reason = parsed.get("bozo_exception")
         return PollResult(error="not an RSS or Atom feed" + (f": {reason}" if reason else ""))
     title = bound(clean_line(text_of_html(parsed.feed.get("title") or "")), 200) or None
-    source = title or host(feed.url) or feed.url
+    # the outlet, never the feed's title ("Tin mới nhất - VnExpress RSS"): each page names
+    # its own (index.outlets); entries without one take the feed's site
+    site = http_link(parsed.feed.get("link"), got.url)
+    source = outlet_name(site) or outlet_name(got.url) or host(site or got.url) or feed.url
     keys: dict[str, None] = {}  # ordered, unique
     articles: list[Article] = []
     fetched = 0
@@ -338,7 +342,7 @@ def _entry_article(
             return dataclasses.replace(
                 page,
                 published=page.published or published,
-                source=source,
+                source=page.source or source,
                 image=page.image or image,
             )
     return summary_article(entry, source, link, published, image)

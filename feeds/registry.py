@@ -8,6 +8,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from index.models import Article
+from index.outlets import outlet_name
+from index.sources.archive import host
 from index.store import Store
 from index.urls import MAX_URL_CHARS
 from storage import is_url, open_database
@@ -43,6 +45,22 @@ CREATE TABLE IF NOT EXISTS feed_items (
     PRIMARY KEY (feed_id, entry_key)
 ) WITHOUT ROWID;
 """
+
+
+def _outlet_names(db) -> None:
+    """Schema 2: articles filed under their feed's title get their outlet's name."""
+    if db.execute("SELECT value FROM meta WHERE key='schema'").fetchone() is None:
+        return  # no article store in this database
+    titles = [r[0] for r in db.execute("SELECT DISTINCT title FROM feeds WHERE title IS NOT NULL")]
+    for title in titles:
+        rows = db.execute("SELECT docno, url FROM articles WHERE source=?", (title,)).fetchall()
+        for docno, url in rows:
+            name = outlet_name(url) or host(url) or title
+            db.execute("UPDATE articles SET source=? WHERE docno=?", (name, docno))
+
+
+MIGRATIONS = (_outlet_names,)  # MIGRATIONS[n - 1] brings schema n to n + 1
+
 _COLUMNS = (
     "id, url, title, etag, last_modified, added_at, last_checked, last_ok, failures,"
     " next_check, last_error"
@@ -122,7 +140,7 @@ class FeedRegistry:
         # A connection of its own: SQLite in WAL mode lets it, the Store's and other
         # processes work on the file at once. A postgresql:// URL: the replicas' database.
         self.database = open_database(target)
-        self.database.schema(_SCHEMA, "feeds_version")
+        self.database.schema(_SCHEMA, "feeds_version", MIGRATIONS)
 
     @classmethod
     def open(

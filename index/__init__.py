@@ -26,6 +26,7 @@ _EXPORTS = {
     "web_url": "urls",
     "UnknownSource": "outlets",
     "resolve": "outlets",
+    "missing_sources": "outlets",
     "search_text": "outlets",
     "Clause": "topics",
     "Topic": "topics",
@@ -61,6 +62,7 @@ __all__ = [
     "UnknownSource",
     "check_data",
     "ingest",
+    "missing_sources",
     "normalize",
     "parse_topic",
     "passage",
@@ -95,7 +97,7 @@ if TYPE_CHECKING:
     from .check import DataCheck, check_data, rebuild_index, remove_leftovers
     from .firststage import ExactNotServed
     from .models import Article, Excerpt, Hit, SearchResult
-    from .outlets import UnknownSource, resolve, search_text
+    from .outlets import UnknownSource, missing_sources, resolve, search_text
     from .progress import Progress
     from .search import MAX_DEPTH, MAX_QUERY_CHARS, SearchIndex
     from .store import Store

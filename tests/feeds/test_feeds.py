@@ -272,9 +272,9 @@ def test_first_poll_fetches_pages_with_text_date_and_canonical_url(registry, cli
     assert gold.id == url_id(base + "/tin/gia-vang")
     assert gold.published == dt.date(2024, 5, 6)
     assert "nửa triệu đồng mỗi lượng" in gold.body
-    assert gold.source == "Báo Thử Nghiệm - Tin mới"
+    assert gold.source.startswith("127.0.0.1")  # no outlet named: its host, not the feed title
     cold = articles[PAGES["khong-khi-lanh"][0]]  # from the Atom feed
-    assert cold.url == base + "/tin/khong-khi-lanh" and cold.source == "Thời tiết Thử Nghiệm"
+    assert cold.url == base + "/tin/khong-khi-lanh" and cold.source.startswith("127.0.0.1")
     assert "dưới mười độ" in cold.body
     assert len(articles) == 4
     feeds = registry.list()
