@@ -203,6 +203,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--questions", type=int, default=200, help="real reader questions")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--baseline", default=BASELINE, help="git ref of the code to compare with")
+    p.add_argument(
+        "--shares",
+        help="also this code with other index.periods.PERIOD_SHARE values (comma-separated)",
+    )
     p.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--ranks-only", metavar="CODE", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -221,11 +225,16 @@ def main(argv: list[str] | None = None) -> None:
         f"{len(asked)} questions ({sum(k == 'real question' for k, _, _ in asked)} real, "
         f"the rest headline-style); seed {args.seed}"
     )
-    ours = run(data, records, asked, args.seed)
-    base = baseline_ranks(args.baseline, data, args)
+    import index.periods
+
+    rows = [("this code", run(data, records, asked, args.seed))]
+    for share in filter(None, (args.shares or "").split(",")):
+        index.periods.PERIOD_SHARE = float(share)
+        rows.append((f"share {float(share):.2f}", run(data, records, asked, args.seed)))
+    rows.insert(0, (f"baseline {args.baseline}", baseline_ranks(args.baseline, data, args)))
     kinds = [("all", None), ("headline-style", False), ("real questions", True)]
     print(f"\nMRR@{K}                     " + "".join(f"{s:>18}" for s in SETTINGS))
-    for name, ranks in ((f"baseline {args.baseline}", base), ("this code", ours)):
+    for name, ranks in rows:
         for kind, real in kinds:
             keep = [
                 i

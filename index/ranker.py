@@ -16,6 +16,9 @@ from .segments import NO_DATE, Segments, days
 # a question's period puts its dated articles first only when they score this share of
 # the best: "năm 1985" in a question about the past must not put a weak match of 1985 first
 STRONG_SHARE = 0.5
+# an article answers a question when it scores this share of the best: one holding a
+# common word of the question matches, but answers nothing (bench/periods.py, plain)
+ANSWER_SHARE = 0.3
 # syllables in more than this share of the articles are scored on the leaders only (best())
 COMMON_SHARE = 0.5
 
@@ -28,13 +31,10 @@ def strong(inside: np.ndarray, scores: np.ndarray) -> np.ndarray:
 
 
 def answer_count(scores: np.ndarray, matched: np.ndarray, best: float) -> int:
-    """How many matched articles really answer a question: STRONG_SHARE of the best score.
-
-    An article holding one common word of the question matches, but answers nothing.
-    """
+    """How many matched articles answer a question: ANSWER_SHARE of the best score."""
     if best <= 0:
         return int(np.count_nonzero(matched))
-    return int(np.count_nonzero(matched & (scores >= STRONG_SHARE * best)))
+    return int(np.count_nonzero(matched & (scores >= ANSWER_SHARE * best)))
 
 
 def in_range(days_of: np.ndarray, rng: tuple[dt.date | None, dt.date | None]) -> np.ndarray:
@@ -140,8 +140,8 @@ class Ranker:
                     continue
             self.last_pruned = True
             # outside the leaders, the partial scores: no outsider reaches the k-th best
-            bar = STRONG_SHARE * float(final.max(initial=0.0))
-            self.last_answers = answer_count(scores, matched, bar / STRONG_SHARE) + int(
+            bar = ANSWER_SHARE * float(final.max(initial=0.0))
+            self.last_answers = answer_count(scores, matched, bar / ANSWER_SHARE) + int(
                 np.count_nonzero(final >= bar) - np.count_nonzero(partial >= bar)
             )
             order = np.lexsort((-leaders, -self._dates[leaders], -final))[:k]

@@ -25,7 +25,7 @@ from .normalize import has_diacritics
 from .passages import Matcher, Passage, Term, best_passage, match_terms, weighed
 from .periods import in_period_first, overlap, with_period
 from .planner import MAX_QUERY_CHARS, QueryPlan, QueryPlanner
-from .ranker import Ranker, in_range
+from .ranker import ANSWER_SHARE, Ranker, in_range
 from .ranking import Ranking
 from .segment import Analyzer
 from .segments import Segments
@@ -234,11 +234,16 @@ class SearchIndex:
                 want = max(want, r.passage_depth)
             extra = {"only": only} if only is not None else {}
             found = self.best(plan, want, date_range=rng, **extra)
-            # the answer set, not every article holding one of the words (embedded only)
+            # the answer set, not every article holding one of the words
             total = found[2] if self.first_stage is not None else self.ranker.last_answers
             docnos, best_scores, _ = with_period(
                 lambda n, **kw: self.best(plan, n, **kw), found, prefer, want, **extra
             )
+            if len(docnos) and best_scores.max() > 0:  # what is shown is what is counted
+                answers = best_scores >= ANSWER_SHARE * best_scores.max()
+                if self.first_stage is not None and not answers[: len(found[0])].all():
+                    total = int(np.count_nonzero(answers[: len(found[0])]))
+                docnos, best_scores = docnos[answers], best_scores[answers]
             idf = self._match_terms(plan)
             matcher = Matcher(weighed(idf, r.passage_idf))
             dates = self._dates[docnos] if len(docnos) else np.zeros(0, np.int64)
