@@ -274,10 +274,12 @@ def poll_all(
     *,
     sink: Callable[[list[Article]], object] | None = None,
     allow_private: bool = False,
+    polled: Callable[[Feed, PollResult], object] | None = None,
 ) -> list[Article]:
     """Poll every due feed once, FEED_CONCURRENCY at a time; returns the new articles.
 
-    A failing feed never raises. The sink and the registry are called from this thread only.
+    A failing feed never raises. The sink, the registry and polled (told of each feed as it
+    is done: a progress bar) are called from this thread only.
     """
 
     def fetch(feed: Feed, seen: set[str]) -> PollResult:
@@ -306,6 +308,8 @@ def poll_all(
             if result.error:
                 log.info("feed #%d %s: %s", feed.id, feed.url, result.error)
             found.extend(result.articles)
+            if polled is not None:
+                polled(feed, result)
     return found
 
 
