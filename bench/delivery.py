@@ -36,6 +36,7 @@ from botapi import ThreadedBotApiServer  # noqa: E402
 from telegram import Bot  # noqa: E402
 from telegram.request import HTTPXRequest  # noqa: E402
 
+from bench.machine import print_machine  # noqa: E402
 from bot.app import build_application  # noqa: E402
 from bot.outbox import Sender  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -235,6 +236,7 @@ def main() -> int:
         "--postgres", action="store_true", help="also one and two replicas sharing PostgreSQL"
     )
     args = p.parse_args()
+    print_machine()
     return asyncio.run(main_async(args))
 
 

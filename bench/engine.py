@@ -30,6 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import print_machine  # noqa: E402
 from index.fields import FIELDS, field_terms  # noqa: E402
 from index.ingest import ingest  # noqa: E402
 from index.search import SearchIndex  # noqa: E402
@@ -363,6 +364,7 @@ def main() -> None:
         help="also time a compaction of the 150k index, with and without run files",
     )
     args = p.parse_args()
+    print_machine()
     if not args.skip_150k:
         bench_150k(args)
     if args.million:

@@ -26,6 +26,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import print_machine  # noqa: E402
 from bench.quality import project_index  # noqa: E402
 from bench.questions import DATA, Answer, read_data, scores  # noqa: E402
 from index.fields import BODY, FOLD  # noqa: E402
@@ -113,6 +114,7 @@ def main() -> None:
     p.add_argument("--questions", type=int, default=0, help="only the first N questions")
     p.add_argument("--distractors", type=int, default=10_000)
     args = p.parse_args()
+    print_machine()
     print(f"command: {shlex.join(['.venv/bin/python', 'bench/feedback.py', *sys.argv[1:]])}")
     articles, lines, questions = read_data(args.distractors)
     questions = questions[: args.questions] if args.questions else questions

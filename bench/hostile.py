@@ -34,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import print_machine  # noqa: E402
 from index.models import Article  # noqa: E402
 from index.normalize import fold, normalize  # noqa: E402
 from index.search import SearchIndex  # noqa: E402
@@ -220,6 +221,7 @@ def main() -> None:
     p.add_argument("--articles", type=int, default=20_000)
     p.add_argument("--against", type=Path, action="append", default=[], help="another checkout")
     args = p.parse_args()
+    print_machine()
     if args.part in ("depth", "all"):
         depth(args.articles)
     if args.part in ("memory", "all"):

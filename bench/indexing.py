@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import print_machine  # noqa: E402
 from index.ingest import ingest  # noqa: E402
 from index.search import SearchIndex  # noqa: E402
 from index.segment import Analyzer, pyvi_segment  # noqa: E402
@@ -58,6 +59,7 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=5000, help="first N articles (default 5000)")
     ap.add_argument("--workers", type=int, default=1, help="analysis processes (default 1)")
     args = ap.parse_args()
+    print_machine()
 
     with tempfile.TemporaryDirectory(prefix="newsbot-bench-") as tmp:
         tmp = Path(tmp)

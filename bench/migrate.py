@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from servers.postgres import PostgresServer  # noqa: E402
 
+from bench.machine import print_machine  # noqa: E402
 from bot.migrate import migrate  # noqa: E402
 from index.ingest import ingest  # noqa: E402
 from index.search import SearchIndex  # noqa: E402
@@ -65,6 +66,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--limit", type=int, default=20000, help="first N articles (default 20000)")
     args = ap.parse_args()
+    print_machine()
     with tempfile.TemporaryDirectory(prefix="newsbot-bench-migrate-") as tmp:
         tmp = Path(tmp)
         source = tmp / "corpus.jsonl"

@@ -50,6 +50,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import print_machine  # noqa: E402
 from bench.quality_queries import FORMS, KINDS, Query, build_queries, forms  # noqa: E402
 from index.ingest import ingest  # noqa: E402
 from index.progress import Progress  # noqa: E402
@@ -477,6 +478,7 @@ def main(argv: list[str] | None = None, project: Search = project_search) -> Non
         ' "start" to start one here',
     )
     args = p.parse_args(argv)
+    print_machine()
     chosen = [f.strip() for f in args.limit_forms.split(",") if f.strip()]
     if unknown := [f for f in chosen if f not in FORMS]:
         p.error(f"unknown forms {unknown}; choose from {FORMS}")

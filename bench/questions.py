@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from opensearch_runs import opensearch_first_stage, opensearch_url, print_agreement  # noqa: E402
 
+from bench.machine import print_machine  # noqa: E402
 from bench.quality import (  # noqa: E402
     CORPUS,
     PlainScorer,
@@ -297,6 +298,7 @@ def main(argv: list[str] | None = None) -> None:
         ' "start" to start one here',
     )
     args = p.parse_args(argv)
+    print_machine()
     chosen = [f.strip() for f in args.forms.split(",") if f.strip()]
     if unknown := [f for f in chosen if f not in FORMS]:
         p.error(f"unknown forms {unknown}; choose from {FORMS}")

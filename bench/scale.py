@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from engine import make_queries  # noqa: E402
 from opensearch_node import OpenSearchNode  # noqa: E402
 
+from bench.machine import print_machine  # noqa: E402
 from index.search import SearchIndex  # noqa: E402
 from storage.opensearch import OpenSearchStage  # noqa: E402
 
@@ -91,6 +92,7 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--no-deliveries", action="store_true", help="skip bench/delivery.py --postgres")
     args = p.parse_args()
+    print_machine()
     print(f"command: {shlex.join(['.venv/bin/python', 'bench/scale.py', *sys.argv[1:]])}")
     source = args.source or next((s for s in SOURCES if (s / "newsbot.db").exists()), None)
     if source is None:

@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import print_machine  # noqa: E402
 from index.normalize import normalize  # noqa: E402
 from index.segment import MAX_ANALYZED_CHARS  # noqa: E402
 from index.segmenter import Segmenter  # noqa: E402
@@ -94,6 +95,7 @@ def main() -> None:
     ap.add_argument("--raw", action="store_true", help="the text as written, not the normal form")
     ap.add_argument("--show", type=int, default=10, help="differences to print")
     args = ap.parse_args()
+    print_machine()
 
     _init()
     total = {"n": 0, "chars": 0, "pyvi": 0.0, "ours": 0.0}

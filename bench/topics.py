@@ -38,6 +38,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import print_machine  # noqa: E402
 from index.normalize import fold, normalize  # noqa: E402
 from index.outlets import outlet_keys, source_key  # noqa: E402
 from index.topics import ArticleText, TopicError, TopicIndex, parse_topic  # noqa: E402
@@ -293,6 +294,7 @@ def main() -> int:
     p.add_argument("--baseline", default="e0c1d35", help="git revision to compare with")
     p.add_argument("--skip-baseline", action="store_true", help="part 1 only (no pyvi)")
     args = p.parse_args()
+    print_machine()
     records = read(args.titles + max(args.articles, args.timed_articles))
     accuracy(records, args)
     if not args.skip_baseline:

@@ -18,7 +18,7 @@ from .segments import NO_DATE, Segments, days
 STRONG_SHARE = 0.5
 # an article answers a question when it scores this share of the best: one holding a
 # common word of the question matches, but answers nothing (bench/periods.py, plain)
-ANSWER_SHARE = 0.3
+ANSWER_SHARE = 0.2
 # syllables in more than this share of the articles are scored on the leaders only (best())
 COMMON_SHARE = 0.5
 

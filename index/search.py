@@ -22,11 +22,12 @@ from .fields import BODY, FOLD
 from .firststage import ExactNotServed, ExternalStage
 from .models import AddReport, Article, Hit, IndexStats, SearchResult
 from .normalize import has_diacritics
-from .passages import Matcher, Passage, Term, best_passage, match_terms, weighed
+from .passages import Matcher, Passage, Term, match_terms, weighed
 from .periods import in_period_first, overlap, with_period
 from .planner import MAX_QUERY_CHARS, QueryPlan, QueryPlanner
 from .ranker import ANSWER_SHARE, Ranker, in_range
 from .ranking import Ranking
+from .secondstage import is_partial, rerank
 from .segment import Analyzer
 from .segments import Segments
 from .snippets import hit_excerpt
@@ -39,9 +40,6 @@ __all__ = ["MAX_DEPTH", "MAX_QUERY_CHARS", "AddReport", "IndexStats", "QueryPlan
 
 log = logging.getLogger(__name__)
 
-# the best article must hold this share of the question's idf-weighted words, else the
-# result says its matches are partial (rather than announce "2,537 results")
-PARTIAL_SHARE = 0.5
 # Results past this rank are never served (50 pages of 5): a forged page number or inline
 # offset must not make one query rank and group the whole archive.
 MAX_DEPTH = 250
@@ -234,35 +232,40 @@ class SearchIndex:
                 want = max(want, r.passage_depth)
             extra = {"only": only} if only is not None else {}
             found = self.best(plan, want, date_range=rng, **extra)
-            # the answer set, not every article holding one of the words
+            # the answer set, not every article holding one of the words (embedded)
             total = found[2] if self.first_stage is not None else self.ranker.last_answers
             docnos, best_scores, _ = with_period(
                 lambda n, **kw: self.best(plan, n, **kw), found, prefer, want, **extra
             )
-            if len(docnos) and best_scores.max() > 0:  # what is shown is what is counted
+            if self.first_stage is None and len(docnos) and best_scores.max() > 0:
+                # what is shown is what is counted (the bar is calibrated on this engine's
+                # scores; OpenSearch's count and list stay its matches)
                 answers = best_scores >= ANSWER_SHARE * best_scores.max()
-                if self.first_stage is not None and not answers[: len(found[0])].all():
-                    total = int(np.count_nonzero(answers[: len(found[0])]))
                 docnos, best_scores = docnos[answers], best_scores[answers]
             idf = self._match_terms(plan)
             matcher = Matcher(weighed(idf, r.passage_idf))
             dates = self._dates[docnos] if len(docnos) else np.zeros(0, np.int64)
         passages: dict[int, Passage] = {}
+        read: dict[int, Article] = {}  # the candidates, read once for passages, page and verdict
         if not exact and r.passages and len(docnos):
-            docnos, best_scores, dates, passages = self._rerank(docnos, best_scores, dates, matcher)
+            read = self.store.articles(int(d) for d in docnos)
+            docnos, best_scores, passages = rerank(docnos, best_scores, dates, matcher, read, r)
+            dates = self._dates[docnos]
         period_empty = False
         if asked is not None:
             order, held = in_period_first(docnos, best_scores, dates, prefer or asked)
             docnos, best_scores, period_empty = docnos[order], best_scores[order], not held
         scores = dict(zip(docnos.tolist(), best_scores.tolist(), strict=True))
         if group:
-            # grouping reads headlines only; whole articles are read for the page alone
-            heads = self.store.headlines(int(d) for d in docnos)
+            # grouping needs headlines only: read above with the passages, or read now
+            heads = {d: (a.title, a.source) for d, a in read.items()} or self.store.headlines(
+                int(d) for d in docnos
+            )
             ranked = [(int(d), *heads[int(d)]) for d in docnos if int(d) in heads]
             page = group_stories(ranked)[offset : offset + k]
         else:
             page = [(int(d), ()) for d in docnos[offset:]]
-        articles = self.store.articles(d for d, _ in page)
+        articles = read or self.store.articles(d for d, _ in page)
         hits = tuple(
             Hit(
                 articles[d],
@@ -286,18 +289,14 @@ class SearchIndex:
             folded=plan.folded,
             date_from=plan.date_from,
             date_to=plan.date_to,
-            partial=bool(len(docnos)) and self._partial(int(docnos[0]), matcher, idf),
+            partial=bool(len(docnos)) and is_partial(self._top_article(docnos, read), matcher, idf),
             period_empty=period_empty,
         )
 
-    def _partial(self, docno: int, matcher: Matcher, idf: list[Term]) -> bool:
-        """Whether the best article lacks most of the question's idf in words."""
-        found = self.store.articles([docno]).get(docno)
-        if found is None or not matcher.terms:
-            return False
-        present = {ti for _, _, ti in matcher.find(found.title + "\n" + found.body)}
-        held = sum(idf[ti].weight for ti in present)
-        return held < PARTIAL_SHARE * sum(t.weight for t in idf)
+    def _top_article(self, docnos: np.ndarray, read: dict[int, Article]) -> Article | None:
+        """The best candidate's article: read already for the passages, or read now."""
+        top = int(docnos[0])
+        return read[top] if top in read else self.store.articles([top]).get(top)
 
     def _match_terms(self, plan: QueryPlan) -> list[Term]:
         """The plan's words as the matcher finds them in text, rarer words weighing more."""
@@ -309,26 +308,6 @@ class SearchIndex:
             n, df = max(field.n_docs, 0), max(field.df(t), 0)
             weights.append(math.log(1.0 + (n - df + 0.5) / (df + 0.5)))
         return match_terms(plan.highlight, weights)
-
-    def _rerank(
-        self, docnos: np.ndarray, scores: np.ndarray, dates: np.ndarray, matcher: Matcher
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, Passage]]:
-        """The leading candidates again, each with its best passage's score added."""
-        r = self.ranking
-        texts = self.store.texts(int(d) for d in docnos)
-        passages = {
-            int(d): best_passage(
-                texts.get(int(d), ("", ""))[1],
-                matcher,
-                r.passage_window,
-                r.proximity,
-                title=texts.get(int(d), ("", ""))[0],
-            )
-            for d in docnos
-        }
-        final = scores + r.passages * np.array([passages[int(d)].score for d in docnos])
-        order = np.lexsort((-docnos, -dates, -final))
-        return docnos[order], final[order], dates[order], passages
 
     # ---- browsing -------------------------------------------------------------------
 
