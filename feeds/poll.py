@@ -39,6 +39,7 @@ from collections.abc import Callable, Container
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
+from xml.sax import SAXParseException
 
 import feedparser
 import httpx
@@ -231,8 +232,7 @@ def poll(
         response_headers={"content-location": got.url, "content-type": got.content_type},
     )
     if not parsed.get("version") and not parsed.entries:
-        reason = parsed.get("bozo_exception")
-        return PollResult(error="not an RSS or Atom feed" + (f": {reason}" if reason else ""))
+        return PollResult(error=not_a_feed(parsed.get("bozo_exception")))
     title = bound(clean_line(text_of_html(parsed.feed.get("title") or "")), 200) or None
     # the outlet, never the feed's title ("Tin mới nhất - VnExpress RSS"): each page names
     # its own (index.outlets); entries without one take the feed's site
@@ -265,6 +265,13 @@ def poll(
         entry_keys=tuple(keys),
         complete=complete,
     )
+
+
+def not_a_feed(reason: object) -> str:
+    """Why a document is no feed, said for people (not "<unknown>:2:0: syntax error")."""
+    if isinstance(reason, SAXParseException):  # (feedparser's line numbers are its own)
+        return f"not an RSS or Atom feed: broken XML ({reason.getMessage()})"
+    return "not an RSS or Atom feed" + (f": {reason}" if reason else "")
 
 
 def poll_all(

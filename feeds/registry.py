@@ -205,8 +205,17 @@ class FeedRegistry:
         return self._many("ORDER BY id", ())
 
     def due(self, now: float) -> list[Feed]:
-        """Feeds whose next check has come, longest waiting first."""
-        return self._many("WHERE next_check <= ? ORDER BY next_check, id", (now,))
+        """Feeds whose next check has come, longest waiting first.
+
+        A healthy feed is also due once the interval in force now has passed since its
+        last check: a shorter NEWSBOT_FEED_SECONDS holds from the next poll, not from the
+        end of the schedule the old one set.
+        """
+        return self._many(
+            "WHERE next_check <= ? OR (failures = 0 AND last_checked <= ?)"
+            " ORDER BY next_check, id",
+            (now, now - self.interval),
+        )
 
     def failing(self) -> list[Feed]:
         """Feeds whose last poll failed."""
@@ -261,6 +270,14 @@ class FeedRegistry:
     def set_title(self, feed_id: int, title: str | None) -> None:
         """Name a feed (an imported OPML title) until a poll brings the feed's own."""
         self.database.execute("UPDATE feeds SET title=? WHERE id=?", (title, feed_id))
+
+    def answered(self, feed_id: int, title: str | None, now: float) -> Feed | None:
+        """A feed answered a check (``feeds add``): its own title, and when it last did."""
+        self.database.execute(
+            "UPDATE feeds SET title=coalesce(?, title), last_ok=? WHERE id=?",
+            (title, now, feed_id),
+        )
+        return self.get(feed_id)
 
     def poll_now(self) -> int:
         """Make every feed due at once (``newsbot feeds poll --force``); returns how many."""

@@ -16,8 +16,10 @@ from .ranker import in_range
 
 Period = tuple[dt.date | None, dt.date | None]
 # an article of the period comes first only when it scores this share of the best: it
-# answers the question about as well (measured: bench/periods.py)
-PERIOD_SHARE = 0.5
+# answers the question about as well; the more of the question's candidates the period
+# holds ("năm 2017" in a two-year archive), the less the time word tells apart, and the
+# closer to the best it must score (measured: bench/periods.py)
+PERIOD_SHARE = 0.7
 
 __all__ = ["PERIOD_SHARE", "Period", "in_period_first", "overlap", "with_period"]
 
@@ -57,11 +59,15 @@ def with_period(
 
 
 def in_period_first(
-    docnos: np.ndarray, scores: np.ndarray, dates: np.ndarray, period: Period
+    docnos: np.ndarray, scores: np.ndarray, dates: np.ndarray, period: Period, common: float
 ) -> tuple[np.ndarray, bool]:
-    """The order that puts the period's good answers first, and whether there are any."""
+    """The order that puts the period's good answers first, and whether there are any.
+
+    common: the share of the question's best candidates dated in the period.
+    """
     inside = in_range(dates, period)
     if len(scores) and scores.max() > 0:
-        inside &= scores >= PERIOD_SHARE * scores.max()
+        share = PERIOD_SHARE + (1 - PERIOD_SHARE) * common**0.5
+        inside &= scores >= share * scores.max()
     order = np.lexsort((-docnos, -dates, -scores, ~inside))
     return order, bool(inside.any())

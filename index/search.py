@@ -234,6 +234,12 @@ class SearchIndex:
             found = self.best(plan, want, date_range=rng, **extra)
             # the answer set, not every article holding one of the words (embedded)
             total = found[2] if self.first_stage is not None else self.ranker.last_answers
+            # how much of the question's best candidates the period holds (periods.py)
+            common = (
+                float(in_range(self._dates[found[0]], prefer or asked).mean())
+                if (asked and len(found[0]))
+                else 0.0
+            )
             docnos, best_scores, _ = with_period(
                 lambda n, **kw: self.best(plan, n, **kw), found, prefer, want, **extra
             )
@@ -250,10 +256,10 @@ class SearchIndex:
         if not exact and r.passages and len(docnos):
             read = self.store.articles(int(d) for d in docnos)
             docnos, best_scores, passages = rerank(docnos, best_scores, dates, matcher, read, r)
-            dates = self._dates[docnos]
+            dates = self._dates[docnos]  # in the new order
         period_empty = False
         if asked is not None:
-            order, held = in_period_first(docnos, best_scores, dates, prefer or asked)
+            order, held = in_period_first(docnos, best_scores, dates, prefer or asked, common)
             docnos, best_scores, period_empty = docnos[order], best_scores[order], not held
         scores = dict(zip(docnos.tolist(), best_scores.tolist(), strict=True))
         if group:

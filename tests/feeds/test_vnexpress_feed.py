@@ -1,4 +1,4 @@
-"""Polled articles are filed under their outlet as readers name it, never the feed's title."""
+"""A feed served like VnExpress's: outlet names, the registry's state, what errors say."""
 
 import datetime as dt
 import sqlite3
@@ -8,7 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from feeds.poll import FeedRegistry, poll_all
+from feeds import add_checked
+from feeds.poll import FeedRegistry, poll, poll_all
 from index import Article, parse_topic, search_text
 from index.outlets import outlet_keys, outlet_name
 from index.search import SearchIndex
@@ -62,6 +63,8 @@ def base():
             slug = self.path.strip("/").removesuffix(".html")
             if self.path == "/rss":
                 body, ctype = rss(here).encode(), "application/rss+xml; charset=utf-8"
+            elif self.path == "/broken":
+                body, ctype = b"<html>\n<body><p>Not a feed", "application/xml"
             elif slug in PAGES:
                 body, ctype = page(slug).encode(), "text/html; charset=utf-8"
             else:
@@ -142,3 +145,29 @@ def test_upgrade_files_articles_polled_under_a_feed_title_under_their_outlet(tmp
         "a"
     ]
     store_index.close()
+
+
+def test_feeds_add_and_list_agree_on_title_and_last_ok(tmp_path, base):
+    with FeedRegistry(tmp_path / "newsbot.db") as registry, httpx.Client() as client:
+        feed, checked = add_checked(registry, client, base + "/rss")
+        listed = registry.get(feed.id)
+    assert checked.title == listed.title == FEED_TITLE
+    assert listed.last_ok is not None and listed.last_ok == feed.last_ok
+
+
+def test_a_shorter_interval_holds_from_the_next_poll(tmp_path, base):
+    with FeedRegistry(tmp_path / "newsbot.db", interval=3600) as registry:
+        registry.add(base + "/rss")
+        with httpx.Client(trust_env=False) as client:
+            poll_all(registry, client, NOW, allow_private=True)
+        assert registry.due(NOW + 120) == []  # the hour the old setting asked for
+    with FeedRegistry(tmp_path / "newsbot.db", interval=60) as registry:
+        assert [f.url for f in registry.due(NOW + 120)] == [base + "/rss"]
+
+
+def test_a_broken_feed_says_where_it_breaks(tmp_path, base):
+    with FeedRegistry(tmp_path / "newsbot.db") as registry, httpx.Client() as client:
+        feed = registry.add(base + "/broken")
+        result = poll(feed, client, NOW, set(), allow_private=True)
+    assert result.error == "not an RSS or Atom feed: broken XML (no element found)"
+    assert "<unknown>" not in result.error
