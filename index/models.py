@@ -88,3 +88,4 @@ class IndexStats:
     index_bytes: int
     database_bytes: int
     search: str = "embedded"  # what ranks: the embedded engine, or an OpenSearch cluster
+    undated: int = 0  # articles without a date: outside every period a question names

@@ -375,4 +375,5 @@ class SearchIndex:
             index_bytes=index_bytes,
             database_bytes=db_bytes,
             search=self.first_stage.describe() if self.first_stage is not None else "embedded",
+            undated=counts["undated"],
         )
