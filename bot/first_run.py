@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -17,7 +18,9 @@ from feeds import (
 )
 from index import Progress, SearchIndex
 
-__all__ = ["follow_feeds"]
+from .text_fields import Texts
+
+__all__ = ["follow_feeds", "offer_feeds"]
 
 
 def follow_feeds(
@@ -57,3 +60,36 @@ def follow_feeds(
     progress.close()
     print(file=out)
     return count
+
+
+def offer_feeds(
+    index: SearchIndex,
+    registry: FeedRegistry,
+    chosen: Path | None,
+    sample: Path,
+    ask: Callable[[str], str] | None,
+    out: TextIO,
+    t: Texts,
+    where: Path,
+    *,
+    allow_private: bool = False,
+) -> bool:
+    """On an empty index: follow and read the outlets' feeds, chosen (NEWSBOT_FIRST_FEEDS)
+    without asking, else sample when ask (a terminal) says yes; whether articles came."""
+    opml = chosen
+    if opml is None and ask is not None:
+        try:
+            count = len(read_opml(sample.read_bytes()[: MAX_OPML_BYTES + 1]))
+        except (OSError, OpmlError):
+            return False
+        answer = ask(t.console_offer_feeds.format(data=where, count=count, path=sample))
+        opml = sample if answer.strip().lower() in ("", "c", "co", "có", "y", "yes") else None
+    if opml is None:
+        return False
+    read = follow_feeds(index, registry, opml, out, allow_private=allow_private)
+    feeds = sum(1 for f in registry.list() if f.last_ok)
+    print(
+        t.console_feeds_read.format(count=read, feeds=feeds) if read else t.console_feeds_none,
+        file=out,
+    )
+    return read > 0

@@ -47,6 +47,9 @@ class Texts:
     console_help: str
     console_footer: str
     console_sample: str  # {data} {path}
+    console_offer_feeds: str  # {data} {count} {path}
+    console_feeds_read: str  # {count} {feeds}
+    console_feeds_none: str
     console_prompt: str
     no_token: str
     # subscriptions

@@ -84,6 +84,12 @@ EN = Texts(
         "The index in {data} is empty (fill it with: newsbot index <folders or files>), so I "
         "use the bundled sample ({path}) in a temporary folder."
     ),
+    console_offer_feeds=(
+        "The index in {data} is empty. Read the latest news of {count} major outlets ({path}) "
+        "now and follow them? [Y/n] "
+    ),
+    console_feeds_read="Read {count} articles from {feeds} feeds.",
+    console_feeds_none="No feed could be read (no network?).",
     console_prompt="› ",
     no_token=(
         "TELEGRAM_BOT_TOKEN is not set.\n"

@@ -83,6 +83,12 @@ VI = Texts(
         "Kho tin ở {data} đang trống (nạp bằng: newsbot index <thư mục hoặc tệp>), nên tôi "
         "dùng kho mẫu đi kèm ({path}) trong một thư mục tạm."
     ),
+    console_offer_feeds=(
+        "Kho tin ở {data} đang trống. Đọc tin mới nhất của {count} báo lớn ({path}) ngay bây "
+        "giờ và theo dõi chúng? [C/k] "
+    ),
+    console_feeds_read="Đã đọc {count} bài từ {feeds} nguồn tin.",
+    console_feeds_none="Không đọc được nguồn tin nào (chưa có mạng?).",
     console_prompt="› ",
     no_token=(
         "Chưa có TELEGRAM_BOT_TOKEN.\n"

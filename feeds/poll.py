@@ -44,8 +44,8 @@ from xml.sax import SAXParseException
 import feedparser
 import httpx
 
+from index import outlet_name
 from index.models import Article
-from index.outlets import outlet_name
 from index.pictures import entry_image
 from index.sources.archive import host
 from index.sources.feed_entries import (

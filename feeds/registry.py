@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from index import outlet_name
 from index.models import Article
-from index.outlets import outlet_name
 from index.sources.archive import host
 from index.store import Store
 from index.urls import MAX_URL_CHARS

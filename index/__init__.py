@@ -27,6 +27,7 @@ _EXPORTS = {
     "UnknownSource": "outlets",
     "resolve": "outlets",
     "missing_sources": "outlets",
+    "outlet_name": "outlets",
     "search_text": "outlets",
     "Clause": "topics",
     "Topic": "topics",
@@ -64,6 +65,7 @@ __all__ = [
     "ingest",
     "missing_sources",
     "normalize",
+    "outlet_name",
     "parse_topic",
     "passage",
     "rebuild_index",
@@ -97,7 +99,7 @@ if TYPE_CHECKING:
     from .check import DataCheck, check_data, rebuild_index, remove_leftovers
     from .firststage import ExactNotServed
     from .models import Article, Excerpt, Hit, SearchResult
-    from .outlets import UnknownSource, missing_sources, resolve, search_text
+    from .outlets import UnknownSource, missing_sources, outlet_name, resolve, search_text
     from .progress import Progress
     from .search import MAX_DEPTH, MAX_QUERY_CHARS, SearchIndex
     from .store import Store
