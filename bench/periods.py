@@ -243,15 +243,16 @@ def main(argv: list[str] | None = None) -> None:
             ]
             cells = "".join(f"{mrr([ranks[s][i] for i in keep]):18.3f}" for s in SETTINGS)
             print(f"{name + ', ' + kind:28}{cells}")
-    print("\nthis code, by time word (questions)" + "".join(f"{s:>18}" for s in SETTINGS[1:]))
+    print("\nthis code, by time word: questions, MRR@10 (against plain)")
+    print(" " * 12 + "".join(f"{s:>23}" for s in SETTINGS[1:]))
     for word in WORDS:
         cells = ""
         for setting, inside in (("in period", True), ("none in period", False)):
             keep = [i for i, (_, _, a) in enumerate(asked) if _word(a, args.seed, inside) == word]
             got = mrr([rows[1][1][setting][i] for i in keep])
             plain = mrr([rows[1][1]["plain"][i] for i in keep])
-            cells += f"{got:>9.3f} ({got - plain:+.3f})"
-        print(f"{word:>12} {len(keep):>4}{cells}")
+            cells += f"{len(keep):>5} {got:.3f} ({got - plain:+.3f})"
+        print(f"{word:>12}{cells}")
 
 
 def _word(answers: list[str], seed: int, inside: bool) -> str:

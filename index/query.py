@@ -144,6 +144,14 @@ def strip_filler(question: str) -> str:
 _MONTH = re.compile(r"(?<!\S)thang (\d{1,2})(?: nam)? (\d{4})(?!\S)")
 _DAY = re.compile(r"(?<!\S)(?:ngay )?(\d{1,2}) (\d{1,2}) (\d{4})(?!\S)")
 _YEAR = re.compile(r"(?<!\S)nam (\d{4})(?!\S)")
+_YEAR_ACCENTED = re.compile(r"(?<!\S)năm (\d{4})(?!\S)")  # typed with accents: not "Nam 2017"
+
+
+def _year(question: str, words: str) -> re.Match | None:
+    """ "năm 2017" in a question: as typed when it has accents, else in folded words."""
+    if has_diacritics(question):
+        return _YEAR_ACCENTED.search(_exact_words(question))
+    return _YEAR.search(words)
 
 
 # "hai tháng trước" is two months before something the story tells, not last month
@@ -176,14 +184,18 @@ def _relative(words: str) -> str | None:
 
 
 def strip_time(question: str) -> str:
-    """The question without the reader's own time words ("hôm nay", "tuần này", "mới nhất").
+    """The question without its time words ("hôm nay", "tuần này", "mới nhất", "năm 2017").
 
-    They say when, never what: searched as words, "tuần này" finds "Nghỉ Tết gần 2 tuần".
+    They say when, never what: searched as words, "tuần này" finds "Nghỉ Tết gần 2 tuần",
+    and "năm 2017" every article that mentions the year.
     """
     sylls = re.findall(r"[^\W_]+", normalize(question))
     joined = " ".join(fold(s) for s in sylls)
     drop = [False] * len(sylls)
-    for a, b in _relative_spans(joined):
+    named = [m.span() for p in (_DAY, _MONTH) for m in p.finditer(joined)]
+    if year := _year(question, joined):
+        named.append(year.span())
+    for a, b in _relative_spans(joined) + named:
         first = joined[:a].count(" ")
         for i in range(first, first + joined[a:b].count(" ") + 1):
             drop[i] = True
@@ -224,7 +236,7 @@ def date_range(question: str, today: dt.date) -> tuple[dt.date | None, dt.date |
     if (m := _MONTH.search(w)) and 1 <= int(m[1]) <= 12:
         year, month = int(m[2]), int(m[1])
         return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
-    if m := _YEAR.search(w):
+    if m := _year(question, w):
         year = int(m[1])
         if 1900 <= year <= 2100:
             return dt.date(year, 1, 1), dt.date(year, 12, 31)
