@@ -8,7 +8,7 @@ python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e .
 # the same settings the bot reads: one answer to "is there a token?"
-if .venv/bin/python -c 'import sys; from bot.settings import load_settings; sys.exit(0 if load_settings().token else 1)'; then
+if .venv/bin/python -c 'import sys; from app.settings import load_settings; sys.exit(0 if load_settings().token else 1)'; then
   exec .venv/bin/newsbot run "$@"
 fi
 exec .venv/bin/newsbot chat "$@"

@@ -34,14 +34,14 @@ from bench.machine import print_machine  # noqa: E402
 from index.fields import FIELDS, field_terms  # noqa: E402
 from index.ingest import ingest  # noqa: E402
 from index.search import SearchIndex  # noqa: E402
-from index.segment_files import (  # noqa: E402
+from index.segment_format import (  # noqa: E402
     FORMAT_VERSION,
     SegmentWriter,
     finish,
     read_segment_info,
     write_field,
 )
-from index.store import unpack_terms  # noqa: E402
+from index.sql_store import unpack_terms  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "news.jsonl.gz"
 
@@ -318,10 +318,10 @@ def bench_million(args) -> None:
 _COMPACT = """
 import resource, sys, time
 sys.path.insert(0, {root!r})
-from index import segment_files
+from index import segment_format
 from index.search import SearchIndex
 if {whole}:
-    segment_files.RUN_POSTINGS = 1 << 62  # every posting held in memory until written
+    segment_format.RUN_POSTINGS = 1 << 62  # every posting held in memory until written
 idx = SearchIndex.open({data!r})
 t = time.perf_counter()
 idx.compact()

@@ -33,7 +33,7 @@ from index.fields import BODY, FOLD  # noqa: E402
 from index.normalize import fold  # noqa: E402
 from index.planner import Part, QueryPlan  # noqa: E402
 from index.search import SearchIndex  # noqa: E402
-from index.stored import unpack_terms  # noqa: E402
+from index.stored_doc import unpack_terms  # noqa: E402
 
 VARIANTS = (  # (label, feedback articles, words added, alpha, recall only)
     ("RM3: 5 articles, 10 words, alpha 0.3", 5, 10, 0.3, False),

@@ -35,10 +35,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.machine import print_machine  # noqa: E402
+from index.analysis import Analyzer  # noqa: E402
 from index.models import Article  # noqa: E402
 from index.normalize import fold, normalize  # noqa: E402
 from index.search import SearchIndex  # noqa: E402
-from index.segment import Analyzer  # noqa: E402
 from index.sources.text import clean_line, clean_text  # noqa: E402
 from index.stories import SYLLABLE, group_stories  # noqa: E402
 
@@ -183,7 +183,7 @@ def peak(checkout: Path, path: Path) -> tuple[float, int, int, str, float]:
     """Peak MB, exit code, stderr lines, summary and seconds of `newsbot index path`."""
     with tempfile.TemporaryDirectory() as data:
         env = {**os.environ, "NEWSBOT_DATA_DIR": data, "PYTHONPATH": str(checkout)}
-        command = [sys.executable, "-m", "bot.cli", "index", "--workers", "1", str(path)]
+        command = [sys.executable, "-m", "app.cli", "index", "--workers", "1", str(path)]
         started = time.perf_counter()
         out = subprocess.run(
             [sys.executable, "-c", _MEASURE, *command],

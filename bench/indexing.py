@@ -6,7 +6,7 @@
 The first N articles of ../shared/corpus/news.jsonl.gz (never copied into the repo) are
 indexed twice into fresh temporary folders by index.ingest (reading, analysis on a process
 pool, SQLite, the segment): once with pyvi itself as the analyzer's segmenter, once with
-the default (index/segmenter.py). It prints the wall and CPU time of each (CPU includes the
+the default (index/word_segmenter.py). It prints the wall and CPU time of each (CPU includes the
 pool's processes) and checks that both databases hold exactly the same terms.
 """
 
@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.machine import print_machine  # noqa: E402
+from index.analysis import Analyzer, pyvi_segment  # noqa: E402
 from index.ingest import ingest  # noqa: E402
 from index.search import SearchIndex  # noqa: E402
-from index.segment import Analyzer, pyvi_segment  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "news.jsonl.gz"
 

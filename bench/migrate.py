@@ -5,7 +5,7 @@
 The first N articles of ../shared/corpus/news.jsonl.gz (never copied into the repo) are
 indexed into a fresh data folder (index.ingest, the segmenter, one worker). A throwaway
 PostgreSQL (tests/servers/postgres.py) is started and `newsbot migrate`'s copy runs into it
-(bot.migrate.migrate). Then it times:
+(app.migrate.migrate). Then it times:
 - the migration (articles per second, with their terms), and a second run (nothing to copy);
 - opening the embedded folder (its segment, the baseline) and the migrated folder on
   PostgreSQL (the same segment, valid for the copy);
@@ -35,11 +35,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from servers.postgres import PostgresServer  # noqa: E402
 
+from app.migrate import migrate  # noqa: E402
 from bench.machine import print_machine  # noqa: E402
-from bot.migrate import migrate  # noqa: E402
 from index.ingest import ingest  # noqa: E402
 from index.search import SearchIndex  # noqa: E402
-from index.store import Store  # noqa: E402
+from index.sql_store import Store  # noqa: E402
 from storage import open_database  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "news.jsonl.gz"

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from index.search import SearchIndex
-from storage.opensearch import OpenSearchStage
+from search_backends.opensearch import OpenSearchStage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from opensearch_node import OpenSearchNode  # noqa: E402

@@ -36,7 +36,7 @@ from opensearch_node import OpenSearchNode  # noqa: E402
 
 from bench.machine import print_machine  # noqa: E402
 from index.search import SearchIndex  # noqa: E402
-from storage.opensearch import OpenSearchStage  # noqa: E402
+from search_backends.opensearch import OpenSearchStage  # noqa: E402
 
 SOURCES = (
     ROOT / "data" / "bench" / "n150000",

@@ -1,4 +1,4 @@
-"""Segmenter benchmark: index/segmenter.py against pyvi itself, article by article.
+"""Segmenter benchmark: index/word_segmenter.py against pyvi itself, article by article.
 
     .venv/bin/python bench/segmenter.py --limit 2000          # a sample, while developing
     nice -n 10 .venv/bin/python bench/segmenter.py --workers 2   # the whole corpus (~30 min)
@@ -26,9 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.machine import print_machine  # noqa: E402
+from index.analysis import MAX_ANALYZED_CHARS  # noqa: E402
 from index.normalize import normalize  # noqa: E402
-from index.segment import MAX_ANALYZED_CHARS  # noqa: E402
-from index.segmenter import Segmenter  # noqa: E402
+from index.word_segmenter import Segmenter  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "news.jsonl.gz"
 CHUNK = 100

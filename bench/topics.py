@@ -225,7 +225,7 @@ def title_topics(titles: list[list[str]], n: int, seed: int) -> list[str]:
 
 
 def timing(records: list[dict], args: argparse.Namespace) -> None:
-    from index.segment import Analyzer
+    from index.analysis import Analyzer
 
     base = load_baseline(args.baseline)
     analyzer = Analyzer()

@@ -26,6 +26,8 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from app.search_backend import open_index
+from app.settings import Settings
 from index import SearchIndex
 
 from . import admin, commands, feed_commands, handlers, topic_handlers
@@ -33,9 +35,7 @@ from .broadcast import Broadcasts
 from .feeds import FeedPoller
 from .flood import FloodLimit
 from .outbox import Sender
-from .search_backend import open_index
 from .services import BotContext, Services
-from .settings import Settings
 from .state import State
 from .subscriptions import Subscriptions
 from .suggest import Suggestions

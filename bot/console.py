@@ -8,14 +8,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
+from app.search_backend import open_index
+from app.settings import Settings
 from feeds import FeedRegistry
 from index import Article, SearchIndex, UnknownSource, ingest, search_text
 
 from . import commands, parse, render
 from .first_run import offer_feeds
 from .parse import PAGE_SIZE
-from .search_backend import open_index
-from .settings import Settings
 from .suggest import suggest
 from .texts import VI, Texts, chosen, pick
 from .views import hit_views, web_links

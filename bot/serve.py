@@ -17,10 +17,11 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
+from app.run_lock import AlreadyRunning, acquire
+from app.settings import Settings
+
 from .app import RedactToken, build_application, webhook_options
 from .health import serve_http
-from .run_lock import AlreadyRunning, acquire
-from .settings import Settings
 from .texts import EN, VI
 
 __all__ = ["connect", "run"]

@@ -1,7 +1,7 @@
 """News feeds (RSS, Atom, OPML): the registry, fetching within bounds, and polling.
 
 The network side of newsbot: index/ reads and searches and never opens a connection; what a
-feed entry says is read into an article by index.sources.feed_entries. bot/ and the command
+feed entry says is read into an article by feeds.entries. bot/ and the command
 line use the names below.
 """
 

@@ -22,7 +22,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 import httpx
 
-from index.sources.text import bound, clean_line
+from index import bound, clean_line
 
 from .poll import MAX_FEED_BYTES, FetchError, fetch_bounded
 from .registry import Feed, FeedError, FeedRegistry, check_url

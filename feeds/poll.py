@@ -44,11 +44,9 @@ from xml.sax import SAXParseException
 import feedparser
 import httpx
 
-from index import outlet_name
-from index.models import Article
-from index.pictures import entry_image
-from index.sources.archive import host
-from index.sources.feed_entries import (
+from index import Article, article_from_html, bound, clean_line, host, outlet_name
+
+from .entries import (
     decode_page,
     entry_date,
     entry_key,
@@ -56,13 +54,8 @@ from index.sources.feed_entries import (
     summary_article,
     text_of_html,
 )
-from index.sources.html import article_from_html
-from index.sources.text import (
-    bound,
-    clean_line,
-)
-
 from .fetch import Deadline, FetchRefused, check_target
+from .pictures import entry_image
 from .registry import (
     MAX_BACKOFF_SECONDS,
     MAX_ERROR_CHARS,

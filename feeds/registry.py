@@ -7,11 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from index import outlet_name
-from index.models import Article
-from index.sources.archive import host
-from index.store import Store
-from index.urls import MAX_URL_CHARS
+from index import MAX_URL_CHARS, Article, Store, host, outlet_name
 from storage import is_url, open_database
 
 from .fetch import normalize_url

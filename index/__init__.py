@@ -18,7 +18,7 @@ _EXPORTS = {
     "SearchResult": "models",
     "Progress": "progress",
     "SearchIndex": "search",
-    "Store": "store",
+    "Store": "sql_store",
     "ExactNotServed": "firststage",
     "MAX_DEPTH": "search",
     "MAX_QUERY_CHARS": "search",
@@ -41,6 +41,20 @@ _EXPORTS = {
     "check_data": "check",
     "rebuild_index": "check",
     "remove_leftovers": "check",
+    # reading pages and text: feeds/ reads its entries and pages with these
+    "MAX_URL_CHARS": "urls",
+    "MAX_BODY_CHARS": "sources.text",
+    "MAX_TITLE_CHARS": "sources.text",
+    "DecodeError": "sources.text",
+    "bound": "sources.text",
+    "clean_line": "sources.text",
+    "clean_text": "sources.text",
+    "content_id": "sources.archive",
+    "url_id": "sources.archive",
+    "host": "sources.archive",
+    "article_from_html": "sources.html",
+    "decode_html": "sources.html",
+    "http_url": "sources.html",
 }
 
 __all__ = [
@@ -48,11 +62,15 @@ __all__ = [
     "ArticleText",
     "Clause",
     "DataCheck",
+    "DecodeError",
     "ExactNotServed",
     "Excerpt",
     "Hit",
+    "MAX_BODY_CHARS",
     "MAX_DEPTH",
     "MAX_QUERY_CHARS",
+    "MAX_TITLE_CHARS",
+    "MAX_URL_CHARS",
     "Progress",
     "SearchIndex",
     "SearchResult",
@@ -61,7 +79,15 @@ __all__ = [
     "TopicError",
     "TopicIndex",
     "UnknownSource",
+    "article_from_html",
+    "bound",
     "check_data",
+    "clean_line",
+    "clean_text",
+    "content_id",
+    "decode_html",
+    "host",
+    "http_url",
     "ingest",
     "missing_sources",
     "normalize",
@@ -72,6 +98,7 @@ __all__ = [
     "remove_leftovers",
     "resolve",
     "search_text",
+    "url_id",
     "web_url",
 ]
 
@@ -102,6 +129,16 @@ if TYPE_CHECKING:
     from .outlets import UnknownSource, missing_sources, outlet_name, resolve, search_text
     from .progress import Progress
     from .search import MAX_DEPTH, MAX_QUERY_CHARS, SearchIndex
-    from .store import Store
+    from .sources.archive import content_id, host, url_id
+    from .sources.html import article_from_html, decode_html, http_url
+    from .sources.text import (
+        MAX_BODY_CHARS,
+        MAX_TITLE_CHARS,
+        DecodeError,
+        bound,
+        clean_line,
+        clean_text,
+    )
+    from .sql_store import Store
     from .topics import ArticleText, Clause, Topic, TopicError, TopicIndex, parse_topic, passage
-    from .urls import web_url
+    from .urls import MAX_URL_CHARS, web_url

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .segment_files import BaseSegmentField
+from .segment_format import BaseSegmentField
 
 # Frequent terms' BM25 parts are kept between queries, 16 bytes a posting, all fields of an
 # index together within this bound. At 1M articles (bench/engine.py) 512 MB ranks as fast as

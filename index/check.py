@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .integrity import CHECKSUMS, verify
-from .segment_files import read_segment
+from .segment_format import read_segment
 
 if TYPE_CHECKING:
-    from .stores import ArticleStore
+    from .store_seam import ArticleStore
 
 __all__ = ["DataCheck", "check_data", "rebuild_index", "remove_leftovers"]
 

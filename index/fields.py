@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from .analysis import fold_terms
 from .query import aliases_in_words
-from .segment import fold_terms
 
 # a syllable posting adds UNIT besides its score, so one scatter also counts the syllables
 # an article holds (ranker.Ranker.ranked); scores stay far below it

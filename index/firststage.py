@@ -1,7 +1,7 @@
 """The first stage of a search: the seam between the query plan and whatever scores it.
 
 The embedded engine (ranker.Ranker over the in-memory postings) is one implementation;
-storage/opensearch.py is another, opened at the edge (index/ never opens a connection).
+search_backends/opensearch.py is another, opened at the edge (index/ never opens a connection).
 Everything after the first stage (period preference, passage reranking, excerpts,
 partial detection) is the same Python code whichever stage found the candidates.
 """
@@ -14,7 +14,7 @@ from typing import Protocol
 import numpy as np
 
 from .planner import QueryPlan
-from .stores import ArticleStore
+from .store_seam import ArticleStore
 
 DateRange = tuple[dt.date | None, dt.date | None]
 

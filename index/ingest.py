@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from .analysis import analyze_on, warm
 from .models import Article, Failure
 from .progress import Progress
 from .search import SearchIndex
-from .segment import analyze_on, warm
 from .sources import discover, read_file
 
 BATCH = 512  # articles per transaction: a kill loses at most one batch of work

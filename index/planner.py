@@ -10,12 +10,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from .analysis import Analyzer
 from .bm25 import FieldPostings
 from .fields import ALIAS, ASYL, BODY, FOLD, FOLD_TITLE, SYL, TITLE
 from .normalize import fold, has_diacritics, normalize
 from .query import is_question, is_question_word, parse
 from .ranking import Ranking
-from .segment import Analyzer
 from .spelling import corrections
 
 # A longer question is cut here (the bot says so): every word costs a postings scan.

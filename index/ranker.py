@@ -10,8 +10,8 @@ import numpy as np
 
 from .bm25 import BM25Params, FieldPostings
 from .fields import SYLLABLE_FIELDS, UNIT
+from .live_postings import NO_DATE, Segments, days
 from .planner import QueryPlan
-from .segments import NO_DATE, Segments, days
 
 # a question's period puts its dated articles first only when they score this share of
 # the best: "năm 1985" in a question about the past must not put a weak match of 1985 first

@@ -1,7 +1,7 @@
 """SearchIndex: the archive's articles, their BM25 fields, and queries over them.
 
-A facade over small parts: the store (store.py: articles and their terms in SQLite),
-segments.py (postings on disk plus the live delta: load, refresh, compact), planner.py
+A facade over small parts: the store (sql_store.py: articles and their terms in SQLite),
+live_postings.py (postings on disk plus the live delta: load, refresh, compact), planner.py
 (a question -> fields, terms and weights), ranker.py (scores and the best k) and
 stories.py (one story from several outlets shows once).
 """
@@ -17,9 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
+from .analysis import Analyzer
 from .bm25 import BM25Params, FieldPostings
 from .fields import BODY, FOLD
 from .firststage import ExactNotServed, ExternalStage
+from .live_postings import Segments
 from .models import AddReport, Article, Hit, IndexStats, SearchResult
 from .normalize import has_diacritics
 from .passages import Matcher, Passage, Term, match_terms, weighed
@@ -28,11 +30,9 @@ from .planner import MAX_QUERY_CHARS, QueryPlan, QueryPlanner
 from .ranker import ANSWER_SHARE, Ranker, in_range
 from .ranking import Ranking
 from .secondstage import is_partial, rerank
-from .segment import Analyzer
-from .segments import Segments
 from .snippets import hit_excerpt
-from .store import Store
-from .stores import ArticleStore
+from .sql_store import Store
+from .store_seam import ArticleStore
 from .stories import group_stories
 from .topics import K, Topic, TopicIndex, match_since, recent_matches
 
@@ -127,7 +127,7 @@ class SearchIndex:
         refresh: bool = True,
     ) -> AddReport:
         """Add or replace articles; unchanged ones (same id and content) are skipped."""
-        from .stored import digest
+        from .stored_doc import digest
 
         unique: dict[str, Article] = {}
         for a in articles:  # the last version of an id within one batch wins

@@ -46,7 +46,7 @@ from .models import Article
 from .normalize import fold
 from .outlets import MAX_SOURCES, source_key, split_sources
 from .phrases import ArticleText, Clause, Phrase, passage
-from .store import Store
+from .sql_store import Store
 
 __all__ = [
     "MAX_ALTERNATIVES",

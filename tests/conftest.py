@@ -1,4 +1,6 @@
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -7,6 +9,7 @@ sys.path.append(
     str(Path(__file__).parent)
 )  # appended: tests/index must not shadow the index package
 
+from backend_kit import BACKENDS, Backend  # noqa: E402
 from servers.postgres import PostgresServer  # noqa: E402
 
 from index.search import SearchIndex  # noqa: E402
@@ -71,7 +74,7 @@ def open_index(backend, request):
             return SearchIndex.open(path, **kw)
         from opensearch_node import fresh_index_name
 
-        from storage.opensearch import OpenSearchStage
+        from search_backends.opensearch import OpenSearchStage
 
         name = names.setdefault(Path(path).resolve(), fresh_index_name())
         return SearchIndex.open(path, first_stage=OpenSearchStage(url, name), **kw)
@@ -83,3 +86,44 @@ def open_index(backend, request):
         client = OpenSearch(url)
         client.indices.delete(index=",".join(names.values()), ignore_unavailable=True)
         client.close()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend_name(request) -> str:
+    """The backend of an end-to-end module's bots: its tests run once on each."""
+    return request.param
+
+
+@contextmanager
+def _backend(name: str, request) -> Iterator[Backend]:
+    """The embedded backend, or a new PostgreSQL database and OpenSearch index, dropped after."""
+    if name == "embedded":
+        yield Backend(name)
+        return
+    from opensearch_node import fresh_index_name
+    from opensearchpy import OpenSearch
+
+    server = request.getfixturevalue("postgres_server")  # one cluster and one node per session
+    search = request.getfixturevalue("opensearch_url")
+    url, index = server.create_database(), fresh_index_name()
+    try:
+        yield Backend(name, url, search, index)
+    finally:
+        server.drop_database(url)
+        client = OpenSearch(search)
+        client.indices.delete(index=index, ignore_unavailable=True)
+        client.close()
+
+
+@pytest.fixture(scope="module")
+def backend_env(backend_name, request) -> Iterator[Backend]:
+    """The backend of a module's bot (backend_kit.Backend: its .env, and its state to check)."""
+    with _backend(backend_name, request) as backend:
+        yield backend
+
+
+@pytest.fixture
+def own_backend(backend_name, request) -> Iterator[Backend]:
+    """A backend of one test's own, apart from the module's bot (a database of its own)."""
+    with _backend(backend_name, request) as backend:
+        yield backend

@@ -49,7 +49,7 @@ def test_the_timer_and_the_cron_line_run_feeds_poll():
 
 
 def test_the_compose_file_names_only_real_settings_and_commands():
-    from bot.settings import Settings
+    from app.settings import Settings
 
     text = (DEPLOY / "compose.yaml").read_text()
     named = set(re.findall(r"\b((?:NEWSBOT|TELEGRAM|WEBHOOK)_[A-Z_]+):", text))
@@ -57,6 +57,6 @@ def test_the_compose_file_names_only_real_settings_and_commands():
     assert named and named <= known, named - known
     commands = set(re.findall(r"newsbot (\w+)", text))
     help_text = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--help"], capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-m", "app.cli", "--help"], capture_output=True, text=True, cwd=ROOT
     ).stdout
     assert commands and all(c in help_text for c in commands), commands

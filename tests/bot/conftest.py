@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from telegram import Update
 
+from app.settings import Settings
 from bot.app import build_application
-from bot.settings import Settings
 from index.search import SearchIndex
 
 # --import-mode=importlib puts no test folder on sys.path; the tests import bot_testkit
 sys.path.append(str(Path(__file__).parent))
-from backend_kit import BACKENDS, Backend  # noqa: E402
 from bot_testkit import TOKEN, RecordingRequest, sample_articles  # noqa: E402
 from botapi import ThreadedBotApiServer  # noqa: E402
 
@@ -86,47 +83,6 @@ def feed(app, recorder):
         return recorder.calls[start:]
 
     return feed
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def backend_name(request) -> str:
-    """The backend of an end-to-end module's bots: its tests run once on each."""
-    return request.param
-
-
-@contextmanager
-def _backend(name: str, request) -> Iterator[Backend]:
-    """The embedded backend, or a new PostgreSQL database and OpenSearch index, dropped after."""
-    if name == "embedded":
-        yield Backend(name)
-        return
-    from opensearch_node import fresh_index_name
-    from opensearchpy import OpenSearch
-
-    server = request.getfixturevalue("postgres_server")  # one cluster and one node per session
-    search = request.getfixturevalue("opensearch_url")
-    url, index = server.create_database(), fresh_index_name()
-    try:
-        yield Backend(name, url, search, index)
-    finally:
-        server.drop_database(url)
-        client = OpenSearch(search)
-        client.indices.delete(index=index, ignore_unavailable=True)
-        client.close()
-
-
-@pytest.fixture(scope="module")
-def backend_env(backend_name, request) -> Iterator[Backend]:
-    """The backend of a module's bot (backend_kit.Backend: its .env, and its state to check)."""
-    with _backend(backend_name, request) as backend:
-        yield backend
-
-
-@pytest.fixture
-def own_backend(backend_name, request) -> Iterator[Backend]:
-    """A backend of one test's own, apart from the module's bot (a database of its own)."""
-    with _backend(backend_name, request) as backend:
-        yield backend
 
 
 @pytest.fixture(scope="module")

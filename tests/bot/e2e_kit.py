@@ -21,7 +21,7 @@ FAST = {
 def launch(
     api: ThreadedBotApiServer, data_dir: Path, log: Path, settings: dict[str, str] | None = None
 ) -> subprocess.Popen:
-    """`python -m bot.cli run` against the fake server, logging to a file."""
+    """`python -m app.cli run` against the fake server, logging to a file."""
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))},
         **(settings or {}),
@@ -33,7 +33,7 @@ def launch(
         # cwd is the data dir: no stray .env is read; -P keeps it off sys.path, where its
         # postings folder index/ would shadow the index package
         return subprocess.Popen(
-            [sys.executable, "-P", "-m", "bot.cli", "run"],
+            [sys.executable, "-P", "-m", "app.cli", "run"],
             cwd=data_dir,
             env=env,
             stdout=out,

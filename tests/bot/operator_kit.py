@@ -23,7 +23,7 @@ def free_port() -> int:
 
 
 def launch(env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen:
-    """`python -m bot.cli run` with exactly these settings (no TELEGRAM_/WEBHOOK_/NEWSBOT_ leak)."""
+    """`python -m app.cli run` with exactly these settings (no TELEGRAM_/WEBHOOK_/NEWSBOT_ leak)."""
     base = {
         k: v
         for k, v in os.environ.items()
@@ -31,7 +31,7 @@ def launch(env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen:
     }
     with open(log, "a") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"],
+            [sys.executable, "-m", "app.cli", "run"],
             cwd=cwd,
             env={**base, "PYTHONPATH": str(ROOT), **env},
             stdout=out,

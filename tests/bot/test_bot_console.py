@@ -9,8 +9,8 @@ from pathlib import Path
 
 from bot_testkit import sample_articles
 
+from app.settings import Settings
 from bot.console import Console, chat
-from bot.settings import Settings
 from bot.texts import EN
 from index.search import SearchIndex
 
@@ -102,7 +102,7 @@ def test_a_fresh_clone_offline_answers_five_questions_with_five_articles(tmp_pat
     root = Path(__file__).resolve().parents[2]
     env = {"NEWSBOT_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "TELEGRAM_BOT_TOKEN": ""}
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "chat"],
+        [sys.executable, "-m", "app.cli", "chat"],
         input="".join(f"{q}\n" for q in OFFLINE_QUESTIONS) + "q\n",
         capture_output=True,
         text=True,
@@ -153,7 +153,7 @@ def test_newsbot_chat_in_a_terminal(tmp_path):
     env = {"NEWSBOT_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "TERM": "xterm"}
     main, side = pty.openpty()
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "chat", "--lang", "en"],
+        [sys.executable, "-m", "app.cli", "chat", "--lang", "en"],
         stdin=side,
         stdout=side,
         stderr=side,

@@ -248,7 +248,7 @@ def test_no_error_but_the_flood_we_asked_for(api, bot):
 def test_run_without_a_token_explains(tmp_path, own_backend):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run"],
+        [sys.executable, "-m", "app.cli", "run"],
         cwd=tmp_path,
         env={**env, "NEWSBOT_DATA_DIR": str(tmp_path), **own_backend.env},
         capture_output=True,

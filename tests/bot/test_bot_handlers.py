@@ -30,11 +30,11 @@ from bot_testkit import (
 from telegram import Update
 from telegram.ext import CommandHandler
 
+from app.settings import Settings
 from bot import app as bot_app
 from bot import render, serve
 from bot.app import CALLBACKS
 from bot.commands import COMMANDS, PRIVATE, TOPICS
-from bot.settings import Settings
 from index.search import SearchIndex
 
 TAG = re.compile(r"</?[a-z]+[^>]*>")

@@ -6,9 +6,9 @@ import pytest
 
 from bot import render, views
 from bot.texts import VI
+from index.analysis import Analyzer
 from index.models import Article
 from index.search import SearchIndex
-from index.segment import Analyzer
 from index.urls import MAX_URL_CHARS, web_url
 
 LONG = "https://example.vn/" + "a" * 9_000

@@ -112,8 +112,8 @@ def test_a_follow_waits_for_a_match_elsewhere_and_starts_at_its_cursor(postgres_
 
 
 def test_stats_names_the_backend_with_the_password_masked(tmp_path):
-    from bot.cli import state_backend
-    from bot.settings import Settings
+    from app.cli import state_backend
+    from app.settings import Settings
 
     shared = Settings(
         NEWSBOT_DATA_DIR=tmp_path,

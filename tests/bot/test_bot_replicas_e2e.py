@@ -15,7 +15,7 @@ from e2e_kit import FAST, launch, pushes, stop
 from operator_kit import free_port
 
 from index.search import SearchIndex
-from index.store import Store
+from index.sql_store import Store
 from storage import open_database
 
 pytestmark = pytest.mark.slow

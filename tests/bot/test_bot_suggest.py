@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.suggest import Suggestions, key_phrase, suggest
-from index.segment import Analyzer
+from index.analysis import Analyzer
 
 ANALYZER = Analyzer()
 

@@ -85,7 +85,7 @@ def chat(data: Path, opml: Path, questions: str) -> subprocess.CompletedProcess:
         "TELEGRAM_BOT_TOKEN": "",
     }
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "chat"],
+        [sys.executable, "-m", "app.cli", "chat"],
         input=questions + "q\n",
         capture_output=True,
         text=True,

@@ -20,7 +20,7 @@ from botapi import ThreadedBotApiServer
 from e2e_kit import FAST, launch, pushes, ready, say, stop, wait_pushes
 
 from index.search import SearchIndex
-from index.store import Store
+from index.sql_store import Store
 from storage import open_database
 
 pytestmark = pytest.mark.slow
@@ -54,7 +54,7 @@ def test_the_bot_on_the_migrated_database_answers_and_delivers(tmp_path, postgre
             NEWSBOT_DATA_DIR=str(folder), NEWSBOT_DATABASE_URL=postgres_url, PYTHONPATH=str(ROOT)
         )
         done = subprocess.run(
-            [sys.executable, "-m", "bot.cli", "migrate"],
+            [sys.executable, "-m", "app.cli", "migrate"],
             env=env,
             capture_output=True,
             text=True,

@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from bot.cli_feeds import cmd_feeds_add, cmd_feeds_export, cmd_feeds_import, cmd_feeds_poll
+from app.cli_feeds import cmd_feeds_add, cmd_feeds_export, cmd_feeds_import, cmd_feeds_poll
 from feeds import FeedError, FeedRegistry, poll_all
 from feeds.check import check_feed, feed_links
 from feeds.opml import OpmlError, export_opml, read_opml
@@ -219,7 +219,7 @@ def test_opml_reads_folders_and_refuses_what_is_not_opml():
 
 
 def test_newsbot_feeds_export_and_import_commands(tmp_path, monkeypatch, capsys):
-    from bot.cli import main
+    from app.cli import main
 
     monkeypatch.chdir(tmp_path)  # no .env of the checkout
     monkeypatch.setenv("NEWSBOT_DATA_DIR", str(tmp_path / "one"))
@@ -246,7 +246,7 @@ def test_newsbot_feeds_export_and_import_commands(tmp_path, monkeypatch, capsys)
 
 
 def test_newsbot_feeds_poll_honours_newsbot_feed_seconds(tmp_path, monkeypatch, capsys, base):
-    from bot.cli import main
+    from app.cli import main
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("NEWSBOT_DATA_DIR", str(tmp_path / "data"))

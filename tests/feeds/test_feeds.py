@@ -12,14 +12,14 @@ import httpx
 import pytest
 
 import feeds.poll
-from bot.cli_feeds import (
+from app.cli_feeds import (
     cmd_feeds_add,
     cmd_feeds_list,
     cmd_feeds_poll,
     cmd_feeds_remove,
     cmd_feeds_stats,
 )
-from bot.cli_index import cmd_stats
+from app.cli_index import cmd_stats
 from feeds.poll import POLL_SECONDS, FeedError, FeedRegistry, poll, poll_all
 from index.search import SearchIndex
 from index.sources.archive import url_id
@@ -381,7 +381,7 @@ def test_feeds_poll_command_indexes_new_articles(tmp_path, client, site, base):
 
 
 def test_newsbot_feeds_commands_end_to_end(tmp_path, monkeypatch, base):
-    from bot.cli import main
+    from app.cli import main
 
     monkeypatch.setenv("NEWSBOT_DATA_DIR", str(tmp_path / "data"))
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
@@ -456,7 +456,7 @@ def test_newsbot_feeds_poll_sends_new_articles_to_opensearch(
     from opensearch_node import fresh_index_name
     from opensearchpy import OpenSearch
 
-    from bot.cli import main
+    from app.cli import main
 
     name = fresh_index_name()
     monkeypatch.setenv("NEWSBOT_DATA_DIR", str(tmp_path / "data"))

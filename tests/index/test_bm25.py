@@ -7,7 +7,7 @@ import pytest
 from rank_bm25 import BM25Okapi
 
 from index.bm25 import BM25Params, FieldPostings
-from index.segment_files import SegmentWriter, read_segment
+from index.segment_format import SegmentWriter, read_segment
 
 WORDS = [
     "của",

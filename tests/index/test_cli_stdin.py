@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.cli_index import cmd_search
+from app.cli_index import cmd_search
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,7 +35,7 @@ def test_the_command_reads_bytes_from_a_pipe(tmp_path: Path) -> None:
     archive = tmp_path / "a.jsonl"
     archive.write_text('{"id": "g", "title": "Giá vàng tăng", "body": "Giá vàng SJC tăng."}\n')
     subprocess.run(
-        [sys.executable, "-m", "bot.cli", "index", str(archive)],
+        [sys.executable, "-m", "app.cli", "index", str(archive)],
         capture_output=True,
         cwd=ROOT,
         env=env,
@@ -43,7 +43,7 @@ def test_the_command_reads_bytes_from_a_pipe(tmp_path: Path) -> None:
         check=True,
     )
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "search", "-"],
+        [sys.executable, "-m", "app.cli", "search", "-"],
         input=b"gia vang\n\xff\n\ngia vang\n",
         capture_output=True,
         cwd=ROOT,

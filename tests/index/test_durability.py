@@ -14,7 +14,7 @@ import pytest
 
 from index.models import Article
 from index.search import SearchIndex
-from index.segment_files import SegmentWriter
+from index.segment_format import SegmentWriter
 
 ROOT = Path(__file__).resolve().parents[2]
 WORDS = (
@@ -47,7 +47,7 @@ def live_rows(db: Path) -> int:
 def newsbot_index(data: Path, archive: Path) -> subprocess.Popen:
     env = {**os.environ, "NEWSBOT_DATA_DIR": str(data)}
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "index", "--batch", "25", "--workers", "1", str(archive)],
+        [sys.executable, "-m", "app.cli", "index", "--batch", "25", "--workers", "1", str(archive)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+from index.analysis import Analyzer, fold_terms
 from index.fields import (
     FIELDS,
     SCHEMA,
@@ -15,7 +16,6 @@ from index.fields import (
     unit,
 )
 from index.query import aliases_in_words
-from index.segment import Analyzer, fold_terms
 from index.sources import read_file
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"

@@ -2,7 +2,7 @@
 
 import json
 
-import index.segments as search_module
+import index.live_postings as search_module
 from index.ingest import ingest
 from index.search import SearchIndex
 

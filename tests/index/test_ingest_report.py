@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from bot.cli_index import cmd_index
+from app.cli_index import cmd_index
+from index.analysis import Analyzer
 from index.ingest import MAX_REPORTED_FAILURES, ingest
 from index.search import SearchIndex
-from index.segment import Analyzer
 
 SPLIT = Analyzer(segment=lambda text: text)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli_check import cmd_check
+from app.cli_check import cmd_check
 from index.search import SearchIndex
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,7 +107,7 @@ def test_same_size_damage_is_found_by_check_and_repaired(data: Path) -> None:
 def test_newsbot_check_command(data: Path) -> None:
     (segment(data) / "docnos.npy").write_bytes(b"\x93NUMPY")
     env = {**os.environ, "NEWSBOT_DATA_DIR": str(data)}
-    run = [sys.executable, "-m", "bot.cli", "check"]
+    run = [sys.executable, "-m", "app.cli", "check"]
     done = subprocess.run(run, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
     assert done.returncode == 1 and "docnos.npy has" in done.stdout
     done = subprocess.run(
@@ -121,13 +121,13 @@ def test_newsbot_check_command(data: Path) -> None:
 def test_a_failed_compaction_leaves_no_tmp_folder(data: Path, monkeypatch) -> None:
     import errno
 
-    import index.segments
+    import index.live_postings
 
     def full(directory, database, upto):
         (directory / "half.npy").write_bytes(b"\x93NUMPY")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(index.segments, "seal", full)
+    monkeypatch.setattr(index.live_postings, "seal", full)
     opened = SearchIndex.open(data)
     try:
         with pytest.raises(OSError, match="No space"):

@@ -47,7 +47,7 @@ def test_workers_die_with_newsbot_index(tmp_path: Path, sig: signal.Signals) -> 
             f.write(json.dumps({"id": f"a{n}", "title": f"Tin số {n}", "body": body}) + "\n")
     env = {**os.environ, "NEWSBOT_DATA_DIR": str(tmp_path / "data")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "index", "--workers", "2", "--batch", "64", archive],
+        [sys.executable, "-m", "app.cli", "index", "--workers", "2", "--batch", "64", archive],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

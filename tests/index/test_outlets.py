@@ -7,7 +7,7 @@ import pytest
 from index.models import Article
 from index.outlets import UnknownSource, outlet_keys, resolve, search_text, split_sources
 from index.search import SearchIndex
-from index.store import SCHEMA_VERSION, Store
+from index.sql_store import SCHEMA_VERSION, Store
 
 KNOWN = ["vnexpress.net", "dantri.com.vn", "baomoi.com", "Báo Tuổi Trẻ", "www.24h.com.vn"]
 

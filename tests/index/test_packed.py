@@ -4,10 +4,10 @@ import json
 
 import numpy as np
 
-from index import segment_files
+from index import segment_format
 from index.packed import BLOCK, Packed, encode
 from index.search import SearchIndex
-from index.segment_files import SegmentWriter
+from index.segment_format import SegmentWriter
 
 
 def random_postings(rng, n_terms=60, n_docs=200_000):
@@ -71,8 +71,8 @@ def test_a_segment_of_the_older_layout_is_rewritten_without_pyvi(tmp_path, artic
     (seg / "segment.json").write_text(json.dumps(info))
     for p in seg.glob("*.gaps.npy"):
         p.unlink()
-    monkeypatch.setattr("index.segment.pyvi_segment", lambda text: 1 / 0)
-    monkeypatch.setattr("index.segmenter.Segmenter.many", lambda self, texts: 1 / 0)
+    monkeypatch.setattr("index.analysis.pyvi_segment", lambda text: 1 / 0)
+    monkeypatch.setattr("index.word_segmenter.Segmenter.many", lambda self, texts: 1 / 0)
     again = SearchIndex.open(tmp_path)
     assert again.damage is None  # an older layout is not damage
     assert again.segment_name != seg.name and not seg.exists()
@@ -86,7 +86,7 @@ def test_a_writer_with_run_files_writes_the_same_segment(tmp_path, monkeypatch):
     vocab = [f"t{i}" for i in range(300)]
     docs = [list(rng.choice(vocab, rng.integers(1, 40), p=zipf(len(vocab)))) for _ in range(500)]
     docs[7] += ["t5"] * 300  # a tf past a byte
-    monkeypatch.setattr(segment_files, "RUN_POSTINGS", 1000)
+    monkeypatch.setattr(segment_format, "RUN_POSTINGS", 1000)
     for spill in (None, tmp_path / "runs"):
         writer = SegmentWriter(["body", "other"], spill=spill)
         for i, d in enumerate(docs):
@@ -108,7 +108,7 @@ def test_compaction_through_run_files_ranks_as_before(tmp_path, articles, monkey
     idx = SearchIndex.open(tmp_path)
     idx.add(articles)
     before = [(h.article.id, h.score) for h in idx.search("giá vàng Hà Nội").hits]
-    monkeypatch.setattr(segment_files, "RUN_POSTINGS", 7)
+    monkeypatch.setattr(segment_format, "RUN_POSTINGS", 7)
     idx.compact()
     assert [(h.article.id, h.score) for h in idx.search("giá vàng Hà Nội").hits] == before
     assert [p.name for p in (tmp_path / "index").iterdir() if p.is_dir()] == [idx.segment_name]

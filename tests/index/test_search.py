@@ -225,8 +225,8 @@ def test_a_segment_of_older_fields_is_rebuilt_without_pyvi(tmp_path, articles, m
     info["fields"] = info["fields"][:-1]
     (seg / "segment.json").write_text(json.dumps(info))
     idx.close()
-    monkeypatch.setattr("index.segment.pyvi_segment", lambda text: 1 / 0)
-    monkeypatch.setattr("index.segmenter.Segmenter.many", lambda self, texts: 1 / 0)
+    monkeypatch.setattr("index.analysis.pyvi_segment", lambda text: 1 / 0)
+    monkeypatch.setattr("index.word_segmenter.Segmenter.many", lambda self, texts: 1 / 0)
     again = SearchIndex.open(tmp_path)
     assert again.segment_name != seg.name
     assert again.stats().segment_docs == len(articles)

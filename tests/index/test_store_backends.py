@@ -18,7 +18,7 @@ import pytest
 from index.ingest import ingest
 from index.models import Article
 from index.search import SearchIndex
-from index.store import Store
+from index.sql_store import Store
 from storage import open_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -177,7 +177,7 @@ def test_kill_9_of_newsbot_index_on_postgres_then_rerun(postgres_url, tmp_path):
         "NEWSBOT_DATABASE_URL": postgres_url,
         "PYTHONPATH": str(ROOT),
     }
-    command = [sys.executable, "-m", "bot.cli", "index", "--batch", "25", "--workers", "1"]
+    command = [sys.executable, "-m", "app.cli", "index", "--batch", "25", "--workers", "1"]
     db = open_database(postgres_url)
 
     def live() -> int:

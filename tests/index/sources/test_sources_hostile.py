@@ -6,10 +6,10 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from index.analysis import Analyzer
 from index.ingest import ingest
 from index.models import Article, Failure
 from index.search import SearchIndex
-from index.segment import Analyzer
 from index.sources import discover, parse_date, read_file
 
 SPLIT = Analyzer(segment=lambda text: text)  # whitespace words: no pyvi needed here

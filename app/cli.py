@@ -8,13 +8,13 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from bot import logs
+from bot.errors import one_line_errors
 from feeds import FeedRegistry
 
-from . import logs
 from .cli_check import cmd_check
 from .cli_feeds import cmd_feeds, cmd_feeds_stats
 from .cli_index import cmd_index, cmd_search, cmd_stats
-from .errors import one_line_errors
 from .search_backend import open_index, search_loader
 from .settings import Settings, default_data_dir, load_settings
 
@@ -156,11 +156,11 @@ def _main(argv: list[str] | None) -> int:
     settings = load_settings(getattr(args, "data_dir", None))
     logs.setup(settings.log_level, settings.log_format)
     if args.command == "run":
-        from .serve import run
+        from bot.serve import run
 
         return run(settings)
     if args.command == "chat":
-        from .console import chat
+        from bot.console import chat
 
         return chat(settings, lang=args.lang)
     if args.command == "migrate":

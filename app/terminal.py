@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TextIO
 
+from bot.views import ResultView
 from index import SearchResult
-
-from .views import ResultView
 
 __all__ = ["print_result"]
 

@@ -11,8 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.search_backend import open_index
-from bot.settings import Settings
+from app.search_backend import open_index
+from app.settings import Settings
 from feeds import FeedRegistry
 from index.models import Article
 from index.search import SearchIndex

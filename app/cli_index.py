@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterator
 from typing import BinaryIO, TextIO
 
+from bot.views import hit_views, web_links
 from index import (
     ExactNotServed,
     Hit,
@@ -18,7 +19,6 @@ from index import (
 )
 
 from .terminal import print_result
-from .views import hit_views, web_links
 
 
 def cmd_index(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from opensearch_node import fresh_index_name
 
-from bot.cli_index import cmd_index, cmd_search, cmd_stats
+from app.cli_index import cmd_index, cmd_search, cmd_stats
 from index.search import SearchIndex
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,7 +131,7 @@ def test_console_script_end_to_end(backend_env, backend, tmp_path, archive):
 
     def run(*args):
         return subprocess.run(
-            [sys.executable, "-m", "bot.cli", *args],
+            [sys.executable, "-m", "app.cli", *args],
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -174,7 +174,7 @@ def test_the_terminal_printer_reads_the_result_views():
     import dataclasses
     import datetime as dt
 
-    from bot.terminal import print_result
+    from app.terminal import print_result
     from bot.views import hit_views, web_links
     from index import Article, Excerpt, Hit, SearchResult
 
@@ -202,7 +202,7 @@ def test_an_unreachable_opensearch_is_one_clear_line(tmp_path):
     url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     env = {**os.environ, "NEWSBOT_DATA_DIR": str(tmp_path), "NEWSBOT_OPENSEARCH_URL": url}
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "stats"],
+        [sys.executable, "-m", "app.cli", "stats"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -214,7 +214,7 @@ def test_an_unreachable_opensearch_is_one_clear_line(tmp_path):
     assert "Traceback" not in done.stderr
     env["NEWSBOT_OPENSEARCH_URL"] = "localhost:9200"  # no scheme: refused by name
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "stats"],
+        [sys.executable, "-m", "app.cli", "stats"],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -20,8 +20,8 @@ from index.firststage import DateRange
 from index.planner import QueryPlan
 from index.ranker import STRONG_SHARE
 from index.ranking import Ranking
-from index.stored import StoredDoc
-from index.stores import ArticleStore
+from index.store_seam import ArticleStore
+from index.stored_doc import StoredDoc
 
 from .opensearch_query import document, index_body, plan_query, search_body
 

@@ -10,11 +10,19 @@ from email.message import Message
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
-from ..models import Article
-from ..urls import MAX_URL_CHARS
-from .archive import content_id, url_id
-from .html import decode_html
-from .text import MAX_BODY_CHARS, MAX_TITLE_CHARS, DecodeError, bound, clean_line, clean_text
+from index import (
+    MAX_BODY_CHARS,
+    MAX_TITLE_CHARS,
+    MAX_URL_CHARS,
+    Article,
+    DecodeError,
+    bound,
+    clean_line,
+    clean_text,
+    content_id,
+    decode_html,
+    url_id,
+)
 
 __all__ = [
     "decode_page",

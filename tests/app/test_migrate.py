@@ -14,15 +14,15 @@ from pathlib import Path
 import pytest
 from bot_testkit import sample_articles
 
+from app.migrate import TABLES, migrate
 from bot.broadcast import Broadcasts
-from bot.migrate import TABLES, migrate
 from bot.state import State
 from bot.stores import Target
 from bot.subscription_store import SubscriptionStore
 from feeds import FeedRegistry
 from index.models import Article
 from index.search import SearchIndex
-from index.store import Store
+from index.sql_store import Store
 from storage import Database, open_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -141,7 +141,7 @@ def newsbot_migrate(
     env.update(NEWSBOT_DATA_DIR=str(folder), PYTHONPATH=str(ROOT))
     if url:
         env["NEWSBOT_DATABASE_URL"] = url
-    command = [sys.executable, "-m", "bot.cli", "migrate", *extra]
+    command = [sys.executable, "-m", "app.cli", "migrate", *extra]
     if not wait:
         return subprocess.Popen(command, env=env, cwd=folder, stderr=subprocess.DEVNULL)
     return subprocess.run(command, env=env, cwd=folder, capture_output=True, text=True, timeout=300)
@@ -189,7 +189,7 @@ def test_kill_9_midway_then_rerun_completes_without_duplicates(tmp_path, postgre
 def newsbot(folder: Path, url: str, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
     env.update(NEWSBOT_DATA_DIR=str(folder), NEWSBOT_DATABASE_URL=url, PYTHONPATH=str(ROOT))
-    command = [sys.executable, "-m", "bot.cli", *args]
+    command = [sys.executable, "-m", "app.cli", *args]
     return subprocess.run(command, env=env, cwd=folder, capture_output=True, text=True, timeout=120)
 
 
@@ -241,7 +241,7 @@ def test_with_opensearch_set_migrate_bulk_loads_it(tmp_path, postgres_url, opens
     from opensearch_node import fresh_index_name
     from opensearchpy import OpenSearch
 
-    from storage.opensearch import OpenSearchStage
+    from search_backends.opensearch import OpenSearchStage
 
     folder = embedded_folder(tmp_path / "data")
     name = fresh_index_name()

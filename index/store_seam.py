@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 from .models import Article
 
 if TYPE_CHECKING:
-    from .stored import StoredDoc
+    from .stored_doc import StoredDoc
 
 
 class ArticleStore(Protocol):

@@ -11,8 +11,8 @@ from index import ExactNotServed
 from index.models import Article
 from index.ranking import Ranking
 from index.search import SearchIndex
-from storage.opensearch import OpenSearchStage, PlanNotServed
-from storage.opensearch_query import plan_query
+from search_backends.opensearch import OpenSearchStage, PlanNotServed
+from search_backends.opensearch_query import plan_query
 
 ARTICLES = [
     Article("vang", "Giá vàng tăng mạnh", "Giá vàng SJC tăng 200 nghìn đồng mỗi lượng."),

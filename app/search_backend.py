@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def open_index(settings: Settings, data_dir: Path | None = None) -> SearchIndex:
     """The archive's index, ranked by OpenSearch when NEWSBOT_OPENSEARCH_URL is set.
 
-    Its articles are in PostgreSQL when NEWSBOT_DATABASE_URL is set (bot/article_store.py).
+    Its articles are in PostgreSQL when NEWSBOT_DATABASE_URL is set (app/article_store.py).
     """
     data_dir = data_dir or settings.data_dir
     store = article_store(settings.database)
@@ -27,7 +27,7 @@ def open_index(settings: Settings, data_dir: Path | None = None) -> SearchIndex:
     # imported here: the embedded backend never loads the OpenSearch client
     from opensearchpy.exceptions import ConnectionError as Unreachable
 
-    from storage.opensearch import OpenSearchStage, SearchUnavailable
+    from search_backends.opensearch import OpenSearchStage, SearchUnavailable
 
     stage = OpenSearchStage(settings.opensearch_url, settings.opensearch_index)
     try:
@@ -66,7 +66,7 @@ def search_loader(
     url, name = settings.opensearch_url, settings.opensearch_index
 
     def load(store: ArticleStore, progress: Callable[[int], None]) -> int:
-        from storage.opensearch import OpenSearchStage
+        from search_backends.opensearch import OpenSearchStage
 
         stage = OpenSearchStage(url, name)
         try:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli
-from index.store import Store
+from app import cli
+from index.sql_store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def newsbot(data: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "NEWSBOT_DATA_DIR": str(data)}
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "app.cli", *args],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -1,4 +1,4 @@
-"""`newsbot migrate`: the data folder into PostgreSQL (bot/migrate.py does the copying)."""
+"""`newsbot migrate`: the data folder into PostgreSQL (app/migrate.py does the copying)."""
 
 from __future__ import annotations
 

@@ -6,10 +6,10 @@ import re
 import pytest
 from pyvi import ViTokenizer
 
-from index import segmenter as segmenter_module
+from index import word_segmenter as segmenter_module
+from index.analysis import Analyzer, pyvi_segment
 from index.normalize import normalize
-from index.segment import Analyzer, pyvi_segment
-from index.segmenter import (
+from index.word_segmenter import (
     Segmenter,
     crfsuite_bytes_from_pyvi,
     pyvi_model_dir,

@@ -1,6 +1,6 @@
 """OpenSearch requests built from the index's own pieces: the mapping and a plan's query.
 
-Pure: builds request bodies, sends nothing (storage/opensearch.py sends them).
+Pure: builds request bodies, sends nothing (search_backends/opensearch.py sends them).
 """
 
 from __future__ import annotations

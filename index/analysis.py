@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from .normalize import fold, normalize
 from .orphans import die_with_parent
-from .segmenter import Segmenter
+from .word_segmenter import Segmenter
 
 # Analysis costs ~1 ms per 1,000 characters (pyvi's CRF ~6 ms); news articles beyond this are
 # appendices and tables, so analysis stops here and indexing stays predictable.
@@ -29,7 +29,7 @@ def pyvi_segment(text: str) -> str:
 
 @functools.cache
 def crf_segmenter() -> Segmenter:
-    """pyvi's model in index/segmenter.py, loaded once per process (~0.3 s)."""
+    """pyvi's model in index/word_segmenter.py, loaded once per process (~0.3 s)."""
     return Segmenter.from_pyvi()
 
 

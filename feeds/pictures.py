@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .sources.html import http_url
+from index import http_url
 
 __all__ = ["entry_image"]
 

@@ -17,7 +17,7 @@ from typing import Any
 from storage import Database
 
 from .models import Article
-from .stored import StoredDoc, date_of, digest, pack_terms, unpack_terms
+from .stored_doc import StoredDoc, date_of, digest, pack_terms, unpack_terms
 from .urls import web_url
 
 

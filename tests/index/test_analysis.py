@@ -1,7 +1,7 @@
 """One analyzer for documents and queries, on real pyvi."""
 
+from index.analysis import Analyzer, fold_terms, terms_of
 from index.normalize import fold
-from index.segment import Analyzer, fold_terms, terms_of
 
 
 def test_words_are_segmented_normalized_and_stripped_of_punctuation():
@@ -37,7 +37,7 @@ def test_empty_text():
 
 
 def test_fold_terms_is_fold_of_each_term_even_past_its_cache(monkeypatch):
-    import index.segment as segment
+    import index.analysis as segment
 
     monkeypatch.setattr(segment, "_FOLDED_LIMIT", 3)
     terms = ["thành_uỷ", "hà_nội", "Đà_Nẵng", "thành_uỷ", "phở", "ĐỒNG", "x"]

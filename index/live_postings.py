@@ -23,9 +23,9 @@ import numpy as np
 from .bm25 import BM25Params, ContributionCache, FieldPostings
 from .fields import FIELDS, field_terms, unit
 from .integrity import seal, verify
-from .segment_files import FORMAT_VERSION, SegmentWriter, read_segment, read_segment_info
-from .stored import StoredDoc
-from .stores import ArticleStore
+from .segment_format import FORMAT_VERSION, SegmentWriter, read_segment, read_segment_info
+from .store_seam import ArticleStore
+from .stored_doc import StoredDoc
 
 log = logging.getLogger(__name__)
 

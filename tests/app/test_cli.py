@@ -11,16 +11,16 @@ from pathlib import Path
 import pytest
 from bot_testkit import sample_articles
 
-from bot import cli
-from bot import settings as settings_module
-from bot.settings import load_settings
+from app import cli
+from app import settings as settings_module
+from app.settings import load_settings
 from index.search import SearchIndex
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def newsbot(*args: str, cwd: Path, env: dict[str, str] | None = None, **kw):
-    """`python -m bot.cli` with only the given settings (HOME and XDG pointed at cwd)."""
+    """`python -m app.cli` with only the given settings (HOME and XDG pointed at cwd)."""
     base = {
         k: v
         for k, v in os.environ.items()
@@ -28,7 +28,7 @@ def newsbot(*args: str, cwd: Path, env: dict[str, str] | None = None, **kw):
     }
     full = {**base, "HOME": str(cwd), "XDG_DATA_HOME": str(cwd / "xdg"), "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "app.cli", *args],
         cwd=cwd,
         env={**full, **(env or {})},
         capture_output=True,
@@ -122,7 +122,7 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
     questions.write_text("công viên cây xanh\n" * 2000)
     for command in ("stats", f"search - -k 20 < {questions}"):
         done = subprocess.run(
-            f"{sys.executable} -m bot.cli {command} | head -c 10",
+            f"{sys.executable} -m app.cli {command} | head -c 10",
             shell=True,
             cwd=tmp_path,
             env=env,

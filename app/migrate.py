@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from bot.broadcast import Broadcasts
+from bot.state import State
+from bot.subscription_store import SubscriptionStore
 from feeds import FeedRegistry
 from index import Progress, Store
 from storage import Database, lock_key, open_database
-
-from .broadcast import Broadcasts
-from .state import State
-from .subscription_store import SubscriptionStore
 
 __all__ = ["TABLES", "MigrationError", "SearchLoader", "Summary", "Table", "migrate"]
 

@@ -1,0 +1,5 @@
+"""The front door: settings, opening the backends, the `newsbot` command and its commands.
+
+Nothing imports this package; it imports everything below it (bot, feeds, search_backends,
+index, storage).
+"""
