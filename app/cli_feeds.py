@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from collections.abc import Callable
@@ -24,6 +25,8 @@ from feeds import (
     read_opml,
 )
 from index import Article, SearchIndex
+
+from .counted import counted
 
 
 def when(stamp: float | None) -> str:
@@ -77,7 +80,7 @@ def cmd_feeds_add(
     via = f" (linked from {url})" if found.discovered else ""
     print(
         f"added feed #{feed.id} {feed.url}{via}: {found.title or 'no title'},"
-        f" {found.entries:,} entries now",
+        f" {counted(found.entries, 'entry')} now",
         file=out,
     )
     return 0
@@ -109,7 +112,8 @@ def cmd_feeds_import(
         added += 1
     failed = len(entries) - added - known
     print(
-        f"{len(entries):,} feeds in {path}: {added:,} added, {known:,} known, {failed:,} failed",
+        f"{counted(len(entries), 'feed')} in {path}: {added:,} added, {known:,} known,"
+        f" {failed:,} failed",
         file=out,
     )
     return 1 if failed and not added and not known else 0
@@ -160,7 +164,7 @@ def cmd_feeds_poll(
 ) -> int:
     """Poll the feeds that are due (every feed with force) once and index their new articles.
 
-    Exit 1 if all failed.
+    Exit 1 if any failed (each is printed once, on stderr).
     """
     now = time.time() if now is None else now
     if force:
@@ -177,9 +181,14 @@ def cmd_feeds_poll(
 
     own = client is None
     client = client or http_client()
+    # each failure is printed below, once: not also as poll_all's log line
+    chatty = logging.getLogger("feeds.poll")
+    level = chatty.level
+    chatty.setLevel(max(level, logging.WARNING))
     try:
         found = poll_all(registry, client, now, sink=sink, allow_private=allow_private)
     finally:
+        chatty.setLevel(level)
         if own:
             client.close()
     failed = [
@@ -188,17 +197,18 @@ def cmd_feeds_poll(
     for feed in failed:
         print(f"feed #{feed.id} {feed.url}: {failure_line(feed)}", file=err)
     print(
-        f"{len(due):,} feeds polled, {len(failed):,} failed; {len(found):,} new entries:"
-        f" {counts[0]:,} added, {counts[1]:,} updated, {counts[2]:,} unchanged",
+        f"{counted(len(due), 'feed')} polled, {len(failed):,} failed;"
+        f" {counted(len(found), 'new entry')}: {counts[0]:,} added, {counts[1]:,} updated,"
+        f" {counts[2]:,} unchanged",
         file=out,
     )
     if waiting:
         print(
-            f"{waiting:,} feeds are not due yet (polled every {registry.interval:g} s,"
+            f"{counted(waiting, 'feed')} not due yet (polled every {registry.interval:g} s,"
             " NEWSBOT_FEED_SECONDS); --force polls them now",
             file=out,
         )
-    return 1 if due and len(failed) == len(due) else 0
+    return 1 if failed else 0  # cron (and its mail) hears of any failing feed
 
 
 def cmd_feeds(

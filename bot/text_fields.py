@@ -23,7 +23,6 @@ class Texts:
     results_head: str  # {first} {last} {total} {query}
     partial_head: str  # {first} {last} {query}
     period_empty_note: str  # {period}
-    period_empty_best_note: str  # {period}
     folded_note: str
     no_results: str  # {query}
     no_results_hint: str

@@ -40,8 +40,7 @@ EN = Texts(
     partial_head=(
         "No article holds the main words of “{query}”: articles {first}–{last} match in part"
     ),
-    period_empty_note="No matching article was published in {period}; these are the newest.",
-    period_empty_best_note=(
+    period_empty_note=(
         "No matching article was published in {period}; these are the best matches."
     ),
     folded_note="You typed without diacritics, so accented words match too.",

@@ -40,8 +40,7 @@ VI = Texts(
     partial_head=(
         "Không bài nào chứa đủ các từ chính của “{query}”: bài {first}–{last} chỉ khớp một phần"
     ),
-    period_empty_note="Không có bài nào khớp câu hỏi đăng trong {period}; đây là các bài mới nhất.",
-    period_empty_best_note=(
+    period_empty_note=(
         "Không có bài nào khớp câu hỏi đăng trong {period}; đây là các bài khớp nhất."
     ),
     folded_note="Bạn gõ không dấu nên tôi tìm cả các từ có dấu tương ứng.",

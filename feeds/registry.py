@@ -208,8 +208,7 @@ class FeedRegistry:
         end of the schedule the old one set.
         """
         return self._many(
-            "WHERE next_check <= ? OR (failures = 0 AND last_checked <= ?)"
-            " ORDER BY next_check, id",
+            "WHERE next_check <= ? OR (failures = 0 AND last_checked <= ?) ORDER BY next_check, id",
             (now, now - self.interval),
         )
 

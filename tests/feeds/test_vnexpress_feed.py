@@ -10,10 +10,9 @@ import pytest
 
 from feeds import add_checked
 from feeds.poll import FeedRegistry, poll, poll_all
-from index import Article, parse_topic, search_text
+from index import Article, Store, parse_topic, search_text
 from index.outlets import outlet_keys, outlet_name
 from index.search import SearchIndex
-from index import Store
 
 FEED_TITLE = "Tin mới nhất - VnExpress RSS"  # VnExpress's own feed title
 NOW = 1_715_000_000.0
