@@ -97,20 +97,10 @@ def cmd_feeds_import(
     except (OSError, OpmlError) as e:
         print(f"cannot import {path}: {e}", file=err)
         return 1
-    added = known = 0
-    for url, title in entries:
-        try:
-            feed = registry.add(url)
-        except FeedError as e:
-            if "already registered" in str(e):
-                known += 1
-            else:
-                print(f"skipped {url}: {e}", file=err)
-            continue
-        if title:
-            registry.set_title(feed.id, title)
-        added += 1
-    failed = len(entries) - added - known
+    added, known, refused = registry.adopt(entries)
+    for url, why in refused:
+        print(f"skipped {url}: {why}", file=err)
+    failed = len(refused)
     print(
         f"{counted(len(entries), 'feed')} in {path}: {added:,} added, {known:,} known,"
         f" {failed:,} failed",
@@ -204,7 +194,8 @@ def cmd_feeds_poll(
     )
     if waiting:
         print(
-            f"{counted(waiting, 'feed')} not due yet (polled every {registry.interval:g} s,"
+            f"{counted(waiting, 'feed')} {'is' if waiting == 1 else 'are'} not due yet"
+            f" (polled every {registry.interval:g} s,"
             " NEWSBOT_FEED_SECONDS); --force polls them now",
             file=out,
         )

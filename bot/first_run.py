@@ -9,7 +9,6 @@ from typing import TextIO
 
 from feeds import (
     MAX_OPML_BYTES,
-    FeedError,
     FeedRegistry,
     OpmlError,
     http_client,
@@ -38,13 +37,7 @@ def follow_feeds(
     except (OSError, OpmlError) as e:
         print(f"cannot read {opml}: {e}", file=out)
         return 0
-    for url, title in entries:
-        try:
-            feed = registry.add(url)
-        except FeedError:  # already followed, or not an address: polling says which
-            continue
-        if title:
-            registry.set_title(feed.id, title)
+    registry.adopt(entries)  # (one already followed is simply polled)
     progress = Progress(len(entries), "feeds", out, label="reading the feeds ")
     count = 0
 

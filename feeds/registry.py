@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -265,6 +266,26 @@ class FeedRegistry:
     def set_title(self, feed_id: int, title: str | None) -> None:
         """Name a feed (an imported OPML title) until a poll brings the feed's own."""
         self.database.execute("UPDATE feeds SET title=? WHERE id=?", (title, feed_id))
+
+    def adopt(
+        self, entries: Iterable[tuple[str, str | None]]
+    ) -> tuple[int, int, list[tuple[str, str]]]:
+        """Register (url, title) pairs, an OPML file's: how many were added, how many were
+        known already, and the refused ones with why."""
+        added, known, refused = 0, 0, []
+        for url, title in entries:
+            try:
+                feed = self.add(url)
+            except FeedError as e:
+                if "already registered" in str(e):
+                    known += 1
+                else:
+                    refused.append((url, str(e)))
+                continue
+            if title:
+                self.set_title(feed.id, title)
+            added += 1
+        return added, known, refused
 
     def answered(self, feed_id: int, title: str | None, now: float) -> Feed | None:
         """A feed answered a check (``feeds add``): its own title, and when it last did."""
