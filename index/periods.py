@@ -19,7 +19,7 @@ Period = tuple[dt.date | None, dt.date | None]
 # answers the question about as well; the more of the question's candidates the period
 # holds ("năm 2017" in a two-year archive), the less the time word tells apart, and the
 # closer to the best it must score (measured: bench/periods.py)
-PERIOD_SHARE = 0.8
+PERIOD_SHARE = 0.9
 
 __all__ = ["PERIOD_SHARE", "Period", "in_period_first", "overlap", "with_period"]
 
