@@ -184,7 +184,8 @@ def _relative(words: str) -> str | None:
 
 
 def strip_time(question: str) -> str:
-    """The question without its time words ("hôm nay", "tuần này", "mới nhất", "năm 2017").
+    """The question without its time words ("hôm nay", "tuần này", "mới nhất"; a date that
+    ends it, "năm 2017").
 
     They say when, never what: searched as words, "tuần này" finds "Nghỉ Tết gần 2 tuần",
     and "năm 2017" every article that mentions the year.
@@ -195,6 +196,9 @@ def strip_time(question: str) -> str:
     named = [m.span() for p in (_DAY, _MONTH) for m in p.finditer(joined)]
     if year := _year(question, joined):
         named.append(year.span())
+    # a date inside a question is often the story's ("Sau năm 1975, …"): only one that ends
+    # the question is taken for the period alone ("giá vàng năm 2017")
+    named = [(a, b) for a, b in named if b == len(joined)]
     for a, b in _relative_spans(joined) + named:
         first = joined[:a].count(" ")
         for i in range(first, first + joined[a:b].count(" ") + 1):
