@@ -20,7 +20,10 @@ ARCHIVE_TXT = (
     "Văn phòng Thành ủy Hà Nội: Xây dựng đội ngũ cán bộ chuyên nghiệp\n\n"
     "Phó Bí thư Thường trực Thành ủy nhấn mạnh yêu cầu xây dựng đội ngũ cán bộ văn phòng "
     "tận tụy, gương mẫu, có trình độ tại lễ kỷ niệm ngày truyền thống.\n\n"
-    "Văn phòng Thành ủy Hà Nội đã tham mưu nhiều việc quan trọng trong năm qua.\n"
+    "Văn phòng Thành ủy Hà Nội đã tham mưu nhiều việc quan trọng trong năm qua.\n\n"
+    # the site's furniture names the category and the outlet
+    "Bạn đang đọc bài viết Văn phòng Thành ủy Hà Nội tại chuyên mục Chính trị - Xã hội của "
+    "Báo Diễn đàn doanh nghiệp.\n"
 )
 LINES = [
     {
