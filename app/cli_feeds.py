@@ -60,6 +60,7 @@ def cmd_feeds_add(
     err: TextIO = sys.stderr,
     client: httpx.Client | None = None,
     check: bool = True,
+    allow_private: bool = False,
 ) -> int:
     """Register a feed once it answers (a page's feed link is found and taken instead)."""
     try:
@@ -70,7 +71,7 @@ def cmd_feeds_add(
         own = client is None
         client = client or http_client()
         try:
-            feed, found = add_checked(registry, client, url)
+            feed, found = add_checked(registry, client, url, allow_private)
         finally:
             if own:
                 client.close()
@@ -87,9 +88,13 @@ def cmd_feeds_add(
 
 
 def cmd_feeds_import(
-    registry: FeedRegistry, path: str, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+    registry: FeedRegistry,
+    path: str,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+    allow_private: bool = False,
 ) -> int:
-    """Register every feed of an OPML file (not fetched: they are checked when polled)."""
+    """Register every feed of an OPML file (not fetched: the rest is checked when polled)."""
     try:
         with open(path, "rb") as f:
             data = f.read(MAX_OPML_BYTES + 1)
@@ -97,7 +102,7 @@ def cmd_feeds_import(
     except (OSError, OpmlError) as e:
         print(f"cannot import {path}: {e}", file=err)
         return 1
-    added, known, refused = registry.adopt(entries)
+    added, known, refused = registry.adopt(entries, allow_private)
     for url, why in refused:
         print(f"skipped {url}: {why}", file=err)
     failed = len(refused)
@@ -238,13 +243,16 @@ def cmd_feeds(
             index.close()
     with FeedRegistry.open(data_dir, interval=interval, url=url) as registry:
         if command == "add":
-            return cmd_feeds_add(registry, target or "", out=out)
+            with http_client(proxy=proxy) as client:
+                return cmd_feeds_add(
+                    registry, target or "", out=out, client=client, allow_private=allow_private
+                )
         if command == "remove":
             return cmd_feeds_remove(registry, target or "", out=out)
         if command == "list":
             return cmd_feeds_list(registry, out=out)
         if command == "import":
-            return cmd_feeds_import(registry, target or "", out=out)
+            return cmd_feeds_import(registry, target or "", out=out, allow_private=allow_private)
         if command == "export":
             return cmd_feeds_export(registry, out=out)
     return 2

@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     webhook_port: int = Field(8443, validation_alias="WEBHOOK_PORT")
     flood_questions: int = Field(8, validation_alias="NEWSBOT_FLOOD_QUESTIONS")
     flood_seconds: float = Field(30.0, validation_alias="NEWSBOT_FLOOD_SECONDS")
-    # feed pages on loopback, private or link-local addresses (a lab, an intranet)
+    # feeds and pages on loopback, private or link-local addresses (a lab, an intranet)
     allow_private_fetch: bool = Field(False, validation_alias="NEWSBOT_ALLOW_PRIVATE_FETCH")
     refresh_seconds: float = Field(30.0, validation_alias="NEWSBOT_REFRESH_SECONDS")
     feed_seconds: float = Field(300.0, gt=0, validation_alias="NEWSBOT_FEED_SECONDS")

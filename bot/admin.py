@@ -207,7 +207,7 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
     t = texts_of(update, context)
     parts = (update.effective_message.text or "").split(None, 1)
     text = parts[1].strip() if len(parts) > 1 else ""
-    if not text or len(text) > MAX_BROADCAST:
+    if not text or render.utf16_len(text) > MAX_BROADCAST:
         await reply(update, context, render.notice(t.usage_broadcast))
         return
 

@@ -16,7 +16,7 @@ from storage import open_database
 __all__ = ["MAX_BROADCAST", "PREFIX", "Broadcasts"]
 
 PREFIX = "broadcast:"
-MAX_BROADCAST = 3500  # characters: leaves room under Telegram's 4096 after escaping
+MAX_BROADCAST = 3500  # UTF-16 units, as Telegram counts: room under its 4096
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

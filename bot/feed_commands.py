@@ -11,9 +11,10 @@ import asyncio
 
 from telegram import Update
 
-from feeds import FeedError, FeedRegistry, add_checked, http_client
+from feeds import FeedError, add_checked
 
 from . import render, render_topics
+from .feeds import FeedPoller
 from .sending import reply
 from .services import BotContext, command_text, services_of, texts_of
 
@@ -35,7 +36,7 @@ async def feeds_command(update: Update, context: BotContext) -> None:
     verb, _, rest = command_text(update).partition(" ")
     verb, rest = verb.lower(), rest.strip()
     if verb in _ADD and rest:
-        answer = await asyncio.to_thread(_add, registry, rest, t)
+        answer = await asyncio.to_thread(_add, svc.feeds, rest, t)
     elif verb in _LIST:
         answer = render_topics.feeds(await asyncio.to_thread(registry.list), t)
     elif verb in _REMOVE and rest:
@@ -49,13 +50,13 @@ async def feeds_command(update: Update, context: BotContext) -> None:
     await reply(update, context, answer)
 
 
-def _add(registry: FeedRegistry, url: str, t) -> str:
+def _add(poller: FeedPoller, url: str, t) -> str:
     """Check and register a feed; the answer to send either way."""
+    # the poller's client and rule: NEWSBOT_PROXY and NEWSBOT_ALLOW_PRIVATE_FETCH as polls
     try:
-        with http_client() as client:
-            feed, found = add_checked(registry, client, url)
+        feed, found = add_checked(poller.registry, poller.client, url, poller.allow_private)
     except FeedError as error:
-        return render.notice(t.feeds_add_failed.format(url=url, reason=error))
+        return render.notice(t.feeds_add_failed.format(url=render.echo(url), reason=error))
     return render.notice(
         t.feeds_added.format(
             id=feed.id, url=feed.url, title=found.title or "–", entries=found.entries

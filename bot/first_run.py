@@ -37,7 +37,7 @@ def follow_feeds(
     except (OSError, OpmlError) as e:
         print(f"cannot read {opml}: {e}", file=out)
         return 0
-    registry.adopt(entries)  # (one already followed is simply polled)
+    registry.adopt(entries, allow_private)  # (one already followed is simply polled)
     progress = Progress(len(entries), "feeds", out, label="reading the feeds ")
     count = 0
 

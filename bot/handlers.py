@@ -115,7 +115,7 @@ async def _ask(update: Update, context: BotContext, question: str) -> None:
 
 def unknown_source(error: UnknownSource, t: Texts) -> str:
     """The answer to an outlet the archive lacks: the outlets it has."""
-    return t.source_unknown.format(names=", ".join(error.names), known=error.listed())
+    return t.source_unknown.format(names=render.echo(", ".join(error.names)), known=error.listed())
 
 
 async def _send_article(update: Update, context: BotContext, token: str) -> None:

@@ -34,6 +34,8 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
+from feeds import names_private
+
 from . import keyboards, metrics, render, render_topics
 from .broadcast import PREFIX, Broadcasts
 from .sending import send
@@ -214,7 +216,8 @@ class Sender:
         markup = keyboards.push_keyboard(token, t)
         item = pushes[0]
         photo = None
-        if item.article.image:
+        # Telegram downloads the picture: never point it at a private or local address
+        if item.article.image and not names_private(item.article.image):
             photo = (item.article.image, render_topics.push(item, t, limit=render.MAX_CAPTION))
         return int(await self._send(batch, rows[:1], render_topics.push(item, t), markup, photo))
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from telegram import Message, MessageEntity
 
-from index import MAX_DEPTH, MAX_QUERY_CHARS
+from index import MAX_DEPTH, MAX_QUERY_CHARS, clean_input
 
 __all__ = [
     "MAX_PAGES",
@@ -49,8 +49,8 @@ class ReadRequest:
 
 
 def clip_query(text: str) -> tuple[str, bool]:
-    """The question with whitespace collapsed and cut to MAX_QUERY_CHARS; True when cut."""
-    text = " ".join(text.split())
+    """The question as it reads (clean_input), cut to MAX_QUERY_CHARS; True when cut."""
+    text = clean_input(text)
     if len(text) <= MAX_QUERY_CHARS:
         return text, False
     cut = text[:MAX_QUERY_CHARS]

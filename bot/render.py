@@ -59,6 +59,7 @@ MAX_TITLE = 180
 MAX_META = 80
 MAX_EXCERPT = 460  # the first answer of a question may hold 450 (index.snippets)
 MAX_INLINE_DESCRIPTION = 200
+MAX_ECHO = 100  # what a user typed, quoted back in a refusal
 LATEST_LEAD = 160
 
 
@@ -106,14 +107,34 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def fitting(text: str, units: int) -> int:
+    """How many of text's first characters fit in `units` UTF-16 units."""
+    used = 0
+    for i, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > units:
+            return i
+    return len(text)
+
+
 def clamp(text: str, limit: int) -> str:
-    """Text on one line, cut to limit characters with an ellipsis."""
+    """Text on one line, cut to limit UTF-16 units (Telegram's count) with an ellipsis."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return text if utf16_len(text) <= limit else text[: fitting(text, limit - 1)].rstrip() + "…"
 
 
-def notice(text: str, style: Style = HTML) -> str:
-    """A sentence of ours as a message (escaped all the same: it may quote the user)."""
+def echo(text: str, limit: int = MAX_ECHO) -> str:
+    """What a user typed, quoted back: one line, cut to limit characters."""
+    return clamp(text, limit)
+
+
+def notice(text: str, style: Style = HTML, limit: int = MAX_MESSAGE) -> str:
+    """A sentence of ours as a message (escaped all the same: it may quote the user).
+
+    Never over Telegram's limit, counted as Telegram counts (UTF-16 units), whatever it quotes.
+    """
+    if utf16_len(text) > limit:
+        text = text[: _cut(text, limit - 1)].rstrip() + "…"
     return style.escape(text)
 
 
@@ -121,9 +142,9 @@ def marked(excerpt: Excerpt, style: Style = HTML, limit: int = MAX_EXCERPT) -> s
     """An excerpt with its matched words in bold, escaped, on one line."""
     # newlines become spaces one for one, so the spans still point at the same characters
     text = excerpt.text.replace("\r", " ").replace("\n", " ")
-    cut = len(text) > limit
+    cut = utf16_len(text) > limit  # Telegram's count
     if cut:
-        text = text[: limit - 1]
+        text = text[: fitting(text, limit - 1)]
     pieces, last = [], 0
     for start, end in sorted(excerpt.spans):
         start, end = max(start, last), min(end, len(text))

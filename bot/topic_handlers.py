@@ -52,7 +52,7 @@ def _refusal(error: TargetError, t: Texts) -> str:
         "channel_not_admin": t.channel_not_admin,
         "channel_bot_cannot_post": t.channel_bot_cannot_post,
     }[error.code]
-    return template.format(channel=error.name)
+    return template.format(channel=render.echo(error.name))
 
 
 async def _target(
@@ -137,7 +137,9 @@ async def unfollow_command(update: Update, context: BotContext) -> None:
         return
     gone = await asyncio.to_thread(svc.subscriptions.unfollow, target.chat_id, which)
     if not gone:
-        await reply(update, context, render.notice(t.unfollow_missing.format(which=which)))
+        await reply(
+            update, context, render.notice(t.unfollow_missing.format(which=render.echo(which)))
+        )
         return
     names = ", ".join(f"“{f.text}”" for f in gone)
     await reply(update, context, render.notice(t.unfollowed.format(topics=names)))

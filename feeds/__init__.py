@@ -6,6 +6,7 @@ line use the names below.
 """
 
 from .check import add_checked
+from .fetch import FetchRefused, is_public, names_private, refuse_private
 from .opml import MAX_OPML_BYTES, OpmlError, export_opml, read_opml
 from .poll import http_client, poll_all
 from .registry import POLL_SECONDS, Feed, FeedError, FeedRegistry, PollResult
@@ -16,6 +17,7 @@ __all__ = [
     "FeedError",
     "FeedRegistry",
     "FeedStore",
+    "FetchRefused",
     "MAX_OPML_BYTES",
     "OpmlError",
     "POLL_SECONDS",
@@ -23,6 +25,9 @@ __all__ = [
     "add_checked",
     "export_opml",
     "http_client",
+    "is_public",
+    "names_private",
     "poll_all",
     "read_opml",
+    "refuse_private",
 ]

@@ -47,13 +47,14 @@ class Checked:
     discovered: bool  # found through a page's <link rel="alternate">
 
 
-def check_feed(client: httpx.Client, url: str) -> Checked:
-    """Fetch url; the feed it is or links to, else FeedError saying why."""
+def check_feed(client: httpx.Client, url: str, allow_private: bool = False) -> Checked:
+    """Fetch url; the feed it is or links to, else FeedError saying why.
+
+    The address and the feed links found on its page pass the private-address rule of
+    every fetch: public addresses only, unless allow_private (NEWSBOT_ALLOW_PRIVATE_FETCH).
+    """
     url = check_url(url)
-    # the address the operator typed is trusted, as a feed's own host is when polling;
-    # links found on the page must pass the private-address guard like any page link
-    trusted = urlsplit(url).hostname
-    got = _get(client, url, trusted)
+    got = _get(client, url, allow_private)
     parsed = _parse(got.content, got.url, got.content_type)
     if parsed is not None:
         return Checked(got.url, _title(parsed), len(parsed.entries), False)
@@ -63,7 +64,7 @@ def check_feed(client: httpx.Client, url: str) -> Checked:
     reasons = []
     for link in links[:MAX_CANDIDATES]:
         try:
-            found = _get(client, link, trusted)
+            found = _get(client, link, allow_private)
         except FeedError as e:
             reasons.append(f"{link}: {e}")
             continue
@@ -74,17 +75,19 @@ def check_feed(client: httpx.Client, url: str) -> Checked:
     raise FeedError("the feeds the page links to do not answer: " + "; ".join(reasons))
 
 
-def add_checked(registry: FeedRegistry, client: httpx.Client, url: str) -> tuple[Feed, Checked]:
+def add_checked(
+    registry: FeedRegistry, client: httpx.Client, url: str, allow_private: bool = False
+) -> tuple[Feed, Checked]:
     """Check a URL (check_feed) and register the feed it leads to; FeedError if either fails."""
-    checked = check_feed(client, url)
+    checked = check_feed(client, url, allow_private)
     feed = registry.add(checked.url)
     # `feeds list` then shows what `feeds add` said: the title, and that it answered
     return registry.answered(feed.id, checked.title, time.time()) or feed, checked
 
 
-def _get(client: httpx.Client, url: str, trusted: str | None):
+def _get(client: httpx.Client, url: str, allow_private: bool):
     try:
-        return fetch_bounded(client, url, {"Accept": _ACCEPT}, MAX_FEED_BYTES, trusted)
+        return fetch_bounded(client, url, {"Accept": _ACCEPT}, MAX_FEED_BYTES, allow_private)
     except FetchError as e:
         raise FeedError(str(e)) from None
 

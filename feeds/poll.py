@@ -13,7 +13,7 @@ text, date, canonical URL), falling back to the entry's title and summary when t
 fails or holds no article text. Entries are remembered per feed (``feed_items``), so a page
 is fetched once. Everything is bounded: bytes per feed and per page, seconds per fetch
 (``index.fetch.Deadline``), new entries per poll, seconds per feed, feeds at once; only
-http(s) links are followed, and pages only on public addresses or the feed's own host.
+http(s) links are followed, and feeds and pages only on public addresses (``feeds.fetch``).
 
 A feed that fails (network, HTTP status, not a feed) is retried after
 ``min(interval * 2**failures, 6 h)``; its error is kept for ``newsbot feeds list`` and
@@ -38,6 +38,7 @@ import time
 from collections.abc import Callable, Container
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 from xml.sax import SAXParseException
 
@@ -54,7 +55,7 @@ from .entries import (
     summary_article,
     text_of_html,
 )
-from .fetch import Deadline, FetchRefused, check_target
+from .fetch import Deadline, FetchRefused, check_target, pinned
 from .pictures import entry_image
 from .registry import (
     MAX_BACKOFF_SECONDS,
@@ -110,9 +111,17 @@ class Fetched:
     last_modified: str | None
 
 
-def http_client(timeout: float = TIMEOUT_SECONDS, proxy: str | None = None) -> httpx.Client:
+class FeedClient(httpx.Client):
+    """An httpx client that remembers its proxy (fetch_bounded pins addresses around it)."""
+
+    def __init__(self, *, proxy: str | None = None, **kwargs: Any):
+        super().__init__(proxy=proxy, **kwargs)
+        self.proxy_url = proxy
+
+
+def http_client(timeout: float = TIMEOUT_SECONDS, proxy: str | None = None) -> FeedClient:
     """An HTTP client for polling: timeouts, redirects followed, our User-Agent, a proxy."""
-    return httpx.Client(
+    return FeedClient(
         timeout=httpx.Timeout(timeout),
         proxy=proxy,
         follow_redirects=True,
@@ -125,12 +134,12 @@ def fetch_bounded(
     url: str,
     headers: dict[str, str],
     limit: int,
-    trusted_host: str | None = None,
     allow_private: bool = False,
 ) -> Fetched:
     """GET url, following redirects, reading at most limit bytes before a deadline.
 
-    Each hop must pass check_target: public addresses only, but for the trusted host.
+    Each hop must pass check_target (public addresses only, unless allowed) and is sent to
+    the very address that was checked.
     """
     deadline = Deadline(FETCH_DEADLINE_SECONDS)
     # a fresh connection per fetch, so that the deadline's timer is armed on its socket
@@ -139,18 +148,23 @@ def fetch_bounded(
         for _ in range(MAX_REDIRECTS + 1):
             if urlsplit(url).scheme not in ("http", "https"):
                 raise FetchError("redirected away from http(s)")
-            check_target(url, trusted_host, allow_private)
+            address = check_target(url, allow_private)
+            if urlsplit(url).scheme == "https" and _tunnels(client):
+                # an HTTP proxy's CONNECT tunnel takes TLS's name from the target: it must
+                # stay the name, so the proxy resolves it (checked here all the same)
+                address = None
+            hop = pinned(url, address)
             with client.stream(
                 "GET",
-                url,
-                headers=headers,
+                hop.url,
+                headers={**headers, **hop.headers},
                 follow_redirects=False,
-                extensions={"trace": deadline.trace},
+                extensions={"trace": deadline.trace, **hop.extensions},
             ) as response:
                 if response.is_redirect and "location" in response.headers:
-                    url = urljoin(str(response.url), response.headers["location"])
+                    url = urljoin(url, response.headers["location"])
                     continue
-                return _read(response, limit, deadline)
+                return _read(response, url, limit, deadline)
         raise FetchError(f"over {MAX_REDIRECTS} redirects")
     except FetchRefused as e:
         raise FetchError(str(e)) from None
@@ -164,10 +178,16 @@ def fetch_bounded(
         deadline.close()
 
 
-def _read(response: httpx.Response, limit: int, deadline: Deadline) -> Fetched:
-    """The response's status, validators and at most limit bytes of its body."""
+def _tunnels(client: httpx.Client) -> bool:
+    """Whether the client's https requests go through an HTTP proxy's CONNECT tunnel."""
+    proxy = getattr(client, "proxy_url", None) or ""
+    return proxy.startswith(("http://", "https://"))
+
+
+def _read(response: httpx.Response, url: str, limit: int, deadline: Deadline) -> Fetched:
+    """The response's status, validators and at most limit bytes of its body (url: by name)."""
     fields = (
-        str(response.url),
+        url,
         response.headers.get("content-type", ""),
         response.headers.get("etag"),
         response.headers.get("last-modified"),
@@ -200,9 +220,8 @@ def poll(
 ) -> PollResult:
     """Fetch a feed and the pages of its entries not in seen; errors come back in the result.
 
-    Pages are fetched from public addresses only, or from the feed's own host.
+    The feed and its pages are fetched from public addresses only, unless allowed.
     """
-    trusted = urlsplit(feed.url).hostname
     headers = {
         "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9,"
         " text/xml;q=0.9, */*;q=0.5"
@@ -212,7 +231,7 @@ def poll(
     if feed.last_modified:
         headers["If-Modified-Since"] = feed.last_modified
     try:
-        got = fetch_bounded(client, feed.url, headers, MAX_FEED_BYTES, trusted, allow_private)
+        got = fetch_bounded(client, feed.url, headers, MAX_FEED_BYTES, allow_private)
     except FetchError as e:
         return PollResult(error=str(e))
     if got.status == 304:
@@ -245,7 +264,7 @@ def poll(
             complete = False
             continue
         fetched += 1
-        article = _entry_article(entry, client, source, got.url, trusted, allow_private)
+        article = _entry_article(entry, client, source, got.url, allow_private)
         keys[key] = None
         if article is not None:
             articles.append(article)
@@ -313,13 +332,11 @@ def poll_all(
     return found
 
 
-def _page_article(
-    client: httpx.Client, url: str, trusted: str | None = None, allow_private: bool = False
-) -> Article | None:
+def _page_article(client: httpx.Client, url: str, allow_private: bool = False) -> Article | None:
     """Fetch and extract an article page; None when it fails or has no article text."""
     accept = {"Accept": "text/html,application/xhtml+xml"}
     try:
-        got = fetch_bounded(client, url, accept, MAX_PAGE_BYTES, trusted, allow_private)
+        got = fetch_bounded(client, url, accept, MAX_PAGE_BYTES, allow_private)
     except FetchError as e:
         log.info("page %s: %s", url, e)
         return None
@@ -333,7 +350,6 @@ def _entry_article(
     client: httpx.Client,
     source: str,
     base: str,
-    trusted: str | None = None,
     allow_private: bool = False,
 ) -> Article | None:
     """The entry's page as an article, else the entry's own title and summary."""
@@ -341,7 +357,7 @@ def _entry_article(
     published = entry_date(entry)
     image = entry_image(entry, base)
     if link is not None:
-        page = _page_article(client, link, trusted, allow_private)
+        page = _page_article(client, link, allow_private)
         if page is not None:
             return dataclasses.replace(
                 page,

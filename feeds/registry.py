@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from index import MAX_URL_CHARS, Article, Store, host, outlet_name
+from index import INVISIBLE, MAX_URL_CHARS, Article, Store, host, outlet_name
 from storage import is_url, open_database
 
-from .fetch import normalize_url
+from .fetch import FetchRefused, normalize_url, refuse_private
 
 POLL_SECONDS = 900.0  # a healthy feed is polled every 15 minutes
 MAX_BACKOFF_SECONDS = 6 * 3600.0
@@ -100,8 +100,12 @@ class PollResult:
 
 
 def check_url(url: str) -> str:
-    """The URL stripped, or FeedError if it is not an absolute http(s) URL of sane length."""
-    url = url.strip()
+    """The URL stripped, or FeedError if it is not an absolute http(s) URL of sane length.
+
+    Invisible characters (U+200B, U+202E, NUL...) are dropped first: they would make the
+    address shown differ from the address fetched.
+    """
+    url = INVISIBLE.sub("", url).strip()
     if not url:
         raise FeedError("the URL is empty")
     if len(url) > MAX_URL_CHARS:
@@ -268,14 +272,19 @@ class FeedRegistry:
         self.database.execute("UPDATE feeds SET title=? WHERE id=?", (title, feed_id))
 
     def adopt(
-        self, entries: Iterable[tuple[str, str | None]]
+        self, entries: Iterable[tuple[str, str | None]], allow_private: bool = False
     ) -> tuple[int, int, list[tuple[str, str]]]:
         """Register (url, title) pairs, an OPML file's: how many were added, how many were
-        known already, and the refused ones with why."""
+        known already, and the refused ones with why (a private address, the rule of every
+        fetch, is refused before it is stored)."""
         added, known, refused = 0, 0, []
         for url, title in entries:
             try:
+                refuse_private(url, allow_private)
                 feed = self.add(url)
+            except FetchRefused as e:
+                refused.append((url, str(e)))
+                continue
             except FeedError as e:
                 if "already registered" in str(e):
                     known += 1

@@ -23,6 +23,8 @@ _EXPORTS = {
     "MAX_DEPTH": "search",
     "MAX_QUERY_CHARS": "search",
     "normalize": "normalize",
+    "clean_input": "normalize",
+    "INVISIBLE": "normalize",
     "web_url": "urls",
     "UnknownSource": "outlets",
     "resolve": "outlets",
@@ -66,6 +68,7 @@ __all__ = [
     "ExactNotServed",
     "Excerpt",
     "Hit",
+    "INVISIBLE",
     "MAX_BODY_CHARS",
     "MAX_DEPTH",
     "MAX_QUERY_CHARS",
@@ -82,6 +85,7 @@ __all__ = [
     "article_from_html",
     "bound",
     "check_data",
+    "clean_input",
     "clean_line",
     "clean_text",
     "content_id",
@@ -126,6 +130,7 @@ if TYPE_CHECKING:
     from .check import DataCheck, check_data, rebuild_index, remove_leftovers
     from .firststage import ExactNotServed
     from .models import Article, Excerpt, Hit, SearchResult
+    from .normalize import INVISIBLE, clean_input
     from .outlets import UnknownSource, missing_sources, outlet_name, resolve, search_text
     from .progress import Progress
     from .search import MAX_DEPTH, MAX_QUERY_CHARS, SearchIndex

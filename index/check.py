@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .integrity import CHECKSUMS, verify
+from .integrity import CHECKSUMS, newest_segment, verify
 from .segment_format import read_segment
 
 if TYPE_CHECKING:
@@ -50,6 +50,9 @@ def check_data(data_dir: Path, store: ArticleStore | None = None) -> DataCheck:
     if current is not None:
         problem = _segment_problem(index_dir / current, database, max_docno)
         unsealed = problem is None and not (index_dir / current / CHECKSUMS).exists()
+    elif (current := newest_segment(index_dir)) is not None:
+        # not a leftover: the only segment, lost by its CURRENT; --repair rebuilds one
+        problem = "CURRENT is missing: the segment is not in use (every open reads all terms)"
     leftovers = tuple(p.name for p in _leftovers(index_dir, current))
     return DataCheck(True, None, live, current, problem, unsealed, leftovers)
 

@@ -15,7 +15,7 @@ import os
 import zlib
 from pathlib import Path
 
-__all__ = ["CHECKSUMS", "seal", "verify"]
+__all__ = ["CHECKSUMS", "newest_segment", "seal", "verify"]
 
 CHECKSUMS = "CHECKSUMS"
 _BLOCK = 1 << 20
@@ -27,6 +27,16 @@ def _crc(path: Path) -> int:
         while block := f.read(_BLOCK):
             crc = zlib.crc32(block, crc)
     return crc
+
+
+def newest_segment(index_dir: Path) -> str | None:
+    """The newest finished segment folder of an index directory, CURRENT or not."""
+    try:
+        names = [p.name for p in index_dir.iterdir() if p.is_dir()]
+    except OSError:
+        return None
+    done = sorted(n for n in names if n.startswith("seg-") and not n.endswith(".tmp"))
+    return done[-1] if done else None
 
 
 def seal(directory: Path, database: str, upto: int) -> None:

@@ -22,7 +22,7 @@ import numpy as np
 
 from .bm25 import BM25Params, ContributionCache, FieldPostings
 from .fields import FIELDS, field_terms, unit
-from .integrity import seal, verify
+from .integrity import newest_segment, seal, verify
 from .segment_format import FORMAT_VERSION, SegmentWriter, read_segment, read_segment_info
 from .store_seam import ArticleStore
 from .stored_doc import StoredDoc
@@ -160,6 +160,10 @@ class Segments:
             stale, name = name, None
         elif name:
             loaded = self._read_segment(name)
+        elif opening and (orphan := newest_segment(self._index_dir)) is not None:
+            # segments but no CURRENT: every open would read every article's stored terms
+            self.damage = f"index CURRENT is missing ({orphan} is not in use)"
+            log.warning("%s; rebuilding the segment from newsbot.db", self.damage)
         if loaded is None:
             name = None
         elif list(loaded[0]["fields"]) != list(FIELDS):
@@ -215,7 +219,8 @@ class Segments:
         """The segment, or None when it is damaged or not this database's (self.damage says)."""
         folder = self._index_dir / name
         try:
-            problem = verify(folder, self.store.database_id(), self.store.max_docno())
+            # every byte: a same-size change would otherwise reach a search as an IndexError
+            problem = verify(folder, self.store.database_id(), self.store.max_docno(), full=True)
             if problem is None:
                 return read_segment(folder)
         except FileNotFoundError:

@@ -6,10 +6,14 @@ import re
 import unicodedata
 
 # Control characters other than tab and newline, zero-width characters, the soft hyphen,
-# the word joiner and lone surrogates: invisible, yet they split or join words.
+# the word joiner, bidi controls (U+202E turns text around) and lone surrogates: invisible,
+# yet they split or join words, or make a text read as another.
 INVISIBLE = re.compile(
-    r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u200b-\u200d\u2060\ufeff\ud800-\udfff]"
+    r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u061c\u200b-\u200f\u202a-\u202e"
+    r"\u2060-\u2069\ufeff\ud800-\udfff]"
 )
+# What a user types between words that shows as a gap: controls and the zero-width space.
+_GAPS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b\u2028\u2029]")
 _TONES = "\u0300\u0301\u0309\u0303\u0323"  # huyền, sắc, hỏi, ngã, nặng
 
 
@@ -48,6 +52,15 @@ def _fold_table() -> dict[int, str]:
 # str.translate table: each letter with diacritics -> its base letter ("ệ" -> "e")
 FOLD_TABLE = _fold_table()
 _DIACRITIC_CHARS = frozenset(chr(c) for c in FOLD_TABLE)
+
+
+def clean_input(text: str) -> str:
+    """What a user typed as it reads: gaps (controls, U+200B) become spaces, invisibles go.
+
+    ``giá\u200bvàng`` shows as two words and is two words; a bidi control or a joiner
+    shows as nothing and is dropped. Topics, questions and feed addresses pass here first.
+    """
+    return " ".join(unicodedata.normalize("NFC", INVISIBLE.sub("", _GAPS.sub(" ", text))).split())
 
 
 def tone_style(text: str) -> str:

@@ -37,13 +37,12 @@ from __future__ import annotations
 
 import re
 import threading
-import unicodedata
 from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from .models import Article
-from .normalize import fold
+from .normalize import clean_input, fold
 from .outlets import MAX_SOURCES, source_key, split_sources
 from .phrases import ArticleText, Clause, Phrase, passage
 from .sql_store import Store
@@ -155,7 +154,7 @@ class Topic:
 
 def parse_topic(text: str) -> Topic:
     """Parse a topic as a user typed it; raise TopicError when it cannot be followed."""
-    raw = " ".join(unicodedata.normalize("NFC", text).split())
+    raw = clean_input(text)  # giá\u200bvàng is two words, as it shows
     if len(raw) > MAX_TOPIC_CHARS:
         raise TopicError("too_long", MAX_TOPIC_CHARS)
     raw, sources = split_sources(raw)

@@ -71,7 +71,8 @@ def _extract(html: str, url: str | None, path: Path | None) -> Article | str:
     paragraphs = drop_repeats(paragraphs, title)
     if not paragraphs:
         return "no article text found in the page"
-    page_url = canonical_url(html, url) or meta.get("url") or url
+    claimed = meta.get("url") if isinstance(meta.get("url"), str) else None
+    page_url = canonical_url(html, url) or (claimed if same_host(claimed, url) else None) or url
     site = clean_line(meta.get("sitename") or "") or outlet
     source = outlet_name(page_url, site) or host(page_url)
     published = parse_date(meta.get("date"))
@@ -116,8 +117,36 @@ def http_url(value: object, base: str | None = None) -> str | None:
     return url
 
 
+def same_host(url: str | None, base: str | None) -> bool:
+    """Whether url is on the host base was fetched from (``www.``/``m.`` aside); True without base.
+
+    A page may name its own address, never another outlet's: a canonical URL on another
+    host would let any feed overwrite that outlet's article under its genuine URL.
+    """
+    if base is None:
+        return True
+    if not url:
+        return False
+    try:
+        mine, theirs = urlsplit(base).hostname, urlsplit(url).hostname
+    except ValueError:
+        return False
+    return bool(mine and theirs) and _site(mine) == _site(theirs)
+
+
+def _site(hostname: str) -> str:
+    hostname = hostname.lower().rstrip(".")
+    for prefix in ("www.", "m.", "amp."):
+        if hostname.startswith(prefix) and hostname.count(".") > 1:
+            return hostname[len(prefix) :]
+    return hostname
+
+
 def canonical_url(html: str, base: str | None = None) -> str | None:
-    """The page's own address: <link rel=canonical>, else og:url; absolute http(s) only."""
+    """The page's own address: <link rel=canonical>, else og:url; absolute http(s) only.
+
+    With base (the address it was fetched from), only an address on base's host counts.
+    """
     end = _HEAD_END.search(html)
     parser = _HeadParser()
     parser.feed(html[: end.start()] if end else html[:200_000])
@@ -125,7 +154,12 @@ def canonical_url(html: str, base: str | None = None) -> str | None:
         if not candidate:
             continue
         absolute = urljoin(base, candidate.strip()) if base else candidate.strip()
-        parts = urlsplit(absolute)
+        try:
+            parts = urlsplit(absolute)
+        except ValueError:
+            continue
+        if not same_host(absolute, base):
+            continue
         # Some sites point every page's canonical at the home page; that names no article.
         if parts.scheme in ("http", "https") and parts.netloc and parts.path not in ("", "/"):
             return absolute

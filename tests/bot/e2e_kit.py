@@ -15,6 +15,7 @@ FAST = {
     "NEWSBOT_FEED_SECONDS": "0.3",
     "NEWSBOT_DELIVERY_SECONDS": "0.1",
     "NEWSBOT_REFRESH_SECONDS": "0.5",
+    "NEWSBOT_ALLOW_PRIVATE_FETCH": "true",  # the tests' feed sites are on loopback
 }
 
 

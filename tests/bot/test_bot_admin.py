@@ -93,6 +93,21 @@ async def test_broadcast_is_refused_to_readers_and_queued_for_operators(guarded,
     assert await services.sender.run() == 0  # never twice
 
 
+async def test_a_broadcast_is_sized_as_telegram_counts_it(guarded, recorder):
+    emoji = "😀" * 3000  # 3,000 characters, 6,000 UTF-16 units: Telegram would refuse it
+    await guarded.process_update(
+        Update.de_json(message(f"/broadcast {emoji}", user=OTHER), guarded.bot)
+    )
+    assert "/broadcast &lt;" in recorder.sent()[-1]["text"]
+    services = guarded.bot_data["services"]
+    assert services.subscriptions.records.counts() == {}
+    fits = "😀" * 1700  # 3,400 units
+    await guarded.process_update(
+        Update.de_json(message(f"/broadcast {fits}", user=OTHER), guarded.bot)
+    )
+    assert services.subscriptions.records.counts().get("pending", 0) >= 1
+
+
 @pytest.mark.parametrize("proxy", ["socks5://127.0.0.1:1080", "http://127.0.0.1:3128"])
 def test_a_proxy_reaches_both_http_clients(settings, news_index, proxy):
     from feeds import http_client
@@ -104,3 +119,51 @@ def test_a_proxy_reaches_both_http_clients(settings, news_index, proxy):
         assert transport and all(t is not None for t in transport.values())
     with http_client(proxy=proxy) as client:
         assert client._mounts
+
+
+async def _operator_bot(settings, news_index, recorder, **update):
+    application = build_application(
+        settings.model_copy(update={"admins": frozenset({OTHER["id"]}), **update}),
+        news_index,
+        request=recorder,
+        updates_request=RecordingRequest(),
+    )
+    await application.initialize()
+    await application.post_init(application)
+    return application
+
+
+async def _say(application, text: str) -> None:
+    await application.process_update(Update.de_json(message(text, user=OTHER), application.bot))
+
+
+async def _stop(application) -> None:
+    await application.post_shutdown(application)
+    await application.shutdown()
+
+
+async def test_nguon_them_goes_through_newsbot_proxy(both_settings, news_index, recorder):
+    from bot_delivery_kit import FeedSite
+    from operator_kit import HttpProxy
+
+    with HttpProxy() as proxy, FeedSite() as site:
+        site.publish("a1", "Giá cà phê tăng", ["Giá cà phê hôm nay tăng mạnh."])
+        application = await _operator_bot(
+            both_settings, news_index, recorder, proxy=proxy.url, allow_private_fetch=True
+        )
+        try:
+            await _say(application, f"/nguon them {site.feed_url}")
+        finally:
+            await _stop(application)
+        assert "Đã thêm nguồn" in recorder.sent()[-1]["text"]
+        assert f"GET {site.feed_url}" in proxy.seen()
+
+
+async def test_nguon_them_refuses_a_private_feed(both_settings, news_index, recorder):
+    application = await _operator_bot(both_settings, news_index, recorder)
+    try:
+        for url in ("http://127.0.0.1:9/rss.xml", "http://2130706433:9/rss.xml", "http://[::1]:9/"):
+            await _say(application, f"/nguon them {url}")
+            assert "private or local address" in recorder.sent()[-1]["text"], url
+    finally:
+        await _stop(application)

@@ -225,6 +225,7 @@ def test_the_proxy_carries_the_bot_api_and_the_feeds(tmp_path, own_backend):
                 "TELEGRAM_API_URL": f"http://127.0.0.1:{api.port}",
                 "NEWSBOT_PROXY": proxy.url,
                 "NEWSBOT_FEED_SECONDS": "0.3",
+                "NEWSBOT_ALLOW_PRIVATE_FETCH": "true",  # the feed site is on loopback
                 **own_backend.env,
             },
             tmp_path,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import html
 import re
@@ -362,3 +363,20 @@ async def test_digests_wait_while_another_replica_holds_their_lock(app, svc, rec
     assert await run.run() == 1  # released: this replica sends the digest
     assert visible(recorder.sent("sendMessage")[-1]["text"]).startswith("📰")
     other.close()
+
+
+@pytest.mark.parametrize(
+    "image",
+    ["http://127.0.0.1:8080/a.jpg", "http://2130706433/a.jpg", "http://[::ffff:10.0.0.1]/a.jpg"],
+)
+async def test_a_picture_on_a_private_address_is_never_handed_to_telegram(
+    app, svc, recorder, image
+):
+    await follow(svc, ALICE, "giá vàng")
+    recorder.clear()
+    pictured = dataclasses.replace(GOLD, image=image)
+    assert await arrive(svc, pictured) == 1
+    assert await sender(app).run() == 1
+    assert recorder.sent("sendPhoto") == []
+    (sent,) = recorder.sent("sendMessage")
+    assert "Giá vàng SJC lập đỉnh mới" in sent["text"]

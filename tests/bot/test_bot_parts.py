@@ -22,6 +22,11 @@ def test_clip_query_collapses_spaces_and_cuts_on_a_word():
     assert parse.MAX_QUERY_CHARS == index.MAX_QUERY_CHARS  # the bot cuts where the index does
 
 
+def test_a_question_is_kept_as_it_reads():
+    assert parse.clip_query("giá\u200bvàng\x00hôm\u202e nay") == ("giá vàng hôm nay", False)
+    assert parse.clip_query("\u2066bão\u2069 số 3\ufeff") == ("bão số 3", False)
+
+
 def test_callback_data_round_trips_and_rejects_strangers():
     assert parse.parse_data(parse.page_data("1z", 3)) == parse.PageRequest("1z", 3)
     assert parse.parse_data(parse.read_data("a-b_c")) == parse.ReadRequest("a-b_c")

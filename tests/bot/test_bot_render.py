@@ -305,3 +305,22 @@ def test_a_view_holds_what_every_renderer_shows():
     assert "also in b.vn" in page
     (answer,) = render.inline_results([shown], EN, ["t"])
     assert answer.title == "Khác" and "Nguồn" in answer.description
+
+
+def test_captions_and_pushes_count_emoji_as_telegram_does():
+    article = Article(
+        "e", "😀" * 400, "🎉 " * 3000, source="📰" * 100, published=dt.date(2025, 1, 2)
+    )
+    item = render_topics.Push(article, "https://a.vn/e", "🔥" * 200, "🔥", None)
+    for limit in (render.MAX_CAPTION, render.MAX_MESSAGE, 600):
+        text = render_topics.push(item, VI, limit=limit)
+        assert render.utf16_len(html.unescape(re.sub(r"<[^>]+>", "", text))) <= limit
+    assert render.utf16_len(render.clamp("😀" * 100, 51)) <= 51
+    assert render.clamp("😀" * 100, 51).endswith("…")
+
+
+def test_a_notice_quoting_a_long_input_stays_within_the_limit():
+    typed = "x" * 4050
+    assert len(render.echo(typed)) <= render.MAX_ECHO
+    long_notice = render.notice("🎉" * 3000)
+    assert render.utf16_len(html.unescape(long_notice)) <= render.MAX_MESSAGE

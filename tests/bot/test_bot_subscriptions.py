@@ -232,6 +232,23 @@ async def test_bad_topics_and_usage_are_explained_in_the_users_language(feed):
     assert "/huy 1" in visible(usage["text"])
 
 
+async def test_a_huge_unfollow_is_refused_without_echoing_it_all(feed):
+    typed = "giá vàng " + "x" * 4050
+    (missing,) = sends(await feed(message("/huy " + typed)))
+    text = visible(missing["text"])
+    assert text.startswith("Không có chủ đề “giá vàng x") and "…" in text
+    assert len(text.encode("utf-16-le")) // 2 < 300
+
+
+async def test_a_topic_with_a_zero_width_space_is_the_topic_it_shows(feed, app):
+    (sent,) = sends(await feed(message("/theodoi giá\u200bvàng\u202e")))
+    text = visible(sent["text"])
+    assert text.startswith("✅ Đã theo dõi “giá vàng”.")
+    assert "Giá vàng SJC tăng mạnh phiên sáng nay" in text  # it matches
+    (listed,) = sends(await feed(message("/dstheodoi")))
+    assert "1. giá vàng\n" in visible(listed["text"])
+
+
 async def test_only_group_admins_change_the_groups_topics(feed, recorder):
     (refused,) = sends(await feed(message("/theodoi giá vàng", user=OTHER, chat=GROUP)))
     assert "Chỉ quản trị viên của nhóm" in visible(refused["text"])

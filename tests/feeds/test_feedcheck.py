@@ -104,21 +104,21 @@ def registry(database_target):
 
 
 def test_a_feed_is_checked_and_a_page_leads_to_its_feed(client, base):
-    direct = check_feed(client, base + "/rss.xml")
+    direct = check_feed(client, base + "/rss.xml", allow_private=True)
     assert (direct.url, direct.title, direct.entries, direct.discovered) == (
         base + "/rss.xml",
         "Báo Ảnh Thử",
         2,
         False,
     )
-    found = check_feed(client, base + "/")
+    found = check_feed(client, base + "/", allow_private=True)
     assert found.url == base + "/rss.xml" and found.discovered
     with pytest.raises(FeedError, match="links to none"):
-        check_feed(client, base + "/trang.html")
+        check_feed(client, base + "/trang.html", allow_private=True)
     with pytest.raises(FeedError, match="HTTP 404"):
-        check_feed(client, base + "/chet.html")
+        check_feed(client, base + "/chet.html", allow_private=True)
     with pytest.raises(FeedError, match="HTTP 404"):
-        check_feed(client, base + "/khong-co.xml")
+        check_feed(client, base + "/khong-co.xml", allow_private=True)
     with pytest.raises(FeedError):
         check_feed(client, "ftp://example.vn/rss")
 
@@ -135,17 +135,25 @@ def test_feed_links_read_only_feed_alternates():
 
 def test_cli_add_checks_and_registers_the_discovered_feed(registry, client, base):
     out, err = io.StringIO(), io.StringIO()
-    assert cmd_feeds_add(registry, base + "/", out=out, err=err, client=client) == 0
+    assert (
+        cmd_feeds_add(registry, base + "/", out=out, err=err, client=client, allow_private=True)
+        == 0
+    )
     assert f"added feed #1 {base}/rss.xml (linked from {base}/)" in out.getvalue()
     assert "2 entries now" in out.getvalue()
-    assert cmd_feeds_add(registry, base + "/trang.html", out=out, err=err, client=client) == 1
+    assert (
+        cmd_feeds_add(
+            registry, base + "/trang.html", out=out, err=err, client=client, allow_private=True
+        )
+        == 1
+    )
     assert "no feed" not in out.getvalue() and "links to none" in err.getvalue()
     assert [f.url for f in registry.list()] == [base + "/rss.xml"]
 
 
 def test_pictures_come_from_the_page_or_the_entry_and_datelines_stay_out(registry, client, base):
     registry.add(base + "/rss.xml")
-    found = {a.title: a for a in poll_all(registry, client, NOW)}
+    found = {a.title: a for a in poll_all(registry, client, NOW, allow_private=True)}
     gold = found["Giá vàng tăng mạnh"]
     assert gold.image == base + "/anh/trang-vang.jpg"  # og:image of the page
     assert "02/03/2026" not in gold.body and gold.body.startswith("Giá vàng miếng")
@@ -158,14 +166,16 @@ def test_poll_waits_for_the_interval_unless_forced(tmp_path, client, base):
     with FeedRegistry(index.store, interval=300) as registry:
         registry.add(base + "/rss.xml")
         out = io.StringIO()
-        assert cmd_feeds_poll(index, registry, client, out=out, now=NOW) == 0
+        assert cmd_feeds_poll(index, registry, client, out=out, now=NOW, allow_private=True) == 0
         assert out.getvalue().startswith("1 feed polled")
         out = io.StringIO()
-        cmd_feeds_poll(index, registry, client, out=out, now=NOW + 200)
+        cmd_feeds_poll(index, registry, client, out=out, now=NOW + 200, allow_private=True)
         assert out.getvalue().startswith("0 feeds polled")
         assert "1 feed is not due yet (polled every 300 s" in out.getvalue()
         out = io.StringIO()
-        cmd_feeds_poll(index, registry, client, out=out, now=NOW + 200, force=True)
+        cmd_feeds_poll(
+            index, registry, client, out=out, now=NOW + 200, force=True, allow_private=True
+        )
         assert out.getvalue().startswith("1 feed polled")
         (feed,) = registry.list()
         assert feed.next_check == NOW + 200 + 300
@@ -250,6 +260,7 @@ def test_newsbot_feeds_poll_honours_newsbot_feed_seconds(tmp_path, monkeypatch, 
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("NEWSBOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NEWSBOT_ALLOW_PRIVATE_FETCH", "true")  # the site is on loopback
     monkeypatch.setenv("NEWSBOT_FEED_SECONDS", "1000")
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
         monkeypatch.delenv(name, raising=False)

@@ -266,7 +266,7 @@ def test_feeds_cli_commands(registry):
 def test_first_poll_fetches_pages_with_text_date_and_canonical_url(registry, client, site, base):
     registry.add(base + "/rss.xml")
     registry.add(base + "/atom.xml")
-    articles = {a.title: a for a in poll_all(registry, client, NOW)}
+    articles = {a.title: a for a in poll_all(registry, client, NOW, allow_private=True)}
     gold = articles[PAGES["gia-vang"][0]]
     assert gold.url == base + "/tin/gia-vang"  # the page's canonical link
     assert gold.id == url_id(base + "/tin/gia-vang")
@@ -285,7 +285,7 @@ def test_first_poll_fetches_pages_with_text_date_and_canonical_url(registry, cli
 
 def test_page_that_fails_falls_back_to_the_entry_summary(registry, client, base):
     registry.add(base + "/rss.xml")
-    articles = {a.url: a for a in poll_all(registry, client, NOW)}
+    articles = {a.url: a for a in poll_all(registry, client, NOW, allow_private=True)}
     flu = articles[base + "/het.html"]
     assert flu.title == "Khuyến cáo tiêm vắc xin cúm"
     assert flu.body == "Bộ Y tế khuyến cáo người dân tiêm nhắc lại vắc xin cúm mùa."
@@ -296,11 +296,13 @@ def test_page_that_fails_falls_back_to_the_entry_summary(registry, client, base)
 def test_second_poll_is_conditional_and_brings_nothing_twice(registry, client, site, base):
     registry.add(base + "/rss.xml")
     registry.add(base + "/atom.xml")
-    assert len(poll_all(registry, client, NOW)) == 4
-    assert poll_all(registry, client, NOW + 1) == []  # not due yet: no request at all
+    assert len(poll_all(registry, client, NOW, allow_private=True)) == 4
+    assert (
+        poll_all(registry, client, NOW + 1, allow_private=True) == []
+    )  # not due yet: no request at all
     before = len(site.requests)
     later = NOW + POLL_SECONDS
-    assert poll_all(registry, client, later) == []
+    assert poll_all(registry, client, later, allow_private=True) == []
     asked = dict(site.requests[before:])
     assert set(asked) == {"/rss.xml", "/atom.xml"}  # feeds only, no page
     assert asked["/rss.xml"]["If-None-Match"] == '"rss-1"'
@@ -310,13 +312,13 @@ def test_second_poll_is_conditional_and_brings_nothing_twice(registry, client, s
 
 def test_a_new_item_brings_only_itself(registry, client, site, base):
     registry.add(base + "/rss.xml")
-    poll_all(registry, client, NOW)
+    poll_all(registry, client, NOW, allow_private=True)
     site.rss_items.insert(
         0, ("hoc-phi", PAGES["hoc-phi"][0], "Học phí giữ nguyên.", dt.datetime(2024, 5, 7))
     )
     site.rss_etag = '"rss-2"'
     before = len(site.requests)
-    new = poll_all(registry, client, NOW + POLL_SECONDS)
+    new = poll_all(registry, client, NOW + POLL_SECONDS, allow_private=True)
     assert [a.title for a in new] == [PAGES["hoc-phi"][0]]
     assert site.paths()[before:] == ["/rss.xml", "/bai/hoc-phi.html"]
     assert registry.list()[0].etag == '"rss-2"'
@@ -327,7 +329,7 @@ def test_failing_feeds_back_off_and_never_stop_the_others(registry, client, site
     not_feed = registry.add(base + "/trang.html")
     closed = registry.add("http://127.0.0.1:9/rss.xml")  # discard port: connection refused
     registry.add(base + "/rss.xml")
-    assert len(poll_all(registry, client, NOW)) == 3
+    assert len(poll_all(registry, client, NOW, allow_private=True)) == 3
     failed = {f.id: f for f in registry.failing()}
     assert set(failed) == {broken.id, not_feed.id, closed.id}
     assert failed[broken.id].last_error == "HTTP 500"
@@ -338,12 +340,13 @@ def test_failing_feeds_back_off_and_never_stop_the_others(registry, client, site
     # retried only when due, and then it waits longer
     assert [f.id for f in registry.due(NOW + POLL_SECONDS)] == [registry.list()[3].id]
     again = NOW + first_wait
-    poll_all(registry, client, again)
+    poll_all(registry, client, again, allow_private=True)
     retried = registry.get(broken.id)
     assert retried.failures == 2 and retried.next_check - again == 4 * POLL_SECONDS
     for _ in range(8):  # the wait stops growing at 6 hours
         retried = registry.get(broken.id)
-        registry.record(retried, poll(retried, client, retried.next_check), retried.next_check)
+        result = poll(retried, client, retried.next_check, allow_private=True)
+        registry.record(retried, result, retried.next_check)
     retried = registry.get(broken.id)
     assert retried.failures == 10 and retried.next_check - retried.last_checked == 6 * 3600
     # `newsbot stats` lists the failing feeds
@@ -357,9 +360,9 @@ def test_failing_feeds_back_off_and_never_stop_the_others(registry, client, site
     assert f"#{broken.id} {base}/hong.xml" in text and "HTTP 500" in text
     # a feed that works again is polled as usual
     site.broken = False
-    assert [a.title for a in poll_all(registry, client, retried.next_check)] == [
-        PAGES["khong-khi-lanh"][0]
-    ]
+    assert [
+        a.title for a in poll_all(registry, client, retried.next_check, allow_private=True)
+    ] == [PAGES["khong-khi-lanh"][0]]
     assert registry.get(broken.id).failures == 0 and registry.get(broken.id).last_error is None
 
 
@@ -370,8 +373,9 @@ def test_feeds_poll_command_indexes_new_articles(tmp_path, client, site, base):
         registry.add(base + "/hong.xml")
         out, err = io.StringIO(), io.StringIO()
         assert (
-            cmd_feeds_poll(index, registry, client, out=out, err=err, now=NOW) == 1
-        )  # a feed failed: cron hears of it
+            cmd_feeds_poll(index, registry, client, out=out, err=err, now=NOW, allow_private=True)
+            == 1  # a feed failed: cron hears of it
+        )
         assert out.getvalue().strip() == (
             "2 feeds polled, 1 failed; 3 new entries: 3 added, 0 updated, 0 unchanged"
         )
@@ -386,6 +390,7 @@ def test_newsbot_feeds_commands_end_to_end(tmp_path, monkeypatch, base):
     from app.cli import main
 
     monkeypatch.setenv("NEWSBOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NEWSBOT_ALLOW_PRIVATE_FETCH", "true")  # the site is on loopback
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no .env of the checkout
@@ -404,12 +409,12 @@ def test_polls_are_bounded_and_only_follow_http_links(registry, client, site, ba
     )
     monkeypatch.setattr(feeds.poll, "MAX_NEW_ENTRIES", 2)
     feed = registry.add(base + "/rss.xml")
-    first = poll_all(registry, client, NOW)
+    first = poll_all(registry, client, NOW, allow_private=True)
     assert len(first) == 2
     state = registry.get(feed.id)
     # entries were left over: no validators kept (a 304 would hide them), back soon
     assert state.etag is None and state.next_check == NOW + 60
-    second = poll_all(registry, client, NOW + 60)
+    second = poll_all(registry, client, NOW + 60, allow_private=True)
     assert len(second) == 2 and not {a.id for a in first} & {a.id for a in second}
     odd = next(a for a in second if a.title == "Liên kết lạ")
     assert odd.url is None and odd.body == "Không được mở tệp."
@@ -421,7 +426,7 @@ def test_polls_are_bounded_and_only_follow_http_links(registry, client, site, ba
         0, ("hoc-phi", PAGES["hoc-phi"][0], "Học phí giữ nguyên.", dt.datetime(2024, 5, 7))
     )
     site.rss_etag = '"rss-2"'
-    (big,) = poll_all(registry, client, NOW + 60 + POLL_SECONDS)
+    (big,) = poll_all(registry, client, NOW + 60 + POLL_SECONDS, allow_private=True)
     assert big.body == "Học phí giữ nguyên." and big.url == base + "/bai/hoc-phi.html"
 
 
@@ -435,11 +440,13 @@ def test_articles_lost_by_the_sink_are_fetched_again(registry, client, site, bas
             raise OSError("disk full")
         kept.extend(articles)
 
-    assert len(poll_all(registry, client, NOW, sink=sink)) == 1  # the Atom feed went on
+    assert (
+        len(poll_all(registry, client, NOW, sink=sink, allow_private=True)) == 1
+    )  # the Atom feed went on
     assert [a.title for a in kept] == [PAGES["khong-khi-lanh"][0]]
     failed = registry.get(rss.id)
     assert failed.failures == 1 and "disk full" in failed.last_error and failed.etag is None
-    again = poll_all(registry, client, failed.next_check, sink=kept.extend)
+    again = poll_all(registry, client, failed.next_check, sink=kept.extend, allow_private=True)
     assert len(again) == 3 and len(kept) == 4
 
 
@@ -462,6 +469,7 @@ def test_newsbot_feeds_poll_sends_new_articles_to_opensearch(
 
     name = fresh_index_name()
     monkeypatch.setenv("NEWSBOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NEWSBOT_ALLOW_PRIVATE_FETCH", "true")  # the site is on loopback
     monkeypatch.setenv("NEWSBOT_OPENSEARCH_URL", opensearch_url)
     monkeypatch.setenv("NEWSBOT_OPENSEARCH_INDEX", name)
     for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):

@@ -136,3 +136,53 @@ def test_a_failed_compaction_leaves_no_tmp_folder(data: Path, monkeypatch) -> No
         assert ids(opened, "giá vàng")[0] == "gia-vang"  # the current segment still serves
     finally:
         opened.close()
+
+
+def test_a_missing_current_is_reported_and_repaired_never_deleting_the_segment(data: Path) -> None:
+    only = segment(data)
+    (data / "index" / "CURRENT").unlink()
+    code, text = check(data)
+    assert code == 1 and "CURRENT is missing" in text and only.name in text
+    code, text = check(data, repair=True)
+    assert code == 0 and "rebuilt from newsbot.db" in text, text
+    rebuilt = segment(data)  # CURRENT names a segment again, and it is there
+    assert rebuilt.is_dir() and check(data)[0] == 0
+    index = SearchIndex.open(data)
+    try:
+        assert index.damage is None and ids(index, "giá vàng")[0] == "gia-vang"
+    finally:
+        index.close()
+
+
+def test_an_open_without_current_rebuilds_the_segment_once(data: Path) -> None:
+    (data / "index" / "CURRENT").unlink()
+    index = SearchIndex.open(data)
+    try:
+        assert "CURRENT is missing" in index.damage
+        assert ids(index, "giá vàng")[0] == "gia-vang"
+    finally:
+        index.close()
+    assert segment(data).is_dir()  # written by that open: the next one reads it
+    again = SearchIndex.open(data)
+    try:
+        assert again.damage is None
+    finally:
+        again.close()
+
+
+def test_same_size_damage_in_the_postings_is_rebuilt_at_open_never_a_crash(data: Path) -> None:
+    gaps = segment(data) / "body.gaps.npy"
+    raw = bytearray(gaps.read_bytes())
+    header = raw.index(b"\n") + 1  # the .npy header ends with a newline
+    for i in range(header, len(raw)):
+        raw[i] ^= 0x5A  # every posting scrambled, the file the same size
+    gaps.write_bytes(bytes(raw))
+    index = SearchIndex.open(data)
+    try:
+        for query in ("giá vàng", "Bão số 5", "tăng mạnh", "bão"):
+            index.search(query)  # an IndexError here, before checksums were read at open
+        assert "body.gaps.npy has changed (checksum)" in index.damage
+        assert ids(index, "giá vàng")[0] == "gia-vang"
+    finally:
+        index.close()
+    assert check(data)[0] == 0

@@ -354,3 +354,15 @@ def test_match_since_and_recent_matches_read_the_store(tmp_path):
     first, middle = match_since(index.store, topics, cursor, limit=1)
     assert middle == cursor + 1 and len(first) == 1
     index.close()
+
+
+@pytest.mark.parametrize("gap", ["\u200b", "\x00", "\u2028", "\x85"])
+def test_a_gap_the_user_cannot_see_still_parts_words(gap):
+    typed = topic(f"giá{gap}vàng")
+    assert typed.text == "giá vàng" and typed.matches(GOLD)
+    assert typed.signature == topic("giá vàng").signature
+
+
+def test_bidi_controls_and_joiners_are_dropped_from_topics():
+    for typed in ("\u202egiá vàng", "giá vàng\u202c", "gi\u200dá v\u2066àng"):
+        assert topic(typed).text == "giá vàng", typed

@@ -134,3 +134,24 @@ def test_binary_html_file(tmp_path: Path) -> None:
     path = tmp_path / "anh.html"
     path.write_bytes(b"\x00\x01\x02\x03" * 100 + b"\xff\x00")
     assert list(read_file(path)) == [Failure("anh.html", "binary file (NUL bytes)")]
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        '<link rel="canonical" href="https://tuoitre.vn/gia-vang-20240305.htm">',
+        '<meta property="og:url" content="https://tuoitre.vn/gia-vang-20240305.htm">',
+        '<link rel="canonical" href="//tuoitre.vn/gia-vang-20240305.htm">',
+    ],
+)
+def test_a_canonical_url_on_another_host_is_not_trusted(claim: str) -> None:
+    fetched = "https://tin-gia.example/bai/gia-vang.html"
+    got = article_from_html(page(claim), url=fetched)
+    assert got is not None
+    assert (got.url, got.id) == (fetched, url_id(fetched))
+
+
+def test_a_canonical_url_on_the_same_site_is_trusted() -> None:
+    head = '<link rel="canonical" href="https://www.vnexpress.net/buyt-dien-5.html">'
+    got = article_from_html(page(head), url="https://vnexpress.net/amp/buyt-dien-5.html")
+    assert got is not None and got.url == "https://www.vnexpress.net/buyt-dien-5.html"
