@@ -156,7 +156,7 @@ def _main(argv: list[str] | None) -> int:
     settings = load_settings(getattr(args, "data_dir", None))
     logs.setup(settings.log_level, settings.log_format)
     if args.command == "run":
-        from bot.serve import run
+        from .serve import run
 
         return run(settings)
     if args.command == "chat":

@@ -15,7 +15,6 @@ from index import (
     SearchResult,
     UnknownSource,
     ingest,
-    search_text,
 )
 
 from .counted import counted
@@ -120,7 +119,7 @@ def cmd_search(
                 problem = "empty query"
             if problem is None:
                 try:
-                    answer = result_json(search_text(index, line, k=k, exact=exact))
+                    answer = result_json(index.search_text(line, k=k, exact=exact))
                 except UnknownSource as e:
                     answer["sources"] = list(e.known)
                     problem = str(e)
@@ -137,7 +136,7 @@ def cmd_search(
         )
         return 2
     try:
-        result = search_text(index, query, k=k, exact=exact)
+        result = index.search_text(query, k=k, exact=exact)
     except UnknownSource as e:
         print(f"{e}; the sources are: {e.listed(100) or '(none)'}", file=sys.stderr)
         return 2

@@ -50,7 +50,6 @@ TABLES = (
     Table("bot.db", "topics", "id", "id"),
     Table("bot.db", "deliveries", "id", "id"),
     Table("bot.db", "broadcasts", "id", "id"),
-    Table("bot.db", "queries", "qid", "qid"),
     Table("bot.db", "tokens", "token"),
     Table("bot.db", "chats_seen", "chat_id"),
     Table("bot.db", "languages", "chat_id"),

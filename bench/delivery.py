@@ -36,9 +36,9 @@ from botapi import ThreadedBotApiServer  # noqa: E402
 from telegram import Bot  # noqa: E402
 from telegram.request import HTTPXRequest  # noqa: E402
 
+from app.application import build_application  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from bench.machine import print_machine  # noqa: E402
-from bot.app import build_application  # noqa: E402
 from bot.outbox import Sender  # noqa: E402
 from bot.subscriptions import Subscriptions, Target  # noqa: E402
 from index.models import Article  # noqa: E402

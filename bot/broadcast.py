@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from storage import open_database
+from storage import Database, open_database
 
 __all__ = ["MAX_BROADCAST", "PREFIX", "Broadcasts"]
 
@@ -40,7 +40,7 @@ class Broadcasts:
         self.database.schema(_SCHEMA, "broadcasts_version")
 
     @classmethod
-    def open(cls, data_dir: Path | str, url: str | None = None) -> Broadcasts:
+    def open(cls, data_dir: Path | str, url: str | Database | None = None) -> Broadcasts:
         """Open the broadcasts of data_dir/bot.db or of a PostgreSQL URL (the outbox's tables must exist)."""
         return cls(url or Path(data_dir) / "bot.db")
 

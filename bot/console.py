@@ -10,12 +10,13 @@ from typing import TextIO
 
 from app.search_backend import open_index
 from app.settings import Settings
+from conversation import PAGE_SIZE, Answers, Conversation, Page
 from feeds import FeedRegistry
-from index import Article, SearchIndex, UnknownSource, ingest, search_text
+from index import Article, SearchIndex, UnknownSource, ingest
+from storage import open_database
 
-from . import commands, parse, render
+from . import commands, render
 from .first_run import offer_feeds
-from .parse import PAGE_SIZE
 from .suggest import suggest
 from .texts import VI, Texts, chosen, pick
 from .views import hit_views, web_links
@@ -25,17 +26,19 @@ __all__ = ["Console", "chat", "sample_dir"]
 _QUIT = {"q", "quit", "exit", "/quit", "thoat", "thoát"}
 _NEXT = {"n", "next", "sau", "tiep", "tiếp"}
 _PREVIOUS = {"p", "prev", "previous", "truoc", "trước"}
+OWNER = 0  # the terminal has one reader
 
 
 class Console:
     """The conversation over an index, one line in, text out (results, paging, full text)."""
 
     def __init__(self, index: SearchIndex, texts: Texts = VI, style: render.Style = render.PLAIN):
-        self.index = index
+        # the terminal's one reader keeps its result lists in memory
+        self.talk = Conversation(index, Answers(open_database(":memory:")))
         self.t = texts
         self.style = style
-        self.query: str | None = None
-        self.page = 0
+        self.qid: str | None = None  # the last question's list
+        self.start = 0  # the first result of the page shown
         self.listed: list[Article] = []  # the newest articles, when /moi listed them
         self.questions = suggest(index)
 
@@ -56,13 +59,11 @@ class Console:
         if word in _QUIT:
             return None
         if word in _NEXT or word in _PREVIOUS:
-            if self.query is None:
+            if self.qid is None:
                 return self.t.console_help
-            return self._page(self.page + (1 if word in _NEXT else -1))
-        if word.isdigit():
-            found = self._numbered(int(word))
-            if found is not None:
-                return self._read(found)
+            return self._page(self.start + (PAGE_SIZE if word in _NEXT else -PAGE_SIZE))
+        if word.isdigit() and (self.listed or self.qid is not None):
+            return self._numbered(int(word))
         known = commands.find(command, console=True) if command.startswith("/") else None
         key = known.key if known else None
         if key in ("start", "help"):
@@ -70,8 +71,7 @@ class Console:
         if key == "latest":
             return self._latest()
         if key == "read":
-            found = self.index.get(rest.strip()) if rest.strip() else None
-            return self._read(found) if found else self.t.article_missing
+            return self._read_command(rest.strip())
         if key == "lang":
             t = chosen(rest)
             if t is None:
@@ -82,38 +82,49 @@ class Console:
             line = rest
         return self._ask(line)
 
-    def _numbered(self, n: int) -> Article | None:
-        """Article n of what was listed last: /moi's list, or the results across all pages."""
+    def _numbered(self, n: int) -> str:
+        """Article n of what was listed last: /moi's list, or the question's results."""
         if self.listed:
-            return self.listed[n - 1] if 1 <= n <= len(self.listed) else None
-        if self.query is None or n < 1:
-            return None
-        hits = self.index.search(self.query, k=1, offset=n - 1).hits
-        return hits[0].article if hits else None
+            found = self.listed[n - 1] if 1 <= n <= len(self.listed) else None
+        else:
+            found = self.talk.numbered(OWNER, self.qid or "", n)
+        return self._read(found) if found else self.t.console_no_number.format(n=n)
+
+    def _read_command(self, ref: str) -> str:
+        """/doc N reads result N of the last list; /doc <id> an article by id."""
+        if ref.isdigit() and (self.listed or self.qid is not None):
+            return self._numbered(int(ref))
+        found = self.talk.read(ref) if ref else None
+        return self._read(found) if found else self.t.article_missing
 
     def _ask(self, question: str) -> str:
-        query, cut = parse.clip_query(question)
-        if not query:
-            return self.t.usage_search
-        self.query = query
-        return self._page(0, cut)
-
-    def _page(self, page: int, cut: bool = False) -> str:
-        page = max(page, 0)
         try:
-            result = search_text(self.index, self.query or "", PAGE_SIZE, page * PAGE_SIZE)
+            page = self.talk.ask(OWNER, question)
         except UnknownSource as error:
             return self.t.source_unknown.format(names=", ".join(error.names), known=error.listed())
-        if not result.hits and page > 0:  # past the end: stay on the last page
+        if page is None:
+            return self.t.usage_search
+        self.qid, self.listed = page.qid, []
+        return self._show(page)
+
+    def _page(self, start: int) -> str:
+        page = self.talk.page(OWNER, self.qid or "", max(start, 0))
+        if page is None:
+            return self.t.expired
+        if page.result.offset < start:  # past the end: stay on the last page
             return f"{self.t.console_last_page}\n{self.t.console_footer}"
-        self.page = page
-        self.listed = []  # numbers count across pages: _numbered asks the index
-        views = hit_views(result.hits, web_links([h.article for h in result.hits]))
-        text = render.results(result, self.t, views, style=self.style, cut=cut)
-        return f"{text}\n\n{self.t.console_footer}" if result.hits else text
+        self.listed = []  # numbers count across pages: the list of the question
+        return self._show(page)
+
+    def _show(self, page: Page) -> str:
+        self.start = page.result.offset
+        hits = page.result.hits
+        views = hit_views(hits, web_links([h.article for h in hits]))
+        text = render.results(page.result, self.t, views, style=self.style, cut=page.cut)
+        return f"{text}\n\n{self.t.console_footer}" if hits else text
 
     def _latest(self) -> str:
-        self.listed = self.index.latest(PAGE_SIZE)
+        self.listed = self.talk.latest(PAGE_SIZE)
         return render.latest(self.listed, self.t, web_links(self.listed), style=self.style)
 
     def _read(self, article: Article) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import errno
 import functools
-import sqlite3
 import sys
 from collections.abc import Callable
+
+from storage import DatabaseError, DatabaseUnavailable, SchemaError
 
 __all__ = ["explain", "one_line_errors"]
 
@@ -15,7 +16,14 @@ _FULL = "the disk is full: nothing half-written was kept; free some space and ru
 
 def explain(error: BaseException) -> str | None:
     """One sentence for an error an operator can fix, or None for a bug (keep its traceback)."""
-    if isinstance(error, sqlite3.DatabaseError):
+    if isinstance(error, DatabaseUnavailable):
+        return (
+            f"the database is unavailable ({error}): another process may hold newsbot.db,"
+            " or NEWSBOT_DATABASE_URL's server is down; try again"
+        )
+    if isinstance(error, SchemaError):
+        return f"{error}: a newer newsbot wrote this database; upgrade newsbot to use it"
+    if isinstance(error, DatabaseError):
         message = str(error)
         if "full" in message:
             return _FULL
@@ -42,7 +50,7 @@ def one_line_errors(main: Callable[[list[str] | None], int]) -> Callable[[list[s
     def wrapper(argv: list[str] | None = None) -> int:
         try:
             return main(argv)
-        except (sqlite3.DatabaseError, OSError) as error:
+        except (DatabaseError, OSError) as error:
             sentence = explain(error)
             if sentence is None:
                 raise

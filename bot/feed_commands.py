@@ -29,7 +29,7 @@ async def feeds_command(update: Update, context: BotContext) -> None:
     """Add, list or remove news feeds (/nguon, /feeds); only the bot's operators may."""
     svc, t = services_of(context), texts_of(update, context)
     user = update.effective_user
-    if user is None or user.id not in svc.admins:
+    if user is None or user.id not in svc.operator.admins:
         await reply(update, context, render.notice(t.feeds_refused))
         return
     registry = svc.feeds.registry

@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -14,6 +15,9 @@ from feeds import FeedRegistry, http_client, poll_all
 from index import Article, SearchIndex
 
 from . import metrics
+
+if TYPE_CHECKING:
+    from storage import Database
 
 __all__ = ["FeedPoller"]
 
@@ -48,7 +52,7 @@ class FeedPoller:
         writes: threading.Lock,
         proxy: str | None = None,
         allow_private: bool = False,
-        url: str | None = None,
+        url: str | Database | None = None,
     ) -> FeedPoller:
         """A poller over the feed registry (the index's, or PostgreSQL's at url)."""
         registry = FeedRegistry.open(index.data_dir, interval=interval, url=url)

@@ -13,13 +13,8 @@ from telegram import (
 from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 
-from index import (
-    MAX_DEPTH,
-    Article,
-    SearchResult,
-    UnknownSource,
-    search_text,
-)
+from conversation import Page
+from index import Article, UnknownSource
 
 from . import keyboards, metrics, parse, render
 from .parse import PAGE_SIZE, PageRequest, ReadRequest
@@ -65,18 +60,14 @@ def _empty_archive(update: Update, context: BotContext, t: Texts) -> str:
 
 
 async def _results_message(
-    context: BotContext, result: SearchResult, t: Texts, cut: bool = False
+    context: BotContext, page: Page, t: Texts
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     svc = services_of(context)
-    articles = [h.article for h in result.hits]
-
-    def ids() -> tuple[str, list[str]]:
-        return svc.state.query_id(result.query), svc.state.tokens(a.id for a in articles)
-
-    qid, tokens = await asyncio.to_thread(ids)
-    views = hit_views(result.hits, article_links(articles, tokens, context.bot.username))
-    text = render.results(result, t, views, cut=cut)
-    return text, keyboards.results_keyboard(result, t, qid, tokens)
+    articles = [h.article for h in page.result.hits]
+    tokens = await asyncio.to_thread(svc.state.tokens, [a.id for a in articles])
+    views = hit_views(page.result.hits, article_links(articles, tokens, context.bot.username))
+    text = render.results(page.result, t, views, cut=page.cut)
+    return text, keyboards.results_keyboard(page, t, tokens)
 
 
 async def _ask(update: Update, context: BotContext, question: str) -> None:
@@ -89,8 +80,7 @@ async def _ask(update: Update, context: BotContext, question: str) -> None:
             if verdict.warn:
                 await reply(update, context, render.notice(t.flood.format(seconds=verdict.wait)))
             return
-    query, cut = parse.clip_query(question)
-    if not query:
+    if not parse.clip_query(question)[0]:
         await reply(update, context, render.notice(t.usage_search))
         return
     if not is_group(update):
@@ -101,14 +91,19 @@ async def _ask(update: Update, context: BotContext, question: str) -> None:
             pass  # only a courtesy; the answer matters
     try:
         with metrics.QUERY_SECONDS.time():
-            result = await asyncio.to_thread(search_text, svc.index, query, PAGE_SIZE, 0)
+            # the list belongs to the chat: its buttons work there only
+            page = await asyncio.to_thread(
+                svc.conversation.ask, update.effective_chat.id, question, PAGE_SIZE
+            )
     except UnknownSource as error:
         await reply(update, context, render.notice(unknown_source(error, t)))
         return
-    if not result.hits and not await asyncio.to_thread(svc.index.latest, 1):
+    if page is None:
+        return
+    if not page.result.hits and not await asyncio.to_thread(svc.conversation.latest, 1):
         await reply(update, context, render.notice(_empty_archive(update, context, t)))
         return
-    text, markup = await _results_message(context, result, t, cut)
+    text, markup = await _results_message(context, page, t)
     await reply(update, context, text, markup)
     metrics.REPLIES.inc()
 
@@ -122,7 +117,7 @@ async def _send_article(update: Update, context: BotContext, token: str) -> None
     svc, t = services_of(context), texts_of(update, context)
 
     def lookup() -> Article | None:
-        return svc.index.get(svc.state.article_id(token))
+        return svc.conversation.read(svc.state.article_id(token))
 
     article = await asyncio.to_thread(lookup)
     if article is None:
@@ -189,7 +184,7 @@ async def latest_command(update: Update, context: BotContext) -> None:
     svc, t = services_of(context), texts_of(update, context)
 
     def newest() -> tuple[list[Article], list[str]]:
-        articles = svc.index.latest(PAGE_SIZE)
+        articles = svc.conversation.latest(PAGE_SIZE)
         return articles, svc.state.tokens(a.id for a in articles)
 
     articles, tokens = await asyncio.to_thread(newest)
@@ -231,18 +226,19 @@ async def button(update: Update, context: BotContext) -> None:
     if not isinstance(request, PageRequest):
         await query.answer()
         return
-    question = await asyncio.to_thread(svc.state.query, request.qid)
-    if question is None:
-        await query.answer(t.expired, show_alert=True)
-        return
-    try:
-        result = await asyncio.to_thread(
-            search_text, svc.index, question, PAGE_SIZE, request.page * PAGE_SIZE
+    page = None
+    if query.message is not None:  # (a message too old for Telegram to show has no chat)
+        page = await asyncio.to_thread(
+            svc.conversation.page,
+            query.message.chat.id,  # the list is the chat's: another chat's id finds nothing
+            request.qid,
+            request.page * PAGE_SIZE,
+            PAGE_SIZE,
         )
-    except UnknownSource:  # the outlet left the archive since
+    if page is None:  # expired, or another chat's question: nothing of it is shown
         await query.answer(t.expired, show_alert=True)
         return
-    text, markup = await _results_message(context, result, t)
+    text, markup = await _results_message(context, page, t)
     await edit(update, text, markup)
     await query.answer()
 
@@ -251,35 +247,40 @@ async def inline_query(update: Update, context: BotContext) -> None:
     """Offer matching articles in any chat, ten at a time."""
     inline = update.inline_query
     svc, t = services_of(context), texts_of(update, context)
-    query, _ = parse.clip_query(inline.query)
-    offset = parse.inline_offset(inline.offset)
-    if not query or offset is None:
-        await inline.answer([], cache_time=INLINE_CACHE_SECONDS)
+    # the answers are the user's own: their next_offset names the user's kept list
+    cached = {"cache_time": INLINE_CACHE_SECONDS, "is_personal": True}
+    question, _ = parse.clip_query(inline.query)
+    where = parse.inline_offset(inline.offset)
+    if not question or where is None:
+        await inline.answer([], **cached)
         return
     if not svc.presses.check(inline.from_user.id).allowed:
         return  # a flood: its queries expire unanswered, and cost no search
+    qid, start, user = *where, inline.from_user.id
+
+    def answer() -> Page | None:
+        if qid:  # a further page: Telegram sent back the next_offset this bot gave
+            return svc.conversation.page(user, qid, start, INLINE_PAGE)
+        return svc.conversation.ask(user, question, INLINE_PAGE)
 
     try:
-        result = await asyncio.to_thread(search_text, svc.index, query, INLINE_PAGE, offset)
+        page = await asyncio.to_thread(answer)
     except UnknownSource:
-        await inline.answer([], cache_time=INLINE_CACHE_SECONDS)
+        page = None
+    if page is None or (qid and page.result.offset != start):  # expired, or past the end
+        await inline.answer([], **cached)
         return
-    articles = [h.article for h in result.hits]
+    articles = [h.article for h in page.result.hits]
     tokens = await asyncio.to_thread(svc.state.tokens, [a.id for a in articles])
-    views = hit_views(result.hits, article_links(articles, tokens, context.bot.username))
+    views = hit_views(page.result.hits, article_links(articles, tokens, context.bot.username))
     answers = render.inline_results(views, t, tokens)
-    more = result.hits and offset + len(result.hits) < min(result.total, MAX_DEPTH)
     nothing = (
         None
-        if answers or offset
+        if answers or start
         else InlineQueryResultsButton(text=t.inline_open_bot, start_parameter="inline")
     )
-    await inline.answer(
-        answers,
-        cache_time=INLINE_CACHE_SECONDS,
-        next_offset=str(offset + len(result.hits)) if more else None,
-        button=nothing,
-    )
+    following = parse.inline_next(page.qid, start + INLINE_PAGE) if page.more else None
+    await inline.answer(answers, next_offset=following, button=nothing, **cached)
 
 
 async def on_error(update: object, context: BotContext) -> None:

@@ -16,6 +16,7 @@ from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 
 from . import metrics
+from .services import opened_services
 
 __all__ = ["health", "serve_http"]
 
@@ -27,7 +28,7 @@ MAX_UPDATE_BYTES = 1 << 20  # an update is a few kB; this bounds what a stranger
 
 def health(app: Application) -> dict:
     """ok, index_open, last_update_age_seconds, outbox_depth (blocking: SQLite)."""
-    services = app.bot_data.get("services")
+    services = opened_services(app.bot_data)
     out: dict = {
         "ok": False,
         "index_open": False,

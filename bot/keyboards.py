@@ -6,43 +6,36 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from index import SearchResult
+from conversation import Page
 
-from .parse import MAX_PAGES, PAGE_SIZE, page_data, read_data
+from .parse import MAX_PAGES, page_data, read_data
 from .texts import Texts
 
-__all__ = ["push_keyboard", "read_keyboard", "results_keyboard"]
+__all__ = ["push_keyboard", "read_button", "read_keyboard", "results_keyboard"]
 
 
-def results_keyboard(
-    result: SearchResult, t: Texts, qid: str, tokens: Sequence[str]
-) -> InlineKeyboardMarkup | None:
+def results_keyboard(page: Page, t: Texts, tokens: Sequence[str]) -> InlineKeyboardMarkup | None:
     """Read-in-full buttons for the page's articles, then previous/next page buttons."""
-    if not result.hits:
+    if not page.result.hits:
         return None
-    first = result.offset + 1
-    rows = [
-        [
-            InlineKeyboardButton(t.read_button.format(n=n), callback_data=read_data(token))
-            for n, token in enumerate(tokens, first)
-        ]
-    ]
-    page = result.offset // PAGE_SIZE
-    pages = min(-(-result.total // PAGE_SIZE), MAX_PAGES)
+    rows = [[read_button(token, n, t) for n, token in enumerate(tokens, page.result.offset + 1)]]
+    number, pages, qid = page.number, min(page.pages, MAX_PAGES), page.qid
     nav = []
-    if page > 0:
-        nav.append(InlineKeyboardButton(t.previous, callback_data=page_data(qid, page - 1)))
+    if number > 0:
+        nav.append(InlineKeyboardButton(t.previous, callback_data=page_data(qid, number - 1)))
     if pages > 1:
-        nav.append(
-            InlineKeyboardButton(
-                t.page.format(page=page + 1, pages=pages), callback_data=page_data(qid, page)
-            )
-        )
-    if result.offset + len(result.hits) < result.total and page + 1 < MAX_PAGES:
-        nav.append(InlineKeyboardButton(t.next, callback_data=page_data(qid, page + 1)))
+        label = t.page.format(page=number + 1, pages=max(pages, number + 1))
+        nav.append(InlineKeyboardButton(label, callback_data=page_data(qid, number)))
+    if page.more and number + 1 < MAX_PAGES:
+        nav.append(InlineKeyboardButton(t.next, callback_data=page_data(qid, number + 1)))
     if nav:
         rows.append(nav)
     return InlineKeyboardMarkup(rows)
+
+
+def read_button(token: str, n: int, t: Texts) -> InlineKeyboardButton:
+    """The button that sends article n's full text."""
+    return InlineKeyboardButton(t.read_button.format(n=n), callback_data=read_data(token))
 
 
 def read_keyboard(tokens: Sequence[str], t: Texts, first: int = 1) -> InlineKeyboardMarkup | None:
@@ -50,12 +43,7 @@ def read_keyboard(tokens: Sequence[str], t: Texts, first: int = 1) -> InlineKeyb
     if not tokens:
         return None
     return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(t.read_button.format(n=n), callback_data=read_data(token))
-                for n, token in enumerate(tokens, first)
-            ]
-        ]
+        [[read_button(token, n, t) for n, token in enumerate(tokens, first)]]
     )
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from telegram import Message, MessageEntity
 
-from index import MAX_DEPTH, MAX_QUERY_CHARS, clean_input
+from conversation import DEPTH, MAX_QUERY_CHARS, PAGE_SIZE, clip_query
 
 __all__ = [
     "MAX_PAGES",
@@ -17,15 +17,15 @@ __all__ = [
     "ReadRequest",
     "addressed",
     "clip_query",
+    "inline_next",
     "inline_offset",
     "page_data",
     "parse_data",
     "read_data",
 ]
 
-PAGE_SIZE = 5
-# Pages past the search's depth bound do not exist: a button claiming one is forged.
-MAX_PAGES = MAX_DEPTH // PAGE_SIZE
+# Pages past a question's kept list do not exist: a button claiming one is forged.
+MAX_PAGES = DEPTH // PAGE_SIZE
 # Telegram's limit on callback data; the formats below stay far under it by construction.
 MAX_CALLBACK_BYTES = 64
 # Deep-link payloads allow A-Za-z0-9_- up to 64 chars; 48 leaves room for the "r:" prefix.
@@ -48,17 +48,6 @@ class ReadRequest:
     token: str
 
 
-def clip_query(text: str) -> tuple[str, bool]:
-    """The question as it reads (clean_input), cut to MAX_QUERY_CHARS; True when cut."""
-    text = clean_input(text)
-    if len(text) <= MAX_QUERY_CHARS:
-        return text, False
-    cut = text[:MAX_QUERY_CHARS]
-    # end on a whole word unless that throws away most of the question
-    head = cut.rsplit(" ", 1)[0]
-    return (head if len(head) > MAX_QUERY_CHARS // 2 else cut), True
-
-
 def page_data(qid: str, page: int) -> str:
     """Callback data of a paging button."""
     return _checked(f"p:{qid}:{page}")
@@ -75,13 +64,22 @@ def _checked(data: str) -> str:
     return data
 
 
-def inline_offset(offset: str) -> int | None:
-    """The result number an inline query's offset asks for, or None when it is out of reach."""
+def inline_offset(offset: str) -> tuple[str, int] | None:
+    """(question id, first result) of an inline query's offset: ("", 0) for a new question.
+
+    None for an offset this bot did not give (Telegram sends back only next_offset's).
+    """
     if not offset:
-        return 0
-    if not offset.isdigit() or len(offset) > 6 or int(offset) >= MAX_DEPTH:
-        return None  # Telegram sends back only offsets this bot gave: this one is forged
-    return int(offset)
+        return "", 0
+    qid, _, start = offset.partition(":")
+    if _QID.fullmatch(qid) and start.isdigit() and len(start) < 4 and int(start) < DEPTH:
+        return qid, int(start)
+    return None
+
+
+def inline_next(qid: str, start: int) -> str:
+    """The next_offset of an inline answer: the question's id and the next result."""
+    return f"{qid}:{start}"
 
 
 def parse_data(data: str | None) -> PageRequest | ReadRequest | None:

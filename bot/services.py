@@ -1,4 +1,4 @@
-"""The services the callbacks work with, opened and closed in one place (app.py)."""
+"""The services the callbacks work with, opened and closed in one place (app/application.py)."""
 
 from __future__ import annotations
 
@@ -10,20 +10,31 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import CallbackContext, ExtBot
 
+from conversation import Conversation
 from index import SearchIndex
 
 from .flood import FloodLimit
+from .operator import Operator
 from .state import State
 from .subscriptions import Subscriptions
 from .texts import Texts, pick
 
 if TYPE_CHECKING:
-    from .admin import Operator
     from .feeds import FeedPoller
     from .outbox import Sender
     from .suggest import Suggestions
 
-__all__ = ["BotContext", "Services", "command_text", "services_of", "texts_of"]
+__all__ = [
+    "SERVICES",
+    "BotContext",
+    "Services",
+    "command_text",
+    "opened_services",
+    "services_of",
+    "texts_of",
+]
+
+SERVICES = "services"  # their key in bot_data
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +49,11 @@ class Services:
     feeds: FeedPoller
     suggestions: Suggestions
     operator: Operator
+    conversation: Conversation  # questions, their kept result lists, pages, articles
     # buttons and inline queries: a reader pages and types faster than they ask
     presses: FloodLimit = field(default_factory=lambda: FloodLimit(24, 30.0))
     writes: threading.Lock = field(default_factory=threading.Lock)  # one index writer
     zone: ZoneInfo = ZoneInfo("Asia/Ho_Chi_Minh")
-    admins: frozenset[int] = frozenset()  # NEWSBOT_ADMINS: the bot's operators
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
@@ -51,7 +62,12 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     @property
     def services(self) -> Services:
         """The services build_application opened (post_init) and closes (post_shutdown)."""
-        return self.bot_data["services"]
+        return self.bot_data[SERVICES]
+
+
+def opened_services(bot_data: dict) -> Services | None:
+    """The services post_init opened, or None before it (and after post_shutdown)."""
+    return bot_data.get(SERVICES)
 
 
 def services_of(context: BotContext) -> Services:
@@ -62,7 +78,7 @@ def services_of(context: BotContext) -> Services:
 def texts_of(update: Update, context: BotContext) -> Texts:
     """The chat's /lang choice (the user's, for inline queries), else the user's Telegram's."""
     chat, user = update.effective_chat, update.effective_user
-    services: Services | None = context.bot_data.get("services")
+    services = opened_services(context.bot_data)
     if services is not None:
         key = chat.id if chat is not None else user.id if user is not None else None
         lang = services.state.language(key) if key is not None else None

@@ -1,4 +1,7 @@
-"""The bot's own small database (bot.db): question ids, article tokens, chats, languages."""
+"""The bot's own small database (bot.db): article tokens, chats, languages.
+
+The result lists of questions are kept in it too, by conversation.Answers (on .database).
+"""
 
 from __future__ import annotations
 
@@ -8,21 +11,14 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from storage import open_database
+from storage import Database, open_database
 
 from .parse import TOKEN
 
 __all__ = ["State"]
 
-# Paging buttons of older questions stop working past this many newer questions.
-KEEP_QUERIES = 200_000
-
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS queries (
-    qid INTEGER PRIMARY KEY AUTOINCREMENT,
-    text TEXT NOT NULL UNIQUE -- md5 on PostgreSQL
-);
 CREATE TABLE IF NOT EXISTS tokens (
     token TEXT PRIMARY KEY,
     article_id TEXT NOT NULL UNIQUE
@@ -39,70 +35,28 @@ CREATE TABLE IF NOT EXISTS languages (
 """
 
 
-_PG_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS queries_md5 ON queries (md5(text));"
-
-
-def _base36(n: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        n, r = divmod(n, 36)
-        out = digits[r] + out
-        if n == 0:
-            return out
-
-
 class State:
-    """Question ids for callback data and article tokens for deep links, kept across restarts."""
+    """Article tokens for deep links, the chats seen and their languages, across restarts."""
 
     def __init__(self, target: Path | str):
         # a path: bot.db; a postgresql:// URL: the database replicas share
         self.database = open_database(target)
         self.path = self.database.path
-        self.database.schema(
-            _SCHEMA.replace("UNIQUE -- md5 on PostgreSQL", "") + _PG_INDEX
-            if self.database.dialect == "postgres"
-            else _SCHEMA,
-            "schema_version",
-        )
+        self.database.schema(_SCHEMA, "schema_version")
         # both are read on every update: kept in memory, written through; with replicas
         # (PostgreSQL) another process may write them too, so languages are read each time
         self._shared = self.database.dialect == "postgres"
-        # PostgreSQL cannot index a long text (a question of 4,000 characters): its md5
-        self._question = "md5(text) = md5(?)" if self._shared else "text = ?"
         self._languages = dict(self.database.rows("SELECT chat_id, lang FROM languages"))
         self._seen = {r[0] for r in self.database.rows("SELECT chat_id FROM chats_seen")}
 
     @classmethod
-    def open(cls, data_dir: Path | str, url: str | None = None) -> State:
+    def open(cls, data_dir: Path | str, url: str | Database | None = None) -> State:
         """Open (or create) bot.db in a data directory, or the tables at a PostgreSQL URL."""
         return cls(url or Path(data_dir) / "bot.db")
 
     def close(self) -> None:
         """Release the database."""
         self.database.close()
-
-    def query_id(self, text: str) -> str:
-        """A short id for a question (the same question always gets the same id)."""
-        with self.database.transaction() as db:
-            db.execute("INSERT INTO queries (text) VALUES (?) ON CONFLICT DO NOTHING", (text,))
-            (qid,) = db.execute(
-                f"SELECT qid FROM queries WHERE {self._question}", (text,)
-            ).fetchone()
-            if qid % 1000 == 0:
-                db.execute("DELETE FROM queries WHERE qid <= ?", (qid - KEEP_QUERIES,))
-        return _base36(qid)
-
-    def query(self, qid: str) -> str | None:
-        """The question behind an id, or None when unknown or expired."""
-        try:
-            number = int(qid, 36)
-        except ValueError:
-            return None
-        if number >= 2**63:  # not an id this bot gave; PostgreSQL would refuse the number
-            return None
-        row = self.database.one("SELECT text FROM queries WHERE qid = ?", (number,))
-        return row[0] if row else None
 
     def tokens(self, article_ids: Iterable[str]) -> list[str]:
         """Tokens for articles: the id itself when it is a valid payload, else a stored hash."""

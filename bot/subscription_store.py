@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from storage import lock_key, open_database
+from storage import Database, lock_key, open_database
 
 from .outbox_store import OutboxTables
 from .stores import ChatInfo, Followed, FollowError, Target
@@ -85,7 +85,7 @@ class SubscriptionStore(OutboxTables):
         self._start_outbox()
 
     @classmethod
-    def open(cls, data_dir: Path | str, url: str | None = None) -> SubscriptionStore:
+    def open(cls, data_dir: Path | str, url: str | Database | None = None) -> SubscriptionStore:
         """Open (or create) the tables in data_dir/bot.db, or at a PostgreSQL URL."""
         return cls(url or Path(data_dir) / "bot.db")
 

@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from telegram import Bot, Chat, ChatMember, Message
 from telegram.constants import ChatMemberStatus, ChatType
@@ -58,6 +59,9 @@ from .stores import (
     TargetError,
 )
 from .subscription_store import MATCH_LOCK, MAX_TOPICS, SubscriptionStore
+
+if TYPE_CHECKING:
+    from storage import Database
 
 __all__ = [
     "MAX_FAILURES",
@@ -105,7 +109,7 @@ class Subscriptions:
 
     @classmethod
     def open(
-        cls, index: SearchIndex, data_dir: Path | str, url: str | None = None
+        cls, index: SearchIndex, data_dir: Path | str, url: str | Database | None = None
     ) -> Subscriptions:
         """Open bot.db's tables (or PostgreSQL's, at url) and file every stored topic."""
         subscriptions = cls(index, SubscriptionStore.open(data_dir, url))

@@ -92,6 +92,7 @@ class Texts:
     usage_broadcast: str
     broadcast_queued: str  # {chats}
     console_last_page: str
+    console_no_number: str
     matched: str  # {phrase}
     source_unknown: str  # {names} {known}
     feeds_refused: str

@@ -154,6 +154,7 @@ EN = Texts(
     usage_broadcast="Put the message after the command: /broadcast <text for every chat>",
     broadcast_queued="The message is in the outbox for {chats} chats.",
     console_last_page="That was the last page.",
+    console_no_number="The last list has no article {n}.",
     matched="matched “{phrase}”",
     source_unknown="There is no source “{names}”. The sources are: {known}.",
     feeds_refused="Only the bot's operators (NEWSBOT_ADMINS) can manage its news feeds.",

@@ -155,6 +155,7 @@ VI = Texts(
     usage_broadcast="Gõ nội dung sau lệnh: /broadcast <tin nhắn gửi mọi cuộc trò chuyện>",
     broadcast_queued="Đã xếp tin nhắn vào hàng gửi cho {chats} cuộc trò chuyện.",
     console_last_page="Đây là trang cuối.",
+    console_no_number="Danh sách vừa rồi không có bài số {n}.",
     matched="khớp “{phrase}”",
     source_unknown="Không có nguồn “{names}”. Các nguồn hiện có: {known}.",
     feeds_refused="Chỉ người vận hành bot (NEWSBOT_ADMINS) mới quản lý được nguồn tin.",

@@ -1,4 +1,4 @@
-"""News feeds (RSS 2.0 and Atom): polling the feeds of the registry (feed_registry.py).
+"""News feeds (RSS 2.0 and Atom): polling the feeds of the registry (registry.py).
 
 The bot side and ``newsbot feeds poll`` use it like this (blocking I/O: run it in a thread)::
 
@@ -12,7 +12,7 @@ new. Each entry not seen before has its page fetched and extracted (``article_fr
 text, date, canonical URL), falling back to the entry's title and summary when the page
 fails or holds no article text. Entries are remembered per feed (``feed_items``), so a page
 is fetched once. Everything is bounded: bytes per feed and per page, seconds per fetch
-(``index.fetch.Deadline``), new entries per poll, seconds per feed, feeds at once; only
+(``fetch.Deadline``), new entries per poll, seconds per feed, feeds at once; only
 http(s) links are followed, and feeds and pages only on public addresses (``feeds.fetch``).
 
 A feed that fails (network, HTTP status, not a feed) is retried after
@@ -33,7 +33,6 @@ import dataclasses
 import datetime as dt
 import io
 import logging
-import sqlite3
 import time
 from collections.abc import Callable, Container
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -46,6 +45,7 @@ import feedparser
 import httpx
 
 from index import Article, article_from_html, bound, clean_line, host, outlet_name
+from storage import DatabaseError
 
 from .entries import (
     decode_page,
@@ -321,7 +321,7 @@ def poll_all(
                 result = PollResult(error=f"internal error: {type(e).__name__}: {e}")
             try:
                 registry.record(feed, result, now)
-            except sqlite3.Error:
+            except DatabaseError:
                 log.exception("could not record the poll of feed #%d", feed.id)
                 continue
             if result.error:

@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from index import INVISIBLE, MAX_URL_CHARS, Article, Store, host, outlet_name
-from storage import is_url, open_database
+from storage import Database, is_url, open_database
 
 from .fetch import FetchRefused, normalize_url, refuse_private
 
@@ -131,21 +131,23 @@ class FeedRegistry:
     # how `newsbot migrate` copies these tables: (table, ordered by, generated id, resume)
     COPIED = (("feeds", "id", "id", False), ("feed_items", "feed_id, entry_key", None, False))
 
-    def __init__(self, target: Store | Path | str, interval: float = POLL_SECONDS):
+    def __init__(self, target: Store | Path | str | Database, interval: float = POLL_SECONDS):
         if isinstance(target, Store):
-            # beside the articles: newsbot.db, or the PostgreSQL database they are in
-            target = getattr(target.database, "url", target.path)
-        elif not is_url(target):
+            # beside the articles: newsbot.db (a connection of its own, below), or the
+            # PostgreSQL database they are in (its pool, lent)
+            target = target.database if target.shared else target.path
+        elif isinstance(target, str) and not is_url(target):
             target = Path(target)
         self.interval = interval
         # A connection of its own: SQLite in WAL mode lets it, the Store's and other
-        # processes work on the file at once. A postgresql:// URL: the replicas' database.
+        # processes work on the file at once. A postgresql:// URL (or its open pool, lent):
+        # the replicas' database.
         self.database = open_database(target)
         self.database.schema(_SCHEMA, "feeds_version", MIGRATIONS)
 
     @classmethod
     def open(
-        cls, data_dir: Path | str, interval: float = POLL_SECONDS, url: str | None = None
+        cls, data_dir: Path | str, interval: float = POLL_SECONDS, url: str | Database | None = None
     ) -> FeedRegistry:
         """The registry of the index in data_dir (its tables live in newsbot.db), or at a URL."""
         return cls(url or Path(data_dir) / "newsbot.db", interval)

@@ -30,7 +30,7 @@ _EXPORTS = {
     "resolve": "outlets",
     "missing_sources": "outlets",
     "outlet_name": "outlets",
-    "search_text": "outlets",
+    "page_hits": "pages",
     "Clause": "topics",
     "Topic": "topics",
     "TopicError": "topics",
@@ -96,12 +96,12 @@ __all__ = [
     "missing_sources",
     "normalize",
     "outlet_name",
+    "page_hits",
     "parse_topic",
     "passage",
     "rebuild_index",
     "remove_leftovers",
     "resolve",
-    "search_text",
     "url_id",
     "web_url",
 ]
@@ -131,7 +131,8 @@ if TYPE_CHECKING:
     from .firststage import ExactNotServed
     from .models import Article, Excerpt, Hit, SearchResult
     from .normalize import INVISIBLE, clean_input
-    from .outlets import UnknownSource, missing_sources, outlet_name, resolve, search_text
+    from .outlets import UnknownSource, missing_sources, outlet_name, resolve
+    from .pages import page_hits
     from .progress import Progress
     from .search import MAX_DEPTH, MAX_QUERY_CHARS, SearchIndex
     from .sources.archive import content_id, host, url_id

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from storage import Database, DatabaseError
 
 from .integrity import CHECKSUMS, newest_segment, verify
 from .segment_format import read_segment
@@ -42,7 +43,7 @@ def check_data(data_dir: Path, store: ArticleStore | None = None) -> DataCheck:
     else:
         try:
             database, max_docno, live = _database(db)
-        except sqlite3.DatabaseError as e:
+        except DatabaseError as e:
             return DataCheck(found=True, database_error=str(e))
     index_dir = data_dir / "index"
     current = _current(index_dir)
@@ -84,16 +85,16 @@ def remove_leftovers(data_dir: Path) -> int:
 
 def _database(db: Path) -> tuple[str, int, int]:
     """The database's id, highest docno and live articles, read only; DatabaseError if damaged."""
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    database = Database(db, read_only=True)
     try:
-        (verdict,) = con.execute("PRAGMA quick_check").fetchone()
+        verdict = database.quick_check()
         if verdict != "ok":
-            raise sqlite3.DatabaseError(verdict)
-        row = con.execute("SELECT value FROM meta WHERE key='database'").fetchone()
-        (max_docno,) = con.execute("SELECT coalesce(max(docno), 0) FROM articles").fetchone()
-        (live,) = con.execute("SELECT count(*) FROM articles WHERE deleted_seq IS NULL").fetchone()
+            raise DatabaseError(verdict)
+        row = database.one("SELECT value FROM meta WHERE key='database'")
+        (max_docno,) = database.one("SELECT coalesce(max(docno), 0) FROM articles") or (0,)
+        (live,) = database.one("SELECT count(*) FROM articles WHERE deleted_seq IS NULL") or (0,)
     finally:
-        con.close()
+        database.close()
     return (row[0] if row else ""), max_docno, live
 
 

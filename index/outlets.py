@@ -15,26 +15,20 @@ with ``/`` (``nguồn:vnexpress/dantri``). A name with spaces goes in quotes
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
 
 from .normalize import fold, normalize
-
-if TYPE_CHECKING:
-    from .models import SearchResult
-    from .search import SearchIndex
 
 __all__ = [
     "MAX_SOURCES",
     "OUTLETS",
     "UnknownSource",
     "missing_sources",
+    "outlet_filter",
     "outlet_keys",
     "outlet_name",
     "resolve",
-    "search_text",
     "source_key",
     "split_sources",
 ]
@@ -192,16 +186,15 @@ def resolve(names: Iterable[str], known: Iterable[str | None]) -> frozenset[str]
     return frozenset(chosen)
 
 
-def search_text(
-    index: SearchIndex, text: str, k: int = 10, offset: int = 0, exact: bool = False
-) -> SearchResult:
-    """Search a question that may carry source filters; UnknownSource for a name none has.
+def outlet_filter(
+    text: str, known: Callable[[], Iterable[str | None]]
+) -> tuple[str, frozenset[str] | None]:
+    """A question's words, and the known outlets its filters pick (None: no filter).
 
-    The result's query is the text as asked, filters included, so a later page asks the same.
+    known lists the archive's outlets; it is read only when the text names some.
+    UnknownSource when a name picks none.
     """
     query, names = split_sources(text)
-    if len(names) > MAX_SOURCES:
-        names = names[:MAX_SOURCES]
-    sources = resolve(names, index.store.source_names()) if names else None
-    result = index.search(query, k, offset, sources=sources, exact=exact)
-    return dataclasses.replace(result, query=text) if names else result
+    if not names:
+        return query, None
+    return query, resolve(names[:MAX_SOURCES], known())

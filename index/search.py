@@ -8,9 +8,9 @@ stories.py (one story from several outlets shows once).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
-import math
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -19,12 +19,13 @@ import numpy as np
 
 from .analysis import Analyzer
 from .bm25 import BM25Params, FieldPostings
-from .fields import BODY, FOLD
+from .fields import BODY
 from .firststage import ExactNotServed, ExternalStage
 from .live_postings import Segments
 from .models import AddReport, Article, Hit, IndexStats, SearchResult
-from .normalize import has_diacritics
-from .passages import Matcher, Passage, Term, match_terms, weighed
+from .outlets import outlet_filter
+from .pages import plan_terms
+from .passages import Matcher, Passage, weighed
 from .periods import in_period_first, overlap, with_period
 from .planner import MAX_QUERY_CHARS, QueryPlan, QueryPlanner
 from .ranker import ANSWER_SHARE, Ranker, in_range
@@ -248,7 +249,7 @@ class SearchIndex:
                 # scores; OpenSearch's count and list stay its matches)
                 answers = best_scores >= ANSWER_SHARE * best_scores.max()
                 docnos, best_scores = docnos[answers], best_scores[answers]
-            idf = self._match_terms(plan)
+            idf = plan_terms(self.fields, plan)
             matcher = Matcher(weighed(idf, r.passage_idf))
             dates = self._dates[docnos] if len(docnos) else np.zeros(0, np.int64)
         passages: dict[int, Passage] = {}
@@ -299,21 +300,21 @@ class SearchIndex:
             period_empty=period_empty,
         )
 
+    def search_text(
+        self, text: str, k: int = 10, offset: int = 0, exact: bool = False
+    ) -> SearchResult:
+        """search() of a question that may name outlets (nguồn:vnexpress); UnknownSource if none has it.
+
+        The result's query is the text as asked, filters included, so a later page asks the same.
+        """
+        query, sources = outlet_filter(text, self.store.source_names)
+        result = self.search(query, k, offset, sources=sources, exact=exact)
+        return result if sources is None else dataclasses.replace(result, query=text)
+
     def _top_article(self, docnos: np.ndarray, read: dict[int, Article]) -> Article | None:
         """The best candidate's article: read already for the passages, or read now."""
         top = int(docnos[0])
         return read[top] if top in read else self.store.articles([top]).get(top)
-
-    def _match_terms(self, plan: QueryPlan) -> list[Term]:
-        """The plan's words as the matcher finds them in text, rarer words weighing more."""
-        weights = []
-        for t in plan.highlight:
-            field = self.fields[BODY.name if has_diacritics(t) else FOLD.name]
-            # Lucene's idf, defined for every df: a word no article holds weighs the most
-            # (it is what a weak result lacks)
-            n, df = max(field.n_docs, 0), max(field.df(t), 0)
-            weights.append(math.log(1.0 + (n - df + 0.5) / (df + 0.5)))
-        return match_terms(plan.highlight, weights)
 
     # ---- browsing -------------------------------------------------------------------
 

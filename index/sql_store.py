@@ -209,28 +209,22 @@ class Store:
 
     def live_docs(self, after_docno: int = 0, batch: int = 2000) -> Iterator[StoredDoc]:
         """Live articles with docno above after_docno, in docno order, with their terms."""
-        last = after_docno
-        while True:
-            rows = self.database.rows(
-                "SELECT docno, terms, published FROM articles WHERE deleted_seq IS NULL"
-                " AND docno > ? ORDER BY docno LIMIT ?",
-                (last, batch),
-            )
-            if not rows:
-                return
-            for docno, blob, published in rows:
-                title, body = unpack_terms(blob)
-                yield StoredDoc(docno, title, body, date_of(published))
-            last = rows[-1][0]
+        for docno, blob, published in self._live_rows("terms, published", after_docno, batch):
+            title, body = unpack_terms(blob)
+            yield StoredDoc(docno, title, body, date_of(published))
 
     def live_texts(
         self, after_docno: int = 0, batch: int = 500
     ) -> Iterator[tuple[int, str, str, str | None]]:
         """(docno, title, body, source) of live articles above after_docno, in docno order."""
+        return self._live_rows("title, body, source", after_docno, batch)
+
+    def _live_rows(self, columns: str, after_docno: int, batch: int) -> Iterator[tuple]:
+        """(docno, *columns) of the live articles above after_docno, batch by batch."""
         last = after_docno
         while True:
             rows = self.database.rows(
-                "SELECT docno, title, body, source FROM articles WHERE deleted_seq IS NULL"
+                f"SELECT docno, {columns} FROM articles WHERE deleted_seq IS NULL"
                 " AND docno > ? ORDER BY docno LIMIT ?",
                 (last, batch),
             )

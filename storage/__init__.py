@@ -1,23 +1,34 @@
-"""Persistence shared by index/ and bot/: SQLite or PostgreSQL behind narrow store Protocols."""
+"""Persistence shared by index/, feeds/ and bot/: SQLite or PostgreSQL behind one Database seam.
+
+Each store (index.Store, feeds.FeedRegistry, bot's State, SubscriptionStore, Broadcasts)
+takes what open_database returns and writes one SQL for both. Every failure is a
+DatabaseError (errors.py draws the hierarchy); DatabaseUnavailable is the transient kind.
+"""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from .sqlite import Database, Migration, SchemaError
+from .errors import DatabaseError, DatabaseUnavailable, SchemaError
+from .locks import lock_key
+from .sqlite import Database
+from .versions import Migration
 
 if TYPE_CHECKING:
     from . import postgres
 
-__all__ = ["Database", "Migration", "SchemaError", "is_url", "lock_key", "open_database"]
-
-
-def lock_key(name: str) -> int:
-    """The 64-bit PostgreSQL advisory lock key of a name (a hash: the name may be a secret)."""
-    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+__all__ = [
+    "Database",
+    "DatabaseError",
+    "DatabaseUnavailable",
+    "Lent",
+    "Migration",
+    "SchemaError",
+    "is_url",
+    "lock_key",
+    "open_database",
+]
 
 
 def is_url(target: object) -> bool:
@@ -25,15 +36,38 @@ def is_url(target: object) -> bool:
     return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
 
 
-def open_database(target: Path | str) -> Database | postgres.Database:
-    """A postgresql:// URL's pool, or the SQLite file at a path."""
-    if is_url(target):
-        try:  # psycopg only when asked for
-            from .postgres import Database as PostgresDatabase
-        except ImportError as error:
-            raise RuntimeError(
-                "NEWSBOT_DATABASE_URL needs psycopg: pip install 'newsbot[postgres]'"
-            ) from error
+class Lent:
+    """An open database lent to one more store: its close() leaves the database open.
 
-        return PostgresDatabase(str(target))
-    return Database(Path(target))
+    app.open_backends opens a PostgreSQL pool once and lends it to every store; the one
+    who opened it closes it.
+    """
+
+    def __init__(self, database: Database | postgres.Database):
+        self._database = database.owner if isinstance(database, Lent) else database
+
+    @property
+    def owner(self) -> Database | postgres.Database:
+        """The database itself."""
+        return self._database
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._database, name)
+
+    def close(self) -> None:
+        """Nothing: the database stays open for the others."""
+
+
+def open_database(target: Path | str | Database | postgres.Database | Lent) -> Any:
+    """A postgresql:// URL's pool, the SQLite file at a path, or an open database lent."""
+    if isinstance(target, Path | str) and not is_url(target):
+        return Database(Path(target))
+    if not isinstance(target, str):
+        return Lent(target)
+    try:  # psycopg only when asked for
+        from .postgres import Database as PostgresDatabase
+    except ImportError as error:
+        raise RuntimeError(
+            "NEWSBOT_DATABASE_URL needs psycopg: pip install 'newsbot[postgres]'"
+        ) from error
+    return PostgresDatabase(target)

@@ -2,7 +2,9 @@
 
 The stores write one SQL for both databases: `?` placeholders, upserts with ON CONFLICT,
 RETURNING. This module maps the placeholders, and the SQLite column types of a schema script
-to PostgreSQL's (64-bit ids, double precision times, identity columns).
+to PostgreSQL's (64-bit ids, double precision times, identity columns). psycopg's errors
+leave it as storage.DatabaseError; those of a connection or of the pool's wait as
+DatabaseUnavailable (storage/errors.py).
 """
 
 from __future__ import annotations
@@ -15,10 +17,20 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from . import lock_key
-from .sqlite import Migration, SchemaError
+from .errors import DatabaseError, DatabaseUnavailable
+from .locks import lock_key
+from .versions import Migration, upgrade
 
-__all__ = ["Connection", "Database", "hold", "masked", "placeholders", "schema_sql"]
+__all__ = [
+    "Connection",
+    "Database",
+    "connection_pool",
+    "hold",
+    "masked",
+    "placeholders",
+    "postgres_errors",
+    "schema_sql",
+]
 
 _STRING = re.compile(r"('(?:[^']|'')*')")
 _TYPES = (
@@ -58,13 +70,47 @@ def masked(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
 
 
+@contextmanager
+def postgres_errors() -> Iterator[None]:
+    """Raise psycopg's errors of the block as DatabaseError (DatabaseUnavailable: connection)."""
+    try:
+        yield
+    except psycopg.OperationalError as error:  # the pool's PoolTimeout and PoolClosed too
+        raise DatabaseUnavailable(str(error)) from error
+    except psycopg.Error as error:
+        raise DatabaseError(str(error)) from error
+
+
+def connection_pool(url: str, *, max_size: int = 10, timeout: float = 30.0) -> ConnectionPool:
+    """An open pool of autocommit connections to a database, its first connection made."""
+    # max_size: a lock held for a block (advisory) plus the statements inside it, in a
+    # few threads at once; min_size keeps an idle replica at one connection
+    # autocommit: a statement outside transaction() commits at once, as in sqlite.Database
+    pool = ConnectionPool(
+        url,
+        min_size=1,
+        max_size=max_size,
+        timeout=timeout,
+        kwargs={"autocommit": True},
+        open=True,
+        check=ConnectionPool.check_connection,  # a replica outlives a database restart
+    )
+    try:
+        pool.wait(timeout)
+    except BaseException:
+        pool.close()
+        raise
+    return pool
+
+
 def hold(url: str, name: str) -> psycopg.Connection | None:
     """Take the advisory lock of a name for the life of a connection of its own.
 
     Returns that connection (closing it, or the process ending, releases the lock), or
     None when another session holds the lock.
     """
-    raw = psycopg.connect(url, autocommit=True)
+    with postgres_errors():
+        raw = psycopg.connect(url, autocommit=True)
     (held,) = raw.execute("SELECT pg_try_advisory_lock(%s)", (lock_key(name),)).fetchone()
     if not held:
         raw.close()
@@ -116,19 +162,8 @@ class Database:
     def __init__(self, url: str, max_size: int = 10, timeout: float = 30.0):
         self.url = url
         self.path = masked(url)  # what messages show in place of sqlite's file path
-        # max_size: a lock held for a block (advisory) plus the statements inside it, in a
-        # few threads at once; min_size keeps an idle replica at one connection
-        # autocommit: a statement outside transaction() commits at once, as in sqlite.Database
-        self.pool = ConnectionPool(
-            url,
-            min_size=1,
-            max_size=max_size,
-            timeout=timeout,
-            kwargs={"autocommit": True},
-            open=True,
-            check=ConnectionPool.check_connection,  # a replica outlives a database restart
-        )
-        self.pool.wait(timeout)
+        with postgres_errors():
+            self.pool = connection_pool(url, max_size=max_size, timeout=timeout)
 
     def close(self) -> None:
         """Close every connection of the pool."""
@@ -137,12 +172,12 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """One connection in one transaction: all of the block or none of it."""
-        with self.pool.connection() as raw, raw.transaction():
+        with postgres_errors(), self.pool.connection() as raw, raw.transaction():
             yield Connection(raw)
 
     def execute(self, sql: str, args: Sequence = ()) -> Result:
         """Run one statement (it commits at once)."""
-        with self.pool.connection() as raw:
+        with postgres_errors(), self.pool.connection() as raw:
             return Result(raw.execute(placeholders(sql), tuple(args)))
 
     def rows(self, sql: str, args: Sequence = ()) -> list[tuple]:
@@ -161,7 +196,7 @@ class Database:
         dies releases its locks with its connection.
         """
         key = lock_key(name)
-        with self.pool.connection() as raw:
+        with postgres_errors(), self.pool.connection() as raw:
             (held,) = raw.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
             try:
                 yield held
@@ -174,24 +209,12 @@ class Database:
         return hold(self.url, name)
 
     def schema(self, script: str, key: str, migrations: Sequence[Migration] = ()) -> int:
-        """Create the tables, then bring an older schema up to date; returns the version.
+        """Create the tables, then bring an older schema up to date (versions.upgrade).
 
         As sqlite.Database.schema; replicas starting together take turns (an advisory lock
         for the transaction), so the tables are created once.
         """
-        version = len(migrations) + 1
         with self.transaction() as db:
             db.raw.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key("newsbot schema"),))
             db.raw.execute(schema_sql(script))
-            row = db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
-            if row is None:
-                db.execute("INSERT INTO meta VALUES (?, ?)", (key, str(version)))
-                return version
-            found = int(row[0])
-            if found > version:
-                raise SchemaError(f"database schema {found} is not {version}: {self.path}")
-            for migrate in migrations[found - 1 :]:
-                migrate(db)
-            if found < version:
-                db.execute("UPDATE meta SET value=? WHERE key=?", (str(version), key))
-            return version
+            return upgrade(db, key, migrations, self.path)

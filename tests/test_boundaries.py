@@ -1,4 +1,4 @@
-"""The package boundaries: bot/ uses only the index's public API, listed in index.__all__."""
+"""The package boundaries: layers app > bot > feeds > search backends > index > storage, no cycles, public APIs."""
 
 import ast
 from pathlib import Path
@@ -7,7 +7,7 @@ import feeds
 import index
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("app", "bot", "feeds", "search_backends", "index", "storage")
+PACKAGES = ("app", "bot", "conversation", "feeds", "search_backends", "index", "storage")
 
 
 def _imports(package: str):
@@ -29,19 +29,20 @@ def test_every_public_name_exists():
             assert getattr(package, name) is not None, name
 
 
-def test_bot_imports_only_the_public_names_of_the_index_and_the_feeds():
+def test_app_bot_and_feeds_import_only_the_public_names_of_the_index_and_the_feeds():
     used = set()
-    for path, module, names in _imports("bot"):
-        package = module.split(".")[0]
-        if package not in ("index", "feeds"):
-            continue
-        where = path.relative_to(ROOT)
-        assert module == package, f"{where} imports {module}: use `from {package} import ...`"
-        public = index.__all__ if package == "index" else feeds.__all__
-        unknown = sorted(set(names) - set(public))
-        assert not unknown, f"{where} imports {unknown}, not in {package}.__all__"
-        used |= set(names)
-    assert {"SearchIndex", "FeedRegistry"} <= used  # the check saw the imports it is about
+    for where in ("app", "bot", "feeds"):
+        for path, module, names in _imports(where):
+            package = module.split(".")[0]
+            if package not in ("index", "feeds") or package == where:
+                continue
+            at = path.relative_to(ROOT)
+            assert module == package, f"{at} imports {module}: use `from {package} import ...`"
+            public = index.__all__ if package == "index" else feeds.__all__
+            unknown = sorted(set(names) - set(public))
+            assert not unknown, f"{at} imports {unknown}, not in {package}.__all__"
+            used |= set(names)
+    assert {"SearchIndex", "FeedRegistry", "article_from_html"} <= used  # it saw the imports
 
 
 def test_bot_never_reaches_into_the_index_store():
@@ -53,38 +54,53 @@ def test_bot_never_reaches_into_the_index_store():
             assert "subscriptions.records" not in text, path.relative_to(ROOT)
 
 
-def _module_graph() -> dict[str, set[str]]:
-    """Module -> the project modules it imports when it runs (TYPE_CHECKING blocks left out)."""
-    graph: dict[str, set[str]] = {}
+def _modules() -> dict[str, ast.Module]:
+    """Every module of the application packages by dotted name (a package by its own name)."""
+    found = {}
     for package in PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):
             parts = list(path.relative_to(ROOT).with_suffix("").parts)
-            is_package = parts[-1] == "__init__"
-            if is_package:
+            if parts[-1] == "__init__":
                 parts.pop()
-            tree = ast.parse(path.read_text(), str(path))
-            typing_only = {
-                id(n)
-                for node in ast.walk(tree)
-                if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
-                for n in ast.walk(node)
-            }
-            deps = set()
-            for node in ast.walk(tree):
-                if id(node) in typing_only:
-                    continue
-                if isinstance(node, ast.ImportFrom):
-                    if node.level:
-                        base = parts if is_package else parts[:-1]
-                        base = base[: len(base) - node.level + 1]
-                        module = ".".join(base + ([node.module] if node.module else []))
-                    else:
-                        module = node.module or ""
-                    deps |= {module} | {f"{module}.{a.name}" for a in node.names}
-                elif isinstance(node, ast.Import):
-                    deps |= {a.name for a in node.names}
-            graph[".".join(parts)] = deps
-    return {m: {d for d in deps if d in graph and d != m} for m, deps in graph.items()}
+            found[".".join(parts)] = (path, ast.parse(path.read_text(), str(path)))
+    return found
+
+
+def _module_graph(typing: bool = True) -> dict[str, set[str]]:
+    """Module -> the project modules it imports, anywhere in it (TYPE_CHECKING blocks too).
+
+    ``from pkg import name`` is an import of the module pkg.name when there is one, else of
+    pkg itself (its __init__).
+    """
+    modules = _modules()
+    graph: dict[str, set[str]] = {}
+    for name, (path, tree) in modules.items():
+        is_package = path.name == "__init__.py"
+        parts = name.split(".")
+        typing_only = {
+            id(n)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
+            for n in ast.walk(node)
+        }
+        deps = set()
+        for node in ast.walk(tree):
+            if not typing and id(node) in typing_only:
+                continue
+            if isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = parts if is_package else parts[:-1]
+                    base = base[: len(base) - node.level + 1]
+                    module = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    module = node.module or ""
+                for alias in node.names:
+                    sub = f"{module}.{alias.name}"
+                    deps.add(sub if sub in modules else module)
+            elif isinstance(node, ast.Import):
+                deps |= {a.name for a in node.names}
+        graph[name] = {d for d in deps if d in modules and d != name}
+    return graph
 
 
 def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
@@ -96,7 +112,7 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
             return path[path.index(module) :] + [module]
         if module in done:
             return None
-        for dep in sorted(graph[module]):
+        for dep in sorted(graph.get(module, ())):
             found = visit(dep, path + [module])
             if found:
                 return found
@@ -110,13 +126,60 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
+# Each package imports only the packages after it: arrows point down, nothing imports app.
+LAYERS = ("app", "bot", "conversation", "feeds", "search_backends", "index", "storage")
+# bot/console.py (`newsbot chat`) still opens its index from the settings: it moves to app/
+# with the conversation service (#19, item 2)
+NOT_YET = {("bot.console", "app")}
+
+
+def _package_graph() -> dict[str, set[str]]:
+    """Top-level package -> the other top-level packages its modules import."""
+    graph: dict[str, set[str]] = {p: set() for p in PACKAGES}
+    for module, deps in _module_graph().items():
+        top = module.split(".")[0]
+        graph[top] |= (
+            {d.split(".")[0] for d in deps} - {top} - {p for m, p in NOT_YET if m == module}
+        )
+    return graph
+
+
 def test_no_import_cycle_between_modules():
     graph = _module_graph()
-    # `from . import x` names the package too; its __init__ importing x is no cycle
-    graph = {m: {d for d in deps if not m.startswith(d + ".")} for m, deps in graph.items()}
     assert "bot.sending" in graph["bot.outbox"] and "bot.outbox" not in graph["bot.handlers"]
+    assert "index.search" in graph["index"]  # TYPE_CHECKING imports count
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle(graph) is None
+
+
+def test_no_import_cycle_between_packages():
+    assert _cycle(_package_graph()) is None
+
+
+def test_packages_are_layered_app_bot_feeds_search_backends_index_storage():
+    assert sorted(LAYERS) == sorted(PACKAGES)
+    assert "bot.app" in _module_graph()["app.application"]  # the check sees the arrows
+    found = set()
+    for module, deps in _module_graph().items():
+        top = module.split(".")[0]
+        for dep in deps:
+            other = dep.split(".")[0]
+            if other != top and LAYERS.index(other) < LAYERS.index(top):
+                if (module, other) not in NOT_YET:
+                    found.add((module, dep))
+    assert found == set(), (
+        "imports up the layers: app > bot > conversation > feeds > search backends > index > storage"
+    )
+
+
+def test_a_submodule_never_imports_its_own_package_init():
+    found = {
+        (module, dep)
+        for module, deps in _module_graph().items()
+        for dep in deps
+        if module.startswith(dep + ".")
+    }
+    assert found == set()
 
 
 def test_no_module_is_over_400_lines():

@@ -60,3 +60,14 @@ def test_the_compose_file_names_only_real_settings_and_commands():
         [sys.executable, "-m", "app.cli", "--help"], capture_output=True, text=True, cwd=ROOT
     ).stdout
     assert commands and all(c in help_text for c in commands), commands
+
+
+def test_the_readme_table_lists_every_setting():
+    from app.settings import Settings
+
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("## Settings") :]
+    table = table[: table.index("\n## ")]
+    listed = set(re.findall(r"^\| `((?:NEWSBOT|TELEGRAM|WEBHOOK)_[A-Z_]+)` \|", table, re.M))
+    known = {f.validation_alias for f in Settings.model_fields.values()}
+    assert listed == known, (known - listed, listed - known)

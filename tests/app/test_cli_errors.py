@@ -12,6 +12,7 @@ import pytest
 
 from app import cli
 from index.sql_store import Store
+from storage.errors import sqlite_errors
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,7 +50,8 @@ def test_an_unusable_data_folder_is_one_line(tmp_path: Path) -> None:
 
 def test_a_full_disk_is_one_line(tmp_path, monkeypatch, capsys) -> None:
     def full(self, items):
-        raise sqlite3.OperationalError("database or disk is full")
+        with sqlite_errors():  # as the storage seam raises SQLite's own error
+            raise sqlite3.OperationalError("database or disk is full")
 
     monkeypatch.setattr(Store, "write", full)
     monkeypatch.setenv("NEWSBOT_DATA_DIR", str(tmp_path / "data"))

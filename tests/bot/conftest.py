@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from telegram import Update
 
+from app.application import build_application
 from app.settings import Settings
-from bot.app import build_application
 from index.search import SearchIndex
 
 # --import-mode=importlib puts no test folder on sys.path; the tests import bot_testkit

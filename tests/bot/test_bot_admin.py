@@ -6,8 +6,8 @@ import pytest
 from bot_testkit import OTHER, TOKEN, USER, RecordingRequest, message
 from telegram import Update
 
-from bot.admin import ErrorReporter
-from bot.app import build_application
+from app.application import build_application
+from bot.operator import ErrorReporter
 
 
 class Clock:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 from bot_testkit import sample_articles
+from paging_kit import QUESTION as FUEL
+from paging_kit import fuel_articles
 
 from app.settings import Settings
 from bot.console import Console, chat
@@ -33,7 +36,9 @@ def test_results_paging_and_full_text(news_index):
     # numbers count across pages: on page 2, 3 is still the third result
     assert console.handle("3").startswith("Khánh thành công viên cây xanh số 10\n")
     assert console.handle("12").startswith("Khánh thành công viên cây xanh số 1\n")
-    assert "không" not in console.handle("13")[:40]  # past the results: a question again
+    # past the results: said so, never searched as a question
+    assert console.handle("13") == "Danh sách vừa rồi không có bài số 13."
+    assert console.handle("/doc 2").startswith("Khánh thành công viên cây xanh số 11\n")
 
 
 def test_reading_shows_the_url_once(news_index):
@@ -192,3 +197,21 @@ def test_newsbot_chat_in_a_terminal(tmp_path):
             process.kill()
             process.wait()
         os.close(main)
+
+
+def test_five_pages_of_a_time_word_question_repeat_nothing_and_numbers_open_them(tmp_path):
+    """`newsbot chat`: "giá xăng hôm nay" paged five times; each number reads what it showed."""
+    index = SearchIndex.open(tmp_path)
+    index.add(fuel_articles())
+    index.close()
+    numbers = "\n".join(str(n) for n in range(1, 26))
+    stdin = io.StringIO(f"{FUEL}\nn\nn\nn\nn\n{numbers}\nq\n")
+    out = io.StringIO()
+    assert chat(Settings(NEWSBOT_DATA_DIR=tmp_path, _env_file=None), stdin, out) == 0
+    text = out.getvalue()
+    listed = re.findall(r"^(\d+)\. (Giá xăng .*)$", text, re.M)
+    assert [int(n) for n, _ in listed] == list(range(1, 26))  # five pages, in order
+    titles = [t for _, t in listed]
+    assert len(set(titles)) == 25  # no article twice
+    opened = re.findall(r"^(Giá xăng .*)\n(?:Tuổi Trẻ|VnExpress|Thanh Niên) · ", text, re.M)
+    assert opened == titles  # each number opened the article shown under it

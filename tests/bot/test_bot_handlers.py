@@ -30,9 +30,10 @@ from bot_testkit import (
 from telegram import Update
 from telegram.ext import CommandHandler
 
+from app import serve
+from app.application import build_application
 from app.settings import Settings
-from bot import app as bot_app
-from bot import render, serve
+from bot import render
 from bot.app import CALLBACKS
 from bot.commands import COMMANDS, PRIVATE, TOPICS
 from index.search import SearchIndex
@@ -250,7 +251,7 @@ async def test_lang_switches_the_chat_and_is_kept(app, feed):
 
 
 async def test_an_empty_index_says_so(settings, recorder, tmp_path):
-    from bot.app import build_application
+    from app.application import build_application
 
     empty = SearchIndex.open(tmp_path / "empty")
     application = build_application(
@@ -394,7 +395,7 @@ async def test_errors_are_logged_without_the_token_and_the_user_is_told(app, fee
         raise RuntimeError(f"disk on fire near {app.bot.base_url}")
 
     app.bot_data["services"].index.search, original = broken, app.bot_data["services"].index.search
-    redact = bot_app.RedactToken(TOKEN)
+    redact = serve.RedactToken(TOKEN)
     caplog.handler.addFilter(redact)
     try:
         with caplog.at_level(logging.ERROR):
@@ -411,7 +412,9 @@ async def test_errors_are_logged_without_the_token_and_the_user_is_told(app, fee
 async def test_inline_mode_offers_articles_with_paging(feed):
     calls = await feed(inline("công viên cây xanh"))
     ((_, answer),) = calls
-    assert len(answer["results"]) == 10 and answer["next_offset"] == "10"
+    assert len(answer["results"]) == 10 and answer["is_personal"]
+    qid, start = answer["next_offset"].split(":")  # the user's own kept list, and where next
+    assert len(qid) == 12 and start == "10"
     first = answer["results"][0]
     assert first["type"] == "article" and first["title"] == "Khánh thành công viên cây xanh số 12"
     assert "Công viên cây xanh số 12 mở cửa" in first["description"]
@@ -421,8 +424,16 @@ async def test_inline_mode_offers_articles_with_paging(feed):
         '<a href="https://t.me/tin_bot?start=cong-vien-12">Khánh thành'
     )
     assert "<b>Công viên" in content["message_text"]
-    ((_, more),) = await feed(inline("công viên cây xanh", offset="10"))
+    ((_, more),) = await feed(inline("công viên cây xanh", offset=answer["next_offset"]))
     assert len(more["results"]) == 2 and not more.get("next_offset")
+    shown = [r["id"] for r in answer["results"] + more["results"]]
+    assert len(set(shown)) == 12  # one list: no article twice
+    # an offset this bot did not give (a bare number, another user's list) answers nothing
+    for forged in ("10", "240", f"{qid}:240"):
+        ((_, nothing),) = await feed(inline("công viên cây xanh", offset=forged))
+        assert nothing["results"] == [] and not nothing.get("next_offset")
+    ((_, theirs),) = await feed(inline("công viên cây xanh", user=OTHER, offset=f"{qid}:10"))
+    assert theirs["results"] == []
     ((_, none),) = await feed(inline("khủng long bạo chúa"))
     assert none["results"] == [] and none["button"]["start_parameter"] == "inline"
     ((_, empty),) = await feed(inline("   "))
@@ -461,9 +472,9 @@ async def test_webhook_checks_the_secret_token(settings, news_index, recorder, u
             "webhook_port": unused_tcp_port,
         }
     )
-    options = bot_app.webhook_options(settings)
+    options = serve.webhook_options(settings)
     assert options["url_path"] == "telegram/hook" and len(options["secret_token"]) >= 32
-    application = bot_app.build_application(
+    application = build_application(
         settings, news_index, request=recorder, updates_request=type(recorder)()
     )
     await application.initialize()
@@ -509,7 +520,7 @@ def test_run_without_a_token_explains_how_to_get_one(tmp_path, capsys):
 
 def test_the_api_url_serves_both_bot_and_file_urls(settings, news_index):
     settings = settings.model_copy(update={"telegram_api_url": "http://localhost:8081/"})
-    application = bot_app.build_application(settings, news_index)
+    application = build_application(settings, news_index)
     assert application.bot.base_url == f"http://localhost:8081/bot{TOKEN}"
     assert application.bot.base_file_url == f"http://localhost:8081/file/bot{TOKEN}"
 

@@ -53,11 +53,8 @@ def test_addressed_sees_mentions_and_replies_only():
     assert parse.addressed(text_mention, "tin_bot", BOT["id"]) == "ơi, giá vàng"
 
 
-def test_state_gives_short_stable_ids(database_target):
+def test_state_gives_short_stable_tokens(database_target):
     state = State(database_target)  # bot.db, then PostgreSQL
-    q1 = state.query_id("giá vàng " * 500)
-    assert state.query_id("giá vàng " * 500) == q1 and state.query(q1) == "giá vàng " * 500
-    assert state.query("zzzz") is None and state.query("!") is None
     plain, hashed = state.tokens(["gia-vang_1", "kho/2024/bão số 3.txt"])
     assert plain == "gia-vang_1"
     assert parse.TOKEN.fullmatch(hashed) and len(hashed) <= 48
@@ -66,7 +63,7 @@ def test_state_gives_short_stable_ids(database_target):
     assert state.token("x" * 100) != "x" * 100
     state.close()
     again = State(database_target)  # ids survive a restart
-    assert again.query(q1) == "giá vàng " * 500 and again.article_id(hashed).endswith("3.txt")
+    assert again.article_id(hashed).endswith("3.txt")
     again.close()
 
 

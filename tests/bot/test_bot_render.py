@@ -11,6 +11,7 @@ from bot import keyboards, render, render_topics
 from bot.parse import parse_data
 from bot.texts import EN, VI
 from bot.views import ResultView, hit_views
+from conversation import Page
 from index.models import Article, Excerpt, Hit, SearchResult
 
 TAG = re.compile(r"</?[a-z]+[^>]*>")
@@ -85,10 +86,14 @@ def test_no_results_says_what_was_searched_and_hints():
     assert "&lt;script&gt;" in text and "/moi" in text and "có dấu" in text
 
 
+def page(result: SearchResult, qid: str = "zzzzzzzzzzzz", pages: int = 1, more: bool = False):
+    return Page(qid, result, cut=False, size=5, pages=pages, more=more)
+
+
 def test_keyboard_reads_and_pages_with_short_callback_data():
     hits = [hit(article_id=f"a{i}") for i in range(5)]
     markup = keyboards.results_keyboard(
-        result(hits, total=23, offset=5), VI, "zzzzzzzzzzzz", ["x" * 48] * 5
+        page(result(hits, total=23, offset=5), pages=5, more=True), VI, ["x" * 48] * 5
     )
     rows = markup.inline_keyboard
     assert [b.text for b in rows[0]] == ["📖 6", "📖 7", "📖 8", "📖 9", "📖 10"]
@@ -100,7 +105,9 @@ def test_keyboard_reads_and_pages_with_short_callback_data():
 
 
 def test_last_page_has_no_next_button():
-    markup = keyboards.results_keyboard(result([hit()], total=6, offset=5), VI, "1", ["t"])
+    markup = keyboards.results_keyboard(
+        page(result([hit()], total=6, offset=5), pages=2), VI, ["t"]
+    )
     assert [b.text for b in markup.inline_keyboard[1]] == ["« Trước", "Trang 2/2"]
 
 

@@ -5,7 +5,7 @@ import sqlite3
 import pytest
 
 from index.models import Article
-from index.outlets import UnknownSource, outlet_keys, resolve, search_text, split_sources
+from index.outlets import UnknownSource, outlet_keys, resolve, split_sources
 from index.search import SearchIndex
 from index.sql_store import SCHEMA_VERSION, Store
 
@@ -50,13 +50,13 @@ def test_search_keeps_the_named_outlets_only(tmp_path):
         ]
     )
     assert {h.article.id for h in index.search("giá vàng").hits} == {"a", "b", "c"}
-    result = search_text(index, "giá vàng nguồn:vnexpress")
+    result = index.search_text("giá vàng nguồn:vnexpress")
     assert [h.article.id for h in result.hits] == ["a"] and result.total == 1
     assert result.query == "giá vàng nguồn:vnexpress"  # a later page asks the same
-    both = search_text(index, "giá vàng source:dantri/baomoi")
+    both = index.search_text("giá vàng source:dantri/baomoi")
     assert {h.article.id for h in both.hits} == {"b", "c"}
     with pytest.raises(UnknownSource) as info:
-        search_text(index, "giá vàng nguồn:tuoitre")
+        index.search_text("giá vàng nguồn:tuoitre")
     assert set(info.value.known) == {"vnexpress.net", "dantri.com.vn", "baomoi.com"}
     index.close()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import signal
 import sys
 from urllib.parse import urlsplit
@@ -17,14 +18,14 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
-from app.run_lock import AlreadyRunning, acquire
-from app.settings import Settings
+from bot.health import serve_http
+from bot.texts import EN, VI
 
-from .app import RedactToken, build_application, webhook_options
-from .health import serve_http
-from .texts import EN, VI
+from .application import build_application
+from .run_lock import AlreadyRunning, acquire
+from .settings import Settings
 
-__all__ = ["connect", "run"]
+__all__ = ["RedactToken", "connect", "run", "webhook_options"]
 
 log = logging.getLogger(__name__)
 
@@ -136,3 +137,35 @@ async def connect(app: Application, settings: Settings, stop: asyncio.Event) -> 
             pass
         delay = min(delay * 2, LAST_RETRY)
     return False
+
+
+def webhook_options(settings: Settings) -> dict:
+    """Arguments of run_webhook/start_webhook for settings.webhook_url."""
+    url = settings.webhook_url or ""
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    return {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "url_path": urlsplit(url).path.strip("/"),
+        "webhook_url": url,
+        # Telegram echoes it in a header and PTB refuses requests without it
+        "secret_token": secret.strip() or secrets.token_urlsafe(32),
+    }
+
+
+class RedactToken(logging.Filter):
+    """Replace the bot token wherever a log line would show it."""
+
+    def __init__(self, token: str):
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token in message:
+            record.msg, record.args = message.replace(self.token, "<token>"), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text and self.token in record.exc_text:
+            record.exc_text = record.exc_text.replace(self.token, "<token>")
+        return True
