@@ -10,7 +10,7 @@ import pytest
 
 from feeds import add_checked
 from feeds.poll import FeedRegistry, poll, poll_all
-from index import Article, Store, parse_topic, search_text
+from index import Article, Store, parse_topic
 from index.outlets import outlet_keys, outlet_name
 from index.search import SearchIndex
 
@@ -90,7 +90,7 @@ def test_a_vnexpress_feed_files_its_articles_under_vnexpress(tmp_path, base):
         found = poll_all(registry, client, NOW, sink=index.add, allow_private=True)
     assert {a.source for a in found} == {"VnExpress"}
     assert dict(index.stats().sources) == {"VnExpress": 2}  # what `newsbot stats` lists
-    result = search_text(index, "giá vàng nguồn:vnexpress")
+    result = index.search_text("giá vàng nguồn:vnexpress")
     assert [h.article.title for h in result.hits][:1] == ["Giá vàng miếng lập đỉnh mới"]
     topic = parse_topic("xe điện nguồn:vnexpress")
     assert [a.title for _, a in index.recent_matches(topic)] == [PAGES["xe-dien"][0]]
@@ -140,7 +140,7 @@ def test_upgrade_files_articles_polled_under_a_feed_title_under_their_outlet(tmp
     FeedRegistry(store).close()
     sources = dict(store_index.stats().sources)
     assert sources == {"VnExpress": 1, "baohue.vn": 1, "vnexpress.net": 1}
-    assert [h.article.id for h in search_text(store_index, "giá vàng nguồn:vnexpress").hits] == [
+    assert [h.article.id for h in store_index.search_text("giá vàng nguồn:vnexpress").hits] == [
         "a"
     ]
     store_index.close()
