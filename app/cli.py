@@ -160,7 +160,7 @@ def _main(argv: list[str] | None) -> int:
 
         return run(settings)
     if args.command == "chat":
-        from bot.console import chat
+        from app.console import chat
 
         return chat(settings, lang=args.lang)
     if args.command == "migrate":

@@ -1,7 +1,8 @@
-"""Hostile input benchmark: forged page depths, story grouping, peak memory on bad files.
+"""Hostile input benchmark: forged page depths, story grouping, stalls, peak memory on bad files.
 
-    .venv/bin/python bench/hostile.py                         # both parts
+    .venv/bin/python bench/hostile.py                         # every part
     .venv/bin/python bench/hostile.py --part memory --against /tmp/old-checkout
+    .venv/bin/python bench/hostile.py --part stalls --against /work/main
 
 Depth: 20,000 articles of ../shared/corpus/news.jsonl.gz (never copied into the repo) are
 indexed once into data/bench-hostile/ with a whitespace segmenter (pyvi would take ten
@@ -10,6 +11,12 @@ It times a first page, the deepest page a button can ask for (page 50), and a fo
 offset of 5,000; story grouping of the old depth (15,010 candidates) with the linear rule
 against the old pairwise rule on 3,010; and an ordinary question's latency while eight
 threads keep asking for page 50.
+
+Stalls (bench/stalls.py): on the same 20,000 articles, the real `newsbot run` against the
+local Bot API server of tests/botapi.py; another user's answer to one question on the quiet
+bot, then while one user sends 20 /theodoi of topics that match nothing, 24 forged presses
+of a deep page, or 24 inline queries at a deep offset (a fresh bot for each). Done when each
+is within max(1 s, 3 x quiet). With --against DIR the same runs on another checkout too.
 
 Memory: `newsbot index` (one process, --workers 1) on the bad inputs of issue 14, its peak
 resident memory read from getrusage. With --against DIR the same inputs run on another
@@ -34,6 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import stalls  # noqa: E402
 from bench.machine import print_machine  # noqa: E402
 from index.analysis import Analyzer  # noqa: E402
 from index.models import Article  # noqa: E402
@@ -217,13 +225,16 @@ def memory(against: list[Path]) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--part", choices=["depth", "memory", "all"], default="all")
+    p.add_argument("--part", choices=["depth", "stalls", "memory", "all"], default="all")
     p.add_argument("--articles", type=int, default=20_000)
     p.add_argument("--against", type=Path, action="append", default=[], help="another checkout")
     args = p.parse_args()
     print_machine()
     if args.part in ("depth", "all"):
         depth(args.articles)
+    if args.part in ("stalls", "all"):
+        build(args.articles).close()
+        stalls.report([ROOT, *(a.resolve() for a in args.against)], DATA)
     if args.part in ("memory", "all"):
         memory([a.resolve() for a in args.against])
 

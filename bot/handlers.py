@@ -25,6 +25,7 @@ from .views import article_links, hit_views
 
 __all__ = [
     "button",
+    "flooded",
     "group_text",
     "help_command",
     "inline_query",
@@ -35,6 +36,7 @@ __all__ = [
     "read_command",
     "search_command",
     "start",
+    "user_id",
 ]
 
 log = logging.getLogger(__name__)
@@ -59,12 +61,17 @@ def _empty_archive(update: Update, context: BotContext, t: Texts) -> str:
 # ---- building answers --------------------------------------------------------------------
 
 
-async def _results_message(
-    context: BotContext, page: Page, t: Texts
+def _tokened(context: BotContext, page: Page | None) -> tuple[Page | None, list[str]]:
+    """A page and its articles' tokens, made in one worker thread, in the user's turn."""
+    if page is None:
+        return None, []
+    return page, services_of(context).state.tokens([h.article.id for h in page.result.hits])
+
+
+def _results_message(
+    context: BotContext, page: Page, tokens: list[str], t: Texts
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    svc = services_of(context)
     articles = [h.article for h in page.result.hits]
-    tokens = await asyncio.to_thread(svc.state.tokens, [a.id for a in articles])
     views = hit_views(page.result.hits, article_links(articles, tokens, context.bot.username))
     text = render.results(page.result, t, views, cut=page.cut)
     return text, keyboards.results_keyboard(page, t, tokens)
@@ -73,13 +80,8 @@ async def _results_message(
 async def _ask(update: Update, context: BotContext, question: str) -> None:
     """Answer a question with the first page of results (or a hint when nothing matched)."""
     svc, t = services_of(context), texts_of(update, context)
-    user = update.effective_user
-    if user is not None:
-        verdict = svc.flood.check(user.id)
-        if not verdict.allowed:
-            if verdict.warn:
-                await reply(update, context, render.notice(t.flood.format(seconds=verdict.wait)))
-            return
+    if await flooded(update, context):
+        return
     if not parse.clip_query(question)[0]:
         await reply(update, context, render.notice(t.usage_search))
         return
@@ -92,8 +94,10 @@ async def _ask(update: Update, context: BotContext, question: str) -> None:
     try:
         with metrics.QUERY_SECONDS.time():
             # the list belongs to the chat: its buttons work there only
-            page = await asyncio.to_thread(
-                svc.conversation.ask, update.effective_chat.id, question, PAGE_SIZE
+            chat = update.effective_chat.id
+            page, tokens = await svc.turns.run(
+                user_id(update),
+                lambda: _tokened(context, svc.conversation.ask(chat, question, PAGE_SIZE)),
             )
     except UnknownSource as error:
         await reply(update, context, render.notice(unknown_source(error, t)))
@@ -103,9 +107,26 @@ async def _ask(update: Update, context: BotContext, question: str) -> None:
     if not page.result.hits and not await asyncio.to_thread(svc.conversation.latest, 1):
         await reply(update, context, render.notice(_empty_archive(update, context, t)))
         return
-    text, markup = await _results_message(context, page, t)
+    text, markup = _results_message(context, page, tokens, t)
     await reply(update, context, text, markup)
     metrics.REPLIES.inc()
+
+
+def user_id(update: Update) -> int | None:
+    """The user an update is from (None for a channel post)."""
+    return update.effective_user.id if update.effective_user is not None else None
+
+
+async def flooded(update: Update, context: BotContext) -> bool:
+    """Take a question from the user's bucket; True (after one warning) when it is empty."""
+    user = update.effective_user
+    verdict = services_of(context).flood.check(user.id) if user is not None else None
+    if verdict is None or verdict.allowed:
+        return False
+    if verdict.warn:
+        t = texts_of(update, context)
+        await reply(update, context, render.notice(t.flood.format(seconds=verdict.wait)))
+    return True
 
 
 def unknown_source(error: UnknownSource, t: Texts) -> str:
@@ -226,19 +247,18 @@ async def button(update: Update, context: BotContext) -> None:
     if not isinstance(request, PageRequest):
         await query.answer()
         return
-    page = None
+    page, tokens = None, []
     if query.message is not None:  # (a message too old for Telegram to show has no chat)
-        page = await asyncio.to_thread(
-            svc.conversation.page,
-            query.message.chat.id,  # the list is the chat's: another chat's id finds nothing
-            request.qid,
-            request.page * PAGE_SIZE,
-            PAGE_SIZE,
+        chat = query.message.chat.id  # the list is the chat's: another chat's id finds nothing
+        start = request.page * PAGE_SIZE
+        page, tokens = await svc.turns.run(
+            query.from_user.id,
+            lambda: _tokened(context, svc.conversation.page(chat, request.qid, start)),
         )
     if page is None:  # expired, or another chat's question: nothing of it is shown
         await query.answer(t.expired, show_alert=True)
         return
-    text, markup = await _results_message(context, page, t)
+    text, markup = _results_message(context, page, tokens, t)
     await edit(update, text, markup)
     await query.answer()
 
@@ -258,20 +278,19 @@ async def inline_query(update: Update, context: BotContext) -> None:
         return  # a flood: its queries expire unanswered, and cost no search
     qid, start, user = *where, inline.from_user.id
 
-    def answer() -> Page | None:
+    def answer() -> tuple[Page | None, list[str]]:
         if qid:  # a further page: Telegram sent back the next_offset this bot gave
-            return svc.conversation.page(user, qid, start, INLINE_PAGE)
-        return svc.conversation.ask(user, question, INLINE_PAGE)
+            return _tokened(context, svc.conversation.page(user, qid, start, INLINE_PAGE))
+        return _tokened(context, svc.conversation.ask(user, question, INLINE_PAGE))
 
     try:
-        page = await asyncio.to_thread(answer)
+        page, tokens = await svc.turns.run(user, answer)
     except UnknownSource:
         page = None
     if page is None or (qid and page.result.offset != start):  # expired, or past the end
         await inline.answer([], **cached)
         return
     articles = [h.article for h in page.result.hits]
-    tokens = await asyncio.to_thread(svc.state.tokens, [a.id for a in articles])
     views = hit_views(page.result.hits, article_links(articles, tokens, context.bot.username))
     answers = render.inline_results(views, t, tokens)
     nothing = (

@@ -18,6 +18,7 @@ from .operator import Operator
 from .state import State
 from .subscriptions import Subscriptions
 from .texts import Texts, pick
+from .turns import Turns
 
 if TYPE_CHECKING:
     from .feeds import FeedPoller
@@ -53,6 +54,7 @@ class Services:
     # buttons and inline queries: a reader pages and types faster than they ask
     presses: FloodLimit = field(default_factory=lambda: FloodLimit(24, 30.0))
     writes: threading.Lock = field(default_factory=threading.Lock)  # one index writer
+    turns: Turns = field(default_factory=Turns)  # one search at a time per user
     zone: ZoneInfo = ZoneInfo("Asia/Ho_Chi_Minh")
 
 

@@ -105,6 +105,9 @@ class Subscriptions:
         self.records = store
         self.topics: TopicIndex[int] = TopicIndex()
         self._lock = threading.Lock()
+        # one preview at a time: a flood of /theodoi takes one thread's share of the CPU,
+        # and others' questions keep theirs
+        self._previews = threading.Lock()
         self._purged = 0.0
 
     @classmethod
@@ -155,7 +158,10 @@ class Subscriptions:
             after = self.index.cursor()
             followed = self.records.follow(target, language, topic.text, topic.signature, after)
             self.topics.add(followed.id, topic)
-        recent = self.index.recent_matches(topic, limit=preview) if preview else []
+        recent = []
+        if preview:
+            with self._previews:
+                recent = self.index.recent_matches(topic, limit=preview)
         self.records.record_shown(target, [(d, a.id) for d, a in recent], topic.text)
         return followed, [a for _, a in recent]
 

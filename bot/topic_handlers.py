@@ -19,6 +19,7 @@ from index import (
 )
 
 from . import render, render_topics
+from .handlers import flooded, user_id
 from .sending import reply
 from .services import BotContext, command_text, services_of, texts_of
 from .subscriptions import (
@@ -80,6 +81,8 @@ async def _target(
 async def follow_command(update: Update, context: BotContext) -> None:
     """Follow a topic (/theodoi, /subscribe) and show what it catches lately."""
     svc, t = services_of(context), texts_of(update, context)
+    if await flooded(update, context):  # a follow costs a question: its preview searches
+        return
     found = await _target(update, context, command_text(update), change=True)
     if found is None:
         return
@@ -88,7 +91,9 @@ async def follow_command(update: Update, context: BotContext) -> None:
         await reply(update, context, render.notice(t.usage_follow))
         return
     try:
-        followed, recent = await asyncio.to_thread(svc.subscriptions.follow, target, text, t.lang)
+        followed, recent = await svc.turns.run(
+            user_id(update), svc.subscriptions.follow, target, text, t.lang
+        )
     except TopicError as error:
         reason = error.vietnamese if t.lang == "vi" else error.english
         await reply(update, context, render.notice(t.topic_invalid.format(reason=reason)))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 from dataclasses import dataclass
 
 from index import (
@@ -66,6 +67,8 @@ class Conversation:
         self.answers = answers
         self.first = first
         self.depth = depth
+        self._guard = threading.Lock()
+        self._ranking: dict[str, threading.Lock] = {}  # lists being ranked deeper, by id
 
     def ask(self, owner: int, question: str, size: int = PAGE_SIZE) -> Page | None:
         """Rank a question, keep its list for owner, and give its first page.
@@ -95,7 +98,7 @@ class Conversation:
         kept = self.answers.get(owner, qid)
         if kept is None:
             return None
-        kept = self._reach(qid, kept, start + size)
+        kept = self._reach(owner, qid, kept, start + size)
         last = max(0, math.ceil(len(kept.ranked) / size) - 1) * size
         start = min(max(0, start), last)
         chosen = kept.ranked[start : start + size]
@@ -107,7 +110,7 @@ class Conversation:
         kept = self.answers.get(owner, qid)
         if kept is None or not 1 <= n <= self.depth:
             return None
-        kept = self._reach(qid, kept, n)
+        kept = self._reach(owner, qid, kept, n)
         return self.read(kept.ranked[n - 1][0]) if n <= len(kept.ranked) else None
 
     def read(self, article_id: str) -> Article | None:
@@ -118,10 +121,22 @@ class Conversation:
         """The newest articles."""
         return self.index.latest(k)
 
-    def _reach(self, qid: str, kept: Kept, needed: int) -> Kept:
+    def _reach(self, owner: int, qid: str, kept: Kept, needed: int) -> Kept:
         """The list ranked deep enough for `needed` results: once, to the depth, kept."""
         if kept.complete or len(kept.ranked) >= needed:
             return kept
+        with self._guard:
+            lock = self._ranking.setdefault(qid, threading.Lock())
+        try:
+            with lock:  # presses of one list at once rank it once; the others read the result
+                again = self.answers.get(owner, qid) or kept
+                return again if again.complete else self._deeper(qid, again)
+        finally:
+            with self._guard:
+                self._ranking.pop(qid, None)
+
+    def _deeper(self, qid: str, kept: Kept) -> Kept:
+        """The list ranked to the depth, what is new appended, kept whole."""
         try:
             deeper = self.index.search_text(kept.text, self.depth, 0)
         except UnknownSource:  # the outlet left the archive since: the list stays as it is

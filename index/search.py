@@ -28,6 +28,7 @@ from .pages import plan_terms
 from .passages import Matcher, Passage, weighed
 from .periods import in_period_first, overlap, with_period
 from .planner import MAX_QUERY_CHARS, QueryPlan, QueryPlanner
+from .previews import recent_matches
 from .ranker import ANSWER_SHARE, Ranker, in_range
 from .ranking import Ranking
 from .secondstage import is_partial, rerank
@@ -35,7 +36,7 @@ from .snippets import hit_excerpt
 from .sql_store import Store
 from .store_seam import ArticleStore
 from .stories import group_stories
-from .topics import K, Topic, TopicIndex, match_since, recent_matches
+from .topics import K, Topic, TopicIndex, match_since
 
 __all__ = ["MAX_DEPTH", "MAX_QUERY_CHARS", "AddReport", "IndexStats", "QueryPlan", "SearchIndex"]
 
@@ -348,7 +349,7 @@ class SearchIndex:
         return match_since(self.store, topics, cursor, limit)
 
     def recent_matches(self, topic: Topic, limit: int = 3) -> list[tuple[int, Article]]:
-        """The newest articles a topic catches, with their cursors (topics.recent_matches)."""
+        """The newest articles a topic catches, with their cursors (previews.recent_matches)."""
         return recent_matches(self.store, topic, limit=limit)
 
     def source_names(self) -> list[str]:

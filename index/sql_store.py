@@ -55,6 +55,11 @@ CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
 CREATE INDEX IF NOT EXISTS articles_source ON articles(source) WHERE deleted_seq IS NULL;
 """
 
+# Newest first: by date where known, then by arrival. Said so, SQLite walks the index on
+# published backwards (NULLs sort last there anyway); "published IS NULL, …" made it sort
+# every live article, texts and all, for each call (seconds on 20,000 articles).
+_NEWEST = "published DESC NULLS LAST, docno DESC"
+
 
 class Store:
     """The article database; safe to share between threads (and, on PostgreSQL, processes)."""
@@ -237,7 +242,7 @@ class Store:
         """(docno, title, body, source) of live articles, newest first (date, then arrival)."""
         return self.database.rows(
             "SELECT docno, title, body, source FROM articles WHERE deleted_seq IS NULL"
-            " ORDER BY published IS NULL, published DESC, docno DESC LIMIT ? OFFSET ?",
+            f" ORDER BY {_NEWEST} LIMIT ? OFFSET ?",
             (limit, offset),
         )
 
@@ -326,7 +331,7 @@ class Store:
         rows = self.database.rows(
             "SELECT docno, id, title, body, url, published, source, category, image FROM articles"
             " WHERE deleted_seq IS NULL AND docno > ?"
-            " ORDER BY published IS NULL, published DESC, docno DESC LIMIT ?",
+            f" ORDER BY {_NEWEST} LIMIT ?",
             (after_docno, limit),
         )
         return [(r[0], _article(r[1:])) for r in rows]
@@ -335,7 +340,7 @@ class Store:
         """Live articles' terms, newest first (by date where known, then by arrival)."""
         rows = self.database.rows(
             "SELECT docno, terms, published FROM articles WHERE deleted_seq IS NULL"
-            " ORDER BY published IS NULL, published DESC, docno DESC LIMIT ? OFFSET ?",
+            f" ORDER BY {_NEWEST} LIMIT ? OFFSET ?",
             (limit, offset),
         )
         return [StoredDoc(d, *unpack_terms(blob), date_of(p)) for d, blob, p in rows]

@@ -25,7 +25,7 @@ and alone differently, and the terms keep no sentence ends. The bot side uses it
     topic = parse_topic(text)                    # TopicError: tell the user
     topics = TopicIndex()                        # one per process, keys are yours
     topics.add((chat_id, topic_id), topic)       # .remove(key) on unsubscribe
-    preview = recent_matches(index.store, topic, limit=3)  # [(docno, Article)] newest first
+    preview = recent_matches(index.store, topic)  # previews.py: [(docno, Article)], newest first
     matched, cursor = match_since(index.store, topics, cursor)   # [(docno, {keys})]
     clause = topic.matched(ArticleText.of_article(article))      # what caught it, to show
 
@@ -41,7 +41,6 @@ from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from .models import Article
 from .normalize import clean_input, fold
 from .outlets import MAX_SOURCES, source_key, split_sources
 from .phrases import ArticleText, Clause, Phrase, passage
@@ -60,7 +59,6 @@ __all__ = [
     "match_since",
     "parse_topic",
     "passage",
-    "recent_matches",
 ]
 
 MAX_TOPIC_CHARS = 200
@@ -361,23 +359,3 @@ def match_since(
         if n >= limit:
             break
     return matched, cursor
-
-
-def recent_matches(
-    store: Store, topic: Topic, limit: int = 3, scan: int = 2000
-) -> list[tuple[int, Article]]:
-    """The newest articles a topic catches (by date, then arrival), among the newest scan."""
-    found: list[int] = []
-    offset = 0
-    while offset < scan and len(found) < limit:
-        docs = store.newest_texts(min(250, scan - offset), offset)
-        if not docs:
-            break
-        for docno, title, body, source in docs:
-            if topic.matches(ArticleText.of(title, body, source)):
-                found.append(docno)
-                if len(found) >= limit:
-                    break
-        offset += len(docs)
-    articles = store.articles(found)
-    return [(d, articles[d]) for d in found if d in articles]

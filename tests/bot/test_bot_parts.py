@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 from bot_testkit import BOT, EN_COMMANDS, GROUP, OTHER, VI_COMMANDS, bot_message, message
 from telegram import Message
 
@@ -11,6 +14,7 @@ from bot.commands import find, menu
 from bot.flood import FloodLimit
 from bot.state import State
 from bot.texts import EN, VI, pick
+from bot.turns import Turns
 
 
 def test_clip_query_collapses_spaces_and_cuts_on_a_word():
@@ -93,3 +97,24 @@ def test_the_menus_come_from_the_command_table_in_each_language():
     assert dict(menu(EN))["search"].startswith("Find articles")
     assert find("/Search@newsbot_test_bot").key == find("tim").key == "search"
     assert find("/theodoi", console=True) is None and find("/huy").key == "unfollow"
+
+
+async def test_one_users_flood_holds_one_worker_and_others_go_ahead():
+    turns, gate = Turns(), threading.Event()
+    running, peak = {1: 0, 2: 0}, {1: 0, 2: 0}
+
+    def work(user: int) -> int:
+        running[user] += 1
+        peak[user] = max(peak[user], running[user])
+        if user == 1:
+            gate.wait(10)  # the flood's work holds its thread until the other user is answered
+        running[user] -= 1
+        return user
+
+    flood = [asyncio.create_task(turns.run(1, work, 1)) for _ in range(24)]
+    await asyncio.sleep(0.05)
+    assert await asyncio.wait_for(turns.run(2, work, 2), 5) == 2  # not behind the 24
+    gate.set()
+    assert await asyncio.gather(*flood) == [1] * 24
+    assert peak == {1: 1, 2: 1}  # one at a time each
+    assert turns._locks == {}  # noqa: SLF001 (nobody in line: nothing kept)

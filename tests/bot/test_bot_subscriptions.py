@@ -219,6 +219,23 @@ async def test_private_follow_shows_recent_matches_then_lists_and_unfollows(feed
     assert len(app.bot_data["services"].subscriptions.topics) == 0
 
 
+async def test_follows_are_flood_limited_and_unfollowing_all_gives_none_back(feed, app):
+    for n in range(7):  # each costs a question: its preview reads the newest articles
+        (ok,) = sends(await feed(message(f"/theodoi quaxyz{n} zorblat")))
+        assert "Đã theo dõi" in visible(ok["text"])
+    (gone,) = sends(await feed(message("/huy *")))  # frees the topic cap, not the bucket
+    (last,) = sends(await feed(message("/theodoi quaxyz7 zorblat")))
+    assert "Đã theo dõi" in visible(last["text"])
+    (warned,) = sends(await feed(message("/theodoi quaxyz8 zorblat")))
+    assert "Bạn hỏi hơi nhanh" in visible(warned["text"])
+    assert sends(await feed(message("/theodoi quaxyz9 zorblat"))) == []  # one warning a flood
+    assert sends(await feed(message("giá vàng"))) == []  # questions share the bucket
+    followed = app.bot_data["services"].subscriptions.followed(USER["id"])
+    assert [f.text for f in followed] == ["quaxyz7 zorblat"]
+    (theirs,) = sends(await feed(message("/theodoi quaxyz1 zorblat", user=OTHER)))
+    assert "Đã theo dõi" in visible(theirs["text"])  # another user is not held up
+
+
 async def test_bad_topics_and_usage_are_explained_in_the_users_language(feed):
     (usage,) = sends(await feed(message("/theodoi")))
     assert "/theodoi giá vàng, tỷ giá -quảng cáo" in visible(usage["text"])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -74,6 +76,23 @@ def test_the_list_is_ranked_twice_at_most(talk, index, monkeypatch):
     assert len(calls) == 2  # the rest of the list once, to the depth
     deepest = talk.page(1, qid, 10_000)  # past the end: the last page
     assert deepest.result.offset == DEPTH - 5 and deepest.result.hits
+
+
+def test_presses_of_one_list_at_once_rank_it_once(talk, index, monkeypatch):
+    qid = talk.ask(1, "mưa lớn").qid
+    calls = []
+    search = index.search
+
+    def slow(*args, **kwargs):
+        calls.append(args)
+        time.sleep(0.2)  # while it ranks, the other presses arrive
+        return search(*args, **kwargs)
+
+    monkeypatch.setattr(index, "search", slow)
+    with ThreadPoolExecutor(8) as pool:
+        pages = list(pool.map(lambda start: talk.page(1, qid, start), [45, 40, 45, 30] * 2))
+    assert len(calls) == 1
+    assert [p.result.offset for p in pages] == [45, 40, 45, 30] * 2
 
 
 def test_a_short_list_is_whole_and_past_its_end_is_its_last_page(talk):

@@ -140,9 +140,7 @@ def test_upgrade_files_articles_polled_under_a_feed_title_under_their_outlet(tmp
     FeedRegistry(store).close()
     sources = dict(store_index.stats().sources)
     assert sources == {"VnExpress": 1, "baohue.vn": 1, "vnexpress.net": 1}
-    assert [h.article.id for h in store_index.search_text("giá vàng nguồn:vnexpress").hits] == [
-        "a"
-    ]
+    assert [h.article.id for h in store_index.search_text("giá vàng nguồn:vnexpress").hits] == ["a"]
     store_index.close()
 
 

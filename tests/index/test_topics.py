@@ -8,6 +8,7 @@ import pytest
 
 from index.models import Article
 from index.normalize import fold
+from index.previews import PREVIEW_SCAN, recent_matches
 from index.search import SearchIndex
 from index.topics import (
     MAX_TOPIC_CHARS,
@@ -17,7 +18,6 @@ from index.topics import (
     match_since,
     parse_topic,
     passage,
-    recent_matches,
 )
 
 
@@ -366,3 +366,35 @@ def test_a_gap_the_user_cannot_see_still_parts_words(gap):
 def test_bidi_controls_and_joiners_are_dropped_from_topics():
     for typed in ("\u202egiá vàng", "giá vàng\u202c", "gi\u200dá v\u2066àng"):
         assert topic(typed).text == "giá vàng", typed
+
+
+def test_recent_matches_costs_a_bounded_read_and_finds_what_a_full_match_finds(
+    tmp_path, monkeypatch
+):
+    """The preview's quick look never drops a match; a topic that matches nothing reads no
+    more than PREVIEW_SCAN articles and parses none of them into sentences."""
+    index = SearchIndex.open(tmp_path / "data")
+    rng = random.Random(5)
+    words = ["giá", "vàng", "Giá Vàng", "gia vang", "hoà", "hòa", "bình", "Đà", "Nẵng", "x\u200by"]
+    articles = [
+        Article(f"a{n}", " ".join(rng.choices(words, k=4)), " ".join(rng.choices(words, k=12)))
+        for n in range(PREVIEW_SCAN + 100)
+    ]
+    index.add(articles)
+    for text in ["giá vàng", "gia vang", "hoà bình, Đà Nẵng", "hòa -giá", "đà nẵng nguồn:x"]:
+        try:
+            wanted = topic(text)
+        except Exception:  # noqa: BLE001 (an outlet the test does not hold is fine too)
+            continue
+        newest = index.store.newest_texts(PREVIEW_SCAN)
+        full = [d for d, t, b, s in newest if wanted.matches(ArticleText.of(t, b, s))][:3]
+        assert [d for d, _ in recent_matches(index.store, wanted, limit=3)] == full, text
+    read, parsed = [], []
+    newest_texts, of = index.store.newest_texts, ArticleText.of
+    monkeypatch.setattr(
+        index.store, "newest_texts", lambda *a: read.extend(rows := newest_texts(*a)) or rows
+    )
+    monkeypatch.setattr(ArticleText, "of", lambda *a: parsed.append(a) or of(*a))
+    assert recent_matches(index.store, topic("quaxyz zorblat"), limit=3) == []
+    assert len(read) == PREVIEW_SCAN and parsed == []
+    index.close()

@@ -8,18 +8,18 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from app.search_backend import open_index
-from app.settings import Settings
+from bot import commands, render
+from bot.suggest import suggest
+from bot.texts import VI, Texts, chosen, pick
+from bot.views import hit_views, web_links
 from conversation import PAGE_SIZE, Answers, Conversation, Page
 from feeds import FeedRegistry
 from index import Article, SearchIndex, UnknownSource, ingest
 from storage import open_database
 
-from . import commands, render
 from .first_run import offer_feeds
-from .suggest import suggest
-from .texts import VI, Texts, chosen, pick
-from .views import hit_views, web_links
+from .search_backend import open_index
+from .settings import Settings
 
 __all__ = ["Console", "chat", "sample_dir"]
 

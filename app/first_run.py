@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from bot.texts import Texts
 from feeds import (
     MAX_OPML_BYTES,
     FeedRegistry,
@@ -16,8 +17,6 @@ from feeds import (
     read_opml,
 )
 from index import Progress, SearchIndex
-
-from .text_fields import Texts
 
 __all__ = ["follow_feeds", "offer_feeds"]
 

@@ -12,8 +12,8 @@ from bot_testkit import sample_articles
 from paging_kit import QUESTION as FUEL
 from paging_kit import fuel_articles
 
+from app.console import Console, chat
 from app.settings import Settings
-from bot.console import Console, chat
 from bot.texts import EN
 from index.search import SearchIndex
 
