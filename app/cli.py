@@ -244,7 +244,8 @@ def state_backend(settings: Settings) -> str:
         from storage.postgres import masked
 
         return f"PostgreSQL {masked(settings.database)}"
-    return f"SQLite {settings.data_dir / 'bot.db'}"
+    path = settings.data_dir / "bot.db"
+    return f"SQLite {path}" + ("" if path.exists() else " (created when the bot first runs)")
 
 
 def empty_index_hint(settings: Settings) -> str:

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     allow_private_fetch: bool = Field(False, validation_alias="NEWSBOT_ALLOW_PRIVATE_FETCH")
     refresh_seconds: float = Field(30.0, validation_alias="NEWSBOT_REFRESH_SECONDS")
     feed_seconds: float = Field(300.0, gt=0, validation_alias="NEWSBOT_FEED_SECONDS")
+    # an OPML file whose feeds `newsbot chat` follows and reads on an empty index without
+    # asking; unset, a terminal is asked about samples/feeds-vn.opml
+    first_feeds: Path | None = Field(None, validation_alias="NEWSBOT_FIRST_FEEDS")
     delivery_seconds: float = Field(5.0, gt=0, validation_alias="NEWSBOT_DELIVERY_SECONDS")
     timezone: str = Field("Asia/Ho_Chi_Minh", validation_alias="NEWSBOT_TIMEZONE")
     # one push in flight at a time: a crash then repeats at most that one message

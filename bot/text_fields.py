@@ -23,7 +23,6 @@ class Texts:
     results_head: str  # {first} {last} {total} {query}
     partial_head: str  # {first} {last} {query}
     period_empty_note: str  # {period}
-    period_empty_best_note: str  # {period}
     folded_note: str
     no_results: str  # {query}
     no_results_hint: str
@@ -48,6 +47,9 @@ class Texts:
     console_help: str
     console_footer: str
     console_sample: str  # {data} {path}
+    console_offer_feeds: str  # {data} {count} {path}
+    console_feeds_read: str  # {count} {feeds}
+    console_feeds_none: str
     console_prompt: str
     no_token: str
     # subscriptions
@@ -58,6 +60,7 @@ class Texts:
     followed_digest: str  # {hour} {zone}
     followed_recent: str
     followed_none: str
+    followed_awaited: str  # {sources}
     topic_invalid: str  # {reason}
     topic_duplicate: str  # {topic}
     too_many_topics: str  # {limit}

@@ -59,10 +59,8 @@ class SearchResult:
     date_to: dt.date | None = None
     # no article holds most of the question's important words: the hits are partial matches
     partial: bool = False
-    # the question named a period and no matching article is dated in it
+    # the question named a period and no good answer is dated in it (relevance order kept)
     period_empty: bool = False
-    # ... and the period was the reader's own now ("hôm nay"): the newest matches come first
-    newest_first: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,3 +86,4 @@ class IndexStats:
     index_bytes: int
     database_bytes: int
     search: str = "embedded"  # what ranks: the embedded engine, or an OpenSearch cluster
+    undated: int = 0  # articles without a date: outside every period a question names

@@ -16,6 +16,9 @@ from .planner import QueryPlan
 # a question's period puts its dated articles first only when they score this share of
 # the best: "năm 1985" in a question about the past must not put a weak match of 1985 first
 STRONG_SHARE = 0.5
+# an article answers a question when it scores this share of the best: one holding a
+# common word of the question matches, but answers nothing (bench/periods.py, plain)
+ANSWER_SHARE = 0.2
 # syllables in more than this share of the articles are scored on the leaders only (best())
 COMMON_SHARE = 0.5
 # outsiders within reach of the leaders checked against their blocks' bounds, at most:
@@ -28,6 +31,13 @@ def strong(inside: np.ndarray, scores: np.ndarray) -> np.ndarray:
     if not len(scores) or scores.max() <= 0:
         return inside
     return inside & (scores >= STRONG_SHARE * scores.max())
+
+
+def answer_count(scores: np.ndarray, matched: np.ndarray, best: float) -> int:
+    """How many matched articles answer a question: ANSWER_SHARE of the best score."""
+    if best <= 0:
+        return int(np.count_nonzero(matched))
+    return int(np.count_nonzero(matched & (scores >= ANSWER_SHARE * best)))
 
 
 def in_range(days_of: np.ndarray, rng: tuple[dt.date | None, dt.date | None]) -> np.ndarray:
@@ -52,6 +62,7 @@ class Ranker:
         self._lock = lock
         self._buffers: dict[str, np.ndarray] = {}
         self.last_pruned = False
+        self.last_answers = 0  # the last best()'s answer set (answer_count), for search()
         self.last_doubt = (0, 0)  # outsiders within reach of the leaders, and past their blocks
 
     @property
@@ -132,6 +143,12 @@ class Ranker:
                     [final, self._with_deferred(scores, doubt, common, weight, plan)]
                 )
         self.last_pruned = True
+        # outside the leaders, their scores without the deferred syllables: below the k-th
+        partial = scores[leaders]
+        bar = ANSWER_SHARE * float(final.max(initial=0.0))
+        self.last_answers = answer_count(scores, matched, bar / ANSWER_SHARE) + int(
+            np.count_nonzero(final >= bar) - np.count_nonzero(partial >= bar)
+        )
         order = np.lexsort((-leaders, -self._dates[leaders], -final))[:k]
         return leaders[order], final[order], total
 
@@ -309,8 +326,14 @@ class Ranker:
         elif only is not None:
             total = len(cand)
         if total == 0 or k <= 0:
+            self.last_answers = total
             return np.zeros(0, np.int64), total
         values = scores[cand]
+        best = float(values.max())
+        if len(cand) < total:  # sampled (_above_kth): count over every match
+            self.last_answers = answer_count(scores, matched, best)
+        else:
+            self.last_answers = answer_count(values, np.ones(len(values), bool), best)
         if prefer is not None:
             inside = strong(self._in_range(self._dates[cand], prefer), values)
             if inside.any():

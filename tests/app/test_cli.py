@@ -97,7 +97,8 @@ def test_stats_from_another_folder_names_the_data_folder(tmp_path):
     done = newsbot("stats", "--data-dir", str(data), cwd=cwd)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(
-        f"data:       {data}\nstate:      SQLite {data / 'bot.db'}\narticles:   3\n"
+        f"data:       {data}\nstate:      SQLite {data / 'bot.db'} (created when the bot first"
+        " runs)\narticles:   3\n"
     )
     empty = newsbot("stats", cwd=cwd)  # nothing set: the user data folder, not the cwd
     assert empty.stdout.startswith(f"data:       {cwd / 'xdg' / 'newsbot'}\n")
