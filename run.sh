@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # Sets up a virtual environment, then runs the Telegram bot when TELEGRAM_BOT_TOKEN is set
 # (in the environment, the project's .env or the data folder's .env) and otherwise the same
-# conversation in this terminal, on the bundled sample when the index is empty.
+# conversation in this terminal (on an empty index: the outlets' feeds, or the bundled sample).
 set -euo pipefail
 cd "$(dirname "$0")"
-python3 -m venv .venv
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e .
+# Installed once, and again only when pyproject.toml or Python changes: a restart is quick
+# and does not print pip's and setuptools' messages again.
+stamp=.venv/.installed
+wanted="$(python3 --version 2>&1) $(cksum < pyproject.toml)"
+if [ ! -x .venv/bin/newsbot ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+  python3 -m venv .venv
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e .
+  echo "$wanted" > "$stamp"
+fi
 # the same settings the bot reads: one answer to "is there a token?"
 if .venv/bin/python -c 'import sys; from app.settings import load_settings; sys.exit(0 if load_settings().token else 1)'; then
   exec .venv/bin/newsbot run "$@"

@@ -20,8 +20,11 @@ from bot.broadcast import Broadcasts
 from bot.feeds import FeedPoller
 from bot.flood import FloodLimit
 from bot.operator import ErrorReporter, Operator
+from bot.outage import OutageGuard
 from bot.outbox import Sender
+from bot.readiness import Readiness
 from bot.services import SERVICES, Services
+from bot.spool import Spool
 from bot.state import State
 from bot.subscriptions import Subscriptions
 from bot.suggest import Suggestions
@@ -30,6 +33,7 @@ from embed.worker import start_worker
 from index import SearchIndex
 
 from .backends import Backends, open_backends
+from .probes import probes
 from .settings import Settings
 
 __all__ = ["BotServices", "build_application"]
@@ -43,12 +47,18 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
+    readiness: Readiness | None = None,
 ) -> Application:
     """The bot: handlers and jobs; its services opened in post_init, closed in post_shutdown.
 
     An index passed in (tests, a caller that shares it) stays the caller's to close.
+    readiness: /readyz's (serve.py shares it with the outage guard).
     """
     services = BotServices(settings, index)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    guard = OutageGuard(
+        256, Spool.open(settings.data_dir), readiness or Readiness(probes(settings))
+    )
     return telegram_application(
         settings.token or "",
         settings.telegram_api_url,
@@ -57,6 +67,7 @@ def build_application(
         post_shutdown=services.shutdown,
         request=request,
         updates_request=updates_request,
+        update_processor=guard,
     )
 
 

@@ -24,6 +24,13 @@ _DATA = (
 )
 
 
+# the settings that pick where articles and state live, and what serves search
+STORE = "NEWSBOT_DATA_DIR, NEWSBOT_DATABASE_URL"
+SEARCH = (
+    "NEWSBOT_OPENSEARCH_URL (and its _INDEX, _USER, _PASSWORD, _CA, _SHARDS, _REPLICAS, _TIMEOUT)"
+)
+
+
 def _version() -> str:
     try:
         return version("newsbot")
@@ -50,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
 
     ix = command(
         "index",
-        "index archive folders and files (.txt, .jsonl, .csv, .html); reads NEWSBOT_DATA_DIR",
+        f"index archive folders and files (.txt, .jsonl, .csv, .html); reads {STORE}, {SEARCH}",
     )
     ix.add_argument(
         "paths", nargs="+", help="folders (read recursively) and files; reads NEWSBOT_DATA_DIR"
@@ -67,11 +74,11 @@ def _parser() -> argparse.ArgumentParser:
     command(
         "stats",
         "the data folder, articles, sources, date range, index size, failing feeds;"
-        " reads NEWSBOT_DATA_DIR",
+        f" reads {STORE}, {SEARCH}",
     )
     se = command(
         "search",
-        'search: newsbot search "câu hỏi"; "-" reads queries from stdin; reads NEWSBOT_DATA_DIR',
+        f'search: newsbot search "câu hỏi"; "-" reads queries from stdin; reads {STORE}, {SEARCH}',
     )
     se.add_argument(
         "query", help='the question, or "-" for one query a line on stdin (JSON lines out)'
@@ -94,37 +101,36 @@ def _parser() -> argparse.ArgumentParser:
     em.add_argument(
         "--leads-only", action="store_true", help="one vector an article, no passage windows"
     )
-    fd = command("feeds", "news feeds (RSS, Atom) polled for new articles; reads NEWSBOT_DATA_DIR")
+    fd = command("feeds", f"news feeds (RSS, Atom) polled for new articles; reads {STORE}")
     fsub = fd.add_subparsers(dest="feeds_command", required=True)
 
     def feeds(name: str, help: str) -> argparse.ArgumentParser:
         return fsub.add_parser(name, help=help, description=help, parents=[common])
 
-    feeds("add", "register a feed: newsbot feeds add URL; reads NEWSBOT_DATA_DIR").add_argument(
+    feeds("add", f"register a feed: newsbot feeds add URL; reads {STORE}").add_argument(
         "target", help="the feed's http(s) URL"
     )
-    feeds("list", "feeds with their last success, failures and last error; reads NEWSBOT_DATA_DIR")
+    feeds("list", f"feeds with their last success, failures and last error; reads {STORE}")
     feeds(
-        "remove", "unregister a feed: newsbot feeds remove URL|NUMBER; reads NEWSBOT_DATA_DIR"
+        "remove", f"unregister a feed: newsbot feeds remove URL|NUMBER; reads {STORE}"
     ).add_argument("target", help="the feed's URL or its number in `newsbot feeds list`")
     feeds(
         "poll",
         "poll the feeds that are due once and index new articles (cron);"
-        " reads NEWSBOT_DATA_DIR, NEWSBOT_PROXY, NEWSBOT_FEED_SECONDS",
+        f" reads {STORE}, {SEARCH}, NEWSBOT_PROXY, NEWSBOT_FEED_SECONDS,"
+        " NEWSBOT_ALLOW_PRIVATE_FETCH; one process polls at a time (a running bot's lock)",
     ).add_argument("--force", action="store_true", help="poll every feed now, due or not")
     feeds(
         "import",
-        "register the feeds of an OPML file: newsbot feeds import FILE.opml; reads NEWSBOT_DATA_DIR",
+        f"register the feeds of an OPML file: newsbot feeds import FILE.opml; reads {STORE}",
     ).add_argument("target", help="the OPML file")
-    feeds("export", "print every feed as OPML; reads NEWSBOT_DATA_DIR")
-    ck = command(
-        "check", "verify the database and the index; --repair rebuilds it; reads NEWSBOT_DATA_DIR"
-    )
+    feeds("export", f"print every feed as OPML; reads {STORE}")
+    ck = command("check", f"verify the database and the index; --repair rebuilds it; reads {STORE}")
     ck.add_argument(
         "--repair", action="store_true", help="rebuild a damaged index from the database"
     )
     ch = command(
-        "chat", "talk to the bot in this terminal (no token needed); reads NEWSBOT_DATA_DIR"
+        "chat", f"talk to the bot in this terminal (no token needed); reads {STORE}, {SEARCH}"
     )
     ch.add_argument(
         "--lang", choices=("vi", "en"), default="vi", help="the bot's language (default vi)"
@@ -133,16 +139,21 @@ def _parser() -> argparse.ArgumentParser:
         "migrate",
         "copy the data folder (articles with their terms, feeds, chats, topics, outbox, bot"
         " state, broadcasts) into PostgreSQL, and OpenSearch when its URL is set; resumable,"
-        " a rerun doubles nothing; reads NEWSBOT_DATA_DIR, NEWSBOT_DATABASE_URL,"
-        " NEWSBOT_OPENSEARCH_URL",
+        f" a rerun doubles nothing; reads {STORE}, {SEARCH}",
     )
     mg.add_argument("--batch", type=int, default=500, help="rows per transaction (default 500)")
+    mg.add_argument(
+        "--schema",
+        action="store_true",
+        help="copy nothing: create or upgrade the tables (and the OpenSearch index), as a"
+        " deployment does once before its replicas start and before each upgrade",
+    )
     command(
         "run",
         "run the Telegram bot; reads TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL, WEBHOOK_*,"
-        " NEWSBOT_PROXY, NEWSBOT_ADMINS, NEWSBOT_ERROR_CHAT, NEWSBOT_ALLOWED_CHATS,"
-        " NEWSBOT_HTTP_PORT, NEWSBOT_LOG_FORMAT, NEWSBOT_LOG_LEVEL and the other NEWSBOT_*"
-        " settings of .env.example",
+        f" {STORE}, {SEARCH}, NEWSBOT_PROXY, NEWSBOT_ADMINS, NEWSBOT_ERROR_CHAT,"
+        " NEWSBOT_ALLOWED_CHATS, NEWSBOT_HTTP_PORT, NEWSBOT_LOG_FORMAT, NEWSBOT_LOG_LEVEL and"
+        " the other NEWSBOT_* settings of .env.example",
     )
     return p
 
@@ -174,8 +185,10 @@ def _main(argv: list[str] | None) -> int:
 
         return chat(settings, lang=args.lang)
     if args.command == "migrate":
-        from .cli_migrate import cmd_migrate
+        from .cli_migrate import cmd_migrate, cmd_schema
 
+        if args.schema:
+            return cmd_schema(settings.database, load_search=search_loader(settings))
         return cmd_migrate(
             settings.data_dir,
             settings.database,
@@ -258,7 +271,8 @@ def state_backend(settings: Settings) -> str:
         from storage.postgres import masked
 
         return f"PostgreSQL {masked(settings.database)}"
-    return f"SQLite {settings.data_dir / 'bot.db'}"
+    path = settings.data_dir / "bot.db"
+    return f"SQLite {path}" + ("" if path.exists() else " (created when the bot first runs)")
 
 
 def empty_index_hint(settings: Settings) -> str:

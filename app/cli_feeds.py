@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from collections.abc import Callable
@@ -16,16 +17,16 @@ from feeds import (
     Feed,
     FeedError,
     FeedRegistry,
-    FetchRefused,
     OpmlError,
     add_checked,
     export_opml,
     http_client,
-    poll_all,
+    poll_due,
     read_opml,
-    refuse_private,
 )
 from index import Article, SearchIndex
+
+from .counted import counted
 
 
 def when(stamp: float | None) -> str:
@@ -80,7 +81,7 @@ def cmd_feeds_add(
     via = f" (linked from {url})" if found.discovered else ""
     print(
         f"added feed #{feed.id} {feed.url}{via}: {found.title or 'no title'},"
-        f" {found.entries:,} entries now",
+        f" {counted(found.entries, 'entry')} now",
         file=out,
     )
     return 0
@@ -101,26 +102,13 @@ def cmd_feeds_import(
     except (OSError, OpmlError) as e:
         print(f"cannot import {path}: {e}", file=err)
         return 1
-    added = known = 0
-    for url, title in entries:
-        try:
-            refuse_private(url, allow_private)  # the rule of every fetch, before it is stored
-            feed = registry.add(url)
-        except FetchRefused as e:
-            print(f"skipped {url}: {e}", file=err)
-            continue
-        except FeedError as e:
-            if "already registered" in str(e):
-                known += 1
-            else:
-                print(f"skipped {url}: {e}", file=err)
-            continue
-        if title:
-            registry.set_title(feed.id, title)
-        added += 1
-    failed = len(entries) - added - known
+    added, known, refused = registry.adopt(entries, allow_private)
+    for url, why in refused:
+        print(f"skipped {url}: {why}", file=err)
+    failed = len(refused)
     print(
-        f"{len(entries):,} feeds in {path}: {added:,} added, {known:,} known, {failed:,} failed",
+        f"{counted(len(entries), 'feed')} in {path}: {added:,} added, {known:,} known,"
+        f" {failed:,} failed",
         file=out,
     )
     return 1 if failed and not added and not known else 0
@@ -171,13 +159,9 @@ def cmd_feeds_poll(
 ) -> int:
     """Poll the feeds that are due (every feed with force) once and index their new articles.
 
-    Exit 1 if all failed.
+    Exit 1 if any failed (each is printed once, on stderr).
     """
     now = time.time() if now is None else now
-    if force:
-        registry.poll_now()
-    due = registry.due(now)
-    waiting = len(registry.list()) - len(due)
     counts = [0, 0, 0]
 
     def sink(articles: list[Article]) -> None:
@@ -188,28 +172,41 @@ def cmd_feeds_poll(
 
     own = client is None
     client = client or http_client()
+    # each failure is printed below, once: not also as poll_all's log line
+    chatty = logging.getLogger("feeds.poll")
+    level = chatty.level
+    chatty.setLevel(max(level, logging.WARNING))
     try:
-        found = poll_all(registry, client, now, sink=sink, allow_private=allow_private)
+        # the bot's lock: beside a running bot (or replicas), one of them polls a round
+        done = poll_due(registry, client, now, sink=sink, allow_private=allow_private, force=force)
     finally:
+        chatty.setLevel(level)
         if own:
             client.close()
-    failed = [
-        f for f in (registry.get(d.id) for d in due) if f and f.last_checked == now and f.failures
-    ]
+    if not done.held:
+        print(
+            "another process (a running bot, or another `newsbot feeds poll`) is polling"
+            " the feeds now: nothing to do",
+            file=out,
+        )
+        return 0
+    due, failed = done.due, done.failed
     for feed in failed:
         print(f"feed #{feed.id} {feed.url}: {failure_line(feed)}", file=err)
     print(
-        f"{len(due):,} feeds polled, {len(failed):,} failed; {len(found):,} new entries:"
-        f" {counts[0]:,} added, {counts[1]:,} updated, {counts[2]:,} unchanged",
+        f"{counted(len(due), 'feed')} polled, {len(failed):,} failed;"
+        f" {counted(len(done.articles), 'new entry')}: {counts[0]:,} added, {counts[1]:,} updated,"
+        f" {counts[2]:,} unchanged",
         file=out,
     )
-    if waiting:
+    if done.waiting:
         print(
-            f"{waiting:,} feeds are not due yet (polled every {registry.interval:g} s,"
+            f"{counted(done.waiting, 'feed')} {'is' if done.waiting == 1 else 'are'} not due yet"
+            f" (polled every {registry.interval:g} s,"
             " NEWSBOT_FEED_SECONDS); --force polls them now",
             file=out,
         )
-    return 1 if due and len(failed) == len(due) else 0
+    return 1 if failed else 0  # cron (and its mail) hears of any failing feed
 
 
 def cmd_feeds(

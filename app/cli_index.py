@@ -17,6 +17,7 @@ from index import (
     ingest,
 )
 
+from .counted import counted
 from .terminal import print_result
 
 
@@ -51,7 +52,8 @@ def cmd_stats(index: SearchIndex, out: TextIO = sys.stdout, shared: str | None =
     """Print articles, sources, date range and index size."""
     s = index.stats()
     print(f"articles:   {s.articles:,}", file=out)
-    print(f"dates:      {s.first or '-'} .. {s.last or '-'}", file=out)
+    undated = f" ({counted(s.undated, 'article')} undated)" if s.undated else ""
+    print(f"dates:      {s.first or '-'} .. {s.last or '-'}{undated}", file=out)
     print(f"terms:      {s.terms:,}", file=out)
     print(
         f"index:      {s.index_bytes / 1e6:,.1f} MB on disk ({s.segment_docs:,} in the segment,"
@@ -98,7 +100,6 @@ def result_json(result: SearchResult) -> dict:
         "total": result.total,
         "partial": result.partial,
         "period_empty": result.period_empty,
-        "newest_first": result.newest_first,
         "hits": [hit_json(h) for h in result.hits],
     }
 

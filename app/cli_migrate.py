@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from .migrate import MigrationError, SearchLoader, migrate
+from .migrate import MigrationError, SearchLoader, migrate, prepare
 from .run_lock import LOCK_FILE
 
 
@@ -22,12 +22,7 @@ def cmd_migrate(
 ) -> int:
     """Copy the data folder into NEWSBOT_DATABASE_URL; print a one-line summary."""
     if not url:
-        print(
-            "newsbot migrate copies the data folder into PostgreSQL:"
-            " set NEWSBOT_DATABASE_URL=postgresql://user:password@host/db",
-            file=err,
-        )
-        return 2
+        return _no_url("newsbot migrate copies the data folder into PostgreSQL", err)
     # a bot running on the folder would keep writing bot.db behind the copy's back
     fd = os.open(data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644) if data_dir.is_dir() else -1
     try:
@@ -46,3 +41,23 @@ def cmd_migrate(
             os.close(fd)
     print(summary.line(), file=out)
     return 0
+
+
+def cmd_schema(
+    url: str | None,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+    load_search: SearchLoader | None = None,
+) -> int:
+    """`newsbot migrate --schema`: the tables (and the search index) created or upgraded."""
+    if not url:
+        return _no_url("newsbot migrate --schema prepares a PostgreSQL database", err)
+    sent = prepare(url, load_search)
+    search = "" if sent is None else f"; the search index is up to date ({sent:,} sent)"
+    print(f"the tables are up to date{search}", file=out)
+    return 0
+
+
+def _no_url(what: str, err: TextIO) -> int:
+    print(f"{what}: set NEWSBOT_DATABASE_URL=postgresql://user:password@host/db", file=err)
+    return 2

@@ -13,9 +13,11 @@ from bot.suggest import suggest
 from bot.texts import VI, Texts, chosen, pick
 from bot.views import hit_views, web_links
 from conversation import PAGE_SIZE, Answers, Conversation, Page
+from feeds import FeedRegistry
 from index import Article, SearchIndex, UnknownSource, ingest
 from storage import open_database
 
+from .first_run import offer_feeds
 from .search_backend import open_index
 from .settings import Settings
 
@@ -148,7 +150,9 @@ def chat(
     index = open_index(settings, semantic=True)
     sample_tmp: tempfile.TemporaryDirectory | None = None
     try:
-        if not index.latest(1):
+        if not index.latest(1) and not _first_feeds(
+            settings, index, stdin, out, texts, interactive
+        ):
             index.close()
             sample_tmp = tempfile.TemporaryDirectory(prefix="newsbot-chat-")
             index = SearchIndex.open(Path(sample_tmp.name))
@@ -170,6 +174,29 @@ def chat(
         if sample_tmp is not None:
             sample_tmp.cleanup()
     return 0
+
+
+def _first_feeds(
+    settings: Settings, index: SearchIndex, stdin: TextIO, out: TextIO, t: Texts, asks: bool
+) -> bool:
+    """The outlets' feeds followed and read on an empty index (first_run.offer_feeds)."""
+
+    def ask(prompt: str) -> str:
+        print(prompt, end="", file=out, flush=True)
+        return stdin.readline()
+
+    with FeedRegistry.open(settings.data_dir, url=settings.database) as registry:
+        return offer_feeds(
+            index,
+            registry,
+            settings.first_feeds,
+            sample_dir() / "feeds-vn.opml",
+            ask if asks else None,
+            out,
+            t,
+            settings.data_dir,
+            allow_private=settings.allow_private_fetch,
+        )
 
 
 def _lines(stdin: TextIO, out: TextIO, prompt: str | None) -> Iterable[str]:

@@ -22,7 +22,7 @@ from feeds import FeedRegistry
 from index import Progress, Store
 from storage import Database, lock_key, open_database
 
-__all__ = ["TABLES", "MigrationError", "SearchLoader", "Summary", "Table", "migrate"]
+__all__ = ["TABLES", "MigrationError", "SearchLoader", "Summary", "Table", "migrate", "prepare"]
 
 # The search engine's own bulk load (OpenSearch), given the filled store and a progress
 # callback (articles done); returns the articles loaded. None: the embedded postings only.
@@ -86,6 +86,22 @@ def _open_tables(target: Path | str, articles: bool = True, bot: bool = True) ->
     if bot:
         for opener in (State, SubscriptionStore, Broadcasts):
             opener(target).close()
+
+
+def prepare(url: str, load_search: SearchLoader | None = None) -> int | None:
+    """Create or upgrade every table at url, and the search index: nothing is copied.
+
+    What a deployment runs once before its replicas start, and before each upgrade's
+    replicas (docs/operations.md, "Upgrades"). Returns the documents sent to search.
+    """
+    _open_tables(url)
+    if load_search is None:
+        return None
+    store = Store(open_database(url))
+    try:
+        return load_search(store, lambda n: None)
+    finally:
+        store.close()
 
 
 def migrate(

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from index import Store as ArticleStore
     from storage import Database
 
-__all__ = ["open_index", "search_loader"]
+__all__ = ["open_index", "search_loader", "search_options"]
 
 
 def open_index(
@@ -42,6 +42,7 @@ def open_index(
         store,
         settings.opensearch_url,
         settings.opensearch_index,
+        search_options(settings),
         encoder=encoder,
     )
 
@@ -52,4 +53,21 @@ def search_loader(
     """`newsbot migrate`'s bulk load of OpenSearch from the copied terms, when its URL is set."""
     if not settings.opensearch_url:
         return None
-    return opensearch_loader(settings.opensearch_url, settings.opensearch_index)
+    # a bulk load: longer requests than a reader's search
+    options = search_options(settings) | {"timeout": max(60.0, settings.opensearch_timeout)}
+    return opensearch_loader(settings.opensearch_url, settings.opensearch_index, options)
+
+
+def search_options(settings: Settings) -> dict:
+    """OpenSearchStage's keyword arguments from the settings: auth, CA, layout, timeout."""
+    password = settings.opensearch_password
+    auth = None
+    if settings.opensearch_user:
+        auth = (settings.opensearch_user, password.get_secret_value() if password else "")
+    return {
+        "auth": auth,
+        "ca": str(settings.opensearch_ca) if settings.opensearch_ca else None,
+        "shards": settings.opensearch_shards,
+        "replicas": settings.opensearch_replicas,
+        "timeout": settings.opensearch_timeout,
+    }

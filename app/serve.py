@@ -12,25 +12,32 @@ import logging
 import secrets
 import signal
 import sys
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
+from tornado.httpserver import HTTPServer
 
+from bot import metrics
 from bot.health import serve_http
+from bot.readiness import Readiness
 from bot.texts import EN, VI
 
 from .application import build_application
+from .probes import probes
 from .run_lock import AlreadyRunning, acquire
 from .settings import Settings
 
-__all__ = ["RedactToken", "connect", "run", "webhook_options"]
+__all__ = ["RedactToken", "connect", "retrying", "run", "webhook_options"]
 
 log = logging.getLogger(__name__)
 
 FIRST_RETRY = 1.0  # seconds; doubled after each failure
-LAST_RETRY = 60.0
+THREADS = 32  # the event loop's worker threads
+LAST_RETRY = 30.0  # a Bot API back after a long outage is seen within 30 s
 
 
 def run(settings: Settings) -> int:
@@ -54,42 +61,56 @@ def run(settings: Settings) -> int:
 
 
 async def _serve(settings: Settings) -> int:
-    app = build_application(settings)
+    readiness = Readiness(probes(settings))
+    app = build_application(settings, readiness=readiness)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    # the handlers' database and search calls run in threads: during an outage some hang
+    # until their timeouts, and the default six would leave none for the questions after it
+    loop.set_default_executor(ThreadPoolExecutor(THREADS, thread_name_prefix="newsbot"))
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    if not await connect(app, settings, stop):
-        return 0 if stop.is_set() else 1
-    server = None
+    options = webhook_options(settings)  # once: without WEBHOOK_SECRET the secret is random
+    # up before anything else: /healthz answers (alive) and /readyz says why not yet ready
+    # while the Bot API is away or the index is written; the webhook answers 503 till then
+    server = _http_server(app, settings, options, readiness)
     try:
+        if not await connect(app, settings, stop):
+            return 0 if stop.is_set() else 1
         await app.post_init(app)
+        readiness.synced = True  # the index is open and caught up with the store
+        await app.start()
         if settings.webhook_url:
-            options = webhook_options(settings)
-            await app.bot.set_webhook(
-                options["webhook_url"],
-                secret_token=options["secret_token"],
-                allowed_updates=Update.ALL_TYPES,
+            registered = await retrying(
+                "setWebhook",
+                lambda: app.bot.set_webhook(
+                    options["webhook_url"],
+                    secret_token=options["secret_token"],
+                    allowed_updates=Update.ALL_TYPES,
+                ),
+                settings,
+                stop,
             )
-            server = serve_http(
-                app,
-                options["listen"],
-                options["port"],
-                webhook=(options["url_path"], options["secret_token"]),
-            )
+            if not registered:
+                return 0 if stop.is_set() else 1
             log.info(
-                "receiving updates by webhook on %s:%s/%s (also /healthz, /metrics)",
+                "receiving updates by webhook on %s:%s/%s",
                 options["listen"],
                 options["port"],
                 options["url_path"],
             )
         else:
-            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-            if settings.http_port is not None:
-                server = serve_http(app, settings.http_listen, settings.http_port)
-                log.info("/healthz and /metrics on %s:%s", settings.http_listen, settings.http_port)
+            polling = await retrying(
+                "deleteWebhook",
+                lambda: app.updater.start_polling(
+                    allowed_updates=Update.ALL_TYPES, error_callback=_polling_failed
+                ),
+                settings,
+                stop,
+            )
+            if not polling:
+                return 0 if stop.is_set() else 1
             log.info("receiving updates by long polling")
-        await app.start()
         await stop.wait()
         log.info("stopping")
     finally:
@@ -100,17 +121,46 @@ async def _serve(settings: Settings) -> int:
         if app.running:
             await app.stop()
         await app.shutdown()
+        await app.bot.shutdown()  # its HTTP clients, when getMe never succeeded
         await app.post_shutdown(app)
     return 0
 
 
+def _http_server(
+    app: Application, settings: Settings, options: dict, readiness: Readiness
+) -> HTTPServer | None:
+    """/healthz, /readyz, /metrics: on the webhook's port (and its path), or NEWSBOT_HTTP_PORT."""
+    if settings.webhook_url:
+        listen, port = options["listen"], options["port"]
+        webhook = (options["url_path"], options["secret_token"])
+    elif settings.http_port is not None:
+        listen, port, webhook = settings.http_listen, settings.http_port, None
+    else:
+        return None
+    server = serve_http(app, listen, port, webhook=webhook, readiness=readiness)
+    log.info("/healthz, /readyz and /metrics on %s:%s", listen, port)
+    return server
+
+
 async def connect(app: Application, settings: Settings, stop: asyncio.Event) -> bool:
     """Initialize (getMe), retrying with backoff while the Bot API is unreachable."""
+    return await retrying("getMe", app.initialize, settings, stop)
+
+
+async def retrying(
+    method: str,
+    call: Callable[[], Awaitable[object]],
+    settings: Settings,
+    stop: asyncio.Event,
+) -> bool:
+    """Call until it succeeds, one log line a failure; False once stopped or refused."""
+    # The Bot API may go away between getMe and setWebhook/deleteWebhook as well as before:
+    # every start-up call waits it out the same way, with no traceback.
     host = urlsplit(settings.telegram_api_url).netloc or settings.telegram_api_url
     delay = FIRST_RETRY
     while not stop.is_set():
         try:
-            await app.initialize()
+            await call()
             return True
         except InvalidToken as error:
             # PTB also reports a 404 as InvalidToken: a wrong TELEGRAM_API_URL looks the same
@@ -121,6 +171,7 @@ async def connect(app: Application, settings: Settings, stop: asyncio.Event) -> 
             )
             return False
         except NetworkError as error:  # TimedOut is one too
+            metrics.RECONNECTS.labels("telegram").inc()
             log.error(
                 "cannot reach %s: %s; set NEWSBOT_PROXY or TELEGRAM_API_URL (retrying in %.0f s)",
                 host,
@@ -129,7 +180,7 @@ async def connect(app: Application, settings: Settings, stop: asyncio.Event) -> 
             )
         except TelegramError as error:
             log.error(
-                "%s answered getMe with an error: %s (retrying in %.0f s)", host, error, delay
+                "%s answered %s with an error: %s (retrying in %.0f s)", host, method, error, delay
             )
         try:
             await asyncio.wait_for(stop.wait(), delay)
@@ -137,6 +188,12 @@ async def connect(app: Application, settings: Settings, stop: asyncio.Event) -> 
             pass
         delay = min(delay * 2, LAST_RETRY)
     return False
+
+
+def _polling_failed(error: TelegramError) -> None:
+    # PTB's default logs a traceback at every failed getUpdates while the Bot API is away
+    metrics.RECONNECTS.labels("telegram").inc()
+    log.warning("getUpdates failed: %s (PTB retries)", error)
 
 
 def webhook_options(settings: Settings) -> dict:

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     allow_private_fetch: bool = Field(False, validation_alias="NEWSBOT_ALLOW_PRIVATE_FETCH")
     refresh_seconds: float = Field(30.0, validation_alias="NEWSBOT_REFRESH_SECONDS")
     feed_seconds: float = Field(300.0, gt=0, validation_alias="NEWSBOT_FEED_SECONDS")
+    # an OPML file whose feeds `newsbot chat` follows and reads on an empty index without
+    # asking; unset, a terminal is asked about samples/feeds-vn.opml
+    first_feeds: Path | None = Field(None, validation_alias="NEWSBOT_FIRST_FEEDS")
     delivery_seconds: float = Field(5.0, gt=0, validation_alias="NEWSBOT_DELIVERY_SECONDS")
     timezone: str = Field("Asia/Ho_Chi_Minh", validation_alias="NEWSBOT_TIMEZONE")
     # one push in flight at a time: a crash then repeats at most that one message
@@ -88,6 +91,17 @@ class Settings(BaseSettings):
         pattern=r"^[a-z0-9][a-z0-9_-]{0,200}$",
         validation_alias="NEWSBOT_OPENSEARCH_INDEX",
     )
+    # a secured cluster: basic auth, and the CA that signed its certificate (https:// URLs)
+    opensearch_user: str | None = Field(None, validation_alias="NEWSBOT_OPENSEARCH_USER")
+    opensearch_password: SecretStr | None = Field(
+        None, validation_alias="NEWSBOT_OPENSEARCH_PASSWORD"
+    )
+    opensearch_ca: Path | None = Field(None, validation_alias="NEWSBOT_OPENSEARCH_CA")
+    # the index's layout when newsbot creates it: a cluster of three nodes wants 3 and 1
+    opensearch_shards: int = Field(1, ge=1, le=1024, validation_alias="NEWSBOT_OPENSEARCH_SHARDS")
+    opensearch_replicas: int = Field(0, ge=0, le=16, validation_alias="NEWSBOT_OPENSEARCH_REPLICAS")
+    # seconds a search (or a bulk request) may take before it counts as failed
+    opensearch_timeout: float = Field(60.0, gt=0, validation_alias="NEWSBOT_OPENSEARCH_TIMEOUT")
     # /healthz and /metrics when polling (a webhook serves them on its own port)
     http_port: int | None = Field(None, ge=0, le=65535, validation_alias="NEWSBOT_HTTP_PORT")
     http_listen: str = Field("127.0.0.1", validation_alias="NEWSBOT_HTTP_LISTEN")

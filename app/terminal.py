@@ -8,7 +8,19 @@ from typing import TextIO
 from bot.views import ResultView
 from index import SearchResult
 
+from .counted import counted
+
 __all__ = ["print_result"]
+
+MAX_ECHO = 120  # characters of the question said back (a 15 kB question is not)
+
+
+def period(result: SearchResult) -> str:
+    """The period a question asked about: one day, or from one day to another."""
+    lo, hi = result.date_from, result.date_to
+    if lo and hi and lo != hi:
+        return f"{lo} to {hi}"
+    return str(lo or hi)
 
 
 def _marked(view: ResultView, bold: bool) -> str:
@@ -22,23 +34,19 @@ def _marked(view: ResultView, bold: bool) -> str:
 
 def print_result(result: SearchResult, views: Sequence[ResultView], out: TextIO) -> None:
     """A result for people: numbered titles, outlet and date, link, excerpt."""
+    query = result.query if len(result.query) <= MAX_ECHO else result.query[: MAX_ECHO - 1] + "…"
     if not views:
-        print(f"No article matches “{result.query}”.", file=out)
+        print(f"No article matches “{query}”.", file=out)
         return
     bold = getattr(out, "isatty", lambda: False)()
     note = " (without diacritics)" if result.folded else ""
     if result.partial:
-        print(
-            f"No article holds the main words of “{result.query}”; partial matches{note}:", file=out
-        )
+        print(f"No article holds the main words of “{query}”; partial matches{note}:", file=out)
     else:
-        print(f"{result.total:,} articles match “{result.query}”{note}:", file=out)
+        verb = "matches" if result.total == 1 else "match"
+        print(f"{counted(result.total, 'article')} {verb} “{query}”{note}:", file=out)
     if result.period_empty:
-        print(
-            f"None of them is dated {result.date_from} to {result.date_to}"
-            + ("; newest first." if result.newest_first else "; best matches first."),
-            file=out,
-        )
+        print(f"None of them is dated {period(result)}; the best matches first.", file=out)
     print(file=out)
     for n, view in enumerate(views, result.offset + 1):
         date = view.published.isoformat() if view.published else None

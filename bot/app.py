@@ -14,9 +14,9 @@ from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Upd
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseUpdateProcessor,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -29,6 +29,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from . import admin, commands, feed_commands, handlers, topic_handlers
+from .outage import AnswerTracking, OutageGuard, guard_errors
 from .services import BotContext
 from .texts import EN, VI
 
@@ -46,8 +47,12 @@ def telegram_application(
     post_shutdown: Callable[[Application], Awaitable[None]],
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
+    update_processor: BaseUpdateProcessor | None = None,
 ) -> Application:
     """The bot's Application: defaults, rate limiter, typed context, every handler.
+
+    update_processor: an OutageGuard (app.application makes it); None in tests that
+    feed updates in by hand.
 
     post_init opens the services (bot_data["services"]) and post_shutdown closes them:
     app.application.build_application passes its BotServices' hooks.
@@ -65,10 +70,12 @@ def telegram_application(
                 parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
             )
         )
-        # waits out RetryAfter and keeps under Telegram's per-chat and global limits
-        .rate_limiter(AIORateLimiter(max_retries=3))
-        # one user's slow search must not hold up everyone else's updates
-        .concurrent_updates(True)
+        # waits out RetryAfter and keeps under Telegram's per-chat and global limits; notes
+        # which update got its answer (the outage guard answers the others later)
+        .rate_limiter(AnswerTracking(max_retries=3))
+        # one user's slow search must not hold up everyone else's updates; a question an
+        # outage stops gets a notice at once and its answer from the spool later
+        .concurrent_updates(update_processor or True)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
@@ -81,6 +88,8 @@ def telegram_application(
     elif proxy:
         builder = builder.get_updates_proxy(proxy)
     app = builder.build()
+    if isinstance(update_processor, OutageGuard):
+        update_processor.attach(app)
     add_handlers(app)
     return app
 
@@ -165,8 +174,9 @@ def add_handlers(app: Application) -> None:
             InlineQueryHandler(handlers.inline_query),
         ]
     )
-    app.add_error_handler(handlers.on_error)
-    app.add_error_handler(admin.report_error)
+    # an unreachable backend is the outage guard's: no database, no traceback, no report
+    app.add_error_handler(guard_errors(handlers.on_error))
+    app.add_error_handler(guard_errors(admin.report_error))
 
 
 async def set_commands(app: Application) -> None:

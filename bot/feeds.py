@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from feeds import FeedRegistry, http_client, poll_all
+from feeds import FeedRegistry, http_client, poll_due
 from index import Article, SearchIndex
 
 from . import metrics
@@ -22,8 +22,6 @@ if TYPE_CHECKING:
 __all__ = ["FeedPoller"]
 
 log = logging.getLogger(__name__)
-
-FEED_LOCK = "newsbot feeds"  # the advisory lock of feed polling
 
 
 class FeedPoller:
@@ -75,22 +73,13 @@ class FeedPoller:
             log.info("feeds brought %d new articles", len(new))
         return len(new)
 
-    def _poll(self, now: float) -> tuple[list[Article], int, int]:
+    def _poll(self, now: float) -> tuple[tuple[Article, ...], int, int]:
         """Poll what is due: new articles, feeds polled, feeds that failed this time."""
-        # replicas sharing PostgreSQL: one polls at a time, the others skip this tick
-        with self.registry.database.advisory(FEED_LOCK) as mine:
-            if not mine:
-                return [], 0, 0
-            return self._poll_due(now)
-
-    def _poll_due(self, now: float) -> tuple[list[Article], int, int]:
-        due = self.registry.due(now)
-        new = poll_all(
+        # replicas and `newsbot feeds poll` take one lock: one of them polls at a time
+        done = poll_due(
             self.registry, self.client, now, sink=self._add, allow_private=self.allow_private
         )
-        after = (self.registry.get(f.id) for f in due)
-        failed = sum(1 for f in after if f and f.last_checked == now and f.failures)
-        return new, len(due), failed
+        return done.articles, len(done.due), len(done.failed)
 
     def _add(self, articles: Sequence[Article]) -> None:
         # pyvi runs inside index.add without the search lock: questions are answered meanwhile

@@ -1,4 +1,4 @@
-"""The bot's HTTP server: /healthz, /metrics, and the Telegram webhook when there is one."""
+"""The bot's HTTP server: /healthz, /readyz, /metrics, and the Telegram webhook if there is one."""
 
 from __future__ import annotations
 
@@ -16,61 +16,84 @@ from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 
 from . import metrics
+from .readiness import Readiness
 from .services import opened_services
 
-__all__ = ["health", "serve_http"]
+__all__ = ["liveness", "serve_http"]
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_UPDATE_BYTES = 1 << 20  # an update is a few kB; this bounds what a stranger can post
+STARTED = time.time()
 
 
-def health(app: Application) -> dict:
-    """ok, index_open, last_update_age_seconds, outbox_depth (blocking: SQLite)."""
-    services = opened_services(app.bot_data)
+def liveness(app: Application, readiness: Readiness | None = None) -> dict:
+    """ok (the process serves), uptime, last update's age, the last readiness: no I/O."""
     out: dict = {
-        "ok": False,
-        "index_open": False,
+        "ok": True,
+        "uptime_seconds": round(time.time() - STARTED, 1),
         "last_update_age_seconds": None,
-        "outbox_depth": None,
+        "ready": readiness.last["ready"] if readiness and readiness.last else None,
     }
-    if services is None:
-        return out
-    try:
-        services.index.latest(1)
-        out["index_open"] = True
-    except Exception as error:  # a closed or broken database: the check says so
-        log.warning("health check: the index does not answer: %s", error)
-    counts = services.subscriptions.outbox()
-    out["outbox_depth"] = counts.get("pending", 0) + counts.get("sending", 0)
-    metrics.OUTBOX_DEPTH.set(out["outbox_depth"])
-    operator = services.operator
-    if operator.last_update is not None:
-        out["last_update_age_seconds"] = round(time.time() - operator.last_update, 1)
-    out["ok"] = out["index_open"]
+    services = opened_services(app.bot_data)
+    last = services.operator.last_update if services is not None else None
+    if last is not None:
+        out["last_update_age_seconds"] = round(time.time() - last, 1)
     return out
 
 
 class _Health(tornado.web.RequestHandler):
-    def initialize(self, app: Application) -> None:
-        self.app = app
+    """/healthz: liveness only; it reads nothing, so it answers while every backend is down."""
+
+    def initialize(self, app: Application, readiness: Readiness) -> None:
+        self.app, self.readiness = app, readiness
+
+    def get(self) -> None:
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(liveness(self.app, self.readiness)))
+
+
+class _Ready(tornado.web.RequestHandler):
+    """/readyz: 200 when the backends answer, the index is open and synced; else 503."""
+
+    def initialize(self, app: Application, readiness: Readiness) -> None:
+        self.app, self.readiness = app, readiness
 
     async def get(self) -> None:
-        report = await asyncio.to_thread(health, self.app)
-        self.set_status(200 if report["ok"] else 503)
+        report = await self.readiness.report(
+            index_open=opened_services(self.app.bot_data) is not None
+        )
+        self.set_status(200 if report["ready"] else 503)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(report))
 
 
 class _Metrics(tornado.web.RequestHandler):
-    def initialize(self, app: Application) -> None:
+    def initialize(self, app: Application, readiness: Readiness) -> None:
         self.app = app
 
     async def get(self) -> None:
-        await asyncio.to_thread(health, self.app)  # refreshes the outbox gauge
+        await _outbox_depth(self.app)
         self.set_header("Content-Type", CONTENT_TYPE_LATEST)
         self.finish(generate_latest(REGISTRY))
+
+
+_counting = asyncio.Lock()
+
+
+async def _outbox_depth(app: Application) -> None:
+    """Refresh the outbox gauge, giving up after 2 s: a scrape must not wait on a dead pool."""
+    services = opened_services(app.bot_data)
+    if services is None or _counting.locked():  # a count still hangs: keep the old value
+        return
+    async with _counting:
+        try:
+            counts = await asyncio.wait_for(asyncio.to_thread(services.subscriptions.outbox), 2)
+        except Exception as error:  # the database is away; /readyz says so
+            log.debug("outbox depth: %s", error)
+            return
+    metrics.OUTBOX_DEPTH.set(counts.get("pending", 0) + counts.get("sending", 0))
 
 
 class _Webhook(tornado.web.RequestHandler):
@@ -95,6 +118,10 @@ class _Webhook(tornado.web.RequestHandler):
             log.warning("webhook: an update that does not parse: %s", error)
             self.send_error(400)
             return
+        if not self.app.running:
+            # still starting (or stopping): Telegram sends it again later, none is lost
+            self.send_error(503)
+            return
         await self.app.update_queue.put(update)
         self.set_status(200)
         self.finish()
@@ -110,11 +137,14 @@ def serve_http(
     port: int,
     webhook: tuple[str, str] | None = None,
     on_ready: Callable[[int], None] | None = None,
+    readiness: Readiness | None = None,
 ) -> HTTPServer:
-    """Start serving /healthz and /metrics (and the webhook path, secret) on the running loop."""
+    """Serve /healthz, /readyz, /metrics (and the webhook path, secret) on the running loop."""
+    parts = {"app": app, "readiness": readiness or Readiness([])}
     routes: list = [
-        (r"/healthz", _Health, {"app": app}),
-        (r"/metrics", _Metrics, {"app": app}),
+        (r"/healthz", _Health, parts),
+        (r"/readyz", _Ready, parts),
+        (r"/metrics", _Metrics, parts),
     ]
     if webhook is not None:
         path, secret = webhook

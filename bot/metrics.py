@@ -5,6 +5,7 @@ from __future__ import annotations
 from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
+    "BACKEND_ERRORS",
     "DELIVERIES_FAILED",
     "DELIVERIES_SENT",
     "FEED_FAILURES",
@@ -12,7 +13,11 @@ __all__ = [
     "MESSAGES",
     "OUTBOX_DEPTH",
     "QUERY_SECONDS",
+    "READY",
+    "RECONNECTS",
+    "REPLAYED",
     "REPLIES",
+    "SPOOLED",
 ]
 
 # a search answers in milliseconds; a busy machine or a long question takes up to seconds
@@ -30,3 +35,13 @@ DELIVERIES_FAILED = Counter(
 OUTBOX_DEPTH = Gauge("newsbot_outbox_depth", "Outbox rows waiting to be sent")
 FEED_POLLS = Counter("newsbot_feed_polls", "Feed fetches")
 FEED_FAILURES = Counter("newsbot_feed_failures", "Feed fetches that failed")
+# backend: database, search or telegram; reconnects count the failures a retry then outlived
+BACKEND_ERRORS = Counter(
+    "newsbot_backend_errors", "Calls to a backend that failed or timed out", ["backend"]
+)
+RECONNECTS = Counter(
+    "newsbot_reconnects", "Failed attempts to reach a backend that are retried", ["backend"]
+)
+READY = Gauge("newsbot_ready", "1 while /readyz answers 200 (database, search, index, first sync)")
+SPOOLED = Counter("newsbot_spooled", "Questions kept in the local spool during an outage")
+REPLAYED = Counter("newsbot_replayed", "Kept questions answered once the backends were back")

@@ -207,8 +207,7 @@ def results(
         [t.folded_note] if result.folded else []
     )
     if result.period_empty:
-        note = t.period_empty_note if result.newest_first else t.period_empty_best_note
-        notes.append(note.format(period=period(result, t)))
+        notes.append(t.period_empty_note.format(period=period(result, t)))
     parts += [style.italic(style.escape(note)) for note in notes]
     blocks = [entry(n, v, marked(v.marks, style), t, style) for n, v in enumerate(views, first)]
     return "\n".join(parts) + "\n\n" + "\n\n".join(blocks)

@@ -69,10 +69,12 @@ def followed(
     channel: str | None = None,
     style: Style = HTML,
     passages: Sequence[Excerpt | None] = (),
+    awaited: Sequence[str] = (),
 ) -> str:
     """The answer to a new topic: what it follows, when articles come, the latest matches.
 
-    passages: for each recent article, the sentence where the topic's phrase stands.
+    passages: for each recent article, the sentence where the topic's phrase stands;
+    awaited: the outlets it names that no article has come from yet.
     """
     head = (
         t.followed_channel.format(topic=topic, channel=channel)
@@ -81,6 +83,9 @@ def followed(
     )
     when = t.followed_instant if hour is None else t.followed_digest.format(hour=hour, zone=zone)
     lines = [style.bold(style.escape(head)), style.escape(when)]
+    if awaited:
+        note = t.followed_awaited.format(sources=", ".join(awaited))
+        lines.append(style.italic(style.escape(note)))
     if not recent:
         return "\n".join(lines + [style.italic(style.escape(t.followed_none))])
     marks = list(passages) + [None] * (len(recent) - len(passages))

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from storage import Database, open_database
+from storage.unreachable import unreachable
 
 from .parse import TOKEN
 
@@ -103,7 +104,13 @@ class State:
         """Whether the chat was seen before (in memory; asked of the database when shared)."""
         if chat_id in self._seen or not self._shared:
             return chat_id in self._seen
-        if self.database.one("SELECT 1 FROM chats_seen WHERE chat_id = ?", (chat_id,)):
+        try:
+            row = self.database.one("SELECT 1 FROM chats_seen WHERE chat_id = ?", (chat_id,))
+        except Exception as error:  # the database is away: noting the chat fails anyway
+            if not unreachable(error):
+                raise
+            return False
+        if row:
             self._seen.add(chat_id)
             return True
         return False
@@ -120,7 +127,12 @@ class State:
     def language(self, chat_id: int) -> str | None:
         """The language chosen with /lang for a chat or user, if any."""
         if self._shared:  # another replica may have taken the /lang
-            row = self.database.one("SELECT lang FROM languages WHERE chat_id = ?", (chat_id,))
+            try:
+                row = self.database.one("SELECT lang FROM languages WHERE chat_id = ?", (chat_id,))
+            except Exception as error:  # the database is away: what this replica last knew
+                if not unreachable(error):
+                    raise
+                return self._languages.get(chat_id)
             return row[0] if row else None
         return self._languages.get(chat_id)
 

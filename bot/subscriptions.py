@@ -44,9 +44,9 @@ from index import (
     Topic,
     TopicError,
     TopicIndex,
+    missing_sources,
     parse_topic,
     passage,
-    resolve,
 )
 
 from .stores import (
@@ -149,11 +149,10 @@ class Subscriptions:
     ) -> tuple[Followed, list[Article]]:
         """Follow a topic: the new row and its latest matches.
 
-        Raises TopicError, FollowError, or UnknownSource for an outlet the archive lacks.
+        Raises TopicError or FollowError. An outlet the archive lacks is followed too: its
+        articles may be about to come (awaited() names it).
         """
         topic = self.parse(text)
-        if topic.sources:
-            resolve(topic.sources, self.index.source_names())
         with self._lock:
             # the cursor of the topic: articles after this one are new to it
             after = self.index.cursor()
@@ -165,6 +164,11 @@ class Subscriptions:
                 recent = self.index.recent_matches(topic, limit=preview)
         self.records.record_shown(target, [(d, a.id) for d, a in recent], topic.text)
         return followed, [a for _, a in recent]
+
+    def awaited(self, text: str) -> tuple[str, ...]:
+        """The outlets a topic names that no article in the archive is from yet."""
+        sources = self.parse(text).sources
+        return missing_sources(sources, self.index.source_names()) if sources else ()
 
     def unfollow(self, chat_id: int, which: str) -> list[Followed]:
         """Stop following by number (as listed), by topic, or 'all'; returns what went."""

@@ -23,7 +23,6 @@ class Texts:
     results_head: str  # {first} {last} {total} {query}
     partial_head: str  # {first} {last} {query}
     period_empty_note: str  # {period}
-    period_empty_best_note: str  # {period}
     folded_note: str
     no_results: str  # {query}
     no_results_hint: str
@@ -41,12 +40,16 @@ class Texts:
     expired: str
     flood: str  # {seconds}
     error: str
+    unavailable: str  # a backend is down: the answer comes when it is back
     continued: str  # {part} {parts}
     inline_open_bot: str
     commands: tuple[tuple[str, str], ...]  # (commands.Command key, menu description)
     console_help: str
     console_footer: str
     console_sample: str  # {data} {path}
+    console_offer_feeds: str  # {data} {count} {path}
+    console_feeds_read: str  # {count} {feeds}
+    console_feeds_none: str
     console_prompt: str
     no_token: str
     # subscriptions
@@ -57,6 +60,7 @@ class Texts:
     followed_digest: str  # {hour} {zone}
     followed_recent: str
     followed_none: str
+    followed_awaited: str  # {sources}
     topic_invalid: str  # {reason}
     topic_duplicate: str  # {topic}
     too_many_topics: str  # {limit}

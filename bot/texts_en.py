@@ -40,8 +40,7 @@ EN = Texts(
     partial_head=(
         "No article holds the main words of “{query}”: articles {first}–{last} match in part"
     ),
-    period_empty_note="No matching article was published in {period}; these are the newest.",
-    period_empty_best_note=(
+    period_empty_note=(
         "No matching article was published in {period}; these are the best matches."
     ),
     folded_note="You typed without diacritics, so accented words match too.",
@@ -61,6 +60,7 @@ EN = Texts(
     expired="These results have expired; please ask again.",
     flood="You are asking a little fast. Please wait about {seconds} seconds.",
     error="Sorry, something went wrong. Please try again in a few minutes.",
+    unavailable="Temporarily unavailable. I will answer this question as soon as I am back.",
     continued="({part}/{parts})",
     inline_open_bot="No results – open the bot",
     commands=(
@@ -84,6 +84,12 @@ EN = Texts(
         "The index in {data} is empty (fill it with: newsbot index <folders or files>), so I "
         "use the bundled sample ({path}) in a temporary folder."
     ),
+    console_offer_feeds=(
+        "The index in {data} is empty. Read the latest news of {count} major outlets ({path}) "
+        "now and follow them? [Y/n] "
+    ),
+    console_feeds_read="Read {count} articles from {feeds} feeds.",
+    console_feeds_none="No feed could be read (no network?).",
     console_prompt="› ",
     no_token=(
         "TELEGRAM_BOT_TOKEN is not set.\n"
@@ -103,6 +109,7 @@ EN = Texts(
     followed_digest="New matching articles will be in the digest at {hour:02d}:00 every day ({zone}).",
     followed_recent="Recent articles on this topic:",
     followed_none="No recent article matches this topic yet.",
+    followed_awaited="No article from {sources} has arrived yet; its articles come as they do.",
     topic_invalid="Cannot follow this: {reason}.",
     topic_duplicate="Already following “{topic}”.",
     too_many_topics="A chat follows at most {limit} topics; remove some with /unsubscribe.",

@@ -40,8 +40,7 @@ VI = Texts(
     partial_head=(
         "Không bài nào chứa đủ các từ chính của “{query}”: bài {first}–{last} chỉ khớp một phần"
     ),
-    period_empty_note="Không có bài nào khớp câu hỏi đăng trong {period}; đây là các bài mới nhất.",
-    period_empty_best_note=(
+    period_empty_note=(
         "Không có bài nào khớp câu hỏi đăng trong {period}; đây là các bài khớp nhất."
     ),
     folded_note="Bạn gõ không dấu nên tôi tìm cả các từ có dấu tương ứng.",
@@ -61,6 +60,7 @@ VI = Texts(
     expired="Kết quả này đã cũ, hãy hỏi lại nhé.",
     flood="Bạn hỏi hơi nhanh. Vui lòng chờ khoảng {seconds} giây rồi hỏi tiếp nhé.",
     error="Xin lỗi, đã có lỗi. Bạn thử lại sau ít phút nhé.",
+    unavailable="Hệ thống tạm thời gián đoạn. Mình sẽ trả lời câu hỏi này ngay khi hoạt động trở lại.",
     continued="({part}/{parts})",
     inline_open_bot="Không có kết quả – mở bot",
     commands=(
@@ -83,6 +83,12 @@ VI = Texts(
         "Kho tin ở {data} đang trống (nạp bằng: newsbot index <thư mục hoặc tệp>), nên tôi "
         "dùng kho mẫu đi kèm ({path}) trong một thư mục tạm."
     ),
+    console_offer_feeds=(
+        "Kho tin ở {data} đang trống. Đọc tin mới nhất của {count} báo lớn ({path}) ngay bây "
+        "giờ và theo dõi chúng? [C/k] "
+    ),
+    console_feeds_read="Đã đọc {count} bài từ {feeds} nguồn tin.",
+    console_feeds_none="Không đọc được nguồn tin nào (chưa có mạng?).",
     console_prompt="› ",
     no_token=(
         "Chưa có TELEGRAM_BOT_TOKEN.\n"
@@ -102,6 +108,7 @@ VI = Texts(
     followed_digest="Bài mới khớp chủ đề sẽ có trong bản tóm tắt lúc {hour:02d}:00 mỗi ngày ({zone}).",
     followed_recent="Mấy bài gần đây khớp chủ đề:",
     followed_none="Chưa có bài nào gần đây khớp chủ đề này.",
+    followed_awaited="Chưa có bài nào từ nguồn {sources}; bài của nguồn này sẽ được gửi khi có.",
     topic_invalid="Không theo dõi được: {reason}.",
     topic_duplicate="Đã theo dõi “{topic}” rồi.",
     too_many_topics="Mỗi cuộc trò chuyện theo dõi tối đa {limit} chủ đề; bỏ bớt bằng /huy.",

@@ -15,12 +15,11 @@ from telegram.constants import ChatType
 from index import (
     Excerpt,
     TopicError,
-    UnknownSource,
     parse_topic,
 )
 
 from . import render, render_topics
-from .handlers import flooded, unknown_source, user_id
+from .handlers import flooded, user_id
 from .sending import reply
 from .services import BotContext, command_text, services_of, texts_of
 from .subscriptions import (
@@ -99,9 +98,6 @@ async def follow_command(update: Update, context: BotContext) -> None:
         reason = error.vietnamese if t.lang == "vi" else error.english
         await reply(update, context, render.notice(t.topic_invalid.format(reason=reason)))
         return
-    except UnknownSource as error:
-        await reply(update, context, render.notice(unknown_source(error, t)))
-        return
     except FollowError as error:
         answer = (
             t.topic_duplicate.format(topic=error.existing.text)
@@ -111,12 +107,14 @@ async def follow_command(update: Update, context: BotContext) -> None:
         await reply(update, context, render.notice(answer))
         return
 
-    def details() -> tuple[list[str], int | None, list[Excerpt | None]]:
+    def details() -> tuple[list[str], int | None, list[Excerpt | None], tuple[str, ...]]:
         chat = svc.subscriptions.chat(target.chat_id)
         marks = [explain(followed.text, a)[1] for a in recent]
-        return svc.state.tokens(a.id for a in recent), chat.digest_hour if chat else None, marks
+        awaited = svc.subscriptions.awaited(followed.text)
+        tokens = svc.state.tokens(a.id for a in recent)
+        return tokens, chat.digest_hour if chat else None, marks, awaited
 
-    tokens, hour, marks = await asyncio.to_thread(details)
+    tokens, hour, marks, awaited = await asyncio.to_thread(details)
     links = article_links(recent, tokens, context.bot.username)
     answer = render_topics.followed(
         followed.text,
@@ -127,6 +125,7 @@ async def follow_command(update: Update, context: BotContext) -> None:
         zone=svc.zone.key,
         channel=target.title,
         passages=marks,
+        awaited=awaited,
     )
     await reply(update, context, answer)
 

@@ -10,9 +10,11 @@ from .fetch import FetchRefused, is_public, names_private, refuse_private
 from .opml import MAX_OPML_BYTES, OpmlError, export_opml, read_opml
 from .poll import http_client, poll_all
 from .registry import POLL_SECONDS, Feed, FeedError, FeedRegistry, PollResult
+from .rounds import FEED_LOCK, Round, poll_due
 from .stores import FeedStore
 
 __all__ = [
+    "FEED_LOCK",
     "Feed",
     "FeedError",
     "FeedRegistry",
@@ -22,12 +24,14 @@ __all__ = [
     "OpmlError",
     "POLL_SECONDS",
     "PollResult",
+    "Round",
     "add_checked",
     "export_opml",
     "http_client",
     "is_public",
     "names_private",
     "poll_all",
+    "poll_due",
     "read_opml",
     "refuse_private",
 ]

@@ -14,6 +14,7 @@ else is a FeedError that says why: the network, the HTTP status, or "no feed fou
 from __future__ import annotations
 
 import io
+import time
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
@@ -79,7 +80,9 @@ def add_checked(
 ) -> tuple[Feed, Checked]:
     """Check a URL (check_feed) and register the feed it leads to; FeedError if either fails."""
     checked = check_feed(client, url, allow_private)
-    return registry.add(checked.url), checked
+    feed = registry.add(checked.url)
+    # `feeds list` then shows what `feeds add` said: the title, and that it answered
+    return registry.answered(feed.id, checked.title, time.time()) or feed, checked
 
 
 def _get(client: httpx.Client, url: str, allow_private: bool):

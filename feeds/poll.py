@@ -39,11 +39,12 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
+from xml.sax import SAXParseException
 
 import feedparser
 import httpx
 
-from index import Article, article_from_html, bound, clean_line, host
+from index import Article, article_from_html, bound, clean_line, host, outlet_name
 from storage import DatabaseError
 
 from .entries import (
@@ -243,10 +244,12 @@ def poll(
         response_headers={"content-location": got.url, "content-type": got.content_type},
     )
     if not parsed.get("version") and not parsed.entries:
-        reason = parsed.get("bozo_exception")
-        return PollResult(error="not an RSS or Atom feed" + (f": {reason}" if reason else ""))
+        return PollResult(error=not_a_feed(parsed.get("bozo_exception")))
     title = bound(clean_line(text_of_html(parsed.feed.get("title") or "")), 200) or None
-    source = title or host(feed.url) or feed.url
+    # the outlet, never the feed's title ("Tin mới nhất - VnExpress RSS"): each page names
+    # its own (index.outlets); entries without one take the feed's site
+    site = http_link(parsed.feed.get("link"), got.url)
+    source = outlet_name(site) or outlet_name(got.url) or host(site or got.url) or feed.url
     keys: dict[str, None] = {}  # ordered, unique
     articles: list[Article] = []
     fetched = 0
@@ -276,6 +279,13 @@ def poll(
     )
 
 
+def not_a_feed(reason: object) -> str:
+    """Why a document is no feed, said for people (not "<unknown>:2:0: syntax error")."""
+    if isinstance(reason, SAXParseException):  # (feedparser's line numbers are its own)
+        return f"not an RSS or Atom feed: broken XML ({reason.getMessage()})"
+    return "not an RSS or Atom feed" + (f": {reason}" if reason else "")
+
+
 def poll_all(
     registry: FeedRegistry,
     client: httpx.Client,
@@ -283,10 +293,12 @@ def poll_all(
     *,
     sink: Callable[[list[Article]], object] | None = None,
     allow_private: bool = False,
+    polled: Callable[[Feed, PollResult], object] | None = None,
 ) -> list[Article]:
     """Poll every due feed once, FEED_CONCURRENCY at a time; returns the new articles.
 
-    A failing feed never raises. The sink and the registry are called from this thread only.
+    A failing feed never raises. The sink, the registry and polled (told of each feed as it
+    is done: a progress bar) are called from this thread only.
     """
 
     def fetch(feed: Feed, seen: set[str]) -> PollResult:
@@ -315,6 +327,8 @@ def poll_all(
             if result.error:
                 log.info("feed #%d %s: %s", feed.id, feed.url, result.error)
             found.extend(result.articles)
+            if polled is not None:
+                polled(feed, result)
     return found
 
 
@@ -348,7 +362,7 @@ def _entry_article(
             return dataclasses.replace(
                 page,
                 published=page.published or published,
-                source=source,
+                source=page.source or source,
                 image=page.image or image,
             )
     return summary_article(entry, source, link, published, image)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from index import INVISIBLE, MAX_URL_CHARS, Article, Store
+from index import INVISIBLE, MAX_URL_CHARS, Article, Store, host, outlet_name
 from storage import Database, is_url, open_database
 
-from .fetch import normalize_url
+from .fetch import FetchRefused, normalize_url, refuse_private
 
 POLL_SECONDS = 900.0  # a healthy feed is polled every 15 minutes
 MAX_BACKOFF_SECONDS = 6 * 3600.0
@@ -41,6 +42,22 @@ CREATE TABLE IF NOT EXISTS feed_items (
     PRIMARY KEY (feed_id, entry_key)
 ) WITHOUT ROWID;
 """
+
+
+def _outlet_names(db) -> None:
+    """Schema 2: articles filed under their feed's title get their outlet's name."""
+    if db.execute("SELECT value FROM meta WHERE key='schema'").fetchone() is None:
+        return  # no article store in this database
+    titles = [r[0] for r in db.execute("SELECT DISTINCT title FROM feeds WHERE title IS NOT NULL")]
+    for title in titles:
+        rows = db.execute("SELECT docno, url FROM articles WHERE source=?", (title,)).fetchall()
+        for docno, url in rows:
+            name = outlet_name(url) or host(url) or title
+            db.execute("UPDATE articles SET source=? WHERE docno=?", (name, docno))
+
+
+MIGRATIONS = (_outlet_names,)  # MIGRATIONS[n - 1] brings schema n to n + 1
+
 _COLUMNS = (
     "id, url, title, etag, last_modified, added_at, last_checked, last_ok, failures,"
     " next_check, last_error"
@@ -126,7 +143,7 @@ class FeedRegistry:
         # processes work on the file at once. A postgresql:// URL (or its open pool, lent):
         # the replicas' database.
         self.database = open_database(target)
-        self.database.schema(_SCHEMA, "feeds_version")
+        self.database.schema(_SCHEMA, "feeds_version", MIGRATIONS)
 
     @classmethod
     def open(
@@ -191,8 +208,16 @@ class FeedRegistry:
         return self._many("ORDER BY id", ())
 
     def due(self, now: float) -> list[Feed]:
-        """Feeds whose next check has come, longest waiting first."""
-        return self._many("WHERE next_check <= ? ORDER BY next_check, id", (now,))
+        """Feeds whose next check has come, longest waiting first.
+
+        A healthy feed is also due once the interval in force now has passed since its
+        last check: a shorter NEWSBOT_FEED_SECONDS holds from the next poll, not from the
+        end of the schedule the old one set.
+        """
+        return self._many(
+            "WHERE next_check <= ? OR (failures = 0 AND last_checked <= ?) ORDER BY next_check, id",
+            (now, now - self.interval),
+        )
 
     def failing(self) -> list[Feed]:
         """Feeds whose last poll failed."""
@@ -247,6 +272,39 @@ class FeedRegistry:
     def set_title(self, feed_id: int, title: str | None) -> None:
         """Name a feed (an imported OPML title) until a poll brings the feed's own."""
         self.database.execute("UPDATE feeds SET title=? WHERE id=?", (title, feed_id))
+
+    def adopt(
+        self, entries: Iterable[tuple[str, str | None]], allow_private: bool = False
+    ) -> tuple[int, int, list[tuple[str, str]]]:
+        """Register (url, title) pairs, an OPML file's: how many were added, how many were
+        known already, and the refused ones with why (a private address, the rule of every
+        fetch, is refused before it is stored)."""
+        added, known, refused = 0, 0, []
+        for url, title in entries:
+            try:
+                refuse_private(url, allow_private)
+                feed = self.add(url)
+            except FetchRefused as e:
+                refused.append((url, str(e)))
+                continue
+            except FeedError as e:
+                if "already registered" in str(e):
+                    known += 1
+                else:
+                    refused.append((url, str(e)))
+                continue
+            if title:
+                self.set_title(feed.id, title)
+            added += 1
+        return added, known, refused
+
+    def answered(self, feed_id: int, title: str | None, now: float) -> Feed | None:
+        """A feed answered a check (``feeds add``): its own title, and when it last did."""
+        self.database.execute(
+            "UPDATE feeds SET title=coalesce(?, title), last_ok=? WHERE id=?",
+            (title, now, feed_id),
+        )
+        return self.get(feed_id)
 
     def poll_now(self) -> int:
         """Make every feed due at once (``newsbot feeds poll --force``); returns how many."""

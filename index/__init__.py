@@ -28,6 +28,8 @@ _EXPORTS = {
     "web_url": "urls",
     "UnknownSource": "outlets",
     "resolve": "outlets",
+    "missing_sources": "outlets",
+    "outlet_name": "outlets",
     "page_hits": "pages",
     "Clause": "topics",
     "Topic": "topics",
@@ -93,7 +95,9 @@ __all__ = [
     "host",
     "http_url",
     "ingest",
+    "missing_sources",
     "normalize",
+    "outlet_name",
     "page_hits",
     "parse_topic",
     "passage",
@@ -129,7 +133,7 @@ if TYPE_CHECKING:
     from .firststage import ExactNotServed
     from .models import Article, Excerpt, Hit, SearchResult
     from .normalize import INVISIBLE, clean_input
-    from .outlets import UnknownSource, resolve
+    from .outlets import UnknownSource, missing_sources, outlet_name, resolve
     from .pages import page_hits
     from .progress import Progress
     from .search import MAX_DEPTH, MAX_QUERY_CHARS, SearchIndex

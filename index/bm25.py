@@ -277,6 +277,24 @@ class FieldPostings:
         part = tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / (self.avgdl or 1.0)))
         return idf * part * (1 + 1e-9)  # rounding margin
 
+    def max_contributions_at(
+        self, term: str, docnos: np.ndarray, lucene: bool = False, b: float | None = None
+    ) -> np.ndarray:
+        """max_contribution() for each of some docnos, from its block of the term's postings.
+
+        A block's highest tf in its shortest document bounds every posting of the block,
+        and a docno between two postings can only hold the term in the block it falls in.
+        """
+        idf = self.idf(term, lucene)
+        tid = None if self.base is None else self.base.vocab.get(term)
+        if idf <= 0 or tid is None or term in self._delta:
+            return np.full(len(docnos), self.max_contribution(term, lucene, b))
+        tf, dl = self.base.block_bounds(tid, docnos)
+        tf = tf.astype(np.float64)
+        k1, b = self.params.k1, self.params.b if b is None else b
+        part = tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / (self.avgdl or 1.0)))
+        return idf * part * (1 + 1e-9)  # rounding margin
+
     def contributions_at(
         self, term: str, docnos: np.ndarray, lucene: bool = False, b: float | None = None
     ) -> np.ndarray:

@@ -54,6 +54,7 @@ def index_stats(index: Counted) -> IndexStats:
         index_bytes=index_bytes,
         database_bytes=db_bytes,
         search=index.first_stage.describe() if index.first_stage is not None else "embedded",
+        undated=counts["undated"],
         vectors=len(live),
         windows=sum(tiers[d] >= WINDOWS for d in live),
         semantic=getattr(stage.encoder, "name", "on") if stage.on else "off",

@@ -59,10 +59,8 @@ class SearchResult:
     date_to: dt.date | None = None
     # no article holds most of the question's important words: the hits are partial matches
     partial: bool = False
-    # the question named a period and no matching article is dated in it
+    # the question named a period and no good answer is dated in it (relevance order kept)
     period_empty: bool = False
-    # ... and the period was the reader's own now ("hôm nay"): the newest matches come first
-    newest_first: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +86,7 @@ class IndexStats:
     index_bytes: int
     database_bytes: int
     search: str = "embedded"  # what ranks: the embedded engine, or an OpenSearch cluster
+    undated: int = 0  # articles without a date: outside every period a question names
     vectors: int = 0  # live articles with a lead vector (the semantic stage's coverage)
     windows: int = 0  # live articles with their passage windows embedded too
     semantic: str = "off"  # the encoder that embeds questions, or "off"

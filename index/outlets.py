@@ -22,9 +22,12 @@ from .normalize import fold, normalize
 
 __all__ = [
     "MAX_SOURCES",
+    "OUTLETS",
     "UnknownSource",
+    "missing_sources",
     "outlet_filter",
     "outlet_keys",
+    "outlet_name",
     "resolve",
     "source_key",
     "split_sources",
@@ -38,6 +41,60 @@ _FILTER = re.compile(
 )
 _NOT_KEY = re.compile(r"[\W_]+")
 _SUFFIXES = (".com.vn", ".net.vn", ".org.vn", ".gov.vn", ".edu.vn", ".vn", ".com", ".net", ".org")
+
+# Outlets as their readers name them, by the domain they publish on (subdomains included).
+# A polled article is filed under this name, never under its feed's title ("Tin mới nhất -
+# VnExpress RSS"); an outlet missing here is named by its pages (og:site_name), else host.
+OUTLETS = {
+    "vnexpress.net": "VnExpress",
+    "tuoitre.vn": "Tuổi Trẻ",
+    "thanhnien.vn": "Thanh Niên",
+    "dantri.com.vn": "Dân trí",
+    "vietnamnet.vn": "VietNamNet",
+    "vov.vn": "VOV",
+    "nhandan.vn": "Nhân Dân",
+    "nld.com.vn": "Người Lao Động",
+    "znews.vn": "Znews",
+    "zingnews.vn": "Znews",
+    "laodong.vn": "Lao Động",
+    "tienphong.vn": "Tiền Phong",
+    "vietnamplus.vn": "VietnamPlus",
+    "baotintuc.vn": "Báo Tin tức",
+    "sggp.org.vn": "Sài Gòn Giải Phóng",
+    "plo.vn": "Pháp Luật TP.HCM",
+    "qdnd.vn": "Quân đội nhân dân",
+    "cand.com.vn": "Công an nhân dân",
+    "baochinhphu.vn": "Báo Chính phủ",
+    "vtv.vn": "VTV",
+    "vtc.vn": "VTC News",
+    "vietnamfinance.vn": "VietnamFinance",
+    "vneconomy.vn": "VnEconomy",
+    "cafef.vn": "CafeF",
+    "cafebiz.vn": "CafeBiz",
+    "kenh14.vn": "Kenh14",
+    "soha.vn": "Soha",
+    "genk.vn": "GenK",
+    "24h.com.vn": "24h",
+    "baomoi.com": "Báo Mới",
+    "voatiengviet.com": "VOA Tiếng Việt",
+    "rfa.org": "RFA",
+    "vi.wikinews.org": "Wikinews",
+}
+
+
+def _outlet_of_host(host: str | None) -> str | None:
+    host = (host or "").lower().removeprefix("www.")
+    while host:
+        if host in OUTLETS:
+            return OUTLETS[host]
+        host = host.partition(".")[2] if "." in host else ""
+    return None
+
+
+def outlet_name(url: str | None, site_name: str | None = None) -> str | None:
+    """The outlet an article's address names (OUTLETS), else the page's own site name."""
+    host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", (url or "").strip().lower()).split("/", 1)[0]
+    return _outlet_of_host(host.rsplit("@", 1)[-1].split(":", 1)[0]) or site_name or None
 
 
 class UnknownSource(ValueError):
@@ -74,8 +131,20 @@ def outlet_keys(source: str | None) -> frozenset[str]:
     words = name.split()
     if len(words) > 1 and fold(words[0]) == "bao":
         keys.add(source_key(" ".join(words[1:])))
+    keys.update(_DOMAIN_KEYS.get(source_key(name), ()))  # "nld" for Người Lao Động
     keys.discard("")
     return frozenset(keys)
+
+
+def _domain_keys() -> dict[str, frozenset[str]]:
+    keys: dict[str, set[str]] = {}
+    for domain, name in OUTLETS.items():
+        stem = next((domain[: -len(x)] for x in _SUFFIXES if domain.endswith(x)), domain)
+        keys.setdefault(source_key(name), set()).add(source_key(stem.rsplit(".", 1)[-1]))
+    return {k: frozenset(v) for k, v in keys.items()}
+
+
+_DOMAIN_KEYS = _domain_keys()
 
 
 def split_sources(text: str) -> tuple[str, tuple[str, ...]]:
@@ -89,6 +158,15 @@ def split_sources(text: str) -> tuple[str, tuple[str, ...]]:
 
     rest = _FILTER.sub(take, text)
     return " ".join(rest.split()), tuple(dict.fromkeys(n for n in names if source_key(n)))
+
+
+def missing_sources(names: Iterable[str], known: Iterable[str | None]) -> tuple[str, ...]:
+    """The names that pick none of the known sources (a topic waits for their articles)."""
+    try:
+        resolve(names, known)
+    except UnknownSource as e:
+        return e.names
+    return ()
 
 
 def resolve(names: Iterable[str], known: Iterable[str | None]) -> frozenset[str]:

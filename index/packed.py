@@ -55,6 +55,21 @@ class Packed:
         _patch(tfs, self.tfx, int(self.btx[b]) if hi > lo else 0)
         return docs, tfs
 
+    def block_maxima(
+        self, tid: int, lo: int, hi: int, dl: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """First docno, highest tf and shortest document of each block of term tid."""
+        b0, b1 = int(self.boff[tid]), int(self.boff[tid + 1])
+        if hi <= lo:
+            return self.bfirst[b0:b1], np.zeros(0, np.uint16), np.zeros(0, np.int32)
+        docs, tfs = self.decode(tid, lo, hi)
+        starts = np.arange(0, hi - lo, BLOCK)
+        return (
+            self.bfirst[b0:b1],
+            np.maximum.reduceat(tfs, starts),
+            np.minimum.reduceat(dl[docs], starts),
+        )
+
     def tfs_at(self, tid: int, lo: int, hi: int, docnos: np.ndarray) -> np.ndarray:
         """The tf of term tid in each of some ascending docnos (0 where absent), block-wise."""
         b0, b1 = int(self.boff[tid]), int(self.boff[tid + 1])

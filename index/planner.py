@@ -42,7 +42,6 @@ class QueryPlan:
     date_to: dt.date | None = None
     lucene: bool = False  # Lucene's idf instead of BM25Okapi's (Ranking.idf)
     b: float | None = None  # another length normalization than the params' (Ranking.b)
-    recent: bool = False  # the period is the reader's now ("hôm nay"): query.Query.recent
 
     def __post_init__(self) -> None:
         # plan() writes its parts as plain (field, terms, weight) tuples
@@ -99,9 +98,7 @@ class QueryPlanner:
                 )
                 if p[1] and p[2]
             )
-            return QueryPlan(
-                parts, searched, False, asked.date_from, asked.date_to, lucene, r.b, asked.recent
-            )
+            return QueryPlan(parts, searched, False, asked.date_from, asked.date_to, lucene, r.b)
         # No diacritics at all: pyvi cannot segment it, so split the syllables into the
         # likeliest words of the folded vocabulary instead.
         sylls = _SYLLABLE.findall(fold(normalize(asked.text)))
@@ -117,9 +114,7 @@ class QueryPlanner:
             )
             if p[1] and p[2]
         )
-        return QueryPlan(
-            parts, terms, True, asked.date_from, asked.date_to, lucene, r.b, asked.recent
-        )
+        return QueryPlan(parts, terms, True, asked.date_from, asked.date_to, lucene, r.b)
 
     def _topic_words(self, terms: tuple[str, ...], folded: bool) -> tuple[str, ...]:
         """The words that say what a question is about: question words left out."""

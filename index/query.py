@@ -49,8 +49,6 @@ FILLER = (
     "nhỉ",
     "hả",
     "ạ",
-    "mới nhất",
-    "gần đây",
     "hiện nay",
 )
 
@@ -120,9 +118,6 @@ class Query:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     aliases: tuple[str, ...] = ()  # canonical names: "hcm", "hanoi", ...
-    # the period is the reader's own now ("hôm nay", "tuần trước"), not a date named in the
-    # story ("năm 2014"): only then do the newest matches stand in for an empty period
-    recent: bool = False
 
 
 def aliases_in_words(words: str) -> list[str]:
@@ -149,6 +144,14 @@ def strip_filler(question: str) -> str:
 _MONTH = re.compile(r"(?<!\S)thang (\d{1,2})(?: nam)? (\d{4})(?!\S)")
 _DAY = re.compile(r"(?<!\S)(?:ngay )?(\d{1,2}) (\d{1,2}) (\d{4})(?!\S)")
 _YEAR = re.compile(r"(?<!\S)nam (\d{4})(?!\S)")
+_YEAR_ACCENTED = re.compile(r"(?<!\S)năm (\d{4})(?!\S)")  # typed with accents: not "Nam 2017"
+
+
+def _year(question: str, words: str) -> re.Match | None:
+    """ "năm 2017" in a question: as typed when it has accents, else in folded words."""
+    if has_diacritics(question):
+        return _YEAR_ACCENTED.search(_exact_words(question))
+    return _YEAR.search(words)
 
 
 # "hai tháng trước" is two months before something the story tells, not last month
@@ -157,14 +160,51 @@ _COUNTED = re.compile(
     r"(?:ngay|tuan|thang|nam) (?:truoc|qua|nay)(?!\S)"
 )
 _RELATIVE = re.compile(
-    r"(?<!\S)(hom nay|hom qua|tuan nay|tuan truoc|tuan qua|thang nay|thang truoc|nam nay)(?!\S)"
+    r"(?<!\S)(hom nay|hom qua|tuan nay|tuan truoc|tuan qua|thang nay|thang truoc|nam nay"
+    r"|moi nhat|gan day|moi day)(?!\S)"
 )
+# "mới nhất", "gần đây": the reader's last weeks
+RECENT_DAYS = 30
+
+
+def _relative_spans(words: str) -> list[tuple[int, int]]:
+    """Where the reader's own time words stand in folded words, counted spans left out."""
+    counted = [m.span() for m in _COUNTED.finditer(words)]
+    return [
+        m.span(1)
+        for m in _RELATIVE.finditer(words)
+        if not any(a <= m.start(1) < b for a, b in counted)
+    ]
 
 
 def _relative(words: str) -> str | None:
     """The reader's own time word in folded words ("hom nay"), counted spans left out."""
-    m = _RELATIVE.search(_COUNTED.sub(" ", words))
-    return m.group(1) if m else None
+    spans = _relative_spans(words)
+    return words[spans[0][0] : spans[0][1]] if spans else None
+
+
+def strip_time(question: str) -> str:
+    """The question without its time words ("hôm nay", "tuần này", "mới nhất"; a date that
+    ends it, "năm 2017").
+
+    They say when, never what: searched as words, "tuần này" finds "Nghỉ Tết gần 2 tuần",
+    and "năm 2017" every article that mentions the year.
+    """
+    sylls = re.findall(r"[^\W_]+", normalize(question))
+    joined = " ".join(fold(s) for s in sylls)
+    drop = [False] * len(sylls)
+    named = [m.span() for p in (_DAY, _MONTH) for m in p.finditer(joined)]
+    if year := _year(question, joined):
+        named.append(year.span())
+    # a date inside a question is often the story's ("Sau năm 1975, …"): only one that ends
+    # the question is taken for the period alone ("giá vàng năm 2017")
+    named = [(a, b) for a, b in named if b == len(joined)]
+    for a, b in _relative_spans(joined) + named:
+        first = joined[:a].count(" ")
+        for i in range(first, first + joined[a:b].count(" ") + 1):
+            drop[i] = True
+    kept = [s for s, d in zip(sylls, drop, strict=True) if not d]
+    return " ".join(kept) if kept else question
 
 
 def date_range(question: str, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
@@ -189,6 +229,8 @@ def date_range(question: str, today: dt.date) -> tuple[dt.date | None, dt.date |
         return last.replace(day=1), last
     if " nam nay " in pad:
         return today.replace(month=1, day=1), today
+    if " moi nhat " in pad or " gan day " in pad or " moi day " in pad:
+        return today - dt.timedelta(days=RECENT_DAYS - 1), today
     if m := _DAY.search(w):
         try:
             day = dt.date(int(m[3]), int(m[2]), int(m[1]))
@@ -198,7 +240,7 @@ def date_range(question: str, today: dt.date) -> tuple[dt.date | None, dt.date |
     if (m := _MONTH.search(w)) and 1 <= int(m[1]) <= 12:
         year, month = int(m[2]), int(m[1])
         return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
-    if m := _YEAR.search(w):
+    if m := _year(question, w):
         year = int(m[1])
         if 1900 <= year <= 2100:
             return dt.date(year, 1, 1), dt.date(year, 12, 31)
@@ -210,11 +252,10 @@ def parse(question: str, today: dt.date | None = None) -> Query:
     today = today or dt.date.today()
     lo, hi = date_range(question, today)
     return Query(
-        text=strip_filler(question),
+        text=strip_filler(strip_time(question)),
         date_from=lo,
         date_to=hi,
         aliases=tuple(dict.fromkeys(aliases_in_words(_words(question)))),
-        recent=lo is not None and _relative(_words(question)) is not None,
     )
 
 

@@ -16,8 +16,14 @@ from .planner import QueryPlan
 # a question's period puts its dated articles first only when they score this share of
 # the best: "năm 1985" in a question about the past must not put a weak match of 1985 first
 STRONG_SHARE = 0.5
+# an article answers a question when it scores this share of the best: one holding a
+# common word of the question matches, but answers nothing (bench/periods.py, plain)
+ANSWER_SHARE = 0.2
 # syllables in more than this share of the articles are scored on the leaders only (best())
 COMMON_SHARE = 0.5
+# outsiders within reach of the leaders checked against their blocks' bounds, at most:
+# past this the scan of every posting costs less
+MAX_DOUBT = 200_000
 
 
 def strong(inside: np.ndarray, scores: np.ndarray) -> np.ndarray:
@@ -25,6 +31,13 @@ def strong(inside: np.ndarray, scores: np.ndarray) -> np.ndarray:
     if not len(scores) or scores.max() <= 0:
         return inside
     return inside & (scores >= STRONG_SHARE * scores.max())
+
+
+def answer_count(scores: np.ndarray, matched: np.ndarray, best: float) -> int:
+    """How many matched articles answer a question: ANSWER_SHARE of the best score."""
+    if best <= 0:
+        return int(np.count_nonzero(matched))
+    return int(np.count_nonzero(matched & (scores >= ANSWER_SHARE * best)))
 
 
 def in_range(days_of: np.ndarray, rng: tuple[dt.date | None, dt.date | None]) -> np.ndarray:
@@ -49,6 +62,8 @@ class Ranker:
         self._lock = lock
         self._buffers: dict[str, np.ndarray] = {}
         self.last_pruned = False
+        self.last_answers = 0  # the last best()'s answer set (answer_count), for search()
+        self.last_doubt = (0, 0)  # outsiders within reach of the leaders, and past their blocks
 
     @property
     def fields(self) -> Mapping[str, FieldPostings]:
@@ -93,8 +108,8 @@ class Ranker:
 
         Their postings are the longest to scan, and their idf is the lowest, so what they
         can add is small and bounded: score everything else, take the leaders, add the
-        common syllables to those, and keep the answer only if no article outside the
-        leaders could have caught up (else None, and best() does the full work).
+        common syllables to those and to the outsiders whose blocks' bounds say they could
+        still catch up (None when too many could: then best() does the full work).
         """
         parts = [p for p in plan.parts if p[0] in SYLLABLE_FIELDS]
         if not parts or k <= 0:
@@ -115,22 +130,50 @@ class Ranker:
         reach = weight * sum(
             self.fields[f].max_contribution(x, plan.lucene, plan.b) for f, x in common
         )
-        # more leaders lower the bar an outsider has to clear: a second, deeper try
-        # costs less than the scan
-        for depth in (max(20 * k, 200), max(200 * k, 2000)):
-            leaders, total = self.top(scores, depth, matched=matched)
-            partial = scores[leaders]
-            final = partial.copy()
-            for f, syl in common:
-                final += weight * self.fields[f].contributions_at(syl, leaders, plan.lucene, plan.b)
-            if len(leaders) and total > len(leaders):
-                kth = np.sort(final)[-min(k, len(final))]
-                if partial.min() + reach >= kth:
-                    continue
-            self.last_pruned = True
-            order = np.lexsort((-leaders, -self._dates[leaders], -final))[:k]
-            return leaders[order], final[order], total
-        return None
+        leaders, total = self.top(scores, max(20 * k, 200), matched=matched)
+        final = self._with_deferred(scores, leaders, common, weight, plan)
+        if len(leaders) and total > len(leaders):
+            kth = np.sort(final)[-min(k, len(final))]
+            if scores[leaders].min() + reach >= kth:  # an outsider might catch up
+                doubt = self._in_reach(scores, matched, leaders, kth, reach, common, weight, plan)
+                if doubt is None:
+                    return None
+                leaders = np.concatenate([leaders, doubt])
+                final = np.concatenate(
+                    [final, self._with_deferred(scores, doubt, common, weight, plan)]
+                )
+        self.last_pruned = True
+        # outside the leaders, their scores without the deferred syllables: below the k-th
+        partial = scores[leaders]
+        bar = ANSWER_SHARE * float(final.max(initial=0.0))
+        self.last_answers = answer_count(scores, matched, bar / ANSWER_SHARE) + int(
+            np.count_nonzero(final >= bar) - np.count_nonzero(partial >= bar)
+        )
+        order = np.lexsort((-leaders, -self._dates[leaders], -final))[:k]
+        return leaders[order], final[order], total
+
+    def _with_deferred(self, scores, docnos, common, weight: float, plan: QueryPlan) -> np.ndarray:
+        """Scores of some docnos with the deferred syllables added."""
+        final = scores[docnos]  # (a copy: fancy indexing)
+        for f, syl in common:
+            final += weight * self.fields[f].contributions_at(syl, docnos, plan.lucene, plan.b)
+        return final
+
+    def _in_reach(self, scores, matched, leaders, kth, reach, common, weight, plan):
+        """The matched outsiders that the deferred syllables could lift to kth (None: too many).
+
+        The terms' bounds over all their postings pick the candidates; the bounds of the
+        blocks of postings each candidate falls in (a few per term) drop most of them.
+        """
+        doubt = np.flatnonzero(matched & (scores >= kth - reach))
+        doubt = doubt[~np.isin(doubt, leaders, assume_unique=True)]
+        if len(doubt) > MAX_DOUBT:
+            return None
+        bound = scores[doubt]
+        for f, syl in common:
+            bound += weight * self.fields[f].max_contributions_at(syl, doubt, plan.lucene, plan.b)
+        self.last_doubt = (len(doubt), int(np.count_nonzero(bound >= kth)))
+        return doubt[bound >= kth]
 
     def ranked(
         self, plan: QueryPlan, defer: frozenset[tuple[str, str]] = frozenset()
@@ -182,8 +225,8 @@ class Ranker:
             matched |= packed >= need * UNIT
             if defer:
                 self._match_deferred(packed, matched, need, defer)
-            counts = np.multiply(packed, 1 / UNIT, out=self._buffer("counts", size))
-            np.floor(counts, out=counts)  # (np.fmod would be ten times slower)
+            counts = np.multiply(packed, 1 / UNIT, out=self._scratch("counts", size))
+            np.floor(counts, out=counts)  # (np.fmod would be ten times slower, np.modf two)
             counts *= UNIT
             packed -= counts
             packed *= syllable_parts[0][2]  # one weight for both syllable fields
@@ -228,6 +271,13 @@ class Ranker:
                 if len(cand) >= k:
                     return cand
         return np.flatnonzero(matched)
+
+    def _scratch(self, name: str, size: int) -> np.ndarray:
+        """A float64 work array reused between queries, not zeroed (callers overwrite it)."""
+        buf = self._buffers.get(name)
+        if buf is None or len(buf) < size:
+            buf = self._buffers[name] = np.empty(int(size * 1.1) + 1024, np.float64)
+        return buf[:size]
 
     def _buffer(self, name: str, size: int) -> np.ndarray:
         """A zeroed float64 work array, reused between queries (callers hold the lock).
@@ -276,8 +326,14 @@ class Ranker:
         elif only is not None:
             total = len(cand)
         if total == 0 or k <= 0:
+            self.last_answers = total
             return np.zeros(0, np.int64), total
         values = scores[cand]
+        best = float(values.max())
+        if len(cand) < total:  # sampled (_above_kth): count over every match
+            self.last_answers = answer_count(scores, matched, best)
+        else:
+            self.last_answers = answer_count(values, np.ones(len(values), bool), best)
         if prefer is not None:
             inside = strong(self._in_range(self._dates[cand], prefer), values)
             if inside.any():

@@ -26,9 +26,10 @@ from .models import AddReport, Article, Hit, IndexStats, SearchResult
 from .outlets import outlet_filter
 from .pages import plan_terms
 from .passages import Matcher, Passage, weighed
+from .periods import in_period_first, overlap, with_period
 from .planner import MAX_QUERY_CHARS, QueryPlan, QueryPlanner
 from .previews import recent_matches
-from .ranker import STRONG_SHARE, Ranker, in_range
+from .ranker import ANSWER_SHARE, Ranker, in_range
 from .ranking import Ranking
 from .secondstage import is_partial, rerank
 from .semantic import Encoder, SemanticStage
@@ -229,15 +230,30 @@ class SearchIndex:
         with self._lock:
             plan = self.plan(query, exact, today)
             rng = (date_from, date_to) if (date_from or date_to) else None
-            prefer = (plan.date_from, plan.date_to) if plan.date_from or plan.date_to else None
+            asked = (plan.date_from, plan.date_to) if plan.date_from or plan.date_to else None
+            prefer = overlap(rng, asked) if asked else None
             # grouping folds duplicates away, so look further than the page
             want = 0 if not k else (offset + k) * 3 + 10 if group else offset + k
             if want and not exact and r.passages:
                 want = max(want, r.passage_depth)
             extra = {"only": only} if only is not None else {}
-            docnos, best_scores, total = self.best(
-                plan, want, date_range=rng, prefer=prefer, **extra
+            found = self.best(plan, want, date_range=rng, **extra)
+            # the answer set, not every article holding one of the words (embedded)
+            total = found[2] if self.first_stage is not None else self.ranker.last_answers
+            # how much of the question's best candidates the period holds (periods.py)
+            common = (
+                float(in_range(self._dates[found[0]], prefer or asked).mean())
+                if (asked and len(found[0]))
+                else 0.0
             )
+            docnos, best_scores, _ = with_period(
+                lambda n, **kw: self.best(plan, n, **kw), found, prefer, want, **extra
+            )
+            if self.first_stage is None and len(docnos) and best_scores.max() > 0:
+                # what is shown is what is counted (the bar is calibrated on this engine's
+                # scores; OpenSearch's count and list stay its matches)
+                answers = best_scores >= ANSWER_SHARE * best_scores.max()
+                docnos, best_scores = docnos[answers], best_scores[answers]
             idf = plan_terms(self.fields, plan)
             matcher = Matcher(weighed(idf, r.passage_idf))
             dates = self._dates[docnos] if len(docnos) else np.zeros(0, np.int64)
@@ -254,16 +270,13 @@ class SearchIndex:
             read = self.store.articles(int(d) for d in docnos)
             fusion = self.semantic.fusion(vector, r)
             docnos, best_scores, passages = rerank(
-                docnos, best_scores, dates, matcher, prefer, read, r, fusion
+                docnos, best_scores, dates, matcher, read, r, fusion
             )
-        period_empty = prefer is not None and not self._in_range(dates, prefer).any()
-        newest_first = period_empty and plan.recent and bool(len(docnos))
-        if newest_first:
-            # nothing from the reader's "today": the newest good matches (half the best
-            # score) come first; a year named ("năm 2014") keeps the best matches first
-            strong = best_scores >= STRONG_SHARE * best_scores[0]
-            order = np.lexsort((-self._dates[docnos], ~strong))
-            docnos, best_scores = docnos[order], best_scores[order]
+            dates = self._dates[docnos]  # in the new order
+        period_empty = False
+        if asked is not None:
+            order, held = in_period_first(docnos, best_scores, dates, prefer or asked, common)
+            docnos, best_scores, period_empty = docnos[order], best_scores[order], not held
         scores = dict(zip(docnos.tolist(), best_scores.tolist(), strict=True))
         if group:
             # grouping needs headlines only: read above with the passages, or read now
@@ -300,7 +313,6 @@ class SearchIndex:
             date_to=plan.date_to,
             partial=bool(len(docnos)) and is_partial(self._top_article(docnos, read), matcher, idf),
             period_empty=period_empty,
-            newest_first=newest_first,
         )
 
     def search_text(

@@ -7,14 +7,12 @@ query instead of four.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Mapping
 
 import numpy as np
 
 from .models import Article
 from .passages import Matcher, Passage, Term, best_passage
-from .ranker import in_range, strong
 from .ranking import Ranking
 
 # the best article must hold this share of the question's idf-weighted words, else the
@@ -28,7 +26,6 @@ def rerank(
     scores: np.ndarray,
     dates: np.ndarray,
     matcher: Matcher,
-    prefer: tuple[dt.date | None, dt.date | None] | None,
     read: Mapping[int, Article],
     ranking: Ranking,
     fusion: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
@@ -44,12 +41,7 @@ def rerank(
     final = scores + ranking.passages * np.array([passages[d].score for d in docnos.tolist()])
     if fusion is not None:
         final = fusion(docnos, final)
-    inside = (
-        strong(in_range(dates, prefer), final)
-        if prefer is not None
-        else np.zeros(len(docnos), bool)
-    )
-    order = np.lexsort((-docnos, -dates, -final, ~inside))
+    order = np.lexsort((-docnos, -dates, -final))  # a period orders them after (periods.py)
     return docnos[order], final[order], passages
 
 

@@ -16,8 +16,9 @@ import numpy as np
 
 from .packed import PACKED_ARRAYS, Packed, encode
 
-# term bitmaps kept per field (BaseSegmentField.holds): 125 KB each at a million articles
-BITMAPS = 64
+# frequent terms' tfs of every docno kept per field (BaseSegmentField.holds, tfs_at): 1 MB
+# each at a million articles
+DENSE_TERMS = 64
 # 2: postings compressed (packed.py); a segment of format 1 is rewritten on open
 FORMAT_VERSION = 2
 
@@ -35,35 +36,66 @@ class BaseSegmentField:
     maxtf: np.ndarray  # uint16 highest tf per term
     mindl: np.ndarray  # int32 shortest document per term
     dl: np.ndarray  # int32 length per docno (0 for docnos not in the segment)
-    _bits: dict[int, np.ndarray] = dataclasses.field(default_factory=dict)  # presence, by term id
+    _tfs: dict[int, np.ndarray] = dataclasses.field(default_factory=dict)  # _dense, by term id
+    _maxima: dict[int, tuple] = dataclasses.field(default_factory=dict)  # block_bounds, by term id
 
     def postings(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
         """Docnos (intp) and tfs (uint16) of a term."""
         return self.packed.decode(tid, int(self.offsets[tid]), int(self.offsets[tid + 1]))
 
     def holds(self, tid: int, docnos: np.ndarray) -> np.ndarray:
-        """Whether each of some docnos holds a term, through a bitmap of the term's docnos.
+        """Whether each of some docnos holds a term, through the term's tf of every docno.
 
-        Meant for the few terms in most articles: their bitmap (n / 8 bytes) is built once
-        per segment and answers any number of docnos without decoding again.
+        Meant for the few terms in most articles: their tfs (a byte a docno) are found once
+        per segment and answer any number of docnos without decoding again.
         """
-        bits = self._bits.get(tid)
-        if bits is None:
-            if len(self._bits) >= BITMAPS:
-                self._bits.clear()
-            present = np.zeros(len(self.dl) + 8, bool)
-            present[self.postings(tid)[0]] = True
-            bits = self._bits[tid] = np.packbits(present)
-        inside = docnos < len(self.dl)
-        docnos = np.where(inside, docnos, 0)
-        return inside & ((bits[docnos >> 3] >> (7 - (docnos & 7))) & 1).astype(bool)
+        return self._dense(tid)[np.minimum(docnos, len(self.dl))] > 0
+
+    def _dense(self, tid: int) -> np.ndarray:
+        """A term's tf of every docno (and one past the last: 0) in a byte, 255 for 255 and up."""
+        dense = self._tfs.get(tid)
+        if dense is None:
+            if len(self._tfs) >= DENSE_TERMS:
+                self._tfs.clear()
+            dense = np.zeros(len(self.dl) + 1, np.uint8)
+            docs, tfs = self.postings(tid)
+            dense[docs] = np.minimum(tfs, 255)
+            self._tfs[tid] = dense
+        return dense
+
+    def block_bounds(self, tid: int, docnos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Highest tf and shortest length in the block of a term's postings around each docno.
+
+        (0, 1) where no block can hold the docno (before the term's first posting). The
+        blocks' maxima are found once per term and kept (DENSE_TERMS terms at most).
+        """
+        got = self._maxima.get(tid)
+        if got is None:
+            if len(self._maxima) >= DENSE_TERMS:
+                self._maxima.clear()
+            lo, hi = int(self.offsets[tid]), int(self.offsets[tid + 1])
+            got = self._maxima[tid] = self.packed.block_maxima(tid, lo, hi, self.dl)
+        first, maxtf, mindl = got
+        blk = np.searchsorted(first, docnos, side="right") - 1
+        inside = blk >= 0
+        blk = np.maximum(blk, 0)
+        if not len(maxtf):
+            return np.zeros(len(docnos), np.uint16), np.ones(len(docnos), np.int32)
+        return np.where(inside, maxtf[blk], 0), np.where(inside, mindl[blk], 1)
 
     def tfs_at(self, tid: int, docnos: np.ndarray) -> np.ndarray:
         """A term's tf in each of some docnos (0 where absent), decoding their blocks only."""
         lo, hi = int(self.offsets[tid]), int(self.offsets[tid + 1])
         if hi == lo or not len(docnos):
             return np.zeros(len(docnos), np.uint16)
-        return self.packed.tfs_at(tid, lo, hi, docnos)
+        if 4 * (hi - lo) < len(self.dl):
+            return self.packed.tfs_at(tid, lo, hi, docnos)
+        # a term in a quarter of the articles or more: a gather from its tfs of every docno
+        tfs = self._dense(tid)[np.minimum(docnos, len(self.dl))].astype(np.uint16)
+        big = np.flatnonzero(tfs == 255)
+        if len(big):
+            tfs[big] = self.packed.tfs_at(tid, lo, hi, docnos[big])
+        return tfs
 
 
 # a field's postings held in memory before they go to a run file (10 bytes each), when the

@@ -355,16 +355,22 @@ class Store:
         return [(r[0], _article(r[1:])) for r in rows]
 
     def counts(self) -> dict:
-        """Articles, sources and date range of the live archive."""
-        n, first, last = self.database.one(
-            "SELECT count(*), min(published), max(published) FROM articles"
+        """Articles, sources, date range and undated articles of the live archive."""
+        n, first, last, dated = self.database.one(
+            "SELECT count(*), min(published), max(published), count(published) FROM articles"
             " WHERE deleted_seq IS NULL"
         )
         sources = self.database.rows(
             "SELECT coalesce(source, '?'), count(*) FROM articles WHERE deleted_seq IS NULL"
             " GROUP BY 1 ORDER BY 2 DESC"
         )
-        return {"articles": n, "first": first, "last": last, "sources": sources}
+        return {
+            "articles": n,
+            "first": first,
+            "last": last,
+            "undated": n - dated,
+            "sources": sources,
+        }
 
 
 def _article(row) -> Article:

@@ -23,12 +23,14 @@ def open_search_index(
     store: Store | None = None,
     opensearch_url: str | None = None,
     opensearch_index: str = "newsbot",
+    options: dict | None = None,
     encoder: Encoder | None = None,
 ) -> SearchIndex:
     """The index of a data folder, ranked by OpenSearch when a URL is given.
 
     The store (the articles, in PostgreSQL) is the index's from here: closed with it, or
-    here when OpenSearch cannot be reached.
+    here when OpenSearch cannot be reached. options: OpenSearchStage's keyword arguments
+    (auth, ca, shards, replicas, timeout).
     """
     if not opensearch_url:
         return SearchIndex.open(data_dir, store=store, encoder=encoder)
@@ -36,7 +38,7 @@ def open_search_index(
 
     from .opensearch import OpenSearchStage, SearchUnavailable
 
-    stage = OpenSearchStage(opensearch_url, opensearch_index)
+    stage = OpenSearchStage(opensearch_url, opensearch_index, **(options or {}))
     try:
         return SearchIndex.open(data_dir, first_stage=stage, store=store, encoder=encoder)
     except Unreachable as error:
@@ -64,13 +66,15 @@ class _Counted:
             yield doc
 
 
-def opensearch_loader(url: str, name: str) -> Callable[[Store, Callable[[int], None]], int]:
+def opensearch_loader(
+    url: str, name: str, options: dict | None = None
+) -> Callable[[Store, Callable[[int], None]], int]:
     """A bulk load of an OpenSearch index from a store's terms: `newsbot migrate`'s last step."""
 
     def load(store: Store, progress: Callable[[int], None]) -> int:
         from .opensearch import OpenSearchStage
 
-        stage = OpenSearchStage(url, name)
+        stage = OpenSearchStage(url, name, **(options or {}))
         try:
             # the index follows the store's database id, which the migration kept: an index
             # already loaded from this data folder is only brought up to date

@@ -43,6 +43,40 @@ class PlanNotServed(ValueError):
     """A plan this index cannot score as asked (another idf or length normalization)."""
 
 
+def client(
+    url: str,
+    timeout: float,
+    auth: tuple[str, str] | None = None,
+    ca: str | None = None,
+    retries: int = 2,
+) -> OpenSearch:
+    """A client of the cluster at url: basic auth and a CA file for a secured cluster."""
+    secure = {"verify_certs": True, "ca_certs": ca} if ca else {}
+    return OpenSearch(
+        url,
+        timeout=timeout,
+        max_retries=retries,
+        retry_on_timeout=retries > 0,
+        http_auth=auth,
+        **secure,
+    )
+
+
+def ping(
+    url: str,
+    index: str,
+    timeout: float = 2.0,
+    auth: tuple[str, str] | None = None,
+    ca: str | None = None,
+) -> None:
+    """Count the index's documents within timeout seconds, no retry; raises if it cannot."""
+    probe = client(url, timeout, auth, ca, retries=0)
+    try:
+        probe.count(index=index)
+    finally:
+        probe.close()
+
+
 class OpenSearchStage:
     """The first stage of search over an OpenSearch index that follows one article store."""
 
@@ -55,13 +89,15 @@ class OpenSearchStage:
         replicas: int = 0,
         b: float | None = None,
         timeout: float = 60.0,
+        auth: tuple[str, str] | None = None,
+        ca: str | None = None,
     ):
         self.url = url
         self.index = index
         self.shards, self.replicas = shards, replicas
         # Lucene fixes b per field in the mapping: the default ranking's, as the bot uses it
         self.b = Ranking().b if b is None else b
-        self.client = OpenSearch(url, timeout=timeout, max_retries=2, retry_on_timeout=True)
+        self.client = client(url, timeout, auth, ca)  # the module's function, not self.client
 
     def close(self) -> None:
         """Release the connection pool."""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import DatabaseError, DatabaseUnavailable, SchemaError
 from .locks import lock_key
 from .sqlite import Database
-from .versions import Migration
+from .versions import Migration, contract
 
 if TYPE_CHECKING:
     from . import postgres
@@ -25,6 +25,7 @@ __all__ = [
     "Lent",
     "Migration",
     "SchemaError",
+    "contract",
     "is_url",
     "lock_key",
     "open_database",

@@ -471,6 +471,7 @@ class BotApiServer:
         *,
         group_privacy: bool = True,
         strict_ampersand: bool = False,
+        port: int = 0,
     ):
         self.token, self.bot_username, self.bot_id = token, bot_username, bot_id
         # Privacy mode (BotFather's default): in groups where the bot is not an admin it only
@@ -488,7 +489,7 @@ class BotApiServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._event: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
-        self._port = 0
+        self._port = port  # 0: a free one; a fixed one lets a test start the server late
         self._stopping = False
         self._users: dict[int, dict] = {}
         self._chats: dict[int, _Chat] = {}
@@ -517,7 +518,7 @@ class BotApiServer:
         app.router.add_route("*", "/file/bot{token}/{path:.*}", self._file)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self._port)
         await site.start()
         self._port = self._runner.addresses[0][1]
         return self

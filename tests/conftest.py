@@ -42,7 +42,7 @@ def database_target(request, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def opensearch_url(tmp_path_factory):
+def opensearch_node(tmp_path_factory):
     """A one-node OpenSearch 2.19 cluster on loopback for the session, started on first use.
 
     The first run builds the launcher with Maven (tests/opensearch_node.py); the node stops
@@ -52,9 +52,15 @@ def opensearch_url(tmp_path_factory):
 
     node = OpenSearchNode(tmp_path_factory.mktemp("opensearch")).start()
     try:
-        yield node.url
+        yield node
     finally:
         node.stop()
+
+
+@pytest.fixture(scope="session")
+def opensearch_url(opensearch_node):
+    """The URL of the session's OpenSearch node."""
+    return opensearch_node.url
 
 
 @pytest.fixture(params=["embedded", "opensearch"])

@@ -2,8 +2,8 @@
 
 deploy/opensearch holds a one-class Maven project (Launcher.java) whose dependencies are the
 node and its two plugins. build() runs Maven once (later calls find the jars); a node runs
-in its own JVM on loopback, with free ports and a temporary home, and stops when its
-standard input closes, so it never outlives the process that started it.
+in its own JVM on loopback, with free ports and a temporary home, and (--watch-stdin) stops
+when its standard input closes, so it never outlives the process that started it.
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ def build() -> str:
     TARGET.mkdir(exist_ok=True)
     with open(TARGET / ".build.lock", "w") as lock:  # two test processes build once
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not JAR.exists() or not (TARGET / "lib").is_dir():
+        source = PROJECT / "src" / "main" / "java" / "newsbot" / "opensearch" / "Launcher.java"
+        stale = JAR.exists() and JAR.stat().st_mtime < source.stat().st_mtime
+        if stale or not JAR.exists() or not (TARGET / "lib").is_dir():
             mvn = shutil.which("mvn")
             if mvn is None:
                 raise RuntimeError("Maven (mvn) is needed to build the OpenSearch launcher")
@@ -64,10 +66,12 @@ class OpenSearchNode:
         heap: str = "512m",
         seeds: tuple[int, ...] = (),
         masters: tuple[str, ...] = (),
+        watch_stdin: bool = True,
     ):
         self.home, self.name, self.cluster, self.heap = Path(home), name, cluster, heap
         self.http_port, self.transport_port = free_port(), free_port()
         self.seeds, self.masters = seeds, masters
+        self.watch_stdin = watch_stdin  # False: as a service, stdin /dev/null, SIGTERM stops it
         self.process: subprocess.Popen | None = None
         self.log = self.home / f"{name}.log"
         self.started_in = 0.0  # seconds from launch to the first answer
@@ -112,12 +116,17 @@ class OpenSearchNode:
             "-cp",
             classpath or build(),
             MAIN,
+            # the node stops when this process (its stdin's writer) goes
+            *(["--watch-stdin"] if self.watch_stdin else []),
             *self.settings(),
         ]
         self._began = time.monotonic()
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
-                command, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT
+                command,
+                stdin=subprocess.PIPE if self.watch_stdin else subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
 
     def wait(self, status: str = "yellow", timeout: float = START_SECONDS) -> None:
@@ -155,7 +164,10 @@ class OpenSearchNode:
         if p is None or p.poll() is not None:
             return
         try:
-            p.stdin.close()
+            if p.stdin is not None:
+                p.stdin.close()
+            else:
+                p.send_signal(signal.SIGTERM)
             p.wait(timeout)
         except (OSError, subprocess.TimeoutExpired):
             p.kill()

@@ -11,6 +11,7 @@ from urllib.parse import urljoin, urlsplit
 import trafilatura
 
 from ..models import Article, Failure
+from ..outlets import outlet_name
 from .archive import content_id, cut_boilerplate, drop_repeats, host, parse_date, path_id, url_id
 from .text import (
     MAX_BODY_CHARS,
@@ -72,7 +73,8 @@ def _extract(html: str, url: str | None, path: Path | None) -> Article | str:
         return "no article text found in the page"
     claimed = meta.get("url") if isinstance(meta.get("url"), str) else None
     page_url = canonical_url(html, url) or (claimed if same_host(claimed, url) else None) or url
-    source = clean_line(meta.get("sitename") or "") or outlet or host(page_url)
+    site = clean_line(meta.get("sitename") or "") or outlet
+    source = outlet_name(page_url, site) or host(page_url)
     published = parse_date(meta.get("date"))
     if page_url:
         article_id = url_id(page_url)

@@ -83,7 +83,8 @@ def test_stats_from_another_folder_names_the_data_folder(tmp_path):
     done = newsbot("stats", "--data-dir", str(data), cwd=cwd)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(
-        f"data:       {data}\nstate:      SQLite {data / 'bot.db'}\narticles:   3\n"
+        f"data:       {data}\nstate:      SQLite {data / 'bot.db'} (created when the bot first"
+        " runs)\narticles:   3\n"
     )
     empty = newsbot("stats", cwd=cwd)  # nothing set: the user data folder, not the cwd
     assert empty.stdout.startswith(f"data:       {cwd / 'xdg' / 'newsbot'}\n")
@@ -164,3 +165,17 @@ def test_the_example_env_file_loads_as_it_is(no_project_env, tmp_path):
     assert settings.proxy is None and settings.error_chat is None and settings.http_port is None
     assert settings.allowed_chats == frozenset() and settings.admins == frozenset()
     assert (settings.log_format, settings.log_level) == ("text", "INFO")
+
+
+@pytest.mark.parametrize(
+    "command", ["index x", "stats", "search q", "check", "chat", "migrate", "run", "feeds poll"]
+)
+def test_every_command_that_opens_the_store_names_its_settings(command, capsys):
+    from app.cli import main
+
+    with pytest.raises(SystemExit):
+        main([*command.split()[: 2 if command.startswith("feeds") else 1], "-h"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "NEWSBOT_DATA_DIR, NEWSBOT_DATABASE_URL" in text, text
+    if command not in ("check",):
+        assert "NEWSBOT_OPENSEARCH_URL (and its _INDEX, _USER, _PASSWORD, _CA" in text, text

@@ -157,11 +157,16 @@ def test_healthz_and_metrics_while_running(api, bot, http_port):
     say(api, READER, "bão số 3")
     with httpx.Client(base_url=f"http://127.0.0.1:{http_port}", timeout=10) as client:
         health = client.get("/healthz")
+        ready = client.get("/readyz")
         metrics = client.get("/metrics")
     assert health.status_code == 200
     body = health.json()
-    assert body["ok"] and body["index_open"] and body["outbox_depth"] == 0
+    assert body["ok"] and body["ready"] in (None, True)
     assert 0 <= body["last_update_age_seconds"] < 30
+    assert ready.status_code == 200, ready.text
+    report = ready.json()
+    assert report["ready"] and report["index_open"] and report["synced"]
+    assert all(report[name] == "ok" for name in ("database", "search") if name in report)
     assert metrics.headers["content-type"].startswith("text/plain")
     values = {
         line.split(" ")[0]: float(line.split(" ")[1])
@@ -175,7 +180,7 @@ def test_healthz_and_metrics_while_running(api, bot, http_port):
     )
     assert values["newsbot_deliveries_sent_total"] >= 3  # the broadcast
     assert values["newsbot_deliveries_failed_total"] >= 0
-    assert values["newsbot_outbox_depth"] == 0
+    assert values["newsbot_outbox_depth"] == 0 and values["newsbot_ready"] == 1
     assert "newsbot_feed_polls_total" in values and "newsbot_feed_failures_total" in values
 
 
@@ -267,12 +272,11 @@ def test_webhook_serves_healthz_on_its_own_port(tmp_path, own_backend):
             update = api.get_update(api.send_text(READER, READER, "bão số 3"))
             url = f"http://127.0.0.1:{port}"
             with httpx.Client(base_url=url, timeout=10) as client:
-                for _ in range(100):  # the server starts right after setWebhook
-                    try:
-                        health = client.get("/healthz")
+                health = client.get("/healthz")  # alive from the start
+                for _ in range(100):  # ready once the index is open
+                    if (ready := client.get("/readyz")).status_code == 200:
                         break
-                    except httpx.ConnectError:
-                        time.sleep(0.1)
+                    time.sleep(0.1)
                 wrong = client.post("/hook", json=update)
                 right = client.post(
                     "/hook",
@@ -283,7 +287,8 @@ def test_webhook_serves_healthz_on_its_own_port(tmp_path, own_backend):
             (answer,) = api.wait_for_messages(READER, 1, timeout=15)
         finally:
             code = stop(process)
-    assert health.status_code == 200 and health.json()["index_open"]
+    assert health.status_code == 200 and health.json()["ok"]
+    assert ready.status_code == 200 and ready.json()["index_open"], ready.text
     assert wrong.status_code == 403 and right.status_code == 200
     assert "newsbot_replies_total" in metrics.text
     assert "Bão số 3 đổ bộ vào miền Trung" in answer["text"]

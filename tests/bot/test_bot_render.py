@@ -268,11 +268,10 @@ def test_a_period_without_articles_is_named():
         date_from=dt.date(2026, 12, 1),
         date_to=dt.date(2026, 12, 1),
         period_empty=True,
-        newest_first=True,
     )
     text = visible(results(empty, VI, [None]))
     assert "Không có bài nào khớp câu hỏi đăng trong 01/12/2026" in text
-    assert "mới nhất" in text
+    assert "khớp nhất" in text
 
 
 def test_a_year_without_articles_keeps_the_best_matches_and_says_so():

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from bot.feeds import FEED_LOCK
 from bot.outbox import DIGEST_LOCK
 from bot.subscription_store import MATCH_LOCK
 from bot.subscriptions import SubscriptionStore, Target
+from feeds import FEED_LOCK
 
 ALICE = Target(1001, "private")
 
@@ -140,10 +140,10 @@ def test_feeds_are_polled_by_the_replica_holding_their_lock(postgres_url):
         other = SubscriptionStore(postgres_url)  # another replica's connection
         with other.database.advisory(FEED_LOCK) as held:
             assert held
-            assert poller._poll(1e10) == ([], 0, 0)
+            assert poller._poll(1e10) == ((), 0, 0)
             assert registry.get(feed.id).last_checked is None  # not polled here
         new, polled, failed = poller._poll(1e10)
-        assert (new, polled, failed) == ([], 1, 1)
+        assert (new, polled, failed) == ((), 1, 1)
     assert registry.get(feed.id).last_checked == 1e10
     other.close()
     registry.close()

@@ -47,12 +47,13 @@ def replica(api, data_dir, log, url: str, port: int):
 
 def serving(port: int) -> httpx.Client:
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
-    for _ in range(300):  # the server starts right after setWebhook
+    for _ in range(300):  # updates are refused (503) until the replica is ready
         try:
-            client.get("/healthz")
-            return client
+            if client.get("/readyz").status_code == 200:
+                return client
         except httpx.ConnectError:
-            time.sleep(0.1)
+            pass
+        time.sleep(0.1)
     raise TimeoutError(f"no replica on port {port}")
 
 

@@ -19,7 +19,6 @@ def kept(n: int = 3) -> Kept:
         date_to=dt.date(2026, 12, 6),
         partial=True,
         period_empty=True,
-        newest_first=True,
     )
     ranked = tuple((f"bài/{i}", 9.5 - i, ("Tuổi Trẻ",) if i else ()) for i in range(n))
     return Kept(head.query, False, head, ranked, complete=False)

@@ -167,16 +167,16 @@ def test_poll_waits_for_the_interval_unless_forced(tmp_path, client, base):
         registry.add(base + "/rss.xml")
         out = io.StringIO()
         assert cmd_feeds_poll(index, registry, client, out=out, now=NOW, allow_private=True) == 0
-        assert out.getvalue().startswith("1 feeds polled")
+        assert out.getvalue().startswith("1 feed polled")
         out = io.StringIO()
         cmd_feeds_poll(index, registry, client, out=out, now=NOW + 200, allow_private=True)
         assert out.getvalue().startswith("0 feeds polled")
-        assert "1 feeds are not due yet (polled every 300 s" in out.getvalue()
+        assert "1 feed is not due yet (polled every 300 s" in out.getvalue()
         out = io.StringIO()
         cmd_feeds_poll(
             index, registry, client, out=out, now=NOW + 200, force=True, allow_private=True
         )
-        assert out.getvalue().startswith("1 feeds polled")
+        assert out.getvalue().startswith("1 feed polled")
         (feed,) = registry.list()
         assert feed.next_check == NOW + 200 + 300
     index.close()
@@ -267,11 +267,11 @@ def test_newsbot_feeds_poll_honours_newsbot_feed_seconds(tmp_path, monkeypatch, 
     assert main(["feeds", "add", base + "/"]) == 0
     assert f"added feed #1 {base}/rss.xml (linked from {base}/)" in capsys.readouterr().out
     assert main(["feeds", "poll"]) == 0
-    assert capsys.readouterr().out.startswith("1 feeds polled")
+    assert capsys.readouterr().out.startswith("1 feed polled")
     with FeedRegistry(tmp_path / "data" / "newsbot.db") as registry:
         (feed,) = registry.list()
         assert feed.next_check == pytest.approx(feed.last_checked + 1000)
     assert main(["feeds", "poll"]) == 0
     assert "0 feeds polled" in (out := capsys.readouterr().out) and "every 1000 s" in out
     assert main(["feeds", "poll", "--force"]) == 0
-    assert capsys.readouterr().out.startswith("1 feeds polled")
+    assert capsys.readouterr().out.startswith("1 feed polled")

@@ -6,6 +6,7 @@ import random
 import numpy as np
 
 from index.models import Article
+from index.planner import QueryPlan
 from index.search import SearchIndex
 
 COMMON = ["của", "các", "và", "là", "có", "được", "cho", "những"]
@@ -61,6 +62,38 @@ def test_best_ranks_as_the_full_scan_on_random_queries(tmp_path):
             pruned_too += idx.ranker.last_pruned
     assert pruned > len(queries)  # the pruned path answered many of them
     assert pruned_too == pruned
+
+
+def test_outsiders_a_common_syllable_could_lift_are_checked_by_their_blocks(tmp_path):
+    # 400 articles of one length match "giá vàng" alike, so the 200 leaders by the other
+    # syllables cannot tell which ones "của" lifts most; it is in 62% of the articles, a
+    # few times in the first 400 and many times in the last: their blocks' bounds differ
+    rng = random.Random(5)
+    articles = []
+    for i in range(800):
+        common = rng.choice([0, 0, 1, 2] if i < 400 else [0, 8, 10, 12])
+        words = ["của"] * common + (["giá", "vàng"] if i % 2 else [])
+        words += [f"x{rng.choice('bcdghklmnpqrstvx')}" for _ in range(16 - len(words))]
+        articles.append(Article(f"a{i}", "tin", " ".join(words)))
+    idx = SearchIndex.open(tmp_path)
+    idx.add(articles)
+    idx.compact()
+    doubted = []
+    for words in (("giá",), ("vàng", "giá")):
+        # the default ranking's form: words, and the syllables at 0.6 ("của" deferred)
+        parts = (("body", words, 1.0), ("syl", ("cua", "gia", "vang"), 0.6))
+        plan = QueryPlan(parts, words, False, lucene=True, b=1.0)
+        for k in (1, 10, 30):
+            fast, fast_scores, fast_total = idx.best(plan, k)
+            scores, matched = idx.ranked(plan)
+            full, full_total = idx.top(scores.copy(), k, matched=matched)
+            assert list(fast) == list(full), (words, k)
+            np.testing.assert_allclose(fast_scores, scores[full], rtol=1e-9)
+            assert fast_total == full_total
+            assert idx.ranker.last_pruned
+            doubted.append(idx.ranker.last_doubt)
+    # outsiders were in reach, and the blocks' bounds let most of them go unscored
+    assert all(kept < within for within, kept in doubted), doubted
 
 
 def test_top_among_a_million_candidates_is_the_exact_top_with_ties(index):

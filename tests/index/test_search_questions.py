@@ -94,9 +94,9 @@ def test_weak_matches_are_called_partial(idx):
     assert not idx.search("tp hcm mưa lớn").partial
 
 
-def test_a_period_without_articles_is_said_and_the_newest_matches_come_first(idx):
+def test_a_period_without_articles_is_said_and_the_best_matches_come_first(idx):
     result = idx.search("mưa lớn TP HCM hôm nay", today=dt.date(2021, 5, 1))
-    assert result.period_empty and result.newest_first
+    assert result.period_empty and result.hits[0].article.id == "mua-lon"
     inside = idx.search("mưa lớn TP HCM tháng 10/2020", today=dt.date(2021, 5, 1))
     assert not inside.period_empty and inside.hits[0].article.id == "mua-lon"
 
@@ -182,7 +182,7 @@ def test_a_year_named_in_a_question_keeps_the_best_match_first(open_index, tmp_p
         ]
     )
     result = index.search("Năm 2014 đại dịch Ebola làm bao nhiêu người chết ở Tây Phi?")
-    assert result.period_empty and not result.newest_first
+    assert result.period_empty
     assert result.hits[0].article.id == "ebola"
     index.close()
 
@@ -192,10 +192,73 @@ def test_counted_time_words_are_not_the_readers_now():
     assert parse("Hai tháng trước bé Ngọc mắc bệnh gì?", today).date_from is None
     assert parse("mấy năm nay giá thuốc tăng ra sao", today).date_from is None
     last = parse("giá xăng tháng trước", today)
-    assert (last.date_from, last.date_to, last.recent) == (
-        dt.date(2026, 11, 1),
-        dt.date(2026, 11, 30),
-        True,
-    )
+    assert (last.date_from, last.date_to) == (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
     named = parse("bão lũ tháng 10/2020", today)
-    assert named.date_from == dt.date(2020, 10, 1) and not named.recent
+    assert named.date_from == dt.date(2020, 10, 1)
+
+
+@pytest.fixture
+def weather(open_index, tmp_path):
+    index = open_index(tmp_path)
+    day = dt.date(2026, 12, 3)
+    index.add(
+        [
+            Article(
+                "thoi-tiet-cu",
+                "Thời tiết Hà Nội chuyển lạnh",
+                "Thời tiết Hà Nội những ngày tới chuyển lạnh, trời mưa phùn.",
+                published=dt.date(2026, 10, 1),
+            ),
+            Article(
+                "thoi-tiet-moi",
+                "Thời tiết Hà Nội nắng ấm trở lại",
+                "Thời tiết Hà Nội cuối tuần nắng ấm, nhiệt độ cao nhất 25 độ.",
+                published=day,
+            ),
+            Article(
+                "nghi-tet",
+                "Nghỉ Tết gần 2 tuần sát thi giữa kỳ",
+                "Học sinh Hà Nội nghỉ Tết gần 2 tuần, ngay trước kỳ thi giữa kỳ.",
+                published=day,
+            ),
+            Article(
+                "thu-khoa",
+                "Thủ khoa thi đánh giá tư duy Bách khoa Hà Nội",
+                "Thủ khoa năm nay là học sinh Hà Nội, đạt 90 điểm.",
+                published=day,
+            ),
+        ]
+        + [
+            Article(f"hn-{n}", f"Tin Hà Nội số {n}", f"Hà Nội có tin thứ {n} trong ngày.")
+            for n in range(20)
+        ]
+    )
+    yield index
+    index.close()
+
+
+def test_a_time_word_is_not_searched_and_orders_only_the_answers(weather):
+    today = dt.date(2026, 12, 6)
+    result = weather.search("thời tiết hà nội tuần này", today=today)
+    ids = [h.article.id for h in result.hits]
+    assert ids[:2] == ["thoi-tiet-moi", "thoi-tiet-cu"]
+    assert "nghi-tet" not in ids and "thu-khoa" not in ids  # "tuần", "Hà Nội" alone
+    assert not result.period_empty
+    plain = weather.search("thời tiết hà nội", today=today)
+    assert [h.article.id for h in plain.hits][:2] == ["thoi-tiet-cu", "thoi-tiet-moi"] or [
+        h.article.id for h in plain.hits
+    ][:2] == ["thoi-tiet-moi", "thoi-tiet-cu"]
+
+
+def test_nothing_relevant_in_the_period_is_said_and_relevance_kept(weather):
+    result = weather.search("thời tiết hà nội chuyển lạnh hôm nay", today=dt.date(2026, 12, 3))
+    assert result.period_empty  # today's articles hold "Hà Nội", not the weather
+    assert result.hits[0].article.id == "thoi-tiet-cu"
+
+
+def test_the_count_is_the_articles_that_answer_not_every_one_holding_a_word(weather):
+    if weather.first_stage is not None:
+        pytest.skip("OpenSearch's count stays its matches")
+    result = weather.search("thời tiết hà nội")
+    assert result.total == 2 == len(result.hits)  # 24 articles hold "Hà Nội"
+    assert {h.article.id for h in result.hits} == {"thoi-tiet-cu", "thoi-tiet-moi"}

@@ -163,3 +163,32 @@ def test_excerpts_and_highlights_are_the_embedded_ones(tmp_path, stage):
         assert (ours.total, ours.partial) == (theirs.total, theirs.partial)
     served.close()
     embedded.close()
+
+
+def test_the_settings_of_a_real_cluster_reach_the_client_and_the_index(tmp_path, opensearch_url):
+    from app.search_backend import open_index, search_options
+    from app.settings import Settings
+
+    name = fresh_index_name()
+    settings = Settings(
+        NEWSBOT_DATA_DIR=tmp_path,
+        NEWSBOT_OPENSEARCH_URL=opensearch_url,
+        NEWSBOT_OPENSEARCH_INDEX=name,
+        NEWSBOT_OPENSEARCH_USER="newsbot",
+        NEWSBOT_OPENSEARCH_PASSWORD="s3cret",
+        NEWSBOT_OPENSEARCH_SHARDS=2,
+        NEWSBOT_OPENSEARCH_TIMEOUT=7,
+        _env_file=None,
+    )
+    assert search_options(settings)["auth"] == ("newsbot", "s3cret")
+    index = open_index(settings)  # creates the index (this node runs without security)
+    try:
+        connection = index.first_stage.client.transport.connection_pool.connections[0]
+        assert connection.headers["authorization"].startswith("Basic ")
+        assert connection.timeout == 7
+        got = index.first_stage.client.indices.get_settings(index=name)[name]["settings"]
+        assert got["index"]["number_of_shards"] == "2"
+        assert got["index"]["number_of_replicas"] == "0"
+    finally:
+        index.first_stage.client.indices.delete(index=name)
+        index.close()

@@ -101,6 +101,20 @@ class PostgresServer:
         atexit.register(self.stop)  # an interrupted session stops it too (pg_ctl daemonizes)
         return self
 
+    def halt(self) -> None:
+        """Stop the server, keeping its cluster and port (an outage); resume() starts it again."""
+        self._run("pg_ctl", "stop", "-D", str(self.data), "-m", "fast", "-w")
+        self.running = False
+
+    def resume(self) -> None:
+        """Start a halted server again on the same port."""
+        options = f"-p {self.port} -k {self.root} {SERVER_OPTIONS}"
+        self._run(
+            "pg_ctl", "start", "-D", str(self.data), "-l", str(self.root / "server.log"),
+            "-w", "-t", "60", "-o", options,
+        )  # fmt: skip
+        self.running = True
+
     def url(self, database: str = "postgres") -> str:
         """The postgresql:// URL of a database of this cluster."""
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from storage import SchemaError, lock_key, open_database
+from storage import SchemaError, contract, lock_key, open_database
 from storage.postgres import masked, placeholders, schema_sql
 
 SCHEMA = """
@@ -58,8 +58,14 @@ def test_a_newer_database_is_refused_and_migrations_run_in_order(postgres_url):
     assert db.schema(SCHEMA, "v", [add_b]) == 2
     assert ran == ["b"]
     db.close()
-    with pytest.raises(SchemaError):
-        open_database(postgres_url).schema(SCHEMA, "v")
+    older = open_database(postgres_url)  # an older replica: the schema only grew
+    assert older.schema(SCHEMA, "v") == 2
+    older.close()
+    newer = open_database(postgres_url)
+    assert newer.schema(SCHEMA, "v", [add_b, contract(lambda c: None)]) == 3
+    newer.close()
+    with pytest.raises(SchemaError, match="needs code of schema 3"):
+        open_database(postgres_url).schema(SCHEMA, "v", [add_b])
 
 
 def test_a_transaction_is_all_or_nothing(postgres_url):
@@ -89,3 +95,22 @@ def test_an_advisory_lock_is_held_by_one_process_at_a_time(postgres_url):
     again.close()
     one.close()
     two.close()
+
+
+def test_the_url_parameters_reach_libpq_sslmode_included(postgres_url, tmp_path):
+    """sslmode, sslrootcert, application_name...: what the URL says is what libpq gets."""
+    from app.settings import Settings
+    from storage.postgres import ping
+
+    url = f"{postgres_url}?sslmode=disable&application_name=newsbot-replica-2"
+    settings = Settings(NEWSBOT_DATA_DIR=tmp_path, NEWSBOT_DATABASE_URL=url, _env_file=None)
+    db = open_database(settings.database)
+    try:
+        assert db.one("SHOW application_name") == ("newsbot-replica-2",)
+        assert db.one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()") == (False,)
+    finally:
+        db.close()
+    ping(settings.database)  # /readyz's probe connects the same way
+    refused = f"{postgres_url}?sslmode=require"  # this test server has no TLS: libpq says so
+    with pytest.raises(Exception, match="SSL"):
+        ping(refused)

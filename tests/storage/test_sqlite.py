@@ -2,7 +2,7 @@
 
 import pytest
 
-from storage import Database, SchemaError
+from storage import Database, SchemaError, contract
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -59,13 +59,26 @@ def test_a_failed_migration_leaves_the_old_version_whole(tmp_path):
     db.close()
 
 
-def test_a_newer_database_is_refused(tmp_path):
+def test_a_newer_database_that_only_grew_is_opened_by_older_code(tmp_path):
     db = Database(tmp_path / "x.db")
-    db.schema(SCHEMA, "v", [lambda c: None])
+    db.schema(SCHEMA, "v", [lambda c: c.execute("ALTER TABLE t ADD COLUMN b TEXT")])
+    db.close()
+    db = Database(tmp_path / "x.db")  # an older replica, during a rolling upgrade
+    assert db.schema(SCHEMA, "v") == 2
+    db.close()
+
+
+def test_a_newer_database_that_contracted_is_refused_saying_what_to_do(tmp_path):
+    db = Database(tmp_path / "x.db")
+    db.schema(SCHEMA, "v", [lambda c: None, contract(lambda c: None)])
     db.close()
     db = Database(tmp_path / "x.db")
-    with pytest.raises(SchemaError, match="schema 2 is not 1"):
-        db.schema(SCHEMA, "v")
+    for older in ([lambda c: None], []):  # code of schema 2, then of schema 1
+        with pytest.raises(SchemaError, match="schema is 3.*needs code of schema 3") as e:
+            db.schema(SCHEMA, "v", older)
+        assert f"knows {len(older) + 1}. Install the version the other processes run" in str(
+            e.value
+        )
     db.close()
 
 

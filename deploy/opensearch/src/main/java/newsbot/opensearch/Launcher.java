@@ -21,8 +21,10 @@ import org.opensearch.transport.Netty4Plugin;
 /**
  * Starts one OpenSearch node inside this JVM, with the Netty transport and the common analyzers.
  *
- * <p>Arguments are node settings as {@code key=value}. The node stops when standard input
- * closes, so a node never outlives the process that started it, and on SIGTERM.
+ * <p>Arguments are node settings as {@code key=value}. The node runs until SIGTERM (or
+ * SIGINT), then closes and the JVM exits with status 143 (130): a service under systemd or
+ * a container. With {@code --watch-stdin} (or {@code NEWSBOT_OPENSEARCH_WATCH_STDIN=1}) it also
+ * stops when standard input closes, so a test's node never outlives the process that started it.
  */
 public final class Launcher {
 
@@ -37,7 +39,12 @@ public final class Launcher {
 
     public static void main(String[] args) throws Exception {
         Settings.Builder builder = Settings.builder();
+        boolean watchStdin = "1".equals(System.getenv("NEWSBOT_OPENSEARCH_WATCH_STDIN"));
         for (String arg : args) {
+            if (arg.equals("--watch-stdin")) {
+                watchStdin = true;
+                continue;
+            }
             int eq = arg.indexOf('=');
             if (eq <= 0) {
                 System.err.println("expected key=value, got: " + arg);
@@ -66,6 +73,12 @@ public final class Launcher {
         System.out.println("NEWSBOT-OPENSEARCH STARTED");
         System.out.flush();
 
+        if (!watchStdin) {
+            // A service: the shutdown hook closes the node on SIGTERM; stdin is never read,
+            // so a service manager's /dev/null (or a closed pipe) does not stop it.
+            closed.await();
+            return;
+        }
         // Wait for the parent to close our stdin (or to die, which closes it too).
         InputStream in = System.in;
         try {

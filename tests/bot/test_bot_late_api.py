@@ -1,0 +1,65 @@
+"""`newsbot run` while the Bot API is unreachable for a minute: one line a retry, then it serves."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from backend_kit import Backend
+from bot_testkit import sample_articles
+from botapi import ThreadedBotApiServer
+from e2e_kit import stop
+from operator_kit import free_port, launch
+
+pytestmark = pytest.mark.slow
+
+READER = 7301
+OUTAGE = 60.0  # seconds before the Bot API answers
+
+
+def test_a_bot_api_down_for_a_minute_is_waited_out(tmp_path):
+    data = Backend("embedded").add(tmp_path / "data", sample_articles())
+    port = free_port()
+    token = "123456:TEST-token"
+    log = tmp_path / "bot.log"
+    process = launch(
+        {
+            "NEWSBOT_DATA_DIR": str(data),
+            "TELEGRAM_BOT_TOKEN": token,
+            "TELEGRAM_API_URL": f"http://127.0.0.1:{port}",
+        },
+        tmp_path,
+        log,
+    )
+    try:
+        began = time.monotonic()
+        while time.monotonic() - began < OUTAGE:
+            assert process.poll() is None, log.read_text()
+            time.sleep(1)
+        # the local Bot API server comes up late, on the address the bot was given
+        with ThreadedBotApiServer(token=token, port=port) as api:
+            api.add_private_chat(READER, "Reader", language_code="vi")
+            api.wait_for_call("deleteWebhook", 1, timeout=45)  # polling starts right after
+            api.send_text(READER, READER, "công viên cây xanh")
+            (answer,) = api.wait_for_messages(READER, 1, timeout=30)
+            code = stop(process)
+    finally:
+        if process.poll() is None:
+            stop(process)
+    text = log.read_text()
+    assert code == 0, text
+    assert "công viên" in answer["text"].lower(), answer["text"]
+    assert "Traceback" not in text and "RuntimeError" not in text, text
+    failures = [line for line in text.splitlines() if "cannot reach" in line]
+    # backoff 1, 2, 4, 8, 16, 30 s: six failures within the minute, one line each
+    assert 6 <= len(failures) <= 7, text
+    waits = [int(line.rsplit("retrying in ", 1)[1].split()[0]) for line in failures]
+    assert waits[:6] == [1, 2, 4, 8, 16, 30], waits
+    # nothing else complained: no second line per failure, no menu warning
+    others = [
+        line
+        for line in text.splitlines()
+        if (" ERROR " in line or " WARNING " in line) and "cannot reach" not in line
+    ]
+    assert others == [], others
+    assert "serving as @newsbot_test_bot" in text
