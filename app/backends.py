@@ -65,7 +65,12 @@ def open_backends(
     try:
         database = None
         if settings.database:
-            database = stack.enter_context(closing(open_database(settings.database)))
+            pool = open_database(
+                settings.database,
+                pool_size=settings.database_pool_size,
+                timeout=settings.database_timeout,
+            )
+            database = stack.enter_context(closing(pool))
         if index is None:
             index = stack.enter_context(closing(open_index(settings, data_dir, database)))
         return Backends(index, database, data_dir, stack)
