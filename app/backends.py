@@ -69,7 +69,12 @@ def open_backends(
     try:
         database = None
         if settings.database:
-            database = stack.enter_context(closing(open_database(settings.database)))
+            pool = open_database(
+                settings.database,
+                pool_size=settings.database_pool_size,
+                timeout=settings.database_timeout,
+            )
+            database = stack.enter_context(closing(pool))
         if index is None:
             opened = open_index(settings, data_dir, database, semantic=semantic)
             index = stack.enter_context(closing(opened))

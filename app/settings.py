@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     # postgresql://user:password@host:port/db: chats, topics, outbox, feeds and bot state live
     # there, shared by replicas; unset: bot.db and newsbot.db in the data folder
     database_url: SecretStr | None = Field(None, validation_alias="NEWSBOT_DATABASE_URL")
+    # the process's one pool: its connections (PostgreSQL's default allows 100 in all), and
+    # the seconds a call waits for one before it fails as unavailable
+    database_pool_size: int = Field(10, ge=2, le=200, validation_alias="NEWSBOT_DATABASE_POOL_SIZE")
+    database_timeout: float = Field(10.0, gt=0, validation_alias="NEWSBOT_DATABASE_TIMEOUT")
     telegram_bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_url: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_URL")
     webhook_url: str | None = Field(None, validation_alias="WEBHOOK_URL")

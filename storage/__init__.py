@@ -59,8 +59,16 @@ class Lent:
         """Nothing: the database stays open for the others."""
 
 
-def open_database(target: Path | str | Database | postgres.Database | Lent) -> Any:
-    """A postgresql:// URL's pool, the SQLite file at a path, or an open database lent."""
+def open_database(
+    target: Path | str | Database | postgres.Database | Lent,
+    *,
+    pool_size: int = 10,
+    timeout: float = 10.0,
+) -> Any:
+    """A postgresql:// URL's pool, the SQLite file at a path, or an open database lent.
+
+    pool_size and timeout (seconds a call waits for a pooled connection): PostgreSQL only.
+    """
     if isinstance(target, Path | str) and not is_url(target):
         return Database(Path(target))
     if not isinstance(target, str):
@@ -71,4 +79,4 @@ def open_database(target: Path | str | Database | postgres.Database | Lent) -> A
         raise RuntimeError(
             "NEWSBOT_DATABASE_URL needs psycopg: pip install 'newsbot[postgres]'"
         ) from error
-    return PostgresDatabase(target)
+    return PostgresDatabase(target, max_size=pool_size, timeout=timeout)

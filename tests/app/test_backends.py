@@ -70,3 +70,19 @@ async def test_a_failure_part_way_closes_what_was_opened(tmp_path, request, monk
         backends.index.store.database.one("SELECT 1")
     if url:
         assert backends.database.pool.closed
+
+
+def test_the_pool_takes_its_size_and_timeout_from_the_settings(tmp_path, postgres_url):
+    from app.backends import open_backends
+    from app.settings import Settings
+
+    settings = Settings(
+        NEWSBOT_DATA_DIR=tmp_path,
+        NEWSBOT_DATABASE_URL=postgres_url,
+        NEWSBOT_DATABASE_POOL_SIZE=3,
+        NEWSBOT_DATABASE_TIMEOUT=4,
+        _env_file=None,
+    )
+    with open_backends(settings) as backends:
+        pool = backends.database.pool
+        assert pool.max_size == 3 and pool.timeout == 4
