@@ -179,6 +179,10 @@ class SemanticStage:
         syllables. Added articles enter at the weakest candidate's score; passages and
         rescore() place them.
         """
+        if not len(docnos):
+            # no article shares a word with the question: the nearest leads would be the
+            # archive's closest unrelated articles (e5 always finds some), not an answer
+            return docnos, scores, None
         if typed_bare:
             lead = texts(int(d) for d in docnos[:ACCENT_SOURCES])
             query = restore_accents(query, (t + "\n" + b for t, b in lead.values()))

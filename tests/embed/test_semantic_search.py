@@ -32,6 +32,11 @@ def test_an_article_sharing_no_word_is_found_once_embedded(small_index):
     assert "o-to-pin" not in ids(small_index.search(question))
 
 
+def test_a_question_no_article_shares_a_word_with_finds_nothing(small_index):
+    EmbedQueue(small_index, small_index.semantic.encoder).run()
+    assert small_index.search("khủng long bạo chúa").hits == ()
+
+
 def test_meaning_breaks_a_tie_of_words(small_index):
     EmbedQueue(small_index, small_index.semantic.encoder).run()
     # both articles hold "người", "chết" / "bão"; the blizzard's dead are people
