@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
+
+import platformdirs
 
 from bot import commands, render
 from bot.suggest import suggest
@@ -154,10 +158,13 @@ def chat(
             settings, index, stdin, out, texts, interactive
         ):
             index.close()
-            sample_tmp = tempfile.TemporaryDirectory(prefix="newsbot-chat-")
-            index = SearchIndex.open(Path(sample_tmp.name))
             print(texts.console_sample.format(data=settings.data_dir, path=sample_dir()), file=out)
-            ingest(index, [sample_dir()], workers=1)
+            try:
+                index = _sample_index()
+            except OSError:  # no writable cache folder: index the sample for this chat only
+                sample_tmp = tempfile.TemporaryDirectory(prefix="newsbot-chat-")
+                index = SearchIndex.open(Path(sample_tmp.name))
+                ingest(index, [sample_dir()], workers=1)
         console = Console(index, texts, style)
         print(console.greeting(), file=out)
         for line in _lines(stdin, out, console.t.console_prompt if interactive else None):
@@ -174,6 +181,31 @@ def chat(
         if sample_tmp is not None:
             sample_tmp.cleanup()
     return 0
+
+
+def _sample_index() -> SearchIndex:
+    """The bundled sample's index: built once in the user's cache folder, then reused."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in sample_dir().rglob("*") if p.is_file()):
+        digest.update(path.relative_to(sample_dir()).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    # keyed by the sample's content: an edited sample is indexed again, an unchanged one
+    # is not (a restart of ./run.sh stays quick)
+    home = platformdirs.user_cache_path("newsbot") / f"sample-{digest.hexdigest()[:16]}"
+    if not (home / "READY").exists():
+        home.parent.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(prefix=".sample-", dir=home.parent))
+        index = SearchIndex.open(building)
+        try:
+            ingest(index, [sample_dir()], workers=1)
+        finally:
+            index.close()
+        (building / "READY").touch()
+        try:
+            building.rename(home)  # whole or not at all, whoever builds it first
+        except OSError:
+            shutil.rmtree(building, ignore_errors=True)
+    return SearchIndex.open(home)
 
 
 def _first_feeds(

@@ -82,7 +82,7 @@ EN = Texts(
     console_footer="(n: next page · p: previous page · number: full text · q: quit)",
     console_sample=(
         "The index in {data} is empty (fill it with: newsbot index <folders or files>), so I "
-        "use the bundled sample ({path}) in a temporary folder."
+        "use the bundled sample ({path}), indexed once in your cache folder."
     ),
     console_offer_feeds=(
         "The index in {data} is empty. Read the latest news of {count} major outlets ({path}) "

@@ -81,7 +81,7 @@ VI = Texts(
     console_footer="(n: trang sau · p: trang trước · số: đọc toàn văn · q: thoát)",
     console_sample=(
         "Kho tin ở {data} đang trống (nạp bằng: newsbot index <thư mục hoặc tệp>), nên tôi "
-        "dùng kho mẫu đi kèm ({path}) trong một thư mục tạm."
+        "dùng kho mẫu đi kèm ({path}), nạp một lần vào thư mục cache của bạn."
     ),
     console_offer_feeds=(
         "Kho tin ở {data} đang trống. Đọc tin mới nhất của {count} báo lớn ({path}) ngay bây "

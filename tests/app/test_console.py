@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from bot_testkit import sample_articles
 from paging_kit import QUESTION as FUEL
 from paging_kit import fuel_articles
 
+import app.console as console_module
 from app.console import Console, chat
 from app.settings import Settings
 from bot.texts import EN
@@ -88,9 +91,31 @@ def test_chat_uses_the_sample_archive_when_the_index_is_empty(tmp_path):
     assert "kho mẫu đi kèm" in text and f"Kho tin ở {tmp_path} đang trống" in text
     assert "1. Bánh xèo" in text
     assert "thưởng thức với nét đặc trưng riêng" in text
-    index = SearchIndex.open(tmp_path)  # the sample went to a temporary folder, not here
+    index = SearchIndex.open(tmp_path)  # the sample went to the cache folder, not here
     assert index.latest(1) == []
     index.close()
+
+
+@pytest.fixture(autouse=True)
+def own_cache_folder(monkeypatch, tmp_path_factory):
+    """The user cache folder (the sample chat's index) is the test's own, not the home's."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+
+
+def test_the_sample_is_indexed_once_and_reused_by_the_next_chat(tmp_path, monkeypatch):
+    settings = Settings(NEWSBOT_DATA_DIR=tmp_path, _env_file=None)
+    assert chat(settings, io.StringIO("bánh xèo\nq\n"), io.StringIO()) == 0
+    cache = Path(os.environ["XDG_CACHE_HOME"]) / "newsbot"
+    (built,) = [p for p in cache.iterdir() if p.name.startswith("sample-")]
+    assert (built / "READY").exists() and not list(cache.glob(".sample-*"))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the sample was indexed again")
+
+    monkeypatch.setattr(console_module, "ingest", refuse)
+    out = io.StringIO()
+    assert chat(settings, io.StringIO("bánh xèo\nq\n"), out) == 0  # a restart: no indexing
+    assert "1. Bánh xèo" in out.getvalue()
 
 
 # five questions a newcomer might ask, each with the sample article that answers it
@@ -105,7 +130,12 @@ OFFLINE_QUESTIONS = {
 
 def test_a_fresh_clone_offline_answers_five_questions_with_five_articles(tmp_path):
     root = Path(__file__).resolve().parents[2]
-    env = {"NEWSBOT_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "TELEGRAM_BOT_TOKEN": ""}
+    env = {
+        "NEWSBOT_DATA_DIR": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+        "TELEGRAM_BOT_TOKEN": "",
+        "XDG_CACHE_HOME": os.environ["XDG_CACHE_HOME"],
+    }
     done = subprocess.run(
         [sys.executable, "-m", "app.cli", "chat"],
         input="".join(f"{q}\n" for q in OFFLINE_QUESTIONS) + "q\n",
