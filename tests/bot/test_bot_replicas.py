@@ -122,7 +122,10 @@ def test_stats_names_the_backend_with_the_password_masked(tmp_path):
     )
     assert state_backend(shared) == "PostgreSQL postgresql://bot:***@db.local:5432/news"
     embedded = Settings(NEWSBOT_DATA_DIR=tmp_path, _env_file=None)
-    assert state_backend(embedded) == f"SQLite {tmp_path / 'bot.db'}"
+    bot_db = tmp_path / "bot.db"
+    assert state_backend(embedded) == f"SQLite {bot_db} (created when the bot first runs)"
+    bot_db.touch()
+    assert state_backend(embedded) == f"SQLite {bot_db}"
     with pytest.raises(ValueError, match="postgresql://"):
         Settings(NEWSBOT_DATABASE_URL="mysql://x/y", _env_file=None)
 
