@@ -7,6 +7,7 @@ COPY pyproject.toml README.md ./
 COPY app app
 COPY bot bot
 COPY conversation conversation
+COPY embed embed
 COPY feeds feeds
 COPY index index
 COPY search_backends search_backends

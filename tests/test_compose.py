@@ -22,7 +22,14 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from image_kit import DOCKERFILE, ROOT, build_image, files_of, installed_extras
+from image_kit import (
+    DOCKERFILE,
+    ROOT,
+    build_image,
+    build_stage_copies,
+    files_of,
+    installed_extras,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -58,6 +65,14 @@ def test_the_compose_file_declares_restarts_healthchecks_and_the_order():
     for name in OURS:
         assert services[name]["read_only"] is True and "build" in services[name], name
     assert services["proxy"]["ports"] == ["443:443"]
+
+
+def test_the_image_copies_every_package_the_project_installs():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    packages = {p.rstrip("*") for p in project["tool"]["setuptools"]["packages"]["find"]["include"]}
+    assert packages <= set(build_stage_copies(DOCKERFILE.read_text()))
 
 
 def test_the_dockerfile_is_multi_stage_non_root_with_the_postgres_extra():
