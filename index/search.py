@@ -19,9 +19,10 @@ import numpy as np
 
 from .analysis import Analyzer
 from .bm25 import BM25Params, FieldPostings
-from .firststage import ExactNotServed, ExternalStage
+from .firststage import ExactNotServed, ExternalStage, StatisticsStage
+from .hollow import HollowSegments
 from .index_stats import index_stats
-from .live_postings import Segments
+from .live_postings import NO_DATE, Segments, days
 from .models import AddReport, Article, Hit, IndexStats, SearchResult
 from .outlets import outlet_filter
 from .pages import plan_terms
@@ -69,8 +70,19 @@ class SearchIndex:
         self.params = params
         self._lock = threading.RLock()  # one lock for the parts: a search sees one state
         self.store: ArticleStore = store or Store(self.data_dir / "newsbot.db")
-        self.segments = Segments(self.data_dir, self.store, params, self._lock)
-        self.planner = QueryPlanner(self.analyzer, ranking or Ranking(), lambda: self.fields)
+        # a stage that serves the planner's statistics too leaves no postings to load
+        self.held: StatisticsStage | None = (
+            first_stage if hasattr(first_stage, "statistics") else None  # type: ignore[assignment]
+        )
+        self.segments: Segments | HollowSegments = (
+            HollowSegments(self.store)
+            if self.held is not None
+            else Segments(self.data_dir, self.store, params, self._lock)
+        )
+        prefetch = self.held.prefetch if self.held is not None else None
+        self.planner = QueryPlanner(
+            self.analyzer, ranking or Ranking(), lambda: self.fields, prefetch
+        )
         self.ranker = Ranker(self.segments, params, self._lock)
         self.first_stage = first_stage  # ranks instead of the Ranker (OpenSearch), if given
         self.semantic = SemanticStage(encoder, self.data_dir / "vectors")  # off without one
@@ -109,12 +121,20 @@ class SearchIndex:
 
     @property
     def fields(self) -> Mapping[str, FieldPostings]:
-        """The postings of each field, as loaded now."""
+        """The postings of each field, as loaded now (the stage's statistics when it holds them)."""
+        if self.held is not None:
+            return self.held.statistics()  # type: ignore[return-value]
         return self.segments.state.fields
 
-    @property
-    def _dates(self) -> np.ndarray:
-        return self.segments.state.dates
+    def _dates(self, docnos: np.ndarray) -> np.ndarray:
+        """The day numbers of docnos (NO_DATE for an undated article)."""
+        if self.held is None:
+            return self.segments.state.dates[docnos]
+        known = self.held.dates(docnos.tolist())
+        missing = [int(d) for d in docnos.tolist() if int(d) not in known]
+        if missing:  # not in a recent answer of the stage: the store has them
+            known |= {d: days(a.published) for d, a in self.store.articles(missing).items()}
+        return np.array([known.get(int(d), NO_DATE) for d in docnos.tolist()], np.int64)
 
     # ---- loading and writing ----------------------------------------------------------
 
@@ -187,7 +207,8 @@ class SearchIndex:
         """The k best docnos, their scores, and how many articles matched."""
         if self.first_stage is not None:  # it may know docnos another process added since
             found = self.first_stage.best(plan, k, **kwargs)
-            self.segments.state.grow(int(found[0].max(initial=0)))
+            if self.held is None:
+                self.segments.state.grow(int(found[0].max(initial=0)))
             return found
         return self.ranker.best(plan, k, **kwargs)
 
@@ -242,7 +263,7 @@ class SearchIndex:
             total = found[2] if self.first_stage is not None else self.ranker.last_answers
             # how much of the question's best candidates the period holds (periods.py)
             common = (
-                float(in_range(self._dates[found[0]], prefer or asked).mean())
+                float(in_range(self._dates(found[0]), prefer or asked).mean())
                 if (asked and len(found[0]))
                 else 0.0
             )
@@ -256,7 +277,7 @@ class SearchIndex:
                 docnos, best_scores = docnos[answers], best_scores[answers]
             idf = plan_terms(self.fields, plan)
             matcher = Matcher(weighed(idf, r.passage_idf))
-            dates = self._dates[docnos] if len(docnos) else np.zeros(0, np.int64)
+            dates = self._dates(docnos) if len(docnos) else np.zeros(0, np.int64)
         passages: dict[int, Passage] = {}
         read: dict[int, Article] = {}  # the candidates, read once for passages, page and verdict
         vector = None
@@ -265,14 +286,14 @@ class SearchIndex:
             docnos, best_scores, vector = self.semantic.candidates(
                 query, plan.folded, docnos, best_scores, self.store.texts, live, rng, only, r
             )
-            dates = self._dates[docnos] if len(docnos) else dates
+            dates = self._dates(docnos) if len(docnos) else dates
         if not exact and r.passages and len(docnos):
             read = self.store.articles(int(d) for d in docnos)
             fusion = self.semantic.fusion(vector, r)
             docnos, best_scores, passages = rerank(
                 docnos, best_scores, dates, matcher, read, r, fusion
             )
-            dates = self._dates[docnos]  # in the new order
+            dates = self._dates(docnos)  # in the new order
         period_empty = False
         if asked is not None:
             order, held = in_period_first(docnos, best_scores, dates, prefer or asked, common)

@@ -7,7 +7,7 @@ a common syllable that makes a common word with a neighbour. That word is search
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from .normalize import FOLD_TABLE
 
@@ -40,10 +40,18 @@ def corrections(
     syllable_df: Callable[[str], int],
     word_df: Callable[[str], int],
     articles: int,
+    ahead: Callable[[Iterable[str], Iterable[str]], None] | None = None,
 ) -> list[str]:
-    """Words meant where a lone syllable of the question's terms (in order) is mistyped."""
+    """Words meant where a lone syllable of the question's terms (in order) is mistyped.
+
+    ahead(syllables, words), when given, is told which counts are about to be read, so
+    counts served over the network come in a few batches rather than one by one.
+    """
     sylls = [s for t in terms for s in t.split("_")]
     alone = [len(t.split("_")) == 1 for t in terms for _ in t.split("_")]
+    if ahead is not None:
+        nexts = [_join(a, b, None) for a, b in zip(sylls, sylls[1:], strict=False)]
+        ahead([s for s, lone in zip(sylls, alone, strict=True) if lone], nexts)
     out: list[str] = []
     tried = 0
     for i, typed in enumerate(sylls):
@@ -60,10 +68,13 @@ def corrections(
             break  # a reader mistypes a word or two; a question of junk costs no more
         tried += 1
         best, best_df = "", 0
-        for meant in edits(typed):
-            meant_df = syllable_df(meant)
-            if meant_df < COMMON or seen > RARE * meant_df:
-                continue
+        tries = edits(typed)
+        if ahead is not None:
+            ahead(tries, ())
+        likely = [m for m in tries if syllable_df(m) >= COMMON and seen <= RARE * syllable_df(m)]
+        if ahead is not None:
+            ahead((), [_join(b, m, a) for m in likely for b, a in pairs])
+        for meant in likely:
             for before, after in pairs:
                 word = _join(before, meant, after)
                 n = word_df(word)

@@ -10,7 +10,9 @@ rerun after a crash sends the same documents again under the same ids (their doc
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 from opensearchpy import OpenSearch, helpers
@@ -24,6 +26,7 @@ from index.store_seam import ArticleStore
 from index.stored_doc import StoredDoc
 
 from .opensearch_query import document, index_body, plan_query, search_body
+from .opensearch_stats import ClusterStatistics, RemoteField
 
 log = logging.getLogger(__name__)
 # the client logs every failed attempt with a traceback; callers report a failure once
@@ -33,6 +36,9 @@ DEFAULT_INDEX = "newsbot-articles"
 K1 = 1.5  # BM25Params' k1
 BATCH = 500  # documents per bulk request
 QUIET_LOAD = 10_000  # a sync of more new docnos than this pauses the periodic refresh
+DATED = 50_000  # the days of docnos recent answers named, kept for the search that follows
+_DAY_MS = 86_400_000
+_NO_DATE = -(10**6)  # live_postings.NO_DATE: an undated article sorts with Long.MIN_VALUE
 
 
 class SearchUnavailable(ConnectionError):
@@ -98,6 +104,11 @@ class OpenSearchStage:
         # Lucene fixes b per field in the mapping: the default ranking's, as the bot uses it
         self.b = Ranking().b if b is None else b
         self.client = client(url, timeout, auth, ca)  # the module's function, not self.client
+        self.stats = ClusterStatistics(self.client, index)
+        self._days: OrderedDict[int, int] = OrderedDict()
+        self._days_lock = threading.Lock()
+        self._seen: tuple | None = None  # the index's (seq, docno) the cached counts reflect
+        self._shards: int | None = None
 
     def close(self) -> None:
         """Release the connection pool."""
@@ -123,6 +134,8 @@ class OpenSearchStage:
         meta = {"database": database, "seq": 0, "docno": 0, "k1": K1, "b": self.b}
         body = index_body(self.shards, self.replicas, K1, self.b, meta)
         self.client.indices.create(index=self.index, body=body)
+        self.stats.forget_layout()
+        self._shards = None
         self.client.cluster.health(
             index=self.index, wait_for_status="yellow" if self.replicas else "green"
         )
@@ -144,6 +157,7 @@ class OpenSearchStage:
         if meta is None or meta.get("database") != database or meta.get("b") != self.b:
             self.create(database)
             meta = self._meta() or {}
+        self._follow(meta)
         # read the marks first: whatever is written meanwhile is sent now or next time
         seq, docno = store.seq(), store.max_docno()
         if seq == meta.get("seq") and docno == meta.get("docno"):
@@ -161,6 +175,7 @@ class OpenSearchStage:
                 self._refresh_every(None)  # back to the default
         self.client.indices.refresh(index=self.index)
         self._set_meta(seq=seq, docno=docno)
+        self._follow({"seq": seq, "docno": docno})
         # up to the mark only: another process may be writing past it right now
         live = sum(1 for d, _ in store.live_dates() if d <= docno)
         upto = {"query": {"range": {"docno": {"lte": docno}}}}
@@ -168,6 +183,13 @@ class OpenSearchStage:
             # a compaction forgot retired rows this index never heard of: compare all docnos
             changes += self.reconcile(store)
         return changes
+
+    def _follow(self, meta: dict) -> None:
+        """Empty the counts' cache when the index changed since they were read."""
+        mark = (meta.get("seq"), meta.get("docno"))
+        if mark != self._seen:
+            self.stats.clear()
+            self._seen = mark
 
     def _refresh_every(self, interval: str | None) -> None:
         body = {"index": {"refresh_interval": interval}}
@@ -232,7 +254,23 @@ class OpenSearchStage:
         wanted = set(missing)
         changes += self.load(d for d in store.live_docs() if d.docno in wanted)
         self.client.indices.refresh(index=self.index)
+        self.stats.clear()
         return changes
+
+    # ---- the planner's statistics (index/firststage.StatisticsStage) -------------------
+
+    def statistics(self) -> Mapping[str, RemoteField]:
+        """Each field's counts, read from the cluster (opensearch_stats.py)."""
+        return self.stats
+
+    def prefetch(self, wanted: Iterable[tuple[str, str]]) -> None:
+        """Counts about to be read: fetched together on the first read."""
+        self.stats.prefetch(wanted)
+
+    def dates(self, docnos: Iterable[int]) -> dict[int, int]:
+        """Day numbers of docnos the latest answers named (their sort values)."""
+        with self._days_lock:
+            return {d: self._days[d] for d in docnos if d in self._days}
 
     # ---- searching -----------------------------------------------------------------
 
@@ -254,12 +292,15 @@ class OpenSearchStage:
         if not plan.parts or (docs is not None and not docs):
             return np.zeros(0, np.int64), np.zeros(0), 0
         query = plan_query(plan, date_range, docs)
-        found = self._search(query, k)
+        if prefer is None or k <= 0:
+            return self._search([query], k)[0]
+        # one round trip: the period's best come with the whole list, the floor applied here
+        found, inside = self._search([query, plan_query(plan, date_range, docs, prefer)], k)
         docnos, scores, total = found
-        if prefer is not None and len(scores) and k > 0:
+        if len(scores):
             # the good matches of the period asked for come first (Ranker.top)
-            floor = STRONG_SHARE * float(scores[0])
-            inside = self._search(plan_query(plan, date_range, docs, prefer), k, floor)
+            keep = inside[1] >= STRONG_SHARE * float(scores[0])
+            inside = (inside[0][keep], inside[1][keep], 0)
             if len(inside[0]):
                 seen = set(inside[0].tolist())
                 rest = [i for i, d in enumerate(docnos.tolist()) if d not in seen]
@@ -267,15 +308,47 @@ class OpenSearchStage:
                 scores = np.concatenate([inside[1], scores[rest]])[:k]
         return docnos, scores, total
 
-    def _search(
-        self, query: dict, k: int, min_score: float | None = None
-    ) -> tuple[np.ndarray, np.ndarray, int]:
-        body = search_body(query, max(k, 0))
-        if min_score is not None:
-            body["min_score"] = min_score
+    def _search(self, queries: list[dict], k: int) -> list[tuple[np.ndarray, np.ndarray, int]]:
+        """The k best of each query: docnos, scores, and how many matched (one round trip)."""
         # dfs: every shard scores with the whole index's statistics, as one index would
-        answer = self.client.search(index=self.index, body=body, search_type="dfs_query_then_fetch")
-        hits = answer["hits"]["hits"]
-        docnos = np.array([int(h["_id"]) for h in hits], np.int64)
-        scores = np.array([float(h["_score"]) for h in hits], np.float64)
-        return docnos, scores, int(answer["hits"]["total"]["value"])
+        kind = "dfs_query_then_fetch" if self._shard_count() > 1 else "query_then_fetch"
+        if len(queries) == 1:
+            answers = [
+                self.client.search(
+                    index=self.index, body=search_body(queries[0], k), search_type=kind
+                )
+            ]
+        else:
+            lines: list[dict] = []
+            for q in queries:
+                lines += [{"index": self.index, "search_type": kind}, search_body(q, k)]
+            answers = self.client.msearch(body=lines)["responses"]
+        out = []
+        for answer in answers:
+            if "error" in answer:
+                raise RuntimeError(f"OpenSearch refused a search: {answer['error']}")
+            hits = answer["hits"]["hits"]
+            # sort values: score, publication day (ms), docno; no stored field is read
+            docnos = np.array([int(h["sort"][2]) for h in hits], np.int64)
+            scores = np.array([float(h["_score"]) for h in hits], np.float64)
+            self._remember(hits)
+            out.append((docnos, scores, int(answer["hits"]["total"]["value"])))
+        return out
+
+    def _remember(self, hits: list[dict]) -> None:
+        with self._days_lock:
+            for h in hits:
+                ms = int(h["sort"][1])
+                day = ms // _DAY_MS if ms > -(2**62) else _NO_DATE
+                self._days[int(h["sort"][2])] = day
+                self._days.move_to_end(int(h["sort"][2]))
+            while len(self._days) > DATED:
+                self._days.popitem(last=False)
+
+    def _shard_count(self) -> int:
+        if self._shards is None:
+            settings = self.client.indices.get_settings(index=self.index)
+            self._shards = int(
+                next(iter(settings.values()))["settings"]["index"]["number_of_shards"]
+            )
+        return self._shards

@@ -122,4 +122,5 @@ def search_body(query: dict, size: int) -> dict:
             {"docno": "desc"},
         ],
         "_source": False,
+        "stored_fields": "_none_",  # the docno and day are in the sort values
     }

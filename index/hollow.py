@@ -1,0 +1,47 @@
+"""Segments of an index that holds no postings: an external stage ranks and counts for it.
+
+A replica served by OpenSearch opens this instead of live_postings.Segments: nothing is read
+from the data folder or the store at open, and memory does not grow with the archive. The
+stage keeps the store's changes itself (sync), so refresh and compaction have nothing to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from .live_postings import Loaded
+from .store_seam import ArticleStore
+
+__all__ = ["HollowSegments"]
+
+
+class HollowSegments:
+    """live_postings.Segments' surface with no postings: empty state, nothing to refresh."""
+
+    damage: str | None = None
+    segment_name: str | None = None
+
+    def __init__(self, store: ArticleStore) -> None:
+        self.store = store
+        empty = np.zeros(0, bool)
+        self.state = Loaded({}, None, 0, 0, empty, np.zeros(0, np.int64), 0, 0)
+        self._mark = (store.seq(), store.max_docno())
+
+    def refresh(self) -> int:
+        """1 when the store changed since the last look (the stage brings the change in), else 0."""
+        mark = (self.store.seq(), self.store.max_docno())
+        changed, self._mark = mark != self._mark, mark
+        return int(changed)
+
+    def delta_size(self) -> int:
+        """No articles are held in memory."""
+        return 0
+
+    def needs_compaction(self, unloaded: int = 0) -> bool:
+        """Never: there is no segment to write."""
+        return False
+
+    def compact(self, progress: Callable[[int], None] | None = None) -> None:
+        """No segment to write (retired rows stay in the store for an embedded open)."""
