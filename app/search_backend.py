@@ -59,7 +59,7 @@ def search_loader(
 
 
 def search_options(settings: Settings) -> dict:
-    """OpenSearchStage's keyword arguments from the settings: auth, CA, layout, timeout."""
+    """OpenSearchStage's keyword arguments from the settings: auth, CA, layout, timeout, pool."""
     password = settings.opensearch_password
     auth = None
     if settings.opensearch_user:
@@ -70,4 +70,5 @@ def search_options(settings: Settings) -> dict:
         "shards": settings.opensearch_shards,
         "replicas": settings.opensearch_replicas,
         "timeout": settings.opensearch_timeout,
+        "pool": settings.opensearch_pool,
     }

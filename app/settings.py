@@ -106,6 +106,8 @@ class Settings(BaseSettings):
     opensearch_replicas: int = Field(0, ge=0, le=16, validation_alias="NEWSBOT_OPENSEARCH_REPLICAS")
     # seconds a search (or a bulk request) may take before it counts as failed
     opensearch_timeout: float = Field(60.0, gt=0, validation_alias="NEWSBOT_OPENSEARCH_TIMEOUT")
+    # connections kept open to the cluster: at least the threads that search or load at once
+    opensearch_pool: int = Field(10, ge=1, le=256, validation_alias="NEWSBOT_OPENSEARCH_POOL")
     # /healthz and /metrics when polling (a webhook serves them on its own port)
     http_port: int | None = Field(None, ge=0, le=65535, validation_alias="NEWSBOT_HTTP_PORT")
     http_listen: str = Field("127.0.0.1", validation_alias="NEWSBOT_HTTP_LISTEN")

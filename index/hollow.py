@@ -11,10 +11,20 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .live_postings import Loaded
+from .firststage import StatisticsStage
+from .live_postings import NO_DATE, Loaded, days
 from .store_seam import ArticleStore
 
-__all__ = ["HollowSegments"]
+__all__ = ["HollowSegments", "days_of"]
+
+
+def days_of(stage: StatisticsStage, store: ArticleStore, docnos: np.ndarray) -> np.ndarray:
+    """The day numbers of docnos: from the stage's answers, else read from the store."""
+    known = stage.dates(docnos.tolist())
+    missing = [int(d) for d in docnos.tolist() if int(d) not in known]
+    if missing:  # not in a recent answer of the stage
+        known |= {d: days(a.published) for d, a in store.articles(missing).items()}
+    return np.array([known.get(int(d), NO_DATE) for d in docnos.tolist()], np.int64)
 
 
 class HollowSegments:

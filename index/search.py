@@ -20,9 +20,9 @@ import numpy as np
 from .analysis import Analyzer
 from .bm25 import BM25Params, FieldPostings
 from .firststage import ExactNotServed, ExternalStage, StatisticsStage
-from .hollow import HollowSegments
+from .hollow import HollowSegments, days_of
 from .index_stats import index_stats
-from .live_postings import NO_DATE, Segments, days
+from .live_postings import Segments
 from .models import AddReport, Article, Hit, IndexStats, SearchResult
 from .outlets import outlet_filter
 from .pages import plan_terms
@@ -130,11 +130,7 @@ class SearchIndex:
         """The day numbers of docnos (NO_DATE for an undated article)."""
         if self.held is None:
             return self.segments.state.dates[docnos]
-        known = self.held.dates(docnos.tolist())
-        missing = [int(d) for d in docnos.tolist() if int(d) not in known]
-        if missing:  # not in a recent answer of the stage: the store has them
-            known |= {d: days(a.published) for d, a in self.store.articles(missing).items()}
-        return np.array([known.get(int(d), NO_DATE) for d in docnos.tolist()], np.int64)
+        return days_of(self.held, self.store, docnos)
 
     # ---- loading and writing ----------------------------------------------------------
 
@@ -328,6 +324,7 @@ class SearchIndex:
             query=query,
             hits=hits,
             total=total,
+            total_capped=total >= getattr(self.first_stage, "count_cap", float("inf")),
             offset=offset,
             folded=plan.folded,
             date_from=plan.date_from,

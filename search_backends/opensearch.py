@@ -36,6 +36,8 @@ DEFAULT_INDEX = "newsbot-articles"
 K1 = 1.5  # BM25Params' k1
 BATCH = 500  # documents per bulk request
 QUIET_LOAD = 10_000  # a sync of more new docnos than this pauses the periodic refresh
+COUNT_CAP = 1_000  # matches counted up to this many: the reply says "1,000+" beyond
+POOL = 10  # connections kept open to the cluster (NEWSBOT_OPENSEARCH_POOL)
 DATED = 50_000  # the days of docnos recent answers named, kept for the search that follows
 _DAY_MS = 86_400_000
 _NO_DATE = -(10**6)  # live_postings.NO_DATE: an undated article sorts with Long.MIN_VALUE
@@ -55,12 +57,18 @@ def client(
     auth: tuple[str, str] | None = None,
     ca: str | None = None,
     retries: int = 2,
+    pool: int = POOL,
 ) -> OpenSearch:
-    """A client of the cluster at url: basic auth and a CA file for a secured cluster."""
+    """A client of the cluster at url: basic auth and a CA file for a secured cluster.
+
+    pool: connections kept open, at least as many as threads sending requests at once
+    (a bulk load's, a bot's searches): beyond it urllib3 opens and discards connections.
+    """
     secure = {"verify_certs": True, "ca_certs": ca} if ca else {}
     return OpenSearch(
         url,
         timeout=timeout,
+        pool_maxsize=pool,
         max_retries=retries,
         retry_on_timeout=retries > 0,
         http_auth=auth,
@@ -97,13 +105,15 @@ class OpenSearchStage:
         timeout: float = 60.0,
         auth: tuple[str, str] | None = None,
         ca: str | None = None,
+        pool: int = POOL,
     ):
         self.url = url
         self.index = index
         self.shards, self.replicas = shards, replicas
         # Lucene fixes b per field in the mapping: the default ranking's, as the bot uses it
         self.b = Ranking().b if b is None else b
-        self.client = client(url, timeout, auth, ca)  # the module's function, not self.client
+        self.client = client(url, timeout, auth, ca, pool=pool)  # the module's, not self.client
+        self.count_cap = COUNT_CAP  # SearchIndex marks a total this high as capped
         self.stats = ClusterStatistics(self.client, index)
         self._days: OrderedDict[int, int] = OrderedDict()
         self._days_lock = threading.Lock()
@@ -315,13 +325,17 @@ class OpenSearchStage:
         if len(queries) == 1:
             answers = [
                 self.client.search(
-                    index=self.index, body=search_body(queries[0], k), search_type=kind
+                    index=self.index,
+                    body=search_body(queries[0], k, self.count_cap),
+                    search_type=kind,
+                    request_cache=True,  # kept by the shards until the next refresh
                 )
             ]
         else:
             lines: list[dict] = []
             for q in queries:
-                lines += [{"index": self.index, "search_type": kind}, search_body(q, k)]
+                head = {"index": self.index, "search_type": kind, "request_cache": True}
+                lines += [head, search_body(q, k, self.count_cap)]
             answers = self.client.msearch(body=lines)["responses"]
         out = []
         for answer in answers:

@@ -178,6 +178,7 @@ def test_the_settings_of_a_real_cluster_reach_the_client_and_the_index(tmp_path,
         NEWSBOT_OPENSEARCH_PASSWORD="s3cret",
         NEWSBOT_OPENSEARCH_SHARDS=2,
         NEWSBOT_OPENSEARCH_TIMEOUT=7,
+        NEWSBOT_OPENSEARCH_POOL=3,
         _env_file=None,
     )
     assert search_options(settings)["auth"] == ("newsbot", "s3cret")
@@ -186,9 +187,22 @@ def test_the_settings_of_a_real_cluster_reach_the_client_and_the_index(tmp_path,
         connection = index.first_stage.client.transport.connection_pool.connections[0]
         assert connection.headers["authorization"].startswith("Basic ")
         assert connection.timeout == 7
+        assert connection.pool.pool.maxsize == 3  # urllib3 keeps this many open
         got = index.first_stage.client.indices.get_settings(index=name)[name]["settings"]
         assert got["index"]["number_of_shards"] == "2"
         assert got["index"]["number_of_replicas"] == "0"
     finally:
         index.first_stage.client.indices.delete(index=name)
         index.close()
+
+
+def test_matches_are_counted_up_to_the_cap(tmp_path, stage):
+    idx = SearchIndex.open(tmp_path, first_stage=stage)
+    idx.add(ARTICLES)
+    whole = idx.search("giá")
+    assert whole.total == len(whole.hits) == 2 and not whole.total_capped
+    stage.count_cap = 1  # OpenSearch stops counting here
+    found = idx.search("giá")
+    assert (found.total, found.total_capped) == (1, True)
+    assert ids(found) == ids(whole)  # the list is not cut, only the count
+    idx.close()
