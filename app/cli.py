@@ -221,7 +221,9 @@ def _main(argv: list[str] | None) -> int:
     if args.command == "stats":
         print(f"data:       {settings.data_dir}")
         print(f"state:      {state_backend(settings)}")
-    index = open_index(settings, semantic=args.command in ("search", "embed"))
+    # a bulk load of OpenSearch (at open, or after the articles are stored) draws a bar
+    bar = sys.stderr if args.command == "index" else None
+    index = open_index(settings, semantic=args.command in ("search", "embed"), progress=bar)
     try:
         if args.command == "embed":
             if not index.semantic.on:

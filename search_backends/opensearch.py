@@ -12,20 +12,22 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping
+from typing import TextIO
 
 import numpy as np
-from opensearchpy import OpenSearch, helpers
+from opensearchpy import OpenSearch
 
-from index.fields import field_terms
 from index.firststage import DateRange
 from index.planner import QueryPlan
+from index.progress import Progress
 from index.ranker import STRONG_SHARE
 from index.ranking import Ranking
 from index.store_seam import ArticleStore
 from index.stored_doc import StoredDoc
 
-from .opensearch_query import document, index_body, plan_query, search_body
+from .opensearch_load import Checkpoints, indexed_docnos, remove, send
+from .opensearch_query import index_body, plan_query, search_body
 from .opensearch_stats import ClusterStatistics, RemoteField
 
 log = logging.getLogger(__name__)
@@ -34,7 +36,6 @@ logging.getLogger("opensearch").setLevel(logging.ERROR)
 
 DEFAULT_INDEX = "newsbot-articles"
 K1 = 1.5  # BM25Params' k1
-BATCH = 500  # documents per bulk request
 QUIET_LOAD = 10_000  # a sync of more new docnos than this pauses the periodic refresh
 COUNT_CAP = 1_000  # matches counted up to this many: the reply says "1,000+" beyond
 POOL = 10  # connections kept open to the cluster (NEWSBOT_OPENSEARCH_POOL)
@@ -106,8 +107,10 @@ class OpenSearchStage:
         auth: tuple[str, str] | None = None,
         ca: str | None = None,
         pool: int = POOL,
+        progress: TextIO | None = None,
     ):
         self.url = url
+        self.progress = progress  # a bar for a big load (`newsbot index`), None: silent
         self.index = index
         self.shards, self.replicas = shards, replicas
         # Lucene fixes b per field in the mapping: the default ranking's, as the bot uses it
@@ -174,17 +177,23 @@ class OpenSearchStage:
             return 0
         # removals first: an edit retires one docno and adds another
         gone = [d.docno for d in store.retired_docs(after_seq=int(meta.get("seq", 0)))]
-        changes = self._delete(gone)
-        bulk = docno - int(meta.get("docno", 0)) > QUIET_LOAD
+        changes = remove(self.client, self.index, gone)
+        start = int(meta.get("docno", 0))
+        bulk = docno - start > QUIET_LOAD
         if bulk:  # a big load writes segments without refreshing readers every second
+            self._set_meta(paused=True)  # a load killed meanwhile leaves the next sync to undo it
             self._refresh_every("-1")
-        try:
-            changes += self.load(store.live_docs(after_docno=int(meta.get("docno", 0))))
-        finally:
-            if bulk:
-                self._refresh_every(None)  # back to the default
+        bar = None
+        if self.progress is not None and docno > start:
+            bar = Progress(docno - start, "articles", self.progress, label="OpenSearch ")
+        record = Checkpoints(docno, lambda upto: self._set_meta(docno=upto), bar)
+        changes += send(self.client, self.index, store.live_docs(after_docno=start), record)
+        if bar is not None:
+            bar.close()
+        if bulk or meta.get("paused"):
+            self._refresh_every(None)  # back to the default
         self.client.indices.refresh(index=self.index)
-        self._set_meta(seq=seq, docno=docno)
+        self._set_meta(seq=seq, docno=docno, paused=False)
         self._follow({"seq": seq, "docno": docno})
         # up to the mark only: another process may be writing past it right now
         live = sum(1 for d, _ in store.live_dates() if d <= docno)
@@ -207,51 +216,15 @@ class OpenSearchStage:
 
     def load(self, docs: Iterable[StoredDoc], refresh: bool = False) -> int:
         """Index analysed documents under their docnos (again: the same document)."""
-        actions = (
-            {
-                "_op_type": "index",
-                "_index": self.index,
-                "_id": str(d.docno),
-                "_source": document(d.docno, field_terms(d.title_terms, d.body_terms), d.published),
-            }
-            for d in docs
-        )
-        sent = 0
-        # two requests in flight: the next batch's fields are built while a batch is indexed
-        for ok, item in helpers.parallel_bulk(
-            self.client, actions, thread_count=2, chunk_size=BATCH, raise_on_error=False
-        ):
-            if not ok:
-                raise RuntimeError(f"OpenSearch refused a document: {item}")
-            sent += 1
+        sent = send(self.client, self.index, docs)
         if refresh:
             self.client.indices.refresh(index=self.index)
         return sent
 
-    def _delete(self, docnos: Sequence[int]) -> int:
-        """Remove documents by docno; an absent one is no error (a rerun removes it again)."""
-        actions = ({"_op_type": "delete", "_index": self.index, "_id": str(d)} for d in docnos)
-        done = 0
-        for ok, item in helpers.streaming_bulk(
-            self.client, actions, chunk_size=BATCH, raise_on_error=False
-        ):
-            if ok:
-                done += 1
-            elif item.get("delete", {}).get("status") != 404:
-                raise RuntimeError(f"OpenSearch could not remove a document: {item}")
-        return done
-
-    def _indexed_docnos(self) -> Iterator[int]:
-        """Every docno the index holds."""
-        for hit in helpers.scan(
-            self.client, index=self.index, query={"query": {"match_all": {}}}, _source=False
-        ):
-            yield int(hit["_id"])
-
     def reconcile(self, store: ArticleStore) -> int:
         """Make the index hold exactly the store's live articles; count the changes."""
         live = {docno for docno, _ in store.live_dates()}
-        indexed = set(self._indexed_docnos())
+        indexed = set(indexed_docnos(self.client, self.index))
         extra = sorted(indexed - live)
         missing = sorted(live - indexed)
         log.warning(
@@ -260,7 +233,7 @@ class OpenSearchStage:
             len(extra),
             len(missing),
         )
-        changes = self._delete(extra)
+        changes = remove(self.client, self.index, extra)
         wanted = set(missing)
         changes += self.load(d for d in store.live_docs() if d.docno in wanted)
         self.client.indices.refresh(index=self.index)
