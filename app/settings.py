@@ -154,10 +154,12 @@ class Settings(BaseSettings):
     def _opensearch_scheme(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
-        value = value.strip().rstrip("/")
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(f"NEWSBOT_OPENSEARCH_URL must be http:// or https://, got {value!r}")
-        return value
+        # several nodes of one cluster, comma-separated: a request goes on to the next when one is down
+        urls = [u.strip().rstrip("/") for u in value.split(",") if u.strip()]
+        for url in urls:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"NEWSBOT_OPENSEARCH_URL must be http:// or https://, got {url!r}")
+        return ",".join(urls)
 
     @field_validator("error_chat", "http_port", mode="before")
     @classmethod

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import TextIO
@@ -39,6 +40,7 @@ K1 = 1.5  # BM25Params' k1
 QUIET_LOAD = 10_000  # a sync of more new docnos than this pauses the periodic refresh
 COUNT_CAP = 1_000  # matches counted up to this many: the reply says "1,000+" beyond
 POOL = 10  # connections kept open to the cluster (NEWSBOT_OPENSEARCH_POOL)
+RETRIES = 3  # a search failing on the cluster's side is asked again this often, after a pause
 DATED = 50_000  # the days of docnos recent answers named, kept for the search that follows
 _DAY_MS = 86_400_000
 _NO_DATE = -(10**6)  # live_postings.NO_DATE: an undated article sorts with Long.MIN_VALUE
@@ -46,6 +48,10 @@ _NO_DATE = -(10**6)  # live_postings.NO_DATE: an undated article sorts with Long
 
 class SearchUnavailable(ConnectionError):
     """OpenSearch does not answer at the configured URL."""
+
+
+class SearchFailed(RuntimeError):
+    """The cluster answered a search with an error (a shard with no copy left, a bad query)."""
 
 
 class PlanNotServed(ValueError):
@@ -67,7 +73,7 @@ def client(
     """
     secure = {"verify_certs": True, "ca_certs": ca} if ca else {}
     return OpenSearch(
-        url,
+        url.split(","),  # several nodes: a request that finds one down goes to the next
         timeout=timeout,
         pool_maxsize=pool,
         max_retries=retries,
@@ -295,25 +301,19 @@ class OpenSearchStage:
         """The k best of each query: docnos, scores, and how many matched (one round trip)."""
         # dfs: every shard scores with the whole index's statistics, as one index would
         kind = "dfs_query_then_fetch" if self._shard_count() > 1 else "query_then_fetch"
-        if len(queries) == 1:
-            answers = [
-                self.client.search(
-                    index=self.index,
-                    body=search_body(queries[0], k, self.count_cap),
-                    search_type=kind,
-                    request_cache=True,  # kept by the shards until the next refresh
-                )
-            ]
-        else:
-            lines: list[dict] = []
-            for q in queries:
-                head = {"index": self.index, "search_type": kind, "request_cache": True}
-                lines += [head, search_body(q, k, self.count_cap)]
-            answers = self.client.msearch(body=lines)["responses"]
+        head = {
+            "index": self.index,
+            "search_type": kind,
+            "request_cache": True,  # kept by the shards until the next refresh
+            # a shard with no copy left is an error (tried again), never a partial list
+            "allow_partial_search_results": False,
+        }
+        lines: list[dict] = []
+        for q in queries:
+            lines += [head, search_body(q, k, self.count_cap)]
+        answers = self._msearch(lines)
         out = []
         for answer in answers:
-            if "error" in answer:
-                raise RuntimeError(f"OpenSearch refused a search: {answer['error']}")
             hits = answer["hits"]["hits"]
             # sort values: score, publication day (ms), docno; no stored field is read
             docnos = np.array([int(h["sort"][2]) for h in hits], np.int64)
@@ -321,6 +321,19 @@ class OpenSearchStage:
             self._remember(hits)
             out.append((docnos, scores, int(answer["hits"]["total"]["value"])))
         return out
+
+    def _msearch(self, lines: list[dict]) -> list[dict]:
+        """The answers of a multi-search; asked again while a lost node's shards move over."""
+        attempt = 0
+        while True:
+            answers = self.client.msearch(body=lines)["responses"]
+            failed = [a for a in answers if "error" in a]
+            if not failed:
+                return answers
+            if attempt == RETRIES or any(a.get("status", 500) < 500 for a in failed):
+                raise SearchFailed(f"OpenSearch could not answer a search: {failed[0]['error']}")
+            attempt += 1
+            time.sleep(0.25 * attempt)
 
     def _remember(self, hits: list[dict]) -> None:
         with self._days_lock:

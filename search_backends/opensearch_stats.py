@@ -13,6 +13,7 @@ Counts are kept in a bounded cache, emptied when the index changes (OpenSearchSt
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 
@@ -25,6 +26,7 @@ __all__ = ["CACHED_TERMS", "ClusterStatistics", "RemoteField"]
 CACHED_TERMS = 200_000  # (field, term) counts kept, least recently used out first (~40 MB)
 _FILLER = "."  # a term in a field of no wanted term: its counts come back with the others
 _ROUTING_TRIES = 1000  # routing keys tried to reach every shard
+_RETRIES = 3  # a count failing on a shard is asked again this often, after a pause
 
 
 class RemoteField:
@@ -173,7 +175,14 @@ class ClusterStatistics(Mapping[str, RemoteField]):
         if routes == [None]:
             return [self.client.termvectors(index=self.index, body={"doc": doc, **options})]
         docs = [{"_index": self.index, "doc": doc, "routing": r, **options} for r in routes]
-        return self.client.mtermvectors(body={"docs": docs})["docs"]
+        for attempt in range(_RETRIES + 1):
+            answers = self.client.mtermvectors(body={"docs": docs})["docs"]
+            failed = [a["error"] for a in answers if "error" in a]
+            if not failed:
+                return answers
+            time.sleep(0.25 * (attempt + 1))  # a lost node's shards move over meanwhile
+        # a shard's counts missing would plan with a part of the archive's: no plan at all
+        raise RuntimeError(f"OpenSearch could not count terms: {failed[0]}")
 
     def _routing(self) -> list[str | None]:
         """One routing key per shard ([None] for one shard)."""
