@@ -43,35 +43,39 @@ class Readiness:
         self.synced = False  # set once the index is open and caught up with the store
         self.last: dict | None = None  # the latest report, for /healthz
         self._down: set[str] = set()
-        self._checked = -1e9  # when the backends' answers of `last` were had (monotonic)
-        self._running: asyncio.Task | None = None
+        self._began = -1e9  # when the probes of `last` began (monotonic)
+        self._running: tuple[float, asyncio.Task] | None = None  # a probe: when it began
 
-    async def backends_down(self, max_age: float = 1.0) -> bool:
-        """Whether a backend did not answer its probe, probing at most every max_age s."""
-        if self._running is None and time.monotonic() - self._checked > max_age:
-            self._running = asyncio.ensure_future(self.report(index_open=True))
-        if self._running is not None:
-            task = self._running
-            try:
-                await asyncio.shield(task)
-            finally:
-                if self._running is task and task.done():
-                    self._running = None
+    async def backends_down(self, since: float | None = None) -> bool:
+        """Whether a backend failed a probe begun at `since` (monotonic) or later.
+
+        Default: a probe of the last second. A report older than `since` says nothing of
+        an outage that began after it: a probe is made (or one running since then awaited).
+        """
+        since = time.monotonic() - 1.0 if since is None else since
+        if self._began < since:
+            running = self._running
+            if running is None or running[0] < since or running[1].done():
+                began = time.monotonic()
+                running = self._running = (began, asyncio.ensure_future(self._report(began)))
+            await asyncio.shield(running[1])
         report = self.last or {}
         return any(report.get(p.name) != "ok" for p in self.checks)
 
     async def report(self, index_open: bool) -> dict:
         """ready, then each backend's "ok" or why not, index_open, synced, seconds taken."""
-        began = time.monotonic()
+        return await self._report(time.monotonic(), index_open)
+
+    async def _report(self, began: float, index_open: bool = True) -> dict:
         answers = await asyncio.gather(*(self._probe(p) for p in self.checks))
         out: dict = {"ready": False}
         out.update(zip((p.name for p in self.checks), answers, strict=True))
         out["index_open"], out["synced"] = index_open, self.synced
         out["ready"] = index_open and self.synced and all(a == "ok" for a in answers)
         out["seconds"] = round(time.monotonic() - began, 3)
-        self._checked = time.monotonic()
-        metrics.READY.set(1 if out["ready"] else 0)
-        self.last = out
+        if began >= self._began:  # probes that began earlier and ended later say less
+            self._began, self.last = began, out
+            metrics.READY.set(1 if out["ready"] else 0)
         return out
 
     async def _probe(self, probe: Probe) -> str:
