@@ -43,6 +43,7 @@ NOTICE_SECONDS = 1.5  # a handler this slow, with a backend down: the reader is 
 GIVE_UP_SECONDS = 90.0  # a handler still hanging then is abandoned; its update is spooled
 RECHECK_SECONDS = 1.0  # while the handler hangs and the backends answered: probe again
 REPLAY_SECONDS = 2.0  # how often the spool is looked at while it holds updates
+YIELD_SECONDS = 2.0  # a replay waits at most this long for the new questions to be answered
 # the requests that answer a reader (a notice of the guard is not one)
 ANSWERS = frozenset(
     {"sendMessage", "sendPhoto", "editMessageText", "editMessageCaption", "sendMediaGroup"}
@@ -110,6 +111,9 @@ class OutageGuard(BaseUpdateProcessor):
         self.app: Application | None = None  # set by attach(): the replay needs it
         self._replayer: asyncio.Task | None = None
         self._wake = asyncio.Event()
+        self._asking = 0  # readers' questions being processed now (replays aside)
+        self._quiet = asyncio.Event()  # set while there are none
+        self._quiet.set()
 
     def attach(self, app: Application) -> None:
         """The application whose spooled updates this guard processes again."""
@@ -131,7 +135,14 @@ class OutageGuard(BaseUpdateProcessor):
         if await _spooled(self.spool.holds, update.update_id):
             coroutine.close()  # sent again while kept: the spool answers it, once
             return
-        await self._attempt(update, coroutine, noticed=False)
+        self._asking += 1
+        self._quiet.clear()
+        try:
+            await self._attempt(update, coroutine, noticed=False)
+        finally:
+            self._asking -= 1
+            if not self._asking:
+                self._quiet.set()
 
     async def _attempt(self, update: Update, coroutine: Awaitable[Any], noticed: bool) -> bool:
         """Process once; True when it is done with (answered, or failed for another reason)."""
@@ -219,6 +230,12 @@ class OutageGuard(BaseUpdateProcessor):
             return
         log.info("the backends answer again: %d kept questions to answer", len(due))
         for update_id, payload, noticed in due:
+            # the readers asking now have no reply yet; the kept ones were told to wait:
+            # a replay goes between new questions (or after YIELD_SECONDS of a steady stream)
+            try:
+                await asyncio.wait_for(self._quiet.wait(), YIELD_SECONDS)
+            except TimeoutError:
+                pass
             update = Update.de_json(payload, self.app.bot)
             if not await self._attempt(update, self.app.process_update(update), noticed):
                 return  # down again: the rest waits
