@@ -176,6 +176,7 @@ def run(
         for n in range(questions):
             chat = FIRST_CHAT + n
             api.add_private_chat(chat, f"Reader {n}", language_code="en" if n % 3 == 0 else "vi")
+        launched = time.monotonic()
         processes = [
             replica(api, where / f"replica{i}", where / f"replica{i}.log", backend, p)
             for i, p in enumerate(ports)
@@ -186,7 +187,8 @@ def run(
                 m.start()
             replies.start()
             _until(lambda: all(m.now() == 200 for m in monitors), 300, "both replicas ready")
-            report("both replicas ready; questions start")
+            report(f"both replicas ready {time.monotonic() - launched:.1f} s after their"
+                   " launch (/readyz 200); questions start")  # fmt: skip
             # the timeline: 5 s calm, PostgreSQL down, recovery, OpenSearch down, 10 s calm
             spread = 2 * outage + 40.0
             sender = threading.Thread(
@@ -378,6 +380,7 @@ def main() -> int:
         node = OpenSearchNode(where / "opensearch")
         with PostgresServer() as server:
             node.start()
+            print(f"OpenSearch node answered {node.started_in:.1f} s after its launch")
             try:
                 result = run(where, server, node, args.questions, args.outage)
             finally:
