@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_UPDATE_BYTES = 1 << 20  # an update is a few kB; this bounds what a stranger can post
 STARTED = time.time()
+SHARED_PROBE_SECONDS = 1.0  # /readyz requests within a second share their probes
 
 
 def liveness(app: Application, readiness: Readiness | None = None) -> dict:
@@ -62,7 +63,8 @@ class _Ready(tornado.web.RequestHandler):
 
     async def get(self) -> None:
         report = await self.readiness.report(
-            index_open=opened_services(self.app.bot_data) is not None
+            index_open=opened_services(self.app.bot_data) is not None,
+            since=time.monotonic() - SHARED_PROBE_SECONDS,
         )
         self.set_status(200 if report["ready"] else 503)
         self.set_header("Content-Type", "application/json")
