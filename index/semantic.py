@@ -163,8 +163,11 @@ class SemanticStage:
         compaction does it: the ranking never reads a retired article's vectors)."""
         self.refresh()
         done = self._vectors.done[:, 0]
-        dead = (done >= len(alive)) | ~alive[np.minimum(done, len(alive) - 1)]
-        if not len(alive) or not dead.any():
+        if not len(done):
+            return False
+        dead = done >= len(alive)
+        dead[~dead] = ~alive[done[~dead]]
+        if not dead.any():
             return False
         with self.files.lock(wait=False) as held:
             if not held:

@@ -165,3 +165,13 @@ def test_a_compaction_skips_the_vectors_while_an_embedder_writes(tmp_path):
     index.compact()
     assert sorted(files.tiers()) == [2]
     index.close()
+
+
+def test_a_compaction_of_an_emptied_archive_drops_every_vector(tmp_path):
+    from index.semantic import SemanticStage
+
+    stage = SemanticStage(None, tmp_path / "vectors")
+    assert stage.compact(np.zeros(0, bool)) is False  # nothing stored: nothing to do
+    stage.files.append([(1, 0)], unit(np.random.default_rng(10), 1), [(1, LEAD)])
+    assert stage.compact(np.zeros(0, bool)) is True
+    assert stage.files.tiers() == {} and len(stage.vectors) == 0
