@@ -19,10 +19,9 @@ import numpy as np
 
 from .analysis import Analyzer
 from .bm25 import BM25Params, FieldPostings
-from .firststage import ExactNotServed, ExternalStage, StatisticsStage
-from .hollow import HollowSegments, days_of
+from .firststage import ExactNotServed, ExternalStage
+from .hollow import days_of, open_segments
 from .index_stats import index_stats
-from .live_postings import Segments
 from .models import AddReport, Article, Hit, IndexStats, SearchResult
 from .outlets import outlet_filter
 from .pages import plan_terms
@@ -33,12 +32,13 @@ from .previews import recent_matches
 from .ranker import ANSWER_SHARE, Ranker, in_range
 from .ranking import Ranking
 from .secondstage import is_partial, rerank
-from .semantic import Encoder, SemanticStage
+from .semantic import Coverage, Encoder, SemanticStage
 from .snippets import hit_excerpt
 from .sql_store import Store
 from .store_seam import ArticleStore
 from .stories import group_stories
 from .topics import K, Topic, TopicIndex, match_since
+from .vector_table import VectorTable
 
 __all__ = ["MAX_DEPTH", "MAX_QUERY_CHARS", "AddReport", "IndexStats", "QueryPlan", "SearchIndex"]
 
@@ -71,21 +71,21 @@ class SearchIndex:
         self._lock = threading.RLock()  # one lock for the parts: a search sees one state
         self.store: ArticleStore = store or Store(self.data_dir / "newsbot.db")
         # a stage that serves the planner's statistics too leaves no postings to load
-        self.held: StatisticsStage | None = (
-            first_stage if hasattr(first_stage, "statistics") else None  # type: ignore[assignment]
+        self.held, self.segments = open_segments(
+            first_stage, self.data_dir, self.store, params, self._lock
         )
-        self.segments: Segments | HollowSegments = (
-            HollowSegments(self.store)
-            if self.held is not None
-            else Segments(self.data_dir, self.store, params, self._lock)
-        )
-        prefetch = self.held.prefetch if self.held is not None else None
+        prefetch = getattr(self.held, "prefetch", None)
         self.planner = QueryPlanner(
             self.analyzer, ranking or Ranking(), lambda: self.fields, prefetch
         )
         self.ranker = Ranker(self.segments, params, self._lock)
         self.first_stage = first_stage  # ranks instead of the Ranker (OpenSearch), if given
-        self.semantic = SemanticStage(encoder, self.data_dir / "vectors")  # off without one
+        # off without an encoder; a shared (PostgreSQL) store keeps the vectors every replica
+        # reads (vector_table.py), an embedded one a folder beside the segment
+        vectors = (
+            VectorTable(self.store.database) if self.store.shared else self.data_dir / "vectors"
+        )
+        self.semantic = SemanticStage(encoder, vectors)
         if first_stage is not None:
             first_stage.sync(self.store)
 
@@ -122,15 +122,11 @@ class SearchIndex:
     @property
     def fields(self) -> Mapping[str, FieldPostings]:
         """The postings of each field, as loaded now (the stage's statistics when it holds them)."""
-        if self.held is not None:
-            return self.held.statistics()  # type: ignore[return-value]
-        return self.segments.state.fields
+        return self.held.statistics() if self.held else self.segments.state.fields
 
     def _dates(self, docnos: np.ndarray) -> np.ndarray:
         """The day numbers of docnos (NO_DATE for an undated article)."""
-        if self.held is None:
-            return self.segments.state.dates[docnos]
-        return days_of(self.held, self.store, docnos)
+        return days_of(self.held, self.segments, self.store, docnos)
 
     # ---- loading and writing ----------------------------------------------------------
 
@@ -188,6 +184,16 @@ class SearchIndex:
         if self.first_stage is not None:  # before compaction forgets the retired rows
             self.first_stage.sync(self.store)
         self.segments.compact(progress)
+        with self._lock:
+            alive = self.segments.state.alive.copy()
+        self.semantic.compact(alive)  # the retired articles' vectors go with their postings
+
+    def coverage(self) -> Coverage:
+        """Live articles, and how many of them the semantic stage has vectors for."""
+        self.semantic.refresh()
+        with self._lock:
+            alive = self.segments.state.alive.copy()
+        return self.semantic.coverage(alive)
 
     # ---- querying -------------------------------------------------------------------
 
@@ -203,8 +209,7 @@ class SearchIndex:
         """The k best docnos, their scores, and how many articles matched."""
         if self.first_stage is not None:  # it may know docnos another process added since
             found = self.first_stage.best(plan, k, **kwargs)
-            if self.held is None:
-                self.segments.state.grow(int(found[0].max(initial=0)))
+            self.segments.state.grow(int(found[0].max(initial=0)))
             return found
         return self.ranker.best(plan, k, **kwargs)
 

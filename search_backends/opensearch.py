@@ -17,7 +17,8 @@ from collections.abc import Iterable, Mapping
 from typing import TextIO
 
 import numpy as np
-from opensearchpy import OpenSearch
+from opensearchpy import ConnectionError as TransportError
+from opensearchpy import ConnectionTimeout, OpenSearch
 
 from index.firststage import DateRange
 from index.planner import QueryPlan
@@ -26,6 +27,7 @@ from index.ranker import STRONG_SHARE
 from index.ranking import Ranking
 from index.store_seam import ArticleStore
 from index.stored_doc import StoredDoc
+from storage.breaker import Breaker
 
 from .opensearch_load import Checkpoints, indexed_docnos, remove, send
 from .opensearch_query import index_body, plan_query, search_body
@@ -38,6 +40,10 @@ logging.getLogger("opensearch").setLevel(logging.ERROR)
 DEFAULT_INDEX = "newsbot-articles"
 K1 = 1.5  # BM25Params' k1
 QUIET_LOAD = 10_000  # a sync of more new docnos than this pauses the periodic refresh
+# a reader's search waits at most this long, and a timeout is not tried again: a node that
+# does not answer (frozen, overloaded) must free the bot's thread and let the outage guard
+# keep the question, not hold it for the bulk requests' timeout times their retries
+SEARCH_SECONDS = 5.0
 COUNT_CAP = 1_000  # matches counted up to this many: the reply says "1,000+" beyond
 POOL = 10  # connections kept open to the cluster (NEWSBOT_OPENSEARCH_POOL)
 RETRIES = 3  # a search failing on the cluster's side is asked again this often, after a pause
@@ -64,6 +70,7 @@ def client(
     auth: tuple[str, str] | None = None,
     ca: str | None = None,
     retries: int = 2,
+    retry_on_timeout: bool = True,
     pool: int = POOL,
 ) -> OpenSearch:
     """A client of the cluster at url: basic auth and a CA file for a secured cluster.
@@ -77,7 +84,7 @@ def client(
         timeout=timeout,
         pool_maxsize=pool,
         max_retries=retries,
-        retry_on_timeout=retries > 0,
+        retry_on_timeout=retry_on_timeout and retries > 0,
         http_auth=auth,
         **secure,
     )
@@ -122,16 +129,29 @@ class OpenSearchStage:
         # Lucene fixes b per field in the mapping: the default ranking's, as the bot uses it
         self.b = Ranking().b if b is None else b
         self.client = client(url, timeout, auth, ca, pool=pool)  # the module's, not self.client
+        # searches: a connection that broke is tried again, a node that does not answer is not
+        self.searcher = client(url, min(timeout, SEARCH_SECONDS), auth, ca, 1, False, pool)
+        # once the node is found not answering, searches fail at once until a ping answers:
+        # each one sent meanwhile would wait in the node, and delay the first answers after
+        self.breaker = Breaker(
+            f"OpenSearch {url}",
+            lambda: ping(url, index, 2.0, auth, ca),
+            lost=lambda error: isinstance(error, TransportError),
+            doubtful=(ConnectionTimeout,),  # maybe only busy: the ping decides
+            error=SearchUnavailable,
+        )
         self.count_cap = COUNT_CAP  # SearchIndex marks a total this high as capped
-        self.stats = ClusterStatistics(self.client, index)
+        # a question's counts are part of its search: the searcher's timeout
+        self.stats = ClusterStatistics(self.searcher, index, guard=self.breaker)
         self._days: OrderedDict[int, int] = OrderedDict()
         self._days_lock = threading.Lock()
         self._seen: tuple | None = None  # the index's (seq, docno) the cached counts reflect
         self._shards: int | None = None
 
     def close(self) -> None:
-        """Release the connection pool."""
+        """Release the connection pools."""
         self.client.close()
+        self.searcher.close()
 
     def describe(self) -> str:
         """What serves the search, for `newsbot stats`."""
@@ -326,7 +346,12 @@ class OpenSearchStage:
         """The answers of a multi-search; asked again while a lost node's shards move over."""
         attempt = 0
         while True:
-            answers = self.client.msearch(body=lines)["responses"]
+            self.breaker.check()
+            try:
+                answers = self.searcher.msearch(body=lines)["responses"]
+            except Exception as error:
+                self.breaker.trip(error)
+                raise
             failed = [a for a in answers if "error" in a]
             if not failed:
                 return answers

@@ -15,7 +15,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, Protocol
 
 from opensearchpy import OpenSearch
 
@@ -27,6 +28,13 @@ CACHED_TERMS = 200_000  # (field, term) counts kept, least recently used out fir
 _FILLER = "."  # a term in a field of no wanted term: its counts come back with the others
 _ROUTING_TRIES = 1000  # routing keys tried to reach every shard
 _RETRIES = 3  # a count failing on a shard is asked again this often, after a pause
+
+
+class Guard(Protocol):
+    """A breaker (storage.breaker.Breaker): fail at once while the cluster is known lost."""
+
+    def check(self) -> None: ...
+    def trip(self, error: BaseException) -> None: ...
 
 
 class RemoteField:
@@ -61,8 +69,10 @@ class RemoteField:
 class ClusterStatistics(Mapping[str, RemoteField]):
     """Each indexed field's counts from an OpenSearch index, cached; safe between threads."""
 
-    def __init__(self, client: OpenSearch, index: str, limit: int = CACHED_TERMS):
-        self.client, self.index, self.limit = client, index, limit
+    def __init__(
+        self, client: OpenSearch, index: str, limit: int = CACHED_TERMS, guard: Guard | None = None
+    ):
+        self.client, self.index, self.limit, self.guard = client, index, limit, guard
         self._fields = {name: RemoteField(self, name) for name in FIELDS}
         self._lock = threading.Lock()
         self._terms: OrderedDict[tuple[str, str], tuple[int, int]] = OrderedDict()
@@ -173,16 +183,28 @@ class ClusterStatistics(Mapping[str, RemoteField]):
         }
         self.requests += 1
         if routes == [None]:
-            return [self.client.termvectors(index=self.index, body={"doc": doc, **options})]
+            body = {"doc": doc, **options}
+            return [self._call(lambda: self.client.termvectors(index=self.index, body=body))]
         docs = [{"_index": self.index, "doc": doc, "routing": r, **options} for r in routes]
         for attempt in range(_RETRIES + 1):
-            answers = self.client.mtermvectors(body={"docs": docs})["docs"]
+            answers = self._call(lambda: self.client.mtermvectors(body={"docs": docs}))["docs"]
             failed = [a["error"] for a in answers if "error" in a]
             if not failed:
                 return answers
             time.sleep(0.25 * (attempt + 1))  # a lost node's shards move over meanwhile
         # a shard's counts missing would plan with a part of the archive's: no plan at all
         raise RuntimeError(f"OpenSearch could not count terms: {failed[0]}")
+
+    def _call(self, request: Callable[[], Any]) -> Any:
+        """A request, through the guard when there is one (a lost cluster fails at once)."""
+        if self.guard is None:
+            return request()
+        self.guard.check()
+        try:
+            return request()
+        except Exception as error:
+            self.guard.trip(error)
+            raise
 
     def _routing(self) -> list[str | None]:
         """One routing key per shard ([None] for one shard)."""

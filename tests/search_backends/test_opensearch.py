@@ -2,19 +2,21 @@
 
 import dataclasses
 import datetime as dt
+import signal
 import threading
 import time
 
 import pytest
 from opensearch_node import OpenSearchNode, build, fresh_index_name
-from opensearchpy import OpenSearch
+from opensearchpy import ConnectionTimeout, OpenSearch
 
 from index import ExactNotServed
 from index.models import Article
 from index.ranking import Ranking
 from index.search import SearchIndex
-from search_backends.opensearch import OpenSearchStage, PlanNotServed
+from search_backends.opensearch import OpenSearchStage, PlanNotServed, SearchUnavailable
 from search_backends.opensearch_query import plan_query
+from storage.unreachable import unreachable
 
 ARTICLES = [
     Article("vang", "Giá vàng tăng mạnh", "Giá vàng SJC tăng 200 nghìn đồng mỗi lượng."),
@@ -249,3 +251,31 @@ def test_several_nodes_may_be_named_and_each_gets_a_connection(tmp_path):
     assert sorted(c.port for c in nodes) == [9201, 9202]
     with pytest.raises(ValidationError, match="http:// or https://"):
         Settings(NEWSBOT_OPENSEARCH_URL="http://a:9200,ftp://b", _env_file=None)
+
+
+def test_a_frozen_node_fails_searches_at_once_until_it_answers_again(tmp_path, opensearch_node):
+    stage = OpenSearchStage(opensearch_node.url, fresh_index_name())
+    idx = SearchIndex.open(tmp_path, first_stage=stage)
+    idx.add(ARTICLES)
+    before = ids(idx.search("giá vàng"))
+    opensearch_node.process.send_signal(signal.SIGSTOP)  # accepts, never answers
+    try:
+        with pytest.raises(ConnectionTimeout):  # the first search waits its 5 s, once
+            idx.search("giá vàng")
+        _eventually(lambda: stage.breaker.opened is not None)  # its ping found it gone
+        with pytest.raises(SearchUnavailable, match="unreachable for"):  # not even sent
+            idx.search("giá vàng")
+        assert unreachable(SearchUnavailable("x"))  # the bot keeps such a question
+    finally:
+        opensearch_node.process.send_signal(signal.SIGCONT)
+    _eventually(lambda: stage.breaker.opened is None)
+    assert ids(idx.search("giá vàng")) == before
+    idx.close()
+    stage.delete()
+
+
+def _eventually(predicate, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
