@@ -27,7 +27,8 @@ _DATA = (
 # the settings that pick where articles and state live, and what serves search
 STORE = "NEWSBOT_DATA_DIR, NEWSBOT_DATABASE_URL"
 SEARCH = (
-    "NEWSBOT_OPENSEARCH_URL (and its _INDEX, _USER, _PASSWORD, _CA, _SHARDS, _REPLICAS, _TIMEOUT)"
+    "NEWSBOT_OPENSEARCH_URL (and its _INDEX, _USER, _PASSWORD, _CA, _SHARDS, _REPLICAS, _TIMEOUT,"
+    " _POOL)"
 )
 
 

@@ -201,7 +201,9 @@ def main() -> None:
                 f.name,
             ]
             launched = time.time()
-            run = subprocess.run(child, capture_output=True, text=True, check=True)
+            run = subprocess.run(child, capture_output=True, text=True)
+            if run.returncode:
+                raise SystemExit(f"the replica process failed:\n{run.stderr}")
         got = json.loads(run.stdout.strip().splitlines()[-1])
         got["first"] -= launched
         print(
