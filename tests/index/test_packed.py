@@ -4,8 +4,9 @@ import json
 
 import numpy as np
 
+from index import packed as packed_module
 from index import segment_format
-from index.packed import BLOCK, Packed, encode
+from index.packed import BLOCK, PACKED_ARRAYS, Packed, encode
 from index.search import SearchIndex
 from index.segment_format import SegmentWriter
 
@@ -36,7 +37,7 @@ def test_packed_postings_decode_whole_and_by_blocks():
     arrays = encode(docs, tfs, offsets, dl)
     assert arrays["gaps"].dtype == np.uint8 and len(arrays["gaps"]) == len(docs)
     assert 0 < len(arrays["gapx"]) < len(docs) // 4  # most gaps fit a byte
-    packed = Packed(**{k: v for k, v in arrays.items() if k not in ("cf", "maxtf", "mindl")})
+    packed = Packed(**{k: v for k, v in arrays.items() if k in PACKED_ARRAYS})
     for t in range(len(offsets) - 1):
         lo, hi = int(offsets[t]), int(offsets[t + 1])
         got_docs, got_tfs = packed.decode(t, lo, hi)
@@ -56,6 +57,24 @@ def test_packed_postings_decode_whole_and_by_blocks():
             inside = np.isin(ask, docs[lo:hi])
             want[inside] = tfs[lo:hi][np.searchsorted(docs[lo:hi], ask[inside])]
             assert packed.tfs_at(t, lo, hi, ask).tolist() == want.tolist()
+            # the stored bounds of each block are those of its postings
+            b0, b1 = int(arrays["boff"][t]), int(arrays["boff"][t + 1])
+            first, maxtf, mindl = packed.block_maxima(t, lo, hi, dl)
+            assert arrays["bmaxtf"][b0:b1].tolist() == maxtf.tolist()
+            assert arrays["bmindl"][b0:b1].tolist() == mindl.tolist()
+            assert maxtf[-1] == tfs[lo + BLOCK * (b1 - b0 - 1) : hi].max()
+
+
+def test_block_bounds_are_the_same_when_encoding_in_many_steps(monkeypatch):
+    rng = np.random.default_rng(8)
+    docs, tfs, offsets = random_postings(rng)
+    dl = rng.integers(1, 500, int(docs.max()) + 1).astype(np.int32)
+    whole = encode(docs, tfs, offsets, dl)
+    monkeypatch.setattr(packed_module, "_CHUNK", 3000)  # terms cut into many steps
+    steps = encode(docs, tfs, offsets, dl)
+    for name in ("bfirst", "bmaxtf", "bmindl"):
+        assert steps[name].tolist() == whole[name].tolist(), name
+    assert len(whole["bmaxtf"]) == len(whole["bfirst"]) == whole["boff"][-1]
 
 
 def test_a_segment_of_the_older_layout_is_rewritten_without_pyvi(tmp_path, articles, monkeypatch):
