@@ -9,6 +9,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .bm25 import BM25Params, FieldPostings
+from .deferral import deferred_terms
 from .fields import SYLLABLE_FIELDS, UNIT
 from .live_postings import NO_DATE, Segments, days
 from .planner import QueryPlan
@@ -19,11 +20,6 @@ STRONG_SHARE = 0.5
 # an article answers a question when it scores this share of the best: one holding a
 # common word of the question matches, but answers nothing (bench/periods.py, plain)
 ANSWER_SHARE = 0.2
-# syllables in more than this share of the articles are scored on the leaders only (best())
-COMMON_SHARE = 0.5
-# and words in more than this share (whether an article holds them is read from a byte of
-# every docno, BaseSegmentField.holds, one pass instead of decoding and scoring them)
-WORD_SHARE = 0.2
 # outsiders within reach of the leaders checked against their blocks' bounds, at most:
 # past this the scan of every posting costs less
 MAX_DOUBT = 200_000
@@ -66,6 +62,7 @@ class Ranker:
         self._buffers: dict[str, np.ndarray] = {}
         self.last_pruned = False
         self.last_answers = 0  # the last best()'s answer set (answer_count), for search()
+        self._pending: tuple | None = None  # what answers() needs to count it, when pruned
         self.last_doubt = (0, 0)  # outsiders within reach of the leaders, and past their blocks
 
     @property
@@ -96,6 +93,7 @@ class Ranker:
         """The k best docnos, their scores, and how many articles matched."""
         with self._lock:
             self.last_pruned = False  # whether this answer skipped postings (tests)
+            self._pending = None
             if all(v is None for v in kwargs.values()):  # search() passes its filters as None
                 found = self._best_deferring_common_terms(plan, k)
                 if found is not None:
@@ -105,36 +103,8 @@ class Ranker:
             return docnos, scores[docnos], total
 
     def deferred(self, plan: QueryPlan) -> dict[tuple[str, str], float]:
-        """The (field, term)s best() scores on the leaders only, with their weights.
-
-        Words in more than WORD_SHARE of the articles, and syllables in more than
-        COMMON_SHARE, commonest first, while the others alone can still admit an article
-        (else every article would be in doubt). Their postings are the longest to read and
-        their idf the lowest, so what they can add is small and bounded.
-        """
-        out: dict[tuple[str, str], float] = {}
-        lucene = plan.lucene
-        for f, terms, weight in plan.parts:
-            if f in SYLLABLE_FIELDS:
-                continue
-            field = self.fields[f]
-            for t in terms:
-                df = field.df(t)
-                if field.idf(t, lucene) <= 0 < df:  # BM25Okapi on a tiny archive: no bound
-                    return {}
-                if df > WORD_SHARE * field.n_docs:
-                    out[(f, t)] = out.get((f, t), 0.0) + weight  # a word asked twice counts twice
-        sylls = [
-            (f, x) for f, ss, _ in plan.parts if f in SYLLABLE_FIELDS for x in dict.fromkeys(ss)
-        ]
-        weight = next((w for f, _, w in plan.parts if f in SYLLABLE_FIELDS), 0.0)  # as ranked()
-        room = len(sylls) // 2  # need - 1: syllables that may be left to the leaders
-        for f, x in sorted(sylls, key=lambda p: -self.fields[p[0]].df(p[1])):
-            if room < 1 or self.fields[f].df(x) <= COMMON_SHARE * self.fields[f].n_docs:
-                break
-            out[(f, x)] = weight
-            room -= 1
-        return out
+        """The (field, term)s best() scores on the leaders only, with their weights."""
+        return deferred_terms(self.fields, plan)
 
     def _best_deferring_common_terms(
         self, plan: QueryPlan, k: int
@@ -166,14 +136,40 @@ class Ranker:
                 leaders = np.concatenate([leaders, doubt])
                 final = np.concatenate([final, self._with_deferred(scores, doubt, deferred, plan)])
         self.last_pruned = True
-        # outside the leaders, their scores without the deferred terms: below the k-th
-        partial = scores[leaders]
-        bar = ANSWER_SHARE * float(final.max(initial=0.0))
-        self.last_answers = answer_count(scores, matched, bar / ANSWER_SHARE) + int(
-            np.count_nonzero(final >= bar) - np.count_nonzero(partial >= bar)
-        )
+        # the answer set is counted when asked (answers()): search() wants it, ranking not
+        self._pending = (scores, matched, deferred, plan, reach, float(final.max(initial=0.0)))
         order = np.lexsort((-leaders, -self._dates[leaders], -final))[:k]
         return leaders[order], final[order], total
+
+    def answers(self) -> int:
+        """The last best()'s answer set: matched articles within ANSWER_SHARE of the best.
+
+        After a pruned best() the articles the deferred terms could lift over the bar
+        are scored with them (as for outsiders in reach of the k-th), so the count is
+        the full scan's.
+        """
+        with self._lock:
+            pending, self._pending = self._pending, None
+            if pending is None:
+                return self.last_answers
+            scores, matched, deferred, plan, reach, best = pending
+            if best <= 0:
+                self.last_answers = int(np.count_nonzero(matched))
+                return self.last_answers
+            bar = ANSWER_SHARE * best
+            sure = matched & (scores >= bar)
+            near = np.flatnonzero(matched & (scores >= bar - reach) & ~sure)
+            if len(near) > MAX_DOUBT:  # cheaper to score the deferred terms everywhere
+                self._add_deferred(scores, deferred, plan)
+                self.last_answers = int(np.count_nonzero(matched & (scores >= bar)))
+                return self.last_answers
+            bound = scores[near]
+            for (f, x), w in deferred.items():
+                bound += w * self.fields[f].max_contributions_at(x, near, plan.lucene, plan.b)
+            near = near[bound >= bar]
+            full = self._with_deferred(scores, near, deferred, plan)
+            self.last_answers = int(np.count_nonzero(sure)) + int(np.count_nonzero(full >= bar))
+            return self.last_answers
 
     def _add_deferred(self, scores, deferred, plan: QueryPlan) -> None:
         """Add the deferred terms to the scores of every docno: what ranked() left out."""

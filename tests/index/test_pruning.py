@@ -51,11 +51,13 @@ def test_best_ranks_as_the_full_scan_on_random_queries(tmp_path):
         plan = idx.plan(query, exact=exact)  # the exact mode defers common words too
         for k in (1, 5, 10, 30):
             fast, fast_scores, fast_total = idx.best(plan, k)
+            answers = idx.ranker.answers()  # (counted from the pruned scores, when asked)
             scores, matched = idx.ranked(plan)
             full, full_total = idx.top(scores.copy(), k, matched=matched)
             assert list(fast) == list(full), (query, k)
             np.testing.assert_allclose(fast_scores, scores[full], rtol=1e-9)
             assert fast_total == full_total, (query, k)
+            assert answers == idx.ranker.last_answers, (query, k)  # the scan's answer set
             pruned += idx.ranker.last_pruned
             # search() passes its filters, unset, as None: the same answer, pruned as often
             again = idx.best(plan, k, date_range=None, prefer=None)
@@ -82,6 +84,7 @@ def test_when_too_many_outsiders_are_in_reach_the_deferred_terms_are_added_to_al
         words = [rng.choice(COMMON + WORDS) for _ in range(rng.randint(2, 5))]
         plan = idx.plan(" ".join(words), exact=n % 4 == 0)
         fast, fast_scores, fast_total = idx.best(plan, 10)
+        answers = idx.ranker.answers()
         # deferred terms, yet not pruned: added to every docno's score
         completed += bool(idx.ranker.deferred(plan)) and not idx.ranker.last_pruned
         scores, matched = idx.ranked(plan)
@@ -89,6 +92,7 @@ def test_when_too_many_outsiders_are_in_reach_the_deferred_terms_are_added_to_al
         assert list(fast) == list(full), words
         np.testing.assert_allclose(fast_scores, scores[full], rtol=1e-9)
         assert fast_total == full_total
+        assert answers == idx.ranker.last_answers
     assert completed > 5
 
 
