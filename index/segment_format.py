@@ -289,24 +289,28 @@ def read_segment(directory: Path) -> tuple[dict, np.ndarray, dict[str, BaseSegme
         def load(name: str, mapped: bool = False, field: str = field) -> np.ndarray:
             return np.load(directory / f"{field}.{name}.npy", mmap_mode="r" if mapped else None)
 
+        blocks = {a: load(a, mapped=True) for a in BLOCK_STATS if _has(directory, field, a)}
+        packed = Packed(**{a: load(a, mapped=a != "boff") for a in PACKED_ARRAYS})
+        if any(len(v) != len(packed.bfirst) for v in blocks.values()):
+            raise ValueError(f"{field}: the blocks' bounds do not match its blocks")
         fields[field] = BaseSegmentField(
             terms=terms,
             vocab={t: i for i, t in enumerate(terms)},
             df=load("df"),
             offsets=load("offsets"),
             # what a query reads a little of stays on disk until read
-            packed=Packed(**{a: load(a, mapped=a != "boff") for a in PACKED_ARRAYS}),
+            packed=packed,
             cf=load("cf"),
             maxtf=load("maxtf"),
             mindl=load("mindl"),
             dl=load("dl"),
-            **{
-                a: load(a, mapped=True)
-                for a in BLOCK_STATS
-                if (directory / f"{field}.{a}.npy").exists()
-            },
+            **blocks,
         )
     return info, np.load(directory / "docnos.npy"), fields
+
+
+def _has(directory: Path, field: str, name: str) -> bool:
+    return (directory / f"{field}.{name}.npy").exists()
 
 
 def _take_file(path: Path, dtype) -> np.ndarray:
