@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 
 import numpy as np
 
@@ -62,7 +63,7 @@ class Ranker:
         self._buffers: dict[str, np.ndarray] = {}
         self.last_pruned = False
         self.last_answers = 0  # the last best()'s answer set (answer_count), for search()
-        self._pending: tuple | None = None  # what answers() needs to count it, when pruned
+        self._count: Callable[[], int] | None = None  # counts it when answers() asks
         self.last_doubt = (0, 0)  # outsiders within reach of the leaders, and past their blocks
 
     @property
@@ -93,7 +94,7 @@ class Ranker:
         """The k best docnos, their scores, and how many articles matched."""
         with self._lock:
             self.last_pruned = False  # whether this answer skipped postings (tests)
-            self._pending = None
+            self._count = None
             if all(v is None for v in kwargs.values()):  # search() passes its filters as None
                 found = self._best_deferring_common_terms(plan, k)
                 if found is not None:
@@ -137,39 +138,39 @@ class Ranker:
                 final = np.concatenate([final, self._with_deferred(scores, doubt, deferred, plan)])
         self.last_pruned = True
         # the answer set is counted when asked (answers()): search() wants it, ranking not
-        self._pending = (scores, matched, deferred, plan, reach, float(final.max(initial=0.0)))
+        best = float(final.max(initial=0.0))
+        self._count = partial(self._count_pruned, scores, matched, deferred, plan, reach, best)
         order = np.lexsort((-leaders, -self._dates[leaders], -final))[:k]
         return leaders[order], final[order], total
 
     def answers(self) -> int:
         """The last best()'s answer set: matched articles within ANSWER_SHARE of the best.
 
-        After a pruned best() the articles the deferred terms could lift over the bar
-        are scored with them (as for outsiders in reach of the k-th), so the count is
-        the full scan's.
+        Counted when asked, over the scores the last best() left in its buffer (so before
+        the next query), exactly as the full scan would.
         """
         with self._lock:
-            pending, self._pending = self._pending, None
-            if pending is None:
-                return self.last_answers
-            scores, matched, deferred, plan, reach, best = pending
-            if best <= 0:
-                self.last_answers = int(np.count_nonzero(matched))
-                return self.last_answers
-            bar = ANSWER_SHARE * best
-            sure = matched & (scores >= bar)
-            near = np.flatnonzero(matched & (scores >= bar - reach) & ~sure)
-            if len(near) > MAX_DOUBT:  # cheaper to score the deferred terms everywhere
-                self._add_deferred(scores, deferred, plan)
-                self.last_answers = int(np.count_nonzero(matched & (scores >= bar)))
-                return self.last_answers
-            bound = scores[near]
-            for (f, x), w in deferred.items():
-                bound += w * self.fields[f].max_contributions_at(x, near, plan.lucene, plan.b)
-            near = near[bound >= bar]
-            full = self._with_deferred(scores, near, deferred, plan)
-            self.last_answers = int(np.count_nonzero(sure)) + int(np.count_nonzero(full >= bar))
+            if self._count is not None:
+                self.last_answers, self._count = self._count(), None
             return self.last_answers
+
+    def _count_pruned(self, scores, matched, deferred, plan, reach: float, best: float) -> int:
+        """answers() after a pruned best(): the articles the deferred terms could lift
+        over the bar are scored with them (as outsiders in reach of the k-th are)."""
+        if best <= 0:
+            return int(np.count_nonzero(matched))
+        bar = ANSWER_SHARE * best
+        sure = matched & (scores >= bar)
+        near = np.flatnonzero(matched & (scores >= bar - reach) & ~sure)
+        if len(near) > MAX_DOUBT:  # cheaper to score the deferred terms everywhere
+            self._add_deferred(scores, deferred, plan)
+            return int(np.count_nonzero(matched & (scores >= bar)))
+        bound = scores[near]
+        for (f, x), w in deferred.items():
+            bound += w * self.fields[f].max_contributions_at(x, near, plan.lucene, plan.b)
+        near = near[bound >= bar]
+        full = self._with_deferred(scores, near, deferred, plan)
+        return int(np.count_nonzero(sure)) + int(np.count_nonzero(full >= bar))
 
     def _add_deferred(self, scores, deferred, plan: QueryPlan) -> None:
         """Add the deferred terms to the scores of every docno: what ranked() left out."""
@@ -356,13 +357,14 @@ class Ranker:
             total = len(cand)
         elif only is not None:
             total = len(cand)
+        self._count = None
         if total == 0 or k <= 0:
             self.last_answers = total
             return np.zeros(0, np.int64), total
         values = scores[cand]
         best = float(values.max())
-        if len(cand) < total:  # sampled (_above_kth): count over every match
-            self.last_answers = answer_count(scores, matched, best)
+        if len(cand) < total:  # sampled (_above_kth): counted over every match, when asked
+            self._count = partial(answer_count, scores, matched, best)
         else:
             self.last_answers = answer_count(values, np.ones(len(values), bool), best)
         if prefer is not None:

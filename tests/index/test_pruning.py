@@ -57,7 +57,7 @@ def test_best_ranks_as_the_full_scan_on_random_queries(tmp_path):
             assert list(fast) == list(full), (query, k)
             np.testing.assert_allclose(fast_scores, scores[full], rtol=1e-9)
             assert fast_total == full_total, (query, k)
-            assert answers == idx.ranker.last_answers, (query, k)  # the scan's answer set
+            assert answers == idx.ranker.answers(), (query, k)  # the scan's answer set
             pruned += idx.ranker.last_pruned
             # search() passes its filters, unset, as None: the same answer, pruned as often
             again = idx.best(plan, k, date_range=None, prefer=None)
@@ -92,7 +92,7 @@ def test_when_too_many_outsiders_are_in_reach_the_deferred_terms_are_added_to_al
         assert list(fast) == list(full), words
         np.testing.assert_allclose(fast_scores, scores[full], rtol=1e-9)
         assert fast_total == full_total
-        assert answers == idx.ranker.last_answers
+        assert answers == idx.ranker.answers()
     assert completed > 5
 
 
