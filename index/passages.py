@@ -195,10 +195,6 @@ def best_passage(
     return best
 
 
-def _start(span: tuple[int, int]) -> int:
-    return span[0]
-
-
 def _best_window(
     text: str,
     spans: Sequence[tuple[int, int]],
@@ -212,12 +208,13 @@ def _best_window(
     if not found:
         return Passage(spans[0][0], spans[min(window, len(spans)) - 1][1], 0.0)
     terms = matcher.terms
+    starts = [s for s, _ in spans]
     # only the sentences with a match, by index (a long body has hundreds of others)
     per_sentence: dict[int, dict[int, int]] = {}
     bonus: dict[int, float] = {}
     last_end, last_term = -10, -1
     for s, e, ti in found:
-        si = max(bisect_right(spans, s, key=_start) - 1, 0)
+        si = max(bisect_right(starts, s) - 1, 0)
         counts = per_sentence.setdefault(si, {})
         counts[ti] = counts.get(ti, 0) + 1
         if proximity and ti != last_term and 0 <= s - last_end <= 2:

@@ -162,7 +162,9 @@ class Ranker:
         bar = ANSWER_SHARE * best
         sure = matched & (scores >= bar)
         near = np.flatnonzero(matched & (scores >= bar - reach) & ~sure)
-        if len(near) > MAX_DOUBT:  # cheaper to score the deferred terms everywhere
+        postings = sum(self.fields[f].df(x) for f, x in deferred)
+        # a bound and a lookup per article and term cost some 20 postings' scatter each
+        if len(near) > MAX_DOUBT or 20 * len(near) * len(deferred) > postings:
             self._add_deferred(scores, deferred, plan)
             return int(np.count_nonzero(matched & (scores >= bar)))
         bound = scores[near]
