@@ -69,6 +69,7 @@ class SearchIndex:
         self.params = params
         self._lock = threading.RLock()  # one lock for the parts: a search sees one state
         self.store: ArticleStore = store or Store(self.data_dir / "newsbot.db")
+        searchable = self.store.max_docno()  # read first: a later article waits for refresh()
         self.segments = Segments(self.data_dir, self.store, params, self._lock)
         self.planner = QueryPlanner(self.analyzer, ranking or Ranking(), lambda: self.fields)
         self.ranker = Ranker(self.segments, params, self._lock)
@@ -76,6 +77,7 @@ class SearchIndex:
         self.semantic = SemanticStage(encoder, self.data_dir / "vectors")  # off without one
         if first_stage is not None:
             first_stage.sync(self.store)
+        self._searchable = searchable  # articles up to here are found by search
 
     @classmethod
     def open(cls, data_dir: Path | str, analyzer: Analyzer | None = None, **kw) -> SearchIndex:
@@ -120,10 +122,12 @@ class SearchIndex:
 
     def refresh(self) -> int:
         """Pick up what other processes wrote (new articles, edits, a new segment)."""
+        searchable = self.store.max_docno()  # read first: a later article waits for the next
         changes = self.segments.refresh()
         self.semantic.refresh()
         if self.first_stage is not None:
             self.first_stage.sync(self.store)
+        self._searchable = max(self._searchable, searchable)
         return changes
 
     def add(
@@ -359,8 +363,12 @@ class SearchIndex:
     def match_since(
         self, topics: TopicIndex[K], cursor: int, limit: int = 500
     ) -> tuple[list[tuple[int, set[K]]], int]:
-        """Topics matched against up to limit articles after a cursor (topics.match_since)."""
-        return match_since(self.store, topics, cursor, limit)
+        """Topics matched against up to limit searchable articles after a cursor (topics.py).
+
+        An article stored but not yet refreshed into search (the postings, OpenSearch) waits:
+        a chat is never pushed an article its search would not find.
+        """
+        return match_since(self.store, topics, cursor, limit, upto=self._searchable)
 
     def recent_matches(self, topic: Topic, limit: int = 3) -> list[tuple[int, Article]]:
         """The newest articles a topic catches, with their cursors (previews.recent_matches)."""
