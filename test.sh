@@ -16,4 +16,9 @@ python3 -m venv .venv
 if ! command -v mvn >/dev/null || ! command -v java >/dev/null; then
     apt-get update -qq && apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null
 fi
+# The compose test (tests/test_compose.py) posts an update through Caddy, the reverse proxy
+# deploy/compose.yaml puts in front of the replicas (Debian 12 packages it: caddy 2.6).
+if ! command -v caddy >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq caddy >/dev/null
+fi
 .venv/bin/python -m pytest -q "$@"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot import logs
 from bot.errors import one_line_errors
-from feeds import FeedRegistry
+from feeds import POLL_SECONDS, FeedRegistry
 
 from .cli_check import cmd_check
 from .cli_feeds import cmd_feeds, cmd_feeds_stats
@@ -78,7 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     se = command(
         "search",
-        f'search: newsbot search "câu hỏi"; "-" reads queries from stdin; reads {STORE}, {SEARCH}',
+        'search: newsbot search "câu hỏi"; "-" reads queries from stdin;'
+        f" reads {STORE}, {SEARCH}, NEWSBOT_SEMANTIC",
     )
     se.add_argument(
         "query", help='the question, or "-" for one query a line on stdin (JSON lines out)'
@@ -94,7 +95,8 @@ def _parser() -> argparse.ArgumentParser:
     em = command(
         "embed",
         "embed pending articles for the semantic stage (leads first, then passage windows),"
-        " with a progress bar; stop it any time, a rerun resumes; reads NEWSBOT_DATA_DIR",
+        " with a progress bar; stop it any time, a rerun resumes;"
+        f" reads {STORE}, {SEARCH}, NEWSBOT_SEMANTIC",
     )
     em.add_argument("--batch", type=int, default=32, help="articles a chunk (default 32)")
     em.add_argument("--limit", type=int, default=0, help="stop after N articles (default: all)")
@@ -107,10 +109,16 @@ def _parser() -> argparse.ArgumentParser:
     def feeds(name: str, help: str) -> argparse.ArgumentParser:
         return fsub.add_parser(name, help=help, description=help, parents=[common])
 
-    feeds("add", f"register a feed: newsbot feeds add URL; reads {STORE}").add_argument(
-        "target", help="the feed's http(s) URL"
+    feeds(
+        "add",
+        "register a feed: newsbot feeds add URL (fetched first);"
+        f" reads {STORE}, NEWSBOT_PROXY, NEWSBOT_ALLOW_PRIVATE_FETCH",
+    ).add_argument("target", help="the feed's http(s) URL")
+    feeds(
+        "list",
+        "feeds with their last success, failures and last error;"
+        f" reads {STORE}, NEWSBOT_FEED_SECONDS",
     )
-    feeds("list", f"feeds with their last success, failures and last error; reads {STORE}")
     feeds(
         "remove", f"unregister a feed: newsbot feeds remove URL|NUMBER; reads {STORE}"
     ).add_argument("target", help="the feed's URL or its number in `newsbot feeds list`")
@@ -122,7 +130,8 @@ def _parser() -> argparse.ArgumentParser:
     ).add_argument("--force", action="store_true", help="poll every feed now, due or not")
     feeds(
         "import",
-        f"register the feeds of an OPML file: newsbot feeds import FILE.opml; reads {STORE}",
+        "register the feeds of an OPML file: newsbot feeds import FILE.opml;"
+        f" reads {STORE}, NEWSBOT_ALLOW_PRIVATE_FETCH",
     ).add_argument("target", help="the OPML file")
     feeds("export", f"print every feed as OPML; reads {STORE}")
     ck = command("check", f"verify the database and the index; --repair rebuilds it; reads {STORE}")
@@ -130,7 +139,10 @@ def _parser() -> argparse.ArgumentParser:
         "--repair", action="store_true", help="rebuild a damaged index from the database"
     )
     ch = command(
-        "chat", f"talk to the bot in this terminal (no token needed); reads {STORE}, {SEARCH}"
+        "chat",
+        "talk to the bot in this terminal (no token needed);"
+        f" reads {STORE}, {SEARCH}, NEWSBOT_SEMANTIC, NEWSBOT_FIRST_FEEDS,"
+        " NEWSBOT_ALLOW_PRIVATE_FETCH",
     )
     ch.add_argument(
         "--lang", choices=("vi", "en"), default="vi", help="the bot's language (default vi)"
@@ -150,10 +162,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     command(
         "run",
-        "run the Telegram bot; reads TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL, WEBHOOK_*,"
-        f" {STORE}, {SEARCH}, NEWSBOT_PROXY, NEWSBOT_ADMINS, NEWSBOT_ERROR_CHAT,"
-        " NEWSBOT_ALLOWED_CHATS, NEWSBOT_HTTP_PORT, NEWSBOT_LOG_FORMAT, NEWSBOT_LOG_LEVEL and"
-        " the other NEWSBOT_* settings of .env.example",
+        "run the Telegram bot; reads TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL, WEBHOOK_URL"
+        " (and its _SECRET, _LISTEN, _PORT), NEWSBOT_DATA_DIR, NEWSBOT_DATABASE_URL (and its"
+        f" _POOL_SIZE, _TIMEOUT), {SEARCH}, NEWSBOT_SEMANTIC, NEWSBOT_PROXY, NEWSBOT_ADMINS,"
+        " NEWSBOT_ERROR_CHAT, NEWSBOT_ALLOWED_CHATS, NEWSBOT_HTTP_PORT (and _LISTEN),"
+        " NEWSBOT_FLOOD_QUESTIONS, NEWSBOT_FLOOD_SECONDS, NEWSBOT_REFRESH_SECONDS,"
+        " NEWSBOT_FEED_SECONDS, NEWSBOT_DELIVERY_SECONDS, NEWSBOT_SEND_CONCURRENCY,"
+        " NEWSBOT_TIMEZONE, NEWSBOT_ALLOW_PRIVATE_FETCH, NEWSBOT_LOG_FORMAT, NEWSBOT_LOG_LEVEL:"
+        " every setting of .env.example but NEWSBOT_FIRST_FEEDS",
     )
     return p
 
@@ -206,13 +222,14 @@ def _main(argv: list[str] | None) -> int:
                 file=sys.stderr,
             )
             return 1 if args.feeds_command == "poll" else 0
+        sub = args.feeds_command  # each reads only the settings its help names
         return cmd_feeds(
             settings.data_dir,
-            args.feeds_command,
+            sub,
             getattr(args, "target", None),
-            proxy=settings.proxy,
-            allow_private=settings.allow_private_fetch,
-            interval=settings.feed_seconds,
+            proxy=settings.proxy if sub in ("add", "poll") else None,
+            allow_private=sub in ("add", "import", "poll") and settings.allow_private_fetch,
+            interval=settings.feed_seconds if sub in ("list", "poll") else POLL_SECONDS,
             force=getattr(args, "force", False),
             out=sys.stdout,
             url=settings.database,

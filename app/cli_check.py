@@ -64,8 +64,9 @@ def _check(data_dir: Path, repair: bool, out: TextIO, store, url: str | None) ->
         segment = rebuild_index(data_dir, article_store(url))
         print(f"repaired: index segment {segment} rebuilt from {name}", file=out)
     if found.vectors:  # embedded again by the worker or `newsbot embed`
-        dropped = drop_vectors(data_dir)
-        print(f"repaired: {dropped} vector chunks dropped (newsbot embed rebuilds them)", file=out)
+        dropped = drop_vectors(data_dir, store)
+        what = "vector chunks" if store is None else "vectors"
+        print(f"repaired: {dropped} {what} dropped (newsbot embed rebuilds them)", file=out)
     remove_leftovers(data_dir)
     if leftovers:
         print(f"removed {len(leftovers)} leftovers", file=out)

@@ -104,7 +104,8 @@ class Settings(BaseSettings):
     # the index's layout when newsbot creates it: a cluster of three nodes wants 3 and 1
     opensearch_shards: int = Field(1, ge=1, le=1024, validation_alias="NEWSBOT_OPENSEARCH_SHARDS")
     opensearch_replicas: int = Field(0, ge=0, le=16, validation_alias="NEWSBOT_OPENSEARCH_REPLICAS")
-    # seconds a search (or a bulk request) may take before it counts as failed
+    # seconds a bulk load or sync request may take before it counts as failed (a reader's
+    # search: at most 5, search_backends/opensearch.py SEARCH_SECONDS)
     opensearch_timeout: float = Field(60.0, gt=0, validation_alias="NEWSBOT_OPENSEARCH_TIMEOUT")
     # /healthz and /metrics when polling (a webhook serves them on its own port)
     http_port: int | None = Field(None, ge=0, le=65535, validation_alias="NEWSBOT_HTTP_PORT")

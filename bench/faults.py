@@ -8,7 +8,7 @@ once both replicas are ready again, OpenSearch is frozen (SIGSTOP: it accepts co
 and never answers, the harder case) for as long. Questions arrive evenly all along.
 
     nice -n 10 .venv/bin/python bench/faults.py                # 200 questions, 30 s outages
-    nice -n 10 .venv/bin/python bench/faults.py --questions 40 --outage 10
+    nice -n 10 .venv/bin/python bench/faults.py --questions 40 --outage 10 --keep /tmp/logs
 
 It prints, for every question: the first reply's delay (the answer, or "temporarily
 unavailable, I will answer when back" in the reader's language), final answers exactly once
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -44,6 +45,7 @@ from botapi import ThreadedBotApiServer  # noqa: E402
 from opensearch_node import OpenSearchNode, free_port, fresh_index_name  # noqa: E402
 from servers.postgres import PostgresServer  # noqa: E402
 
+from bench.machine import print_machine  # noqa: E402
 from bot.texts_en import EN  # noqa: E402
 from bot.texts_vi import VI  # noqa: E402
 
@@ -77,6 +79,7 @@ class Result:
     outages: list[Outage]
     refused_posts: int
     by_phase: dict[str, list[float]] = field(default_factory=dict)  # first-reply delays
+    slow: list[str] = field(default_factory=list)  # each question whose first reply took > 5 s
 
     def lines(self) -> list[str]:
         delays = sorted(self.first_reply)
@@ -91,6 +94,7 @@ class Result:
             if values:
                 out.append(f"  asked {phase}: {len(values)}, first reply median"
                            f" {statistics.median(values):.2f} s, max {max(values):.2f} s")  # fmt: skip
+        out.extend(f"  slow: {line}" for line in self.slow)
         for o in self.outages:
             down = ", ".join(f"replica {r}: {s:.1f} s" for r, s in sorted(o.not_ready.items()))
             up = ", ".join(f"replica {r}: {s:.1f} s" for r, s in sorted(o.ready.items()))
@@ -172,6 +176,7 @@ def run(
         for n in range(questions):
             chat = FIRST_CHAT + n
             api.add_private_chat(chat, f"Reader {n}", language_code="en" if n % 3 == 0 else "vi")
+        launched = time.monotonic()
         processes = [
             replica(api, where / f"replica{i}", where / f"replica{i}.log", backend, p)
             for i, p in enumerate(ports)
@@ -182,7 +187,8 @@ def run(
                 m.start()
             replies.start()
             _until(lambda: all(m.now() == 200 for m in monitors), 300, "both replicas ready")
-            report("both replicas ready; questions start")
+            report(f"both replicas ready {time.monotonic() - launched:.1f} s after their"
+                   " launch (/readyz 200); questions start")  # fmt: skip
             # the timeline: 5 s calm, PostgreSQL down, recovery, OpenSearch down, 10 s calm
             spread = 2 * outage + 40.0
             sender = threading.Thread(
@@ -202,7 +208,10 @@ def run(
             outages[0].ended = time.monotonic()
             restart.join()
             report(f"PostgreSQL back ({len(asked)} asked so far)")
-            _until(lambda: all(m.now() == 200 for m in monitors), 120, "ready after PostgreSQL")
+            # a replica found ready again by a poll made since PostgreSQL accepts
+            back = outages[0].ended
+            _until(lambda: all(m.first(200, back) is not None for m in monitors), 120,
+                   "ready after PostgreSQL")  # fmt: skip
             outages[1].began = time.monotonic()
             node.process.send_signal(signal.SIGSTOP)
             report(f"OpenSearch frozen ({len(asked)} asked so far)")
@@ -242,6 +251,11 @@ def run(
             if chat in replies.seen:
                 by_phase.setdefault(_phase(when, outages), []).append(replies.seen[chat] - when)
         noticed = sum(any(m["text"] in NOTICES for m in api.messages(c)) for c in asked)
+        slow = [
+            _slow(chat, when, replies, outages, began)
+            for chat, when in sorted(asked.items(), key=lambda a: a[1])
+            if replies.seen.get(chat, float("inf")) - when > 5
+        ]
     server.drop_database(backend.database_url)
     return Result(
         asked=len(asked),
@@ -253,7 +267,24 @@ def run(
         outages=outages,
         refused_posts=refused[0],
         by_phase=by_phase,
+        slow=slow,
     )
+
+
+def _slow(
+    chat: int, when: float, replies: FirstReplies, outages: list[Outage], began: float
+) -> str:
+    """When a slow question was asked against the outages, and what its first reply was."""
+    if chat not in replies.seen:
+        return f"chat {chat} asked at {when - began:.1f} s: no reply"
+    marks = ", ".join(
+        f"{o.name} down {when - o.began:+.1f} s, back {when - o.ended:+.1f} s"
+        for o in outages if o.began
+    )  # fmt: skip
+    sent = replies.first_text.get(chat, "")
+    kind = "told to wait" if any(n in sent for n in NOTICES) else "the answer"
+    return (f"chat {chat} asked at {when - began:.1f} s ({marks}): first reply"
+            f" {replies.seen[chat] - when:.1f} s later, {kind}")  # fmt: skip
 
 
 def _ask(api, ports, questions: int, spread: float, asked: dict, refused: list) -> None:
@@ -291,6 +322,7 @@ class FirstReplies(threading.Thread):
         super().__init__(daemon=True)
         self.api, self.asked = api, asked
         self.seen: dict[int, float] = {}
+        self.first_text: dict[int, str] = {}
         self.done = threading.Event()
 
     def run(self) -> None:
@@ -306,6 +338,7 @@ class FirstReplies(threading.Thread):
                     chat = int(params.get("chat_id", 0))
                     if chat in self.asked and chat not in self.seen:
                         self.seen[chat] = now
+                        self.first_text[chat] = str(params.get("text", ""))
             time.sleep(0.05)
 
     def delays(self) -> list[float]:
@@ -339,16 +372,23 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--questions", type=int, default=200)
     p.add_argument("--outage", type=float, default=30.0, help="seconds each backend is down")
+    p.add_argument("--keep", type=Path, help="a folder to keep the replicas' logs in")
     args = p.parse_args()
+    print_machine()
     with tempfile.TemporaryDirectory(prefix="newsbot-faults-") as tmp:
         where = Path(tmp)
         node = OpenSearchNode(where / "opensearch")
         with PostgresServer() as server:
             node.start()
+            print(f"OpenSearch node answered {node.started_in:.1f} s after its launch")
             try:
                 result = run(where, server, node, args.questions, args.outage)
             finally:
                 node.stop()
+                if args.keep:
+                    args.keep.mkdir(parents=True, exist_ok=True)
+                    for log in where.glob("replica*.log"):
+                        shutil.copy2(log, args.keep / log.name)
     print("\n".join(result.lines()))
     return 0 if result.lost == result.doubled == 0 else 1
 

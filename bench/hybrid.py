@@ -27,11 +27,31 @@ from index.search import SearchIndex  # noqa: E402
 from index.vectors import Vectors  # noqa: E402
 
 
-def hybrid_index(data: Path, windows: bool = True) -> SearchIndex:
-    """The benchmark's index with the encoder, every live article embedded (cached in /tmp)."""
+class _SomeWindows(EmbedQueue):
+    """Every lead, but the windows of some articles only (the question articles: a cheaper
+    setting, which favours them over distractors that keep their lead alone)."""
+
+    def __init__(self, index: SearchIndex, encoder, docnos: np.ndarray):
+        super().__init__(index, encoder, windows=True)
+        self.some = docnos
+
+    def _todo(self) -> tuple[np.ndarray, np.ndarray]:
+        leads, windows = super()._todo()
+        return leads, windows[np.isin(windows, self.some)]
+
+
+def hybrid_index(
+    data: Path, windows: bool = True, windows_of: Sequence[str] | None = None
+) -> SearchIndex:
+    """The benchmark's index with the encoder, every live article embedded (cached in /tmp):
+    leads and windows, leads only, or windows only for the articles windows_of names."""
     encoder = CachedEncoder(E5Encoder(threads=1))
     index = SearchIndex.open(data, encoder=encoder)
-    queue = EmbedQueue(index, encoder, windows=windows)
+    if windows_of is not None:
+        some = np.array([d for d, _ in index.store.digests(windows_of).values()], np.int64)
+        queue: EmbedQueue = _SomeWindows(index, encoder, some)
+    else:
+        queue = EmbedQueue(index, encoder, windows=windows)
     pending = queue.pending()
     if pending.total:
         t = time.perf_counter()
@@ -51,6 +71,11 @@ def hybrid_index(data: Path, windows: bool = True) -> SearchIndex:
         flush=True,
     )
     return index
+
+
+def question_articles(articles: Sequence[tuple[str, str, str]]) -> list[str]:
+    """Ids of the question articles: the first 500 bench/questions.py indexes."""
+    return [a[0] for a in articles[:500]]
 
 
 def leads_only(index: SearchIndex) -> None:

@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     p.add_argument("--distractors", type=int, default=10_000)
-    p.add_argument("--hybrid", choices=("windows", "leads"), default="windows")
+    p.add_argument("--hybrid", choices=("windows", "leads", "question-windows"), default="windows")
     p.add_argument("--show", type=int, default=0, help="print N rewrites and stop")
     p.add_argument("--questions", type=int, default=0, help="only the first N real questions")
     p.add_argument("--semantic", type=float, help="the fusion weight (Ranking.semantic)")
@@ -156,12 +156,22 @@ def main(argv: list[str] | None = None) -> None:
         for q, text in pairs[: args.show]:
             print(f"  {q.text}\n  -> {text}")
         return
-    from bench.hybrid import hybrid_index, leads_only, print_halves, with_weights
+    from bench.hybrid import (
+        hybrid_index,
+        leads_only,
+        print_halves,
+        question_articles,
+        with_weights,
+    )
     from bench.questions import scores
 
     data = DATA / f"d{args.distractors}"
     lexical = project_index(len(articles), lines, False, data)
-    hybrid = hybrid_index(data, windows=args.hybrid == "windows")
+    hybrid = hybrid_index(
+        data,
+        windows=args.hybrid == "windows",
+        windows_of=question_articles(articles) if args.hybrid == "question-windows" else None,
+    )
     if args.hybrid == "leads":
         leads_only(hybrid)
     if args.semantic is not None:

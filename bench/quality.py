@@ -250,6 +250,31 @@ def run_project(
     return ranked, seconds
 
 
+def run_hybrid(
+    n: int, vectors: str, texts: dict[str, list[str]], queries: list[Query], search: Search
+) -> tuple[dict[str, list[list[str]]], list[float]]:
+    """run_project() on the index with the encoder and every article embedded (bench/hybrid.py)."""
+    from bench.hybrid import hybrid_index, leads_only
+
+    hybrid = hybrid_index(DATA / f"n{n}", windows=vectors == "windows")
+    if vectors == "leads":
+        leads_only(hybrid)
+    encoder = hybrid.semantic.encoder
+    before = encoder.embedded_queries
+    try:
+        ranked, seconds = run_project(hybrid, texts, queries, search)
+    finally:
+        encoder.flush()  # question vectors cached: a rerun's times leave their embedding out
+        hybrid.close()
+    embedded = encoder.embedded_queries - before
+    print(
+        f"hybrid: {embedded:,} of {len(seconds):,} questions embedded in this run (their time"
+        " included), the others read from the cache",
+        flush=True,
+    )
+    return ranked, seconds
+
+
 def run_plain(
     articles: list[Article], texts: dict[str, list[str]], verify: int, seed: int
 ) -> tuple[dict[str, list[list[str]]], list[float], str]:
@@ -477,6 +502,12 @@ def main(argv: list[str] | None = None, project: Search = project_search) -> Non
         help="also the project with OpenSearch as the first stage: a node's URL, or"
         ' "start" to start one here',
     )
+    p.add_argument(
+        "--hybrid",
+        choices=("windows", "leads"),
+        help="also the project with the semantic stage (bench/hybrid.py): every article's lead"
+        " and windows (or lead only) embedded once, cached under /tmp",
+    )
     args = p.parse_args(argv)
     print_machine()
     chosen = [f.strip() for f in args.limit_forms.split(",") if f.strip()]
@@ -536,6 +567,11 @@ def main(argv: list[str] | None = None, project: Search = project_search) -> Non
             ranked["opensearch"], seconds["opensearch"] = run_project(
                 index, texts, queries, project
             )
+
+    if args.hybrid:
+        ranked["hybrid"], seconds["hybrid"] = run_hybrid(
+            len(articles), args.hybrid, texts, queries, project
+        )
 
     ranks = {
         system: {

@@ -292,7 +292,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--ablation", action="store_true", help="rerun with each feature switched off")
     p.add_argument("--failures", type=int, default=0, help="print N questions the default misses")
     p.add_argument(
-        "--hybrid", choices=("windows", "leads"), help="add the semantic stage (bench/hybrid.py)"
+        "--hybrid",
+        choices=("windows", "leads", "question-windows"),
+        help="add the semantic stage (bench/hybrid.py)",
     )
     p.add_argument("--semantic", type=float, help="its fusion weight (Ranking.semantic)")
     p.add_argument(
@@ -350,9 +352,19 @@ def main(argv: list[str] | None = None) -> None:
         project_system(index, False), texts, "default"
     )
     if args.hybrid:
-        from bench.hybrid import hybrid_index, leads_only, print_halves, with_weights
+        from bench.hybrid import (
+            hybrid_index,
+            leads_only,
+            print_halves,
+            question_articles,
+            with_weights,
+        )
 
-        hybrid = hybrid_index(DATA / f"d{args.distractors}", windows=args.hybrid == "windows")
+        hybrid = hybrid_index(
+            DATA / f"d{args.distractors}",
+            windows=args.hybrid == "windows",
+            windows_of=question_articles(articles) if args.hybrid == "question-windows" else None,
+        )
         if args.hybrid == "leads":
             leads_only(hybrid)
         if args.semantic is not None:

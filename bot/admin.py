@@ -22,6 +22,7 @@ __all__ = [
     "broadcast_command",
     "gate",
     "report_error",
+    "semantic_line",
     "status",
 ]
 
@@ -96,9 +97,23 @@ def status(services: Services, operator: Operator, t: Texts) -> str:
         articles=f"{stats.articles:,}",
         size=f"{(stats.index_bytes + stats.database_bytes) / 1e6:,.1f} MB",
         last=last,
+        semantic=semantic_line(stats, t),
         feeds=len(feeds),
         failing=len(failing),
         failing_list=failing_list,
+    )
+
+
+def semantic_line(stats, t: Texts) -> str:
+    """The semantic stage's coverage (of SearchIndex.stats()): live articles with vectors."""
+    if stats.semantic == "off":
+        return t.admin_semantic_off
+    share = f"{stats.vectors / stats.articles:.0%}" if stats.articles else "-"
+    return t.admin_semantic.format(
+        vectors=f"{stats.vectors:,}",
+        articles=f"{stats.articles:,}",
+        share=share,
+        windows=f"{stats.windows:,}",
     )
 
 

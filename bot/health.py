@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_UPDATE_BYTES = 1 << 20  # an update is a few kB; this bounds what a stranger can post
 STARTED = time.time()
+SHARED_PROBE_SECONDS = 1.0  # /readyz requests within a second share their probes
 
 
 def liveness(app: Application, readiness: Readiness | None = None) -> dict:
@@ -62,7 +63,8 @@ class _Ready(tornado.web.RequestHandler):
 
     async def get(self) -> None:
         report = await self.readiness.report(
-            index_open=opened_services(self.app.bot_data) is not None
+            index_open=opened_services(self.app.bot_data) is not None,
+            since=time.monotonic() - SHARED_PROBE_SECONDS,
         )
         self.set_status(200 if report["ready"] else 503)
         self.set_header("Content-Type", "application/json")
@@ -75,6 +77,7 @@ class _Metrics(tornado.web.RequestHandler):
 
     async def get(self) -> None:
         await _outbox_depth(self.app)
+        await _coverage(self.app)
         self.set_header("Content-Type", CONTENT_TYPE_LATEST)
         self.finish(generate_latest(REGISTRY))
 
@@ -96,6 +99,23 @@ async def _outbox_depth(app: Application) -> None:
             log.debug("outbox depth: %s", error)
             return
     metrics.OUTBOX_DEPTH.set(counts.get("pending", 0) + counts.get("sending", 0))
+
+
+async def _coverage(app: Application) -> None:
+    """Refresh the semantic coverage gauges (the loaded vectors, or one query of a shared
+    store's), giving up after 2 s as the outbox count does."""
+    services = opened_services(app.bot_data)
+    if services is None:
+        return
+    try:
+        found = await asyncio.wait_for(asyncio.to_thread(services.index.coverage), 2)
+    except Exception as error:
+        log.debug("semantic coverage: %s", error)
+        return
+    metrics.ARTICLES.set(found.articles)
+    metrics.EMBEDDED.labels("lead").set(found.leads)
+    metrics.EMBEDDED.labels("windows").set(found.windows)
+    metrics.SEMANTIC_COVERAGE.set(found.share)
 
 
 class _Webhook(tornado.web.RequestHandler):

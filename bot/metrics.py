@@ -5,9 +5,11 @@ from __future__ import annotations
 from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
+    "ARTICLES",
     "BACKEND_ERRORS",
     "DELIVERIES_FAILED",
     "DELIVERIES_SENT",
+    "EMBEDDED",
     "FEED_FAILURES",
     "FEED_POLLS",
     "MESSAGES",
@@ -17,6 +19,7 @@ __all__ = [
     "RECONNECTS",
     "REPLAYED",
     "REPLIES",
+    "SEMANTIC_COVERAGE",
     "SPOOLED",
 ]
 
@@ -45,3 +48,13 @@ RECONNECTS = Counter(
 READY = Gauge("newsbot_ready", "1 while /readyz answers 200 (database, search, index, first sync)")
 SPOOLED = Counter("newsbot_spooled", "Questions kept in the local spool during an outage")
 REPLAYED = Counter("newsbot_replayed", "Kept questions answered once the backends were back")
+# the semantic stage's coverage (embed/: the worker and `newsbot embed` raise it)
+ARTICLES = Gauge("newsbot_articles", "Live articles in the index")
+EMBEDDED = Gauge(
+    "newsbot_articles_embedded",
+    "Live articles with vectors: their lead (part=lead), and their passage windows too",
+    ["part"],
+)
+SEMANTIC_COVERAGE = Gauge(
+    "newsbot_semantic_coverage", "Share of live articles with a lead vector (1 with none)"
+)

@@ -41,7 +41,9 @@ log = logging.getLogger(__name__)
 
 NOTICE_SECONDS = 1.5  # a handler this slow, with a backend down: the reader is told
 GIVE_UP_SECONDS = 90.0  # a handler still hanging then is abandoned; its update is spooled
+RECHECK_SECONDS = 1.0  # while the handler hangs and the backends answered: probe again
 REPLAY_SECONDS = 2.0  # how often the spool is looked at while it holds updates
+YIELD_SECONDS = 2.0  # a replay waits at most this long for the new questions to be answered
 # the requests that answer a reader (a notice of the guard is not one)
 ANSWERS = frozenset(
     {"sendMessage", "sendPhoto", "editMessageText", "editMessageCaption", "sendMediaGroup"}
@@ -109,6 +111,9 @@ class OutageGuard(BaseUpdateProcessor):
         self.app: Application | None = None  # set by attach(): the replay needs it
         self._replayer: asyncio.Task | None = None
         self._wake = asyncio.Event()
+        self._asking = 0  # readers' questions being processed now (replays aside)
+        self._quiet = asyncio.Event()  # set while there are none
+        self._quiet.set()
 
     def attach(self, app: Application) -> None:
         """The application whose spooled updates this guard processes again."""
@@ -130,21 +135,26 @@ class OutageGuard(BaseUpdateProcessor):
         if await _spooled(self.spool.holds, update.update_id):
             coroutine.close()  # sent again while kept: the spool answers it, once
             return
-        await self._attempt(update, coroutine, noticed=False)
+        self._asking += 1
+        self._quiet.clear()
+        try:
+            await self._attempt(update, coroutine, noticed=False)
+        finally:
+            self._asking -= 1
+            if not self._asking:
+                self._quiet.set()
 
     async def _attempt(self, update: Update, coroutine: Awaitable[Any], noticed: bool) -> bool:
         """Process once; True when it is done with (answered, or failed for another reason)."""
         attempt = _Attempt(noticed=noticed)
+        began = time.monotonic()
         token = _CURRENT.set(attempt)
         try:
             task = asyncio.ensure_future(coroutine)  # a copy of this context: it sees attempt
-            # the probes start with the question (shared by the questions of the second)
-            down = asyncio.ensure_future(self.readiness.backends_down())
-            down.add_done_callback(_consume)
-            done, _ = await asyncio.wait({task}, timeout=NOTICE_SECONDS)
-            if not done and not attempt.noticed and await down:
-                await self._notice(update, attempt)
-            done, _ = await asyncio.wait({task}, timeout=GIVE_UP_SECONDS)
+            if not noticed:
+                await self._watch(update, task, attempt)
+            left = NOTICE_SECONDS + GIVE_UP_SECONDS - (time.monotonic() - began)
+            done, _ = await asyncio.wait({task}, timeout=max(left, 0.0))
             if not done:
                 task.cancel()
                 attempt.failed = True
@@ -162,6 +172,29 @@ class OutageGuard(BaseUpdateProcessor):
         metrics.SPOOLED.inc()
         self._wake.set()
         return False
+
+    async def _watch(self, update: Update, task: asyncio.Future, attempt: _Attempt) -> None:
+        """Until the handler is done: tell the reader to wait once a backend fails a probe.
+
+        Only a probe begun since the question came (or since the last one passed) counts:
+        an outage that began just after an earlier probe must still get the reader a notice,
+        not leave them waiting out the pool's or the search client's own timeout.
+        """
+        began = asked = time.monotonic()
+        probe = _probing(self.readiness.backends_down(asked))  # with the question
+        await asyncio.wait({task}, timeout=NOTICE_SECONDS)
+        while not task.done() and time.monotonic() - began < GIVE_UP_SECONDS:
+            await asyncio.wait({task, probe}, return_when=asyncio.FIRST_COMPLETED)
+            if task.done():
+                return
+            if not probe.cancelled() and probe.exception() is None and probe.result():
+                await self._notice(update, attempt)
+                return
+            # the backends answered a probe begun at `asked`: ask again a second after it,
+            # while the handler hangs (a probe is shared by the questions of that second)
+            await asyncio.wait({task}, timeout=max(0.0, asked + RECHECK_SECONDS - time.monotonic()))
+            asked = time.monotonic()
+            probe = _probing(self.readiness.backends_down(asked - RECHECK_SECONDS / 2))
 
     async def _notice(self, update: Update, attempt: _Attempt) -> None:
         """Tell the reader the answer comes later, in their Telegram language."""
@@ -197,6 +230,12 @@ class OutageGuard(BaseUpdateProcessor):
             return
         log.info("the backends answer again: %d kept questions to answer", len(due))
         for update_id, payload, noticed in due:
+            # the readers asking now have no reply yet; the kept ones were told to wait:
+            # a replay goes between new questions (or after YIELD_SECONDS of a steady stream)
+            try:
+                await asyncio.wait_for(self._quiet.wait(), YIELD_SECONDS)
+            except TimeoutError:
+                pass
             update = Update.de_json(payload, self.app.bot)
             if not await self._attempt(update, self.app.process_update(update), noticed):
                 return  # down again: the rest waits
@@ -218,6 +257,13 @@ def _spoolable(update: object) -> bool:
 def _notices() -> frozenset[str]:
     """The notice as sent, in both languages."""
     return frozenset(render.notice(t.unavailable) for t in (pick("vi"), pick("en")))
+
+
+def _probing(probe: Awaitable[bool]) -> asyncio.Future:
+    """A probe started now, whose failure nobody need await."""
+    future = asyncio.ensure_future(probe)
+    future.add_done_callback(_consume)
+    return future
 
 
 def _consume(task: asyncio.Future) -> None:

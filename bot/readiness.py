@@ -42,37 +42,53 @@ class Readiness:
         self.timeout = timeout
         self.synced = False  # set once the index is open and caught up with the store
         self.last: dict | None = None  # the latest report, for /healthz
+        self.answers: dict[str, str] = {}  # each backend's "ok" or why not, of the newest probes
         self._down: set[str] = set()
-        self._checked = -1e9  # when the backends' answers of `last` were had (monotonic)
-        self._running: asyncio.Task | None = None
+        self._began = -1e9  # when the probes of `answers` began (monotonic)
+        self._seconds = 0.0  # how long they took
+        self._running: tuple[float, asyncio.Task] | None = None  # probes: when they began
 
-    async def backends_down(self, max_age: float = 1.0) -> bool:
-        """Whether a backend did not answer its probe, probing at most every max_age s."""
-        if self._running is None and time.monotonic() - self._checked > max_age:
-            self._running = asyncio.ensure_future(self.report(index_open=True))
-        if self._running is not None:
-            task = self._running
-            try:
-                await asyncio.shield(task)
-            finally:
-                if self._running is task and task.done():
-                    self._running = None
-        report = self.last or {}
-        return any(report.get(p.name) != "ok" for p in self.checks)
+    async def backends_down(self, since: float | None = None) -> bool:
+        """Whether a backend failed a probe begun at `since` (monotonic) or later.
 
-    async def report(self, index_open: bool) -> dict:
-        """ready, then each backend's "ok" or why not, index_open, synced, seconds taken."""
-        began = time.monotonic()
-        answers = await asyncio.gather(*(self._probe(p) for p in self.checks))
-        out: dict = {"ready": False}
-        out.update(zip((p.name for p in self.checks), answers, strict=True))
+        Default: a probe of the last second. Probes older than `since` say nothing of an
+        outage that began after them: new ones are made (or those running since awaited).
+        """
+        await self._probed(time.monotonic() - 1.0 if since is None else since)
+        return any(self.answers.get(p.name) != "ok" for p in self.checks)
+
+    async def report(self, index_open: bool, since: float | None = None) -> dict:
+        """ready, then each backend's "ok" or why not, index_open, synced, seconds taken.
+
+        From probes begun at `since` or later (default: now); /readyz shares those of the
+        last second, so that a busy health checker does not multiply the probes (nor pile
+        them up in a server that has stopped answering).
+        """
+        await self._probed(time.monotonic() if since is None else since)
+        out: dict = {"ready": False, **self.answers}
         out["index_open"], out["synced"] = index_open, self.synced
-        out["ready"] = index_open and self.synced and all(a == "ok" for a in answers)
-        out["seconds"] = round(time.monotonic() - began, 3)
-        self._checked = time.monotonic()
+        ok = all(self.answers.get(p.name) == "ok" for p in self.checks)
+        out["ready"] = index_open and self.synced and ok
+        out["seconds"] = self._seconds
         metrics.READY.set(1 if out["ready"] else 0)
         self.last = out
         return out
+
+    async def _probed(self, since: float) -> None:
+        """Probes begun at `since` or later have answered (or failed)."""
+        if self._began >= since:
+            return
+        running = self._running
+        if running is None or running[0] < since or running[1].done():
+            began = time.monotonic()
+            running = self._running = (began, asyncio.ensure_future(self._probe_all(began)))
+        await asyncio.shield(running[1])
+
+    async def _probe_all(self, began: float) -> None:
+        answers = await asyncio.gather(*(self._probe(p) for p in self.checks))
+        if began >= self._began:  # probes that began earlier and ended later say less
+            self._began, self._seconds = began, round(time.monotonic() - began, 3)
+            self.answers = dict(zip((p.name for p in self.checks), answers, strict=True))
 
     async def _probe(self, probe: Probe) -> str:
         try:

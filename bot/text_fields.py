@@ -90,6 +90,8 @@ class Texts:
     # the operator's commands
     admin_only: str
     admin_report: str  # see render.admin_report for the names
+    admin_semantic: str  # {vectors} of {articles} ({share}), {windows} with passage windows
+    admin_semantic_off: str
     usage_broadcast: str
     broadcast_queued: str  # {chats}
     console_last_page: str

@@ -150,8 +150,11 @@ EN = Texts(
         "Topics: {topics}\n"
         "Outbox: {pending} pending, {failed} failed, {sent} sent\n"
         "Index: {articles} articles, {size}; newest: {last}\n"
+        "Meaning: {semantic}\n"
         "Feeds: {feeds}, {failing} failing{failing_list}"
     ),
+    admin_semantic="{vectors} of {articles} articles embedded ({share}), {windows} with passages",
+    admin_semantic_off="off (lexical search only)",
     usage_broadcast="Put the message after the command: /broadcast <text for every chat>",
     broadcast_queued="The message is in the outbox for {chats} chats.",
     console_last_page="That was the last page.",

@@ -151,8 +151,11 @@ VI = Texts(
         "Chủ đề: {topics}\n"
         "Hàng gửi: {pending} chờ gửi, {failed} lỗi, {sent} đã gửi\n"
         "Kho tin: {articles} bài, {size}; bài mới nhất: {last}\n"
+        "Tìm theo nghĩa: {semantic}\n"
         "Nguồn tin: {feeds}, {failing} đang lỗi{failing_list}"
     ),
+    admin_semantic="{vectors}/{articles} bài đã có vector ({share}), {windows} bài có cả đoạn",
+    admin_semantic_off="tắt (chỉ tìm theo từ)",
     usage_broadcast="Gõ nội dung sau lệnh: /broadcast <tin nhắn gửi mọi cuộc trò chuyện>",
     broadcast_queued="Đã xếp tin nhắn vào hàng gửi cho {chats} cuộc trò chuyện.",
     console_last_page="Đây là trang cuối.",

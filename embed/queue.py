@@ -8,18 +8,15 @@ follow once every live article has its lead.
 
 from __future__ import annotations
 
-import fcntl
-import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from index.embedding import Encoder, lead_text, passage_texts
 from index.search import SearchIndex
-from index.vectors import LEAD, WINDOWS, VectorFiles
+from index.vectors import LEAD, WINDOWS
 
 __all__ = ["COMPACT_AFTER", "Batch", "EmbedQueue", "Pending"]
 
@@ -57,7 +54,7 @@ class EmbedQueue:
         self.index = index
         self.encoder = encoder
         self.windows = windows
-        self.files: VectorFiles = index.semantic.files
+        self.files = index.semantic.files  # a vectors folder, or the shared database's table
 
     def _todo(self) -> tuple[np.ndarray, np.ndarray]:
         """(docnos lacking a lead, docnos lacking windows), newest first."""
@@ -123,15 +120,6 @@ class EmbedQueue:
         with self.index._lock:
             return self.index.segments.state.alive.copy()
 
-    @contextmanager
-    def lock(self) -> Iterator[None]:
-        """One embedder per vectors folder (the bot's worker or `newsbot embed`)."""
-        self.files.dir.mkdir(parents=True, exist_ok=True)
-        path: Path = self.files.dir / ".lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            self.files.remove_leftovers()  # a writer killed mid-chunk left these
-            yield
-        finally:
-            os.close(fd)
+    def lock(self) -> AbstractContextManager[bool]:
+        """One embedder per vectors folder or shared database (the bot's worker or `newsbot embed`)."""
+        return self.files.lock()

@@ -15,6 +15,7 @@ import time
 
 from index.embedding import Encoder
 from index.search import SearchIndex
+from storage.unreachable import unreachable
 
 from .queue import EmbedQueue
 
@@ -39,6 +40,7 @@ class EmbedWorker:
         self.share = share
         self.idle = idle
         self.embedded = 0
+        self._waiting = False  # an outage was logged: the next batches say nothing of it
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -67,11 +69,15 @@ class EmbedWorker:
             started = time.monotonic()
             try:
                 batch = self.queue.step(self.articles)
-            except Exception:  # noqa: BLE001 - the worker must outlive one bad batch
-                log.exception("embedding a batch failed; trying again later")
-                batch = None
+            except Exception as error:  # noqa: BLE001 - the worker must outlive one bad batch
+                if not unreachable(error):
+                    log.exception("embedding a batch failed; trying again later")
+                elif not self._waiting:  # an outage: one line, no traceback, till it is over
+                    log.warning("embedding waits for the backends: %s", str(error)[:300])
+                self._waiting = unreachable(error)
                 self._stop.wait(self.idle)
                 continue
+            self._waiting = False
             if batch is None:
                 self._stop.wait(self.idle)  # nothing pending: look again later
                 continue

@@ -11,6 +11,7 @@ from storage import Database, DatabaseError
 
 from .integrity import CHECKSUMS, newest_segment, verify
 from .segment_format import read_segment
+from .vector_table import VectorTable
 from .vectors import VectorFiles
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def check_data(data_dir: Path, store: ArticleStore | None = None) -> DataCheck:
         # not a leftover: the only segment, lost by its CURRENT; --repair rebuilds one
         problem = "CURRENT is missing: the segment is not in use (every open reads all terms)"
     leftovers = tuple(p.name for p in _leftovers(index_dir, current))
-    vectors = VectorFiles(data_dir / "vectors").problem(max_docno)
+    vectors = _vectors(data_dir, store).problem(max_docno)
     return DataCheck(True, None, live, current, problem, unsealed, leftovers, vectors)
 
 
@@ -74,9 +75,17 @@ def rebuild_index(data_dir: Path, store: ArticleStore | None = None) -> str:
         index.close()
 
 
-def drop_vectors(data_dir: Path) -> int:
-    """Delete damaged passage vectors (the embedding queue makes them again); the chunks."""
-    return VectorFiles(Path(data_dir) / "vectors").drop()
+def drop_vectors(data_dir: Path, store: ArticleStore | None = None) -> int:
+    """Delete damaged passage vectors (the embedding queue makes them again); the chunks
+    (the rows, in a shared store's table)."""
+    return _vectors(data_dir, store).drop()
+
+
+def _vectors(data_dir: Path, store: ArticleStore | None) -> VectorFiles | VectorTable:
+    """Where the index of a data folder keeps its vectors (as SearchIndex decides)."""
+    if store is not None and store.shared:
+        return VectorTable(store.database)
+    return VectorFiles(Path(data_dir) / "vectors")
 
 
 def remove_leftovers(data_dir: Path) -> int:

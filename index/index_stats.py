@@ -6,7 +6,6 @@ from typing import Any, Protocol
 
 from .fields import BODY
 from .models import IndexStats
-from .vectors import WINDOWS
 
 __all__ = ["index_stats"]
 
@@ -40,9 +39,8 @@ def index_stats(index: Counted) -> IndexStats:
         terms = index.fields[BODY.name].vocab_size()
         alive = index.segments.state.alive.copy()
     stage = index.semantic
-    vectors = stage.vectors if stage.on else stage.files.load()
-    tiers = vectors.tiers()
-    live = [d for d in tiers if d < len(alive) and alive[d]]
+    stage.refresh()
+    covered = stage.coverage(alive)
     return IndexStats(
         articles=counts["articles"],
         sources=tuple(map(tuple, counts["sources"])),
@@ -55,7 +53,7 @@ def index_stats(index: Counted) -> IndexStats:
         database_bytes=db_bytes,
         search=index.first_stage.describe() if index.first_stage is not None else "embedded",
         undated=counts["undated"],
-        vectors=len(live),
-        windows=sum(tiers[d] >= WINDOWS for d in live),
+        vectors=covered.leads,
+        windows=covered.windows,
         semantic=getattr(stage.encoder, "name", "on") if stage.on else "off",
     )

@@ -32,12 +32,13 @@ from .previews import recent_matches
 from .ranker import ANSWER_SHARE, Ranker, in_range
 from .ranking import Ranking
 from .secondstage import is_partial, rerank
-from .semantic import Encoder, SemanticStage
+from .semantic import Coverage, Encoder, SemanticStage
 from .snippets import hit_excerpt
 from .sql_store import Store
 from .store_seam import ArticleStore
 from .stories import group_stories
 from .topics import K, Topic, TopicIndex, match_since
+from .vector_table import VectorTable
 
 __all__ = ["MAX_DEPTH", "MAX_QUERY_CHARS", "AddReport", "IndexStats", "QueryPlan", "SearchIndex"]
 
@@ -74,7 +75,12 @@ class SearchIndex:
         self.planner = QueryPlanner(self.analyzer, ranking or Ranking(), lambda: self.fields)
         self.ranker = Ranker(self.segments, params, self._lock)
         self.first_stage = first_stage  # ranks instead of the Ranker (OpenSearch), if given
-        self.semantic = SemanticStage(encoder, self.data_dir / "vectors")  # off without one
+        # off without an encoder; a shared (PostgreSQL) store keeps the vectors every replica
+        # reads (vector_table.py), an embedded one a folder beside the segment
+        vectors = (
+            VectorTable(self.store.database) if self.store.shared else self.data_dir / "vectors"
+        )
+        self.semantic = SemanticStage(encoder, vectors)
         if first_stage is not None:
             first_stage.sync(self.store)
         self._searchable = searchable  # articles up to here are found by search
@@ -176,6 +182,16 @@ class SearchIndex:
         if self.first_stage is not None:  # before compaction forgets the retired rows
             self.first_stage.sync(self.store)
         self.segments.compact(progress)
+        with self._lock:
+            alive = self.segments.state.alive.copy()
+        self.semantic.compact(alive)  # the retired articles' vectors go with their postings
+
+    def coverage(self) -> Coverage:
+        """Live articles, and how many of them the semantic stage has vectors for."""
+        self.semantic.refresh()
+        with self._lock:
+            alive = self.segments.state.alive.copy()
+        return self.semantic.coverage(alive)
 
     # ---- querying -------------------------------------------------------------------
 

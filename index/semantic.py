@@ -16,6 +16,8 @@ import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -27,7 +29,7 @@ from .ranker import in_range
 from .ranking import Ranking
 from .vectors import VectorFiles, Vectors
 
-__all__ = ["SemanticStage", "fuse", "restore_accents"]
+__all__ = ["Coverage", "SemanticStage", "VectorStorage", "fuse", "restore_accents"]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,35 @@ CACHED_QUESTIONS = 4096
 ACCENT_SOURCES = 5
 _SYLLABLE = re.compile(r"[^\W\d_]+")
 _SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """The semantic stage's reach: live articles, and how many have vectors."""
+
+    articles: int
+    leads: int  # with their lead vector (the dense candidate source finds them)
+    windows: int  # with their passage windows too
+
+    @property
+    def share(self) -> float:
+        """Articles with a lead vector over live articles (1.0 for none)."""
+        return self.leads / self.articles if self.articles else 1.0
+
+
+class VectorStorage(Protocol):
+    """Where vectors are stored: vectors.VectorFiles, or vector_table.VectorTable."""
+
+    def describe(self) -> str: ...
+    def lock(self, wait: bool = True) -> AbstractContextManager[bool]: ...
+    def append(self, rows, vectors: np.ndarray, done: Iterable[tuple[int, int]]) -> int: ...
+    def tidy(self, alive: np.ndarray | None, most: int = 16) -> None: ...
+    def compact(self, alive: np.ndarray | None = None, seqs: list[int] | None = None) -> int: ...
+    def drop(self) -> int: ...
+    def tiers(self) -> dict[int, int]: ...
+    def signature(self) -> tuple[int, ...]: ...
+    def load(self) -> Vectors: ...
+    def problem(self, max_docno: int | None = None) -> str | None: ...
 
 
 class Live(Protocol):
@@ -86,9 +117,12 @@ def fuse(lexical: np.ndarray, dense: np.ndarray, weight: float) -> np.ndarray:
 class SemanticStage:
     """Question vectors (cached), the stored passage vectors, and what they add to a ranking."""
 
-    def __init__(self, encoder: Encoder | None, directory: Path):
+    def __init__(self, encoder: Encoder | None, storage: Path | VectorStorage):
         self.encoder = encoder
-        self.files = VectorFiles(directory)
+        # a vectors folder beside the segment, or the shared database's table (vector_table.py)
+        self.files: VectorStorage = (
+            VectorFiles(storage) if isinstance(storage, (str, Path)) else storage
+        )
         self._vectors = Vectors.empty()
         self._signature: tuple[int, ...] = ()
         self._questions: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -118,11 +152,29 @@ class SemanticStage:
         self._vectors, self._signature = loaded, signature
         return True
 
-    def coverage(self, alive: np.ndarray) -> tuple[int, int]:
-        """(live articles with a lead vector, live articles)."""
-        leads = self._vectors.docnos[: self._vectors.n_leads]
-        leads = leads[leads < len(alive)]
-        return int(alive[leads].sum()), int(alive.sum())
+    def coverage(self, alive: np.ndarray) -> Coverage:
+        """How many live articles have their lead vector, and their windows, as loaded now."""
+        leads, windows = self._vectors.covered(alive)
+        return Coverage(int(alive.sum()), leads, windows)
+
+    def compact(self, alive: np.ndarray) -> bool:
+        """Drop the vectors of articles no longer live, as the segment's compaction drops their
+        postings; False when there were none, or an embedder holds the lock (the next
+        compaction does it: the ranking never reads a retired article's vectors)."""
+        self.refresh()
+        done = self._vectors.done[:, 0]
+        if not len(done):
+            return False
+        dead = done >= len(alive)
+        dead[~dead] = ~alive[done[~dead]]
+        if not dead.any():
+            return False
+        with self.files.lock(wait=False) as held:
+            if not held:
+                return False
+            self.files.compact(alive)
+        self.refresh()
+        return True
 
     def question(self, text: str) -> np.ndarray | None:
         """The question's vector (one embedding per distinct question), None if off."""

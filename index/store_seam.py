@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .models import Article
 
@@ -22,6 +22,7 @@ class ArticleStore(Protocol):
 
     path: Path | str  # a SQLite file, or a PostgreSQL URL with its password masked
     shared: bool  # other processes write it too (each keeps its own postings)
+    database: Any  # storage.open_database's: a shared store's vectors table lives there too
 
     def close(self) -> None: ...
     def describe(self) -> str: ...

@@ -13,8 +13,10 @@ both, the newest chunk wins for a (docno, part).
 
 from __future__ import annotations
 
+import fcntl
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +50,8 @@ class Vectors:
     parts: np.ndarray
     done: np.ndarray  # (n, 2) docno, tier
     n_leads: int
+    # where the rows hold only the leads (vector_table.py): every vector of some docnos
+    fetch: Callable[[np.ndarray], Vectors] | None = None
 
     @classmethod
     def empty(cls) -> Vectors:
@@ -83,6 +87,8 @@ class Vectors:
     def best(self, docnos: np.ndarray, query: np.ndarray) -> np.ndarray:
         """Each docno's best cosine over its passages; NaN where it has no vector."""
         docnos = np.asarray(docnos, np.int64)
+        if self.fetch is not None:
+            return self.fetch(docnos).best(docnos, query)
         n = self.n_leads
         spans = []
         for lo_all, block in ((0, self.docnos[:n]), (n, self.docnos[n:])):
@@ -102,6 +108,15 @@ class Vectors:
         has = np.isfinite(best)
         out[has] = best[has]
         return out
+
+    def covered(self, alive: np.ndarray) -> tuple[int, int]:
+        """(live articles with their lead vector, live articles with their windows too)."""
+        if not len(self.done) or not len(alive):
+            return 0, 0
+        d, t = self.done[:, 0], self.done[:, 1]
+        ok = d < len(alive)
+        ok[ok] = alive[d[ok]]
+        return len(np.unique(d[ok & (t >= LEAD)])), len(np.unique(d[ok & (t >= WINDOWS)]))
 
     def tiers(self) -> dict[int, int]:
         """The highest tier done of each docno with vectors."""
@@ -123,6 +138,28 @@ class VectorFiles:
             return []
         names = (p.name.split(".")[0] for p in self.dir.glob("*.done.npy"))
         return sorted(int(n) for n in names if n.isdigit())  # not a writer's .tmp files
+
+    def describe(self) -> str:
+        """Where the vectors are, for messages."""
+        return str(self.dir)
+
+    @contextmanager
+    def lock(self, wait: bool = True) -> Iterator[bool]:
+        """One writer per vectors folder (the bot's worker, `newsbot embed`, a compaction):
+        True when held (without wait, False at once if another holds it); what a writer
+        killed mid-chunk left is removed first."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.dir / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            self.remove_leftovers()
+            yield True
+        finally:
+            os.close(fd)
 
     def signature(self) -> tuple[int, ...]:
         """Changes whenever a chunk is added or compacted away (cheap: one listing)."""

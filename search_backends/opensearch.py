@@ -13,7 +13,8 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
-from opensearchpy import OpenSearch, helpers
+from opensearchpy import ConnectionError as TransportError
+from opensearchpy import ConnectionTimeout, OpenSearch, helpers
 
 from index.fields import field_terms
 from index.firststage import DateRange
@@ -22,6 +23,7 @@ from index.ranker import STRONG_SHARE
 from index.ranking import Ranking
 from index.store_seam import ArticleStore
 from index.stored_doc import StoredDoc
+from storage.breaker import Breaker
 
 from .opensearch_query import document, index_body, plan_query, search_body
 
@@ -33,6 +35,10 @@ DEFAULT_INDEX = "newsbot-articles"
 K1 = 1.5  # BM25Params' k1
 BATCH = 500  # documents per bulk request
 QUIET_LOAD = 10_000  # a sync of more new docnos than this pauses the periodic refresh
+# a reader's search waits at most this long, and a timeout is not tried again: a node that
+# does not answer (frozen, overloaded) must free the bot's thread and let the outage guard
+# keep the question, not hold it for the bulk requests' timeout times their retries
+SEARCH_SECONDS = 5.0
 
 
 class SearchUnavailable(ConnectionError):
@@ -49,6 +55,7 @@ def client(
     auth: tuple[str, str] | None = None,
     ca: str | None = None,
     retries: int = 2,
+    retry_on_timeout: bool = True,
 ) -> OpenSearch:
     """A client of the cluster at url: basic auth and a CA file for a secured cluster."""
     secure = {"verify_certs": True, "ca_certs": ca} if ca else {}
@@ -56,7 +63,7 @@ def client(
         url,
         timeout=timeout,
         max_retries=retries,
-        retry_on_timeout=retries > 0,
+        retry_on_timeout=retry_on_timeout and retries > 0,
         http_auth=auth,
         **secure,
     )
@@ -98,10 +105,22 @@ class OpenSearchStage:
         # Lucene fixes b per field in the mapping: the default ranking's, as the bot uses it
         self.b = Ranking().b if b is None else b
         self.client = client(url, timeout, auth, ca)  # the module's function, not self.client
+        # searches: a connection that broke is tried again, a node that does not answer is not
+        self.searcher = client(url, min(timeout, SEARCH_SECONDS), auth, ca, 1, False)
+        # once the node is found not answering, searches fail at once until a ping answers:
+        # each one sent meanwhile would wait in the node, and delay the first answers after
+        self.breaker = Breaker(
+            f"OpenSearch {url}",
+            lambda: ping(url, index, 2.0, auth, ca),
+            lost=lambda error: isinstance(error, TransportError),
+            doubtful=(ConnectionTimeout,),  # maybe only busy: the ping decides
+            error=SearchUnavailable,
+        )
 
     def close(self) -> None:
-        """Release the connection pool."""
+        """Release the connection pools."""
         self.client.close()
+        self.searcher.close()
 
     def describe(self) -> str:
         """What serves the search, for `newsbot stats`."""
@@ -273,8 +292,15 @@ class OpenSearchStage:
         body = search_body(query, max(k, 0))
         if min_score is not None:
             body["min_score"] = min_score
-        # dfs: every shard scores with the whole index's statistics, as one index would
-        answer = self.client.search(index=self.index, body=body, search_type="dfs_query_then_fetch")
+        self.breaker.check()
+        try:
+            # dfs: every shard scores with the whole index's statistics, as one index would
+            answer = self.searcher.search(
+                index=self.index, body=body, search_type="dfs_query_then_fetch"
+            )
+        except Exception as error:
+            self.breaker.trip(error)
+            raise
         hits = answer["hits"]["hits"]
         docnos = np.array([int(h["_id"]) for h in hits], np.int64)
         scores = np.array([float(h["_score"]) for h in hits], np.float64)

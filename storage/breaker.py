@@ -1,4 +1,5 @@
-"""A circuit breaker for one PostgreSQL pool: once the server is gone, calls fail at once.
+"""A circuit breaker for one server (a PostgreSQL pool, OpenSearch's searches): once the
+server is gone, calls fail at once.
 
 Without it, every call while PostgreSQL is down waits the pool's whole timeout, and a call
 made on the event loop stops the bot for that long. The first call that finds the server
@@ -45,31 +46,41 @@ def lost_connection(error: BaseException) -> bool:
 class Breaker:
     """Open after a lost connection, closed by the first ping that answers."""
 
-    def __init__(self, name: str, ping: Callable[[], object]):
+    def __init__(
+        self,
+        name: str,
+        ping: Callable[[], object],
+        lost: Callable[[BaseException], bool] = lost_connection,
+        doubtful: tuple[type[BaseException], ...] = (PoolTimeout,),
+        error: type[Exception] = Unreachable,
+    ):
         self.name = name
         self._ping = ping
+        self._lost = lost  # whether an error says the server cannot be reached
+        self._doubtful = doubtful  # such errors may only mean busy: a ping decides
+        self._error = error  # what check() raises while open
         self._lock = threading.Lock()
         self.opened: float | None = None  # time.time() it opened, None while closed
         self._pinging = False  # a thread pings: to confirm the outage, or to see it end
 
     def check(self) -> None:
-        """Raise Unreachable while open."""
+        """Raise its error (Unreachable for PostgreSQL) while open."""
         opened = self.opened
         if opened is not None:
-            raise Unreachable(f"{self.name} unreachable for {time.time() - opened:.0f} s")
+            raise self._error(f"{self.name} unreachable for {time.time() - opened:.0f} s")
 
     def trip(self, error: BaseException) -> None:
         """Open on a lost connection (other errors pass); a ping thread then waits it out.
 
         A pool timeout may only mean a busy pool: a ping decides before the breaker opens.
         """
-        if not lost_connection(error):
+        if not self._lost(error):
             return
         with self._lock:
             if self.opened is not None or self._pinging:
                 return
             self._pinging = True
-            if not isinstance(error, PoolTimeout):
+            if not isinstance(error, self._doubtful):
                 self._open(error)
         threading.Thread(target=self._wait_out, args=(error,), name="breaker", daemon=True).start()
 

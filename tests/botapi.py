@@ -501,6 +501,8 @@ class BotApiServer:
         self._allowed: list[str] | None = None
         self._open_queries: dict[str, dict] = {}  # callback and inline queries awaiting an answer
         self._flood: dict[str, Any] | None = None
+        self._retry_at: dict[str, float] = {}  # a flooded method -> when it may be called again
+        self._early: list[tuple[str, dict]] = []  # calls made before their retry_after passed
         self._webhook: dict[str, Any] = {"url": ""}
         self._commands: dict[tuple[str, str], list[dict]] = {}
         self._calls: list[tuple[str, dict]] = []
@@ -801,6 +803,11 @@ class BotApiServer:
             if method is None:
                 return copy.deepcopy([c for c in self._calls if c[0] != "getUpdates"])
             return copy.deepcopy([c for c in self._calls if c[0].lower() == method.lower()])
+
+    def early_calls(self) -> list[tuple[str, dict]]:
+        """Calls made before the retry_after of an earlier 429 of their method had passed."""
+        with self._lock:
+            return copy.deepcopy(self._early)
 
     def errors(self) -> list[dict]:
         """Every error answered: dicts with method, params, error_code, description, parameters."""
@@ -1119,9 +1126,12 @@ class BotApiServer:
                     raise ApiError(401, "Unauthorized")
                 if handler is None:
                     raise bad("method not found")
+                if time.monotonic() < self._retry_at.get(name.lower(), 0.0):
+                    self._early.append((name, copy.deepcopy(params)))  # Telegram would refuse
                 flood = self._flood
                 if flood and flood["count"] > 0 and name.lower() in flood["methods"]:
                     flood["count"] -= 1
+                    self._retry_at[name.lower()] = time.monotonic() + flood["retry_after"]
                     raise ApiError(
                         429,
                         f"Too Many Requests: retry after {flood['retry_after']}",

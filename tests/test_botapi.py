@@ -4,7 +4,6 @@ import asyncio
 import datetime as dtm
 import re
 import threading
-import time
 
 import httpx
 import pytest
@@ -146,12 +145,12 @@ async def test_url_buttons_need_a_public_http_url(bot):
 
 async def test_get_updates_long_polls_and_honours_offset(bot, api):
     async def later():
-        await asyncio.sleep(0.3)
+        await api.wait_for_call("getUpdates")  # the poll has reached the server, empty-handed
         return api.send_text(USER, USER, "/start@newsbot_test_bot hi")
 
-    started = time.monotonic()
-    updates, update_id = await asyncio.gather(bot.get_updates(timeout=5), later())
-    assert 0.2 < time.monotonic() - started < 4
+    updates, update_id = await asyncio.gather(bot.get_updates(timeout=30), later())
+    # the one poll, made before the update existed, waited for it and returned it
+    assert len(api.calls("getUpdates")) == 1
     [update] = updates
     assert update.update_id == update_id
     assert update.message.text == "/start@newsbot_test_bot hi"
@@ -168,10 +167,13 @@ async def test_get_updates_long_polls_and_honours_offset(bot, api):
     assert api.pending_updates() == []
 
 
-async def test_get_updates_returns_empty_when_the_timeout_passes(bot):
-    started = time.monotonic()
-    assert await bot.get_updates(timeout=1) == ()
-    assert 0.9 < time.monotonic() - started < 3
+async def test_get_updates_returns_empty_when_the_timeout_passes(bot, api):
+    held = asyncio.ensure_future(bot.get_updates(timeout=1))
+    await api.wait_for_call("getUpdates")
+    await bot.send_message(USER, "x")  # a change at the server, but no update: it waits on
+    assert await held == ()
+    [(_, params)] = api.calls("getUpdates")
+    assert float(params["timeout"]) == 1 and api.pending_updates() == []
 
 
 async def test_get_updates_limit_and_allowed_updates(bot, api):
@@ -251,14 +253,16 @@ async def test_migrated_group_raises_chat_migrated(bot, api):
 
 async def test_flood_raises_retry_after_for_the_next_calls(bot, api, monkeypatch):
     monkeypatch.setenv("PTB_TIMEDELTA", "true")  # PTB 22's non-deprecated retry_after type
-    api.flood(retry_after=7, count=2)
+    api.flood(retry_after=60, count=2)
     for _ in range(2):
         with pytest.raises(RetryAfter) as caught:
             await bot.send_message(USER, "hi")
-        assert caught.value.retry_after == dtm.timedelta(seconds=7)
+        assert caught.value.retry_after == dtm.timedelta(seconds=60)
     assert (await bot.send_message(USER, "hi")).text == "hi"
-    assert api.errors()[0]["description"] == "Too Many Requests: retry after 7"
-    assert api.errors()[0]["parameters"] == {"retry_after": 7}
+    # the second and third came within the minute: Telegram would have refused them too
+    assert [m for m, _ in api.early_calls()] == ["sendMessage", "sendMessage"]
+    assert api.errors()[0]["description"] == "Too Many Requests: retry after 60"
+    assert api.errors()[0]["parameters"] == {"retry_after": 60}
 
 
 async def test_edits_and_not_modified(bot, api):

@@ -108,6 +108,8 @@ def test_admin_sees_the_state_and_others_are_refused(api, bot, folders):
     assert "bài mới nhất: Toàn văn báo cáo kinh tế xã hội năm 2024" in text
     assert re.search(r"Cuộc trò chuyện: \d+ \(private \d+\)", text)
     assert "Hàng gửi: 0 chờ gửi, 0 lỗi" in text and "Nguồn tin: 0, 0 đang lỗi" in text
+    # the semantic stage's coverage (its worker may have embedded some articles already)
+    assert re.search(r"Tìm theo nghĩa: (tắt|\d+/18 bài đã có vector \(\d+%\), \d+ bài có)", text)
 
 
 def test_an_error_is_reported_to_the_error_chat_once_a_minute(api, bot):
@@ -182,6 +184,11 @@ def test_healthz_and_metrics_while_running(api, bot, http_port):
     assert values["newsbot_deliveries_failed_total"] >= 0
     assert values["newsbot_outbox_depth"] == 0 and values["newsbot_ready"] == 1
     assert "newsbot_feed_polls_total" in values and "newsbot_feed_failures_total" in values
+    # the semantic stage's coverage (its worker may have embedded some articles already)
+    assert values["newsbot_articles"] == 18
+    leads = values['newsbot_articles_embedded{part="lead"}']
+    assert 0 <= values['newsbot_articles_embedded{part="windows"}'] <= leads <= 18
+    assert values["newsbot_semantic_coverage"] == leads / 18
 
 
 def test_startup_without_the_bot_api_says_one_line_and_retries(tmp_path, own_backend):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 
 import pytest
 
@@ -114,3 +115,21 @@ async def test_not_ready_until_the_index_is_open_and_synced():
 
 def test_ping_answers_on_a_live_server(postgres_url):
     ping(postgres_url, 2.0)
+
+
+async def test_an_outage_after_a_probe_is_seen_by_a_probe_begun_since():
+    down = threading.Event()
+
+    def check() -> None:
+        if down.is_set():
+            raise ConnectionError("gone")
+
+    readiness = Readiness([Probe("database", check)])
+    before = time.monotonic()
+    assert not await readiness.backends_down(since=before)
+    down.set()  # the outage begins after that probe
+    assert not await readiness.backends_down(since=before)  # its report is reused
+    assert await readiness.backends_down(since=time.monotonic())  # a probe begun since
+    down.clear()
+    assert await readiness.backends_down(since=before)  # the newest report still says down
+    assert not await readiness.backends_down(since=time.monotonic())

@@ -62,3 +62,9 @@ def small_index(tmp_path, encoder):
     index.add(ARTICLES)
     yield index
     index.close()
+
+
+@pytest.fixture
+def articles():
+    """The articles above (small_index holds them)."""
+    return list(ARTICLES)

@@ -149,23 +149,58 @@ def test_address_rules() -> None:
     check_target("http://10.0.0.1/x", allow_private=True)
 
 
+class Gauge:
+    """Connections open now, the most open at once, and the bytes each one sent."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Condition()
+        self.open = self.peak = 0
+        self.sent: list[int] = []
+
+    def opened(self) -> None:
+        with self.lock:
+            self.open += 1
+            self.peak = max(self.peak, self.open)
+
+    def closed(self, sent: int) -> None:
+        with self.lock:
+            self.open -= 1
+            self.sent.append(sent)
+            self.lock.notify_all()
+
+    def ended(self, count: int) -> list[int]:
+        """The bytes sent by each of the first `count` connections, once they have ended."""
+        with self.lock:
+            self.lock.wait_for(lambda: len(self.sent) >= count, timeout=60)
+            return list(self.sent)
+
+
 class Drip(socketserver.ThreadingTCPServer):
-    """Answers every request one byte at a time, 0.25 s apart, for up to 20 s."""
+    """Answers every request one byte at a time, 0.25 s apart, for up to 35 s.
+
+    Its connections are counted in a Gauge shared by several of them: how many were open
+    at once, and how many bytes each sent before the client hung up.
+    """
 
     daemon_threads = True
     allow_reuse_address = True
+    REPLY = b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n\r\n" + b" " * 80
 
-    def __init__(self) -> None:
+    def __init__(self, gauge: Gauge) -> None:
         class Handler(socketserver.BaseRequestHandler):
             def handle(self) -> None:
                 self.request.recv(65536)
-                reply = b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n\r\n" + b" " * 80
+                gauge.opened()
+                sent = 0
                 try:
-                    for byte in reply:
+                    for byte in Drip.REPLY:
                         self.request.sendall(bytes([byte]))
+                        sent += 1
                         time.sleep(0.25)
                 except OSError:
                     pass  # the client hung up: what the deadline is for
+                finally:
+                    gauge.closed(sent)
 
         super().__init__(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.serve_forever, args=(0.05,), daemon=True).start()
@@ -179,14 +214,14 @@ def test_a_dripping_server_is_cut_at_the_deadline_and_holds_up_no_other_feed(
     servers, client, registry, monkeypatch
 ) -> None:
     monkeypatch.setattr(feeds.poll, "FETCH_DEADLINE_SECONDS", 1.0)
-    drips = [Drip() for _ in range(3)]
+    gauge = Gauge()
+    drips = [Drip(gauge) for _ in range(3)]
     try:
         slow = [registry.add(d.base + "/rss.xml") for d in drips]
         servers[0].feed_links = [servers[0].base + "/page.html"]
         good = registry.add(servers[0].base + "/rss.xml")
-        started = time.monotonic()
         found = poll_all(registry, client, NOW, allow_private=True)
-        elapsed = time.monotonic() - started
+        sent = gauge.ended(3)  # a drip sees the hang-up at its next byte
     finally:
         for d in drips:
             d.shutdown()
@@ -195,8 +230,10 @@ def test_a_dripping_server_is_cut_at_the_deadline_and_holds_up_no_other_feed(
     assert registry.get(good.id).failures == 0
     for feed in slow:
         assert registry.get(feed.id).last_error == "took over 1 s"
-    # each drip alone would take 35 s; one after another, three deadlines would take 3 s
-    assert elapsed < 2.5
+    # the three were read at the same time, not one after another
+    assert gauge.peak == 3
+    # and each was cut off: the client hung up long before the reply's end (35 s away)
+    assert len(sent) == 3 and max(sent) < len(Drip.REPLY) // 2, sent
 
 
 def test_feed_urls_are_normalised(registry) -> None:

@@ -116,3 +116,62 @@ def test_tidy_merges_the_small_chunks_and_leaves_the_big_one(tmp_path):
     files.tidy(None, most=4)
     assert len(files.chunks()) == 2  # the big chunk, and the six small ones as one
     assert files.load().docnos.tolist() == list(range(1, 47))
+
+
+def test_compaction_takes_the_retired_articles_vectors_with_their_postings(tmp_path):
+    from index.check import check_data
+    from index.models import Article
+    from index.search import SearchIndex
+    from index.semantic import Coverage
+
+    index = SearchIndex.open(tmp_path)
+    index.add([Article(f"a{i}", f"Giá vàng {i}", f"Giá vàng tăng {i} lần.") for i in range(4)])
+    docnos = {i: index.store.digests([i])[i][0] for i in ("a0", "a1", "a2", "a3")}
+    files, rng = index.semantic.files, np.random.default_rng(8)
+    files.append(
+        [(d, 0) for d in docnos.values()], unit(rng, 4), [(d, LEAD) for d in docnos.values()]
+    )
+    two = [docnos["a1"], docnos["a2"]]
+    files.append([(d, 1) for d in two], unit(rng, 2), [(d, WINDOWS) for d in two])
+    assert index.coverage() == Coverage(articles=4, leads=4, windows=2)
+    index.remove(["a1"])
+    assert index.coverage() == Coverage(articles=3, leads=3, windows=1)
+    assert docnos["a1"] in files.tiers()  # until the segment's compaction
+    index.compact()
+    assert len(files.chunks()) == 1 and docnos["a1"] not in files.tiers()
+    assert index.semantic.vectors.docnos.tolist() == [docnos[i] for i in ("a0", "a2", "a3", "a2")]
+    stats = index.stats()
+    assert (stats.articles, stats.vectors, stats.windows) == (3, 3, 1)
+    index.compact()  # nothing retired since: the vectors are not rewritten
+    assert len(files.chunks()) == 1
+    index.close()
+    found = check_data(tmp_path)
+    assert found.vectors is None and found.problem is None and not found.leftovers
+
+
+def test_a_compaction_skips_the_vectors_while_an_embedder_writes(tmp_path):
+    from index.models import Article
+    from index.search import SearchIndex
+
+    index = SearchIndex.open(tmp_path)
+    index.add([Article(f"a{i}", "Giá vàng", f"Giá vàng tăng {i}.") for i in range(2)])
+    files = index.semantic.files
+    files.append([(1, 0), (2, 0)], unit(np.random.default_rng(9), 2), [(1, LEAD), (2, LEAD)])
+    index.remove(["a0"])
+    with files.lock():  # `newsbot embed` in the middle of a batch
+        index.compact()  # the postings are compacted; the vectors wait for the next one
+        assert sorted(files.tiers()) == [1, 2]
+    index.add([Article("a2", "Giá vàng", "Giá vàng giảm.")])
+    index.compact()
+    assert sorted(files.tiers()) == [2]
+    index.close()
+
+
+def test_a_compaction_of_an_emptied_archive_drops_every_vector(tmp_path):
+    from index.semantic import SemanticStage
+
+    stage = SemanticStage(None, tmp_path / "vectors")
+    assert stage.compact(np.zeros(0, bool)) is False  # nothing stored: nothing to do
+    stage.files.append([(1, 0)], unit(np.random.default_rng(10), 1), [(1, LEAD)])
+    assert stage.compact(np.zeros(0, bool)) is True
+    assert stage.files.tiers() == {} and len(stage.vectors) == 0

@@ -2,17 +2,20 @@
 
 import dataclasses
 import datetime as dt
+import signal
+import time
 
 import pytest
 from opensearch_node import OpenSearchNode, build, fresh_index_name
-from opensearchpy import OpenSearch
+from opensearchpy import ConnectionTimeout, OpenSearch
 
 from index import ExactNotServed
 from index.models import Article
 from index.ranking import Ranking
 from index.search import SearchIndex
-from search_backends.opensearch import OpenSearchStage, PlanNotServed
+from search_backends.opensearch import OpenSearchStage, PlanNotServed, SearchUnavailable
 from search_backends.opensearch_query import plan_query
+from storage.unreachable import unreachable
 
 ARTICLES = [
     Article("vang", "Giá vàng tăng mạnh", "Giá vàng SJC tăng 200 nghìn đồng mỗi lượng."),
@@ -192,3 +195,31 @@ def test_the_settings_of_a_real_cluster_reach_the_client_and_the_index(tmp_path,
     finally:
         index.first_stage.client.indices.delete(index=name)
         index.close()
+
+
+def test_a_frozen_node_fails_searches_at_once_until_it_answers_again(tmp_path, opensearch_node):
+    stage = OpenSearchStage(opensearch_node.url, fresh_index_name())
+    idx = SearchIndex.open(tmp_path, first_stage=stage)
+    idx.add(ARTICLES)
+    before = ids(idx.search("giá vàng"))
+    opensearch_node.process.send_signal(signal.SIGSTOP)  # accepts, never answers
+    try:
+        with pytest.raises(ConnectionTimeout):  # the first search waits its 5 s, once
+            idx.search("giá vàng")
+        _eventually(lambda: stage.breaker.opened is not None)  # its ping found it gone
+        with pytest.raises(SearchUnavailable, match="unreachable for"):  # not even sent
+            idx.search("giá vàng")
+        assert unreachable(SearchUnavailable("x"))  # the bot keeps such a question
+    finally:
+        opensearch_node.process.send_signal(signal.SIGCONT)
+    _eventually(lambda: stage.breaker.opened is None)
+    assert ids(idx.search("giá vàng")) == before
+    idx.close()
+    stage.delete()
+
+
+def _eventually(predicate, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
