@@ -27,7 +27,8 @@ _DATA = (
 # the settings that pick where articles and state live, and what serves search
 STORE = "NEWSBOT_DATA_DIR, NEWSBOT_DATABASE_URL"
 SEARCH = (
-    "NEWSBOT_OPENSEARCH_URL (and its _INDEX, _USER, _PASSWORD, _CA, _SHARDS, _REPLICAS, _TIMEOUT)"
+    "NEWSBOT_OPENSEARCH_URL (and its _INDEX, _USER, _PASSWORD, _CA, _SHARDS, _REPLICAS, _TIMEOUT,"
+    " _POOL)"
 )
 
 
@@ -238,7 +239,9 @@ def _main(argv: list[str] | None) -> int:
     if args.command == "stats":
         print(f"data:       {settings.data_dir}")
         print(f"state:      {state_backend(settings)}")
-    index = open_index(settings, semantic=args.command in ("search", "embed"))
+    # a bulk load of OpenSearch (at open, or after the articles are stored) draws a bar
+    bar = sys.stderr if args.command == "index" else None
+    index = open_index(settings, semantic=args.command in ("search", "embed"), progress=bar)
     try:
         if args.command == "embed":
             if not index.semantic.on:

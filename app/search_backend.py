@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from index import SearchIndex
 from search_backends import open_search_index, opensearch_loader
@@ -24,12 +24,14 @@ def open_index(
     data_dir: Path | None = None,
     database: Database | None = None,
     semantic: bool = False,
+    progress: TextIO | None = None,
 ) -> SearchIndex:
     """The archive's index, ranked by OpenSearch when NEWSBOT_OPENSEARCH_URL is set.
 
     Its articles are in PostgreSQL when NEWSBOT_DATABASE_URL is set (app/article_store.py),
     on the open database when one is given (app/backends.py lends its pool). semantic: load
-    the encoder too (NEWSBOT_SEMANTIC), for what answers questions.
+    the encoder too (NEWSBOT_SEMANTIC), for what answers questions. progress: where a big
+    OpenSearch load draws its bar (`newsbot index`).
     """
     store = article_store(database or settings.database)
     encoder = None
@@ -42,7 +44,7 @@ def open_index(
         store,
         settings.opensearch_url,
         settings.opensearch_index,
-        search_options(settings),
+        search_options(settings) | ({"progress": progress} if progress else {}),
         encoder=encoder,
     )
 
@@ -59,7 +61,7 @@ def search_loader(
 
 
 def search_options(settings: Settings) -> dict:
-    """OpenSearchStage's keyword arguments from the settings: auth, CA, layout, timeout."""
+    """OpenSearchStage's keyword arguments from the settings: auth, CA, layout, timeout, pool."""
     password = settings.opensearch_password
     auth = None
     if settings.opensearch_user:
@@ -70,4 +72,5 @@ def search_options(settings: Settings) -> dict:
         "shards": settings.opensearch_shards,
         "replicas": settings.opensearch_replicas,
         "timeout": settings.opensearch_timeout,
+        "pool": settings.opensearch_pool,
     }

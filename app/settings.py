@@ -107,6 +107,8 @@ class Settings(BaseSettings):
     # seconds a bulk load or sync request may take before it counts as failed (a reader's
     # search: at most 5, search_backends/opensearch.py SEARCH_SECONDS)
     opensearch_timeout: float = Field(60.0, gt=0, validation_alias="NEWSBOT_OPENSEARCH_TIMEOUT")
+    # connections kept open to the cluster: at least the threads that search or load at once
+    opensearch_pool: int = Field(10, ge=1, le=256, validation_alias="NEWSBOT_OPENSEARCH_POOL")
     # /healthz and /metrics when polling (a webhook serves them on its own port)
     http_port: int | None = Field(None, ge=0, le=65535, validation_alias="NEWSBOT_HTTP_PORT")
     http_listen: str = Field("127.0.0.1", validation_alias="NEWSBOT_HTTP_LISTEN")
@@ -153,10 +155,12 @@ class Settings(BaseSettings):
     def _opensearch_scheme(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
-        value = value.strip().rstrip("/")
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(f"NEWSBOT_OPENSEARCH_URL must be http:// or https://, got {value!r}")
-        return value
+        # several nodes of one cluster, comma-separated: a request goes on to the next when one is down
+        urls = [u.strip().rstrip("/") for u in value.split(",") if u.strip()]
+        for url in urls:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"NEWSBOT_OPENSEARCH_URL must be http:// or https://, got {url!r}")
+        return ",".join(urls)
 
     @field_validator("error_chat", "http_port", mode="before")
     @classmethod

@@ -44,7 +44,12 @@ def print_result(result: SearchResult, views: Sequence[ResultView], out: TextIO)
         print(f"No article holds the main words of “{query}”; partial matches{note}:", file=out)
     else:
         verb = "matches" if result.total == 1 else "match"
-        print(f"{counted(result.total, 'article')} {verb} “{query}”{note}:", file=out)
+        many = (
+            f"{result.total:,}+ articles"
+            if result.total_capped
+            else counted(result.total, "article")
+        )
+        print(f"{many} {verb} “{query}”{note}:", file=out)
     if result.period_empty:
         print(f"None of them is dated {period(result)}; the best matches first.", file=out)
     print(file=out)

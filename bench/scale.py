@@ -1,20 +1,25 @@
-"""Scale benchmark: bulk loading 150,000 articles into OpenSearch, query latency against
-the embedded engine on the same seeded queries, and deliveries per second from one and two
-replicas sharing PostgreSQL (bench/delivery.py --postgres, run as the last step).
+"""Scale benchmark: OpenSearch replicas that hold no index, against the embedded engine, in one run.
 
-    nice -n 10 .venv/bin/python bench/scale.py                  # starts its own node (1 GB heap)
-    nice -n 10 .venv/bin/python bench/scale.py --opensearch http://127.0.0.1:9200
+    nice -n 10 .venv/bin/python bench/scale.py --articles 20000     # starts its own node (1 GB heap)
+    nice -n 10 .venv/bin/python bench/scale.py --articles 150000 --source /tmp/speed-data/bench/n150000
+    nice -n 10 .venv/bin/python bench/scale.py --opensearch http://127.0.0.1:9200 --keep
 
-The articles are those bench/engine.py indexed (data/bench/n150000, here or in --source): the
-first run copies that data folder to data/scale/ (the source is only read), and the bulk load
-sends the analysed terms its SQLite store holds (pyvi never runs). Each run reloads the
-index (--keep reuses it). Latency: median and p90 over the same queries, the whole search
-(first stage, passage rerank, excerpts) and the first stage alone (best 30 candidates).
+The articles are those bench/engine.py indexed (data/bench/nN, built here with pyvi when
+missing, or --source): the first run copies that folder to data/scale/nN (the source is only
+read). The bulk load sends the analysed terms its store holds (pyvi never runs). Then:
+
+- a replica process: an empty data folder, the store and the OpenSearch index only (as a
+  replica on PostgreSQL): seconds from its start to its first answer, resident memory after
+  the queries (it must not grow with the archive);
+- the whole search (first stage, passage rerank, excerpts) and the first stage alone (best
+  30), median and p90 over the same seeded queries, embedded and on the replica's index;
+- the same first hit, and the top-10 overlap, of the replica against the embedded engine.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import shutil
 import statistics
@@ -31,21 +36,21 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from engine import make_queries  # noqa: E402
-from opensearch_node import OpenSearchNode  # noqa: E402
-
-from bench.machine import print_machine  # noqa: E402
 from index.search import SearchIndex  # noqa: E402
+from index.sql_store import Store  # noqa: E402
 from search_backends.opensearch import OpenSearchStage  # noqa: E402
-
-SOURCES = (
-    ROOT / "data" / "bench" / "n150000",
-    ROOT.parent.parent / "main" / "data" / "bench" / "n150000",
-)
 
 
 def ms(values: list[float]) -> str:
     return f"p50 {statistics.median(values) * 1e3:7.1f} ms, p90 {np.percentile(values, 90) * 1e3:7.1f} ms"
+
+
+def rss_mb() -> float:
+    """This process's resident memory now."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def working_copy(source: Path, dest: Path) -> Path:
@@ -60,44 +65,104 @@ def working_copy(source: Path, dest: Path) -> Path:
 
 
 def timed(
-    index: SearchIndex, queries: list[str], k: int = 10
-) -> tuple[list[float], list[float], list[list[str]]]:
-    """Seconds per whole search, per first stage (30 candidates), and the top k ids."""
-    whole, first, tops = [], [], []
+    indexes: list[SearchIndex], queries: list[str], k: int = 10
+) -> list[tuple[list[float], list[float], list[list[str]]]]:
+    """Per index: seconds per whole search, per first stage (30 candidates), the top k ids.
+
+    The indexes take turns on each query, so a change in the machine's load falls on both.
+    """
+    runs: list[tuple[list[float], list[float], list[list[str]]]] = [([], [], []) for _ in indexes]
     for q in queries:
-        t = time.perf_counter()
-        result = index.search(q, k=k)
-        whole.append(time.perf_counter() - t)
-        tops.append([h.article.id for h in result.hits])
-        plan = index.plan(q)
-        t = time.perf_counter()
-        index.best(plan, 30)
-        first.append(time.perf_counter() - t)
-    return whole, first, tops
+        for index, (whole, first, tops) in zip(indexes, runs, strict=True):
+            t = time.perf_counter()
+            result = index.search(q, k=k)
+            whole.append(time.perf_counter() - t)
+            tops.append([h.article.id for h in result.hits])
+            plan = index.plan(q)
+            t = time.perf_counter()
+            index.best(plan, 30)
+            first.append(time.perf_counter() - t)
+    return runs
+
+
+def open_replica(folder: Path, database: Path, url: str, name: str) -> SearchIndex:
+    """An index as a replica opens it: an empty folder, the shared store, OpenSearch."""
+    store = Store(database)
+    return SearchIndex.open(folder, store=store, first_stage=OpenSearchStage(url, name))
+
+
+def replica_process(url: str, name: str, database: str, queries_file: str) -> None:
+    """Run as a child: start, answer the queries, print what it took (one JSON line)."""
+    began = time.perf_counter()  # after the imports: the parent times from the launch
+    with tempfile.TemporaryDirectory(prefix="newsbot-replica-") as folder:
+        index = open_replica(Path(folder), Path(database), url, name)
+        opened = time.perf_counter() - began
+        queries = json.loads(Path(queries_file).read_text())
+        index.search(queries[0])
+        first = time.time()  # the parent's clock too
+        at_open = rss_mb()
+        for q in queries:
+            index.search(q)
+        files = sum(1 for _ in Path(folder).rglob("*"))
+        index.close()
+    print(
+        json.dumps(
+            {"open": opened, "first": first, "rss_open": at_open, "rss": rss_mb(), "files": files}
+        )
+    )
+
+
+def load(stage: OpenSearchStage, store: Store, keep: bool) -> None:
+    """Bulk load the index from the store (its progress on stderr) and print the rate."""
+    if not keep:
+        stage.delete()
+    t = time.perf_counter()
+    sent = stage.sync(store)
+    took = time.perf_counter() - t
+    stats = stage.client.indices.stats(index=stage.index)["_all"]["primaries"]
+    size_mb = stats["store"]["size_in_bytes"] / 1e6
+    if sent:
+        print(
+            f"bulk load: {sent:,} articles in {took:,.1f} s = {sent / took:,.0f} articles/s "
+            f"({stage.shards} shard(s)); index {size_mb:,.0f} MB, "
+            f"{size_mb * 1e6 / max(sent, 1):,.0f} bytes an article",
+            flush=True,
+        )
+    else:
+        print(f"index {stage.index} already loaded ({size_mb:,.0f} MB): no bulk load measured")
 
 
 def main() -> None:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument(
-        "--source", type=Path, default=None, help="an indexed data folder (bench/engine.py's)"
-    )
-    p.add_argument("--work", type=Path, default=ROOT / "data" / "scale" / "n150000")
+    p.add_argument("--articles", type=int, default=150_000, help="size of the archive")
+    p.add_argument("--source", type=Path, default=None, help="an indexed data folder")
     p.add_argument("--opensearch", default=None, help="a running node's URL (default: start one)")
     p.add_argument("--heap", default="1g", help="the started node's JVM heap")
-    p.add_argument("--index", default="bench-scale")
+    p.add_argument("--shards", type=int, default=1)
     p.add_argument("--keep", action="store_true", help="reuse a loaded index: no bulk load")
     p.add_argument("--queries", type=int, default=300)
     p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--no-deliveries", action="store_true", help="skip bench/delivery.py --postgres")
+    p.add_argument("--replica", nargs=4, help=argparse.SUPPRESS)  # the child process
     args = p.parse_args()
+    if args.replica:
+        replica_process(*args.replica)
+        return
+
+    from engine import build_150k, make_queries
+    from opensearch_node import OpenSearchNode
+
+    from bench.machine import print_machine
+
     print_machine()
     print(f"command: {shlex.join(['.venv/bin/python', 'bench/scale.py', *sys.argv[1:]])}")
-    source = args.source or next((s for s in SOURCES if (s / "newsbot.db").exists()), None)
-    if source is None:
-        sys.exit("no indexed 150k data folder: run bench/engine.py first, or pass --source")
-    work = working_copy(source, args.work)
+    n = args.articles
+    source = args.source or ROOT / "data" / "bench" / f"n{n}"
+    if not (source / "newsbot.db").exists():
+        build_150k(source, n).close()  # pyvi on every core, once
+    work = working_copy(source, ROOT / "data" / "scale" / f"n{n}")
+    name = f"bench-scale-{n}"
 
     node = None
     home = tempfile.TemporaryDirectory(prefix="newsbot-scale-")
@@ -109,65 +174,72 @@ def main() -> None:
             url = node.url
             print(f"OpenSearch 2.19 node started in {node.started_in:.1f} s (heap {args.heap})")
         t = time.perf_counter()
-        index = SearchIndex.open(work)
+        embedded = SearchIndex.open(work)
         print(
-            f"embedded index opened in {time.perf_counter() - t:.1f} s: {index.stats().articles:,} articles"
+            f"embedded index opened in {time.perf_counter() - t:.1f} s: "
+            f"{embedded.stats().articles:,} articles",
+            flush=True,
         )
+        stage = OpenSearchStage(url, name, shards=args.shards, timeout=300)
+        load(stage, embedded.store, args.keep)
+        stage.close()
 
-        stage = OpenSearchStage(url, args.index, timeout=300)
-        if not args.keep:
-            stage.delete()
-        t = time.perf_counter()
-        sent = stage.sync(index.store)
-        took = time.perf_counter() - t
-        stats = stage.client.indices.stats(index=args.index)["_all"]["primaries"]
-        size_mb = stats["store"]["size_in_bytes"] / 1e6
-        if sent:
-            print(
-                f"bulk load: {sent:,} articles in {took:,.1f} s = {sent / took:,.0f} articles/s "
-                f"(sync from the store: terms unpacked, fields built, bulk of 500, refresh paused); "
-                f"index {size_mb:,.0f} MB"
-            )
-        else:
-            print(f"index {args.index} already loaded ({size_mb:,.0f} MB): no bulk load measured")
-
-        queries = [q for q, _ in make_queries(index, args.queries, args.seed)]
+        queries = [q for q, _ in make_queries(embedded, args.queries, args.seed)]
         print(
             f"{len(queries)} seeded queries (bench/engine.py's, seed {args.seed}); 20 warm-up each"
         )
-        timed(index, queries[:20])
-        e_whole, e_first, e_tops = timed(index, queries)
-        index.first_stage = stage
-        timed(index, queries[:20])
-        o_whole, o_first, o_tops = timed(index, queries)
-        index.first_stage = None
+        with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+            json.dump(queries, f)
+            f.flush()
+            child = [
+                sys.executable,
+                __file__,
+                "--replica",
+                url,
+                name,
+                str(work / "newsbot.db"),
+                f.name,
+            ]
+            launched = time.time()
+            run = subprocess.run(child, capture_output=True, text=True)
+            if run.returncode:
+                raise SystemExit(f"the replica process failed:\n{run.stderr}")
+        got = json.loads(run.stdout.strip().splitlines()[-1])
+        got["first"] -= launched
+        print(
+            f"replica process (empty data folder, {got['files']} files written there): index open "
+            f"{got['open']:.2f} s, first answer {got['first']:.2f} s after its launch; resident "
+            f"memory {got['rss_open']:.0f} MB after the first answer, {got['rss']:.0f} MB after "
+            f"{len(queries)} queries"
+        )
+
+        replica = open_replica(Path(home.name) / "replica", work / "newsbot.db", url, name)
+        timed([embedded, replica], queries[:20])
+        (e_whole, e_first, e_tops), (o_whole, o_first, o_tops) = timed([embedded, replica], queries)
         print(f"{'':<24} {'whole search (top 10)':>34} | {'first stage (best 30)':>34}")
         print(f"{'embedded':<24} {ms(e_whole):>34} | {ms(e_first):>34}")
-        print(f"{'OpenSearch':<24} {ms(o_whole):>34} | {ms(o_first):>34}")
+        print(f"{'OpenSearch replica':<24} {ms(o_whole):>34} | {ms(o_first):>34}")
         print(
             f"ratio OpenSearch / embedded: whole {statistics.median(o_whole) / statistics.median(e_whole):.2f}x, "
             f"first stage {statistics.median(o_first) / statistics.median(e_first):.2f}x (medians)"
         )
-        same1 = sum(a[:1] == b[:1] for a, b in zip(e_tops, o_tops, strict=True))
-        overlap = [
-            len(set(a) & set(b)) / max(len(a), 1) for a, b in zip(e_tops, o_tops, strict=True)
-        ]
+        pairs = list(zip(e_tops, o_tops, strict=True))
+        same1 = sum(a[:1] == b[:1] for a, b in pairs)
+        overlap = statistics.mean(len(set(a) & set(b)) / max(len(a), 1) for a, b in pairs)
         print(
-            f"agreement: same first hit on {same1}/{len(queries)} queries; "
-            f"top-10 overlap {statistics.mean(overlap):.3f} on average"
+            f"agreement: same first hit on {same1}/{len(queries)} queries "
+            f"({same1 / len(queries):.1%}); top-10 overlap {overlap:.3f} on average"
         )
-        index.close()
-        stage.close()
+        stats = replica.first_stage.stats  # type: ignore[union-attr]
+        print(
+            f"statistics requests of the replica: {stats.requests} for {2 * len(queries) + 40} searches"
+        )
+        replica.close()
+        embedded.close()
     finally:
         if node is not None:
             node.stop()
         home.cleanup()
-    if not args.no_deliveries:
-        # its own process: a throwaway PostgreSQL, the local Bot API server, 1,000 chats
-        print("\ndeliveries (bench/delivery.py --postgres):", flush=True)
-        subprocess.run(
-            [sys.executable, str(ROOT / "bench" / "delivery.py"), "--postgres"], check=True
-        )
 
 
 if __name__ == "__main__":

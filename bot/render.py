@@ -199,7 +199,7 @@ def results(
     head = (t.partial_head if result.partial else t.results_head).format(
         first=first,
         last=result.offset + len(result.hits),
-        total=result.total,
+        total=f"{result.total:,}+" if result.total_capped else f"{result.total:,}",
         query=clamp(result.query, MAX_QUERY_CHARS),
     )
     parts = [f"🔎 {style.bold(style.escape(head))}"]

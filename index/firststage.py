@@ -9,6 +9,7 @@ partial detection) is the same Python code whichever stage found the candidates.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 import numpy as np
@@ -56,4 +57,37 @@ class ExternalStage(FirstStage, Protocol):
 
     def close(self) -> None:
         """Release the connection."""
+        ...
+
+
+class FieldStats(Protocol):
+    """What the planner reads of one field: counts of the live articles (FieldPostings has them)."""
+
+    @property
+    def n_docs(self) -> int: ...
+    @property
+    def total_len(self) -> int: ...
+    def df(self, term: str) -> int: ...
+    def cf(self, term: str) -> int: ...
+    def vocab_size(self) -> int: ...
+
+
+class StatisticsStage(ExternalStage, Protocol):
+    """An external stage that also serves the planner's statistics: no postings are loaded.
+
+    The index then holds no postings of its own (hollow.py): the planner reads these fields,
+    asking for what it is about to read in one batch (prefetch), and a hit's day comes
+    from the stage's answers (dates).
+    """
+
+    def statistics(self) -> Mapping[str, FieldStats]:
+        """Each indexed field's statistics, as the cluster holds them now."""
+        ...
+
+    def prefetch(self, wanted: Iterable[tuple[str, str]]) -> None:
+        """Fetch the statistics of these (field, term) pairs together, ahead of their reads."""
+        ...
+
+    def dates(self, docnos: Iterable[int]) -> dict[int, int]:
+        """The day numbers (live_postings.days) of docnos this stage's answers named."""
         ...

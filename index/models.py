@@ -61,6 +61,7 @@ class SearchResult:
     partial: bool = False
     # the question named a period and no good answer is dated in it (relevance order kept)
     period_empty: bool = False
+    total_capped: bool = False  # OpenSearch counted this many and stopped: "1,000+"
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -21,6 +21,11 @@ from .spelling import corrections
 # A longer question is cut here (the bot says so): every word costs a postings scan.
 MAX_QUERY_CHARS = 300
 _SYLLABLE = re.compile(r"[^\W_]+")  # the syllables of a text, as the analyzer splits them
+Prefetch = Callable[[Iterable[tuple[str, str]]], None]
+
+
+def _no_prefetch(wanted: Iterable[tuple[str, str]]) -> None:
+    """The embedded postings answer each read at once: nothing to fetch ahead."""
 
 
 class Part(NamedTuple):
@@ -56,10 +61,13 @@ class QueryPlanner:
         analyzer: Analyzer,
         ranking: Ranking,
         fields: Callable[[], Mapping[str, FieldPostings]],
+        prefetch: Prefetch | None = None,
     ):
         self.analyzer = analyzer
         self.ranking = ranking
         self._fields = fields
+        # statistics served over the network are asked for in batches, ahead of the reads
+        self._prefetch = prefetch or _no_prefetch
 
     @property
     def fields(self) -> Mapping[str, FieldPostings]:
@@ -80,6 +88,7 @@ class QueryPlanner:
         lucene = r.idf == "lucene"
         if has_diacritics(asked.text):
             terms = self._topic_words(tuple(self.analyzer.terms(asked.text)), folded=False)
+            self._prefetch(_highlighted(terms))
             searched = terms + self._meant(terms)
             title = self._title_weight(query)
             # Accents typed are accents meant; a word typed without any may have lost them,
@@ -133,7 +142,13 @@ class QueryPlanner:
         def syllable_df(s: str) -> int:
             return asyl.df(s) if has_diacritics(s) else syl.df(s)
 
-        meant = corrections(terms, syllable_df, body.df, max(body.n_docs, 0))
+        def ahead(syllables: Iterable[str], words: Iterable[str]) -> None:
+            self._prefetch(
+                [((ASYL if has_diacritics(s) else SYL).name, s) for s in syllables]
+                + [(BODY.name, w) for w in words]
+            )
+
+        meant = corrections(terms, syllable_df, body.df, max(body.n_docs, 0), ahead)
         return tuple(w for w in meant if not is_question_word(w, folded=False))
 
     def _title_weight(self, query: str) -> float:
@@ -158,6 +173,11 @@ class QueryPlanner:
         # A unigram language model over the folded words: a word's cost is -log of its
         # share of all word occurrences, so "lai xe" is one word when "lai_xe" is common.
         # (Document frequency would not do: "xe" alone is in most articles and always wins.)
+        self._prefetch(
+            (FOLD.name, "_".join(sylls[end - size : end]))
+            for end in range(1, len(sylls) + 1)
+            for size in range(1, min(longest, end) + 1)
+        )
         field = self.fields[FOLD.name]
         total = max(field.total_len, 1)
         unknown = math.log(total) + 5.0
@@ -180,3 +200,8 @@ class QueryPlanner:
             words.append("_".join(sylls[back[end] : end]))
             end = back[end]
         return words[::-1]
+
+
+def _highlighted(terms: Iterable[str]) -> list[tuple[str, str]]:
+    """The fields a highlight weighs terms by (pages.plan_terms): accented words in the body."""
+    return [(BODY.name if has_diacritics(t) else FOLD.name, t) for t in terms]

@@ -20,8 +20,8 @@ import numpy as np
 from .analysis import Analyzer
 from .bm25 import BM25Params, FieldPostings
 from .firststage import ExactNotServed, ExternalStage
+from .hollow import days_of, open_segments
 from .index_stats import index_stats
-from .live_postings import Segments
 from .models import AddReport, Article, Hit, IndexStats, SearchResult
 from .outlets import outlet_filter
 from .pages import plan_terms
@@ -71,8 +71,14 @@ class SearchIndex:
         self._lock = threading.RLock()  # one lock for the parts: a search sees one state
         self.store: ArticleStore = store or Store(self.data_dir / "newsbot.db")
         searchable = self.store.max_docno()  # read first: a later article waits for refresh()
-        self.segments = Segments(self.data_dir, self.store, params, self._lock)
-        self.planner = QueryPlanner(self.analyzer, ranking or Ranking(), lambda: self.fields)
+        # a stage that serves the planner's statistics too leaves no postings to load
+        self.held, self.segments = open_segments(
+            first_stage, self.data_dir, self.store, params, self._lock
+        )
+        prefetch = getattr(self.held, "prefetch", None)
+        self.planner = QueryPlanner(
+            self.analyzer, ranking or Ranking(), lambda: self.fields, prefetch
+        )
         self.ranker = Ranker(self.segments, params, self._lock)
         self.first_stage = first_stage  # ranks instead of the Ranker (OpenSearch), if given
         # off without an encoder; a shared (PostgreSQL) store keeps the vectors every replica
@@ -117,12 +123,12 @@ class SearchIndex:
 
     @property
     def fields(self) -> Mapping[str, FieldPostings]:
-        """The postings of each field, as loaded now."""
-        return self.segments.state.fields
+        """The postings of each field, as loaded now (the stage's statistics when it holds them)."""
+        return self.held.statistics() if self.held else self.segments.state.fields
 
-    @property
-    def _dates(self) -> np.ndarray:
-        return self.segments.state.dates
+    def _dates(self, docnos: np.ndarray) -> np.ndarray:
+        """The day numbers of docnos (NO_DATE for an undated article)."""
+        return days_of(self.held, self.segments, self.store, docnos)
 
     # ---- loading and writing ----------------------------------------------------------
 
@@ -262,7 +268,7 @@ class SearchIndex:
             total = found[2] if self.first_stage is not None else self.ranker.last_answers
             # how much of the question's best candidates the period holds (periods.py)
             common = (
-                float(in_range(self._dates[found[0]], prefer or asked).mean())
+                float(in_range(self._dates(found[0]), prefer or asked).mean())
                 if (asked and len(found[0]))
                 else 0.0
             )
@@ -276,7 +282,7 @@ class SearchIndex:
                 docnos, best_scores = docnos[answers], best_scores[answers]
             idf = plan_terms(self.fields, plan)
             matcher = Matcher(weighed(idf, r.passage_idf))
-            dates = self._dates[docnos] if len(docnos) else np.zeros(0, np.int64)
+            dates = self._dates(docnos) if len(docnos) else np.zeros(0, np.int64)
         passages: dict[int, Passage] = {}
         read: dict[int, Article] = {}  # the candidates, read once for passages, page and verdict
         vector = None
@@ -285,14 +291,14 @@ class SearchIndex:
             docnos, best_scores, vector = self.semantic.candidates(
                 query, plan.folded, docnos, best_scores, self.store.texts, live, rng, only, r
             )
-            dates = self._dates[docnos] if len(docnos) else dates
+            dates = self._dates(docnos) if len(docnos) else dates
         if not exact and r.passages and len(docnos):
             read = self.store.articles(int(d) for d in docnos)
             fusion = self.semantic.fusion(vector, r)
             docnos, best_scores, passages = rerank(
                 docnos, best_scores, dates, matcher, read, r, fusion
             )
-            dates = self._dates[docnos]  # in the new order
+            dates = self._dates(docnos)  # in the new order
         period_empty = False
         if asked is not None:
             order, held = in_period_first(docnos, best_scores, dates, prefer or asked, common)
@@ -327,6 +333,7 @@ class SearchIndex:
             query=query,
             hits=hits,
             total=total,
+            total_capped=total >= getattr(self.first_stage, "count_cap", float("inf")),
             offset=offset,
             folded=plan.folded,
             date_from=plan.date_from,

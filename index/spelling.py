@@ -7,7 +7,7 @@ a common syllable that makes a common word with a neighbour. That word is search
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from .normalize import FOLD_TABLE
 
@@ -40,12 +40,22 @@ def corrections(
     syllable_df: Callable[[str], int],
     word_df: Callable[[str], int],
     articles: int,
+    ahead: Callable[[Iterable[str], Iterable[str]], None] | None = None,
 ) -> list[str]:
-    """Words meant where a lone syllable of the question's terms (in order) is mistyped."""
+    """Words meant where a lone syllable of the question's terms (in order) is mistyped.
+
+    ahead(syllables, words), when given, is told which counts are about to be read, so
+    counts served over the network come in a few batches rather than one by one.
+    """
     sylls = [s for t in terms for s in t.split("_")]
     alone = [len(t.split("_")) == 1 for t in terms for _ in t.split("_")]
-    out: list[str] = []
-    tried = 0
+    want = ahead or (lambda syllables, words: None)
+    want(
+        [s for s, lone in zip(sylls, alone, strict=True) if lone],
+        [_join(a, b, None) for a, b in zip(sylls, sylls[1:], strict=False)],
+    )
+    # the seldom-seen syllables that make no word with a neighbour, with their neighbours
+    doubtful: list[tuple[str, int, list[tuple[str | None, str | None]]]] = []
     for i, typed in enumerate(sylls):
         if not alone[i] or not typed.isalpha() or len(typed) > LONGEST:
             continue
@@ -56,14 +66,28 @@ def corrections(
         pairs += [(None, sylls[i + 1])] if i + 1 < len(sylls) else []
         if any(word_df(_join(before, typed, after)) >= MEANT for before, after in pairs):
             continue  # it makes a word with a neighbour: it is what the reader meant
-        if tried == TRIED:
+        if len(doubtful) == TRIED:
             break  # a reader mistypes a word or two; a question of junk costs no more
-        tried += 1
+        doubtful.append((typed, seen, pairs))
+    tries = [edits(typed) for typed, _, _ in doubtful]
+    want([m for t in tries for m in t], ())
+    likely = [
+        [m for m in t if syllable_df(m) >= COMMON and seen <= RARE * syllable_df(m)]
+        for t, (_, seen, _) in zip(tries, doubtful, strict=True)
+    ]
+    want(
+        (),
+        [
+            _join(b, m, a)
+            for ms, (_, _, pairs) in zip(likely, doubtful, strict=True)
+            for m in ms
+            for b, a in pairs
+        ],
+    )
+    out: list[str] = []
+    for ms, (_, _, pairs) in zip(likely, doubtful, strict=True):
         best, best_df = "", 0
-        for meant in edits(typed):
-            meant_df = syllable_df(meant)
-            if meant_df < COMMON or seen > RARE * meant_df:
-                continue
+        for meant in ms:
             for before, after in pairs:
                 word = _join(before, meant, after)
                 n = word_df(word)

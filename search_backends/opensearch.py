@@ -10,22 +10,28 @@ rerun after a crash sends the same documents again under the same ids (their doc
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from typing import TextIO
 
 import numpy as np
 from opensearchpy import ConnectionError as TransportError
-from opensearchpy import ConnectionTimeout, OpenSearch, helpers
+from opensearchpy import ConnectionTimeout, OpenSearch
 
-from index.fields import field_terms
 from index.firststage import DateRange
 from index.planner import QueryPlan
+from index.progress import Progress
 from index.ranker import STRONG_SHARE
 from index.ranking import Ranking
 from index.store_seam import ArticleStore
 from index.stored_doc import StoredDoc
 from storage.breaker import Breaker
 
-from .opensearch_query import document, index_body, plan_query, search_body
+from .opensearch_load import Checkpoints, indexed_docnos, remove, send
+from .opensearch_query import index_body, plan_query, search_body
+from .opensearch_stats import ClusterStatistics, RemoteField
 
 log = logging.getLogger(__name__)
 # the client logs every failed attempt with a traceback; callers report a failure once
@@ -33,16 +39,25 @@ logging.getLogger("opensearch").setLevel(logging.ERROR)
 
 DEFAULT_INDEX = "newsbot-articles"
 K1 = 1.5  # BM25Params' k1
-BATCH = 500  # documents per bulk request
 QUIET_LOAD = 10_000  # a sync of more new docnos than this pauses the periodic refresh
 # a reader's search waits at most this long, and a timeout is not tried again: a node that
 # does not answer (frozen, overloaded) must free the bot's thread and let the outage guard
 # keep the question, not hold it for the bulk requests' timeout times their retries
 SEARCH_SECONDS = 5.0
+COUNT_CAP = 1_000  # matches counted up to this many: the reply says "1,000+" beyond
+POOL = 10  # connections kept open to the cluster (NEWSBOT_OPENSEARCH_POOL)
+RETRIES = 3  # a search failing on the cluster's side is asked again this often, after a pause
+DATED = 50_000  # the days of docnos recent answers named, kept for the search that follows
+_DAY_MS = 86_400_000
+_NO_DATE = -(10**6)  # live_postings.NO_DATE: an undated article sorts with Long.MIN_VALUE
 
 
 class SearchUnavailable(ConnectionError):
     """OpenSearch does not answer at the configured URL."""
+
+
+class SearchFailed(RuntimeError):
+    """The cluster answered a search with an error (a shard with no copy left, a bad query)."""
 
 
 class PlanNotServed(ValueError):
@@ -56,12 +71,18 @@ def client(
     ca: str | None = None,
     retries: int = 2,
     retry_on_timeout: bool = True,
+    pool: int = POOL,
 ) -> OpenSearch:
-    """A client of the cluster at url: basic auth and a CA file for a secured cluster."""
+    """A client of the cluster at url: basic auth and a CA file for a secured cluster.
+
+    pool: connections kept open, at least as many as threads sending requests at once
+    (a bulk load's, a bot's searches): beyond it urllib3 opens and discards connections.
+    """
     secure = {"verify_certs": True, "ca_certs": ca} if ca else {}
     return OpenSearch(
-        url,
+        url.split(","),  # several nodes: a request that finds one down goes to the next
         timeout=timeout,
+        pool_maxsize=pool,
         max_retries=retries,
         retry_on_timeout=retry_on_timeout and retries > 0,
         http_auth=auth,
@@ -98,15 +119,18 @@ class OpenSearchStage:
         timeout: float = 60.0,
         auth: tuple[str, str] | None = None,
         ca: str | None = None,
+        pool: int = POOL,
+        progress: TextIO | None = None,
     ):
         self.url = url
+        self.progress = progress  # a bar for a big load (`newsbot index`), None: silent
         self.index = index
         self.shards, self.replicas = shards, replicas
         # Lucene fixes b per field in the mapping: the default ranking's, as the bot uses it
         self.b = Ranking().b if b is None else b
-        self.client = client(url, timeout, auth, ca)  # the module's function, not self.client
+        self.client = client(url, timeout, auth, ca, pool=pool)  # the module's, not self.client
         # searches: a connection that broke is tried again, a node that does not answer is not
-        self.searcher = client(url, min(timeout, SEARCH_SECONDS), auth, ca, 1, False)
+        self.searcher = client(url, min(timeout, SEARCH_SECONDS), auth, ca, 1, False, pool)
         # once the node is found not answering, searches fail at once until a ping answers:
         # each one sent meanwhile would wait in the node, and delay the first answers after
         self.breaker = Breaker(
@@ -116,6 +140,13 @@ class OpenSearchStage:
             doubtful=(ConnectionTimeout,),  # maybe only busy: the ping decides
             error=SearchUnavailable,
         )
+        self.count_cap = COUNT_CAP  # SearchIndex marks a total this high as capped
+        # a question's counts are part of its search: the searcher's timeout
+        self.stats = ClusterStatistics(self.searcher, index, guard=self.breaker)
+        self._days: OrderedDict[int, int] = OrderedDict()
+        self._days_lock = threading.Lock()
+        self._seen: tuple | None = None  # the index's (seq, docno) the cached counts reflect
+        self._shards: int | None = None
 
     def close(self) -> None:
         """Release the connection pools."""
@@ -142,6 +173,8 @@ class OpenSearchStage:
         meta = {"database": database, "seq": 0, "docno": 0, "k1": K1, "b": self.b}
         body = index_body(self.shards, self.replicas, K1, self.b, meta)
         self.client.indices.create(index=self.index, body=body)
+        self.stats.forget_layout()
+        self._shards = None
         self.client.cluster.health(
             index=self.index, wait_for_status="yellow" if self.replicas else "green"
         )
@@ -163,23 +196,31 @@ class OpenSearchStage:
         if meta is None or meta.get("database") != database or meta.get("b") != self.b:
             self.create(database)
             meta = self._meta() or {}
+        self._follow(meta)
         # read the marks first: whatever is written meanwhile is sent now or next time
         seq, docno = store.seq(), store.max_docno()
         if seq == meta.get("seq") and docno == meta.get("docno"):
             return 0
         # removals first: an edit retires one docno and adds another
         gone = [d.docno for d in store.retired_docs(after_seq=int(meta.get("seq", 0)))]
-        changes = self._delete(gone)
-        bulk = docno - int(meta.get("docno", 0)) > QUIET_LOAD
+        changes = remove(self.client, self.index, gone)
+        start = int(meta.get("docno", 0))
+        bulk = docno - start > QUIET_LOAD
         if bulk:  # a big load writes segments without refreshing readers every second
+            self._set_meta(paused=True)  # a load killed meanwhile leaves the next sync to undo it
             self._refresh_every("-1")
-        try:
-            changes += self.load(store.live_docs(after_docno=int(meta.get("docno", 0))))
-        finally:
-            if bulk:
-                self._refresh_every(None)  # back to the default
+        bar = None
+        if self.progress is not None and docno > start:
+            bar = Progress(docno - start, "articles", self.progress, label="OpenSearch ")
+        record = Checkpoints(docno, lambda upto: self._set_meta(docno=upto), bar)
+        changes += send(self.client, self.index, store.live_docs(after_docno=start), record)
+        if bar is not None:
+            bar.close()
+        if bulk or meta.get("paused"):
+            self._refresh_every(None)  # back to the default
         self.client.indices.refresh(index=self.index)
-        self._set_meta(seq=seq, docno=docno)
+        self._set_meta(seq=seq, docno=docno, paused=False)
+        self._follow({"seq": seq, "docno": docno})
         # up to the mark only: another process may be writing past it right now
         live = sum(1 for d, _ in store.live_dates() if d <= docno)
         upto = {"query": {"range": {"docno": {"lte": docno}}}}
@@ -188,57 +229,28 @@ class OpenSearchStage:
             changes += self.reconcile(store)
         return changes
 
+    def _follow(self, meta: dict) -> None:
+        """Empty the counts' cache when the index changed since they were read."""
+        mark = (meta.get("seq"), meta.get("docno"))
+        if mark != self._seen:
+            self.stats.clear()
+            self._seen = mark
+
     def _refresh_every(self, interval: str | None) -> None:
         body = {"index": {"refresh_interval": interval}}
         self.client.indices.put_settings(index=self.index, body=body)
 
     def load(self, docs: Iterable[StoredDoc], refresh: bool = False) -> int:
         """Index analysed documents under their docnos (again: the same document)."""
-        actions = (
-            {
-                "_op_type": "index",
-                "_index": self.index,
-                "_id": str(d.docno),
-                "_source": document(d.docno, field_terms(d.title_terms, d.body_terms), d.published),
-            }
-            for d in docs
-        )
-        sent = 0
-        # two requests in flight: the next batch's fields are built while a batch is indexed
-        for ok, item in helpers.parallel_bulk(
-            self.client, actions, thread_count=2, chunk_size=BATCH, raise_on_error=False
-        ):
-            if not ok:
-                raise RuntimeError(f"OpenSearch refused a document: {item}")
-            sent += 1
+        sent = send(self.client, self.index, docs)
         if refresh:
             self.client.indices.refresh(index=self.index)
         return sent
 
-    def _delete(self, docnos: Sequence[int]) -> int:
-        """Remove documents by docno; an absent one is no error (a rerun removes it again)."""
-        actions = ({"_op_type": "delete", "_index": self.index, "_id": str(d)} for d in docnos)
-        done = 0
-        for ok, item in helpers.streaming_bulk(
-            self.client, actions, chunk_size=BATCH, raise_on_error=False
-        ):
-            if ok:
-                done += 1
-            elif item.get("delete", {}).get("status") != 404:
-                raise RuntimeError(f"OpenSearch could not remove a document: {item}")
-        return done
-
-    def _indexed_docnos(self) -> Iterator[int]:
-        """Every docno the index holds."""
-        for hit in helpers.scan(
-            self.client, index=self.index, query={"query": {"match_all": {}}}, _source=False
-        ):
-            yield int(hit["_id"])
-
     def reconcile(self, store: ArticleStore) -> int:
         """Make the index hold exactly the store's live articles; count the changes."""
         live = {docno for docno, _ in store.live_dates()}
-        indexed = set(self._indexed_docnos())
+        indexed = set(indexed_docnos(self.client, self.index))
         extra = sorted(indexed - live)
         missing = sorted(live - indexed)
         log.warning(
@@ -247,11 +259,27 @@ class OpenSearchStage:
             len(extra),
             len(missing),
         )
-        changes = self._delete(extra)
+        changes = remove(self.client, self.index, extra)
         wanted = set(missing)
         changes += self.load(d for d in store.live_docs() if d.docno in wanted)
         self.client.indices.refresh(index=self.index)
+        self.stats.clear()
         return changes
+
+    # ---- the planner's statistics (index/firststage.StatisticsStage) -------------------
+
+    def statistics(self) -> Mapping[str, RemoteField]:
+        """Each field's counts, read from the cluster (opensearch_stats.py)."""
+        return self.stats
+
+    def prefetch(self, wanted: Iterable[tuple[str, str]]) -> None:
+        """Counts about to be read: fetched together on the first read."""
+        self.stats.prefetch(wanted)
+
+    def dates(self, docnos: Iterable[int]) -> dict[int, int]:
+        """Day numbers of docnos the latest answers named (their sort values)."""
+        with self._days_lock:
+            return {d: self._days[d] for d in docnos if d in self._days}
 
     # ---- searching -----------------------------------------------------------------
 
@@ -273,12 +301,15 @@ class OpenSearchStage:
         if not plan.parts or (docs is not None and not docs):
             return np.zeros(0, np.int64), np.zeros(0), 0
         query = plan_query(plan, date_range, docs)
-        found = self._search(query, k)
+        if prefer is None or k <= 0:
+            return self._search([query], k)[0]
+        # one round trip: the period's best come with the whole list, the floor applied here
+        found, inside = self._search([query, plan_query(plan, date_range, docs, prefer)], k)
         docnos, scores, total = found
-        if prefer is not None and len(scores) and k > 0:
+        if len(scores):
             # the good matches of the period asked for come first (Ranker.top)
-            floor = STRONG_SHARE * float(scores[0])
-            inside = self._search(plan_query(plan, date_range, docs, prefer), k, floor)
+            keep = inside[1] >= STRONG_SHARE * float(scores[0])
+            inside = (inside[0][keep], inside[1][keep], 0)
             if len(inside[0]):
                 seen = set(inside[0].tolist())
                 rest = [i for i, d in enumerate(docnos.tolist()) if d not in seen]
@@ -286,22 +317,63 @@ class OpenSearchStage:
                 scores = np.concatenate([inside[1], scores[rest]])[:k]
         return docnos, scores, total
 
-    def _search(
-        self, query: dict, k: int, min_score: float | None = None
-    ) -> tuple[np.ndarray, np.ndarray, int]:
-        body = search_body(query, max(k, 0))
-        if min_score is not None:
-            body["min_score"] = min_score
-        self.breaker.check()
-        try:
-            # dfs: every shard scores with the whole index's statistics, as one index would
-            answer = self.searcher.search(
-                index=self.index, body=body, search_type="dfs_query_then_fetch"
+    def _search(self, queries: list[dict], k: int) -> list[tuple[np.ndarray, np.ndarray, int]]:
+        """The k best of each query: docnos, scores, and how many matched (one round trip)."""
+        # dfs: every shard scores with the whole index's statistics, as one index would
+        kind = "dfs_query_then_fetch" if self._shard_count() > 1 else "query_then_fetch"
+        head = {
+            "index": self.index,
+            "search_type": kind,
+            "request_cache": True,  # kept by the shards until the next refresh
+            # a shard with no copy left is an error (tried again), never a partial list
+            "allow_partial_search_results": False,
+        }
+        lines: list[dict] = []
+        for q in queries:
+            lines += [head, search_body(q, k, self.count_cap)]
+        answers = self._msearch(lines)
+        out = []
+        for answer in answers:
+            hits = answer["hits"]["hits"]
+            # sort values: score, publication day (ms), docno; no stored field is read
+            docnos = np.array([int(h["sort"][2]) for h in hits], np.int64)
+            scores = np.array([float(h["_score"]) for h in hits], np.float64)
+            self._remember(hits)
+            out.append((docnos, scores, int(answer["hits"]["total"]["value"])))
+        return out
+
+    def _msearch(self, lines: list[dict]) -> list[dict]:
+        """The answers of a multi-search; asked again while a lost node's shards move over."""
+        attempt = 0
+        while True:
+            self.breaker.check()
+            try:
+                answers = self.searcher.msearch(body=lines)["responses"]
+            except Exception as error:
+                self.breaker.trip(error)
+                raise
+            failed = [a for a in answers if "error" in a]
+            if not failed:
+                return answers
+            if attempt == RETRIES or any(a.get("status", 500) < 500 for a in failed):
+                raise SearchFailed(f"OpenSearch could not answer a search: {failed[0]['error']}")
+            attempt += 1
+            time.sleep(0.25 * attempt)
+
+    def _remember(self, hits: list[dict]) -> None:
+        with self._days_lock:
+            for h in hits:
+                ms = int(h["sort"][1])
+                day = ms // _DAY_MS if ms > -(2**62) else _NO_DATE
+                self._days[int(h["sort"][2])] = day
+                self._days.move_to_end(int(h["sort"][2]))
+            while len(self._days) > DATED:
+                self._days.popitem(last=False)
+
+    def _shard_count(self) -> int:
+        if self._shards is None:
+            settings = self.client.indices.get_settings(index=self.index)
+            self._shards = int(
+                next(iter(settings.values()))["settings"]["index"]["number_of_shards"]
             )
-        except Exception as error:
-            self.breaker.trip(error)
-            raise
-        hits = answer["hits"]["hits"]
-        docnos = np.array([int(h["_id"]) for h in hits], np.int64)
-        scores = np.array([float(h["_score"]) for h in hits], np.float64)
-        return docnos, scores, int(answer["hits"]["total"]["value"])
+        return self._shards

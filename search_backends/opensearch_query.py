@@ -109,12 +109,15 @@ def plan_query(
     return {"bool": {"should": scored, "filter": filters}}
 
 
-def search_body(query: dict, size: int) -> dict:
-    """A search for the size best, ties broken toward newer, then later, articles."""
+def search_body(query: dict, size: int, count_upto: int | bool = True) -> dict:
+    """A search for the size best, ties broken toward newer, then later, articles.
+
+    count_upto: matches are counted up to this many (True: all of them).
+    """
     return {
         "query": query,
         "size": size,
-        "track_total_hits": True,
+        "track_total_hits": count_upto,
         "track_scores": True,
         "sort": [
             {"_score": "desc"},
@@ -122,4 +125,5 @@ def search_body(query: dict, size: int) -> dict:
             {"docno": "desc"},
         ],
         "_source": False,
+        "stored_fields": "_none_",  # the docno and day are in the sort values
     }

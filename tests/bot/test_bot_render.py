@@ -254,10 +254,10 @@ def test_photo_caption_stays_within_1024_units():
 def test_weak_results_say_they_match_in_part_instead_of_a_count():
     weak = SearchResult("bao nhieu nguoi tu vong vi covid", (hit(),), 2537, 0, True, partial=True)
     text = visible(results(weak, VI, [None]))
-    assert "chỉ khớp một phần" in text and "2537" not in text and "2.537" not in text
+    assert "chỉ khớp một phần" in text and "2537" not in text and "2,537" not in text
     assert "match in part" in visible(results(weak, EN, [None]))
     strong = visible(results(result([hit()], total=2537), VI, [None]))
-    assert "2537" in strong and "một phần" not in strong
+    assert "2,537" in strong and "một phần" not in strong  # counts read as in /stats
 
 
 def test_a_period_without_articles_is_named():
@@ -331,3 +331,11 @@ def test_a_notice_quoting_a_long_input_stays_within_the_limit():
     assert len(render.echo(typed)) <= render.MAX_ECHO
     long_notice = render.notice("🎉" * 3000)
     assert render.utf16_len(html.unescape(long_notice)) <= render.MAX_MESSAGE
+
+
+def test_a_count_opensearch_stopped_at_reads_as_that_many_and_more():
+    capped = dataclasses.replace(result([hit()], total=1000), total_capped=True)
+    assert "trong 1,000+ bài" in visible(results(capped, VI, [None]))
+    assert "of 1,000+ for" in visible(results(capped, EN, [None]))
+    # an exact count is written the same way, without the sign
+    assert "trong 2,537 bài" in visible(results(result([hit()], total=2537), VI, [None]))

@@ -3,6 +3,7 @@
 import dataclasses
 import datetime as dt
 import signal
+import threading
 import time
 
 import pytest
@@ -116,7 +117,7 @@ def test_filters_and_periods_reach_opensearch(tmp_path, stage):
 
 
 @pytest.mark.slow
-def test_two_nodes_lose_one_and_still_answer_the_same(tmp_path):
+def test_two_nodes_lose_one_mid_stream_and_no_question_fails(tmp_path):
     classpath = build()
     names = ("n1", "n2")
     nodes = [OpenSearchNode(tmp_path, n, cluster="newsbot-pair", heap="384m") for n in names]
@@ -129,24 +130,50 @@ def test_two_nodes_lose_one_and_still_answer_the_same(tmp_path):
             n.wait()
         client = OpenSearch(nodes[0].url)
         assert client.cluster.health(wait_for_nodes="2")["number_of_nodes"] == 2
-        stage = OpenSearchStage(nodes[0].url, "pair", shards=2, replicas=1)
+        both = ",".join(n.url for n in nodes)  # NEWSBOT_OPENSEARCH_URL names every node
+        stage = OpenSearchStage(both, "pair", shards=3, replicas=1)
         idx = SearchIndex.open(tmp_path / "data", first_stage=stage)
         idx.add(ARTICLES)
         health = client.cluster.health(index="pair", wait_for_status="green")
-        assert health["status"] == "green" and health["active_shards"] == 4
-        before = {q: ids(idx.search(q)) for q in ("giá vàng", "bão miền Trung", "gia xang")}
+        assert health["status"] == "green" and health["active_shards"] == 6
+        questions = ("giá vàng", "bão miền Trung", "gia xang", "đội tuyển bóng đá")
+        before = {q: ids(idx.search(q)) for q in questions}
         assert before["giá vàng"][0] == "vang"
-        idx.close()
+        # a stream of questions (their counts asked afresh each time) while a node dies:
         # SIGKILL the node that is not the cluster manager (two nodes have no quorum
         # without it); the survivor holds a copy of every shard
         manager = client.cat.cluster_manager(format="json")[0]["node"]
-        lost, kept = sorted(nodes, key=lambda n: n.name == manager)
+        lost = next(n for n in nodes if n.name != manager)
+        answers, failures = [], []
+        stop = threading.Event()
+
+        def ask() -> None:
+            while not stop.is_set():
+                for q in questions:
+                    stage.stats.clear()
+                    try:
+                        answers.append((q, ids(idx.search(q))))
+                    except Exception as e:  # noqa: BLE001 - counted: the test wants none
+                        failures.append(repr(e))
+
+        def answered(n: int) -> None:
+            deadline = time.monotonic() + 120
+            while len(answers) + len(failures) < n and time.monotonic() < deadline:
+                time.sleep(0.05)
+
+        asking = threading.Thread(target=ask)
+        asking.start()
+        answered(8)
+        asked_before_the_kill = len(answers)
         lost.kill()
-        survivor = OpenSearchStage(kept.url, "pair", shards=2, replicas=1)
-        idx = SearchIndex.open(tmp_path / "data", first_stage=survivor)
-        after = {q: ids(idx.search(q)) for q in before}
-        assert after == before
-        health = OpenSearch(kept.url).cluster.health(wait_for_nodes="1")
+        answered(asked_before_the_kill + 16)
+        stop.set()
+        asking.join(60)
+        assert failures == []
+        assert asked_before_the_kill >= 8 and len(answers) >= asked_before_the_kill + 16
+        assert all(got == before[q] for q, got in answers)
+        survivor = next(n for n in nodes if n is not lost)
+        health = OpenSearch(survivor.url).cluster.health(wait_for_nodes="1")
         assert health["number_of_nodes"] == 1
         idx.close()
     finally:
@@ -181,6 +208,7 @@ def test_the_settings_of_a_real_cluster_reach_the_client_and_the_index(tmp_path,
         NEWSBOT_OPENSEARCH_PASSWORD="s3cret",
         NEWSBOT_OPENSEARCH_SHARDS=2,
         NEWSBOT_OPENSEARCH_TIMEOUT=7,
+        NEWSBOT_OPENSEARCH_POOL=3,
         _env_file=None,
     )
     assert search_options(settings)["auth"] == ("newsbot", "s3cret")
@@ -189,12 +217,40 @@ def test_the_settings_of_a_real_cluster_reach_the_client_and_the_index(tmp_path,
         connection = index.first_stage.client.transport.connection_pool.connections[0]
         assert connection.headers["authorization"].startswith("Basic ")
         assert connection.timeout == 7
+        assert connection.pool.pool.maxsize == 3  # urllib3 keeps this many open
         got = index.first_stage.client.indices.get_settings(index=name)[name]["settings"]
         assert got["index"]["number_of_shards"] == "2"
         assert got["index"]["number_of_replicas"] == "0"
     finally:
         index.first_stage.client.indices.delete(index=name)
         index.close()
+
+
+def test_matches_are_counted_up_to_the_cap(tmp_path, stage):
+    idx = SearchIndex.open(tmp_path, first_stage=stage)
+    idx.add(ARTICLES)
+    whole = idx.search("giá")
+    assert whole.total == len(whole.hits) == 2 and not whole.total_capped
+    stage.count_cap = 1  # OpenSearch stops counting here
+    found = idx.search("giá")
+    assert (found.total, found.total_capped) == (1, True)
+    assert ids(found) == ids(whole)  # the list is not cut, only the count
+    idx.close()
+
+
+def test_several_nodes_may_be_named_and_each_gets_a_connection(tmp_path):
+    from pydantic import ValidationError
+
+    from app.settings import Settings
+    from search_backends.opensearch import client
+
+    named = " http://127.0.0.1:9201/, http://127.0.0.1:9202 "
+    settings = Settings(NEWSBOT_DATA_DIR=tmp_path, NEWSBOT_OPENSEARCH_URL=named, _env_file=None)
+    assert settings.opensearch_url == "http://127.0.0.1:9201,http://127.0.0.1:9202"
+    nodes = client(settings.opensearch_url, 5).transport.connection_pool.connections
+    assert sorted(c.port for c in nodes) == [9201, 9202]
+    with pytest.raises(ValidationError, match="http:// or https://"):
+        Settings(NEWSBOT_OPENSEARCH_URL="http://a:9200,ftp://b", _env_file=None)
 
 
 def test_a_frozen_node_fails_searches_at_once_until_it_answers_again(tmp_path, opensearch_node):
