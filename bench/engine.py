@@ -6,7 +6,10 @@
 
 Articles come from ../shared/corpus/news.jsonl.gz (never copied into the repo). The first run
 indexes them with `newsbot index`'s pipeline into data/bench/ (pyvi on every core, ~8 min on
-2 cores); later runs reuse that index. Every timing is a median over the same seeded queries.
+2 cores; --data names another folder); later runs reuse that index, and the 1M segment built
+from it (rebuilt only when its layout is older). Every timing is a median over the same seeded
+queries. The bench runs --runs times (3), each in a fresh process, and prints the machine and
+every number that differs between runs as its median and minimum (bench/machine.py).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.machine import print_machine  # noqa: E402
+from bench.machine import print_machine, repeat  # noqa: E402
 from index.fields import FIELDS, field_terms  # noqa: E402
 from index.ingest import ingest  # noqa: E402
 from index.search import SearchIndex  # noqa: E402
@@ -128,7 +131,7 @@ def same_top(ours: np.ndarray, ref_scores: np.ndarray, ref_top: np.ndarray) -> b
 def bench_150k(args) -> None:
     from rank_bm25 import BM25Okapi
 
-    data = ROOT / "data" / "bench" / f"n{args.articles}"
+    data = args.data / f"n{args.articles}"
     idx = build_150k(data, args.articles)
     queries = make_queries(idx, args.queries, args.seed)
     rows = idx.store.database.rows(
@@ -241,19 +244,20 @@ def replicated(writer: SegmentWriter, field: str, n_src: int, target: int) -> tu
 
 def bench_million(args) -> None:
     """1M documents: the 150k token lists replicated under new docnos, as one segment."""
-    data150 = ROOT / "data" / "bench" / f"n{args.articles}"
+    data150 = args.data / f"n{args.articles}"
     src = SearchIndex.open(data150)
-    rows = src.store.database.rows(
-        "SELECT terms, published FROM articles WHERE deleted_seq IS NULL ORDER BY docno"
-    )
     queries = make_queries(src, args.queries, args.seed)
-    src.close()
     target = args.million
-    data = ROOT / "data" / "bench" / f"m{target}"
+    data = args.data / f"m{target}"
     seg = data / "index" / "seg-bench"
-    if not (data / "index" / "CURRENT").exists() or (
-        read_segment_info(seg).get("format") != FORMAT_VERSION
+    if (
+        not (data / "index" / "CURRENT").exists()
+        or read_segment_info(seg).get("format") != FORMAT_VERSION
+        or not (seg / "body.bmaxtf.npy").exists()  # written before blocks' bounds were stored
     ):
+        rows = src.store.database.rows(
+            "SELECT terms, published FROM articles WHERE deleted_seq IS NULL ORDER BY docno"
+        )
         shutil.rmtree(data, ignore_errors=True)  # an interrupted build, or an older layout
         print(
             f"\nbuilding a {target:,}-document segment from replicated token lists ...", flush=True
@@ -275,9 +279,10 @@ def bench_million(args) -> None:
             print(f"  {f} written, RSS {rss_mb():,.0f} MB", flush=True)
         finish(seg, list(FIELDS), np.arange(1, target + 1, dtype=np.int32), target + 1, {})
         (data / "index" / "CURRENT").write_text("seg-bench\n")
-        del writer
+        del writer, rows  # the 150k token lists are not the engine's: out of its resident
         gc.collect()
         print(f"  built in {time.perf_counter() - t:,.0f} s")
+    src.close()
     t = time.perf_counter()
     idx = SearchIndex.open(data)
     opened = time.perf_counter() - t
@@ -332,7 +337,7 @@ print(f"{{time.perf_counter() - t:,.0f}} s, peak resident {{peak:,.0f}} MB")
 
 def bench_compaction(args) -> None:
     """Rewrite the 150k segment from SQLite's terms in a fresh process, with and without runs."""
-    data = ROOT / "data" / "bench" / f"n{args.articles}"
+    data = args.data / f"n{args.articles}"
     print(f"\n== compaction of {data.name} from the stored terms (a fresh process each)")
     for whole, label in ((True, "postings held in memory"), (False, "sorted run files")):
         code = _COMPACT.format(root=str(ROOT), data=str(data), whole=whole)
@@ -363,7 +368,15 @@ def main() -> None:
         action="store_true",
         help="also time a compaction of the 150k index, with and without run files",
     )
+    p.add_argument(
+        "--data", type=Path, default=ROOT / "data" / "bench", help="the folder of the indexes"
+    )
+    p.add_argument(
+        "--runs", type=int, default=3, help="fresh processes to run it in (1: this one only)"
+    )
     args = p.parse_args()
+    if args.runs > 1:
+        raise SystemExit(repeat([__file__, *sys.argv[1:], "--runs", "1"], args.runs))
     print_machine()
     if not args.skip_150k:
         bench_150k(args)

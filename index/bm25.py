@@ -299,9 +299,25 @@ class FieldPostings:
         self, term: str, docnos: np.ndarray, lucene: bool = False, b: float | None = None
     ) -> np.ndarray:
         """idf x the tf part of BM25 of a term for some docnos (0 where it is absent)."""
-        tf = self.tfs_at(term, docnos)
-        norm = self._norm_for(b)
-        return self.idf(term, lucene) * tf * (self.params.k1 + 1) / (tf + norm[docnos])
+        w = self.tfs_at(term, docnos)
+        den = self._norm_for(b)[docnos]
+        den += w  # the operations of contributions(), in its order: the same roundings
+        den[den == 0] = 1.0  # an empty field at b = 1 (norm 0) without the term: 0, not 0/0
+        w *= self.params.k1 + 1
+        w /= den
+        w *= self.idf(term, lucene)
+        return w
+
+    def mark_holders(self, term: str, matched: np.ndarray) -> None:
+        """Set matched (indexed by docno) for every document that holds the term."""
+        tid = None if self.base is None else self.base.vocab.get(term)
+        if tid is not None:
+            n = min(len(self.base.dl) + 1, len(matched))
+            held = np.unpackbits(self.base.bits(tid), count=n).view(bool)
+            np.logical_or(matched[:n], held, out=matched[:n])
+        delta = self._delta.get(term)
+        if delta is not None and len(delta[0]):
+            matched[np.frombuffer(delta[0], dtype=np.int32)] = True
 
     def holds(self, term: str, docnos: np.ndarray) -> np.ndarray:
         """Whether each of some docnos holds the term (removed documents may still)."""

@@ -27,6 +27,9 @@ _CHUNK = 1 << 23
 PACKED_ARRAYS = ("gaps", "gapx", "tf4", "tfx", "bfirst", "bgx", "btx", "boff")
 # per term, beside them: collection frequency, highest tf, shortest document (score bounds)
 TERM_STATS = ("cf", "maxtf", "mindl")
+# per block of 128 postings: its highest tf and shortest document (BaseSegmentField.block_bounds),
+# written since they are read by queries; a segment without them finds them when first needed
+BLOCK_STATS = ("bmaxtf", "bmindl")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,14 @@ class Packed:
         tfs = np.take(_HALVES, pairs).view(np.uint16)[lo % 2 : lo % 2 + hi - lo]
         _patch(tfs, self.tfx, int(self.btx[b]) if hi > lo else 0)
         return docs, tfs
+
+    def docnos(self, tid: int, lo: int, hi: int) -> np.ndarray:
+        """decode()'s docnos alone."""
+        docs = self.gaps[lo:hi].astype(np.intp)
+        if hi > lo:
+            _patch(docs, self.gapx, int(self.bgx[int(self.boff[tid])]))
+            docs[0] -= 1
+        return np.cumsum(docs, out=docs)
 
     def block_maxima(
         self, tid: int, lo: int, hi: int, dl: np.ndarray
@@ -130,7 +141,7 @@ def encode(
     total = int(offsets[-1])
     gaps = np.empty(total, np.uint8)
     tf8 = np.empty(total, np.uint8)
-    gapx, tfx, bfirst, bgx, btx = [], [], [], [], []
+    gapx, tfx, bfirst, bgx, btx, bmaxtf, bmindl = [], [], [], [], [], [], []
     n_gx = n_tx = 0
     # whole terms per step, about _CHUNK postings each
     cuts = np.unique(np.searchsorted(offsets, np.arange(0, total, _CHUNK), side="right") - 1)
@@ -162,6 +173,9 @@ def encode(
         within = np.arange(int(nb.sum())) - np.repeat(boff[t0:t1] - boff[t0], nb)
         bpos = first_block + BLOCK * within
         bfirst.append(d[bpos].astype(np.int32))
+        if len(bpos):  # each block runs to the next one's start (or the chunk's end)
+            bmaxtf.append(np.maximum.reduceat(t, bpos).astype(np.uint16))
+            bmindl.append(np.minimum.reduceat(dl[d], bpos).astype(np.int32))
         bgx.append(n_gx + np.searchsorted(gx_at, bpos))
         btx.append(n_tx + np.searchsorted(tx_at, bpos))
         n_gx += len(gx_at)
@@ -178,6 +192,8 @@ def encode(
         "cf": cf,
         "maxtf": maxtf,
         "mindl": mindl,
+        "bmaxtf": _join(bmaxtf, np.uint16),
+        "bmindl": _join(bmindl, np.int32),
     }
 
 

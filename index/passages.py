@@ -12,6 +12,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .normalize import FOLD_TABLE as _FOLD
 from .normalize import TONE_STYLE as _TONE_STYLE
@@ -22,6 +23,11 @@ from .normalize import fold, has_diacritics
 # the class of both ends' first characters, so the regex engine skips to them (3x faster
 # than an alternation it has to try at every character)
 _SENTENCE_END = re.compile(r"([.!?…;:\n])(?:(?<=[^\n])([\"”’)]*)\s+[\"“(]?(\w)|(?<=\n)\n*)")
+# bodies whose sentences are kept: a search splits each candidate's body for its passage,
+# its excerpt and the lead's wider window, and the next question often ranks it again
+SENTENCE_CACHE = 2048
+# texts a Matcher keeps its matches of (one search's candidates: bodies, titles, excerpts)
+FOUND_CACHE = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +48,8 @@ class Passage:
     score: float
 
 
-def sentences(body: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=SENTENCE_CACHE)
+def sentences(body: str) -> tuple[tuple[int, int], ...]:
     """(start, end) of every sentence of a body; paragraphs always end one."""
     out, start = [], 0
     for m in _SENTENCE_END.finditer(body):
@@ -57,7 +64,7 @@ def sentences(body: str) -> list[tuple[int, int]]:
         start = after
     if start < len(body):
         out.append((start, len(body)))
-    return out
+    return tuple(out)  # (shared by every caller of the cache: not to be changed)
 
 
 def _letter_classes() -> dict[str, str]:
@@ -125,11 +132,24 @@ class Matcher:
             if alternatives
             else None
         )
+        self._found: dict[str, list[tuple[int, int, int]]] = {}
 
     def find(self, text: str) -> list[tuple[int, int, int]]:
-        """(start, end, term index) of every match in a text, in order; offsets into text."""
+        """(start, end, term index) of every match in a text, in order; offsets into text.
+
+        A search looks in a candidate's body for its passage, then for its excerpt: the
+        matches of the last FOUND_CACHE texts are kept (not to be changed by callers).
+        """
         if self._pattern is None:
             return []
+        found = self._found.get(text)
+        if found is None:
+            if len(self._found) >= FOUND_CACHE:
+                self._found.clear()
+            found = self._found[text] = self._find(text)
+        return found
+
+    def _find(self, text: str) -> list[tuple[int, int, int]]:
         lowered = text.lower()
         if len(lowered) != len(text):  # a letter whose lower case is longer ("İ"): rare
             lowered = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
@@ -177,7 +197,7 @@ def best_passage(
 
 def _best_window(
     text: str,
-    spans: list[tuple[int, int]],
+    spans: Sequence[tuple[int, int]],
     matcher: Matcher,
     window: int,
     proximity: float,
@@ -189,26 +209,27 @@ def _best_window(
         return Passage(spans[0][0], spans[min(window, len(spans)) - 1][1], 0.0)
     terms = matcher.terms
     starts = [s for s, _ in spans]
-    per_sentence: list[dict[int, int]] = [{} for _ in spans]
-    bonus = [0.0] * len(spans)
+    # only the sentences with a match, by index (a long body has hundreds of others)
+    per_sentence: dict[int, dict[int, int]] = {}
+    bonus: dict[int, float] = {}
     last_end, last_term = -10, -1
     for s, e, ti in found:
         si = max(bisect_right(starts, s) - 1, 0)
-        counts = per_sentence[si]
+        counts = per_sentence.setdefault(si, {})
         counts[ti] = counts.get(ti, 0) + 1
         if proximity and ti != last_term and 0 <= s - last_end <= 2:
-            bonus[si] += proximity * min(terms[ti].weight, terms[last_term].weight)
+            bonus[si] = bonus.get(si, 0.0) + proximity * min(
+                terms[ti].weight, terms[last_term].weight
+            )
         last_end, last_term = e, ti
     best = Passage(spans[0][0], spans[0][1], -1.0)
-    for first in range(len(spans)):
-        if not per_sentence[first]:
-            continue  # a window worth having starts on a sentence with a match
+    for first in sorted(per_sentence):  # a window worth having starts on a match
         tf: dict[int, int] = {}
         extra = 0.0
         for si in range(first, min(first + window, len(spans))):
-            for ti, c in per_sentence[si].items():
+            for ti, c in per_sentence.get(si, {}).items():
                 tf[ti] = tf.get(ti, 0) + c
-            extra += bonus[si]
+            extra += bonus.get(si, 0.0)
             # each question word counts once: a sentence answering a question holds its
             # words, it does not repeat them (repeats counted, k1 1.2, ranked worse)
             score = extra + sum(terms[ti].weight for ti in tf)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 
 import numpy as np
 
 from .bm25 import BM25Params, FieldPostings
+from .deferral import deferred_terms
 from .fields import SYLLABLE_FIELDS, UNIT
 from .live_postings import NO_DATE, Segments, days
 from .planner import QueryPlan
@@ -19,8 +21,6 @@ STRONG_SHARE = 0.5
 # an article answers a question when it scores this share of the best: one holding a
 # common word of the question matches, but answers nothing (bench/periods.py, plain)
 ANSWER_SHARE = 0.2
-# syllables in more than this share of the articles are scored on the leaders only (best())
-COMMON_SHARE = 0.5
 # outsiders within reach of the leaders checked against their blocks' bounds, at most:
 # past this the scan of every posting costs less
 MAX_DOUBT = 200_000
@@ -63,6 +63,7 @@ class Ranker:
         self._buffers: dict[str, np.ndarray] = {}
         self.last_pruned = False
         self.last_answers = 0  # the last best()'s answer set (answer_count), for search()
+        self._count: Callable[[], int] | None = None  # counts it when answers() asks
         self.last_doubt = (0, 0)  # outsiders within reach of the leaders, and past their blocks
 
     @property
@@ -93,74 +94,103 @@ class Ranker:
         """The k best docnos, their scores, and how many articles matched."""
         with self._lock:
             self.last_pruned = False  # whether this answer skipped postings (tests)
+            self._count = None
             if all(v is None for v in kwargs.values()):  # search() passes its filters as None
-                found = self._best_deferring_common_syllables(plan, k)
+                found = self._best_deferring_common_terms(plan, k)
                 if found is not None:
                     return found
             scores, matched = self.ranked(plan)
             docnos, total = self.top(scores, k, matched=matched, **kwargs)
             return docnos, scores[docnos], total
 
-    def _best_deferring_common_syllables(
+    def deferred(self, plan: QueryPlan) -> dict[tuple[str, str], float]:
+        """The (field, term)s best() scores on the leaders only, with their weights."""
+        return deferred_terms(self.fields, plan)
+
+    def _best_deferring_common_terms(
         self, plan: QueryPlan, k: int
     ) -> tuple[np.ndarray, np.ndarray, int] | None:
-        """best() with syllables of over half the articles scored on the leaders only.
+        """best() with the deferred() terms scored on the leaders only.
 
-        Their postings are the longest to scan, and their idf is the lowest, so what they
-        can add is small and bounded: score everything else, take the leaders, add the
-        common syllables to those and to the outsiders whose blocks' bounds say they could
-        still catch up (None when too many could: then best() does the full work).
+        Score everything else, take the leaders, add the deferred terms to those and to
+        the outsiders whose blocks' bounds say they could still catch up (None when too
+        many could: then best() does the full work).
         """
-        parts = [p for p in plan.parts if p[0] in SYLLABLE_FIELDS]
-        if not parts or k <= 0:
+        deferred = self.deferred(plan) if k > 0 else {}
+        if not deferred:
             return None
-        weight = parts[0][2]
-        common = [
-            (f, x)
-            for f, sylls, _ in parts
-            for x in dict.fromkeys(sylls)
-            if self.fields[f].df(x) > COMMON_SHARE * self.fields[f].n_docs
-        ]
-        distinct = sum(len(dict.fromkeys(sylls)) for _, sylls, _ in parts)
-        # when the common syllables alone could admit an article, every article is in
-        # doubt: only the full scan tells which match
-        if not common or distinct // 2 + 1 - len(common) < 1:
-            return None
-        scores, matched = self.ranked(plan, defer=frozenset(common))
-        reach = weight * sum(
-            self.fields[f].max_contribution(x, plan.lucene, plan.b) for f, x in common
+        scores, matched = self.ranked(plan, defer=frozenset(deferred))
+        reach = sum(
+            w * self.fields[f].max_contribution(x, plan.lucene, plan.b)
+            for (f, x), w in deferred.items()
         )
         leaders, total = self.top(scores, max(20 * k, 200), matched=matched)
-        final = self._with_deferred(scores, leaders, common, weight, plan)
+        final = self._with_deferred(scores, leaders, deferred, plan)
         if len(leaders) and total > len(leaders):
             kth = np.sort(final)[-min(k, len(final))]
             if scores[leaders].min() + reach >= kth:  # an outsider might catch up
-                doubt = self._in_reach(scores, matched, leaders, kth, reach, common, weight, plan)
-                if doubt is None:
-                    return None
+                doubt = self._in_reach(scores, matched, leaders, kth, reach, deferred, plan)
+                if doubt is None:  # too many: score the deferred terms too, and rank all
+                    self._add_deferred(scores, deferred, plan)
+                    docnos, total = self.top(scores, k, matched=matched)
+                    return docnos, scores[docnos], total
                 leaders = np.concatenate([leaders, doubt])
-                final = np.concatenate(
-                    [final, self._with_deferred(scores, doubt, common, weight, plan)]
-                )
+                final = np.concatenate([final, self._with_deferred(scores, doubt, deferred, plan)])
         self.last_pruned = True
-        # outside the leaders, their scores without the deferred syllables: below the k-th
-        partial = scores[leaders]
-        bar = ANSWER_SHARE * float(final.max(initial=0.0))
-        self.last_answers = answer_count(scores, matched, bar / ANSWER_SHARE) + int(
-            np.count_nonzero(final >= bar) - np.count_nonzero(partial >= bar)
-        )
+        # the answer set is counted when asked (answers()): search() wants it, ranking not
+        best = float(final.max(initial=0.0))
+        self._count = partial(self._count_pruned, scores, matched, deferred, plan, reach, best)
         order = np.lexsort((-leaders, -self._dates[leaders], -final))[:k]
         return leaders[order], final[order], total
 
-    def _with_deferred(self, scores, docnos, common, weight: float, plan: QueryPlan) -> np.ndarray:
-        """Scores of some docnos with the deferred syllables added."""
+    def answers(self) -> int:
+        """The last best()'s answer set: matched articles within ANSWER_SHARE of the best.
+
+        Counted when asked, over the scores the last best() left in its buffer (so before
+        the next query), exactly as the full scan would.
+        """
+        with self._lock:
+            if self._count is not None:
+                self.last_answers, self._count = self._count(), None
+            return self.last_answers
+
+    def _count_pruned(self, scores, matched, deferred, plan, reach: float, best: float) -> int:
+        """answers() after a pruned best(): the articles the deferred terms could lift
+        over the bar are scored with them (as outsiders in reach of the k-th are)."""
+        if best <= 0:
+            return int(np.count_nonzero(matched))
+        bar = ANSWER_SHARE * best
+        sure = matched & (scores >= bar)
+        near = np.flatnonzero(matched & (scores >= bar - reach) & ~sure)
+        postings = sum(self.fields[f].df(x) for f, x in deferred)
+        # a bound and a lookup per article and term cost some 20 postings' scatter each
+        if len(near) > MAX_DOUBT or 20 * len(near) * len(deferred) > postings:
+            self._add_deferred(scores, deferred, plan)
+            return int(np.count_nonzero(matched & (scores >= bar)))
+        bound = scores[near]
+        for (f, x), w in deferred.items():
+            bound += w * self.fields[f].max_contributions_at(x, near, plan.lucene, plan.b)
+        near = near[bound >= bar]
+        full = self._with_deferred(scores, near, deferred, plan)
+        return int(np.count_nonzero(sure)) + int(np.count_nonzero(full >= bar))
+
+    def _add_deferred(self, scores, deferred, plan: QueryPlan) -> None:
+        """Add the deferred terms to the scores of every docno: what ranked() left out."""
+        for (f, x), w in deferred.items():
+            field = self.fields[f]
+            docs, c = field.contributions(x, plan.lucene, plan.b)
+            if len(docs):
+                np.add.at(scores, docs, (c - field.unit) * w if field.unit else c * w)
+
+    def _with_deferred(self, scores, docnos, deferred, plan: QueryPlan) -> np.ndarray:
+        """Scores of some docnos with the deferred terms added."""
         final = scores[docnos]  # (a copy: fancy indexing)
-        for f, syl in common:
-            final += weight * self.fields[f].contributions_at(syl, docnos, plan.lucene, plan.b)
+        for (f, x), w in deferred.items():
+            final += w * self.fields[f].contributions_at(x, docnos, plan.lucene, plan.b)
         return final
 
-    def _in_reach(self, scores, matched, leaders, kth, reach, common, weight, plan):
-        """The matched outsiders that the deferred syllables could lift to kth (None: too many).
+    def _in_reach(self, scores, matched, leaders, kth, reach, deferred, plan):
+        """The matched outsiders that the deferred terms could lift to kth (None: too many).
 
         The terms' bounds over all their postings pick the candidates; the bounds of the
         blocks of postings each candidate falls in (a few per term) drop most of them.
@@ -170,8 +200,8 @@ class Ranker:
         if len(doubt) > MAX_DOUBT:
             return None
         bound = scores[doubt]
-        for f, syl in common:
-            bound += weight * self.fields[f].max_contributions_at(syl, doubt, plan.lucene, plan.b)
+        for (f, x), w in deferred.items():
+            bound += w * self.fields[f].max_contributions_at(x, doubt, plan.lucene, plan.b)
         self.last_doubt = (len(doubt), int(np.count_nonzero(bound >= kth)))
         return doubt[bound >= kth]
 
@@ -180,8 +210,8 @@ class Ranker:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Score of every docno for a plan, and which live articles match at all.
 
-        (field, syllable) pairs in defer are left out of the scores and counted as present
-        (best()).
+        (field, term) pairs in defer are left out of the scores (best()); a deferred
+        syllable counts as present, a deferred word's holders match.
         """
         size = max(max(f.size for f in self.fields.values()), len(self._alive))
         scores = self._buffer("scores", size)
@@ -200,9 +230,12 @@ class Ranker:
                 for term in terms:
                     matched[self.fields[field].postings(term)[0]] = True
         for field, terms, weight in words:
-            self.fields[field].accumulate(scores, terms, weight, lucene, plan.b)
+            kept = [t for t in terms if (field, t) not in defer]
+            self.fields[field].accumulate(scores, kept, weight, lucene, plan.b)
         if matched is None:
             matched = scores != 0
+        for field, term in sorted(p for p in defer if p[0] not in SYLLABLE_FIELDS):
+            self.fields[field].mark_holders(term, matched)
         syllable_parts = [p for p in plan.parts if p[0] in SYLLABLE_FIELDS]
         if syllable_parts:
             # Syllables rank, but alone they only admit an article that holds more than
@@ -223,8 +256,9 @@ class Ranker:
                         np.add.at(packed, docs, w)
             need = distinct_total // 2 + 1
             matched |= packed >= need * UNIT
-            if defer:
-                self._match_deferred(packed, matched, need, defer)
+            syllables = frozenset(p for p in defer if p[0] in SYLLABLE_FIELDS)
+            if syllables:
+                self._match_deferred(packed, matched, need, syllables)
             counts = np.multiply(packed, 1 / UNIT, out=self._scratch("counts", size))
             np.floor(counts, out=counts)  # (np.fmod would be ten times slower, np.modf two)
             counts *= UNIT
@@ -325,13 +359,14 @@ class Ranker:
             total = len(cand)
         elif only is not None:
             total = len(cand)
+        self._count = None
         if total == 0 or k <= 0:
             self.last_answers = total
             return np.zeros(0, np.int64), total
         values = scores[cand]
         best = float(values.max())
-        if len(cand) < total:  # sampled (_above_kth): count over every match
-            self.last_answers = answer_count(scores, matched, best)
+        if len(cand) < total:  # sampled (_above_kth): counted over every match, when asked
+            self._count = partial(answer_count, scores, matched, best)
         else:
             self.last_answers = answer_count(values, np.ones(len(values), bool), best)
         if prefer is not None:

@@ -263,7 +263,7 @@ class SearchIndex:
             extra = {"only": only} if only is not None else {}
             found = self.best(plan, want, date_range=rng, **extra)
             # the answer set, not every article holding one of the words (embedded)
-            total = found[2] if self.first_stage is not None else self.ranker.last_answers
+            total = found[2] if self.first_stage is not None else self.ranker.answers()
             # how much of the question's best candidates the period holds (periods.py)
             common = (
                 float(in_range(self._dates(found[0]), prefer or asked).mean())

@@ -49,6 +49,7 @@ def is_partial(article: Article | None, matcher: Matcher, idf: list[Term]) -> bo
     """Whether the best article lacks most of the question's idf in words."""
     if article is None or not matcher.terms:
         return False
-    present = {ti for _, _, ti in matcher.find(article.title + "\n" + article.body)}
+    # (no match spans the line between a title and its body: those of each, apart)
+    present = {ti for text in (article.title, article.body) for _, _, ti in matcher.find(text)}
     held = sum(idf[ti].weight for ti in present)
     return held < PARTIAL_SHARE * sum(t.weight for t in idf)

@@ -14,11 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .packed import PACKED_ARRAYS, Packed, encode
+from .packed import BLOCK_STATS, PACKED_ARRAYS, Packed, encode
 
 # frequent terms' tfs of every docno kept per field (BaseSegmentField.holds, tfs_at): 1 MB
 # each at a million articles
 DENSE_TERMS = 64
+# and which docnos hold a term, a bit each (BaseSegmentField.bits): 125 kB a term at a
+# million articles, the terms used last kept within this many bytes a field
+BITS_BYTES = 32 << 20
 # 2: postings compressed (packed.py); a segment of format 1 is rewritten on open
 FORMAT_VERSION = 2
 
@@ -36,7 +39,12 @@ class BaseSegmentField:
     maxtf: np.ndarray  # uint16 highest tf per term
     mindl: np.ndarray  # int32 shortest document per term
     dl: np.ndarray  # int32 length per docno (0 for docnos not in the segment)
-    _tfs: dict[int, np.ndarray] = dataclasses.field(default_factory=dict)  # _dense, by term id
+    # per block: highest tf (uint16) and shortest document (int32); None in a segment
+    # written before they were stored (then found from the postings when first needed)
+    bmaxtf: np.ndarray | None = None
+    bmindl: np.ndarray | None = None
+    _tfs: dict[int, np.ndarray] = dataclasses.field(default_factory=dict)  # dense(), by term id
+    _bits: dict[int, np.ndarray] = dataclasses.field(default_factory=dict)  # bits(), by term id
     _maxima: dict[int, tuple] = dataclasses.field(default_factory=dict)  # block_bounds, by term id
 
     def postings(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
@@ -49,28 +57,49 @@ class BaseSegmentField:
         Meant for the few terms in most articles: their tfs (a byte a docno) are found once
         per segment and answer any number of docnos without decoding again.
         """
-        return self._dense(tid)[np.minimum(docnos, len(self.dl))] > 0
+        return self.dense(tid)[np.minimum(docnos, len(self.dl))] > 0
 
-    def _dense(self, tid: int) -> np.ndarray:
-        """A term's tf of every docno (and one past the last: 0) in a byte, 255 for 255 and up."""
-        dense = self._tfs.get(tid)
+    def dense(self, tid: int) -> np.ndarray:
+        """A term's tf of every docno (and one past the last: 0) in a byte, 255 for 255 and up.
+
+        Kept for the DENSE_TERMS terms used last (a byte a docno each).
+        """
+        dense = self._tfs.pop(tid, None)
         if dense is None:
-            if len(self._tfs) >= DENSE_TERMS:
-                self._tfs.clear()
+            while len(self._tfs) >= DENSE_TERMS:
+                del self._tfs[next(iter(self._tfs))]  # the least recently used
             dense = np.zeros(len(self.dl) + 1, np.uint8)
             docs, tfs = self.postings(tid)
             dense[docs] = np.minimum(tfs, 255)
-            self._tfs[tid] = dense
+        self._tfs[tid] = dense  # (re)inserted last: dicts keep insertion order
         return dense
+
+    def bits(self, tid: int) -> np.ndarray:
+        """Which docnos (0 to len(dl)) hold a term, a bit each (np.packbits order)."""
+        got = self._bits.pop(tid, None)
+        if got is None:
+            while self._bits and (len(self._bits) + 1) * (len(self.dl) // 8 + 1) > BITS_BYTES:
+                del self._bits[next(iter(self._bits))]  # the least recently used
+            held = np.zeros(len(self.dl) + 1, bool)
+            lo, hi = int(self.offsets[tid]), int(self.offsets[tid + 1])
+            held[self.packed.docnos(tid, lo, hi)] = True
+            got = np.packbits(held)
+        self._bits[tid] = got  # (re)inserted last: dicts keep insertion order
+        return got
 
     def block_bounds(self, tid: int, docnos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Highest tf and shortest length in the block of a term's postings around each docno.
 
-        (0, 1) where no block can hold the docno (before the term's first posting). The
-        blocks' maxima are found once per term and kept (DENSE_TERMS terms at most).
+        (0, 1) where no block can hold the docno (before the term's first posting). Read
+        from the segment; one written before they were stored has them found once per term
+        and kept (DENSE_TERMS terms at most).
         """
         got = self._maxima.get(tid)
-        if got is None:
+        if got is None and self.bmaxtf is not None:
+            b0, b1 = int(self.packed.boff[tid]), int(self.packed.boff[tid + 1])
+            p = self.packed
+            got = (p.bfirst[b0:b1], self.bmaxtf[b0:b1], self.bmindl[b0:b1])
+        elif got is None:
             if len(self._maxima) >= DENSE_TERMS:
                 self._maxima.clear()
             lo, hi = int(self.offsets[tid]), int(self.offsets[tid + 1])
@@ -88,10 +117,11 @@ class BaseSegmentField:
         lo, hi = int(self.offsets[tid]), int(self.offsets[tid + 1])
         if hi == lo or not len(docnos):
             return np.zeros(len(docnos), np.uint16)
-        if 4 * (hi - lo) < len(self.dl):
+        if 4 * (hi - lo) < len(self.dl) and tid not in self._tfs:
             return self.packed.tfs_at(tid, lo, hi, docnos)
-        # a term in a quarter of the articles or more: a gather from its tfs of every docno
-        tfs = self._dense(tid)[np.minimum(docnos, len(self.dl))].astype(np.uint16)
+        # a term in a quarter of the articles or more, or whose tfs of every docno are at
+        # hand already (a deferred word's, Ranker.deferred): a gather from those
+        tfs = self.dense(tid)[np.minimum(docnos, len(self.dl))].astype(np.uint16)
         big = np.flatnonzero(tfs == 255)
         if len(big):
             tfs[big] = self.packed.tfs_at(tid, lo, hi, docnos[big])
@@ -259,19 +289,28 @@ def read_segment(directory: Path) -> tuple[dict, np.ndarray, dict[str, BaseSegme
         def load(name: str, mapped: bool = False, field: str = field) -> np.ndarray:
             return np.load(directory / f"{field}.{name}.npy", mmap_mode="r" if mapped else None)
 
+        blocks = {a: load(a, mapped=True) for a in BLOCK_STATS if _has(directory, field, a)}
+        packed = Packed(**{a: load(a, mapped=a != "boff") for a in PACKED_ARRAYS})
+        if any(len(v) != len(packed.bfirst) for v in blocks.values()):
+            raise ValueError(f"{field}: the blocks' bounds do not match its blocks")
         fields[field] = BaseSegmentField(
             terms=terms,
             vocab={t: i for i, t in enumerate(terms)},
             df=load("df"),
             offsets=load("offsets"),
             # what a query reads a little of stays on disk until read
-            packed=Packed(**{a: load(a, mapped=a != "boff") for a in PACKED_ARRAYS}),
+            packed=packed,
             cf=load("cf"),
             maxtf=load("maxtf"),
             mindl=load("mindl"),
             dl=load("dl"),
+            **blocks,
         )
     return info, np.load(directory / "docnos.npy"), fields
+
+
+def _has(directory: Path, field: str, name: str) -> bool:
+    return (directory / f"{field}.{name}.npy").exists()
 
 
 def _take_file(path: Path, dtype) -> np.ndarray:

@@ -1,11 +1,16 @@
 """Compressed postings decode to what was written, whole or a few docnos at a time."""
 
 import json
+import random
 
 import numpy as np
+import pytest
 
+from index import packed as packed_module
 from index import segment_format
-from index.packed import BLOCK, Packed, encode
+from index.integrity import seal
+from index.models import Article
+from index.packed import BLOCK, PACKED_ARRAYS, Packed, encode
 from index.search import SearchIndex
 from index.segment_format import SegmentWriter
 
@@ -36,7 +41,7 @@ def test_packed_postings_decode_whole_and_by_blocks():
     arrays = encode(docs, tfs, offsets, dl)
     assert arrays["gaps"].dtype == np.uint8 and len(arrays["gaps"]) == len(docs)
     assert 0 < len(arrays["gapx"]) < len(docs) // 4  # most gaps fit a byte
-    packed = Packed(**{k: v for k, v in arrays.items() if k not in ("cf", "maxtf", "mindl")})
+    packed = Packed(**{k: v for k, v in arrays.items() if k in PACKED_ARRAYS})
     for t in range(len(offsets) - 1):
         lo, hi = int(offsets[t]), int(offsets[t + 1])
         got_docs, got_tfs = packed.decode(t, lo, hi)
@@ -56,6 +61,65 @@ def test_packed_postings_decode_whole_and_by_blocks():
             inside = np.isin(ask, docs[lo:hi])
             want[inside] = tfs[lo:hi][np.searchsorted(docs[lo:hi], ask[inside])]
             assert packed.tfs_at(t, lo, hi, ask).tolist() == want.tolist()
+            # the stored bounds of each block are those of its postings
+            b0, b1 = int(arrays["boff"][t]), int(arrays["boff"][t + 1])
+            first, maxtf, mindl = packed.block_maxima(t, lo, hi, dl)
+            assert arrays["bmaxtf"][b0:b1].tolist() == maxtf.tolist()
+            assert arrays["bmindl"][b0:b1].tolist() == mindl.tolist()
+            assert maxtf[-1] == tfs[lo + BLOCK * (b1 - b0 - 1) : hi].max()
+
+
+def test_block_bounds_are_the_same_when_encoding_in_many_steps(monkeypatch):
+    rng = np.random.default_rng(8)
+    docs, tfs, offsets = random_postings(rng)
+    dl = rng.integers(1, 500, int(docs.max()) + 1).astype(np.int32)
+    whole = encode(docs, tfs, offsets, dl)
+    monkeypatch.setattr(packed_module, "_CHUNK", 3000)  # terms cut into many steps
+    steps = encode(docs, tfs, offsets, dl)
+    for name in ("bfirst", "bmaxtf", "bmindl"):
+        assert steps[name].tolist() == whole[name].tolist(), name
+    assert len(whole["bmaxtf"]) == len(whole["bfirst"]) == whole["boff"][-1]
+
+
+def test_a_segment_written_before_block_bounds_were_stored_ranks_the_same(tmp_path, articles):
+    rng = random.Random(2)
+    words = ["của", "và", "giá", "vàng", "bão", "lũ", "xăng", "dầu", "học", "sinh"]
+    idx = SearchIndex.open(tmp_path)
+    idx.add(articles)
+    idx.add(
+        [
+            Article(f"r{i}", " ".join(rng.choices(words, k=4)), " ".join(rng.choices(words, k=300)))
+            for i in range(400)
+        ]
+    )
+    idx.compact()
+    assert idx.fields["body"].base.bmaxtf is not None
+    queries = [" ".join(rng.sample(words, 3)) for _ in range(20)] + ["giá vàng"]
+    before = [(idx.best(idx.plan(q), 10), idx.ranker.last_doubt) for q in queries]
+    seg = tmp_path / "index" / idx.segment_name
+    database = idx.store.database_id()
+    idx.close()
+    for path in seg.glob("*.bm*.npy"):
+        path.unlink()
+    seal(seg, database, json.loads((seg / "segment.json").read_text())["upto"])
+    again = SearchIndex.open(tmp_path)
+    assert again.damage is None and again.fields["body"].base.bmaxtf is None
+    for q, ((docnos, scores, total), _) in zip(queries, before, strict=True):
+        got = again.best(again.plan(q), 10)
+        assert got[0].tolist() == docnos.tolist() and got[2] == total
+        np.testing.assert_allclose(got[1], scores, rtol=1e-12)
+    again.close()
+
+
+def test_blocks_bounds_of_another_length_are_damage(tmp_path, articles):
+    idx = SearchIndex.open(tmp_path)
+    idx.add(articles)
+    idx.compact()
+    seg = tmp_path / "index" / idx.segment_name
+    idx.close()
+    np.save(seg / "title.bmaxtf.npy", np.zeros(3, np.uint16))
+    with pytest.raises(ValueError, match="blocks' bounds"):
+        segment_format.read_segment(seg)
 
 
 def test_a_segment_of_the_older_layout_is_rewritten_without_pyvi(tmp_path, articles, monkeypatch):

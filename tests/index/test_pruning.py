@@ -5,6 +5,7 @@ import random
 
 import numpy as np
 
+from index import ranker
 from index.models import Article
 from index.planner import QueryPlan
 from index.search import SearchIndex
@@ -46,15 +47,17 @@ def test_best_ranks_as_the_full_scan_on_random_queries(tmp_path):
         words = [rng.choice(COMMON + WORDS) for _ in range(rng.randint(1, 5))]
         queries.append(" ".join(words))
     pruned = pruned_too = 0
-    for query in queries:
-        plan = idx.plan(query)
+    for query, exact in [(q, False) for q in queries] + [(q, True) for q in queries[:40]]:
+        plan = idx.plan(query, exact=exact)  # the exact mode defers common words too
         for k in (1, 5, 10, 30):
             fast, fast_scores, fast_total = idx.best(plan, k)
+            answers = idx.ranker.answers()  # (counted from the pruned scores, when asked)
             scores, matched = idx.ranked(plan)
             full, full_total = idx.top(scores.copy(), k, matched=matched)
             assert list(fast) == list(full), (query, k)
             np.testing.assert_allclose(fast_scores, scores[full], rtol=1e-9)
             assert fast_total == full_total, (query, k)
+            assert answers == idx.ranker.answers(), (query, k)  # the scan's answer set
             pruned += idx.ranker.last_pruned
             # search() passes its filters, unset, as None: the same answer, pruned as often
             again = idx.best(plan, k, date_range=None, prefer=None)
@@ -62,6 +65,35 @@ def test_best_ranks_as_the_full_scan_on_random_queries(tmp_path):
             pruned_too += idx.ranker.last_pruned
     assert pruned > len(queries)  # the pruned path answered many of them
     assert pruned_too == pruned
+
+
+def test_when_too_many_outsiders_are_in_reach_the_deferred_terms_are_added_to_all(
+    tmp_path, monkeypatch
+):
+    rng = random.Random(4)
+    articles = [
+        Article(f"a{i}", text(rng, rng.randint(3, 8)), text(rng, rng.randint(10, 60)))
+        for i in range(500)
+    ]
+    idx = SearchIndex.open(tmp_path)
+    idx.add(articles)
+    idx.compact()
+    monkeypatch.setattr(ranker, "MAX_DOUBT", 0)  # every outsider in reach is one too many
+    completed = 0
+    for n in range(80):
+        words = [rng.choice(COMMON + WORDS) for _ in range(rng.randint(2, 5))]
+        plan = idx.plan(" ".join(words), exact=n % 4 == 0)
+        fast, fast_scores, fast_total = idx.best(plan, 10)
+        answers = idx.ranker.answers()
+        # deferred terms, yet not pruned: added to every docno's score
+        completed += bool(idx.ranker.deferred(plan)) and not idx.ranker.last_pruned
+        scores, matched = idx.ranked(plan)
+        full, full_total = idx.top(scores.copy(), 10, matched=matched)
+        assert list(fast) == list(full), words
+        np.testing.assert_allclose(fast_scores, scores[full], rtol=1e-9)
+        assert fast_total == full_total
+        assert answers == idx.ranker.answers()
+    assert completed > 5
 
 
 def test_outsiders_a_common_syllable_could_lift_are_checked_by_their_blocks(tmp_path):
