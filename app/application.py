@@ -22,10 +22,12 @@ from bot.flood import FloodLimit
 from bot.operator import ErrorReporter, Operator
 from bot.outage import OutageGuard
 from bot.outbox import Sender
+from bot.outbox_store import Outbox
 from bot.readiness import Readiness
 from bot.services import SERVICES, Services
 from bot.spool import Spool
 from bot.state import State
+from bot.subscription_store import SubscriptionStore
 from bot.subscriptions import Subscriptions
 from bot.suggest import Suggestions
 from conversation import Answers, Conversation
@@ -118,9 +120,12 @@ class BotServices:
         # the one PostgreSQL pool, lent to each store; None: bot.db in the data folder
         database, data_dir = backends.database, backends.data_dir
         state = backends.adopt(State.open(data_dir, database))
-        subscriptions = backends.adopt(Subscriptions.open(index, data_dir, database))
+        # what chats follow and what they are owed: two stores on one database
+        topics = backends.adopt(SubscriptionStore.open(data_dir, database))
+        outbox = backends.adopt(Outbox.open(data_dir, database or topics.database))
+        subscriptions = Subscriptions.start(index, topics, outbox)
         # a kill -9 left these in flight: they go out again (the one repeat allowed)
-        resent = subscriptions.reset_sending()
+        resent = outbox.reset_sending()
         if resent:
             log.info("%d deliveries were in flight at the last stop: sending them again", resent)
         broadcasts = backends.adopt(Broadcasts.open(data_dir, database))

@@ -40,7 +40,7 @@ from app.application import build_application  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from bench.machine import print_machine  # noqa: E402
 from bot.outbox import Sender  # noqa: E402
-from bot.subscriptions import Subscriptions, Target  # noqa: E402
+from bot.subscriptions import Outbox, Subscriptions, SubscriptionStore, Target  # noqa: E402
 from index.models import Article  # noqa: E402
 from index.search import SearchIndex  # noqa: E402
 
@@ -74,7 +74,7 @@ async def deliver(
     sent = 0
     while True:  # the bot's job would call run() every tick; here, until the outbox is empty
         sent += sum(await asyncio.gather(*(s.run() for s in senders)))
-        left = svc.subscriptions.records.counts()
+        left = svc.subscriptions.outbox.counts()
         if not left.get("pending") and not left.get("sending"):
             break
         await asyncio.sleep(0.05)
@@ -197,7 +197,10 @@ async def postgres_rounds(api, chats: list[int], index: SearchIndex, args) -> di
         await app.initialize()
         await app.post_init(app)
         svc = app.bot_data["services"]
-        other = await asyncio.to_thread(Subscriptions.open, index, tmp, url)  # replica 2
+        # replica 2: its own stores on the shared database
+        store2 = await asyncio.to_thread(SubscriptionStore, url)
+        outbox2 = await asyncio.to_thread(Outbox, url)
+        other = await asyncio.to_thread(Subscriptions.start, index, store2, outbox2)
         bots = [Bot(api.token, base_url=api.base_url, request=HTTPXRequest(8)) for _ in "ab"]
         try:
             for bot in bots:
@@ -223,7 +226,8 @@ async def postgres_rounds(api, chats: list[int], index: SearchIndex, args) -> di
         finally:
             for bot in bots:
                 await bot.shutdown()
-            await asyncio.to_thread(other.close)
+            await asyncio.to_thread(outbox2.close)
+            await asyncio.to_thread(store2.close)
             await app.post_shutdown(app)
             await app.shutdown()
 

@@ -52,10 +52,10 @@ def expand(index: SearchIndex, plan: QueryPlan, leaders, weights, words: int, al
     n = postings.n_docs
     model: collections.Counter[str] = collections.Counter()
     asked = set(plan.highlight)
-    rows = index.store._db.execute(  # the bench reads stored terms; search never does
+    rows = index.store.database.rows(  # the bench reads stored terms; search never does
         f"SELECT docno, terms FROM articles WHERE docno IN ({','.join('?' * len(leaders))})",
         [int(d) for d in leaders],
-    ).fetchall()
+    )
     share = dict(zip((int(d) for d in leaders), weights, strict=True))
     for docno, blob in rows:
         title, body = unpack_terms(blob)

@@ -1,1 +1,1 @@
-"""Telegram glue over the index: conversation, inline mode, subscriptions."""
+"""The Telegram layer: handlers, inline mode, topics and their delivery, over the conversation."""

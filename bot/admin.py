@@ -1,4 +1,4 @@
-"""The operator layer: /admin, /broadcast, the chat allowlist, error reports to a chat."""
+"""The operator's handlers: /admin, /broadcast, the allowlist gate, error reports (operator.py)."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def status(services: Services, operator: Operator, t: Texts) -> str:
     chats = operator.broadcasts.recipients()
     kinds = Counter(kind for _, kind in chats)
     topics = services.subscriptions.followed()
-    outbox = services.subscriptions.outbox()
+    outbox = services.subscriptions.outbox_counts()
     feeds, failing = services.feeds.registry.list(), services.feeds.registry.failing()
     stats = services.index.stats()
     newest = services.index.latest(1)

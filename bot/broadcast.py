@@ -1,4 +1,4 @@
-"""Operator messages to every chat, queued in the delivery outbox (bot.db).
+"""Operator messages to every chat: their texts, queued in the delivery outbox (bot.db).
 
 A broadcast is one row in `broadcasts` and one outbox row per chat whose article id is
 `broadcast:<n>`: the sender sends it like an article (marked 'sending' before, 'sent'
@@ -11,7 +11,10 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from storage import Database, open_database
+from storage import Database
+
+from .outbox_store import owe_every_chat
+from .subscription_tables import open_tables
 
 __all__ = ["MAX_BROADCAST", "PREFIX", "Broadcasts"]
 
@@ -32,16 +35,16 @@ CREATE TABLE IF NOT EXISTS broadcasts (
 class Broadcasts:
     """Broadcast texts and their outbox rows; blocking, safe to share between threads."""
 
-    def __init__(self, target: Path | str):
+    def __init__(self, target: Path | str | Database):
         # the same file (or PostgreSQL database) as the outbox: one transaction writes the
         # text and every chat's row
-        self.database = open_database(target)
+        self.database = open_tables(target)
         self.path = self.database.path
         self.database.schema(_SCHEMA, "broadcasts_version")
 
     @classmethod
     def open(cls, data_dir: Path | str, url: str | Database | None = None) -> Broadcasts:
-        """Open the broadcasts of data_dir/bot.db or of a PostgreSQL URL (the outbox's tables must exist)."""
+        """Open (or create) the broadcasts in data_dir/bot.db, or at a PostgreSQL URL."""
         return cls(url or Path(data_dir) / "bot.db")
 
     def close(self) -> None:
@@ -66,17 +69,7 @@ class Broadcasts:
                 "INSERT INTO broadcasts (text, author, created_at) VALUES (?, ?, ?) RETURNING id",
                 (text, author, now),
             ).fetchone()
-            key = f"{PREFIX}{number}"
-            # a chat that never followed a topic gets its row in `chats` (instant mode)
-            db.executemany(
-                "INSERT INTO chats (chat_id, kind) VALUES (?, ?) ON CONFLICT DO NOTHING", chats
-            )
-            db.executemany(
-                "INSERT INTO deliveries"
-                " (chat_id, thread_id, article_id, position, topic, state, created_at)"
-                " VALUES (?, 0, ?, 0, '', 'pending', ?) ON CONFLICT DO NOTHING",
-                [(chat_id, key, now) for chat_id, _ in chats],
-            )
+            owe_every_chat(db, chats, f"{PREFIX}{number}", now)
         return len(chats)
 
     def text(self, article_id: str) -> str | None:

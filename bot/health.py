@@ -92,7 +92,9 @@ async def _outbox_depth(app: Application) -> None:
         return
     async with _counting:
         try:
-            counts = await asyncio.wait_for(asyncio.to_thread(services.subscriptions.outbox), 2)
+            counts = await asyncio.wait_for(
+                asyncio.to_thread(services.subscriptions.outbox_counts), 2
+            )
         except Exception as error:  # the database is away; /readyz says so
             log.debug("outbox depth: %s", error)
             return

@@ -1,6 +1,6 @@
 """The sender: pending outbox rows become Telegram messages, paced, with named failures.
 
-Each pass takes the chats that are due (subscriptions.SubscriptionStore.due) and sends each
+Each pass takes the chats that are due (outbox_store.Outbox.due) and sends each
 one message: a single article, a list when more than BURST are waiting, or the day's digest.
 A row is claimed 'sending' (committed) before its request and 'sent' after, so a kill -9
 repeats at most the messages in flight (one per chat, CONCURRENCY at most) and loses none;
@@ -107,7 +107,7 @@ class Sender:
         self.bot = bot
         self.broadcasts = broadcasts
         self.subscriptions = subscriptions
-        self.records = subscriptions.records
+        self.outbox = subscriptions.outbox
         self.state = state
         self.zone = zone
         self.pause = pause  # a Forbidden chat waits pause x its failures
@@ -125,7 +125,7 @@ class Sender:
             return 0
         sent = 0
         # replicas: one sends digests at a time (its pass keeps the lock); others skip them
-        digests = self.records.database.advisory(DIGEST_LOCK)
+        digests = self.outbox.database.advisory(DIGEST_LOCK)
         async with self._running:
             mine = await asyncio.to_thread(digests.__enter__)
             try:
@@ -146,14 +146,14 @@ class Sender:
                 continue
             local = self.now()
             batches = await asyncio.to_thread(
-                self.records.due, time.time(), local.date().isoformat(), local.hour
+                self.outbox.due, time.time(), local.date().isoformat(), local.hour
             )
             first: dict[int, Batch] = {}  # one message per chat per pass
             for batch in batches:
                 if digests or not batch.digest:
                     first.setdefault(batch.chat.chat_id, batch)
             ready = [b for c, b in first.items() if self.pacer.wait(c) <= 0]
-            if getattr(self.records, "shared", False):
+            if self.outbox.shared:
                 # replicas go through the due chats in different orders: few claims collide
                 random.shuffle(ready)
             if not ready:
@@ -175,7 +175,7 @@ class Sender:
             except Exception:  # a bug must not stop every other chat's news
                 log.exception("delivery to chat %s failed", batch.chat.chat_id)
                 ids = [r.id for r in batch.rows]
-                await asyncio.to_thread(self.records.mark, ids, "pending")
+                await asyncio.to_thread(self.outbox.mark, ids, "pending")
                 self.pacer.sent(batch.chat.chat_id)
                 return 0
 
@@ -191,7 +191,7 @@ class Sender:
         items = await asyncio.to_thread(self._items, rows)
         gone = [r.id for r in rows if r.id not in items]
         if gone:  # removed from the archive since it matched
-            await asyncio.to_thread(self.records.mark, gone, "failed")
+            await asyncio.to_thread(self.outbox.mark, gone, "failed")
         rows = [r for r in rows if r.id in items]
         if not rows:
             return 0
@@ -205,9 +205,7 @@ class Sender:
                     return sent
                 rows = rows[count:]
                 sent += 1
-            await asyncio.to_thread(
-                self.records.digest_done, chat.chat_id, local.date().isoformat()
-            )
+            await asyncio.to_thread(self.outbox.digest_done, chat.chat_id, local.date().isoformat())
             return sent
         if len(rows) > BURST:
             text, count = render_topics.push_list(pushes, t)[0]
@@ -229,7 +227,7 @@ class Sender:
             else None
         )
         if text is None:
-            await asyncio.to_thread(self.records.mark, [row.id], "failed")
+            await asyncio.to_thread(self.outbox.mark, [row.id], "failed")
             return 0
         return int(await self._send(batch, [row], render.notice(text), None))
 
@@ -260,9 +258,9 @@ class Sender:
         """
         chat_id = batch.chat.chat_id
         ids = [r.id for r in rows]
-        claimed = await asyncio.to_thread(self.records.claim, ids)
+        claimed = await asyncio.to_thread(self.outbox.claim, ids)
         if len(claimed) < len(ids):  # another replica has (some of) them: it sends them
-            await asyncio.to_thread(self.records.mark, claimed, "pending")
+            await asyncio.to_thread(self.outbox.mark, claimed, "pending")
             return False
         self.pacer.sent(chat_id)
         sent = await self._attempt(batch, ids, text, markup, photo)
@@ -288,7 +286,7 @@ class Sender:
                 # the forum topic was deleted: the group itself still wants its news
                 await self._post(chat_id, text, markup, None, photo)
         except Forbidden as error:
-            await asyncio.to_thread(self.records.mark, ids, "pending")
+            await asyncio.to_thread(self.outbox.mark, ids, "pending")
             await self._refused(chat_id, error.message)
             return False
         except ChatMigrated as error:
@@ -296,25 +294,25 @@ class Sender:
             log.info("chat %s became %s: its deliveries follow", chat_id, error.new_chat_id)
             return False
         except RetryAfter as error:
-            await asyncio.to_thread(self.records.mark, ids, "pending")
+            await asyncio.to_thread(self.outbox.mark, ids, "pending")
             wait = _seconds(error)
             self._resume = max(self._resume, self.clock() + wait)
             log.warning("flood control: waiting %.0f s before sending again", wait)
             return False
         except BadRequest as error:
             if "chat not found" in error.message.lower():
-                await asyncio.to_thread(self.records.mark, ids, "pending")
+                await asyncio.to_thread(self.outbox.mark, ids, "pending")
                 await self._refused(chat_id, error.message)
                 return False
-            await asyncio.to_thread(self.records.mark, ids, "failed")
+            await asyncio.to_thread(self.outbox.mark, ids, "failed")
             log.warning("chat %s refused %d article(s): %s", chat_id, len(ids), error.message)
             return False
         except NetworkError as error:
-            await asyncio.to_thread(self.records.mark, ids, "pending")
+            await asyncio.to_thread(self.outbox.mark, ids, "pending")
             self._resume = max(self._resume, self.clock() + self.linger)
             log.warning("network trouble sending to chat %s: %s", chat_id, error.message)
             return False
-        await asyncio.to_thread(self.records.delivered, chat_id, ids)
+        await asyncio.to_thread(self.outbox.delivered, chat_id, ids)
         return True
 
     async def _post(

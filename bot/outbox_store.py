@@ -1,4 +1,7 @@
-"""The outbox tables of SubscriptionStore: rows owed to chats, claimed, sent, purged.
+"""The outbox: rows owed to chats (claimed, sent, purged), the cursor and each chat's pace.
+
+The cursor is the last position matched, written with the rows it produced; a chat's pace
+is its failures, its pause and the day of its last digest (columns of chats).
 
 On SQLite one process sends (run.lock). On PostgreSQL every replica sends: a row is
 claimed ('sending', claimed_by = the replica) with FOR UPDATE SKIP LOCKED, so two replicas
@@ -13,10 +16,15 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+from storage import Database
 
 from .stores import Batch, ChatInfo, Delivery
+from .subscription_tables import open_tables
 
-__all__ = ["OutboxTables", "RECOVER_SECONDS"]
+__all__ = ["RECOVER_SECONDS", "Outbox", "drop_rows", "matched_up_to", "move_rows", "owe_every_chat"]
 
 RECOVER_SECONDS = 10.0  # how often a replica looks for the claims of dead ones
 
@@ -27,10 +35,57 @@ _CURSOR = (
 )
 
 
-class OutboxTables:
-    """The outbox half of SubscriptionStore (which provides database, _write and _rows)."""
+def matched_up_to(db) -> int | None:
+    """The cursor read in a transaction: the last position matched (None before the first)."""
+    row = db.execute("SELECT value FROM meta WHERE key='cursor'").fetchone()
+    return int(row[0]) if row else None
 
-    def _start_outbox(self) -> None:
+
+def owe_every_chat(db, chats: Sequence[tuple[int, str]], article_id: str, now: float) -> None:
+    """In a transaction: one pending row of article_id for each (chat id, kind), known or not.
+
+    A chat that never followed a topic gets its row in chats (instant mode).
+    """
+    db.executemany("INSERT INTO chats (chat_id, kind) VALUES (?, ?) ON CONFLICT DO NOTHING", chats)
+    db.executemany(
+        "INSERT INTO deliveries (chat_id, thread_id, article_id, position, topic, state, created_at)"
+        " VALUES (?, 0, ?, 0, '', 'pending', ?) ON CONFLICT DO NOTHING",
+        [(chat_id, article_id, now) for chat_id, _ in chats],
+    )
+
+
+def drop_rows(db, chat_id: int) -> None:
+    """In a transaction: what a dropped chat was owed is marked dropped, never sent."""
+    db.execute(
+        "UPDATE deliveries SET state='dropped' WHERE chat_id=? AND state IN ('pending', 'sending')",
+        (chat_id,),
+    )
+
+
+def move_rows(db, old: int, new: int) -> None:
+    """In a transaction: a migrated chat's rows go to its new id, those in flight pending again.
+
+    An article the new chat was owed already keeps the new chat's row.
+    """
+    db.execute(
+        "UPDATE deliveries SET chat_id=? WHERE chat_id=? AND NOT EXISTS (SELECT 1"
+        " FROM deliveries e WHERE e.chat_id=? AND e.article_id=deliveries.article_id)",
+        (new, old, new),
+    )
+    db.execute("DELETE FROM deliveries WHERE chat_id=?", (old,))
+    db.execute(
+        "UPDATE deliveries SET state='pending', claimed_by=NULL"
+        " WHERE chat_id=? AND state='sending'",
+        (new,),
+    )
+
+
+class Outbox:
+    """The articles owed to chats and their delivery; blocking, safe to share between threads."""
+
+    def __init__(self, target: Path | str | Database):
+        # a path: bot.db; a postgresql:// URL: the database replicas share; an open one: lent
+        self.database = open_tables(target)
         self.shared = self.database.dialect == "postgres"
         self.owner = 0  # SQLite: the one process
         self._alive = None
@@ -40,15 +95,27 @@ class OutboxTables:
                 self.owner = 1 + secrets.randbelow(2**31 - 1)
                 self._alive = self.database.hold(f"outbox owner {self.owner}")
 
-    def _stop_outbox(self) -> None:
+    @classmethod
+    def open(cls, data_dir: Path | str, url: str | Database | None = None) -> Outbox:
+        """Open (or create) the outbox in data_dir/bot.db, or at a PostgreSQL URL."""
+        return cls(url or Path(data_dir) / "bot.db")
+
+    def close(self) -> None:
+        """Give up this process's claims to the other replicas, and release the database."""
         if self._alive is not None:
             self._alive.close()
             self._alive = None
+        self.database.close()
+
+    def _write(self) -> AbstractContextManager:
+        return self.database.transaction()
+
+    def _rows(self, sql: str, args: Sequence = ()) -> list[tuple]:
+        return self.database.rows(sql, args)
 
     def cursor(self) -> int | None:
         """The last position matched against the topics (None before the first match)."""
-        rows = self._rows("SELECT value FROM meta WHERE key='cursor'")
-        return int(rows[0][0]) if rows else None
+        return matched_up_to(self.database)
 
     def set_cursor(self, position: int) -> None:
         """Move the cursor without matching (nothing follows anything)."""
@@ -248,6 +315,23 @@ class OutboxTables:
                 "UPDATE chats SET failures=0, paused_until=0 WHERE chat_id=? AND failures>0",
                 (chat_id,),
             )
+
+    def digest_done(self, chat_id: int, day: str) -> None:
+        """The chat had its digest of this local day."""
+        with self._write() as db:
+            db.execute("UPDATE chats SET digest_day=? WHERE chat_id=?", (day, chat_id))
+
+    def refused(self, chat_id: int, pause: float, now: float | None = None) -> int:
+        """Count a Forbidden: the chat waits failures x pause seconds; returns its failures."""
+        now = time.time() if now is None else now
+        with self._write() as db:
+            row = db.execute("SELECT failures FROM chats WHERE chat_id=?", (chat_id,)).fetchone()
+            failures = (row[0] if row else 0) + 1
+            db.execute(
+                "UPDATE chats SET failures=?, paused_until=? WHERE chat_id=?",
+                (failures, now + pause * failures, chat_id),
+            )
+        return failures
 
     def purge(self, before: float) -> int:
         """Forget rows that were done with before a time (pending rows are kept)."""

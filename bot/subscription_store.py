@@ -1,4 +1,8 @@
-"""The tables of chats, their topics and the outbox (see subscriptions.py): bot.db or PostgreSQL."""
+"""What chats follow: their topics and how they get articles (bot.db or PostgreSQL).
+
+The outbox of articles owed to them is Outbox's (outbox_store.py), in the same tables
+(subscription_tables.py); dropping or moving a chat takes its rows along in one transaction.
+"""
 
 from __future__ import annotations
 
@@ -7,65 +11,16 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from storage import Database, lock_key, open_database
+from storage import Database, lock_key
 
-from .outbox_store import OutboxTables
+from .outbox_store import drop_rows, matched_up_to, move_rows
 from .stores import ChatInfo, Followed, FollowError, Target
+from .subscription_tables import open_tables
+
+__all__ = ["MATCH_LOCK", "MAX_TOPICS", "SubscriptionStore"]
 
 MAX_TOPICS = 20  # per chat: each topic costs matching work for every new article
 MATCH_LOCK = "newsbot match"  # the advisory lock of matching (one replica at a time)
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS chats (
-    chat_id INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL,                   -- private, group, supergroup, channel
-    language TEXT NOT NULL DEFAULT 'vi',
-    digest_hour INTEGER,                  -- NULL: every article at once
-    digest_day TEXT,                      -- local date of the last digest
-    failures INTEGER NOT NULL DEFAULT 0,  -- Forbidden in a row
-    paused_until REAL NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS topics (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    chat_id INTEGER NOT NULL,
-    thread_id INTEGER NOT NULL DEFAULT 0, -- forum topic of a supergroup, 0 for none
-    text TEXT NOT NULL,
-    signature TEXT NOT NULL,
-    after_position INTEGER NOT NULL,      -- the index's cursor when followed: later is new
-    created_at REAL NOT NULL,
-    UNIQUE (chat_id, thread_id, signature)
-);
-CREATE INDEX IF NOT EXISTS topics_chat ON topics (chat_id, id);
-CREATE TABLE IF NOT EXISTS deliveries (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    chat_id INTEGER NOT NULL,
-    thread_id INTEGER NOT NULL DEFAULT 0,
-    article_id TEXT NOT NULL,
-    position INTEGER NOT NULL,            -- the article's cursor in the index (articles_since)
-    topic TEXT NOT NULL,
-    state TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    sent_at REAL,
-    claimed_by INTEGER,                   -- the process sending it (PostgreSQL replicas)
-    UNIQUE (chat_id, article_id)
-);
-CREATE INDEX IF NOT EXISTS deliveries_state ON deliveries (state, chat_id, id);
-"""
-
-
-def _cursor_columns(db) -> None:
-    """Version 2: the index's cursors are positions to the bot, not the index's docnos."""
-    db.execute("ALTER TABLE topics RENAME COLUMN after_docno TO after_position")
-    db.execute("ALTER TABLE deliveries RENAME COLUMN docno TO position")
-
-
-def _claims(db) -> None:
-    """Version 3: who claimed a row in flight (replicas share the outbox on PostgreSQL)."""
-    db.execute("ALTER TABLE deliveries ADD COLUMN claimed_by BIGINT")
-
-
-MIGRATIONS = (_cursor_columns, _claims)
 
 _CHAT = "chat_id, kind, language, digest_hour, digest_day, failures, paused_until"
 _TOPIC = "id, chat_id, thread_id, text, signature, after_position"
@@ -74,15 +29,14 @@ _TOPIC = "id, chat_id, thread_id, text, signature, after_position"
 # ---- the database ------------------------------------------------------------------------
 
 
-class SubscriptionStore(OutboxTables):
-    """Chats, their topics and the outbox; blocking, safe to share between threads."""
+class SubscriptionStore:
+    """Chats and the topics they follow; blocking, safe to share between threads."""
 
-    def __init__(self, target: Path | str):
-        # a path: bot.db; a postgresql:// URL: the database replicas share
-        self.database = open_database(target)
+    def __init__(self, target: Path | str | Database):
+        # a path: bot.db; a postgresql:// URL: the database replicas share; an open one: lent
+        self.database = open_tables(target)
         self.path = self.database.path
-        self.database.schema(_SCHEMA, "subscriptions_version", MIGRATIONS)
-        self._start_outbox()
+        self.shared = self.database.dialect == "postgres"
 
     @classmethod
     def open(cls, data_dir: Path | str, url: str | Database | None = None) -> SubscriptionStore:
@@ -91,7 +45,6 @@ class SubscriptionStore(OutboxTables):
 
     def close(self) -> None:
         """Release the database."""
-        self._stop_outbox()
         self.database.close()
 
     def _write(self) -> AbstractContextManager:
@@ -118,8 +71,7 @@ class SubscriptionStore(OutboxTables):
                 # not while a replica matches without this topic: wait for it, then start
                 # at its cursor, so the next match (with the topic filed) misses nothing
                 db.execute("SELECT pg_advisory_xact_lock(?)", (lock_key(MATCH_LOCK),))
-                row = db.execute("SELECT value FROM meta WHERE key='cursor'").fetchone()
-                after_position = max(after_position, int(row[0]) if row else 0)
+                after_position = max(after_position, matched_up_to(db) or 0)
             same = db.execute(
                 f"SELECT {_TOPIC} FROM topics WHERE chat_id=? AND thread_id=? AND signature=?",
                 (target.chat_id, target.thread_id, signature),
@@ -198,34 +150,13 @@ class SubscriptionStore(OutboxTables):
                 (hour, done_today, target.chat_id),
             )
 
-    def digest_done(self, chat_id: int, day: str) -> None:
-        """The chat had its digest of this local day."""
-        with self._write() as db:
-            db.execute("UPDATE chats SET digest_day=? WHERE chat_id=?", (day, chat_id))
-
-    def refused(self, chat_id: int, pause: float, now: float | None = None) -> int:
-        """Count a Forbidden: the chat waits failures x pause seconds; returns its failures."""
-        now = time.time() if now is None else now
-        with self._write() as db:
-            row = db.execute("SELECT failures FROM chats WHERE chat_id=?", (chat_id,)).fetchone()
-            failures = (row[0] if row else 0) + 1
-            db.execute(
-                "UPDATE chats SET failures=?, paused_until=? WHERE chat_id=?",
-                (failures, now + pause * failures, chat_id),
-            )
-        return failures
-
     def drop(self, chat_id: int) -> list[int]:
         """Forget a chat's topics and mark what it was owed dropped; returns the topic ids."""
         with self._write() as db:
             rows = db.execute("SELECT id FROM topics WHERE chat_id=?", (chat_id,)).fetchall()
             ids = [r[0] for r in rows]
             db.execute("DELETE FROM topics WHERE chat_id=?", (chat_id,))
-            db.execute(
-                "UPDATE deliveries SET state='dropped' WHERE chat_id=?"
-                " AND state IN ('pending', 'sending')",
-                (chat_id,),
-            )
+            drop_rows(db, chat_id)
             db.execute("DELETE FROM chats WHERE chat_id=?", (chat_id,))
         return ids
 
@@ -256,15 +187,5 @@ class SubscriptionStore(OutboxTables):
                 r[0] for r in db.execute("SELECT id FROM topics WHERE chat_id=?", (old,)).fetchall()
             ]
             db.execute("DELETE FROM topics WHERE chat_id=?", (old,))
-            db.execute(
-                "UPDATE deliveries SET chat_id=? WHERE chat_id=? AND NOT EXISTS (SELECT 1"
-                " FROM deliveries e WHERE e.chat_id=? AND e.article_id=deliveries.article_id)",
-                (new, old, new),
-            )
-            db.execute("DELETE FROM deliveries WHERE chat_id=?", (old,))
-            db.execute(
-                "UPDATE deliveries SET state='pending', claimed_by=NULL"
-                " WHERE chat_id=? AND state='sending'",
-                (new,),
-            )
+            move_rows(db, old, new)
         return dupes

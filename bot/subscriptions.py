@@ -1,6 +1,8 @@
-"""Topics that chats follow, the outbox of articles owed to them, and who may change them.
+"""Subscriptions: topics matched against new articles into the outbox; who may change them.
 
-Everything lives in bot.db next to State's tables (or in PostgreSQL, NEWSBOT_DATABASE_URL)::
+Everything lives in bot.db next to State's tables (or in PostgreSQL, NEWSBOT_DATABASE_URL),
+in the tables of subscription_tables.py: SubscriptionStore writes chats and topics, Outbox
+(outbox_store.py) the deliveries and the cursor::
 
     chats       one row per chat that follows something: language, digest hour, failures
     topics      what a chat follows (text as parsed), and the index's cursor when it was followed
@@ -29,8 +31,6 @@ import re
 import threading
 import time
 from collections.abc import Iterable
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from telegram import Bot, Chat, ChatMember, Message
 from telegram.constants import ChatMemberStatus, ChatType
@@ -49,6 +49,7 @@ from index import (
     passage,
 )
 
+from .outbox_store import Outbox
 from .stores import (
     Batch,
     ChatInfo,
@@ -60,9 +61,6 @@ from .stores import (
 )
 from .subscription_store import MATCH_LOCK, MAX_TOPICS, SubscriptionStore
 
-if TYPE_CHECKING:
-    from storage import Database
-
 __all__ = [
     "MAX_FAILURES",
     "MAX_TOPICS",
@@ -71,6 +69,7 @@ __all__ = [
     "Delivery",
     "FollowError",
     "Followed",
+    "Outbox",
     "SubscriptionStore",
     "Subscriptions",
     "Target",
@@ -100,9 +99,10 @@ class Subscriptions:
     matching, so a topic followed while articles arrive misses none and gets no old one.
     """
 
-    def __init__(self, index: SearchIndex, store: SubscriptionStore):
+    def __init__(self, index: SearchIndex, store: SubscriptionStore, outbox: Outbox):
         self.index = index
-        self.records = store
+        self.store = store  # what chats follow
+        self.outbox = outbox  # what they are owed
         self.topics: TopicIndex[int] = TopicIndex()
         self._lock = threading.Lock()
         # one preview at a time: a flood of /theodoi takes one thread's share of the CPU,
@@ -111,20 +111,14 @@ class Subscriptions:
         self._purged = 0.0
 
     @classmethod
-    def open(
-        cls, index: SearchIndex, data_dir: Path | str, url: str | Database | None = None
-    ) -> Subscriptions:
-        """Open bot.db's tables (or PostgreSQL's, at url) and file every stored topic."""
-        subscriptions = cls(index, SubscriptionStore.open(data_dir, url))
-        if subscriptions.records.cursor() is None:
+    def start(cls, index: SearchIndex, store: SubscriptionStore, outbox: Outbox) -> Subscriptions:
+        """Over open stores (the caller closes them): every stored topic filed, the cursor set."""
+        subscriptions = cls(index, store, outbox)
+        if outbox.cursor() is None:
             # first start: the archive is not news to anyone, what arrives from now on is
-            subscriptions.records.set_cursor(index.cursor())
+            outbox.set_cursor(index.cursor())
         subscriptions.load()
         return subscriptions
-
-    def close(self) -> None:
-        """Release the database."""
-        self.records.close()
 
     def parse(self, text: str) -> Topic:
         """A topic as typed; TopicError when it cannot be followed."""
@@ -133,11 +127,11 @@ class Subscriptions:
     def load(self) -> int:
         """File every stored topic in the TopicIndex; returns how many."""
         n = 0
-        for followed in self.records.topics():
+        for followed in self.store.topics():
             try:
                 topic = self.parse(followed.text)
                 if topic.signature != followed.signature:  # filed by an older topic language
-                    self.records.resign(followed.id, topic.signature)
+                    self.store.resign(followed.id, topic.signature)
                 self.topics.add(followed.id, topic)
                 n += 1
             except TopicError as error:  # stored by an older analysis: keep it, skip matching
@@ -156,13 +150,13 @@ class Subscriptions:
         with self._lock:
             # the cursor of the topic: articles after this one are new to it
             after = self.index.cursor()
-            followed = self.records.follow(target, language, topic.text, topic.signature, after)
+            followed = self.store.follow(target, language, topic.text, topic.signature, after)
             self.topics.add(followed.id, topic)
         recent = []
         if preview:
             with self._previews:
                 recent = self.index.recent_matches(topic, limit=preview)
-        self.records.record_shown(target, [(d, a.id) for d, a in recent], topic.text)
+        self.outbox.record_shown(target, [(d, a.id) for d, a in recent], topic.text)
         return followed, [a for _, a in recent]
 
     def awaited(self, text: str) -> tuple[str, ...]:
@@ -172,7 +166,7 @@ class Subscriptions:
 
     def unfollow(self, chat_id: int, which: str) -> list[Followed]:
         """Stop following by number (as listed), by topic, or 'all'; returns what went."""
-        mine = self.records.topics(chat_id)
+        mine = self.store.topics(chat_id)
         which = " ".join(which.split())
         if which.lower() in ("all", "tất cả", "tat ca", "tatca", "*"):
             chosen = mine
@@ -186,7 +180,7 @@ class Subscriptions:
                 signature = None
             chosen = [f for f in mine if f.signature == signature or f.text == which]
         with self._lock:
-            gone = self.records.unfollow(f.id for f in chosen)
+            gone = self.store.unfollow(f.id for f in chosen)
             for followed in gone:
                 self.topics.remove(followed.id)
         return gone
@@ -195,37 +189,37 @@ class Subscriptions:
         """Match articles that arrived since the cursor; returns the outbox rows written."""
         added = 0
         # replicas: one matches at a time (a follow elsewhere waits for it, see the store)
-        with self._lock, self.records.database.advisory(MATCH_LOCK) as mine:
+        with self._lock, self.outbox.database.advisory(MATCH_LOCK) as mine:
             if not mine:
                 return 0
-            if self.records.shared:
+            if self.outbox.shared:
                 self._file_new_topics()
-            cursor = self.records.cursor()
-            if cursor is None:  # never opened with open(): start from now
-                self.records.set_cursor(self.index.cursor())
+            cursor = self.outbox.cursor()
+            if cursor is None:  # never started with start(): from now
+                self.outbox.set_cursor(self.index.cursor())
                 return 0
             for _ in range(rounds):
                 if not len(self.topics):
                     newest = self.index.cursor()
                     if newest > cursor:
-                        self.records.set_cursor(newest)
+                        self.outbox.set_cursor(newest)
                     break
                 found, moved = self.index.match_since(self.topics, cursor, limit)
                 if moved == cursor:
                     break
                 articles = self.index.at(d for d, _ in found)
                 rows = [(d, articles[d].id, keys) for d, keys in found if d in articles]
-                added += self.records.enqueue(rows, moved)
+                added += self.outbox.enqueue(rows, moved)
                 cursor = moved
         now = time.time()
         if now - self._purged > _PURGE_EVERY:
             self._purged = now
-            self.records.purge(now - KEEP_SECONDS)
+            self.outbox.purge(now - KEEP_SECONDS)
         return added
 
     def _file_new_topics(self) -> None:
         """File the topics other replicas followed (enqueue skips topics unfollowed since)."""
-        for followed in self.records.topics():
+        for followed in self.store.topics():
             if followed.id not in self.topics:
                 try:
                     self.topics.add(followed.id, self.parse(followed.text))
@@ -249,29 +243,29 @@ class Subscriptions:
 
     def followed(self, chat_id: int | None = None) -> list[Followed]:
         """The topics of a chat (of every chat without one), as listed."""
-        return self.records.topics(chat_id)
+        return self.store.topics(chat_id)
 
     def chat(self, chat_id: int) -> ChatInfo | None:
         """How a following chat gets its articles."""
-        return self.records.chat(chat_id)
+        return self.store.chat(chat_id)
 
     def set_digest(
         self, target: Target, language: str, hour: int | None, done_today: str | None
     ) -> None:
         """One digest a day at hour (None: every article at once)."""
-        self.records.set_digest(target, language, hour, done_today)
+        self.store.set_digest(target, language, hour, done_today)
 
-    def outbox(self) -> dict[str, int]:
+    def outbox_counts(self) -> dict[str, int]:
         """Rows of the outbox by state."""
-        return self.records.counts()
+        return self.outbox.counts()
 
     def reset_sending(self) -> int:
         """Rows a stop left in flight go back to pending; returns how many."""
-        return self.records.reset_sending()
+        return self.outbox.reset_sending()
 
     def refused(self, chat_id: int, pause: float) -> bool:
         """Count a Forbidden for the chat; True when it was dropped for it."""
-        if self.records.refused(chat_id, pause) < MAX_FAILURES:
+        if self.outbox.refused(chat_id, pause) < MAX_FAILURES:
             return False
         self.drop(chat_id)
         return True
@@ -279,13 +273,13 @@ class Subscriptions:
     def drop(self, chat_id: int) -> None:
         """Forget everything a chat follows."""
         with self._lock:
-            for topic_id in self.records.drop(chat_id):
+            for topic_id in self.store.drop(chat_id):
                 self.topics.remove(topic_id)
 
     def move(self, old: int, new: int) -> None:
         """Carry a migrated group's topics and rows to its new id."""
         with self._lock:
-            for topic_id in self.records.move(old, new):
+            for topic_id in self.store.move(old, new):
                 self.topics.remove(topic_id)
 
 

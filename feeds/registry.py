@@ -1,4 +1,4 @@
-"""The feeds to poll and their polling state, in the store's SQLite file (newsbot.db)."""
+"""The feeds to poll and their polling state, beside the articles (newsbot.db or PostgreSQL)."""
 
 from __future__ import annotations
 

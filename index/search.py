@@ -70,6 +70,7 @@ class SearchIndex:
         self.params = params
         self._lock = threading.RLock()  # one lock for the parts: a search sees one state
         self.store: ArticleStore = store or Store(self.data_dir / "newsbot.db")
+        self._searchable = self.store.max_docno()  # found by search once open; refresh() moves it
         # a stage that serves the planner's statistics too leaves no postings to load
         self.held, self.segments = open_segments(
             first_stage, self.data_dir, self.store, params, self._lock
@@ -80,8 +81,7 @@ class SearchIndex:
         )
         self.ranker = Ranker(self.segments, params, self._lock)
         self.first_stage = first_stage  # ranks instead of the Ranker (OpenSearch), if given
-        # off without an encoder; a shared (PostgreSQL) store keeps the vectors every replica
-        # reads (vector_table.py), an embedded one a folder beside the segment
+        # off without an encoder; vectors in a table replicas share, or a folder beside the segment
         vectors = (
             VectorTable(self.store.database) if self.store.shared else self.data_dir / "vectors"
         )
@@ -132,10 +132,12 @@ class SearchIndex:
 
     def refresh(self) -> int:
         """Pick up what other processes wrote (new articles, edits, a new segment)."""
+        searchable = self.store.max_docno()  # read first: one stored meanwhile waits (match_since)
         changes = self.segments.refresh()
         self.semantic.refresh()
         if self.first_stage is not None:
             self.first_stage.sync(self.store)
+        self._searchable = max(self._searchable, searchable)
         return changes
 
     def add(
@@ -382,8 +384,8 @@ class SearchIndex:
     def match_since(
         self, topics: TopicIndex[K], cursor: int, limit: int = 500
     ) -> tuple[list[tuple[int, set[K]]], int]:
-        """Topics matched against up to limit articles after a cursor (topics.match_since)."""
-        return match_since(self.store, topics, cursor, limit)
+        """Topics matched against up to limit articles after a cursor that search finds already."""
+        return match_since(self.store, topics, cursor, limit, upto=self._searchable)
 
     def recent_matches(self, topic: Topic, limit: int = 3) -> list[tuple[int, Article]]:
         """The newest articles a topic catches, with their cursors (previews.recent_matches)."""

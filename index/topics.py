@@ -341,17 +341,24 @@ def _file_unit(clause: Clause) -> str:
 
 
 def match_since(
-    store: Store, topics: TopicIndex[K], after_docno: int, limit: int = 500
+    store: Store,
+    topics: TopicIndex[K],
+    after_docno: int,
+    limit: int = 500,
+    upto: int | None = None,
 ) -> tuple[list[tuple[int, set[K]]], int]:
     """Match up to limit articles that arrived after a docno: ([(docno, keys)], new cursor).
 
-    Only articles some topic catches are listed; the cursor moves past every article read.
+    Only articles some topic catches are listed; the cursor moves past every article read,
+    and stops before any past upto (when given).
     """
     matched: list[tuple[int, set[K]]] = []
     cursor = after_docno
     for n, (docno, title, body, source) in enumerate(
         store.live_texts(after_docno, batch=min(max(limit, 1), 500)), 1
     ):
+        if upto is not None and docno > upto:
+            break
         keys = topics.match(ArticleText.of(title, body, source))
         if keys:
             matched.append((docno, keys))

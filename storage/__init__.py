@@ -1,6 +1,6 @@
 """Persistence shared by index/, feeds/ and bot/: SQLite or PostgreSQL behind one Database seam.
 
-Each store (index.Store, feeds.FeedRegistry, bot's State, SubscriptionStore, Broadcasts)
+Each store (index.Store, feeds.FeedRegistry, bot's State, SubscriptionStore, Outbox, Broadcasts)
 takes what open_database returns and writes one SQL for both. Every failure is a
 DatabaseError (errors.py draws the hierarchy); DatabaseUnavailable is the transient kind.
 """

@@ -195,8 +195,11 @@ def _parse_json(text: str) -> tuple[object, str | None]:
 
 def _json_document(path: Path) -> Iterator[Article | Failure] | None:
     """The records of a .json file holding one array or object, or None to read it as lines."""
-    with _open(path) as stream:
-        head = stream.peek(4096)[:4096]
+    try:
+        with _open(path) as stream:
+            head = stream.peek(4096)[:4096]
+    except _STREAM_ERRORS as e:
+        return iter([Failure(path.name, f"data broken at the start: {e}")])
     encoding = text_encoding(head)
     try:
         start = head.decode(encoding, "ignore").lstrip("\ufeff \t\r\n")[:1]

@@ -16,6 +16,7 @@ from bot_testkit import sample_articles
 
 from app.migrate import TABLES, migrate
 from bot.broadcast import Broadcasts
+from bot.outbox_store import Outbox
 from bot.state import State
 from bot.stores import Target
 from bot.subscription_store import SubscriptionStore
@@ -54,7 +55,9 @@ def embedded_folder(path: Path) -> Path:
     subs = SubscriptionStore.open(path)
     one = subs.follow(Target(501, "private"), "en", "giá vàng", "giá vàng", cursor - 2)
     subs.follow(Target(-1002, "supergroup", thread_id=7), "vi", "bão", "bão", cursor)
-    subs.enqueue([(cursor - 1, articles[2].id, [one.id])], cursor)
+    outbox = Outbox.open(path)
+    outbox.enqueue([(cursor - 1, articles[2].id, [one.id])], cursor)
+    outbox.close()
     subs.close()
     broadcasts = Broadcasts.open(path)
     broadcasts.enqueue("Bảo trì lúc 22:00", 99, [(501, "private"), (-1002, "supergroup")])

@@ -84,12 +84,12 @@ async def test_broadcast_is_refused_to_readers_and_queued_for_operators(guarded,
     )
     assert "cho 2 cuộc trò chuyện" in recorder.sent()[-1]["text"]
     services = guarded.bot_data["services"]
-    assert services.subscriptions.records.counts() == {"pending": 2}
+    assert services.subscriptions.outbox.counts() == {"pending": 2}
     sent = await services.sender.run()
     assert sent == 2
     texts = [p["text"] for p in recorder.sent()[-2:]]
     assert texts == ["chào cả nhà", "chào cả nhà"]
-    assert services.subscriptions.records.counts() == {"sent": 2}
+    assert services.subscriptions.outbox.counts() == {"sent": 2}
     assert await services.sender.run() == 0  # never twice
 
 
@@ -100,12 +100,12 @@ async def test_a_broadcast_is_sized_as_telegram_counts_it(guarded, recorder):
     )
     assert "/broadcast &lt;" in recorder.sent()[-1]["text"]
     services = guarded.bot_data["services"]
-    assert services.subscriptions.records.counts() == {}
+    assert services.subscriptions.outbox.counts() == {}
     fits = "😀" * 1700  # 3,400 units
     await guarded.process_update(
         Update.de_json(message(f"/broadcast {fits}", user=OTHER), guarded.bot)
     )
-    assert services.subscriptions.records.counts().get("pending", 0) >= 1
+    assert services.subscriptions.outbox.counts().get("pending", 0) >= 1
 
 
 @pytest.mark.parametrize("proxy", ["socks5://127.0.0.1:1080", "http://127.0.0.1:3128"])

@@ -66,7 +66,7 @@ def sender(app, bot=None, **kwargs) -> Sender:
 
 def outbox(svc) -> dict[str, int]:
     """Outbox rows by state, previews left out."""
-    return {k: n for k, n in svc.subscriptions.records.counts().items() if k != "shown"}
+    return {k: n for k, n in svc.subscriptions.outbox.counts().items() if k != "shown"}
 
 
 async def arrive(svc, *articles: Article) -> int:
@@ -188,13 +188,13 @@ async def test_forbidden_pauses_the_chat_then_drops_it(app, svc, recorder):
     for failures in (1, 2):
         recorder.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
         assert await run.run() == 0
-        chat = svc.subscriptions.records.chat(USER["id"])
+        chat = svc.subscriptions.store.chat(USER["id"])
         assert chat.failures == failures and chat.paused_until > 0
         assert outbox(svc) == {"pending": 1}  # kept for later
         await asyncio.sleep(0.05 * failures + 0.01)
     recorder.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
     assert await run.run() == 0
-    assert svc.subscriptions.records.topics(USER["id"]) == []
+    assert svc.subscriptions.store.topics(USER["id"]) == []
     assert len(svc.subscriptions.topics) == 0
     assert outbox(svc) == {"dropped": 1}
     assert await arrive(svc, news("vang-3", "Giá vàng lại tăng", "Giá vàng tăng.", 12)) == 0
@@ -208,7 +208,7 @@ async def test_a_refused_chat_that_answers_again_is_forgiven(app, svc, recorder)
     assert await run.run() == 0
     await asyncio.sleep(0.02)
     assert await run.run() == 1
-    assert svc.subscriptions.records.chat(USER["id"]).failures == 0
+    assert svc.subscriptions.store.chat(USER["id"]).failures == 0
 
 
 async def test_a_migrated_group_gets_its_articles_at_the_new_id(app, svc, recorder):
@@ -223,7 +223,7 @@ async def test_a_migrated_group_gets_its_articles_at_the_new_id(app, svc, record
     recorder.clear()
     assert await sender(app).run() == 1
     assert [p["chat_id"] for p in recorder.sent("sendMessage")] == [GROUP["id"], -100777]
-    assert [f.chat_id for f in svc.subscriptions.records.topics()] == [-100777]
+    assert [f.chat_id for f in svc.subscriptions.store.topics()] == [-100777]
     assert await arrive(svc, news("vang-2", "Giá vàng giảm", "Giá vàng giảm nhẹ.", 11)) == 1
 
 
@@ -281,7 +281,7 @@ async def test_a_longer_retry_after_is_left_for_the_next_tick(app, svc, recorder
 
 async def test_digest_goes_out_once_at_its_hour(app, svc, recorder):
     await follow(svc, ALICE, "giá vàng")
-    await asyncio.to_thread(svc.subscriptions.records.set_digest, ALICE, "vi", 7, None)
+    await asyncio.to_thread(svc.subscriptions.store.set_digest, ALICE, "vi", 7, None)
     items = [news(f"vang-{i}", f"Giá vàng phiên {i}", "Giá vàng tăng.", 10) for i in range(5)]
     await arrive(svc, *items)
     clock = [dt.datetime(2025, 5, 10, 6, 59, tzinfo=ZONE)]
@@ -302,7 +302,7 @@ async def test_digest_goes_out_once_at_its_hour(app, svc, recorder):
 
 async def test_a_long_digest_is_split_under_the_limit(app, svc, recorder):
     await follow(svc, ALICE, "giá vàng")
-    await asyncio.to_thread(svc.subscriptions.records.set_digest, ALICE, "vi", 0, None)
+    await asyncio.to_thread(svc.subscriptions.store.set_digest, ALICE, "vi", 0, None)
     items = [
         news(f"vang-{i}", f"Giá vàng phiên {i} " + "rất dài " * 20, "Giá vàng tăng.", 10)
         for i in range(40)
@@ -350,7 +350,7 @@ async def test_digests_wait_while_another_replica_holds_their_lock(app, svc, rec
     from storage import open_database
 
     await follow(svc, ALICE, "giá vàng")
-    await asyncio.to_thread(svc.subscriptions.records.set_digest, ALICE, "vi", 7, None)
+    await asyncio.to_thread(svc.subscriptions.store.set_digest, ALICE, "vi", 7, None)
     await follow(svc, GROUP_T, "giá vàng")  # an instant chat goes out meanwhile
     await arrive(svc, GOLD)
     run = sender(app, now=lambda: dt.datetime(2025, 5, 10, 7, 0, tzinfo=ZONE))

@@ -9,7 +9,7 @@ import pytest
 
 from bot.outbox import DIGEST_LOCK
 from bot.subscription_store import MATCH_LOCK
-from bot.subscriptions import SubscriptionStore, Target
+from bot.subscriptions import Outbox, SubscriptionStore, Target
 from feeds import FEED_LOCK
 
 ALICE = Target(1001, "private")
@@ -23,20 +23,21 @@ def eventually(probe, timeout: float = 10.0):
     return result
 
 
-def owed(store, chats: int, articles: int) -> list[int]:
+def owed(outbox: Outbox, chats: int, articles: int) -> list[int]:
     """Pending rows: every chat follows one topic that caught every article."""
+    store = SubscriptionStore(outbox.database)
     ids = [store.follow(Target(1000 + c, "private"), "vi", "giá", "g", 0).id for c in range(chats)]
-    store.enqueue([(n + 1, f"art-{n}", set(ids)) for n in range(articles)], cursor=articles)
-    return [r.id for b in store.due(1e12, "d", 0, chats=chats) for r in b.rows]
+    outbox.enqueue([(n + 1, f"art-{n}", set(ids)) for n in range(articles)], cursor=articles)
+    return [r.id for b in outbox.due(1e12, "d", 0, chats=chats) for r in b.rows]
 
 
 def test_two_concurrent_claimers_never_take_one_row(postgres_url):
-    one, two = SubscriptionStore(postgres_url), SubscriptionStore(postgres_url)
+    one, two = Outbox(postgres_url), Outbox(postgres_url)
     rows = owed(one, chats=20, articles=10)
     got: dict[str, list[int]] = {"one": [], "two": []}
     start = threading.Barrier(2)
 
-    def claimer(name: str, store: SubscriptionStore) -> None:
+    def claimer(name: str, store: Outbox) -> None:
         start.wait()
         for row in rows:  # both race for every row, one at a time
             got[name] += store.claim([row])
@@ -53,7 +54,7 @@ def test_two_concurrent_claimers_never_take_one_row(postgres_url):
 
 
 def test_a_claimer_that_dies_mid_batch_has_its_claims_retried_never_what_it_sent(postgres_url):
-    dying, alive = SubscriptionStore(postgres_url), SubscriptionStore(postgres_url)
+    dying, alive = Outbox(postgres_url), Outbox(postgres_url)
     rows = owed(dying, chats=1, articles=3)
     assert dying.claim(rows) == rows
     dying.mark(rows[:1], "sent")  # it sent the first before it died
@@ -72,7 +73,7 @@ def test_a_claimer_that_dies_mid_batch_has_its_claims_retried_never_what_it_sent
 
 
 def test_the_dead_replicas_rows_come_back_on_the_next_pass_of_due(postgres_url):
-    dying, alive = SubscriptionStore(postgres_url), SubscriptionStore(postgres_url)
+    dying, alive = Outbox(postgres_url), Outbox(postgres_url)
     rows = owed(dying, chats=2, articles=1)
     dying.claim(rows)
     dying._alive.close()
@@ -93,7 +94,7 @@ def test_polling_digests_and_matching_run_in_one_replica_at_a_time(postgres_url,
 
 
 def test_a_follow_waits_for_a_match_elsewhere_and_starts_at_its_cursor(postgres_url):
-    matcher, other = SubscriptionStore(postgres_url), SubscriptionStore(postgres_url)
+    matcher, other = Outbox(postgres_url), SubscriptionStore(postgres_url)
     matcher.set_cursor(10)
     followed = []
     with matcher.database.advisory(MATCH_LOCK) as mine:

@@ -1,4 +1,4 @@
-"""Topics and the outbox table (SubscriptionStore), and the topic commands through the app."""
+"""Topics (SubscriptionStore) and the outbox (Outbox), and the topic commands through the app."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bot_testkit import CHANNEL, EN_USER, GROUP, OTHER, USER, message
 from bot.subscriptions import (
     MAX_TOPICS,
     FollowError,
+    Outbox,
     SubscriptionStore,
     Target,
     digest_day,
@@ -48,6 +49,14 @@ def store(database_target):
     s.close()
 
 
+@pytest.fixture
+def outbox(store):
+    """The outbox on the store's database, as the bot composes them."""
+    o = Outbox(store.database)
+    yield o
+    o.close()
+
+
 def test_follow_refuses_duplicates_and_too_many(store):
     first = store.follow(ALICE, "vi", "giá vàng", "sig-gold", after_position=7)
     assert (first.chat_id, first.text, first.after_position) == (1001, "giá vàng", 7)
@@ -66,21 +75,21 @@ def test_follow_refuses_duplicates_and_too_many(store):
     assert store.chat(1001).digest_hour is None
 
 
-def test_enqueue_gives_a_chat_each_article_once_with_the_cursor(store):
+def test_enqueue_gives_a_chat_each_article_once_with_the_cursor(store, outbox):
     gold = store.follow(ALICE, "vi", "giá vàng", "a", after_position=10)
     rate = store.follow(ALICE, "vi", "tỷ giá", "b", after_position=10)
     group = store.follow(GROUP_T, "vi", "vàng", "c", after_position=12)
-    added = store.enqueue(
+    added = outbox.enqueue(
         [
             (11, "art-1", {gold.id, rate.id, group.id}),  # the group followed after it came
             (13, "art-2", {rate.id, group.id}),
         ],
         cursor=20,
     )
-    assert added == 3 and store.cursor() == 20
+    assert added == 3 and outbox.cursor() == 20
     # an edit comes back at a new position: no second push
-    assert store.enqueue([(21, "art-1", {gold.id})], cursor=21) == 0
-    batches = store.due(now=1e12, today="2025-05-10", hour=8)
+    assert outbox.enqueue([(21, "art-1", {gold.id})], cursor=21) == 0
+    batches = outbox.due(now=1e12, today="2025-05-10", hour=8)
     assert [(b.chat.chat_id, [r.article_id for r in b.rows]) for b in batches] == [
         (1001, ["art-1", "art-2"]),
         (GROUP["id"], ["art-2"]),
@@ -89,64 +98,65 @@ def test_enqueue_gives_a_chat_each_article_once_with_the_cursor(store):
     assert [r.topic for r in batches[0].rows] == ["giá vàng", "tỷ giá"]
 
 
-def test_sending_rows_come_back_after_a_restart(store, database_target):
+def test_sending_rows_come_back_after_a_restart(store, database_target, outbox):
     t = store.follow(ALICE, "vi", "giá vàng", "a", 0)
-    store.enqueue([(1, "x", {t.id}), (2, "y", {t.id})], cursor=2)
-    (batch,) = store.due(1e12, "2025-05-10", 8)
-    assert store.claim([batch.rows[0].id]) == [batch.rows[0].id]
-    store.mark([batch.rows[1].id], "sent")
-    assert store.due(1e12, "2025-05-10", 8) == []  # in flight: not sent twice meanwhile
-    assert store.claim([batch.rows[0].id, batch.rows[1].id]) == []  # neither is pending
+    outbox.enqueue([(1, "x", {t.id}), (2, "y", {t.id})], cursor=2)
+    (batch,) = outbox.due(1e12, "2025-05-10", 8)
+    assert outbox.claim([batch.rows[0].id]) == [batch.rows[0].id]
+    outbox.mark([batch.rows[1].id], "sent")
+    assert outbox.due(1e12, "2025-05-10", 8) == []  # in flight: not sent twice meanwhile
+    assert outbox.claim([batch.rows[0].id, batch.rows[1].id]) == []  # neither is pending
+    outbox.close()
     store.close()
-    again = SubscriptionStore(database_target)  # a new process after kill -9
+    again = Outbox(database_target)  # a new process after kill -9
     assert again.reset_sending() == 1
     (batch,) = again.due(1e12, "2025-05-10", 8)
     assert [r.article_id for r in batch.rows] == ["x"]
     again.close()
 
 
-def test_digest_chats_are_due_once_a_day_from_their_hour(store):
+def test_digest_chats_are_due_once_a_day_from_their_hour(store, outbox):
     t = store.follow(ALICE, "vi", "giá vàng", "a", 0)
     store.set_digest(ALICE, "vi", 7, done_today=None)
-    store.enqueue([(1, "x", {t.id})], cursor=1)
-    assert store.due(1e12, "2025-05-10", 6) == []
-    (batch,) = store.due(1e12, "2025-05-10", 7)
+    outbox.enqueue([(1, "x", {t.id})], cursor=1)
+    assert outbox.due(1e12, "2025-05-10", 6) == []
+    (batch,) = outbox.due(1e12, "2025-05-10", 7)
     assert batch.digest
-    store.mark([r.id for r in batch.rows], "sent")
-    store.digest_done(1001, "2025-05-10")
-    store.enqueue([(2, "y", {t.id})], cursor=2)
-    assert store.due(1e12, "2025-05-10", 23) == []  # today's digest went out
-    assert [r.article_id for r in store.due(1e12, "2025-05-11", 7)[0].rows] == ["y"]
+    outbox.mark([r.id for r in batch.rows], "sent")
+    outbox.digest_done(1001, "2025-05-10")
+    outbox.enqueue([(2, "y", {t.id})], cursor=2)
+    assert outbox.due(1e12, "2025-05-10", 23) == []  # today's digest went out
+    assert [r.article_id for r in outbox.due(1e12, "2025-05-11", 7)[0].rows] == ["y"]
     # back to instant: due at once
     store.set_digest(ALICE, "vi", None, None)
-    assert not store.due(1e12, "2025-05-11", 0)[0].digest
+    assert not outbox.due(1e12, "2025-05-11", 0)[0].digest
 
 
-def test_a_digest_hour_without_news_still_counts_the_day(store):
+def test_a_digest_hour_without_news_still_counts_the_day(store, outbox):
     t = store.follow(ALICE, "vi", "giá vàng", "a", 0)
     store.set_digest(ALICE, "vi", 7, done_today=None)
-    assert store.due(1e12, "2025-05-10", 8) == []  # nothing to send at 08:00...
-    store.enqueue([(1, "x", {t.id})], cursor=1)
-    assert store.due(1e12, "2025-05-10", 15) == []  # ...so 15:00's article waits for tomorrow
+    assert outbox.due(1e12, "2025-05-10", 8) == []  # nothing to send at 08:00...
+    outbox.enqueue([(1, "x", {t.id})], cursor=1)
+    assert outbox.due(1e12, "2025-05-10", 15) == []  # ...so 15:00's article waits for tomorrow
 
 
-def test_refusals_pause_then_drop_and_migration_moves(store):
+def test_refusals_pause_then_drop_and_migration_moves(store, outbox):
     t = store.follow(GROUP_T, "vi", "giá vàng", "a", 0)
-    store.enqueue([(1, "x", {t.id})], cursor=1)
-    assert store.refused(GROUP["id"], pause=60, now=1000.0) == 1
-    assert store.due(now=1059.0, today="d", hour=0) == []  # paused
-    assert len(store.due(now=1061.0, today="d", hour=0)) == 1
-    assert store.refused(GROUP["id"], pause=60, now=1100.0) == 2
+    outbox.enqueue([(1, "x", {t.id})], cursor=1)
+    assert outbox.refused(GROUP["id"], pause=60, now=1000.0) == 1
+    assert outbox.due(now=1059.0, today="d", hour=0) == []  # paused
+    assert len(outbox.due(now=1061.0, today="d", hour=0)) == 1
+    assert outbox.refused(GROUP["id"], pause=60, now=1100.0) == 2
     assert store.chat(GROUP["id"]).paused_until == 1220.0  # twice as long
-    store.delivered(GROUP["id"], [])
+    outbox.delivered(GROUP["id"], [])
     assert store.chat(GROUP["id"]).failures == 0  # a message got through: forgiven
     assert store.move(GROUP["id"], -100999) == []
     assert store.topics(GROUP["id"]) == [] and store.topics(-100999)[0].id == t.id
-    (batch,) = store.due(1e12, "d", 0)
+    (batch,) = outbox.due(1e12, "d", 0)
     assert batch.chat.chat_id == -100999 and batch.chat.kind == "supergroup"
     assert store.drop(-100999) == [t.id]
-    assert store.topics(-100999) == [] and store.due(1e12, "d", 0) == []
-    assert store.counts() == {"dropped": 1}
+    assert store.topics(-100999) == [] and outbox.due(1e12, "d", 0) == []
+    assert outbox.counts() == {"dropped": 1}
 
 
 def test_a_new_signature_that_clashes_keeps_the_old_one(store):
@@ -159,13 +169,13 @@ def test_a_new_signature_that_clashes_keeps_the_old_one(store):
     assert [t.signature for t in store.topics(ALICE.chat_id)] == ["new", "newer"]
 
 
-def test_a_move_onto_a_chat_with_the_same_topic_and_article_keeps_one(store):
+def test_a_move_onto_a_chat_with_the_same_topic_and_article_keeps_one(store, outbox):
     old = store.follow(Target(-5, "group"), "vi", "giá", "g", 0)
     new = store.follow(Target(-1005, "supergroup"), "vi", "giá", "g", 0)
-    store.enqueue([(1, "x", {old.id, new.id}), (2, "y", {old.id})], cursor=2)
+    outbox.enqueue([(1, "x", {old.id, new.id}), (2, "y", {old.id})], cursor=2)
     assert store.move(-5, -1005) == [old.id]  # the new chat had the topic already
     assert [t.id for t in store.topics(-1005)] == [new.id] and store.topics(-5) == []
-    (batch,) = store.due(1e12, "d", 0)
+    (batch,) = outbox.due(1e12, "d", 0)
     assert batch.chat.chat_id == -1005 and [r.article_id for r in batch.rows] == ["x", "y"]
 
 
@@ -301,7 +311,7 @@ async def test_a_topic_set_in_a_forum_topic_belongs_to_it(feed, app):
     update["message"] |= {"message_thread_id": 42, "is_topic_message": True}
     (ok,) = sends(await feed(update))
     assert ok["message_thread_id"] == 42  # the answer stays in the forum topic
-    (followed,) = app.bot_data["services"].subscriptions.records.topics(GROUP["id"])
+    (followed,) = app.bot_data["services"].subscriptions.store.topics(GROUP["id"])
     assert followed.thread_id == 42
     listing = message("/dstheodoi", chat=forum)
     listing["message"] |= {"message_thread_id": 42, "is_topic_message": True}
@@ -321,7 +331,7 @@ async def test_a_channel_is_managed_from_a_private_chat(feed, recorder, app):
         (KENH["id"], USER["id"]),
         (KENH["id"], 999),
     }
-    store = app.bot_data["services"].subscriptions.records
+    store = app.bot_data["services"].subscriptions.store
     assert [(f.chat_id, f.text) for f in store.topics(KENH["id"])] == [(KENH["id"], "giá vàng")]
     assert store.chat(KENH["id"]).kind == "channel"
     assert store.topics(USER["id"]) == []  # nothing was followed in the private chat
@@ -345,7 +355,7 @@ async def test_a_command_posted_in_a_channel_changes_the_channel(feed, app):
     post["channel_post"]["sender_chat"] = CHANNEL
     (ok,) = sends(await feed(post))
     assert ok["chat_id"] == CHANNEL["id"] and "Đã theo dõi “bão số 3”" in visible(ok["text"])
-    store = app.bot_data["services"].subscriptions.records
+    store = app.bot_data["services"].subscriptions.store
     assert [f.text for f in store.topics(CHANNEL["id"])] == ["bão số 3"]
 
 
@@ -354,7 +364,7 @@ async def test_digest_command_sets_and_clears_the_hour(feed, app):
     assert "Hiện tại: gửi ngay khi có bài" in visible(usage["text"])
     (on,) = sends(await feed(message("/tomtat 7")))
     assert "lúc 07:00 mỗi ngày (Asia/Ho_Chi_Minh)" in visible(on["text"])
-    assert app.bot_data["services"].subscriptions.records.chat(USER["id"]).digest_hour == 7
+    assert app.bot_data["services"].subscriptions.store.chat(USER["id"]).digest_hour == 7
     (ok,) = sends(await feed(message("/theodoi giá vàng")))
     assert "bản tóm tắt lúc 07:00" in visible(ok["text"])
     (listed,) = sends(await feed(message("/dstheodoi")))
@@ -362,7 +372,7 @@ async def test_digest_command_sets_and_clears_the_hour(feed, app):
     (off,) = sends(await feed(message("/digest off", user=EN_USER)))
     assert "sent as soon as they arrive" in visible(off["text"])
     (off,) = sends(await feed(message("/tomtat tat")))
-    assert app.bot_data["services"].subscriptions.records.chat(USER["id"]).digest_hour is None
+    assert app.bot_data["services"].subscriptions.store.chat(USER["id"]).digest_hour is None
     (bad,) = sends(await feed(message("/tomtat 25")))
     assert "/tomtat 7" in visible(bad["text"])
 
@@ -374,7 +384,7 @@ async def test_migration_service_message_moves_the_topics(feed, app):
     moved["message"].pop("entities", None)
     moved["message"]["migrate_to_chat_id"] = -100424242
     assert sends(await feed(moved)) == []
-    store = app.bot_data["services"].subscriptions.records
+    store = app.bot_data["services"].subscriptions.store
     assert store.topics(GROUP["id"]) == [] and store.topics(-100424242)[0].text == "giá vàng"
 
 
@@ -383,17 +393,18 @@ def test_topics_filed_by_the_old_word_matching_get_todays_signature(tmp_path, da
     from index.search import SearchIndex
 
     url = database_target if isinstance(database_target, str) else None  # else bot.db
-    old = SubscriptionStore.open(tmp_path, url)
-    old.follow(ALICE, "vi", "giá vàng", "giá|vàng", after_position=0)  # the old signature's form
-    old.close()
+    store = SubscriptionStore.open(tmp_path, url)
+    store.follow(ALICE, "vi", "giá vàng", "giá|vàng", after_position=0)  # the old signature's form
     index = SearchIndex.open(tmp_path / "index")
-    subs = Subscriptions.open(index, tmp_path, url)
-    (stored,) = subs.records.topics(ALICE.chat_id)
+    outbox = Outbox.open(tmp_path, url)
+    subs = Subscriptions.start(index, store, outbox)
+    (stored,) = subs.store.topics(ALICE.chat_id)
     assert stored.signature == subs.parse("giá vàng").signature
     with pytest.raises(FollowError) as duplicate:
         subs.follow(ALICE, "Giá  VÀNG", preview=0)
     assert duplicate.value.code == "duplicate"
-    subs.close()
+    outbox.close()
+    store.close()
     index.close()
 
 

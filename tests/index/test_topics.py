@@ -356,6 +356,22 @@ def test_match_since_and_recent_matches_read_the_store(tmp_path):
     index.close()
 
 
+def test_an_article_is_matched_once_search_finds_it(tmp_path):
+    index = SearchIndex.open(tmp_path / "data")
+    index.add([Article("v0", "Bão số 3 đổ bộ", "Bão số 3 đổ bộ vào miền Trung.")])
+    topics = TopicIndex()
+    topics.add(1, topic("giá vàng"))
+    cursor = index.cursor()
+    # stored, not yet refreshed into the postings: a push now would name an unfindable article
+    index.add([Article("n1", "Giá vàng lập đỉnh mới", "Giá vàng vượt mốc kỷ lục.")], refresh=False)
+    assert index.cursor() == cursor + 1
+    assert index.match_since(topics, cursor) == ([], cursor)
+    index.refresh()
+    assert [h.article.id for h in index.search("giá vàng lập đỉnh").hits] == ["n1"]
+    assert index.match_since(topics, cursor) == ([(cursor + 1, {1})], cursor + 1)
+    index.close()
+
+
 @pytest.mark.parametrize("gap", ["\u200b", "\x00", "\u2028", "\x85"])
 def test_a_gap_the_user_cannot_see_still_parts_words(gap):
     typed = topic(f"giá{gap}vàng")

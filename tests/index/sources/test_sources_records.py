@@ -8,6 +8,8 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
+
 from index.models import Article, Failure
 from index.sources import MAX_RECORD_BYTES, read_file
 
@@ -138,6 +140,23 @@ def test_jsonl_gz_cut_short_keeps_what_came_before(tmp_path: Path) -> None:
     assert len(failures) == 1
     assert failures[0].origin == "cut.jsonl.gz"
     assert failures[0].reason.startswith("data broken after line ")
+
+
+@pytest.mark.parametrize("data", [b"\x1f\x8b", b"\x1f\x8b\x08\x00"])
+def test_json_cut_short_in_its_gzip_header_is_a_failure(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "cut.json"
+    path.write_bytes(data)
+    assert list(read_file(path)) == [
+        Failure("cut.json", "data broken at the start: " + str(_gzip_error(data)))
+    ]
+
+
+def _gzip_error(data: bytes) -> Exception:
+    try:
+        gzip.decompress(data)
+    except (EOFError, gzip.BadGzipFile) as e:
+        return e
+    raise AssertionError("the data was meant to be cut short")
 
 
 def test_json_array_document(tmp_path: Path) -> None:
