@@ -4,7 +4,7 @@ Document and collection frequencies of the terms a question is planned with (the
 vocabulary that splits accentless text, the syllables spelling checks, the weights of the
 words to highlight) and each field's counts come from the term vectors API, asked about an
 artificial document holding every wanted term: one request per batch, however many terms
-(measured against _terms_enum, which gives no counts, and one _count per term). Each shard
+(_terms_enum gives no counts, _count is a request per term; neither was timed). Each shard
 answers for its own documents, so a request goes to every shard (a routing key found for
 each) and the counts are summed, as the index's BM25 sums them under dfs_query_then_fetch.
 Counts are kept in a bounded cache, emptied when the index changes (OpenSearchStage.sync).
