@@ -204,9 +204,12 @@ async def test_a_refused_chat_that_answers_again_is_forgiven(app, svc, recorder)
     await follow(svc, ALICE, "giá vàng")
     await arrive(svc, GOLD)
     recorder.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
-    run = sender(app, pause=0.01)
+    # a pause long enough that the run after the refusal cannot outlast it on a busy machine
+    # (it did with 10 ms: the same run delivered again), short enough to wait out here
+    run = sender(app, pause=1.0)
     assert await run.run() == 0
-    await asyncio.sleep(0.02)
+    assert svc.subscriptions.store.chat(USER["id"]).failures == 1
+    await asyncio.sleep(1.1)
     assert await run.run() == 1
     assert svc.subscriptions.store.chat(USER["id"]).failures == 0
 
