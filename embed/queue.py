@@ -59,7 +59,7 @@ class EmbedQueue:
     def _todo(self) -> tuple[np.ndarray, np.ndarray]:
         """(docnos lacking a lead, docnos lacking windows), newest first."""
         with self.index._lock:
-            alive = self.index.segments.state.alive.copy()
+            alive = self.index.segments.live().alive.copy()
         live = np.flatnonzero(alive)[::-1]
         tiers = self.files.tiers()
         have = np.array([tiers.get(int(d), -1) for d in live], np.int64)
@@ -70,7 +70,7 @@ class EmbedQueue:
     def pending(self) -> Pending:
         """What is left to embed."""
         leads, windows = self._todo()
-        return Pending(len(leads), len(windows), int(self.index.segments.state.alive.sum()))
+        return Pending(len(leads), len(windows), int(self.index.segments.live().alive.sum()))
 
     def step(self, articles: int = 16) -> Batch | None:
         """Embed the next up to `articles` pending ones as one chunk; None when all are done."""
@@ -118,7 +118,7 @@ class EmbedQueue:
 
     def _alive(self) -> np.ndarray:
         with self.index._lock:
-            return self.index.segments.state.alive.copy()
+            return self.index.segments.live().alive.copy()
 
     def lock(self) -> AbstractContextManager[bool]:
         """One embedder per vectors folder or shared database (the bot's worker or `newsbot embed`)."""

@@ -1,12 +1,14 @@
 """Segments of an index that holds no postings: an external stage ranks and counts for it.
 
 A replica served by OpenSearch opens this instead of live_postings.Segments: nothing is read
-from the data folder or the store at open, and memory does not grow with the archive. The
+from the data folder or the store at open, and memory does not grow with the archive (but for
+liveness and days per article, read only when the semantic stage or coverage asks). The
 stage keeps the store's changes itself (sync), so refresh and compaction have nothing to do.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -67,11 +69,32 @@ class HollowSegments:
         self.store = store
         self.state = _Nothing({}, None, 0, 0, np.zeros(0, bool), np.zeros(0, np.int64), 0, 0)
         self._mark = (store.seq(), store.max_docno())
+        self._live: Loaded | None = None  # read from the store when first asked
+
+    def live(self) -> Loaded:
+        """Liveness and days per docno from the store (coverage, embedding, the dense source).
+
+        One byte and one day number an article, read when first asked after a change: the
+        postings stay in the cluster, only what the semantic stage and the embedder need is here.
+        """
+        live = self._live
+        if live is None:
+            rows = list(self.store.live_dates())
+            size = max((docno for docno, _ in rows), default=0) + 1
+            alive, dates = np.zeros(size, bool), np.full(size, NO_DATE, np.int64)
+            for docno, published in rows:
+                alive[docno] = True
+                if published:
+                    dates[docno] = days(dt.date.fromisoformat(published))
+            live = self._live = _Nothing({}, None, 0, 0, alive, dates, size - 1, 0)
+        return live
 
     def refresh(self) -> int:
         """1 when the store changed since the last look (the stage brings the change in), else 0."""
         mark = (self.store.seq(), self.store.max_docno())
         changed, self._mark = mark != self._mark, mark
+        if changed:
+            self._live = None
         return int(changed)
 
     def delta_size(self) -> int:

@@ -37,7 +37,7 @@ def index_stats(index: Counted) -> IndexStats:
     db_bytes = sum(p.stat().st_size for p in index.data_dir.glob("newsbot.db*"))
     with index._lock:
         terms = index.fields[BODY.name].vocab_size()
-        alive = index.segments.state.alive.copy()
+        alive = index.segments.live().alive.copy()
     stage = index.semantic
     stage.refresh()
     covered = stage.coverage(alive)

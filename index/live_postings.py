@@ -261,6 +261,10 @@ class Segments:
             self.state.seq = seq
         return changes
 
+    def live(self) -> Loaded:
+        """Liveness and days per docno: the loaded state (callers copy under the index lock)."""
+        return self.state
+
     def delta_size(self) -> int:
         """Live articles held in memory outside the on-disk segment."""
         return self.state.delta_size()

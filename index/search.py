@@ -187,14 +187,14 @@ class SearchIndex:
             self.first_stage.sync(self.store)
         self.segments.compact(progress)
         with self._lock:
-            alive = self.segments.state.alive.copy()
+            alive = self.segments.live().alive.copy()
         self.semantic.compact(alive)  # the retired articles' vectors go with their postings
 
     def coverage(self) -> Coverage:
         """Live articles, and how many of them the semantic stage has vectors for."""
         self.semantic.refresh()
         with self._lock:
-            alive = self.segments.state.alive.copy()
+            alive = self.segments.live().alive.copy()
         return self.semantic.coverage(alive)
 
     # ---- querying -------------------------------------------------------------------
@@ -285,7 +285,7 @@ class SearchIndex:
         read: dict[int, Article] = {}  # the candidates, read once for passages, page and verdict
         vector = None
         if not exact and r.semantic and self.semantic.on:  # semantic.py: meaning beside words
-            live = self.segments.state
+            live = self.segments.live()
             docnos, best_scores, vector = self.semantic.candidates(
                 query, plan.folded, docnos, best_scores, self.store.texts, live, rng, only, r
             )
