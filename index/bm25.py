@@ -19,9 +19,10 @@ import numpy as np
 from .segment_format import BaseSegmentField
 
 # Frequent terms' BM25 parts are kept between queries, 16 bytes a posting, all fields of an
-# index together within this bound. At 1M articles (bench/engine.py) 512 MB ranks as fast as
-# 1 GB within the noise, and no cache at all takes 1.7x as long.
-CACHE_BYTES = 512 << 20
+# index together within this bound. At 1M articles (bench/engine.py, quiet machine) 384 MB
+# ranks as fast as 512 MB (12.5-13.1 ms against 14.5-15.3 ms) and keeps the process under
+# 2 GB (1,997 MB against 2,170 MB); 256 MB is slower (14.0 ms); no cache takes 1.7x as long.
+CACHE_BYTES = 384 << 20
 # lists shorter than this are decoded again rather than kept
 CACHE_MIN_POSTINGS = 2048
 
