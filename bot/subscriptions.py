@@ -101,7 +101,7 @@ class Subscriptions:
 
     def __init__(self, index: SearchIndex, store: SubscriptionStore, outbox: Outbox):
         self.index = index
-        self.store = store  # what chats follow
+        self.follows = store  # what chats follow (not the index's article store)
         self.outbox = outbox  # what they are owed
         self.topics: TopicIndex[int] = TopicIndex()
         self._lock = threading.Lock()
@@ -127,11 +127,11 @@ class Subscriptions:
     def load(self) -> int:
         """File every stored topic in the TopicIndex; returns how many."""
         n = 0
-        for followed in self.store.topics():
+        for followed in self.follows.topics():
             try:
                 topic = self.parse(followed.text)
                 if topic.signature != followed.signature:  # filed by an older topic language
-                    self.store.resign(followed.id, topic.signature)
+                    self.follows.resign(followed.id, topic.signature)
                 self.topics.add(followed.id, topic)
                 n += 1
             except TopicError as error:  # stored by an older analysis: keep it, skip matching
@@ -150,7 +150,7 @@ class Subscriptions:
         with self._lock:
             # the cursor of the topic: articles after this one are new to it
             after = self.index.cursor()
-            followed = self.store.follow(target, language, topic.text, topic.signature, after)
+            followed = self.follows.follow(target, language, topic.text, topic.signature, after)
             self.topics.add(followed.id, topic)
         recent = []
         if preview:
@@ -166,7 +166,7 @@ class Subscriptions:
 
     def unfollow(self, chat_id: int, which: str) -> list[Followed]:
         """Stop following by number (as listed), by topic, or 'all'; returns what went."""
-        mine = self.store.topics(chat_id)
+        mine = self.follows.topics(chat_id)
         which = " ".join(which.split())
         if which.lower() in ("all", "tất cả", "tat ca", "tatca", "*"):
             chosen = mine
@@ -180,7 +180,7 @@ class Subscriptions:
                 signature = None
             chosen = [f for f in mine if f.signature == signature or f.text == which]
         with self._lock:
-            gone = self.store.unfollow(f.id for f in chosen)
+            gone = self.follows.unfollow(f.id for f in chosen)
             for followed in gone:
                 self.topics.remove(followed.id)
         return gone
@@ -219,7 +219,7 @@ class Subscriptions:
 
     def _file_new_topics(self) -> None:
         """File the topics other replicas followed (enqueue skips topics unfollowed since)."""
-        for followed in self.store.topics():
+        for followed in self.follows.topics():
             if followed.id not in self.topics:
                 try:
                     self.topics.add(followed.id, self.parse(followed.text))
@@ -243,17 +243,17 @@ class Subscriptions:
 
     def followed(self, chat_id: int | None = None) -> list[Followed]:
         """The topics of a chat (of every chat without one), as listed."""
-        return self.store.topics(chat_id)
+        return self.follows.topics(chat_id)
 
     def chat(self, chat_id: int) -> ChatInfo | None:
         """How a following chat gets its articles."""
-        return self.store.chat(chat_id)
+        return self.follows.chat(chat_id)
 
     def set_digest(
         self, target: Target, language: str, hour: int | None, done_today: str | None
     ) -> None:
         """One digest a day at hour (None: every article at once)."""
-        self.store.set_digest(target, language, hour, done_today)
+        self.follows.set_digest(target, language, hour, done_today)
 
     def outbox_counts(self) -> dict[str, int]:
         """Rows of the outbox by state."""
@@ -273,13 +273,13 @@ class Subscriptions:
     def drop(self, chat_id: int) -> None:
         """Forget everything a chat follows."""
         with self._lock:
-            for topic_id in self.store.drop(chat_id):
+            for topic_id in self.follows.drop(chat_id):
                 self.topics.remove(topic_id)
 
     def move(self, old: int, new: int) -> None:
         """Carry a migrated group's topics and rows to its new id."""
         with self._lock:
-            for topic_id in self.store.move(old, new):
+            for topic_id in self.follows.move(old, new):
                 self.topics.remove(topic_id)
 
 

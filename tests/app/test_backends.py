@@ -33,7 +33,7 @@ async def test_every_store_of_the_bot_borrows_one_pool(tmp_path, postgres_url):
         for database in (
             services.index.store.database,
             services.state.database,
-            services.subscriptions.store.database,
+            services.subscriptions.follows.database,
             services.operator.broadcasts.database,
             services.feeds.registry.database,
         )

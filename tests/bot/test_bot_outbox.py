@@ -188,13 +188,13 @@ async def test_forbidden_pauses_the_chat_then_drops_it(app, svc, recorder):
     for failures in (1, 2):
         recorder.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
         assert await run.run() == 0
-        chat = svc.subscriptions.store.chat(USER["id"])
+        chat = svc.subscriptions.follows.chat(USER["id"])
         assert chat.failures == failures and chat.paused_until > 0
         assert outbox(svc) == {"pending": 1}  # kept for later
         await asyncio.sleep(0.05 * failures + 0.01)
     recorder.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
     assert await run.run() == 0
-    assert svc.subscriptions.store.topics(USER["id"]) == []
+    assert svc.subscriptions.follows.topics(USER["id"]) == []
     assert len(svc.subscriptions.topics) == 0
     assert outbox(svc) == {"dropped": 1}
     assert await arrive(svc, news("vang-3", "Giá vàng lại tăng", "Giá vàng tăng.", 12)) == 0
@@ -208,10 +208,10 @@ async def test_a_refused_chat_that_answers_again_is_forgiven(app, svc, recorder)
     # (it did with 10 ms: the same run delivered again), short enough to wait out here
     run = sender(app, pause=1.0)
     assert await run.run() == 0
-    assert svc.subscriptions.store.chat(USER["id"]).failures == 1
+    assert svc.subscriptions.follows.chat(USER["id"]).failures == 1
     await asyncio.sleep(1.1)
     assert await run.run() == 1
-    assert svc.subscriptions.store.chat(USER["id"]).failures == 0
+    assert svc.subscriptions.follows.chat(USER["id"]).failures == 0
 
 
 async def test_a_migrated_group_gets_its_articles_at_the_new_id(app, svc, recorder):
@@ -226,7 +226,7 @@ async def test_a_migrated_group_gets_its_articles_at_the_new_id(app, svc, record
     recorder.clear()
     assert await sender(app).run() == 1
     assert [p["chat_id"] for p in recorder.sent("sendMessage")] == [GROUP["id"], -100777]
-    assert [f.chat_id for f in svc.subscriptions.store.topics()] == [-100777]
+    assert [f.chat_id for f in svc.subscriptions.follows.topics()] == [-100777]
     assert await arrive(svc, news("vang-2", "Giá vàng giảm", "Giá vàng giảm nhẹ.", 11)) == 1
 
 
@@ -284,7 +284,7 @@ async def test_a_longer_retry_after_is_left_for_the_next_tick(app, svc, recorder
 
 async def test_digest_goes_out_once_at_its_hour(app, svc, recorder):
     await follow(svc, ALICE, "giá vàng")
-    await asyncio.to_thread(svc.subscriptions.store.set_digest, ALICE, "vi", 7, None)
+    await asyncio.to_thread(svc.subscriptions.follows.set_digest, ALICE, "vi", 7, None)
     items = [news(f"vang-{i}", f"Giá vàng phiên {i}", "Giá vàng tăng.", 10) for i in range(5)]
     await arrive(svc, *items)
     clock = [dt.datetime(2025, 5, 10, 6, 59, tzinfo=ZONE)]
@@ -305,7 +305,7 @@ async def test_digest_goes_out_once_at_its_hour(app, svc, recorder):
 
 async def test_a_long_digest_is_split_under_the_limit(app, svc, recorder):
     await follow(svc, ALICE, "giá vàng")
-    await asyncio.to_thread(svc.subscriptions.store.set_digest, ALICE, "vi", 0, None)
+    await asyncio.to_thread(svc.subscriptions.follows.set_digest, ALICE, "vi", 0, None)
     items = [
         news(f"vang-{i}", f"Giá vàng phiên {i} " + "rất dài " * 20, "Giá vàng tăng.", 10)
         for i in range(40)
@@ -353,7 +353,7 @@ async def test_digests_wait_while_another_replica_holds_their_lock(app, svc, rec
     from storage import open_database
 
     await follow(svc, ALICE, "giá vàng")
-    await asyncio.to_thread(svc.subscriptions.store.set_digest, ALICE, "vi", 7, None)
+    await asyncio.to_thread(svc.subscriptions.follows.set_digest, ALICE, "vi", 7, None)
     await follow(svc, GROUP_T, "giá vàng")  # an instant chat goes out meanwhile
     await arrive(svc, GOLD)
     run = sender(app, now=lambda: dt.datetime(2025, 5, 10, 7, 0, tzinfo=ZONE))

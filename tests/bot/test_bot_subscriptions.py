@@ -311,7 +311,7 @@ async def test_a_topic_set_in_a_forum_topic_belongs_to_it(feed, app):
     update["message"] |= {"message_thread_id": 42, "is_topic_message": True}
     (ok,) = sends(await feed(update))
     assert ok["message_thread_id"] == 42  # the answer stays in the forum topic
-    (followed,) = app.bot_data["services"].subscriptions.store.topics(GROUP["id"])
+    (followed,) = app.bot_data["services"].subscriptions.follows.topics(GROUP["id"])
     assert followed.thread_id == 42
     listing = message("/dstheodoi", chat=forum)
     listing["message"] |= {"message_thread_id": 42, "is_topic_message": True}
@@ -331,7 +331,7 @@ async def test_a_channel_is_managed_from_a_private_chat(feed, recorder, app):
         (KENH["id"], USER["id"]),
         (KENH["id"], 999),
     }
-    store = app.bot_data["services"].subscriptions.store
+    store = app.bot_data["services"].subscriptions.follows
     assert [(f.chat_id, f.text) for f in store.topics(KENH["id"])] == [(KENH["id"], "giá vàng")]
     assert store.chat(KENH["id"]).kind == "channel"
     assert store.topics(USER["id"]) == []  # nothing was followed in the private chat
@@ -355,7 +355,7 @@ async def test_a_command_posted_in_a_channel_changes_the_channel(feed, app):
     post["channel_post"]["sender_chat"] = CHANNEL
     (ok,) = sends(await feed(post))
     assert ok["chat_id"] == CHANNEL["id"] and "Đã theo dõi “bão số 3”" in visible(ok["text"])
-    store = app.bot_data["services"].subscriptions.store
+    store = app.bot_data["services"].subscriptions.follows
     assert [f.text for f in store.topics(CHANNEL["id"])] == ["bão số 3"]
 
 
@@ -364,7 +364,7 @@ async def test_digest_command_sets_and_clears_the_hour(feed, app):
     assert "Hiện tại: gửi ngay khi có bài" in visible(usage["text"])
     (on,) = sends(await feed(message("/tomtat 7")))
     assert "lúc 07:00 mỗi ngày (Asia/Ho_Chi_Minh)" in visible(on["text"])
-    assert app.bot_data["services"].subscriptions.store.chat(USER["id"]).digest_hour == 7
+    assert app.bot_data["services"].subscriptions.follows.chat(USER["id"]).digest_hour == 7
     (ok,) = sends(await feed(message("/theodoi giá vàng")))
     assert "bản tóm tắt lúc 07:00" in visible(ok["text"])
     (listed,) = sends(await feed(message("/dstheodoi")))
@@ -372,7 +372,7 @@ async def test_digest_command_sets_and_clears_the_hour(feed, app):
     (off,) = sends(await feed(message("/digest off", user=EN_USER)))
     assert "sent as soon as they arrive" in visible(off["text"])
     (off,) = sends(await feed(message("/tomtat tat")))
-    assert app.bot_data["services"].subscriptions.store.chat(USER["id"]).digest_hour is None
+    assert app.bot_data["services"].subscriptions.follows.chat(USER["id"]).digest_hour is None
     (bad,) = sends(await feed(message("/tomtat 25")))
     assert "/tomtat 7" in visible(bad["text"])
 
@@ -384,7 +384,7 @@ async def test_migration_service_message_moves_the_topics(feed, app):
     moved["message"].pop("entities", None)
     moved["message"]["migrate_to_chat_id"] = -100424242
     assert sends(await feed(moved)) == []
-    store = app.bot_data["services"].subscriptions.store
+    store = app.bot_data["services"].subscriptions.follows
     assert store.topics(GROUP["id"]) == [] and store.topics(-100424242)[0].text == "giá vàng"
 
 
@@ -398,7 +398,7 @@ def test_topics_filed_by_the_old_word_matching_get_todays_signature(tmp_path, da
     index = SearchIndex.open(tmp_path / "index")
     outbox = Outbox.open(tmp_path, url)
     subs = Subscriptions.start(index, store, outbox)
-    (stored,) = subs.store.topics(ALICE.chat_id)
+    (stored,) = subs.follows.topics(ALICE.chat_id)
     assert stored.signature == subs.parse("giá vàng").signature
     with pytest.raises(FollowError) as duplicate:
         subs.follow(ALICE, "Giá  VÀNG", preview=0)
