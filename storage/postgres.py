@@ -143,19 +143,40 @@ def _on_event_loop() -> bool:
     return True
 
 
-def hold(url: str, name: str) -> psycopg.Connection | None:
+class HeldLock:
+    """An advisory lock held by a connection of its own, until close() or the process ends."""
+
+    def __init__(self, raw: psycopg.Connection, key: int):
+        self.raw, self.key = raw, key
+
+    def close(self) -> None:
+        """Release the lock, then the connection."""
+        if self.raw.closed:
+            return
+        try:
+            # the server drops a closed session's locks only once its backend has exited:
+            # unlock first, so the next holder is let in as soon as close() returns
+            self.raw.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
+        except psycopg.Error:
+            pass  # the connection is gone already, and its locks with it
+        finally:
+            self.raw.close()
+
+
+def hold(url: str, name: str) -> HeldLock | None:
     """Take the advisory lock of a name for the life of a connection of its own.
 
-    Returns that connection (closing it, or the process ending, releases the lock), or
-    None when another session holds the lock.
+    Returns the held lock (closing it, or the process ending, releases it), or None when
+    another session holds the lock.
     """
     with postgres_errors():
         raw = psycopg.connect(url, autocommit=True)
-    (held,) = raw.execute("SELECT pg_try_advisory_lock(%s)", (lock_key(name),)).fetchone()
+    key = lock_key(name)
+    (held,) = raw.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
     if not held:
         raw.close()
         return None
-    return raw
+    return HeldLock(raw, key)
 
 
 class Result:
@@ -259,7 +280,7 @@ class Database:
                 if held:
                     raw.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
-    def hold(self, name: str) -> psycopg.Connection | None:
+    def hold(self, name: str) -> HeldLock | None:
         """Take the advisory lock of a name for the life of a connection of its own (hold)."""
         return hold(self.url, name)
 
