@@ -20,6 +20,7 @@ import numpy as np
 from opensearchpy import ConnectionError as TransportError
 from opensearchpy import ConnectionTimeout, OpenSearch
 
+from index.fields import BODY
 from index.firststage import DateRange
 from index.planner import QueryPlan
 from index.progress import Progress
@@ -32,6 +33,7 @@ from storage.breaker import Breaker
 from .opensearch_load import Checkpoints, indexed_docnos, remove, send
 from .opensearch_query import index_body, plan_query, search_body
 from .opensearch_stats import ClusterStatistics, RemoteField
+from .opensearch_vocab import Vocabulary
 
 log = logging.getLogger(__name__)
 # the client logs every failed attempt with a traceback; callers report a failure once
@@ -212,14 +214,21 @@ class OpenSearchStage:
         bar = None
         if self.progress is not None and docno > start:
             bar = Progress(docno - start, "articles", self.progress, label="OpenSearch ")
-        record = Checkpoints(docno, lambda upto: self._set_meta(docno=upto), bar)
-        changes += send(self.client, self.index, store.live_docs(after_docno=start), record)
+        words = Vocabulary(meta, start)
+        record = Checkpoints(
+            docno, lambda upto: self._set_meta(docno=upto, **words.checkpoint(upto)), bar
+        )
+        docs = words.watch(store.live_docs(after_docno=start))
+        changes += send(self.client, self.index, docs, lambda d: (words.confirmed(d), record(d)))
         if bar is not None:
             bar.close()
         if bulk or meta.get("paused"):
             self._refresh_every(None)  # back to the default
         self.client.indices.refresh(index=self.index)
-        self._set_meta(seq=seq, docno=docno, paused=False)
+        counts = ClusterStatistics(self.client, self.index)  # the loader's timeout: many terms
+        terms = words.total(lambda wanted: counts.frequencies(BODY.name, wanted))
+        counted = {} if terms is None else {"terms": terms, "terms_docno": docno}
+        self._set_meta(seq=seq, docno=docno, paused=False, **counted)
         self._follow({"seq": seq, "docno": docno})
         # up to the mark only: another process may be writing past it right now
         live = sum(1 for d, _ in store.live_dates() if d <= docno)
@@ -241,7 +250,7 @@ class OpenSearchStage:
         self.client.indices.put_settings(index=self.index, body=body)
 
     def load(self, docs: Iterable[StoredDoc], refresh: bool = False) -> int:
-        """Index analysed documents under their docnos (again: the same document)."""
+        """Index analysed documents under their docnos (one already there stays)."""
         sent = send(self.client, self.index, docs)
         if refresh:
             self.client.indices.refresh(index=self.index)

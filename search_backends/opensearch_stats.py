@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from opensearchpy import OpenSearch
 
-from index.fields import FIELDS
+from index.fields import BODY, FIELDS
 
 __all__ = ["CACHED_TERMS", "ClusterStatistics", "RemoteField"]
 
@@ -62,8 +62,9 @@ class RemoteField:
         return self._stats.counts(self.name, term)[1]
 
     def vocab_size(self) -> int:
-        """Unknown without reading the whole terms dictionary: `newsbot stats` shows 0."""
-        return 0
+        """The body terms the loader counted (opensearch_vocab.py); -1: not counted, or
+        another field (the cluster has no API that counts a field's terms)."""
+        return self._stats.vocabulary() if self.name == BODY.name else -1
 
 
 class ClusterStatistics(Mapping[str, RemoteField]):
@@ -118,6 +119,21 @@ class ClusterStatistics(Mapping[str, RemoteField]):
             self._flush()
             counts = self._field_counts.get(field, (0, 0))
         return counts
+
+    def frequencies(self, field: str, terms: list[str], batch: int = 20_000) -> dict[str, int]:
+        """Documents holding each term, asked in batches (not cached: a sync's many terms)."""
+        out: dict[str, int] = {}
+        for i in range(0, len(terms), batch):
+            for answer in self._ask({field: " ".join(terms[i : i + batch])}):
+                got = answer.get("term_vectors", {}).get(field, {}).get("terms", {})
+                for term, t in got.items():
+                    out[term] = out.get(term, 0) + int(t.get("doc_freq", 0))
+        return out
+
+    def vocabulary(self) -> int:
+        """The body terms the index's mapping records (-1 when it records none)."""
+        mapping = self.client.indices.get_mapping(index=self.index)
+        return int(next(iter(mapping.values()))["mappings"].get("_meta", {}).get("terms", -1))
 
     def clear(self) -> None:
         """Forget every count: the index changed."""
