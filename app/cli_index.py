@@ -48,6 +48,22 @@ def _printable(text: str) -> str:
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
+def cmd_purge(index: SearchIndex, out: TextIO = sys.stdout) -> int:
+    """Forget the retired rows the OpenSearch index took out; say how many, or why none."""
+    stage = index.first_stage
+    if not hasattr(stage, "purge"):
+        why = (
+            "each data folder's segment may still count them"
+            if index.store.shared
+            else "compaction forgets them here"
+        )
+        print(f"nothing purged: the embedded index searches ({why})", file=out)
+        return 0
+    gone = stage.purge(index.store)
+    print(f"purged {counted(gone, 'retired article row')} (OpenSearch took them out)", file=out)
+    return 0
+
+
 def _terms(count: int, search: str) -> str:
     """The body field's vocabulary: the index's own count, or the one OpenSearch's loader made."""
     if search == "embedded":

@@ -20,7 +20,6 @@ import numpy as np
 from opensearchpy import ConnectionError as TransportError
 from opensearchpy import ConnectionTimeout, OpenSearch
 
-from index.fields import BODY
 from index.firststage import DateRange
 from index.planner import QueryPlan
 from index.progress import Progress
@@ -225,9 +224,7 @@ class OpenSearchStage:
         if bulk or meta.get("paused"):
             self._refresh_every(None)  # back to the default
         self.client.indices.refresh(index=self.index)
-        counts = ClusterStatistics(self.client, self.index)  # the loader's timeout: many terms
-        terms = words.total(lambda wanted: counts.frequencies(BODY.name, wanted))
-        counted = {} if terms is None else {"terms": terms, "terms_docno": docno}
+        counted = words.counted(ClusterStatistics(self.client, self.index), docno)
         self._set_meta(seq=seq, docno=docno, paused=False, **counted)
         self._follow({"seq": seq, "docno": docno})
         # up to the mark only: another process may be writing past it right now
@@ -255,6 +252,15 @@ class OpenSearchStage:
         if refresh:
             self.client.indices.refresh(index=self.index)
         return sent
+
+    def purge(self, store: ArticleStore) -> int:
+        """Forget the store's retired rows this index has taken out (the last sync's); count them."""
+        meta = self._meta() or {}  # what the index holds, whichever process synced it
+        if meta.get("database") != store.database_id():
+            return 0
+        # the newest row stays: a shared store reads its last docno given from the rows
+        below = min(int(meta["docno"]) + 1, store.max_docno())
+        return store.purge_retired(below, int(meta["seq"]), everywhere=True)
 
     def reconcile(self, store: ArticleStore) -> int:
         """Make the index hold exactly the store's live articles; count the changes."""

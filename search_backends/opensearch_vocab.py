@@ -13,9 +13,12 @@ the terms of the documents in flight then (at most two bulk requests').
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
+from index.fields import BODY
 from index.stored_doc import StoredDoc
+
+from .opensearch_stats import ClusterStatistics
 
 __all__ = ["Vocabulary"]
 
@@ -54,12 +57,13 @@ class Vocabulary:
             return {}  # onto a loaded index the count needs the cluster's answers: at the end
         return {"terms": len(self.seen), "terms_docno": docno}
 
-    def total(self, frequencies: Callable[[list[str]], Mapping[str, int]]) -> int | None:
-        """The body terms the index holds after the sync, asked of a refreshed index; None
-        when they were never counted (an index loaded by an older newsbot)."""
+    def counted(self, cluster: ClusterStatistics, docno: int) -> dict:
+        """What the mapping records once the sync is done (the index refreshed): nothing
+        when the terms were never counted (an index loaded by an older newsbot)."""
         if not self.known:
-            return None
+            return {}
         if self.fresh:
-            return len(self.seen)
-        df = frequencies(list(self.held))
-        return self.base + sum(1 for t, n in self.held.items() if df.get(t, 0) == n)
+            return {"terms": len(self.seen), "terms_docno": docno}
+        df = cluster.frequencies(BODY.name, list(self.held))
+        new = sum(1 for t, n in self.held.items() if df.get(t, 0) == n)
+        return {"terms": self.base + new, "terms_docno": docno}
