@@ -49,6 +49,8 @@ COUNT_CAP = 1_000  # matches counted up to this many: the reply says "1,000+" be
 POOL = 10  # connections kept open to the cluster (NEWSBOT_OPENSEARCH_POOL)
 RETRIES = 3  # a search failing on the cluster's side is asked again this often, after a pause
 DATED = 50_000  # the days of docnos recent answers named, kept for the search that follows
+# what is read of a search's answer: the rest (ids, shards, timings) is never sent
+ANSWER = "responses.hits.total.value,responses.hits.hits.sort,responses.hits.hits._score,responses.error,responses.status"
 _DAY_MS = 86_400_000
 _NO_DATE = -(10**6)  # live_postings.NO_DATE: an undated article sorts with Long.MIN_VALUE
 
@@ -349,7 +351,7 @@ class OpenSearchStage:
         answers = self._msearch(lines)
         out = []
         for answer in answers:
-            hits = answer["hits"]["hits"]
+            hits = answer["hits"].get("hits", [])  # none: filter_path leaves the key out
             # sort values: score, publication day (ms), docno; no stored field is read
             docnos = np.array([int(h["sort"][2]) for h in hits], np.int64)
             scores = np.array([float(h["_score"]) for h in hits], np.float64)
@@ -363,7 +365,7 @@ class OpenSearchStage:
         while True:
             self.breaker.check()
             try:
-                answers = self.searcher.msearch(body=lines)["responses"]
+                answers = self.searcher.msearch(body=lines, filter_path=ANSWER)["responses"]
             except Exception as error:
                 self.breaker.trip(error)
                 raise

@@ -25,6 +25,11 @@ from index.fields import BODY, FIELDS
 __all__ = ["CACHED_TERMS", "ClusterStatistics", "RemoteField"]
 
 CACHED_TERMS = 200_000  # (field, term) counts kept, least recently used out first (~40 MB)
+# what is read of the term vectors: the counts (not each term's frequency in the question)
+COUNTS = (
+    "term_vectors.*.field_statistics,term_vectors.*.terms.*.doc_freq,term_vectors.*.terms.*.ttf"
+)
+DOCS = ",".join(f"docs.{p}" for p in COUNTS.split(","))
 _FILLER = "."  # a term in a field of no wanted term: its counts come back with the others
 _ROUTING_TRIES = 1000  # routing keys tried to reach every shard
 _RETRIES = 3  # a count failing on a shard is asked again this often, after a pause
@@ -200,10 +205,15 @@ class ClusterStatistics(Mapping[str, RemoteField]):
         self.requests += 1
         if routes == [None]:
             body = {"doc": doc, **options}
-            return [self._call(lambda: self.client.termvectors(index=self.index, body=body))]
+            ask = self.client.termvectors
+            return [self._call(lambda: ask(index=self.index, body=body, filter_path=COUNTS))]
         docs = [{"_index": self.index, "doc": doc, "routing": r, **options} for r in routes]
         for attempt in range(_RETRIES + 1):
-            answers = self._call(lambda: self.client.mtermvectors(body={"docs": docs}))["docs"]
+            answers = self._call(
+                lambda: self.client.mtermvectors(
+                    body={"docs": docs}, filter_path=f"docs.error,{DOCS}"
+                )
+            )["docs"]
             failed = [a["error"] for a in answers if "error" in a]
             if not failed:
                 return answers
