@@ -39,6 +39,18 @@ def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, scales
 
 
+def _in_order(rows: np.ndarray) -> bool:
+    """Whether (docno, part) rows are the leads by docno, then the windows by (docno, part),
+    each once: the order Vectors keeps (a compacted chunk's)."""
+    d, p = rows[:, 0], rows[:, 1]
+    n = int((p == 0).sum())
+    if not (p[:n] == 0).all():
+        return False
+    later = (d[1:] > d[:-1]) | ((d[1:] == d[:-1]) & (p[1:] > p[:-1]))
+    later[n - 1 : n] = True  # the first window may have any docno after the last lead
+    return bool(later.all())
+
+
 @dataclass(frozen=True, slots=True)
 class Vectors:
     """Every stored passage vector: the leads first (by docno), then the windows (by docno,
@@ -194,15 +206,16 @@ class VectorFiles:
             scales = np.concatenate([p[1] for p in parts])
             rows = np.concatenate([p[2] for p in parts])
             done = np.concatenate([p[3] for p in parts])
-        # newest first, then keep the first of each (docno, part): later chunks win
-        newest = np.arange(len(rows))[::-1]
-        keys = rows[newest]
-        _, first = np.unique(keys, axis=0, return_index=True)
-        keep = np.sort(newest[first])
-        # leads first, by docno; then windows by (docno, part)
-        order = keep[np.lexsort((rows[keep, 1], rows[keep, 0], rows[keep, 1] != 0))]
-        if len(order) != len(rows) or not np.array_equal(order, np.arange(len(rows))):
-            codes, scales, rows = codes[order], scales[order], rows[order]
+        if len(parts) > 1 or not _in_order(rows):  # a compacted chunk is: no sort at 1M
+            # newest first, then keep the first of each (docno, part): later chunks win
+            newest = np.arange(len(rows))[::-1]
+            keys = rows[newest]
+            _, first = np.unique(keys, axis=0, return_index=True)
+            keep = np.sort(newest[first])
+            # leads first, by docno; then windows by (docno, part)
+            order = keep[np.lexsort((rows[keep, 1], rows[keep, 0], rows[keep, 1] != 0))]
+            if len(order) != len(rows) or not np.array_equal(order, np.arange(len(rows))):
+                codes, scales, rows = codes[order], scales[order], rows[order]
         docnos, part = rows[:, 0].copy(), rows[:, 1].copy()
         n_leads = int((part == 0).sum())
         return Vectors(codes, np.asarray(scales), docnos, part, np.asarray(done), n_leads)

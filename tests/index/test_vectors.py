@@ -175,3 +175,14 @@ def test_a_compaction_of_an_emptied_archive_drops_every_vector(tmp_path):
     stage.files.append([(1, 0)], unit(np.random.default_rng(10), 1), [(1, LEAD)])
     assert stage.compact(np.zeros(0, bool)) is True
     assert stage.files.tiers() == {} and len(stage.vectors) == 0
+
+
+def test_a_single_chunk_out_of_order_loads_in_order(tmp_path):
+    files = VectorFiles(tmp_path / "vectors")
+    rows = [(5, 1), (3, 0), (5, 0), (3, 2), (3, 1), (3, 0)]  # windows first, a lead twice
+    v = unit(np.random.default_rng(9), len(rows))
+    files.append(rows, v, [(3, WINDOWS), (5, WINDOWS)])
+    got = files.load()
+    assert got.n_leads == 2 and list(got.docnos) == [3, 5, 3, 3, 5]
+    assert list(got.parts) == [0, 0, 1, 2, 1]
+    assert np.allclose(got.dot(np.arange(1), v[5]), 1, atol=0.01)  # the later (3, 0) wins
