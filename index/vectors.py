@@ -14,6 +14,7 @@ both, the newest chunk wins for a (docno, part).
 from __future__ import annotations
 
 import fcntl
+import mmap
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -37,6 +38,20 @@ def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     scales = np.where(top > 0, top / 127.0, 1.0).astype(np.float32)
     codes = np.clip(np.rint(vectors / scales[:, None]), -127, 127).astype(np.int8)
     return codes, scales
+
+
+def _release(codes: np.ndarray, first_row: int) -> None:
+    """Unmap a chunk file's pages from first_row on (the windows) from this process: each row
+    read maps the page cache's whole folio (up to 2 MB on recent kernels), 3 GB resident
+    after 100 questions at 1M articles for 200 kB read a question. The page cache keeps them."""
+    mapped = codes.base if isinstance(codes, np.memmap) else None
+    if not isinstance(mapped, mmap.mmap) or not hasattr(mmap, "MADV_DONTNEED"):
+        return  # in memory, or a slice (its offset is not its own)
+    # the mapping starts at the granule before the array: np.memmap's offset is the file's
+    at = codes.offset % mmap.ALLOCATIONGRANULARITY + first_row * codes.shape[1] * codes.itemsize
+    start = at // mmap.PAGESIZE * mmap.PAGESIZE
+    if start < len(mapped):
+        mapped.madvise(mmap.MADV_DONTNEED, start, len(mapped) - start)
 
 
 def _in_order(rows: np.ndarray) -> bool:
@@ -115,6 +130,7 @@ class Vectors:
             return out
         rows = np.concatenate([np.arange(a, a + c) for a, c in zip(starts, counts, strict=True)])
         cos = self.dot(rows, query)
+        _release(self.codes, n)
         best = np.full(len(docnos), -np.inf, np.float32)
         np.maximum.at(best, np.repeat(owner, counts), cos)
         has = np.isfinite(best)
