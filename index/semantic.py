@@ -31,7 +31,7 @@ from .ranker import in_range
 from .ranking import Ranking
 from .vectors import VectorFiles, Vectors
 
-__all__ = ["Coverage", "SemanticStage", "VectorStorage", "fuse", "restore_accents"]
+__all__ = ["Coverage", "SemanticStage", "VectorStorage", "fuse", "restore_accents", "weight"]
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +99,16 @@ def restore_accents(question: str, texts: Iterable[str]) -> str:
         return found.most_common(1)[0][0] if found else s
 
     return _SYLLABLE.sub(spell, question)
+
+
+def weight(dense: np.ndarray, r: Ranking) -> float:
+    """The fusion weight for one question: r.semantic, rising to r.semantic_sure as the best
+    passage cosine leads the next candidate's by up to r.semantic_gap."""
+    found = np.sort(dense[~np.isnan(dense)])
+    if len(found) < 2 or r.semantic_gap <= 0:
+        return r.semantic
+    lead = float(found[-1] - found[-2])
+    return r.semantic + (r.semantic_sure - r.semantic) * min(1.0, lead / r.semantic_gap)
 
 
 def fuse(lexical: np.ndarray, dense: np.ndarray, weight: float) -> np.ndarray:
@@ -298,7 +308,8 @@ class SemanticStage:
         """Scores with each candidate's best passage cosine fused in (unchanged if off)."""
         if vector is None or not r.semantic or not len(docnos):
             return scores
-        return fuse(scores, self._vectors.best(docnos, vector), r.semantic)
+        dense = self._vectors.best(docnos, vector)
+        return fuse(scores, dense, weight(dense, r))
 
     def fusion(
         self, vector: np.ndarray | None, r: Ranking

@@ -186,3 +186,14 @@ def test_a_single_chunk_out_of_order_loads_in_order(tmp_path):
     assert got.n_leads == 2 and list(got.docnos) == [3, 5, 3, 3, 5]
     assert list(got.parts) == [0, 0, 1, 2, 1]
     assert np.allclose(got.dot(np.arange(1), v[5]), 1, atol=0.01)  # the later (3, 0) wins
+
+
+def test_the_fusion_weight_rises_when_one_passage_stands_out():
+    from index.ranking import Ranking
+    from index.semantic import weight
+
+    r = Ranking()
+    tied = np.array([0.81, 0.80, np.nan, 0.79], np.float32)
+    clear = np.array([0.70, 0.90, 0.80, np.nan], np.float32)
+    assert r.semantic < weight(tied, r) < weight(clear, r) == r.semantic_sure
+    assert weight(np.array([0.9, np.nan], np.float32), r) == r.semantic  # one vector: no lead
