@@ -14,8 +14,8 @@ both, the newest chunk wins for a (docno, part).
 from __future__ import annotations
 
 import fcntl
-import mmap
 import os
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +25,7 @@ import numpy as np
 
 from .embedding import DIM
 
-__all__ = ["LEAD", "WINDOWS", "VectorFiles", "Vectors", "quantise"]
+__all__ = ["LEAD", "WINDOWS", "RowReader", "VectorFiles", "Vectors", "quantise"]
 
 LEAD, WINDOWS = 0, 1  # tiers: the lead is embedded for every article before any window
 _PARTS = ("codes", "scales", "rows", "done")
@@ -40,18 +40,28 @@ def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, scales
 
 
-def _release(codes: np.ndarray, first_row: int) -> None:
-    """Unmap a chunk file's pages from first_row on (the windows) from this process: each row
-    read maps the page cache's whole folio (up to 2 MB on recent kernels), 3 GB resident
-    after 100 questions at 1M articles for 200 kB read a question. The page cache keeps them."""
-    mapped = codes.base if isinstance(codes, np.memmap) else None
-    if not isinstance(mapped, mmap.mmap) or not hasattr(mmap, "MADV_DONTNEED"):
-        return  # in memory, or a slice (its offset is not its own)
-    # the mapping starts at the granule before the array: np.memmap's offset is the file's
-    at = codes.offset % mmap.ALLOCATIONGRANULARITY + first_row * codes.shape[1] * codes.itemsize
-    start = at // mmap.PAGESIZE * mmap.PAGESIZE
-    if start < len(mapped):
-        mapped.madvise(mmap.MADV_DONTNEED, start, len(mapped) - start)
+class RowReader:
+    """A chunk's codes file, open for reading runs of rows with pread (a question's
+    candidates' passages). Read through the memory map instead, each row would map the page
+    cache's whole folio (up to 2 MB on a recent kernel) into the process: 2.9 GB more
+    resident after 100 questions at 1M articles, for about 200 kB read a question. The
+    file stays open while these vectors are loaded (closed with them), so a compaction that
+    replaces it changes nothing for them."""
+
+    def __init__(self, codes: np.memmap):
+        self.fd = os.open(codes.filename, os.O_RDONLY)
+        weakref.finalize(self, os.close, self.fd)
+        self.offset, self.dim, self.dtype = codes.offset, codes.shape[1], codes.dtype
+
+    def runs(self, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """The rows of each run (start, count), one after another."""
+        out = np.empty((int(counts.sum()), self.dim), self.dtype)
+        width, at = self.dim * self.dtype.itemsize, 0
+        for a, c in zip(starts.tolist(), counts.tolist(), strict=True):
+            if c:
+                os.preadv(self.fd, [out[at : at + c]], self.offset + a * width)
+                at += c
+        return out
 
 
 def _in_order(rows: np.ndarray) -> bool:
@@ -79,6 +89,8 @@ class Vectors:
     n_leads: int
     # where the rows hold only the leads (vector_table.py): every vector of some docnos
     fetch: Callable[[np.ndarray], Vectors] | None = None
+    # where codes are one memory-mapped file: the candidates' passages are read with pread
+    reader: RowReader | None = None
 
     @classmethod
     def empty(cls) -> Vectors:
@@ -129,8 +141,10 @@ class Vectors:
         if not counts.sum():
             return out
         rows = np.concatenate([np.arange(a, a + c) for a, c in zip(starts, counts, strict=True)])
-        cos = self.dot(rows, query)
-        _release(self.codes, n)
+        if self.reader is not None:
+            cos = (self.reader.runs(starts, counts).astype(np.float32) @ query) * self.scales[rows]
+        else:
+            cos = self.dot(rows, query)
         best = np.full(len(docnos), -np.inf, np.float32)
         np.maximum.at(best, np.repeat(owner, counts), cos)
         has = np.isfinite(best)
@@ -234,7 +248,10 @@ class VectorFiles:
                 codes, scales, rows = codes[order], scales[order], rows[order]
         docnos, part = rows[:, 0].copy(), rows[:, 1].copy()
         n_leads = int((part == 0).sum())
-        return Vectors(codes, np.asarray(scales), docnos, part, np.asarray(done), n_leads)
+        reader = RowReader(codes) if isinstance(codes, np.memmap) else None
+        return Vectors(
+            codes, np.asarray(scales), docnos, part, np.asarray(done), n_leads, None, reader
+        )
 
     def tidy(self, alive: np.ndarray | None, most: int = 16) -> None:
         """Past `most` chunks, merge the small ones (under a quarter of the largest), or all:
