@@ -85,14 +85,39 @@ _BETWEEN = r"[^\w\n]+"  # syllables of one word: anything but letters or a parag
 
 
 def _syllable_pattern(syllable: str, exact: bool) -> str:
+    alternatives = [first + rest for first, rest in _syllable_heads(syllable, exact)]
+    return alternatives[0] if len(alternatives) == 1 else f"(?:{'|'.join(alternatives)})"
+
+
+def _syllable_heads(syllable: str, exact: bool) -> list[tuple[str, str]]:
+    """A syllable's pattern as alternatives, each (its first character's, the rest's)."""
     if not exact:
-        return "".join(_CLASSES.get(ch, re.escape(ch)) for ch in syllable)
+        chars = [_CLASSES.get(ch, re.escape(ch)) for ch in syllable]
+        return [(chars[0] if chars else "", "".join(chars[1:]))]
     other = _OTHER_RE.sub(lambda m: _OTHER_STYLE[m.group(1)], syllable)
-    return (
-        re.escape(syllable)
-        if other == syllable
-        else f"(?:{re.escape(syllable)}|{re.escape(other)})"
-    )
+    return [(re.escape(s[:1]), re.escape(s[1:])) for s in dict.fromkeys((syllable, other))]
+
+
+def _terms_pattern(terms: Sequence[Term]) -> re.Pattern:
+    """One pattern for the terms, a group each, in order, at word boundaries.
+
+    It opens with the class of every term's first character, so the regex engine skips
+    to those (2x faster than trying every term at every character); each term checks its
+    own first character behind it ((?<=...)), then matches the rest.
+    """
+    firsts, alternatives = [], []
+    for t in terms:
+        heads = _syllable_heads(t.syllables[0], t.exact)
+        rest = "".join(_BETWEEN + _syllable_pattern(x, t.exact) for x in t.syllables[1:])
+        firsts += [f for f, _ in heads]
+        alternatives.append("(?:" + "|".join(f"(?<={f}){r}" for f, r in heads) + ")" + rest)
+    if not all(firsts):  # an empty first syllable: the plain form, tried at every character
+        plain = [_BETWEEN.join(_syllable_pattern(x, t.exact) for x in t.syllables) for t in terms]
+        return re.compile(r"(?<!\w)(?:" + "|".join(f"({a})" for a in plain) + r")(?!\w)")
+    # (?<!\w.): no letter before the first character (the one the class took)
+    opening = "[" + "".join(f[1:-1] if f.startswith("[") else f for f in firsts) + "]"
+    body = "|".join(f"({a})" for a in alternatives)
+    return re.compile(opening + r"(?<!\w(?s:.))(?:" + body + r")(?!\w)")
 
 
 def match_terms(words: Sequence[str], weights: Sequence[float]) -> list[Term]:
@@ -119,19 +144,8 @@ class Matcher:
         order = sorted(
             range(len(self.terms)), key=lambda i: -len(" ".join(self.terms[i].syllables))
         )
-        self._group_term = {}
-        alternatives = []
-        for group, ti in enumerate(order, 1):
-            t = self.terms[ti]
-            self._group_term[group] = ti
-            alternatives.append(
-                "(" + _BETWEEN.join(_syllable_pattern(x, t.exact) for x in t.syllables) + ")"
-            )
-        self._pattern = (
-            re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
-            if alternatives
-            else None
-        )
+        self._group_term = {group: ti for group, ti in enumerate(order, 1)}
+        self._pattern = _terms_pattern([self.terms[ti] for ti in order]) if order else None
         self._found: dict[str, list[tuple[int, int, int]]] = {}
 
     def find(self, text: str) -> list[tuple[int, int, int]]:
