@@ -10,7 +10,7 @@ from index.passages import _BETWEEN, Matcher, Term, _syllable_pattern, match_ter
 
 # letters that fold together, tone-style pairs (hoà/hòa, thuỷ/thủy), case, digits, "İ"
 LETTERS = "aàáảãạăằắâấậbcdđeèéêếghiìíỉoòóỏôồơớuùúủưừyỳýỷxnmtİ0"
-SYLLABLES = ["hoà", "hòa", "thuỷ", "thủy", "oà", "òa", "uỷ", "ủy", "ha", "hà", "nội", "noi", "an", "ân", "đ", "d", "y", "9"]
+SYLLABLES = "hoà hòa thuỷ thủy oà òa uỷ ủy ha hà nội noi an ân đ d y 9".split()
 
 
 def plain(terms: list[Term]) -> re.Pattern:
@@ -58,9 +58,8 @@ def test_examples_across_accents_styles_and_boundaries():
     text = "Hòa Bình, THỦY điện; Hà-Nội hanoi an toàn, ân, oà khóc òa lên, Oà.\nAn"
     found = Matcher(terms).find(text)
     assert found == plain_find(terms, text)
-    assert [text[a:b] for a, b, _ in found] == [
-        "Hòa Bình", "THỦY", "Hà-Nội", "an", "ân", "oà", "òa", "Oà", "An",
-    ]
+    shown = [text[a:b] for a, b, _ in found]
+    assert shown == "Hòa Bình|THỦY|Hà-Nội|an|ân|oà|òa|Oà|An".split("|")
 
 
 def test_an_empty_syllable_keeps_the_plain_form():
