@@ -61,6 +61,7 @@ def newsbot_command() -> list[str]:
 
 
 def run(args) -> None:
+    """The comparison at args.articles (bench/engine.py runs it too, at 20,000)."""
     data = args.data / f"n{args.articles}"
     idx = build_150k(data, args.articles)  # (any size: index once, reuse after)
     queries = [text for text, _ in make_queries(idx, args.queries, args.seed)]
@@ -128,6 +129,9 @@ def run(args) -> None:
     print(f"  newsbot answered {answered}/{n} questions with hits")
     wall = statistics.median(theirs) / statistics.median(ours)
     print(f"  newsbot is {wall:.1f}x faster (medians), {theirs_cpu / ours_cpu:.1f}x (CPU time)")
+    del ref
+    idx.close()
+    gc.collect()
 
 
 def main() -> None:
