@@ -184,8 +184,8 @@ def _relative(words: str) -> str | None:
 
 
 def strip_time(question: str) -> str:
-    """The question without its time words ("hôm nay", "tuần này", "mới nhất"; a date that
-    ends it, "năm 2017").
+    """The question without its time words ("hôm nay", "tuần này", "mới nhất"; a month or
+    year that ends it, "năm 2017").
 
     They say when, never what: searched as words, "tuần này" finds "Nghỉ Tết gần 2 tuần",
     and "năm 2017" every article that mentions the year.
@@ -193,7 +193,9 @@ def strip_time(question: str) -> str:
     sylls = re.findall(r"[^\W_]+", normalize(question))
     joined = " ".join(fold(s) for s in sylls)
     drop = [False] * len(sylls)
-    named = [m.span() for p in (_DAY, _MONTH) for m in p.finditer(joined)]
+    # a whole day ("ngày 23/12/2018") stays searched as well: it is narrow enough that an
+    # article naming it is about it ("Sự kiện nào diễn ra vào ngày 23/12/2018?")
+    named = [m.span() for m in _MONTH.finditer(joined)]
     if year := _year(question, joined):
         named.append(year.span())
     # a date inside a question is often the story's ("Sau năm 1975, …"): only one that ends

@@ -187,6 +187,35 @@ def test_a_year_named_in_a_question_keeps_the_best_match_first(open_index, tmp_p
     index.close()
 
 
+def test_a_whole_day_that_ends_a_question_is_searched_as_well(open_index, tmp_path):
+    index = open_index(tmp_path)
+    index.add(
+        [
+            Article(
+                "be-con",
+                "Người cha vượt qua tai nạn",
+                "Joseph không thể có mặt vào ngày chào đời của con gái, nhưng anh đã bế con "
+                "trên tay vào ngày 23/12/2018 với niềm xúc động không thể kiềm nén.",
+            ),
+            *(
+                Article(
+                    f"su-kien-{i}",
+                    f"Những sự kiện diễn ra trong tuần {i}",
+                    f"Nhiều sự kiện diễn ra vào cuối tuần {i}: sự kiện âm nhạc, sự kiện thể thao.",
+                )
+                for i in range(4)
+            ),
+        ]
+    )
+    question = "Sự kiện nào diễn ra vào ngày 23/12/2018?"
+    assert parse(question).date_from == dt.date(2018, 12, 23)  # still the period asked for
+    result = index.search(question)
+    assert result.hits[0].article.id == "be-con"
+    # a month or a year that ends the question is the period alone, as before
+    assert "2018" not in parse("sự kiện diễn ra tháng 12/2018").text
+    index.close()
+
+
 def test_counted_time_words_are_not_the_readers_now():
     today = dt.date(2026, 12, 1)
     assert parse("Hai tháng trước bé Ngọc mắc bệnh gì?", today).date_from is None
