@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT))
 from bench.hybrid import halves, hybrid_index, leads_only  # noqa: E402
 from bench.questions import DATA, read_data, typed_forms  # noqa: E402
 from index.progress import Progress  # noqa: E402
-from index.semantic import fuse  # noqa: E402
+from index.ranking import Ranking  # noqa: E402
+from index.semantic import fuse, weight  # noqa: E402
 
 WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8)
 
@@ -56,13 +57,17 @@ def record(index, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray, np.nda
     return out
 
 
-def mrr(records, wanted: list[int], weight: float, mask: np.ndarray) -> float:
-    """MRR@10 of the records replayed at one weight, over the masked questions."""
+def mrr(records, wanted: list[int], w: float | None, mask: np.ndarray) -> float:
+    """MRR@10 of the records replayed at one weight (None: the default ranking's weight for
+    each question, index/semantic.weight), over the masked questions."""
     total = 0.0
     for (docnos, scores, dense), want, m in zip(records, wanted, mask, strict=True):
         if not m or not len(docnos):
             continue
-        fused = fuse(scores, dense, weight) if dense is not None else scores
+        if dense is not None:
+            fused = fuse(scores, dense, weight(dense, Ranking()) if w is None else w)
+        else:
+            fused = scores
         order = np.lexsort((-docnos, -fused))[:10]
         hit = np.flatnonzero(docnos[order] == want)
         total += 1 / (hit[0] + 1) if len(hit) else 0.0
@@ -94,9 +99,10 @@ def main(argv: list[str] | None = None) -> None:
     for form in args.forms.split(","):
         records = record(index, [typed_forms(q.text)[form] for q in questions])
         print(f"\n{form}: MRR@10 (group off) by fusion weight, half A / half B / all")
-        for w in WEIGHTS:
+        for w in (*WEIGHTS, None):
             cells = [mrr(records, wanted, w, m) for m in (a, ~a, np.ones(len(a), bool))]
-            print(f"  {w:.1f}  " + "  ".join(f"{c:.3f}" for c in cells), flush=True)
+            name = "adaptive (the default)" if w is None else f"{w:.1f}"
+            print(f"  {name}  " + "  ".join(f"{c:.3f}" for c in cells), flush=True)
         index.semantic.encoder.flush()
     print(f"\ndone in {time.perf_counter() - started:,.0f} s")
 

@@ -1,25 +1,32 @@
-"""What the semantic stage adds to a search at scale: the question's embedding, the nearest
-leads among N articles (exact search over int8 vectors), and the fusion's passage cosines.
+"""The semantic stage's cost: search() at 150k with it on beside lexical only, 1M resident.
 
-    OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/semantic_speed.py --articles 150000
+    OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/semantic_speed.py --data data/bench
+    ... bench/semantic_speed.py --data data/bench --million       # also 1M resident
+    ... bench/semantic_speed.py --agreement                       # sign bits vs exact scan
 
-The vectors are random unit vectors in the product's files (index/vectors.py: one lead and
---windows windows an article), written to a temporary folder: the cost of the search does
-not depend on what the vectors say. The questions are real ones (../shared/questions), each
-embedded once uncached and once from the cache. Add the lexical search()'s own median
-(docs/benchmarks.md, bench/engine.py) for the whole.
+--data is bench/engine.py's folder: its n150000 index (and m1000000 segment). The VECTORS
+ARE SYNTHETIC: random unit vectors quantised as index/vectors.py does, one lead and --windows
+windows an article (11: the bench questions' articles average that), in the product's files
+under --work: an archive that size cannot be embedded on this machine, and the cost of the
+search does not depend on what the vectors say. The questions are real (../shared/questions)
+and embedded by the real model, each time afresh (the question cache is emptied before each
+search). search() runs four ways in turn for each question: lexical only; the semantic stage
+as first built (the question embedded before the search, every lead's int8 cosine); with the
+sign bits' first pass (index/lead_bits.py); and with the question embedded while the lexical
+stage ranks (the default). --agreement checks the sign bits on REAL vectors: the bench
+vector cache's passages (bench/vector_cache.py) and real questions, nearest 10 by the bits'
+shortlist (a 25th of the leads, as at 150k) against the exact int8 scan.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gzip
 import json
 import os
-import shlex
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,80 +35,215 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.engine import rss_mb, rss_parts  # noqa: E402
+from bench.machine import print_machine  # noqa: E402
 from embed.encoder import E5Encoder  # noqa: E402
 from index.embedding import DIM  # noqa: E402
+from index.lead_bits import SHORTLIST_SHARE, LeadBits  # noqa: E402
+from index.search import SearchIndex  # noqa: E402
 from index.semantic import SemanticStage  # noqa: E402
-from index.vectors import LEAD, VectorFiles  # noqa: E402
+from index.vectors import LEAD, WINDOWS, VectorFiles, Vectors, quantise  # noqa: E402
 
 QUESTIONS = ROOT.parent / "shared" / "questions" / "questions.jsonl.gz"
 
 
 def ms(xs: list[float]) -> str:
-    return f"median {statistics.median(xs) * 1e3:.1f} ms, p90 {np.percentile(xs, 90) * 1e3:.1f} ms"
+    return f"p50 {statistics.median(xs) * 1e3:6.1f} ms, p90 {np.percentile(xs, 90) * 1e3:6.1f} ms"
+
+
+def questions(n: int, every: int = 7) -> list[str]:
+    """n real questions as written, every 7th of the file (many articles, not one's five)."""
+    out = []
+    with gzip.open(QUESTIONS, "rt", encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            if i % every == 0:
+                out.append(json.loads(line)["question"])
+            if len(out) >= n:
+                break
+    return out
+
+
+def synthetic(folder: Path, docnos: np.ndarray, windows: int) -> VectorFiles:
+    """SYNTHETIC vectors for these docnos, one compacted chunk (reused when already there)."""
+    files = VectorFiles(folder)
+    if files.chunks():
+        return files
+    print(f"writing synthetic vectors for {len(docnos):,} articles into {folder} ...", flush=True)
+    rng = np.random.default_rng(0)
+    per, step, t = 1 + windows, 20_000, time.perf_counter()
+    for lo in range(0, len(docnos), step):
+        d = docnos[lo : lo + step]
+        rows = np.stack([np.repeat(d, per), np.tile(np.arange(per), len(d))], 1)
+        v = rng.standard_normal((len(rows), DIM), np.float32)
+        v /= np.linalg.norm(v, axis=1, keepdims=True)
+        files.append(rows, v, [(int(x), tier) for x in d for tier in (LEAD, WINDOWS)])
+    files.compact()  # what `newsbot embed` leaves once the segment is compacted
+    print(f"  {time.perf_counter() - t:,.0f} s", flush=True)
+    return files
+
+
+def bench_150k(args, encoder: E5Encoder) -> None:
+    idx = SearchIndex.open(args.data / "n150000", encoder=encoder)
+    alive = idx.segments.live().alive
+    files = synthetic(args.work / f"n150000-w{args.windows}", np.flatnonzero(alive), args.windows)
+    stage = SemanticStage(encoder, files.dir)  # bench: the synthetic vectors, not the data's
+    idx.semantic = stage
+    v = stage.vectors
+    print(
+        f"\n== search() at {int(alive.sum()):,} articles, {len(v):,} SYNTHETIC vectors "
+        f"({v.n_leads:,} leads, {v.codes.nbytes / 1e6:,.0f} MB int8 memory-mapped; sign bits "
+        f"{stage._bits.bits.nbytes / 1e6:,.1f} MB); RSS {rss_mb():,.0f} MB"
+    )
+    texts = questions(args.questions)
+    on, off = idx.ranking, dataclasses.replace(idx.ranking, semantic=0.0)
+    bits, prefetch = stage._bits, stage.prefetch
+
+    def run(text: str, variant: str) -> tuple[float, list[str]]:
+        stage._questions.clear()  # every question embedded afresh
+        idx.ranking = off if variant == "lexical" else on
+        stage._bits = None if variant == "scan" else bits
+        serial = variant in ("scan", "bits")
+        stage.prefetch = (lambda *a: None) if serial else prefetch  # type: ignore[method-assign]
+        t = time.perf_counter()
+        found = idx.search(text)
+        return time.perf_counter() - t, [h.article.id for h in found.hits]
+
+    variants = ("lexical", "scan", "bits", "overlap")
+    times: dict[str, list[float]] = {k: [] for k in variants}
+    same = 0
+    for i, text in enumerate(texts):
+        tops = {}
+        for k in variants[i % 4 :] + variants[: i % 4]:  # each goes first in turn
+            took, tops[k] = run(text, k)
+            times[k].append(took)
+        same += tops["scan"] == tops["bits"] == tops["overlap"]
+    stage._bits, stage.prefetch = bits, prefetch  # type: ignore[method-assign]
+    names = {
+        "lexical": "lexical only (semantic=0)",
+        "scan": "semantic, question first, int8 scan of every lead",
+        "bits": "semantic, question first, sign bits then int8",
+        "overlap": "semantic, question beside lexical, sign bits (default)",
+    }
+    for k in variants:
+        print(f"  {names[k]:<56} {ms(times[k])}")
+    base = statistics.median(times["lexical"])
+    for k in variants[1:]:
+        print(f"  {k}: {statistics.median(times[k]) / base:.2f}x lexical (p50 ratio)")
+    print(f"  same top 10 (synthetic vectors), scan = bits = overlap: {same}/{len(texts)}")
+    parts(stage, texts[:30], alive)
+    print(f"RSS after: {rss_mb():,.0f} MB ({rss_parts()})")
+    idx.close()
+
+
+def parts(stage: SemanticStage, texts: list[str], alive: np.ndarray) -> None:
+    """The stage's pieces alone: embedding, nearest leads both ways."""
+    emb, scan, bits = [], [], []
+    for text in texts:
+        stage._questions.clear()
+        t = time.perf_counter()
+        q = stage.question(text)
+        emb.append(time.perf_counter() - t)
+        saved = stage._bits
+        for out, b in ((scan, None), (bits, saved)):
+            stage._bits = b
+            t = time.perf_counter()
+            stage.nearest(q, 10, alive)
+            out.append(time.perf_counter() - t)
+        stage._bits = saved
+    print(f"  question embedding alone:           {ms(emb)}")
+    print(f"  nearest 10 leads, int8 scan:        {ms(scan)}")
+    print(f"  nearest 10 leads, sign bits + int8: {ms(bits)}")
+
+
+def bench_million(args, encoder: E5Encoder) -> None:
+    idx = SearchIndex.open(args.data / "m1000000", encoder=encoder)
+    alive = idx.segments.live().alive
+    files = synthetic(args.work / f"m1000000-w{args.windows}", np.flatnonzero(alive), args.windows)
+    texts = questions(args.questions)
+    took = []
+    for text in texts:  # the engine alone first: its own resident memory
+        t = time.perf_counter()
+        idx.best(idx.plan(text), 40)
+        took.append(time.perf_counter() - t)
+    print(f"\n== {int(alive.sum()):,} documents (bench/engine.py's replicated 1M segment)")
+    print(f"  lexical best() alone: {ms(took)}; RSS {rss_mb():,.0f} MB ({rss_parts()})")
+    stage = SemanticStage(encoder, files.dir)
+    v = stage.vectors
+    print(
+        f"  {len(v):,} SYNTHETIC vectors loaded ({v.codes.nbytes / 1e9:,.1f} GB int8 "
+        f"memory-mapped): RSS {rss_mb():,.0f} MB ({rss_parts()})"
+    )
+    took = []
+    for text in texts:
+        stage._questions.clear()
+        t = time.perf_counter()
+        q = stage.question(text)
+        docnos, _, _ = idx.best(idx.plan(text), 40)
+        near = stage.nearest(q, 10, alive)
+        both = np.concatenate([docnos, near])
+        stage.rescore(q, both, np.linspace(1, 0, len(both)), idx.ranking)
+        took.append(time.perf_counter() - t)
+    print(f"  lexical best() + question + nearest leads + passage cosines: {ms(took)}")
+    print(f"  RSS after {len(took)} questions: {rss_mb():,.0f} MB ({rss_parts()})")
+    idx.close()
+
+
+def agreement(args, encoder: E5Encoder) -> None:
+    """Sign bits against the exact int8 scan on real e5 vectors and real questions."""
+    chunks = sorted(
+        (
+            Path(os.environ.get("NEWSBOT_BENCH_VECTORS", "/tmp/newsbot-bench-vectors"))
+            / "e5-small-q4"
+        ).glob("vecs-*.npy")
+    )
+    real = np.concatenate([np.load(c) for c in chunks]).astype(np.float32)
+    real /= np.linalg.norm(real, axis=1, keepdims=True)
+    codes, scales = quantise(real)
+    docnos = np.arange(len(real))
+    v = Vectors(codes, scales, docnos, np.zeros_like(docnos), np.zeros((0, 2), np.int64), len(real))
+    bits, ok = LeadBits(v), np.ones(len(real), bool)
+    texts = questions(args.questions * 3, every=3)
+    vectors = [encoder.query(text) for text in texts]
+    exact = [np.argsort(-v.all_leads(q), kind="stable")[:10] for q in vectors]
+    print(
+        f"\n== sign bits vs exact int8 scan, REAL e5 vectors: {len(real):,} cached passages "
+        f"(bench/vector_cache.py) as leads, {len(texts)} real questions"
+    )
+    for share in (SHORTLIST_SHARE // 2, SHORTLIST_SHARE, SHORTLIST_SHARE * 2, SHORTLIST_SHARE * 4):
+        same, recall = 0, []
+        for q, ref in zip(vectors, exact, strict=True):
+            rows = bits.shortlist(q, ok, want=len(real) // share)
+            got = rows[np.argsort(-v.dot(rows, q), kind="stable")[:10]]
+            same += list(got) == list(ref)
+            recall.append(len(set(got) & set(ref)) / 10)
+        mark = " (the stage's)" if share == SHORTLIST_SHARE else ""
+        print(
+            f"  shortlist a {share}th{mark}: same nearest 10 in the same order "
+            f"{same}/{len(texts)}, recall@10 {np.mean(recall):.3f}"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument("--articles", type=int, default=150_000)
-    p.add_argument("--windows", type=int, default=6, help="windows an article")
-    p.add_argument("--questions", type=int, default=60)
-    p.add_argument("--candidates", type=int, default=40)
+    p.add_argument("--data", type=Path, default=ROOT / "data" / "bench")
+    p.add_argument("--work", type=Path, default=Path("/tmp/newsbot-semantic-speed"))
+    p.add_argument("--windows", type=int, default=11, help="windows an article")
+    p.add_argument("--questions", type=int, default=100)
+    p.add_argument("--million", action="store_true", help="also 1M documents' resident memory")
+    p.add_argument("--skip-150k", action="store_true")
+    p.add_argument("--agreement", action="store_true", help="only the sign bits on real vectors")
     args = p.parse_args(argv)
-    shown = sys.argv[1:] if argv is None else argv
-    print(f"command: {shlex.join(['.venv/bin/python', 'bench/semantic_speed.py', *shown])}")
-    print(
-        f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '(unset)')}, load average "
-        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared)"
-    )
-    rng = np.random.default_rng(0)
-    with tempfile.TemporaryDirectory() as tmp:
-        files = VectorFiles(Path(tmp) / "vectors")
-        per = 1 + args.windows
-        step = 20_000
-        for lo in range(0, args.articles, step):
-            docnos = np.arange(lo + 1, min(lo + step, args.articles) + 1)
-            rows = np.stack([np.repeat(docnos, per), np.tile(np.arange(per), len(docnos))], 1)
-            v = rng.standard_normal((len(rows), DIM)).astype(np.float32)
-            v /= np.linalg.norm(v, axis=1, keepdims=True)
-            files.append(rows, v, [(int(d), LEAD) for d in docnos])
-        files.compact()
-        encoder = E5Encoder(threads=int(os.environ.get("OMP_NUM_THREADS", "1")))
-        stage = SemanticStage(encoder, files.dir)
-        v = stage.vectors
-        print(
-            f"{args.articles:,} articles, {len(v):,} vectors: {v.codes.nbytes / 1e6:,.0f} MB "
-            f"int8 (memory-mapped), {len(v.leads):,} leads searched"
-        )
-        with gzip.open(QUESTIONS, "rt", encoding="utf-8") as f:
-            texts = [
-                json.loads(line)["question"]
-                for _, line in zip(range(args.questions), f, strict=False)
-            ]
-        alive = np.ones(args.articles + 1, bool)
-        first, again, near, fuse_t = [], [], [], []
-        for t in texts:
-            s = time.perf_counter()
-            q = stage.question(t)
-            first.append(time.perf_counter() - s)
-            s = time.perf_counter()
-            stage.question(t)
-            again.append(time.perf_counter() - s)
-            s = time.perf_counter()
-            stage.nearest(q, 10, alive)
-            near.append(time.perf_counter() - s)
-            cands = rng.choice(args.articles, args.candidates, replace=False) + 1
-            s = time.perf_counter()
-            v.best(cands, q)
-            fuse_t.append(time.perf_counter() - s)
-        print(f"question embedding, first time: {ms(first)}")
-        print(f"question embedding, cached:     {ms(again)}")
-        print(f"nearest 10 leads of {len(v.leads):,}: {ms(near)}")
-        print(f"best passage cosine of {args.candidates} candidates: {ms(fuse_t)}")
-        total = [a + b + c for a, b, c in zip(first, near, fuse_t, strict=True)]
-        print(f"semantic stage in all (uncached question): {ms(total)}")
-        print(f"load average after: {os.getloadavg()[0]:.1f}")
+    print_machine()
+    print(f"command: {' '.join(sys.argv)}")
+    encoder = E5Encoder(threads=int(os.environ.get("OMP_NUM_THREADS", "1")))
+    if args.agreement:
+        return agreement(args, encoder)
+    if not args.skip_150k:
+        bench_150k(args, encoder)
+    if args.million:
+        bench_million(args, encoder)
 
 
 if __name__ == "__main__":

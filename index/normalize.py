@@ -81,4 +81,8 @@ def fold(text: str) -> str:
 
 def has_diacritics(text: str) -> bool:
     """Whether the text carries any Vietnamese diacritic (then its accents are meant)."""
-    return any(ch in _DIACRITIC_CHARS for ch in unicodedata.normalize("NFC", text))
+    # (the planner asks this of every syllable a mistyping could be: set.isdisjoint walks
+    # the characters in C, and no diacritic is ASCII)
+    return not text.isascii() and not _DIACRITIC_CHARS.isdisjoint(
+        unicodedata.normalize("NFC", text)
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -51,7 +51,12 @@ class Passage:
 @lru_cache(maxsize=SENTENCE_CACHE)
 def sentences(body: str) -> tuple[tuple[int, int], ...]:
     """(start, end) of every sentence of a body; paragraphs always end one."""
-    out, start = [], 0
+    return tuple(each_sentence(body))  # (shared by every caller of the cache: not to be changed)
+
+
+def each_sentence(body: str) -> Iterator[tuple[int, int]]:
+    """sentences() one at a time, for a caller that wants only the first few."""
+    start = 0
     for m in _SENTENCE_END.finditer(body):
         if m.group(3) is not None:  # punctuation, then a word
             if m.group(3).islower():
@@ -60,11 +65,10 @@ def sentences(body: str) -> tuple[tuple[int, int], ...]:
         else:
             end, after = m.start(), m.end()
         if end > start:
-            out.append((start, end))
+            yield start, end
         start = after
     if start < len(body):
-        out.append((start, len(body)))
-    return tuple(out)  # (shared by every caller of the cache: not to be changed)
+        yield start, len(body)
 
 
 def _letter_classes() -> dict[str, str]:
@@ -85,14 +89,40 @@ _BETWEEN = r"[^\w\n]+"  # syllables of one word: anything but letters or a parag
 
 
 def _syllable_pattern(syllable: str, exact: bool) -> str:
+    alternatives = [first + rest for first, rest in _syllable_heads(syllable, exact)]
+    return alternatives[0] if len(alternatives) == 1 else f"(?:{'|'.join(alternatives)})"
+
+
+def _syllable_heads(syllable: str, exact: bool) -> list[tuple[str, str]]:
+    """A syllable's pattern as alternatives, each (its first character's, the rest's)."""
     if not exact:
-        return "".join(_CLASSES.get(ch, re.escape(ch)) for ch in syllable)
+        chars = [_CLASSES.get(ch, re.escape(ch)) for ch in syllable]
+        return [(chars[0] if chars else "", "".join(chars[1:]))]
     other = _OTHER_RE.sub(lambda m: _OTHER_STYLE[m.group(1)], syllable)
-    return (
-        re.escape(syllable)
-        if other == syllable
-        else f"(?:{re.escape(syllable)}|{re.escape(other)})"
-    )
+    return [(re.escape(s[:1]), re.escape(s[1:])) for s in dict.fromkeys((syllable, other))]
+
+
+def _terms_pattern(terms: Sequence[Term]) -> re.Pattern:
+    """One pattern for the terms, a group each, in order, at word boundaries.
+
+    It opens with the class of every term's first character, so the regex engine skips
+    to those (2x faster than trying every term at every character); each term checks its
+    own first character behind it ((?<=...)), then matches the rest.
+    """
+    firsts, alternatives = [], []
+    for t in terms:
+        heads = _syllable_heads(t.syllables[0], t.exact)
+        rest = "".join(_BETWEEN + _syllable_pattern(x, t.exact) for x in t.syllables[1:])
+        firsts += [f for f, _ in heads]
+        alternatives.append("(?:" + "|".join(f"(?<={f}){r}" for f, r in heads) + ")" + rest)
+    if not all(firsts):  # an empty first syllable: the plain form, tried at every character
+        plain = [_BETWEEN.join(_syllable_pattern(x, t.exact) for x in t.syllables) for t in terms]
+        return re.compile(r"(?<!\w)(?:" + "|".join(f"({a})" for a in plain) + r")(?!\w)")
+    # (?<!\w.): no letter before the first character (the one the class took)
+    items = (x for f in firsts for x in (f[1:-1] if f.startswith("[") else [f]))
+    opening = "[" + "".join(dict.fromkeys(items)) + "]"  # (each character once: compiles faster)
+    body = "|".join(f"({a})" for a in alternatives)
+    return re.compile(opening + r"(?<!\w(?s:.))(?:" + body + r")(?!\w)")
 
 
 def match_terms(words: Sequence[str], weights: Sequence[float]) -> list[Term]:
@@ -119,19 +149,8 @@ class Matcher:
         order = sorted(
             range(len(self.terms)), key=lambda i: -len(" ".join(self.terms[i].syllables))
         )
-        self._group_term = {}
-        alternatives = []
-        for group, ti in enumerate(order, 1):
-            t = self.terms[ti]
-            self._group_term[group] = ti
-            alternatives.append(
-                "(" + _BETWEEN.join(_syllable_pattern(x, t.exact) for x in t.syllables) + ")"
-            )
-        self._pattern = (
-            re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
-            if alternatives
-            else None
-        )
+        self._group_term = {group: ti for group, ti in enumerate(order, 1)}
+        self._pattern = _terms_pattern([self.terms[ti] for ti in order]) if order else None
         self._found: dict[str, list[tuple[int, int, int]]] = {}
 
     def find(self, text: str) -> list[tuple[int, int, int]]:
@@ -209,30 +228,41 @@ def _best_window(
         return Passage(spans[0][0], spans[min(window, len(spans)) - 1][1], 0.0)
     terms = matcher.terms
     starts = [s for s, _ in spans]
-    # only the sentences with a match, by index (a long body has hundreds of others)
-    per_sentence: dict[int, dict[int, int]] = {}
+    # only the sentences with a match, by index (a long body has hundreds of others), each
+    # with its terms in the order found (the sums below add their weights in that order)
+    per_sentence: dict[int, dict[int, None]] = {}
     bonus: dict[int, float] = {}
     last_end, last_term = -10, -1
-    for s, e, ti in found:
-        si = max(bisect_right(starts, s) - 1, 0)
-        counts = per_sentence.setdefault(si, {})
-        counts[ti] = counts.get(ti, 0) + 1
+    si, upto = 0, starts[1] if len(starts) > 1 else None  # the sentence, where the next starts
+    for s, e, ti in found:  # in order: the sentence only moves forward
+        if upto is not None and s >= upto:
+            si = bisect_right(starts, s, si) - 1
+            upto = starts[si + 1] if si + 1 < len(starts) else None
+        held = per_sentence.get(si)
+        if held is None:
+            per_sentence[si] = {ti: None}
+        elif ti not in held:
+            held[ti] = None
         if proximity and ti != last_term and 0 <= s - last_end <= 2:
             bonus[si] = bonus.get(si, 0.0) + proximity * min(
                 terms[ti].weight, terms[last_term].weight
             )
         last_end, last_term = e, ti
-    best = Passage(spans[0][0], spans[0][1], -1.0)
+    best, span = -1.0, spans[0]
     for first in sorted(per_sentence):  # a window worth having starts on a match
-        tf: dict[int, int] = {}
+        if window == 1:
+            score = bonus.get(first, 0.0) + sum([terms[ti].weight for ti in per_sentence[first]])
+            if score > best + 1e-9:
+                best, span = score, spans[first]
+            continue
+        tf: dict[int, None] = {}
         extra = 0.0
         for si in range(first, min(first + window, len(spans))):
-            for ti, c in per_sentence.get(si, {}).items():
-                tf[ti] = tf.get(ti, 0) + c
+            tf.update(per_sentence.get(si, ()))
             extra += bonus.get(si, 0.0)
             # each question word counts once: a sentence answering a question holds its
             # words, it does not repeat them (repeats counted, k1 1.2, ranked worse)
-            score = extra + sum(terms[ti].weight for ti in tf)
-            if score > best.score + 1e-9:
-                best = Passage(spans[first][0], spans[si][1], score)
-    return best
+            score = extra + sum([terms[ti].weight for ti in tf])
+            if score > best + 1e-9:
+                best, span = score, (spans[first][0], spans[si][1])
+    return Passage(span[0], span[1], best)

@@ -53,6 +53,11 @@ class Ranking:
     # leads join the candidates
     semantic: float = 0.2
     semantic_depth: int = 10
+    # ... rising to semantic_sure when the best passage cosine leads the next candidate's by
+    # semantic_gap or more: the dense side is sure of one article (tuned on one half of the
+    # real and reworded questions, checked on the other: docs/benchmarks.md)
+    semantic_sure: float = 0.6
+    semantic_gap: float = 0.03
 
     @staticmethod
     def ablations() -> list[tuple[str, dict]]:
@@ -73,4 +78,5 @@ class Ranking:
             ("first excerpt from the best sentence (lead_window 1)", {"lead_window": 1}),
             ("without the semantic stage", {"semantic": 0.0}),
             ("without dense candidates (semantic_depth 0)", {"semantic_depth": 0}),
+            ("a fixed fusion weight (semantic_sure 0.2)", {"semantic_sure": 0.2}),
         ]

@@ -53,8 +53,6 @@ DEFAULT_PARAMS = BM25Params()
 class SearchIndex:
     """Articles in SQLite, BM25 postings in memory-mapped segments plus a live delta."""
 
-    _in_range = staticmethod(in_range)
-
     def __init__(
         self,
         data_dir: Path,
@@ -248,6 +246,7 @@ class SearchIndex:
             raise ExactNotServed("the exact BM25Okapi mode is served by the embedded index only")
         offset = max(0, offset)
         k = max(0, min(k, MAX_DEPTH - offset))
+        self.semantic.prefetch(query, r, exact)  # embedded while the lexical stage ranks
         only = None
         if sources is not None:
             only = np.unique(np.asarray(self.store.docnos_of_sources(sources), np.int64))

@@ -16,6 +16,7 @@ import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +25,13 @@ from typing import Protocol
 import numpy as np
 
 from .embedding import Encoder
+from .lead_bits import EXACT_BELOW, LeadBits
 from .normalize import fold, has_diacritics, normalize
 from .ranker import in_range
 from .ranking import Ranking
 from .vectors import VectorFiles, Vectors
 
-__all__ = ["Coverage", "SemanticStage", "VectorStorage", "fuse", "restore_accents"]
+__all__ = ["Coverage", "SemanticStage", "VectorStorage", "fuse", "restore_accents", "weight"]
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +78,11 @@ class Live(Protocol):
     dates: np.ndarray
 
 
+def _key(question: str) -> str:
+    """A question as it is embedded and cached: normalised, spaces collapsed."""
+    return _SPACES.sub(" ", normalize(question)).strip()
+
+
 def restore_accents(question: str, texts: Iterable[str]) -> str:
     """The question with each bare syllable spelt as the texts most often spell it."""
     wanted = {fold(s).lower() for s in _SYLLABLE.findall(question) if not has_diacritics(s)}
@@ -92,6 +99,16 @@ def restore_accents(question: str, texts: Iterable[str]) -> str:
         return found.most_common(1)[0][0] if found else s
 
     return _SYLLABLE.sub(spell, question)
+
+
+def weight(dense: np.ndarray, r: Ranking) -> float:
+    """The fusion weight for one question: r.semantic, rising to r.semantic_sure as the best
+    passage cosine leads the next candidate's by up to r.semantic_gap."""
+    found = np.sort(dense[~np.isnan(dense)])
+    if len(found) < 2 or r.semantic_gap <= 0:
+        return r.semantic
+    lead = float(found[-1] - found[-2])
+    return r.semantic + (r.semantic_sure - r.semantic) * min(1.0, lead / r.semantic_gap)
 
 
 def fuse(lexical: np.ndarray, dense: np.ndarray, weight: float) -> np.ndarray:
@@ -124,8 +141,11 @@ class SemanticStage:
             VectorFiles(storage) if isinstance(storage, (str, Path)) else storage
         )
         self._vectors = Vectors.empty()
+        self._bits: LeadBits | None = None  # built when there are EXACT_BELOW leads or more
         self._signature: tuple[int, ...] = ()
         self._questions: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._pending: dict[str, Future] = {}
+        self._embedder: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self.refresh()
 
@@ -149,7 +169,8 @@ class SemanticStage:
         except (OSError, ValueError) as e:  # compacted away while being read: next time
             log.info("vectors not reloaded (%s); keeping the loaded ones", e)
             return False
-        self._vectors, self._signature = loaded, signature
+        bits = LeadBits(loaded) if loaded.n_leads >= EXACT_BELOW else None
+        self._vectors, self._bits, self._signature = loaded, bits, signature
         return True
 
     def coverage(self, alive: np.ndarray) -> Coverage:
@@ -176,42 +197,67 @@ class SemanticStage:
         self.refresh()
         return True
 
+    def prefetch(self, text: str, r: Ranking, exact: bool = False) -> None:
+        """Start embedding a question typed with its accents on a thread of its own, so the
+        lexical stage ranks meanwhile (the encoder's C code does not hold the GIL); a bare
+        question waits for the lexical candidates to lend it accents."""
+        if exact or not r.semantic or self.encoder is None or not has_diacritics(text):
+            return
+        key = _key(text)
+        with self._lock:
+            if key in self._questions or key in self._pending:
+                return
+            if self._embedder is None:
+                self._embedder = ThreadPoolExecutor(1, thread_name_prefix="question-vector")
+            self._pending[key] = self._embedder.submit(self._embed, key)
+
     def question(self, text: str) -> np.ndarray | None:
         """The question's vector (one embedding per distinct question), None if off."""
-        if self.encoder is None:
-            return None
-        key = _SPACES.sub(" ", normalize(text)).strip()
+        key = _key(text)
         with self._lock:
             if (hit := self._questions.get(key)) is not None:
                 self._questions.move_to_end(key)
                 return hit
+            pending = self._pending.get(key)
+        return pending.result() if pending is not None else self._embed(key)
+
+    def _embed(self, key: str) -> np.ndarray | None:
+        """Embed a normalised question and remember its vector."""
+        encoder, vector = self.encoder, None
         try:
-            vector = np.asarray(self.encoder.query(key), np.float32)
+            if encoder is not None:
+                vector = np.asarray(encoder.query(key), np.float32)
         except Exception as e:  # noqa: BLE001 - a failing encoder costs meaning, never an answer
             log.warning("semantic stage off: the encoder failed (%s: %s)", type(e).__name__, e)
             self.encoder = None
-            return None
         with self._lock:
-            self._questions[key] = vector
-            while len(self._questions) > CACHED_QUESTIONS:
-                self._questions.popitem(last=False)
+            if vector is not None:
+                self._questions[key] = vector
+                while len(self._questions) > CACHED_QUESTIONS:
+                    self._questions.popitem(last=False)
+            self._pending.pop(key, None)
         return vector
 
     def nearest(self, vector: np.ndarray, k: int, allowed: np.ndarray) -> np.ndarray:
-        """Docnos of the k leads nearest the vector among allowed docnos (a bool mask)."""
-        v = self._vectors
+        """Docnos of the k leads nearest the vector among allowed docnos (a bool mask): by
+        int8 cosine over every lead, or over the sign bits' shortlist (lead_bits.py) at scale."""
+        v, bits = self._vectors, self._bits
         if not k or not v.n_leads:
             return np.zeros(0, np.int64)
         docnos = v.docnos[: v.n_leads]
         ok = docnos < len(allowed)
         ok[ok] = allowed[docnos[ok]]
-        cos = v.all_leads(vector)
-        cos[~ok] = -np.inf
-        k = min(k, int(ok.sum()))
+        if bits is not None and len(bits) == v.n_leads:
+            rows = bits.shortlist(vector, ok)
+            cos = v.dot(rows, vector)
+        else:
+            rows = np.flatnonzero(ok)
+            cos = v.all_leads(vector)[rows]
+        k = min(k, len(rows))
         if not k:
             return np.zeros(0, np.int64)
         top = np.argpartition(-cos, k - 1)[:k]
-        return docnos[top[np.argsort(-cos[top], kind="stable")]]
+        return docnos[rows[top[np.argsort(-cos[top], kind="stable")]]]
 
     def candidates(
         self,
@@ -262,7 +308,8 @@ class SemanticStage:
         """Scores with each candidate's best passage cosine fused in (unchanged if off)."""
         if vector is None or not r.semantic or not len(docnos):
             return scores
-        return fuse(scores, self._vectors.best(docnos, vector), r.semantic)
+        dense = self._vectors.best(docnos, vector)
+        return fuse(scores, dense, weight(dense, r))
 
     def fusion(
         self, vector: np.ndarray | None, r: Ranking

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .models import Excerpt
-from .passages import Matcher, Passage, best_passage, sentences, with_antecedent
+from .passages import Matcher, Passage, best_passage, each_sentence, with_antecedent
 from .ranking import Ranking
 
 EXCERPT_CHARS = 300
@@ -26,8 +26,8 @@ def excerpt(
     if end <= start:
         return Excerpt("")
     # the answer is often the next sentence ("... can be prevented. Removing polyps ..."):
-    # add the following ones while they fit
-    for _, e in sentences(body[passage.end :]):
+    # add the following ones while they fit (split only as far as that)
+    for _, e in each_sentence(body[passage.end :]):
         if passage.end + e - start > limit:
             break
         end = passage.end + e

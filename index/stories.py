@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from functools import lru_cache
 
 from .normalize import fold, normalize
 
@@ -13,8 +14,12 @@ SYLLABLE = re.compile(r"[^\W_]+")
 # syllable, so grouping stays linear in the number of results whatever they hold.
 MAX_STORY_CANDIDATES = 64
 STORY_SIMILARITY = 0.8  # Jaccard of folded headline syllables: a word in five may differ
+# headlines whose keys are kept: a search groups its ~40 candidates, and the next questions
+# about the same news rank many of them again
+STORY_KEYS = 4096
 
 
+@lru_cache(maxsize=STORY_KEYS)
 def story_key(title: str) -> frozenset[str]:
     """A headline as the set of its folded syllables."""
     return frozenset(SYLLABLE.findall(fold(normalize(title))))

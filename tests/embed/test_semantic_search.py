@@ -76,3 +76,18 @@ def test_a_broken_model_means_lexical_with_one_log_line(tmp_path, caplog):
         assert load_encoder(True, model_path=str(tmp_path / "missing.bin")) is None
     assert len([r for r in caplog.records if "semantic stage off" in r.message]) == 2
     assert load_encoder(False) is None
+
+
+def test_a_question_is_embedded_while_the_lexical_stage_ranks(small_index):
+    EmbedQueue(small_index, small_index.semantic.encoder).run()
+    stage, question = small_index.semantic, "bao nhiêu người tử vong vì bão tuyết"
+    ranked = ids(small_index.search(question))
+    stage._questions.clear()
+    stage.prefetch(question, small_index.ranking)
+    vector = stage.question(question)  # waits for the prefetch, or finds it done
+    assert not stage._pending and len(stage._questions) == 1
+    assert np.allclose(vector, stage.encoder.query(question), atol=1e-6)
+    assert ids(small_index.search(question)) == ranked
+    stage.prefetch("bao nhieu nguoi chet", small_index.ranking)  # bare: waits for the accents
+    stage.prefetch(question, dataclasses.replace(small_index.ranking, semantic=0.0))
+    assert not stage._pending and len(stage._questions) == 1

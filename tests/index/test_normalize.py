@@ -29,3 +29,12 @@ def test_fold_and_diacritics():
     assert has_diacritics("giá vàng")
     assert has_diacritics("đi")
     assert not has_diacritics("gia vang ha noi 2020")
+
+
+def test_has_diacritics_is_any_accented_character_after_nfc():
+    from index.normalize import _DIACRITIC_CHARS
+
+    decomposed = unicodedata.normalize("NFD", "Hoà Bình")  # accents as combining marks
+    for text in ["", "abc", "giá", "Đà", "e\u0301", decomposed, "İstanbul", "ß ø", "x" * 9 + "ạ"]:
+        plain = any(ch in _DIACRITIC_CHARS for ch in unicodedata.normalize("NFC", text))
+        assert has_diacritics(text) == plain

@@ -1,5 +1,7 @@
 """Passage vectors on disk and the fusion: int8 chunks, atomic appends, compaction, accents."""
 
+import dataclasses
+
 import numpy as np
 
 from index.embedding import DIM, lead_text, passage_texts
@@ -175,3 +177,42 @@ def test_a_compaction_of_an_emptied_archive_drops_every_vector(tmp_path):
     stage.files.append([(1, 0)], unit(np.random.default_rng(10), 1), [(1, LEAD)])
     assert stage.compact(np.zeros(0, bool)) is True
     assert stage.files.tiers() == {} and len(stage.vectors) == 0
+
+
+def test_a_single_chunk_out_of_order_loads_in_order(tmp_path):
+    files = VectorFiles(tmp_path / "vectors")
+    rows = [(5, 1), (3, 0), (5, 0), (3, 2), (3, 1), (3, 0)]  # windows first, a lead twice
+    v = unit(np.random.default_rng(9), len(rows))
+    files.append(rows, v, [(3, WINDOWS), (5, WINDOWS)])
+    got = files.load()
+    assert got.n_leads == 2 and list(got.docnos) == [3, 5, 3, 3, 5]
+    assert list(got.parts) == [0, 0, 1, 2, 1]
+    assert np.allclose(got.dot(np.arange(1), v[5]), 1, atol=0.01)  # the later (3, 0) wins
+
+
+def test_the_fusion_weight_rises_when_one_passage_stands_out():
+    from index.ranking import Ranking
+    from index.semantic import weight
+
+    r = Ranking()
+    tied = np.array([0.81, 0.80, np.nan, 0.79], np.float32)
+    clear = np.array([0.70, 0.90, 0.80, np.nan], np.float32)
+    assert r.semantic < weight(tied, r) < weight(clear, r) == r.semantic_sure
+    assert weight(np.array([0.9, np.nan], np.float32), r) == r.semantic  # one vector: no lead
+
+
+def test_passages_are_read_from_the_loaded_file_even_once_compacted_away(tmp_path):
+    files = VectorFiles(tmp_path / "vectors")
+    rng = np.random.default_rng(11)
+    rows = [(1, 0), (2, 0), (3, 0), (1, 1), (1, 2), (3, 1)]
+    v = unit(rng, len(rows))
+    files.append(rows, v, [(1, WINDOWS), (2, WINDOWS), (3, WINDOWS)])
+    loaded = files.load()
+    assert loaded.reader is not None  # one memory-mapped chunk: passages read with pread
+    query = v[4]  # docno 1's second window
+    expected = loaded.best(np.array([3, 1, 7]), query)
+    in_memory = dataclasses.replace(loaded, reader=None)
+    assert np.allclose(in_memory.best(np.array([3, 1, 7]), query), expected, equal_nan=True)
+    assert expected[1] > 0.99 and np.isnan(expected[2])
+    files.compact(np.array([False, True, True, False]))  # docno 3 retired: a new file
+    assert np.allclose(loaded.best(np.array([3, 1, 7]), query), expected, equal_nan=True)
