@@ -3,7 +3,7 @@
     nice -n 10 .venv/bin/python bench/scale.py --articles 20000     # starts its own node (1 GB heap)
     nice -n 10 .venv/bin/python bench/scale.py --articles 150000 --source /tmp/speed-data/bench/n150000
     nice -n 10 .venv/bin/python bench/scale.py --opensearch http://127.0.0.1:9200 --keep
-    nice -n 10 .venv/bin/python bench/scale.py --articles 1000000 --heap 2g \
+    nice -n 10 .venv/bin/python bench/scale.py --articles 1000000 --opensearch URL --keep \
         --source data/bench/m1000000 --rows data/bench/n150000   # bench/engine.py --million's
 
 The articles are those bench/engine.py indexed (data/bench/nN, built here with pyvi when
