@@ -14,7 +14,7 @@ from feeds import POLL_SECONDS, FeedRegistry
 
 from .cli_check import cmd_check
 from .cli_feeds import cmd_feeds, cmd_feeds_stats
-from .cli_index import cmd_index, cmd_search, cmd_stats
+from .cli_index import cmd_index, cmd_purge, cmd_search, cmd_stats
 from .search_backend import open_index, search_loader
 from .settings import Settings, default_data_dir, load_settings
 
@@ -75,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
     command(
         "stats",
         "the data folder, articles, sources, date range, index size, failing feeds;"
+        f" reads {STORE}, {SEARCH}",
+    )
+    command(
+        "purge",
+        "forget replaced and removed articles' rows once the OpenSearch index has taken them"
+        " out (with NEWSBOT_OPENSEARCH_URL: nothing compacts there); safe while replicas run;"
         f" reads {STORE}, {SEARCH}",
     )
     se = command(
@@ -269,6 +275,8 @@ def _main(argv: list[str] | None) -> int:
             if not index.latest(1):
                 print(f"\n{empty_index_hint(settings)}")
             return code
+        if args.command == "purge":
+            return cmd_purge(index)
         if args.command == "search":
             if not index.latest(1):
                 print(empty_index_hint(settings), file=sys.stderr)

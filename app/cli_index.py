@@ -48,13 +48,41 @@ def _printable(text: str) -> str:
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
+def cmd_purge(index: SearchIndex, out: TextIO = sys.stdout) -> int:
+    """Forget the retired rows the OpenSearch index took out; say how many, or why none."""
+    stage = index.first_stage
+    if not hasattr(stage, "purge"):
+        why = (
+            "each data folder's segment may still count them"
+            if index.store.shared
+            else "compaction forgets them here"
+        )
+        print(f"nothing purged: the embedded index searches ({why})", file=out)
+        return 0
+    gone = stage.purge(index.store)
+    print(f"purged {counted(gone, 'retired article row')} (OpenSearch took them out)", file=out)
+    return 0
+
+
+def _terms(count: int, search: str) -> str:
+    """The body field's vocabulary: the index's own count, or the one OpenSearch's loader made."""
+    if search == "embedded":
+        return f"{count:,}"
+    if count < 0:
+        return (
+            "not counted (an OpenSearch index loaded by an older newsbot; deleted, it is"
+            " loaded again and counted at the next open)"
+        )
+    return f"{count:,} (body terms, counted by the loader as it sent them to OpenSearch)"
+
+
 def cmd_stats(index: SearchIndex, out: TextIO = sys.stdout, shared: str | None = None) -> int:
     """Print articles, sources, date range and index size."""
     s = index.stats()
     print(f"articles:   {s.articles:,}", file=out)
     undated = f" ({counted(s.undated, 'article')} undated)" if s.undated else ""
     print(f"dates:      {s.first or '-'} .. {s.last or '-'}{undated}", file=out)
-    print(f"terms:      {s.terms:,}", file=out)
+    print(f"terms:      {_terms(s.terms, s.search)}", file=out)
     print(
         f"index:      {s.index_bytes / 1e6:,.1f} MB on disk ({s.segment_docs:,} in the segment,"
         f" {s.delta_docs:,} in memory)",

@@ -1,5 +1,6 @@
-"""The quality benchmarks' OpenSearch runs: the same SearchIndex, its first stage served by
-OpenSearch (loaded from the article store), and how its answers compare with the embedded one.
+"""The quality benchmarks' OpenSearch runs: a replica of the SearchIndex that holds no index,
+served by OpenSearch (loaded from the article store), and how its answers compare with the
+embedded one.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from index.search import SearchIndex
+from index.sql_store import Store
 from search_backends.opensearch import OpenSearchStage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -38,19 +40,21 @@ def opensearch_url(arg: str) -> Iterator[str]:
 
 
 @contextmanager
-def opensearch_first_stage(index: SearchIndex, url: str, name: str) -> Iterator[OpenSearchStage]:
-    """Within the block, index ranks with OpenSearch (index `name`, brought up to date first)."""
+def opensearch_replica(index: SearchIndex, url: str, name: str) -> Iterator[SearchIndex]:
+    """Within the block, a replica of index as one serves: an empty folder, the same store,
+    OpenSearch (index `name`, loaded from the store first) ranking and counting for the
+    planner (index/hollow.py), so the bench measures what a replica answers."""
     stage = OpenSearchStage(url, name, timeout=300)
     stage.delete()  # the index of another run may hold another copy of the data folder
     t = time.perf_counter()
     sent = stage.sync(index.store)
     print(f"OpenSearch index {name}: {sent:,} documents sent in {time.perf_counter() - t:,.1f} s")
-    index.first_stage = stage
-    try:
-        yield stage
-    finally:
-        index.first_stage = None
-        stage.close()
+    with tempfile.TemporaryDirectory(prefix="newsbot-bench-replica-") as folder:
+        replica = SearchIndex.open(folder, store=Store(index.store.path), first_stage=stage)
+        try:
+            yield replica
+        finally:
+            replica.close()
 
 
 def print_agreement(ours: dict[str, list[list[str]]], theirs: dict[str, list[list[str]]]) -> None:

@@ -558,14 +558,14 @@ def main(argv: list[str] | None = None, project: Search = project_search) -> Non
     ranked["project"], seconds["project"] = run_project(index, texts, queries, project)
     project_s = time.perf_counter() - t
     if args.opensearch:
-        from opensearch_runs import opensearch_first_stage, opensearch_url
+        from opensearch_runs import opensearch_replica, opensearch_url
 
         with (
             opensearch_url(args.opensearch) as url,
-            opensearch_first_stage(index, url, f"bench-quality-n{args.articles}"),
+            opensearch_replica(index, url, f"bench-quality-n{args.articles}") as replica,
         ):
             ranked["opensearch"], seconds["opensearch"] = run_project(
-                index, texts, queries, project
+                replica, texts, queries, project
             )
 
     if args.hybrid:

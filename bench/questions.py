@@ -40,7 +40,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from opensearch_runs import opensearch_first_stage, opensearch_url, print_agreement  # noqa: E402
+from opensearch_runs import opensearch_replica, opensearch_url, print_agreement  # noqa: E402
 
 from bench.machine import print_machine  # noqa: E402
 from bench.quality import (  # noqa: E402
@@ -300,7 +300,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--opensearch",
         metavar="URL",
-        help="also the default ranking with OpenSearch as the first stage: a node's URL, or"
+        help="also the default ranking on a replica served by OpenSearch (no index of its own:"
+        " the cluster ranks and counts for the planner): a node's URL, or"
         ' "start" to start one here',
     )
     args = p.parse_args(argv)
@@ -374,10 +375,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.opensearch:
         with (
             opensearch_url(args.opensearch) as url,
-            opensearch_first_stage(index, url, f"bench-d{args.distractors}"),
+            opensearch_replica(index, url, f"bench-d{args.distractors}") as replica,
         ):
             results["OpenSearch"], seconds["OpenSearch"] = run(
-                project_system(index, False), texts, "opensearch"
+                project_system(replica, False), texts, "opensearch"
             )
     print_table(results, questions)
     if args.hybrid:

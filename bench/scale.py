@@ -3,6 +3,8 @@
     nice -n 10 .venv/bin/python bench/scale.py --articles 20000     # starts its own node (1 GB heap)
     nice -n 10 .venv/bin/python bench/scale.py --articles 150000 --source /tmp/speed-data/bench/n150000
     nice -n 10 .venv/bin/python bench/scale.py --opensearch http://127.0.0.1:9200 --keep
+    nice -n 10 .venv/bin/python bench/scale.py --articles 1000000 --heap 2g \
+        --source data/bench/m1000000 --rows data/bench/n150000   # bench/engine.py --million's
 
 The articles are those bench/engine.py indexed (data/bench/nN, built here with pyvi when
 missing, or --source): the first run copies that folder to data/scale/nN (the source is only
@@ -22,6 +24,7 @@ import argparse
 import json
 import shlex
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -61,6 +64,41 @@ def working_copy(source: Path, dest: Path) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.copytree(source, tmp)
         tmp.rename(dest)
+    return dest
+
+
+def with_rows(segment: Path, rows: Path, dest: Path) -> Path:
+    """bench/engine.py --million's folder (a segment of replicated token lists, no rows) with
+    the store rows it indexes: the i-th live row of rows' newsbot.db, copy c, at docno
+    i + c * n (ids suffixed "~c", URLs "#c"), so the embedded engine and the bulk load see the
+    same articles. Built once in dest (a few minutes: rows are copied inside SQLite)."""
+    if (dest / "newsbot.db").exists():
+        return dest
+    target = (
+        int(json.loads((segment / "index" / "seg-bench" / "segment.json").read_text())["upto"]) - 1
+    )
+    part = dest.with_name(dest.name + ".partial")
+    shutil.rmtree(part, ignore_errors=True)
+    part.mkdir(parents=True)
+    shutil.copy(segment / "newsbot.db", part / "newsbot.db")  # its database id: the segment's
+    shutil.copytree(segment / "index", part / "index")
+    with sqlite3.connect(part / "newsbot.db") as db:
+        db.execute(f"ATTACH 'file:{rows / 'newsbot.db'}?mode=ro' AS src")
+        (n,) = db.execute("SELECT count(*) FROM src.articles WHERE deleted_seq IS NULL").fetchone()
+        print(f"storing {target:,} rows: {n:,} articles, {-(-target // n)} copies ...", flush=True)
+        for c in range(-(-target // n)):
+            suffix, anchor = (f"'~{c}'", f"'#{c}'") if c else ("''", "''")
+            db.execute(
+                "INSERT INTO main.articles (docno, id, title, body, url, published, source,"
+                " category, digest, terms, added_at, image)"
+                f" SELECT rn + {c * n}, id || {suffix}, title, body, url || {anchor}, published,"
+                " source, category, digest, terms, added_at, image FROM (SELECT row_number()"
+                " OVER (ORDER BY docno) AS rn, * FROM src.articles WHERE deleted_seq IS NULL)"
+                f" WHERE rn + {c * n} <= {target}"
+            )
+            db.commit()
+        db.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'articles'", (target,))
+    part.rename(dest)
     return dest
 
 
@@ -138,10 +176,18 @@ def main() -> None:
     )
     p.add_argument("--articles", type=int, default=150_000, help="size of the archive")
     p.add_argument("--source", type=Path, default=None, help="an indexed data folder")
+    p.add_argument(
+        "--rows",
+        type=Path,
+        default=None,
+        help="--source is bench/engine.py --million's segment: its rows are this folder's",
+    )
     p.add_argument("--opensearch", default=None, help="a running node's URL (default: start one)")
     p.add_argument("--heap", default="1g", help="the started node's JVM heap")
     p.add_argument("--shards", type=int, default=1)
-    p.add_argument("--keep", action="store_true", help="reuse a loaded index: no bulk load")
+    p.add_argument(
+        "--keep", action="store_true", help="reuse a loaded index (a killed load resumes)"
+    )
     p.add_argument("--queries", type=int, default=300)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--replica", nargs=4, help=argparse.SUPPRESS)  # the child process
@@ -159,9 +205,12 @@ def main() -> None:
     print(f"command: {shlex.join(['.venv/bin/python', 'bench/scale.py', *sys.argv[1:]])}")
     n = args.articles
     source = args.source or ROOT / "data" / "bench" / f"n{n}"
-    if not (source / "newsbot.db").exists():
-        build_150k(source, n).close()  # pyvi on every core, once
-    work = working_copy(source, ROOT / "data" / "scale" / f"n{n}")
+    if args.rows:
+        work = with_rows(source, args.rows, ROOT / "data" / "scale" / f"n{n}")
+    else:
+        if not (source / "newsbot.db").exists():
+            build_150k(source, n).close()  # pyvi on every core, once
+        work = working_copy(source, ROOT / "data" / "scale" / f"n{n}")
     name = f"bench-scale-{n}"
 
     node = None

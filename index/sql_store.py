@@ -74,7 +74,8 @@ class Store:
         self.database = Database(target) if isinstance(target, (str, Path)) else target
         self.path = self.database.path
         # several processes write one PostgreSQL store: each keeps its own postings, so
-        # none may forget retired rows that another's segment still counts (purge_retired)
+        # none may forget retired rows that another's segment still counts (purge_retired;
+        # with OpenSearch, `newsbot purge` forgets those its index took out, never the newest)
         self.shared = self.database.dialect == "postgres"
         self.database.schema(_SCHEMA, "schema", MIGRATIONS)
         # a name for this database: index segments say which one they were built from
@@ -178,10 +179,11 @@ class Store:
         ).fetchone()
         return int(value)
 
-    def purge_retired(self, below_docno: int, up_to_seq: int) -> int:
-        """Forget retired rows that no index segment needs any more."""
+    def purge_retired(self, below_docno: int, up_to_seq: int, everywhere: bool = False) -> int:
+        """Forget retired rows that no index segment needs any more (everywhere: no data
+        folder's segment counts any, as when every process searches OpenSearch)."""
         # a row retired while a segment was written may be in it: it stays until the next
-        if self.shared:
+        if self.shared and not everywhere:
             # another process's segment (its own data folder) may still count the row, and
             # takes it out by its stored terms: shared stores keep retired rows
             return 0
@@ -206,7 +208,7 @@ class Store:
     def max_docno(self) -> int:
         """The highest docno ever given (0 when none)."""
         if self.shared:
-            # rows are never purged here (purge_retired), so the largest is the last given
+            # the newest row is never purged (purge_retired), so the largest is the last given
             row = self.database.one("SELECT max(docno) FROM articles")
         else:
             row = self.database.one("SELECT seq FROM sqlite_sequence WHERE name='articles'")

@@ -32,6 +32,7 @@ from storage.breaker import Breaker
 from .opensearch_load import Checkpoints, indexed_docnos, remove, send
 from .opensearch_query import index_body, plan_query, search_body
 from .opensearch_stats import ClusterStatistics, RemoteField
+from .opensearch_vocab import Vocabulary
 
 log = logging.getLogger(__name__)
 # the client logs every failed attempt with a traceback; callers report a failure once
@@ -48,6 +49,8 @@ COUNT_CAP = 1_000  # matches counted up to this many: the reply says "1,000+" be
 POOL = 10  # connections kept open to the cluster (NEWSBOT_OPENSEARCH_POOL)
 RETRIES = 3  # a search failing on the cluster's side is asked again this often, after a pause
 DATED = 50_000  # the days of docnos recent answers named, kept for the search that follows
+# what is read of a search's answer: the rest (ids, shards, timings) is never sent
+ANSWER = "responses.hits.total.value,responses.hits.hits.sort,responses.hits.hits._score,responses.error,responses.status"
 _DAY_MS = 86_400_000
 _NO_DATE = -(10**6)  # live_postings.NO_DATE: an undated article sorts with Long.MIN_VALUE
 
@@ -212,14 +215,19 @@ class OpenSearchStage:
         bar = None
         if self.progress is not None and docno > start:
             bar = Progress(docno - start, "articles", self.progress, label="OpenSearch ")
-        record = Checkpoints(docno, lambda upto: self._set_meta(docno=upto), bar)
-        changes += send(self.client, self.index, store.live_docs(after_docno=start), record)
+        words = Vocabulary(meta, start)
+        record = Checkpoints(
+            docno, lambda upto: self._set_meta(docno=upto, **words.checkpoint(upto)), bar
+        )
+        docs = words.watch(store.live_docs(after_docno=start))
+        changes += send(self.client, self.index, docs, lambda d: (words.confirmed(d), record(d)))
         if bar is not None:
             bar.close()
         if bulk or meta.get("paused"):
             self._refresh_every(None)  # back to the default
         self.client.indices.refresh(index=self.index)
-        self._set_meta(seq=seq, docno=docno, paused=False)
+        counted = words.counted(ClusterStatistics(self.client, self.index), docno)
+        self._set_meta(seq=seq, docno=docno, paused=False, **counted)
         self._follow({"seq": seq, "docno": docno})
         # up to the mark only: another process may be writing past it right now
         live = sum(1 for d, _ in store.live_dates() if d <= docno)
@@ -241,11 +249,20 @@ class OpenSearchStage:
         self.client.indices.put_settings(index=self.index, body=body)
 
     def load(self, docs: Iterable[StoredDoc], refresh: bool = False) -> int:
-        """Index analysed documents under their docnos (again: the same document)."""
+        """Index analysed documents under their docnos (one already there stays)."""
         sent = send(self.client, self.index, docs)
         if refresh:
             self.client.indices.refresh(index=self.index)
         return sent
+
+    def purge(self, store: ArticleStore) -> int:
+        """Forget the store's retired rows this index has taken out (the last sync's); count them."""
+        meta = self._meta() or {}  # what the index holds, whichever process synced it
+        if meta.get("database") != store.database_id():
+            return 0
+        # the newest row stays: a shared store reads its last docno given from the rows
+        below = min(int(meta["docno"]) + 1, store.max_docno())
+        return store.purge_retired(below, int(meta["seq"]), everywhere=True)
 
     def reconcile(self, store: ArticleStore) -> int:
         """Make the index hold exactly the store's live articles; count the changes."""
@@ -334,7 +351,7 @@ class OpenSearchStage:
         answers = self._msearch(lines)
         out = []
         for answer in answers:
-            hits = answer["hits"]["hits"]
+            hits = answer["hits"].get("hits", [])  # none: filter_path leaves the key out
             # sort values: score, publication day (ms), docno; no stored field is read
             docnos = np.array([int(h["sort"][2]) for h in hits], np.int64)
             scores = np.array([float(h["_score"]) for h in hits], np.float64)
@@ -348,7 +365,7 @@ class OpenSearchStage:
         while True:
             self.breaker.check()
             try:
-                answers = self.searcher.msearch(body=lines)["responses"]
+                answers = self.searcher.msearch(body=lines, filter_path=ANSWER)["responses"]
             except Exception as error:
                 self.breaker.trip(error)
                 raise

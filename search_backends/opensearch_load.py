@@ -30,13 +30,15 @@ def send(
     docs: Iterable[StoredDoc],
     on_sent: Callable[[int], None] | None = None,
 ) -> int:
-    """Index analysed documents under their docnos (again: the same document); count them.
+    """Index analysed documents under their docnos (one already there stays); count them.
 
     on_sent is told each docno once the cluster has it, in the order they were sent.
     """
+    # a docno's document never changes (an edit retires it and adds another): one already
+    # there (a rerun after a kill) is left as it is, so no deleted copy skews the counts
     actions = (
         {
-            "_op_type": "index",
+            "_op_type": "create",
             "_index": index,
             "_id": str(d.docno),
             "_source": document(d.docno, field_terms(d.title_terms, d.body_terms), d.published),
@@ -47,11 +49,12 @@ def send(
     for ok, item in helpers.parallel_bulk(
         client, actions, thread_count=LOADERS, chunk_size=BATCH, raise_on_error=False
     ):
-        if not ok:
+        done = item["create"]
+        if not ok and done.get("status") != 409:  # 409: the index has it already
             raise RuntimeError(f"OpenSearch refused a document: {item}")
         sent += 1
         if on_sent is not None:
-            on_sent(int(item["index"]["_id"]))
+            on_sent(int(done["_id"]))
     return sent
 
 

@@ -20,11 +20,16 @@ from typing import Any, Protocol
 
 from opensearchpy import OpenSearch
 
-from index.fields import FIELDS
+from index.fields import BODY, FIELDS
 
 __all__ = ["CACHED_TERMS", "ClusterStatistics", "RemoteField"]
 
 CACHED_TERMS = 200_000  # (field, term) counts kept, least recently used out first (~40 MB)
+# what is read of the term vectors: the counts (not each term's frequency in the question)
+COUNTS = (
+    "term_vectors.*.field_statistics,term_vectors.*.terms.*.doc_freq,term_vectors.*.terms.*.ttf"
+)
+DOCS = ",".join(f"docs.{p}" for p in COUNTS.split(","))
 _FILLER = "."  # a term in a field of no wanted term: its counts come back with the others
 _ROUTING_TRIES = 1000  # routing keys tried to reach every shard
 _RETRIES = 3  # a count failing on a shard is asked again this often, after a pause
@@ -62,8 +67,9 @@ class RemoteField:
         return self._stats.counts(self.name, term)[1]
 
     def vocab_size(self) -> int:
-        """Unknown without reading the whole terms dictionary: `newsbot stats` shows 0."""
-        return 0
+        """The body terms the loader counted (opensearch_vocab.py); -1: not counted, or
+        another field (the cluster has no API that counts a field's terms)."""
+        return self._stats.vocabulary() if self.name == BODY.name else -1
 
 
 class ClusterStatistics(Mapping[str, RemoteField]):
@@ -118,6 +124,21 @@ class ClusterStatistics(Mapping[str, RemoteField]):
             self._flush()
             counts = self._field_counts.get(field, (0, 0))
         return counts
+
+    def frequencies(self, field: str, terms: list[str], batch: int = 20_000) -> dict[str, int]:
+        """Documents holding each term, asked in batches (not cached: a sync's many terms)."""
+        out: dict[str, int] = {}
+        for i in range(0, len(terms), batch):
+            for answer in self._ask({field: " ".join(terms[i : i + batch])}):
+                got = answer.get("term_vectors", {}).get(field, {}).get("terms", {})
+                for term, t in got.items():
+                    out[term] = out.get(term, 0) + int(t.get("doc_freq", 0))
+        return out
+
+    def vocabulary(self) -> int:
+        """The body terms the index's mapping records (-1 when it records none)."""
+        mapping = self.client.indices.get_mapping(index=self.index)
+        return int(next(iter(mapping.values()))["mappings"].get("_meta", {}).get("terms", -1))
 
     def clear(self) -> None:
         """Forget every count: the index changed."""
@@ -184,10 +205,15 @@ class ClusterStatistics(Mapping[str, RemoteField]):
         self.requests += 1
         if routes == [None]:
             body = {"doc": doc, **options}
-            return [self._call(lambda: self.client.termvectors(index=self.index, body=body))]
+            ask = self.client.termvectors
+            return [self._call(lambda: ask(index=self.index, body=body, filter_path=COUNTS))]
         docs = [{"_index": self.index, "doc": doc, "routing": r, **options} for r in routes]
         for attempt in range(_RETRIES + 1):
-            answers = self._call(lambda: self.client.mtermvectors(body={"docs": docs}))["docs"]
+            answers = self._call(
+                lambda: self.client.mtermvectors(
+                    body={"docs": docs}, filter_path=f"docs.error,{DOCS}"
+                )
+            )["docs"]
             failed = [a["error"] for a in answers if "error" in a]
             if not failed:
                 return answers

@@ -87,6 +87,9 @@ def test_index_reports_failures_and_indexes_the_rest(open_index, tmp_path, archi
     text = out.getvalue()
     assert "articles:   4" in text and "2021-03-02 .. 2021-06-07" in text
     assert "Báo Diễn đàn doanh nghiệp" in text
+    # the body field's vocabulary: the embedded index's, or counted as OpenSearch was loaded
+    words = {t for d in idx.store.live_docs() for t in d.title_terms + d.body_terms}
+    assert f"terms:      {len(words):,}" in text and len(words) > 20
 
 
 def test_search_json_and_stdin(open_index, tmp_path, archive):

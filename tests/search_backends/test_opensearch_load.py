@@ -11,6 +11,8 @@ from pathlib import Path
 from opensearch_node import fresh_index_name
 from opensearchpy import OpenSearch, helpers
 
+from index.sql_store import Store
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTICLES = 1500
 TOPICS = ("giá vàng", "bão lũ miền Trung", "đội tuyển bóng đá", "giá xăng dầu", "học sinh")
@@ -97,6 +99,14 @@ def test_a_load_killed_midway_resumes_from_its_last_checkpoint(tmp_path, opensea
         assert settings.get("refresh_interval") in (None, "1s")  # refreshing again
         done = meta(client, name)
         assert int(done["docno"]) == ARTICLES and not done.get("paused")
+        # the documents sent before the kill were kept, not sent again as deleted copies
+        stats = client.indices.stats(index=name)["_all"]["primaries"]["docs"]
+        assert stats == {"count": ARTICLES, "deleted": 0}
+        # and the body terms were counted across the kill: each article has its own number
+        store = Store(tmp_path / "data" / "newsbot.db")
+        words = {t for d in store.live_docs() for t in d.title_terms + d.body_terms}
+        store.close()
+        assert int(done["terms"]) == len(words) > ARTICLES
     finally:
         client.indices.delete(index=name, ignore_unavailable=True)
         client.close()

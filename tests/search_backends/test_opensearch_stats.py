@@ -123,3 +123,22 @@ def test_counts_follow_new_articles(tmp_path, opensearch_url, writer):
     assert served.fields["body"].n_docs == len(ARTICLES) + 1
     assert ids(served.search("kỷ lục"))[0] == "ky-luc"
     served.close()
+
+
+def test_the_body_vocabulary_is_counted_as_articles_are_sent(tmp_path, opensearch_url, writer):
+    embedded, name = writer  # loaded onto an empty index, 3 shards
+    served = replica(tmp_path, opensearch_url, name)
+    assert served.stats().terms == embedded.stats().terms > 20
+    before = served.stats().terms
+    other = OpenSearchStage(opensearch_url, name)
+    embedded.add(
+        [
+            Article("ky-luc", "Giá bạc lập kỷ lục", "Giá bạc lập kỷ lục mới ở Hà Nội."),
+            Article("vang-2", "Giá vàng tăng", "Giá vàng SJC tăng."),  # no new term
+        ]
+    )
+    other.sync(embedded.store)  # onto a loaded index: the cluster says which terms are new
+    other.sync(embedded.store)  # nothing more: the count stays
+    other.close()
+    assert served.stats().terms == embedded.stats().terms > before
+    served.close()
