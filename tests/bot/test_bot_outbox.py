@@ -184,14 +184,16 @@ async def test_forum_topics_get_their_articles_in_their_thread(app, svc, recorde
 async def test_forbidden_pauses_the_chat_then_drops_it(app, svc, recorder):
     await follow(svc, ALICE, "giá vàng")
     await arrive(svc, GOLD)
-    run = sender(app, pause=0.05)
+    # a pause no run can outlast on a busy machine (with 50 ms, the run that was refused
+    # outlasted it once and delivered again), short enough to wait out here
+    run = sender(app, pause=0.5)
     for failures in (1, 2):
         recorder.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
         assert await run.run() == 0
         chat = svc.subscriptions.follows.chat(USER["id"])
         assert chat.failures == failures and chat.paused_until > 0
         assert outbox(svc) == {"pending": 1}  # kept for later
-        await asyncio.sleep(0.05 * failures + 0.01)
+        await asyncio.sleep(0.5 * failures + 0.05)
     recorder.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
     assert await run.run() == 0
     assert svc.subscriptions.follows.topics(USER["id"]) == []

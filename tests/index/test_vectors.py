@@ -216,3 +216,26 @@ def test_passages_are_read_from_the_loaded_file_even_once_compacted_away(tmp_pat
     assert expected[1] > 0.99 and np.isnan(expected[2])
     files.compact(np.array([False, True, True, False]))  # docno 3 retired: a new file
     assert np.allclose(loaded.best(np.array([3, 1, 7]), query), expected, equal_nan=True)
+
+
+def test_a_lead_alone_never_raises_the_fusion_weight(tmp_path):
+    from index.ranking import Ranking
+    from index.semantic import SemanticStage
+
+    files = VectorFiles(tmp_path / "vectors")
+    rng = np.random.default_rng(12)
+    v = unit(rng, 4)
+    query = v[0]
+    files.append([(1, 0), (2, 0), (3, 0)], v[:3], [(1, LEAD), (2, LEAD), (3, LEAD)])
+    stage, r = SemanticStage(None, files.dir), Ranking()
+    docnos, scores = np.array([1, 2, 3]), np.array([3.0, 2.0, 1.0])
+    dense, windowed = stage.vectors.passages(docnos, query)
+    assert not windowed.any() and dense[0] > 0.99  # docno 1 stands far out: by its lead only
+    assert np.allclose(stage.rescore(query, docnos, scores, r), fuse(scores, dense, r.semantic))
+    files.append([(1, 1), (2, 1)], np.stack([v[0], v[3]]), [(1, WINDOWS), (2, WINDOWS)])
+    stage.refresh()
+    dense, windowed = stage.vectors.passages(docnos, query)
+    assert list(windowed) == [True, True, False]
+    assert np.allclose(
+        stage.rescore(query, docnos, scores, r), fuse(scores, dense, r.semantic_sure)
+    )
