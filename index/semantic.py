@@ -204,6 +204,8 @@ class SemanticStage:
         question waits for the lexical candidates to lend it accents."""
         if exact or not r.semantic or self.encoder is None or not has_diacritics(text):
             return
+        if not self._vectors.n_leads:
+            return  # nothing embedded yet: a question's vector would meet no article
         key = _key(text)
         with self._lock:
             if key in self._questions or key in self._pending:
@@ -278,9 +280,11 @@ class SemanticStage:
         syllables. Added articles enter at the weakest candidate's score; passages and
         rescore() place them.
         """
-        if not len(docnos):
+        if not len(docnos) or not self._vectors.n_leads:
             # no article shares a word with the question: the nearest leads would be the
-            # archive's closest unrelated articles (e5 always finds some), not an answer
+            # archive's closest unrelated articles (e5 always finds some), not an answer;
+            # no vectors yet (a new archive, the backfill not begun): the question's
+            # embedding would cost a core tens of milliseconds for nothing
             return docnos, scores, None
         if typed_bare:
             lead = texts(int(d) for d in docnos[:ACCENT_SOURCES])

@@ -91,3 +91,27 @@ def test_a_question_is_embedded_while_the_lexical_stage_ranks(small_index):
     stage.prefetch("bao nhieu nguoi chet", small_index.ranking)  # bare: waits for the accents
     stage.prefetch(question, dataclasses.replace(small_index.ranking, semantic=0.0))
     assert not stage._pending and len(stage._questions) == 1
+
+
+def test_no_question_is_embedded_before_any_article_is(small_index):
+    stage = small_index.semantic
+    asked = []
+
+    class Counting:
+        """The real encoder, counting the questions it is asked to embed."""
+
+        def query(self, text):
+            asked.append(text)
+            return real.query(text)
+
+        def passages(self, texts):
+            return real.passages(texts)
+
+    real, stage.encoder = stage.encoder, Counting()
+    question = "bao nhiêu người tử vong vì bão tuyết"
+    lexical = ids(small_index.search(question))
+    assert asked == [] and stage._questions == {}  # a new archive: nothing to meet yet
+    EmbedQueue(small_index, stage.encoder).run()
+    small_index.search(question)
+    assert len(asked) == 1  # once there are vectors, the question is embedded (once)
+    assert lexical  # the words found their articles all along
