@@ -48,8 +48,9 @@ class Packed:
     def decode(self, tid: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
         """Docnos (intp) and tfs (uint16) of term tid, whose postings are lo:hi."""
         b = int(self.boff[tid])
-        docs = self.gaps[lo:hi].astype(np.intp)
-        _patch(docs, self.gapx, int(self.bgx[b]) if hi > lo else 0)
+        gaps = self.gaps[lo:hi]
+        docs = gaps.astype(np.intp)
+        _patch(docs, self.gapx, int(self.bgx[b]) if hi > lo else 0, gaps)
         if hi > lo:
             docs[0] -= 1  # gaps count from -1: the sum then gives the docnos themselves
         np.cumsum(docs, out=docs)
@@ -60,9 +61,10 @@ class Packed:
 
     def docnos(self, tid: int, lo: int, hi: int) -> np.ndarray:
         """decode()'s docnos alone."""
-        docs = self.gaps[lo:hi].astype(np.intp)
+        gaps = self.gaps[lo:hi]
+        docs = gaps.astype(np.intp)
         if hi > lo:
-            _patch(docs, self.gapx, int(self.bgx[int(self.boff[tid])]))
+            _patch(docs, self.gapx, int(self.bgx[int(self.boff[tid])]), gaps)
             docs[0] -= 1
         return np.cumsum(docs, out=docs)
 
@@ -112,9 +114,12 @@ class Packed:
         return docs, tfs[inside]
 
 
-def _patch(values: np.ndarray, exceptions: np.ndarray, first: int) -> None:
-    """Put the exceptions (from index first on) where values hold ESCAPE."""
-    where = np.flatnonzero(values == ESCAPE)
+def _patch(values: np.ndarray, exceptions: np.ndarray, first: int, stored=None) -> None:
+    """Put the exceptions (from index first on) where values hold ESCAPE.
+
+    stored: the values as stored, when narrower (bytes): the escapes are found in fewer bytes.
+    """
+    where = np.flatnonzero((values if stored is None else stored) == ESCAPE)
     if len(where):
         values[where] = exceptions[first : first + len(where)]
 

@@ -255,12 +255,13 @@ class Ranker:
                     if len(docs):
                         np.add.at(packed, docs, w)
             need = distinct_total // 2 + 1
-            matched |= packed >= need * UNIT
-            syllables = frozenset(p for p in defer if p[0] in SYLLABLE_FIELDS)
-            if syllables:
-                self._match_deferred(packed, matched, need, syllables)
+            # the syllables each article holds (UNIT is a power of two: exact)
             counts = np.multiply(packed, 1 / UNIT, out=self._scratch("counts", size))
             np.floor(counts, out=counts)  # (np.fmod would be ten times slower, np.modf two)
+            matched |= counts >= need
+            syllables = frozenset(p for p in defer if p[0] in SYLLABLE_FIELDS)
+            if syllables:
+                self._match_deferred(counts, matched, need, syllables)
             counts *= UNIT
             packed -= counts
             packed *= syllable_parts[0][2]  # one weight for both syllable fields
@@ -271,18 +272,18 @@ class Ranker:
         return scores, alive[:size] & matched
 
     def _match_deferred(
-        self, packed: np.ndarray, matched: np.ndarray, need: int, defer: frozenset
+        self, counts: np.ndarray, matched: np.ndarray, need: int, defer: frozenset
     ) -> None:
         """Mark the articles that reach `need` syllables with the deferred ones' help.
 
-        Only those a deferred syllable could lift over the bar are looked up, in a bitmap
-        of the syllable's articles.
+        counts: the other syllables each article holds. Only those a deferred syllable
+        could lift over the bar are looked up, in the syllable's tf of every docno.
         """
-        low = (need - len(defer)) * UNIT
-        doubt = np.flatnonzero((packed >= low) & ~matched)
+        low = need - len(defer)
+        doubt = np.flatnonzero((counts >= low) & ~matched)
         if not len(doubt):
             return
-        held = np.floor(packed[doubt] * (1 / UNIT))
+        held = counts[doubt]
         for field, syl in sorted(defer):
             held += self.fields[field].holds(syl, doubt)
         matched[doubt[held >= need]] = True
@@ -301,9 +302,13 @@ class Ranker:
             j = k // step + 3
             if len(sample) > j:
                 bar = np.partition(sample, len(sample) - j)[len(sample) - j]
-                cand = np.flatnonzero(matched & (scores >= bar))
-                if len(cand) >= k:
-                    return cand
+                # Above the bar first: when k pass it, the k-th and all its ties are above it
+                # too, and a bar that thousands share (a 0) does not make them candidates.
+                for above in (np.greater, np.greater_equal):
+                    cand = np.flatnonzero(above(scores, bar))
+                    cand = cand[matched[cand]]  # (matched read for the few only)
+                    if len(cand) >= k:
+                        return cand
         return np.flatnonzero(matched)
 
     def _scratch(self, name: str, size: int) -> np.ndarray:

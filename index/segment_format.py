@@ -57,7 +57,8 @@ class BaseSegmentField:
         Meant for the few terms in most articles: their tfs (a byte a docno) are found once
         per segment and answer any number of docnos without decoding again.
         """
-        return self.dense(tid)[np.minimum(docnos, len(self.dl))] > 0
+        # (clipped: docnos past the segment read its last entry, a 0; a take, no temporary)
+        return self.dense(tid).take(docnos, mode="clip") > 0
 
     def dense(self, tid: int) -> np.ndarray:
         """A term's tf of every docno (and one past the last: 0) in a byte, 255 for 255 and up.
@@ -121,7 +122,7 @@ class BaseSegmentField:
             return self.packed.tfs_at(tid, lo, hi, docnos)
         # a term in a quarter of the articles or more, or whose tfs of every docno are at
         # hand already (a deferred word's, Ranker.deferred): a gather from those
-        tfs = self.dense(tid)[np.minimum(docnos, len(self.dl))].astype(np.uint16)
+        tfs = self.dense(tid).take(docnos, mode="clip").astype(np.uint16)
         big = np.flatnonzero(tfs == 255)
         if len(big):
             tfs[big] = self.packed.tfs_at(tid, lo, hi, docnos[big])

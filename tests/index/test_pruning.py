@@ -145,3 +145,25 @@ def test_top_among_a_million_candidates_is_the_exact_top_with_ties(embedded_inde
             want = cand[np.lexsort((-cand, -index.ranker._dates[cand], -scores[cand]))][:k]
             assert total == len(cand)
             assert got.tolist() == want.tolist(), (trial, k)
+
+
+def test_top_when_the_sampled_bar_is_a_score_most_articles_share(embedded_index):
+    # most matches score 0 (they hold only a deferred common word): the sample's bar is 0,
+    # and the k best are the few above it, or all of them and the newest zeros after
+    index = embedded_index
+    rng = np.random.default_rng(11)
+    n = 300_000
+    for positive in (0, 5, 200, 201, 3000):
+        scores = np.zeros(n)
+        some = rng.choice(n, positive, replace=False)
+        scores[some] = np.round(rng.gamma(2.0, 1.0, positive), 1)  # ties among them too
+        matched = rng.random(n) < 0.8
+        matched[some] = True
+        index.ranker._grow(n)
+        index.ranker._dates[:n] = rng.integers(18_000, 18_010, n)
+        for k in (1, 10, 200, 1000):
+            got, total = index.top(scores, k, matched=matched)
+            cand = np.flatnonzero(matched)
+            want = cand[np.lexsort((-cand, -index.ranker._dates[cand], -scores[cand]))][:k]
+            assert total == len(cand)
+            assert got.tolist() == want.tolist(), (positive, k)
