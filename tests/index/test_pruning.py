@@ -128,6 +128,19 @@ def test_outsiders_a_common_syllable_could_lift_are_checked_by_their_blocks(tmp_
     assert all(kept < within for within, kept in doubted), doubted
 
 
+def assert_top_is_exact(index, scores, matched, rng, case) -> None:
+    """top() is the lexsort of every match (score, then date, then docno) for several k."""
+    n = len(scores)
+    index.ranker._grow(n)
+    index.ranker._dates[:n] = rng.integers(18_000, 18_010, n)
+    for k in (1, 10, 200, 1000):
+        got, total = index.top(scores, k, matched=matched)
+        cand = np.flatnonzero(matched)
+        want = cand[np.lexsort((-cand, -index.ranker._dates[cand], -scores[cand]))][:k]
+        assert total == len(cand)
+        assert got.tolist() == want.tolist(), (case, k)
+
+
 def test_top_among_a_million_candidates_is_the_exact_top_with_ties(embedded_index):
     # the Ranker's own top (an index on OpenSearch holds no Ranker arrays to fill)
     index = embedded_index
@@ -137,14 +150,7 @@ def test_top_among_a_million_candidates_is_the_exact_top_with_ties(embedded_inde
         # few distinct scores: ties at the k-th, broken by date then docno
         scores = np.round(rng.gamma(2.0, 1.0, n), 1 + trial % 3)
         matched = rng.random(n) < (0.9 if trial % 2 else 0.2)
-        index.ranker._grow(n)
-        index.ranker._dates[:n] = rng.integers(18_000, 18_010, n)
-        for k in (1, 10, 200, 1000):
-            got, total = index.top(scores, k, matched=matched)
-            cand = np.flatnonzero(matched)
-            want = cand[np.lexsort((-cand, -index.ranker._dates[cand], -scores[cand]))][:k]
-            assert total == len(cand)
-            assert got.tolist() == want.tolist(), (trial, k)
+        assert_top_is_exact(index, scores, matched, rng, trial)
 
 
 def test_top_when_the_sampled_bar_is_a_score_most_articles_share(embedded_index):
@@ -159,11 +165,4 @@ def test_top_when_the_sampled_bar_is_a_score_most_articles_share(embedded_index)
         scores[some] = np.round(rng.gamma(2.0, 1.0, positive), 1)  # ties among them too
         matched = rng.random(n) < 0.8
         matched[some] = True
-        index.ranker._grow(n)
-        index.ranker._dates[:n] = rng.integers(18_000, 18_010, n)
-        for k in (1, 10, 200, 1000):
-            got, total = index.top(scores, k, matched=matched)
-            cand = np.flatnonzero(matched)
-            want = cand[np.lexsort((-cand, -index.ranker._dates[cand], -scores[cand]))][:k]
-            assert total == len(cand)
-            assert got.tolist() == want.tolist(), (positive, k)
+        assert_top_is_exact(index, scores, matched, rng, positive)
