@@ -93,21 +93,24 @@ def test_a_question_is_embedded_while_the_lexical_stage_ranks(small_index):
     assert not stage._pending and len(stage._questions) == 1
 
 
+class Counting:
+    """The real encoder, counting the questions it is asked to embed."""
+
+    def __init__(self, real):
+        self.real, self.asked = real, []
+
+    def query(self, text):
+        self.asked.append(text)
+        return self.real.query(text)
+
+    def passages(self, texts):
+        return self.real.passages(texts)
+
+
 def test_no_question_is_embedded_before_any_article_is(small_index):
     stage = small_index.semantic
-    asked = []
-
-    class Counting:
-        """The real encoder, counting the questions it is asked to embed."""
-
-        def query(self, text):
-            asked.append(text)
-            return real.query(text)
-
-        def passages(self, texts):
-            return real.passages(texts)
-
-    real, stage.encoder = stage.encoder, Counting()
+    stage.encoder = Counting(stage.encoder)
+    asked = stage.encoder.asked
     question = "bao nhiêu người tử vong vì bão tuyết"
     lexical = ids(small_index.search(question))
     assert asked == [] and stage._questions == {}  # a new archive: nothing to meet yet
@@ -164,21 +167,10 @@ def test_the_lexical_candidates_passages_are_found_before_the_vector_is_awaited(
 
 
 def test_a_question_asked_again_is_embedded_once(small_index):
-    stage, asked = small_index.semantic, []
-    real = stage.encoder
-
-    class Counting:
-        """The real encoder, counting the questions it is asked to embed."""
-
-        def query(self, text):
-            asked.append(text)
-            return real.query(text)
-
-        def passages(self, texts):
-            return real.passages(texts)
-
-    EmbedQueue(small_index, real).run()
-    stage.encoder = Counting()
+    stage = small_index.semantic
+    EmbedQueue(small_index, stage.encoder).run()
+    stage.encoder = Counting(stage.encoder)
+    asked = stage.encoder.asked
     stage._questions.clear()
     first = ids(small_index.search("Tiền điện  tăng vọt"))
     small_index.search("tiền điện tăng vọt", offset=1)  # the next page, typed again
