@@ -161,6 +161,8 @@ async def retrying(
     while not stop.is_set():
         try:
             await call()
+            if delay > FIRST_RETRY:  # it failed before: reached again
+                metrics.RECONNECTS.labels("telegram").inc()
             return True
         except InvalidToken as error:
             # PTB also reports a 404 as InvalidToken: a wrong TELEGRAM_API_URL looks the same
@@ -171,7 +173,7 @@ async def retrying(
             )
             return False
         except NetworkError as error:  # TimedOut is one too
-            metrics.RECONNECTS.labels("telegram").inc()
+            metrics.BACKEND_ERRORS.labels("telegram").inc()
             log.error(
                 "cannot reach %s: %s; set NEWSBOT_PROXY or TELEGRAM_API_URL (retrying in %.0f s)",
                 host,
@@ -179,6 +181,7 @@ async def retrying(
                 delay,
             )
         except TelegramError as error:
+            metrics.BACKEND_ERRORS.labels("telegram").inc()
             log.error(
                 "%s answered %s with an error: %s (retrying in %.0f s)", host, method, error, delay
             )
@@ -192,7 +195,7 @@ async def retrying(
 
 def _polling_failed(error: TelegramError) -> None:
     # PTB's default logs a traceback at every failed getUpdates while the Bot API is away
-    metrics.RECONNECTS.labels("telegram").inc()
+    metrics.BACKEND_ERRORS.labels("telegram").inc()
     log.warning("getUpdates failed: %s (PTB retries)", error)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import httpx
 import pytest
 from backend_kit import Backend
 from bot_testkit import sample_articles
@@ -19,7 +20,7 @@ OUTAGE = 60.0  # seconds before the Bot API answers
 
 def test_a_bot_api_down_for_a_minute_is_waited_out(tmp_path):
     data = Backend("embedded").add(tmp_path / "data", sample_articles())
-    port = free_port()
+    port, http = free_port(), free_port()
     token = "123456:TEST-token"
     log = tmp_path / "bot.log"
     process = launch(
@@ -27,6 +28,7 @@ def test_a_bot_api_down_for_a_minute_is_waited_out(tmp_path):
             "NEWSBOT_DATA_DIR": str(data),
             "TELEGRAM_BOT_TOKEN": token,
             "TELEGRAM_API_URL": f"http://127.0.0.1:{port}",
+            "NEWSBOT_HTTP_PORT": str(http),
         },
         tmp_path,
         log,
@@ -42,6 +44,7 @@ def test_a_bot_api_down_for_a_minute_is_waited_out(tmp_path):
             api.wait_for_call("deleteWebhook", 1, timeout=45)  # polling starts right after
             api.send_text(READER, READER, "công viên cây xanh")
             (answer,) = api.wait_for_messages(READER, 1, timeout=30)
+            metrics = httpx.get(f"http://127.0.0.1:{http}/metrics", timeout=10).text
             code = stop(process)
     finally:
         if process.poll() is None:
@@ -63,3 +66,6 @@ def test_a_bot_api_down_for_a_minute_is_waited_out(tmp_path):
     ]
     assert others == [], others
     assert "serving as @newsbot_test_bot" in text
+    # each failed try is a backend error, the first answer after them one reconnect
+    assert f'newsbot_backend_errors_total{{backend="telegram"}} {len(failures)}.0' in metrics
+    assert 'newsbot_reconnects_total{backend="telegram"} 1.0' in metrics, metrics
