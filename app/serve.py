@@ -26,6 +26,7 @@ from bot.health import serve_http
 from bot.readiness import Readiness
 from bot.texts import EN, VI
 
+from . import systemd
 from .application import build_application
 from .probes import probes
 from .run_lock import AlreadyRunning, acquire
@@ -74,6 +75,7 @@ async def _serve(settings: Settings) -> int:
     # up before anything else: /healthz answers (alive) and /readyz says why not yet ready
     # while the Bot API is away or the index is written; the webhook answers 503 till then
     server = _http_server(app, settings, options, readiness)
+    alive = asyncio.ensure_future(systemd.keep_alive(stop))
     try:
         if not await connect(app, settings, stop):
             return 0 if stop.is_set() else 1
@@ -111,9 +113,13 @@ async def _serve(settings: Settings) -> int:
             if not polling:
                 return 0 if stop.is_set() else 1
             log.info("receiving updates by long polling")
+        systemd.notify("READY=1")
         await stop.wait()
         log.info("stopping")
+        systemd.notify("STOPPING=1")
     finally:
+        stop.set()
+        await alive
         if server is not None:
             server.stop()
         if app.updater.running:
