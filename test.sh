@@ -21,4 +21,8 @@ fi
 if ! command -v caddy >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq caddy >/dev/null
 fi
+# tests/test_deploy.py verifies the systemd units with systemd-analyze (Debian: systemd)
+if ! command -v systemd-analyze >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null
+fi
 .venv/bin/python -m pytest -q "$@"

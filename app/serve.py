@@ -26,6 +26,7 @@ from bot.health import serve_http
 from bot.readiness import Readiness
 from bot.texts import EN, VI
 
+from . import systemd
 from .application import build_application
 from .probes import probes
 from .run_lock import AlreadyRunning, acquire
@@ -74,6 +75,7 @@ async def _serve(settings: Settings) -> int:
     # up before anything else: /healthz answers (alive) and /readyz says why not yet ready
     # while the Bot API is away or the index is written; the webhook answers 503 till then
     server = _http_server(app, settings, options, readiness)
+    alive = asyncio.ensure_future(systemd.keep_alive(stop))
     try:
         if not await connect(app, settings, stop):
             return 0 if stop.is_set() else 1
@@ -111,9 +113,13 @@ async def _serve(settings: Settings) -> int:
             if not polling:
                 return 0 if stop.is_set() else 1
             log.info("receiving updates by long polling")
+        systemd.notify("READY=1")
         await stop.wait()
         log.info("stopping")
+        systemd.notify("STOPPING=1")
     finally:
+        stop.set()
+        await alive
         if server is not None:
             server.stop()
         if app.updater.running:
@@ -161,6 +167,8 @@ async def retrying(
     while not stop.is_set():
         try:
             await call()
+            if delay > FIRST_RETRY:  # it failed before: reached again
+                metrics.RECONNECTS.labels("telegram").inc()
             return True
         except InvalidToken as error:
             # PTB also reports a 404 as InvalidToken: a wrong TELEGRAM_API_URL looks the same
@@ -171,7 +179,7 @@ async def retrying(
             )
             return False
         except NetworkError as error:  # TimedOut is one too
-            metrics.RECONNECTS.labels("telegram").inc()
+            metrics.BACKEND_ERRORS.labels("telegram").inc()
             log.error(
                 "cannot reach %s: %s; set NEWSBOT_PROXY or TELEGRAM_API_URL (retrying in %.0f s)",
                 host,
@@ -179,6 +187,7 @@ async def retrying(
                 delay,
             )
         except TelegramError as error:
+            metrics.BACKEND_ERRORS.labels("telegram").inc()
             log.error(
                 "%s answered %s with an error: %s (retrying in %.0f s)", host, method, error, delay
             )
@@ -192,7 +201,7 @@ async def retrying(
 
 def _polling_failed(error: TelegramError) -> None:
     # PTB's default logs a traceback at every failed getUpdates while the Bot API is away
-    metrics.RECONNECTS.labels("telegram").inc()
+    metrics.BACKEND_ERRORS.labels("telegram").inc()
     log.warning("getUpdates failed: %s (PTB retries)", error)
 
 

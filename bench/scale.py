@@ -288,6 +288,10 @@ def main() -> None:
         print(
             f"statistics requests of the replica: {stats.requests} for {2 * len(queries) + 40} searches"
         )
+        print(
+            f"searches asked again in the embedded order (ties past the hits): "
+            f"{replica.first_stage.exact_asked}"  # type: ignore[union-attr]
+        )
         replica.close()
         embedded.close()
     finally:

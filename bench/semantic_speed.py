@@ -13,7 +13,10 @@ and embedded by the real model, each time afresh (the question cache is emptied 
 search). search() runs four ways in turn for each question: lexical only; the semantic stage
 as first built (the question embedded before the search, every lead's int8 cosine); with the
 sign bits' first pass (index/lead_bits.py); and with the question embedded while the lexical
-stage ranks (the default). --agreement checks the sign bits on REAL vectors: the bench
+stage ranks (the default). Then the default's CPU by thread (time.thread_time: what a shared
+machine moves less than time): the search's thread before and after it waits for the
+question's vector, and the question's thread; on two free cores a search takes about
+max(before, embedding) + after. --agreement checks the sign bits on REAL vectors: the bench
 vector cache's passages (bench/vector_cache.py) and real questions, nearest 10 by the bits'
 shortlist (a 25th of the leads, as at 150k) against the exact int8 scan.
 """
@@ -131,6 +134,7 @@ def bench_150k(args, encoder: E5Encoder) -> None:
         print(f"  {k}: {statistics.median(times[k]) / base:.2f}x lexical (p50 ratio)")
     print(f"  same top 10 (synthetic vectors), scan = bits = overlap: {same}/{len(texts)}")
     parts(stage, texts[:30], alive)
+    critical_path(idx, stage, texts[:40])
     print(f"RSS after: {rss_mb():,.0f} MB ({rss_parts()})")
     idx.close()
 
@@ -153,6 +157,53 @@ def parts(stage: SemanticStage, texts: list[str], alive: np.ndarray) -> None:
     print(f"  question embedding alone:           {ms(emb)}")
     print(f"  nearest 10 leads, int8 scan:        {ms(scan)}")
     print(f"  nearest 10 leads, sign bits + int8: {ms(bits)}")
+
+
+def critical_path(idx: SearchIndex, stage: SemanticStage, texts: list[str]) -> None:
+    """The default search's CPU by thread, a measure a shared machine moves less than time:
+    the search's thread before it waits for the question's vector and after, the question's
+    thread; on two free cores the search takes about max(before, embedding) + after."""
+    clock, question, embed = time.thread_time, stage.question, stage._embed
+    at: dict[str, float] = {}
+
+    def waited(text: str):
+        at["wait"] = clock()
+        try:
+            return question(text)
+        finally:
+            at["back"] = clock()
+
+    def embedded(*a):
+        t = clock()
+        try:
+            return embed(*a)
+        finally:
+            at["embed"] = clock() - t
+
+    stage.question, stage._embed = waited, embedded  # type: ignore[method-assign]
+    before, emb, after, path = [], [], [], []
+    for text in texts:
+        stage._questions.clear()
+        at.clear()
+        t = clock()
+        idx.search(text)
+        end = clock()
+        if "wait" not in at or "embed" not in at:
+            continue  # no vector asked for (no lexical candidate)
+        before.append(at["wait"] - t)
+        after.append(end - at["back"])
+        emb.append(at["embed"])
+        path.append(max(before[-1], emb[-1]) + after[-1])
+    stage.question, stage._embed = question, embed  # type: ignore[method-assign]
+    med = {
+        k: statistics.median(v) * 1e3
+        for k, v in (("before", before), ("embed", emb), ("after", after), ("path", path))
+    }
+    print(
+        f"  CPU by thread, p50 of {len(path)} (the default): search before the wait "
+        f"{med['before']:.1f} ms, question's embedding {med['embed']:.1f}, search after the "
+        f"wait {med['after']:.1f}; max(before, embedding) + after = {med['path']:.1f} ms"
+    )
 
 
 def bench_million(args, encoder: E5Encoder) -> None:

@@ -19,7 +19,7 @@ from index import Article, UnknownSource
 from . import keyboards, metrics, parse, render
 from .parse import PAGE_SIZE, PageRequest, ReadRequest
 from .sending import edit, is_group, reply
-from .services import BotContext, services_of, texts_of
+from .services import BotContext, remembered_texts, services_of, texts_of
 from .texts import Texts, chosen
 from .views import article_links, hit_views
 
@@ -303,7 +303,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    """Log the failure and tell the user briefly."""
+    """Log the failure and tell the user briefly; no database (it may be what failed)."""
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("update %s failed", update_id, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
@@ -312,13 +312,15 @@ async def on_error(update: object, context: BotContext) -> None:
         return
     if update.callback_query is not None:
         try:
-            await update.callback_query.answer(texts_of(update, context).error, show_alert=True)
+            await update.callback_query.answer(
+                remembered_texts(update, context).error, show_alert=True
+            )
             return
         except TelegramError:
             pass  # too late to answer the button: say it in the chat instead
     try:
         await context.bot.send_message(
-            update.effective_chat.id, render.notice(texts_of(update, context).error)
+            update.effective_chat.id, render.notice(remembered_texts(update, context).error)
         )
     except TelegramError as error:
         log.warning("could not tell chat %s about the failure: %s", update.effective_chat.id, error)

@@ -38,12 +38,12 @@ DELIVERIES_FAILED = Counter(
 OUTBOX_DEPTH = Gauge("newsbot_outbox_depth", "Outbox rows waiting to be sent")
 FEED_POLLS = Counter("newsbot_feed_polls", "Feed fetches")
 FEED_FAILURES = Counter("newsbot_feed_failures", "Feed fetches that failed")
-# backend: database, search or telegram; reconnects count the failures a retry then outlived
+# backend: database, search, telegram (or dispatch: an update that failed on an outage)
 BACKEND_ERRORS = Counter(
     "newsbot_backend_errors", "Calls to a backend that failed or timed out", ["backend"]
 )
 RECONNECTS = Counter(
-    "newsbot_reconnects", "Failed attempts to reach a backend that are retried", ["backend"]
+    "newsbot_reconnects", "Times a backend answered again after failing", ["backend"]
 )
 READY = Gauge("newsbot_ready", "1 while /readyz answers 200 (database, search, index, first sync)")
 SPOOLED = Counter("newsbot_spooled", "Questions kept in the local spool during an outage")

@@ -101,6 +101,7 @@ class Readiness:
             return self._failed(probe.name, f"{type(error).__name__}: {error}"[:300])
         if probe.name in self._down:
             self._down.discard(probe.name)
+            metrics.RECONNECTS.labels(probe.name).inc()
             log.info("readiness: %s answers again", probe.name)
         return "ok"
 

@@ -31,6 +31,7 @@ __all__ = [
     "Services",
     "command_text",
     "opened_services",
+    "remembered_texts",
     "services_of",
     "texts_of",
 ]
@@ -87,6 +88,15 @@ def texts_of(update: Update, context: BotContext) -> Texts:
         if lang is not None:
             return pick(lang)
     return pick(user.language_code if user else None)
+
+
+def remembered_texts(update: Update, context: BotContext) -> Texts:
+    """texts_of without the database (the error handler's: the failure may be the database)."""
+    chat, user = update.effective_chat, update.effective_user
+    services = opened_services(context.bot_data)
+    key = chat.id if chat is not None else user.id if user is not None else None
+    lang = services.state.remembered_language(key) if services and key is not None else None
+    return pick(lang or (user.language_code if user else None))
 
 
 def command_text(update: Update) -> str:

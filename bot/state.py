@@ -133,7 +133,13 @@ class State:
                 if not unreachable(error):
                     raise
                 return self._languages.get(chat_id)
+            if row:
+                self._languages[chat_id] = row[0]
             return row[0] if row else None
+        return self._languages.get(chat_id)
+
+    def remembered_language(self, chat_id: int) -> str | None:
+        """The /lang this process last knew for a chat, without asking the database."""
         return self._languages.get(chat_id)
 
     def set_language(self, chat_id: int, lang: str) -> None:

@@ -57,23 +57,38 @@ def _refusal(error: TargetError, t: Texts) -> str:
 
 
 async def _target(
-    update: Update, context: BotContext, rest: str, *, change: bool
+    update: Update, context: BotContext, *, change: bool, usage: str = ""
 ) -> tuple[Target, str] | None:
-    """The chat a subscription command is about and the rest of its text; None if refused."""
-    chat, message = update.effective_chat, update.effective_message
+    """The chat a subscription command is about and the rest of its text.
+
+    None when the user may not change that chat (change), or when the command names nothing
+    and a usage is given: the refusal or the usage was the answer.
+    """
     try:
-        if chat.type == ChatType.PRIVATE:
-            first, after = (rest.split(None, 1) + ["", ""])[:2]
-            if not _CHANNEL_REF.fullmatch(first):
-                return Target(chat.id, chat.type), rest
-            channel = await resolve_channel(context.bot, first, update.effective_user.id)
-            name = f"@{channel.username}" if channel.username else (channel.title or first)
-            return Target(channel.id, ChatType.CHANNEL, 0, name), after.strip()
-        if change and not await may_change(context.bot, message):
-            raise TargetError("not_admin")
+        target, rest = await _resolve(update, context, command_text(update), change)
     except TargetError as error:
         await reply(update, context, render.notice(_refusal(error, texts_of(update, context))))
         return None
+    if usage and not rest:
+        await reply(update, context, render.notice(usage))
+        return None
+    return target, rest
+
+
+async def _resolve(
+    update: Update, context: BotContext, rest: str, change: bool
+) -> tuple[Target, str]:
+    """The chat and the rest of the text: a channel named first in a private chat, or this chat."""
+    chat, message = update.effective_chat, update.effective_message
+    if chat.type == ChatType.PRIVATE:
+        first, after = (rest.split(None, 1) + ["", ""])[:2]
+        if not _CHANNEL_REF.fullmatch(first):
+            return Target(chat.id, chat.type), rest
+        channel = await resolve_channel(context.bot, first, update.effective_user.id)
+        name = f"@{channel.username}" if channel.username else (channel.title or first)
+        return Target(channel.id, ChatType.CHANNEL, 0, name), after.strip()
+    if change and not await may_change(context.bot, message):
+        raise TargetError("not_admin")
     thread = message.message_thread_id if message.is_topic_message else None
     return Target(chat.id, chat.type, thread or 0), rest
 
@@ -83,13 +98,10 @@ async def follow_command(update: Update, context: BotContext) -> None:
     svc, t = services_of(context), texts_of(update, context)
     if await flooded(update, context):  # a follow costs a question: its preview searches
         return
-    found = await _target(update, context, command_text(update), change=True)
+    found = await _target(update, context, change=True, usage=t.usage_follow)
     if found is None:
         return
     target, text = found
-    if not text:
-        await reply(update, context, render.notice(t.usage_follow))
-        return
     try:
         followed, recent = await svc.turns.run(
             user_id(update), svc.subscriptions.follow, target, text, t.lang
@@ -133,13 +145,10 @@ async def follow_command(update: Update, context: BotContext) -> None:
 async def unfollow_command(update: Update, context: BotContext) -> None:
     """Stop following a topic by its number or words (/huy, /unsubscribe)."""
     svc, t = services_of(context), texts_of(update, context)
-    found = await _target(update, context, command_text(update), change=True)
+    found = await _target(update, context, change=True, usage=t.usage_unfollow)
     if found is None:
         return
     target, which = found
-    if not which:
-        await reply(update, context, render.notice(t.usage_unfollow))
-        return
     gone = await asyncio.to_thread(svc.subscriptions.unfollow, target.chat_id, which)
     if not gone:
         await reply(
@@ -153,7 +162,7 @@ async def unfollow_command(update: Update, context: BotContext) -> None:
 async def topics_command(update: Update, context: BotContext) -> None:
     """List the topics a chat follows (/dstheodoi, /subscriptions); anyone may ask."""
     svc, t = services_of(context), texts_of(update, context)
-    found = await _target(update, context, command_text(update), change=False)
+    found = await _target(update, context, change=False)
     if found is None:
         return
     target, _ = found
@@ -191,7 +200,7 @@ def _rule(text: str) -> str:
 async def digest_command(update: Update, context: BotContext) -> None:
     """Get one daily digest at an hour instead of each article (/tomtat 7, /digest off)."""
     svc, t = services_of(context), texts_of(update, context)
-    found = await _target(update, context, command_text(update), change=True)
+    found = await _target(update, context, change=True)
     if found is None:
         return
     target, arg = found

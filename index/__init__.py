@@ -52,6 +52,8 @@ _EXPORTS = {
     "bound": "sources.text",
     "clean_line": "sources.text",
     "clean_text": "sources.text",
+    "title_text": "sources.text",
+    "body_text": "sources.text",
     "content_id": "sources.archive",
     "url_id": "sources.archive",
     "host": "sources.archive",
@@ -84,6 +86,7 @@ __all__ = [
     "TopicIndex",
     "UnknownSource",
     "article_from_html",
+    "body_text",
     "bound",
     "check_data",
     "clean_input",
@@ -104,6 +107,7 @@ __all__ = [
     "rebuild_index",
     "remove_leftovers",
     "resolve",
+    "title_text",
     "url_id",
     "web_url",
 ]
@@ -143,9 +147,11 @@ if TYPE_CHECKING:
         MAX_BODY_CHARS,
         MAX_TITLE_CHARS,
         DecodeError,
+        body_text,
         bound,
         clean_line,
         clean_text,
+        title_text,
     )
     from .sql_store import Store
     from .topics import ArticleText, Clause, Topic, TopicError, TopicIndex, parse_topic, passage

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
+from .memo import memo_map
 from .normalize import fold, normalize
 from .orphans import die_with_parent
 from .word_segmenter import Segmenter
@@ -49,19 +50,7 @@ _FOLDED_LIMIT = 500_000  # distinct terms remembered; beyond this the cache star
 
 def fold_terms(terms: Sequence[str]) -> list[str]:
     """Accent-folded terms ("thành_uỷ" -> "thanh_uy"), each distinct term folded once."""
-    # Indexing folds every term of every article: a dict lookup costs less than folding.
-    try:
-        return list(map(_FOLDED.__getitem__, terms))
-    except KeyError:
-        if len(_FOLDED) > _FOLDED_LIMIT:
-            _FOLDED.clear()
-        out = []  # built here, not read back: another thread may clear the cache meanwhile
-        for t in terms:
-            f = _FOLDED.get(t)
-            if f is None:
-                f = _FOLDED[t] = fold(t)
-            out.append(f)
-        return out
+    return memo_map(_FOLDED, _FOLDED_LIMIT, terms, fold)
 
 
 class Analyzer:

@@ -31,7 +31,7 @@ from .planner import MAX_QUERY_CHARS, QueryPlan, QueryPlanner
 from .previews import recent_matches
 from .ranker import ANSWER_SHARE, Ranker, in_range
 from .ranking import Ranking
-from .secondstage import is_partial, rerank
+from .secondstage import best_passages, is_partial, rerank, top_article
 from .semantic import Coverage, Encoder, SemanticStage
 from .snippets import hit_excerpt
 from .sql_store import Store
@@ -282,19 +282,22 @@ class SearchIndex:
             dates = self._dates(docnos) if len(docnos) else np.zeros(0, np.int64)
         passages: dict[int, Passage] = {}
         read: dict[int, Article] = {}  # the candidates, read once for passages, page and verdict
-        vector = None
+        second, vector = bool(not exact and r.passages and len(docnos)), None
+        if second:  # the lexical candidates' passages, found while the question is embedded
+            read = self.store.articles(int(d) for d in docnos)
+            passages = best_passages(docnos, matcher, read, r)
         if not exact and r.semantic and self.semantic.on:  # semantic.py: meaning beside words
             live = self.segments.live()
             docnos, best_scores, vector = self.semantic.candidates(
                 query, plan.folded, docnos, best_scores, self.store.texts, live, rng, only, r
             )
             dates = self._dates(docnos) if len(docnos) else dates
-        if not exact and r.passages and len(docnos):
-            read = self.store.articles(int(d) for d in docnos)
+        if second:
+            if added := [int(d) for d in docnos if int(d) not in read]:  # the dense source's
+                read.update(self.store.articles(added))
             fusion = self.semantic.fusion(vector, r)
-            docnos, best_scores, passages = rerank(
-                docnos, best_scores, dates, matcher, read, r, fusion
-            )
+            ranked = rerank(docnos, best_scores, dates, matcher, read, r, fusion, passages)
+            docnos, best_scores, passages = ranked
             dates = self._dates(docnos)  # in the new order
         period_empty = False
         if asked is not None:
@@ -335,7 +338,8 @@ class SearchIndex:
             folded=plan.folded,
             date_from=plan.date_from,
             date_to=plan.date_to,
-            partial=bool(len(docnos)) and is_partial(self._top_article(docnos, read), matcher, idf),
+            partial=bool(len(docnos))
+            and is_partial(top_article(docnos, read, self.store), matcher, idf),
             period_empty=period_empty,
         )
 
@@ -349,11 +353,6 @@ class SearchIndex:
         query, sources = outlet_filter(text, self.store.source_names)
         result = self.search(query, k, offset, sources=sources, exact=exact)
         return result if sources is None else dataclasses.replace(result, query=text)
-
-    def _top_article(self, docnos: np.ndarray, read: dict[int, Article]) -> Article | None:
-        """The best candidate's article: read already for the passages, or read now."""
-        top = int(docnos[0])
-        return read[top] if top in read else self.store.articles([top]).get(top)
 
     # ---- browsing -------------------------------------------------------------------
 

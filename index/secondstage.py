@@ -14,11 +14,30 @@ import numpy as np
 from .models import Article
 from .passages import Matcher, Passage, Term, best_passage
 from .ranking import Ranking
+from .store_seam import ArticleStore
 
 # the best article must hold this share of the question's idf-weighted words, else the
 # result says its matches are partial (rather than announce "2,537 results")
 PARTIAL_SHARE = 0.5
 _NONE = Article("", "", "")
+
+
+def best_passages(
+    docnos: np.ndarray,
+    matcher: Matcher,
+    read: Mapping[int, Article],
+    ranking: Ranking,
+    known: Mapping[int, Passage] | None = None,
+) -> dict[int, Passage]:
+    """Each candidate's best passage (read: their articles; known: those already found)."""
+    passages = dict(known or {})
+    for d in docnos.tolist():
+        if d not in passages:
+            a = read.get(d, _NONE)
+            passages[d] = best_passage(
+                a.body, matcher, ranking.passage_window, ranking.proximity, title=a.title
+            )
+    return passages
 
 
 def rerank(
@@ -29,15 +48,12 @@ def rerank(
     read: Mapping[int, Article],
     ranking: Ranking,
     fusion: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    known: Mapping[int, Passage] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, dict[int, Passage]]:
     """The candidates again (read: their articles), each with its best passage's score added
-    (and, given a fusion, the semantic stage's mix of meaning: semantic.py)."""
-    passages = {}
-    for d in docnos.tolist():
-        article = read.get(d, _NONE)
-        passages[d] = best_passage(
-            article.body, matcher, ranking.passage_window, ranking.proximity, title=article.title
-        )
+    (and, given a fusion, the semantic stage's mix of meaning: semantic.py); known: passages
+    already found (search() scores the lexical candidates' while the question is embedded)."""
+    passages = best_passages(docnos, matcher, read, ranking, known)
     final = scores + ranking.passages * np.array([passages[d].score for d in docnos.tolist()])
     if fusion is not None:
         final = fusion(docnos, final)
@@ -53,3 +69,11 @@ def is_partial(article: Article | None, matcher: Matcher, idf: list[Term]) -> bo
     present = {ti for text in (article.title, article.body) for _, _, ti in matcher.find(text)}
     held = sum(idf[ti].weight for ti in present)
     return held < PARTIAL_SHARE * sum(t.weight for t in idf)
+
+
+def top_article(
+    docnos: np.ndarray, read: Mapping[int, Article], store: ArticleStore
+) -> Article | None:
+    """The best candidate's article: read already for the passages, or read now."""
+    top = int(docnos[0])
+    return read[top] if top in read else store.articles([top]).get(top)

@@ -36,6 +36,9 @@ __all__ = ["Coverage", "SemanticStage", "VectorStorage", "fuse", "restore_accent
 log = logging.getLogger(__name__)
 
 CACHED_QUESTIONS = 4096
+# how long a search waits for the question's thread to start embedding (a busy thread: the
+# search goes on, the question waits its turn)
+STARTS_WITHIN = 0.005
 # a question typed without diacritics takes its accents from this many leading candidates
 ACCENT_SOURCES = 5
 _SYLLABLE = re.compile(r"[^\W\d_]+")
@@ -206,13 +209,16 @@ class SemanticStage:
             return
         if not self._vectors.n_leads:
             return  # nothing embedded yet: a question's vector would meet no article
-        key = _key(text)
+        key, started = _key(text), threading.Event()
         with self._lock:
             if key in self._questions or key in self._pending:
                 return
             if self._embedder is None:
                 self._embedder = ThreadPoolExecutor(1, thread_name_prefix="question-vector")
-            self._pending[key] = self._embedder.submit(self._embed, key)
+            self._pending[key] = self._embedder.submit(self._embed, key, started)
+        # waiting hands the thread the GIL now: else it waits for the lexical stage's Python
+        # to yield it (sys.getswitchinterval(), 5 ms) before the encoder's C code can start
+        started.wait(STARTS_WITHIN)
 
     def question(self, text: str) -> np.ndarray | None:
         """The question's vector (one embedding per distinct question), None if off."""
@@ -224,9 +230,11 @@ class SemanticStage:
             pending = self._pending.get(key)
         return pending.result() if pending is not None else self._embed(key)
 
-    def _embed(self, key: str) -> np.ndarray | None:
+    def _embed(self, key: str, started: threading.Event | None = None) -> np.ndarray | None:
         """Embed a normalised question and remember its vector."""
         encoder, vector = self.encoder, None
+        if started is not None:
+            started.set()
         try:
             if encoder is not None:
                 vector = np.asarray(encoder.query(key), np.float32)

@@ -1,6 +1,6 @@
 """The storage seam of the index: what search needs of its article store.
 
-store.Store implements it on SQLite and on PostgreSQL (one SQL, storage.open_database);
+sql_store.Store implements it on SQLite and on PostgreSQL (one SQL, storage.open_database);
 another kind of database is a new module implementing ArticleStore, not an edit of the
 search code.
 """

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .memo import memo_map
+
 # pyvi's own syllabification (ViTokenizer.sylabelize), with its inner groups made
 # non-capturing so that findall returns the matches themselves; alternation order kept.
 _CAPITALS = [r"[A-ZĐ]+\.", r"Tp\.", r"Mr\.", r"Mrs\.", r"Ms\.", r"Dr\.", r"ThS\."]
@@ -241,19 +243,7 @@ class Segmenter:
         return self._vocab.get(token.lower(), 0) << _FLAG_BITS | flags
 
     def _token_codes(self, tokens: list[str]) -> np.ndarray:
-        codes = self._codes
-        try:
-            return np.array(list(map(codes.__getitem__, tokens)), dtype=np.int64)
-        except KeyError:
-            if len(codes) > _CACHE_LIMIT:
-                codes.clear()
-            out = []  # built here, not read back: another thread may clear the cache meanwhile
-            for token in tokens:
-                code = codes.get(token)
-                if code is None:
-                    code = codes[token] = self._code(token)
-                out.append(code)
-            return np.array(out, dtype=np.int64)
+        return np.array(memo_map(self._codes, _CACHE_LIMIT, tokens, self._code), dtype=np.int64)
 
     def state_scores(self, codes: np.ndarray, starts: np.ndarray) -> np.ndarray:
         """Label scores of every position of the texts that begin at `starts`, in crfsuite's sums.

@@ -30,7 +30,7 @@ from index.stored_doc import StoredDoc
 from storage.breaker import Breaker
 
 from .opensearch_load import Checkpoints, indexed_docnos, remove, send
-from .opensearch_query import index_body, plan_query, search_body
+from .opensearch_query import asked_for, best_of, index_body, msearch_lines, plan_query, search_body
 from .opensearch_stats import ClusterStatistics, RemoteField
 from .opensearch_vocab import Vocabulary
 
@@ -50,9 +50,7 @@ POOL = 10  # connections kept open to the cluster (NEWSBOT_OPENSEARCH_POOL)
 RETRIES = 3  # a search failing on the cluster's side is asked again this often, after a pause
 DATED = 50_000  # the days of docnos recent answers named, kept for the search that follows
 # what is read of a search's answer: the rest (ids, shards, timings) is never sent
-ANSWER = "responses.hits.total.value,responses.hits.hits.sort,responses.hits.hits._score,responses.error,responses.status"
-_DAY_MS = 86_400_000
-_NO_DATE = -(10**6)  # live_postings.NO_DATE: an undated article sorts with Long.MIN_VALUE
+ANSWER = "responses.hits.total.value,responses.hits.hits.fields,responses.hits.hits._score,responses.error,responses.status"
 
 
 class SearchUnavailable(ConnectionError):
@@ -144,6 +142,7 @@ class OpenSearchStage:
             error=SearchUnavailable,
         )
         self.count_cap = COUNT_CAP  # SearchIndex marks a total this high as capped
+        self.exact_asked = 0  # searches asked again in the embedded order (ties past the rows)
         # a question's counts are part of its search: the searcher's timeout
         self.stats = ClusterStatistics(self.searcher, index, guard=self.breaker)
         self._days: OrderedDict[int, int] = OrderedDict()
@@ -335,27 +334,28 @@ class OpenSearchStage:
         return docnos, scores, total
 
     def _search(self, queries: list[dict], k: int) -> list[tuple[np.ndarray, np.ndarray, int]]:
-        """The k best of each query: docnos, scores, and how many matched (one round trip)."""
-        # dfs: every shard scores with the whole index's statistics, as one index would
-        kind = "dfs_query_then_fetch" if self._shard_count() > 1 else "query_then_fetch"
-        head = {
-            "index": self.index,
-            "search_type": kind,
-            "request_cache": True,  # kept by the shards until the next refresh
-            # a shard with no copy left is an error (tried again), never a partial list
-            "allow_partial_search_results": False,
-        }
-        lines: list[dict] = []
-        for q in queries:
-            lines += [head, search_body(q, k, self.count_cap)]
-        answers = self._msearch(lines)
+        """The k best of each query: docnos, scores, and how many matched (one round trip).
+
+        Sorted by score alone (Lucene skips what cannot enter the top), ties put in the
+        embedded order here; a query whose k-th ties may go on past what came is asked
+        again sorted by the node in that order (exact, slower).
+        """
+        asked, shards = asked_for(k), self._shard_count()
+        bodies = [search_body(q, asked, self.count_cap) for q in queries]
+        answers = self._msearch(msearch_lines(self.index, shards, bodies))
+        found = [best_of(a, k, asked) for a in answers]
+        unsure = [i for i, (_, sure) in enumerate(found) if not sure]
+        if unsure:
+            self.exact_asked += len(unsure)
+            bodies = [search_body(queries[i], k, self.count_cap, exact=True) for i in unsure]
+            again = self._msearch(msearch_lines(self.index, shards, bodies))
+            for i, answer in zip(unsure, again, strict=True):
+                found[i], answers[i] = best_of(answer, k, None), answer
         out = []
-        for answer in answers:
-            hits = answer["hits"].get("hits", [])  # none: filter_path leaves the key out
-            # sort values: score, publication day (ms), docno; no stored field is read
-            docnos = np.array([int(h["sort"][2]) for h in hits], np.int64)
-            scores = np.array([float(h["_score"]) for h in hits], np.float64)
-            self._remember(hits)
+        for (best, _), answer in zip(found, answers, strict=True):
+            self._remember(best)
+            docnos = np.array([d for _, _, d in best], np.int64)
+            scores = np.array([s for s, _, _ in best], np.float64)
             out.append((docnos, scores, int(answer["hits"]["total"]["value"])))
         return out
 
@@ -377,13 +377,11 @@ class OpenSearchStage:
             attempt += 1
             time.sleep(0.25 * attempt)
 
-    def _remember(self, hits: list[dict]) -> None:
+    def _remember(self, rows: list[tuple[float, int, int]]) -> None:
         with self._days_lock:
-            for h in hits:
-                ms = int(h["sort"][1])
-                day = ms // _DAY_MS if ms > -(2**62) else _NO_DATE
-                self._days[int(h["sort"][2])] = day
-                self._days.move_to_end(int(h["sort"][2]))
+            for _, day, docno in rows:
+                self._days[docno] = day
+                self._days.move_to_end(docno)
             while len(self._days) > DATED:
                 self._days.popitem(last=False)
 

@@ -10,11 +10,14 @@ from collections import Counter
 from collections.abc import Sequence
 
 from index.fields import FIELDS, SYLLABLE_FIELDS
+from index.live_postings import NO_DATE
 from index.planner import QueryPlan
 
 SIMILARITY = "newsbot_bm25"
 # a source filter lists its docnos: an outlet may hold far more than the default 65,536
 MAX_TERMS = 2_000_000
+TIES = 10  # a search by score alone asks at least this many more than it keeps
+DAY_MS = 86_400_000
 
 
 def index_body(shards: int, replicas: int, k1: float, b: float, meta: dict) -> dict:
@@ -73,7 +76,7 @@ def plan_query(
     only: Sequence[int] | None = None,
     inside: tuple[dt.date | None, dt.date | None] | None = None,
 ) -> dict:
-    """The plan as a bool query whose score is the Ranker's sum of weighted BM25 parts.
+    """The plan as a query whose score is the Ranker's sum of weighted BM25 parts.
 
     Word parts score every article holding the word (each occurrence of a word in the
     question counts once more, as the Ranker sums them). Syllables add their score but
@@ -81,6 +84,12 @@ def plan_query(
     syllables. OpenSearch's BM25 is Lucene's LegacyBM25Similarity, which keeps the
     (k1 + 1) factor, so scores are on the embedded engine's scale and the passage scores
     added later weigh the same.
+
+    Returns the search body's "query" and "post_filter": the admission rule is a post
+    filter, checked on the documents the scored disjunction offers, so Lucene's block-max
+    WAND skips what cannot enter the top (as a query filter it made Lucene score every
+    article holding a common word: 6x slower at 1M, docs/benchmarks.md). Dates and
+    outlets stay query filters: they lead the iteration and cut it short.
     """
     scored: list[dict] = []
     words: list[dict] = []
@@ -99,31 +108,82 @@ def plan_query(
     if sylls:
         need = len(sylls) // 2 + 1
         admit.append({"bool": {"should": sylls, "minimum_should_match": need}})
-    filters: list[dict] = [{"bool": {"should": admit, "minimum_should_match": 1}}]
+    filters: list[dict] = []
     if date_range is not None:
         filters.append(_range(date_range))
     if inside is not None:
         filters.append(_range(inside))
     if only is not None:
         filters.append({"terms": {"docno": list(only)}})
-    return {"bool": {"should": scored, "filter": filters}}
+    query: dict = {"bool": {"should": scored}}
+    if filters:
+        query["bool"]["filter"] = filters
+    return {"query": query, "post_filter": {"bool": {"should": admit, "minimum_should_match": 1}}}
 
 
-def search_body(query: dict, size: int, count_upto: int | bool = True) -> dict:
-    """A search for the size best, ties broken toward newer, then later, articles.
+def search_body(parts: dict, size: int, count_upto: int | bool = True, exact: bool = False) -> dict:
+    """A search for the size best of plan_query's parts, by score alone.
 
-    count_upto: matches are counted up to this many (True: all of them).
+    count_upto: matches are counted up to this many (True: all of them). Lucene breaks
+    ties by its own document order, not the embedded engine's (newer, then later, first):
+    asked for more than needed, the answer is put in order by in_order(). exact: sorted
+    by the node in that order (Lucene then scores every match: the rare fallback).
     """
-    return {
-        "query": query,
+    body = {
+        **parts,
         "size": size,
         "track_total_hits": count_upto,
-        "track_scores": True,
-        "sort": [
+        "_source": False,
+        "stored_fields": "_none_",
+        "docvalue_fields": ["docno", {"field": "published", "format": "epoch_millis"}],
+    }
+    if exact:
+        body["track_scores"] = True
+        body["sort"] = [
             {"_score": "desc"},
             {"published": {"order": "desc", "missing": "_last"}},
             {"docno": "desc"},
-        ],
-        "_source": False,
-        "stored_fields": "_none_",  # the docno and day are in the sort values
+        ]
+    return body
+
+
+def asked_for(k: int) -> int:
+    """How many to ask for k by score alone: room for the ties Lucene orders its own way."""
+    return k + max(k, TIES)
+
+
+def hit_row(hit: dict) -> tuple[float, int, int]:
+    """A hit's score, publication day (NO_DATE when undated) and docno."""
+    fields = hit.get("fields", {})
+    published = fields.get("published")
+    day = int(float(published[0])) // DAY_MS if published else NO_DATE
+    return float(hit["_score"]), day, int(fields["docno"][0])
+
+
+def best_of(answer: dict, k: int, asked: int | None) -> tuple[list[tuple[float, int, int]], bool]:
+    """The k best (score, day, docno) of a search's answer in the embedded engine's order
+    (score, newer, later docno first), and whether they are sure.
+
+    asked: how many a search by score alone asked for; they are not sure when the k-th
+    score's ties may go on past the hits (Lucene kept the first of them in its own order).
+    None: the answer is sorted by the node in that order already.
+    """
+    rows = [hit_row(h) for h in answer["hits"].get("hits", [])]  # none: filter_path drops it
+    if asked is None:
+        return rows[:k], True
+    ordered = sorted(rows, key=lambda r: (-r[0], -r[1], -r[2]))[:k]
+    sure = len(rows) < asked or not ordered or rows[-1][0] < ordered[-1][0]
+    return ordered, sure
+
+
+def msearch_lines(index: str, shards: int, bodies: list[dict]) -> list[dict]:
+    """A multi-search's lines: each search body after its header."""
+    head = {
+        "index": index,
+        # dfs: every shard scores with the whole index's statistics, as one index would
+        "search_type": "dfs_query_then_fetch" if shards > 1 else "query_then_fetch",
+        "request_cache": True,  # kept by the shards until the next refresh
+        # a shard with no copy left is an error (tried again), never a partial list
+        "allow_partial_search_results": False,
     }
+    return [line for body in bodies for line in (head, body)]

@@ -40,8 +40,8 @@ def is_url(target: object) -> bool:
 class Lent:
     """An open database lent to one more store: its close() leaves the database open.
 
-    app.open_backends opens a PostgreSQL pool once and lends it to every store; the one
-    who opened it closes it.
+    app/backends.py's open_backends opens a PostgreSQL pool once and lends it to every
+    store; the one who opened it closes it.
     """
 
     def __init__(self, database: Database | postgres.Database):

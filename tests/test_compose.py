@@ -52,6 +52,8 @@ def _compose() -> dict:
 def test_the_compose_file_declares_restarts_healthchecks_and_the_order():
     services = _compose()["services"]
     assert "feeds" not in services  # the replicas poll the feeds themselves, under one lock
+    # every service is run below (the servers' own images stand in as the test servers)
+    assert set(services) == {*OURS, *LONG_RUNNING}, set(services)
     for name in LONG_RUNNING:
         assert services[name]["restart"] == "unless-stopped", name
         assert services[name]["healthcheck"]["test"], name

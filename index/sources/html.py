@@ -15,13 +15,13 @@ from ..outlets import outlet_name
 from .archive import content_id, cut_boilerplate, drop_repeats, host, parse_date, path_id, url_id
 from .text import (
     MAX_BODY_CHARS,
-    MAX_TITLE_CHARS,
     DecodeError,
     bound,
     clean_line,
     clean_text,
     decode_bytes,
     read_bounded,
+    title_text,
 )
 
 # A paragraph that is only a dateline ("Thứ hai, 02/03/2026 08:00 (GMT+7)", "Cập nhật: 08:00
@@ -60,7 +60,7 @@ def _extract(html: str, url: str | None, path: Path | None) -> Article | str:
     if document is None:
         return "no article text found in the page"
     meta = document.as_dict()
-    title = bound(clean_line(meta.get("title") or ""), MAX_TITLE_CHARS)
+    title = title_text(meta.get("title") or "")
     if not title:
         return "no title found in the page"
     paragraphs = [

@@ -21,14 +21,12 @@ from ..models import Article, Failure
 from .archive import content_id, cut_boilerplate, parse_date, strip_ui_prefix, url_id
 from .jsonarray import array_items, text_encoding
 from .text import (
-    MAX_BODY_CHARS,
     MAX_RECORD_BYTES,
-    MAX_TITLE_CHARS,
     DecodeError,
-    bound,
+    body_text,
     clean_line,
-    clean_text,
     decode_bytes,
+    title_text,
 )
 
 COLUMNS = ("id", "title", "url", "published", "source", "category", "body")
@@ -239,10 +237,10 @@ def _article(record: object, origin: str, where: str) -> Article | Failure:
         fields = {key: _text(record.get(key), key) for key in COLUMNS}
     except TypeError as e:
         return Failure(origin, f"{where}: {e}")
-    title = bound(clean_line(fields["title"] or ""), MAX_TITLE_CHARS)
+    title = title_text(fields["title"] or "")
     if not title:
         return Failure(origin, f"{where}: missing title")
-    body = bound(clean_text(fields["body"] or ""), MAX_BODY_CHARS)
+    body = body_text(fields["body"] or "")
     # exports of crawls keep the sites' furniture too ("Lưu bài viết thành công…", "Nguồn: …")
     body = "\n".join(cut_boilerplate(strip_ui_prefix(body.split("\n")))[0])
     if not body:

@@ -117,3 +117,13 @@ def clean_line(s: str) -> str:
 def bound(s: str, limit: int) -> str:
     """Cut s to at most limit characters."""
     return s if len(s) <= limit else s[:limit].rstrip()
+
+
+def title_text(s: str) -> str:
+    """An article's title as every reader keeps it: one clean line of MAX_TITLE_CHARS at most."""
+    return bound(clean_line(s), MAX_TITLE_CHARS)
+
+
+def body_text(s: str) -> str:
+    """An article's body as every reader keeps it: clean paragraphs, MAX_BODY_CHARS at most."""
+    return bound(clean_text(s), MAX_BODY_CHARS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import re
@@ -18,11 +19,13 @@ EVERY_COMMAND = {"NEWSBOT_DATA_DIR", "NEWSBOT_LOG_LEVEL", "NEWSBOT_LOG_FORMAT"} 
 COMMANDS = [
     ["index", "{archive}"],
     ["stats"],
+    ["purge"],
     ["search", "công viên"],
     ["check"],
     ["embed"],  # NEWSBOT_SEMANTIC=off in the tests: it says so and stops
     ["migrate", "--schema"],
     ["migrate"],
+    ["feeds", "add", "http://127.0.0.1:9/feed.rss"],  # refused: a loopback address
     ["feeds", "import", "{opml}"],
     ["feeds", "list"],
     ["feeds", "export"],
@@ -99,6 +102,21 @@ def test_every_command_names_the_settings_it_reads(
             missing[" ".join(words[:2])] = sorted(used - named)
         assert used, words  # it ran far enough to read its settings
     assert missing == {}, json.dumps(missing, indent=1)
+
+
+def _commands(parser: argparse.ArgumentParser, words: tuple[str, ...] = ()) -> set[str]:
+    """Every command of the parser, as its words ("feeds poll")."""
+    found = set()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found |= _commands(sub, (*words, name)) or {" ".join((*words, name))}
+    return found
+
+
+def test_every_command_is_run_above():
+    ran = {" ".join(w[:2] if w[0] == "feeds" else w[:1]) for w in COMMANDS}
+    assert _commands(cli._parser()) - {"run"} == ran  # run: test_run_names_every_setting
 
 
 def test_run_names_every_setting(capsys):

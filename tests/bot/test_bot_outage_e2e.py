@@ -41,6 +41,16 @@ def _answers(api, chat: int) -> list[dict]:
     return [m for m in api.messages(chat) if m["text"] not in (VI.unavailable, EN.unavailable)]
 
 
+def _metrics(port: int) -> dict[str, float]:
+    """/metrics as {sample with its labels: value}."""
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    return {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("newsbot_")
+    }
+
+
 def test_a_database_outage_loses_no_question(tmp_path):
     with PostgresServer() as server:
         url = server.create_database()
@@ -76,6 +86,7 @@ def test_a_database_outage_loses_no_question(tmp_path):
                 for chat in (VI_READER, EN_READER, LATE):
                     api.wait_for_messages(chat, 2, timeout=90)
                 time.sleep(3)  # more replay ticks: nothing comes twice
+                seen = _metrics(port)
             finally:
                 code = stop(bot)
             log = (tmp_path / "bot.log").read_text()
@@ -90,3 +101,9 @@ def test_a_database_outage_loses_no_question(tmp_path):
                 (answer,) = _answers(api, chat)
                 assert "công viên" in answer["text"].lower(), answer["text"]
             assert "Traceback" not in log, log
+            # the outage as an operator's scraper sees it: errors, the return, the spool
+            assert seen['newsbot_backend_errors_total{backend="database"}'] >= 1, seen
+            assert seen['newsbot_reconnects_total{backend="database"}'] == 1, seen
+            assert seen.get('newsbot_reconnects_total{backend="search"}', 0) == 0, seen
+            assert seen["newsbot_spooled_total"] == 3 == seen["newsbot_replayed_total"], seen
+            assert seen["newsbot_ready"] == 1, seen

@@ -93,21 +93,24 @@ def test_a_question_is_embedded_while_the_lexical_stage_ranks(small_index):
     assert not stage._pending and len(stage._questions) == 1
 
 
+class Counting:
+    """The real encoder, counting the questions it is asked to embed."""
+
+    def __init__(self, real):
+        self.real, self.asked = real, []
+
+    def query(self, text):
+        self.asked.append(text)
+        return self.real.query(text)
+
+    def passages(self, texts):
+        return self.real.passages(texts)
+
+
 def test_no_question_is_embedded_before_any_article_is(small_index):
     stage = small_index.semantic
-    asked = []
-
-    class Counting:
-        """The real encoder, counting the questions it is asked to embed."""
-
-        def query(self, text):
-            asked.append(text)
-            return real.query(text)
-
-        def passages(self, texts):
-            return real.passages(texts)
-
-    real, stage.encoder = stage.encoder, Counting()
+    stage.encoder = Counting(stage.encoder)
+    asked = stage.encoder.asked
     question = "bao nhiêu người tử vong vì bão tuyết"
     lexical = ids(small_index.search(question))
     assert asked == [] and stage._questions == {}  # a new archive: nothing to meet yet
@@ -115,3 +118,61 @@ def test_no_question_is_embedded_before_any_article_is(small_index):
     small_index.search(question)
     assert len(asked) == 1  # once there are vectors, the question is embedded (once)
     assert lexical  # the words found their articles all along
+
+
+def test_the_encoder_holds_numpy_blas_to_one_thread(encoder):
+    from threadpoolctl import threadpool_info
+
+    blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
+    assert blas and all(lib["num_threads"] == 1 for lib in blas)
+
+
+def test_prefetch_returns_once_the_question_is_being_embedded(small_index, monkeypatch):
+    import index.semantic
+
+    EmbedQueue(small_index, small_index.semantic.encoder).run()
+    stage, question = small_index.semantic, "tiền điện tháng sáu tăng vì sao"
+    stage._questions.clear()
+    monkeypatch.setattr(index.semantic, "STARTS_WITHIN", 60.0)  # no deadline: the hand-over
+    stage.prefetch(question, small_index.ranking)
+    pending = list(stage._pending.values())
+    # the thread has begun (or finished): the search's lexical stage now runs beside it
+    assert all(f.running() or f.done() for f in pending) and (pending or stage._questions)
+    assert np.allclose(stage.question(question), stage.encoder.query(question), atol=1e-6)
+
+
+def test_the_lexical_candidates_passages_are_found_before_the_vector_is_awaited(
+    small_index, monkeypatch
+):
+    import index.search
+
+    EmbedQueue(small_index, small_index.semantic.encoder).run()
+    stage, question, events = small_index.semantic, "bao nhiêu người chết vì bão", []
+    ranked = ids(small_index.search(question))
+    real_passages, real_question = index.search.best_passages, stage.question
+
+    def passages(docnos, *a, **kw):
+        events.append(("passages", len(docnos)))
+        return real_passages(docnos, *a, **kw)
+
+    def vector(text):
+        events.append(("question", None))
+        return real_question(text)
+
+    monkeypatch.setattr(index.search, "best_passages", passages)
+    monkeypatch.setattr(stage, "question", vector)
+    stage._questions.clear()
+    assert ids(small_index.search(question)) == ranked  # the same ranking, in another order
+    assert [e for e, _ in events] == ["passages", "question"] and events[0][1] >= 2
+
+
+def test_a_question_asked_again_is_embedded_once(small_index):
+    stage = small_index.semantic
+    EmbedQueue(small_index, stage.encoder).run()
+    stage.encoder = Counting(stage.encoder)
+    asked = stage.encoder.asked
+    stage._questions.clear()
+    first = ids(small_index.search("Tiền điện  tăng vọt"))
+    small_index.search("tiền điện tăng vọt", offset=1)  # the next page, typed again
+    assert ids(small_index.search("TIỀN ĐIỆN TĂNG VỌT ")) == first
+    assert len(asked) == 1

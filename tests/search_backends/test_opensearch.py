@@ -110,8 +110,7 @@ def test_filters_and_periods_reach_opensearch(tmp_path, stage):
     assert ids(idx.search("đội tuyển", sources=["24h"])) == ["bong-da"]
     # the plan's syllables admit an article only with over half of them
     plan = idx.plan("vàng xăng bão")
-    query = plan_query(plan)
-    admit = query["bool"]["filter"][0]["bool"]["should"][-1]["bool"]
+    admit = plan_query(plan)["post_filter"]["bool"]["should"][-1]["bool"]
     assert admit["minimum_should_match"] == len(admit["should"]) // 2 + 1
     idx.close()
 
@@ -279,3 +278,50 @@ def _eventually(predicate, timeout: float = 30.0) -> None:
     while not predicate():
         assert time.monotonic() < deadline
         time.sleep(0.1)
+
+
+def test_ties_come_newest_first_then_latest_as_the_embedded_engine_orders_them(tmp_path, stage):
+    days = [None if i % 5 == 0 else dt.date(2024, 1, 1 + i % 4) for i in range(24)]
+    copies = [
+        Article(f"t{i}", "Giá vàng tăng", "Giá vàng tăng mạnh.", published=d)
+        for i, d in enumerate(days)
+    ]
+    idx = SearchIndex.open(tmp_path, first_stage=stage)
+    idx.add([Article("xang", "Giá xăng giảm", "Giá xăng giảm nhẹ."), *copies])
+    plan = idx.plan("giá vàng")
+
+    def order(k):
+        docnos = idx.best(plan, k)[0].tolist()
+        found = idx.store.articles(docnos)
+        return [found[d].id for d in docnos]
+
+    # equal scores: newer first, undated last, then the later article (the embedded rule)
+    newest = sorted(range(24), key=lambda i: (days[i] is not None, days[i] or dt.date.min, i))
+    expected = [f"t{i}" for i in reversed(newest)]
+    assert order(20) == expected[:20]  # the ties fit in what was asked: put in order here
+    assert stage.exact_asked == 0
+    assert order(3) == expected[:3]  # 24 ties, 13 asked: asked again, sorted by the node
+    assert stage.exact_asked == 1
+    assert order(30) == [*expected, "xang"]
+    idx.close()
+
+
+def test_an_article_holding_a_minority_of_the_syllables_is_neither_listed_nor_counted(
+    tmp_path, stage
+):
+    idx = SearchIndex.open(tmp_path, first_stage=stage)
+    china = [
+        Article("tq", "Trung Quốc mở cửa", "Hàng Trung Quốc về Việt Nam."),
+        Article("xe", "Xe điện Trung Quốc", "Trung Quốc bán xe điện."),
+    ]
+    idx.add(ARTICLES + china)
+    plan = idx.plan("Trung Quốc")
+    syllables = plan_query(plan)["post_filter"]["bool"]["should"][-1]["bool"]
+    assert syllables["minimum_should_match"] == 2
+    # "bao" holds "Trung" (one syllable of two) and scores for it, but is not admitted
+    found = idx.search("Trung Quốc")
+    assert set(ids(found)) == {"tq", "xe"} and found.total == 2 and not found.total_capped
+    stage.count_cap = 1
+    capped = idx.search("Trung Quốc")
+    assert (capped.total, capped.total_capped) == (1, True) and ids(capped) == ids(found)
+    idx.close()
