@@ -11,9 +11,9 @@ import numpy as np
 
 from .bm25 import BM25Params, FieldPostings
 from .deferral import deferred_terms
-from .fields import SYLLABLE_FIELDS, UNIT
 from .live_postings import NO_DATE, Segments, days
 from .planner import QueryPlan
+from .scan import Scan
 
 # a question's period puts its dated articles first only when they score this share of
 # the best: "năm 1985" in a question about the past must not put a weak match of 1985 first
@@ -60,7 +60,7 @@ class Ranker:
         self.segments = segments
         self.params = params
         self._lock = lock
-        self._buffers: dict[str, np.ndarray] = {}
+        self.scan = Scan()  # ranked(), with its work buffers
         self.last_pruned = False
         self.last_answers = 0  # the last best()'s answer set (answer_count), for search()
         self._count: Callable[[], int] | None = None  # counts it when answers() asks
@@ -177,10 +177,7 @@ class Ranker:
     def _add_deferred(self, scores, deferred, plan: QueryPlan) -> None:
         """Add the deferred terms to the scores of every docno: what ranked() left out."""
         for (f, x), w in deferred.items():
-            field = self.fields[f]
-            docs, c = field.contributions(x, plan.lucene, plan.b)
-            if len(docs):
-                np.add.at(scores, docs, (c - field.unit) * w if field.unit else c * w)
+            self.fields[f].scatter(scores, x, plan.lucene, plan.b, weight=w, drop_unit=True)
 
     def _with_deferred(self, scores, docnos, deferred, plan: QueryPlan) -> np.ndarray:
         """Scores of some docnos with the deferred terms added."""
@@ -213,80 +210,7 @@ class Ranker:
         (field, term) pairs in defer are left out of the scores (best()); a deferred
         syllable counts as present, a deferred word's holders match.
         """
-        size = max(max(f.size for f in self.fields.values()), len(self._alive))
-        scores = self._buffer("scores", size)
-        lucene = plan.lucene
-        words = [p for p in plan.parts if p[0] not in SYLLABLE_FIELDS]
-        # On a tiny archive BM25Okapi gives matching articles scores <= 0 (idf floors at
-        # epsilon x a negative mean): then matches are tracked apart from the scores.
-        matched = None
-        if any(
-            self.fields[f].idf(t, lucene) <= 0 < self.fields[f].df(t)
-            for f, ts, _ in words
-            for t in ts
-        ):
-            matched = np.zeros(size, bool)
-            for field, terms, _ in words:
-                for term in terms:
-                    matched[self.fields[field].postings(term)[0]] = True
-        for field, terms, weight in words:
-            kept = [t for t in terms if (field, t) not in defer]
-            self.fields[field].accumulate(scores, kept, weight, lucene, plan.b)
-        if matched is None:
-            matched = scores != 0
-        for field, term in sorted(p for p in defer if p[0] not in SYLLABLE_FIELDS):
-            self.fields[field].mark_holders(term, matched)
-        syllable_parts = [p for p in plan.parts if p[0] in SYLLABLE_FIELDS]
-        if syllable_parts:
-            # Syllables rank, but alone they only admit an article that holds more than
-            # half of the question's distinct syllables: one shared "công" is no match.
-            # One scatter per syllable counts them too: each adds UNIT + its score, and
-            # scores stay far below UNIT, so the count is the integer part over UNIT.
-            packed = self._buffer("packed", size)
-            distinct_total = 0
-            for field, sylls, _ in syllable_parts:
-                postings = self.fields[field]  # its contributions carry the +UNIT already
-                distinct = list(dict.fromkeys(sylls))
-                distinct_total += len(distinct)
-                for syl in distinct:
-                    if (field, syl) in defer:
-                        continue
-                    docs, w = postings.contributions(syl, lucene, plan.b)
-                    if len(docs):
-                        np.add.at(packed, docs, w)
-            need = distinct_total // 2 + 1
-            # the syllables each article holds (UNIT is a power of two: exact)
-            counts = np.multiply(packed, 1 / UNIT, out=self._scratch("counts", size))
-            np.floor(counts, out=counts)  # (np.fmod would be ten times slower, np.modf two)
-            matched |= counts >= need
-            syllables = frozenset(p for p in defer if p[0] in SYLLABLE_FIELDS)
-            if syllables:
-                self._match_deferred(counts, matched, need, syllables)
-            counts *= UNIT
-            packed -= counts
-            packed *= syllable_parts[0][2]  # one weight for both syllable fields
-            scores += packed
-        alive = self._alive
-        if len(alive) < size:
-            alive = np.concatenate([alive, np.zeros(size - len(alive), bool)])
-        return scores, alive[:size] & matched
-
-    def _match_deferred(
-        self, counts: np.ndarray, matched: np.ndarray, need: int, defer: frozenset
-    ) -> None:
-        """Mark the articles that reach `need` syllables with the deferred ones' help.
-
-        counts: the other syllables each article holds. Only those a deferred syllable
-        could lift over the bar are looked up, in the syllable's tf of every docno.
-        """
-        low = need - len(defer)
-        doubt = np.flatnonzero((counts >= low) & ~matched)
-        if not len(doubt):
-            return
-        held = counts[doubt]
-        for field, syl in sorted(defer):
-            held += self.fields[field].holds(syl, doubt)
-        matched[doubt[held >= need]] = True
+        return self.scan.ranked(self.fields, self._alive, plan, defer)
 
     @staticmethod
     def _above_kth(scores: np.ndarray, matched: np.ndarray, k: int, total: int) -> np.ndarray:
@@ -310,27 +234,6 @@ class Ranker:
                     if len(cand) >= k:
                         return cand
         return np.flatnonzero(matched)
-
-    def _scratch(self, name: str, size: int) -> np.ndarray:
-        """A float64 work array reused between queries, not zeroed (callers overwrite it)."""
-        buf = self._buffers.get(name)
-        if buf is None or len(buf) < size:
-            buf = self._buffers[name] = np.empty(int(size * 1.1) + 1024, np.float64)
-        return buf[:size]
-
-    def _buffer(self, name: str, size: int) -> np.ndarray:
-        """A zeroed float64 work array, reused between queries (callers hold the lock).
-
-        A fresh array of a million floats costs more in page faults than all the
-        arithmetic on it; the one from the last query only needs zeroing.
-        """
-        buffers = self._buffers
-        buf = buffers.get(name)
-        if buf is None or len(buf) < size:
-            buf = buffers[name] = np.zeros(int(size * 1.1) + 1024, np.float64)
-        view = buf[:size]
-        view.fill(0.0)
-        return view
 
     def top(
         self,

@@ -83,7 +83,7 @@ class BaseSegmentField:
                 del self._bits[next(iter(self._bits))]  # the least recently used
             held = np.zeros(len(self.dl) + 1, bool)
             lo, hi = int(self.offsets[tid]), int(self.offsets[tid + 1])
-            held[self.packed.docnos(tid, lo, hi)] = True
+            self.packed.mark(tid, lo, hi, held)
             got = np.packbits(held)
         self._bits[tid] = got  # (re)inserted last: dicts keep insertion order
         return got

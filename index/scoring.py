@@ -1,0 +1,137 @@
+"""The C loops of index/native/scoring.c, with their arrays' dtypes checked first.
+
+C sees bytes only: here each array must be the dtype the loop reads, C-contiguous (numpy
+views of a segment's memory-mapped arrays are), so a damaged segment with another dtype
+raises here; C checks every index against its buffer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+try:
+    from .native import scoring as _c
+except ImportError as error:  # a checkout used without `pip install -e .`
+    raise ImportError(
+        f"{error}: the engine's C loops are not built; run `pip install -e .` (needs gcc)"
+    ) from error
+
+# scatter()'s flags: what is done to each part after idf (in this order)
+PLUS_UNIT, MINUS_UNIT, TIMES_WEIGHT = 1, 2, 4
+
+
+def _check(arr: np.ndarray, dtype, name: str) -> None:
+    if not isinstance(arr, np.ndarray) or arr.dtype != dtype or not arr.flags.c_contiguous:
+        got = getattr(arr, "dtype", type(arr).__name__)
+        raise ValueError(f"{name}: a contiguous {np.dtype(dtype)} array is needed, not {got}")
+
+
+def _check_packed(gaps, gapx, tf4=None, tfx=None) -> None:
+    _check(gaps, np.uint8, "gaps")
+    _check(gapx, np.int32, "gapx")
+    if tf4 is not None:
+        _check(tf4, np.uint8, "tf4")
+        _check(tfx, np.uint16, "tfx")
+
+
+def scatter(
+    packed, lo: int, hi: int, gx: int, tx: int, norm: np.ndarray, out: np.ndarray,
+    k1: float, idf: float, unit: float = 0.0, weight: float = 1.0, flags: int = 0,
+) -> None:  # fmt: skip
+    """Add each posting's BM25 part (postings lo:hi of a packed.Packed) into out[docno].
+
+    tf x (k1 + 1) / (norm[docno] + tf) x idf, then the flags' steps: FieldPostings'
+    operations in its order, so the sums are bit-equal to its numpy scatter.
+    gx, tx: the gap and tf exceptions before posting lo.
+    """
+    _check_packed(packed.gaps, packed.gapx, packed.tf4, packed.tfx)
+    _check(norm, np.float64, "norm")
+    _check(out, np.float64, "out")
+    _c.scatter(
+        packed.gaps, packed.gapx, packed.tf4, packed.tfx, lo, hi, gx, tx, norm, out,
+        k1, idf, unit, weight, flags,
+    )  # fmt: skip
+
+
+def decode(packed, lo: int, hi: int, gx: int, tx: int) -> tuple[np.ndarray, np.ndarray]:
+    """Docnos (intp) and tfs (uint16) of postings lo:hi of a packed.Packed."""
+    _check_packed(packed.gaps, packed.gapx, packed.tf4, packed.tfx)
+    docs = np.empty(max(hi - lo, 0), np.intp)
+    tfs = np.empty(len(docs), np.uint16)
+    _c.decode(packed.gaps, packed.gapx, packed.tf4, packed.tfx, lo, hi, gx, tx, docs, tfs)
+    return docs, tfs
+
+
+def mark(packed, lo: int, hi: int, gx: int, out: np.ndarray) -> None:
+    """Set out[docno] (bool) for each of postings lo:hi of a packed.Packed."""
+    _check_packed(packed.gaps, packed.gapx)
+    _check(out, np.bool_, "out")
+    _c.mark(packed.gaps, packed.gapx, lo, hi, gx, out)
+
+
+def syllables(
+    packed: np.ndarray,
+    scores: np.ndarray,
+    matched: np.ndarray,
+    unit: float,
+    need: int,
+    low: int,
+    weight: float,
+    doubt: np.ndarray,
+    held: np.ndarray,
+) -> int:
+    """Split syllable sums (each posting added unit + its part) into counts and scores.
+
+    An article holding `need` syllables matches; scores get (sum - count x unit) x weight.
+    The unmatched docnos holding `low` to need - 1 go to doubt[:n], their counts to
+    held[:n]; returns n.
+    """
+    _check(packed, np.float64, "packed")
+    _check(scores, np.float64, "scores")
+    _check(matched, np.bool_, "matched")
+    _check(doubt, np.intp, "doubt")
+    _check(held, np.float64, "held")
+    return _c.syllables(packed, scores, matched, unit, need, low, weight, doubt, held)
+
+
+# the dtypes of a rank() term's arrays, by their place in it
+_TERM_ARRAYS = {1: np.uint8, 2: np.int32, 3: np.uint8, 4: np.uint16, 9: np.uint16, 10: np.float64}
+
+
+def rank(
+    terms: tuple[tuple, ...],
+    alive: np.ndarray,
+    scores: np.ndarray,
+    packed: np.ndarray,
+    matched: np.ndarray,
+    unit: float,
+    need: int,
+    low: int,
+    weight: float,
+    doubt: np.ndarray,
+    held: np.ndarray,
+    chunk: int,
+) -> int:
+    """Ranker.ranked()'s scores and matches in one pass, a chunk of docnos at a time.
+
+    terms: (target, gaps, gapx, tf4, tfx, lo, hi, gx, tx, codes, lut, k1, idf, unit,
+    weight, flags, delta docnos (array "i", ascending past the segment's), delta tfs
+    (array "H")) each, as scatter() takes them but for the norm: lut[codes[docno]]; added
+    in their order into scores (target 0) or the syllable sums (target 1),
+    which syllables() then splits; matched holds the deferred words' holders, and comes
+    out set for every alive docno that matches. Returns how many doubts (syllables()).
+    """
+    for term in terms:
+        for at, dtype in _TERM_ARRAYS.items():
+            _check(term[at], dtype, "a term's array")
+        if term[16].itemsize != 4 or term[17].itemsize != 2:
+            raise ValueError("a term's delta: docnos of 4 bytes and tfs of 2 are needed")
+    for arr, dtype, name in (
+        (alive, np.bool_, "alive"), (scores, np.float64, "scores"),
+        (packed, np.float64, "packed"), (matched, np.bool_, "matched"),
+        (doubt, np.intp, "doubt"), (held, np.float64, "held"),
+    ):  # fmt: skip
+        _check(arr, dtype, name)
+    return _c.rank(
+        terms, alive, scores, packed, matched, unit, need, low, weight, doubt, held, chunk
+    )
