@@ -9,6 +9,7 @@ from functools import partial
 
 import numpy as np
 
+from . import scoring
 from .bm25 import BM25Params, FieldPostings
 from .deferral import deferred_terms
 from .live_postings import NO_DATE, Segments, days
@@ -24,6 +25,7 @@ ANSWER_SHARE = 0.2
 # outsiders within reach of the leaders checked against their blocks' bounds, at most:
 # past this the scan of every posting costs less
 MAX_DOUBT = 200_000
+_NONE = np.zeros(0, np.intp)  # scoring.select() into nothing: a count
 
 
 def strong(inside: np.ndarray, scores: np.ndarray) -> np.ndarray:
@@ -37,7 +39,7 @@ def answer_count(scores: np.ndarray, matched: np.ndarray, best: float) -> int:
     """How many matched articles answer a question: ANSWER_SHARE of the best score."""
     if best <= 0:
         return int(np.count_nonzero(matched))
-    return int(np.count_nonzero(matched & (scores >= ANSWER_SHARE * best)))
+    return scoring.select(scores, matched, ANSWER_SHARE * best, _NONE)
 
 
 def in_range(days_of: np.ndarray, rng: tuple[dt.date | None, dt.date | None]) -> np.ndarray:
@@ -160,19 +162,19 @@ class Ranker:
         if best <= 0:
             return int(np.count_nonzero(matched))
         bar = ANSWER_SHARE * best
-        sure = matched & (scores >= bar)
-        near = np.flatnonzero(matched & (scores >= bar - reach) & ~sure)
+        sure = scoring.select(scores, matched, bar, _NONE)
+        near = self._select(scores, matched, bar - reach, high=bar)
         postings = sum(self.fields[f].df(x) for f, x in deferred)
         # a bound and a lookup per article and term cost some 20 postings' scatter each
         if len(near) > MAX_DOUBT or 20 * len(near) * len(deferred) > postings:
             self._add_deferred(scores, deferred, plan)
-            return int(np.count_nonzero(matched & (scores >= bar)))
+            return scoring.select(scores, matched, bar, _NONE)
         bound = scores[near]
         for (f, x), w in deferred.items():
             bound += w * self.fields[f].max_contributions_at(x, near, plan.lucene, plan.b)
         near = near[bound >= bar]
         full = self._with_deferred(scores, near, deferred, plan)
-        return int(np.count_nonzero(sure)) + int(np.count_nonzero(full >= bar))
+        return sure + int(np.count_nonzero(full >= bar))
 
     def _add_deferred(self, scores, deferred, plan: QueryPlan) -> None:
         """Add the deferred terms to the scores of every docno: what ranked() left out."""
@@ -192,7 +194,7 @@ class Ranker:
         The terms' bounds over all their postings pick the candidates; the bounds of the
         blocks of postings each candidate falls in (a few per term) drop most of them.
         """
-        doubt = np.flatnonzero(matched & (scores >= kth - reach))
+        doubt = self._select(scores, matched, kth - reach)
         doubt = doubt[~np.isin(doubt, leaders, assume_unique=True)]
         if len(doubt) > MAX_DOUBT:
             return None
@@ -212,8 +214,12 @@ class Ranker:
         """
         return self.scan.ranked(self.fields, self._alive, plan, defer)
 
-    @staticmethod
-    def _above_kth(scores: np.ndarray, matched: np.ndarray, k: int, total: int) -> np.ndarray:
+    def _select(self, scores, matched, low: float, strict=False, high=np.inf) -> np.ndarray:
+        """The matched docnos scoring at least low (above it: strict) and below high."""
+        out = self.scan.scratch("selected", len(scores), np.intp)
+        return out[: scoring.select(scores, matched, low, out, strict, high)].copy()
+
+    def _above_kth(self, scores: np.ndarray, matched: np.ndarray, k: int, total: int) -> np.ndarray:
         """The matched docnos whose score is at least the k-th best's (all, if few match).
 
         Selecting among a million candidates costs tens of milliseconds: a sample of every
@@ -228,9 +234,8 @@ class Ranker:
                 bar = np.partition(sample, len(sample) - j)[len(sample) - j]
                 # Above the bar first: when k pass it, the k-th and all its ties are above it
                 # too, and a bar that thousands share (a 0) does not make them candidates.
-                for above in (np.greater, np.greater_equal):
-                    cand = np.flatnonzero(above(scores, bar))
-                    cand = cand[matched[cand]]  # (matched read for the few only)
+                for strict in (True, False):
+                    cand = self._select(scores, matched, bar, strict)
                     if len(cand) >= k:
                         return cand
         return np.flatnonzero(matched)
@@ -285,5 +290,20 @@ class Ranker:
         kth = np.partition(values, len(cand) - k)[len(cand) - k]
         keep = values >= kth  # every tie of the k-th score, for the date rule
         cand, values = cand[keep], values[keep]
+        if len(cand) > 2 * k + 64:  # thousands tie at the k-th (a 0): no sort of them all
+            cand, values = self._newest_ties(cand, values, kth, k)
         order = np.lexsort((-cand, -self._dates[cand], -values))
         return cand[order][:k], total
+
+    def _newest_ties(self, cand, values, kth: float, k: int):
+        """The candidates above the k-th score, and of those tied at it the newest (then the
+        later indexed) that the k best can hold: the lexsort's top k, by one partition."""
+        above = values > kth
+        tied = cand[~above]
+        room = k - int(np.count_nonzero(above))  # >= 1: kth is the k-th best
+        key = self._dates[tied] * 2**32 + tied  # the date first, then the docno (< 2^32)
+        pick = np.argpartition(key, len(key) - room)[len(key) - room :]
+        return (
+            np.concatenate([cand[above], tied[pick]]),
+            np.concatenate([values[above], values[~above][pick]]),
+        )

@@ -38,6 +38,7 @@ class Scan:
         self._buffers: dict[str, np.ndarray] = {}
         self.by_term = False  # the term-by-term path only (tests: the reference)
         self.last_pass = False  # whether the last ranked() was the one pass (tests)
+        self.last_doubts = 0  # articles a deferred syllable could admit, last time (tests)
 
     def ranked(
         self,
@@ -88,7 +89,7 @@ class Scan:
         doubt = self.scratch("doubt", size if low < need else 0, np.intp)
         held = self.scratch("held", len(doubt))
         how = (UNIT, need, low, weight, doubt, held, CHUNK)
-        n = scoring.rank(tuple(specs), alive, scores, packed, matched, *how)
+        n = self.last_doubts = scoring.rank(tuple(specs), alive, scores, packed, matched, *how)
         if n:
             self._match_deferred(fields, doubt[:n], held[:n], matched, need, defer)
         return scores, matched

@@ -135,3 +135,19 @@ def rank(
     return _c.rank(
         terms, alive, scores, packed, matched, unit, need, low, weight, doubt, held, chunk
     )
+
+
+def select(
+    scores: np.ndarray,
+    matched: np.ndarray,
+    low: float,
+    out: np.ndarray,
+    strict: bool = False,
+    high: float = np.inf,
+) -> int:
+    """How many matched docnos score at least low (above it: strict) and below high; the
+    first len(out) of them, ascending, go to out (an empty out: only counted)."""
+    _check(scores, np.float64, "scores")
+    _check(matched, np.bool_, "matched")
+    _check(out, np.intp, "out")
+    return _c.select(scores, matched, low, strict, high, out)

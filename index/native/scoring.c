@@ -357,6 +357,19 @@ INLINE void finish_one(double *scores, double *packed, uint8_t *matched, Py_ssiz
  * doubts; then matched is kept for the live ones. numpy's operations, two docnos at a time
  * (SSE2 rounds each as the scalar ops do). The sums are below 2^30 units (a count of
  * syllables) and >= 0 (a part is far below unit): there truncation is floor. */
+#ifdef __SSE2__
+/* Eight pairs of 64-bit lane masks (all ones or zeros) as 16 bytes (0xff or 0), in order. */
+INLINE __m128i bytes_of(const __m128d *m) {
+    __m128i q[4];
+    for (int k = 0; k < 4; k++) {
+        __m128i a = _mm_shuffle_epi32(_mm_castpd_si128(m[2 * k]), _MM_SHUFFLE(2, 0, 2, 0));
+        __m128i b = _mm_shuffle_epi32(_mm_castpd_si128(m[2 * k + 1]), _MM_SHUFFLE(2, 0, 2, 0));
+        q[k] = _mm_unpacklo_epi64(a, b); /* four docnos' masks as int32 */
+    }
+    return _mm_packs_epi16(_mm_packs_epi32(q[0], q[1]), _mm_packs_epi32(q[2], q[3]));
+}
+#endif
+
 static void finish(double *scores, double *packed, uint8_t *matched, Py_ssize_t d0,
                    Py_ssize_t d1, const Finish *f, Py_ssize_t *found) {
     Py_ssize_t d = d0;
@@ -365,37 +378,40 @@ static void finish(double *scores, double *packed, uint8_t *matched, Py_ssize_t 
     const __m128d cap = _mm_set1_pd(1073741824.0), unit = _mm_set1_pd(f->unit);
     const __m128d weight = _mm_set1_pd(f->weight), need = _mm_set1_pd(f->need);
     const __m128d low = _mm_set1_pd(f->low);
-    for (; d + 2 <= d1; d += 2) {
-        __m128d sc = _mm_loadu_pd(scores + d);
-        __m128d hit = f->or_scores ? _mm_cmpneq_pd(sc, zero) : zero, doubtful = zero;
-        if (f->sums) {
-            __m128d sum = _mm_loadu_pd(packed + d);
-            __m128d x = _mm_max_pd(_mm_min_pd(_mm_mul_pd(sum, scale), cap), zero);
-            __m128d count = _mm_cvtepi32_pd(_mm_cvttpd_epi32(x));
-            __m128d p = _mm_mul_pd(_mm_sub_pd(sum, _mm_mul_pd(count, unit)), weight);
-            _mm_storeu_pd(scores + d, _mm_add_pd(sc, p));
-            _mm_storeu_pd(packed + d, count);
-            hit = _mm_or_pd(hit, _mm_cmpge_pd(count, need));
-            doubtful = _mm_andnot_pd(hit, _mm_cmpge_pd(count, low));
+    const __m128i one = _mm_set1_epi8(1), none = _mm_setzero_si128();
+    /* 16 docnos a step: their matches as one vector of bytes */
+    for (; d + 16 <= d1 && (f->alive == NULL || d + 16 <= f->n_alive); d += 16) {
+        __m128d hit[8], reach[8];
+        for (int k = 0; k < 8; k++) {
+            double *at = scores + d + 2 * k;
+            __m128d sc = _mm_loadu_pd(at);
+            hit[k] = f->or_scores ? _mm_cmpneq_pd(sc, zero) : zero;
+            reach[k] = zero;
+            if (f->sums) {
+                __m128d sum = _mm_loadu_pd(packed + d + 2 * k);
+                __m128d x = _mm_max_pd(_mm_min_pd(_mm_mul_pd(sum, scale), cap), zero);
+                __m128d count = _mm_cvtepi32_pd(_mm_cvttpd_epi32(x));
+                __m128d p = _mm_mul_pd(_mm_sub_pd(sum, _mm_mul_pd(count, unit)), weight);
+                _mm_storeu_pd(at, _mm_add_pd(sc, p));
+                _mm_storeu_pd(packed + d + 2 * k, count);
+                hit[k] = _mm_or_pd(hit[k], _mm_cmpge_pd(count, need));
+                reach[k] = _mm_cmpge_pd(count, low);
+            }
         }
-        int bits = _mm_movemask_pd(hit);
-        uint8_t m0 = matched[d] | (bits & 1), m1 = matched[d + 1] | (bits >> 1);
-        if (f->doubt != NULL && _mm_movemask_pd(doubtful)) { /* rare: the scalar test */
-            matched[d] = m0;
-            matched[d + 1] = m1;
-            Finish again = *f;
-            again.sums = again.or_scores = 0; /* done: only the doubts and liveness */
-            finish_one(scores, packed, matched, d, &again, found);
-            finish_one(scores, packed, matched, d + 1, &again, found);
-            continue;
+        __m128i m = _mm_or_si128(_mm_loadu_si128((const __m128i *)(matched + d)),
+                                 _mm_and_si128(bytes_of(hit), one));
+        __m128i live = f->alive ? _mm_loadu_si128((const __m128i *)(f->alive + d)) : one;
+        if (f->doubt != NULL) { /* unmatched live ones within reach: few, in order */
+            __m128i unmatched = _mm_cmpeq_epi8(m, none), alive = _mm_cmpgt_epi8(live, none);
+            __m128i in = _mm_and_si128(_mm_and_si128(bytes_of(reach), unmatched), alive);
+            for (int bits = _mm_movemask_epi8(in), i = 0; bits; i++, bits >>= 1) {
+                if (bits & 1) {
+                    f->doubt[*found] = d + i;
+                    f->held[(*found)++] = packed[d + i];
+                }
+            }
         }
-        if (f->alive == NULL) {
-            matched[d] = m0;
-            matched[d + 1] = m1;
-        } else {
-            matched[d] = m0 & (d < f->n_alive && f->alive[d]);
-            matched[d + 1] = m1 & (d + 1 < f->n_alive && f->alive[d + 1]);
-        }
+        _mm_storeu_si128((__m128i *)(matched + d), _mm_and_si128(m, live));
     }
 #endif
     for (; d < d1; d++) finish_one(scores, packed, matched, d, f, found);
@@ -526,12 +542,66 @@ done:
     return result;
 }
 
+/* ---- the docnos above a bar ---- */
+
+PyDoc_STRVAR(select_doc,
+"select(scores, matched, low, strict, high, out) -> int\n"
+"How many matched docnos score above low (strict) or at least low, and below high; the\n"
+"first len(out) of them, ascending, go to out.");
+
+static PyObject *select_above(PyObject *self, PyObject *args) {
+    Py_buffer v[3] = {{0}};
+    double low, high;
+    int strict;
+    if (!PyArg_ParseTuple(args, "y*y*dpdw*", &v[0], &v[1], &low, &strict, &high, &v[2]))
+        return NULL;
+    Py_ssize_t n = items(&v[0], 8, "scores"), n_matched = items(&v[1], 1, "matched");
+    Py_ssize_t room = items(&v[2], 8, "out"), found = 0;
+    int ok = n >= 0 && n_matched >= 0 && room >= 0;
+    if (ok && n_matched != n) {
+        PyErr_SetString(PyExc_ValueError, "select: scores and matched differ in length");
+        ok = 0;
+    }
+    if (ok) {
+        const double *scores = v[0].buf;
+        const uint8_t *matched = v[1].buf;
+        int64_t *out = v[2].buf;
+        Py_BEGIN_ALLOW_THREADS
+        Py_ssize_t d = 0;
+#ifdef __SSE2__
+        const __m128d lo = _mm_set1_pd(low), hi = _mm_set1_pd(high);
+        for (; d + 2 <= n; d += 2) { /* most are below the bar: two at a time, no branch */
+            __m128d sc = _mm_loadu_pd(scores + d);
+            __m128d in = strict ? _mm_cmpgt_pd(sc, lo) : _mm_cmpge_pd(sc, lo);
+            int bits = _mm_movemask_pd(_mm_and_pd(in, _mm_cmplt_pd(sc, hi)));
+            for (int i = 0; bits; i++, bits >>= 1) {
+                if ((bits & 1) && matched[d + i]) {
+                    if (found < room) out[found] = d + i;
+                    found++;
+                }
+            }
+        }
+#endif
+        for (; d < n; d++) {
+            double x = scores[d];
+            if (matched[d] && (strict ? x > low : x >= low) && x < high) {
+                if (found < room) out[found] = d;
+                found++;
+            }
+        }
+        Py_END_ALLOW_THREADS
+    }
+    release(v, 3);
+    return ok ? PyLong_FromSsize_t(found) : NULL;
+}
+
 static PyMethodDef methods[] = {
     {"scatter", scatter, METH_VARARGS, scatter_doc},
     {"decode", decode, METH_VARARGS, decode_doc},
     {"mark", mark, METH_VARARGS, mark_doc},
     {"syllables", syllables, METH_VARARGS, syllables_doc},
     {"rank", rank, METH_VARARGS, rank_doc},
+    {"select", select_above, METH_VARARGS, select_doc},
     {NULL, NULL, 0, NULL},
 };
 

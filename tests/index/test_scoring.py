@@ -144,17 +144,22 @@ def test_the_scan_in_one_pass_equals_the_scan_term_by_term(tmp_path):
     plans = [idx.plan(q, exact=e) for q in queries for e in (False, True)]
     plans.append(QueryPlan((("body", ("của",), 1.0), ("syl", ("gia", "vang", "cua"), 0.6)),
                            ("của",), False, lucene=True, b=1.0))  # fmt: skip
-    passes = 0
+    for sylls in (("cua", "gia", "vang", "bao"), ("cac", "cua", "gia", "thi", "truong", "la")):
+        # syllables alone: "của", "các" deferred, the articles short of the rest in doubt
+        plans.append(QueryPlan((("syl", sylls, 0.6),), (), False, lucene=True, b=1.0))
+    passes = doubted = 0
     for plan in plans:
         for defer in (frozenset(idx.ranker.deferred(plan)), frozenset()):
             scan.by_term = False
             fast, fast_matched = (a.copy() for a in idx.ranked(plan, defer))
             passes += scan.last_pass
+            doubted += scan.last_doubts
             scan.by_term = True
             slow, slow_matched = idx.ranked(plan, defer)
             assert fast_matched.tolist() == slow_matched.tolist(), plan
             assert fast.view(np.int64).tolist() == slow.view(np.int64).tolist(), plan
     assert passes > len(plans)  # the one pass served most
+    assert doubted > 100  # and settled articles a deferred syllable could admit
 
 
 def test_a_delta_added_out_of_docno_order_is_left_to_the_scan_term_by_term():
