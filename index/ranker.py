@@ -234,10 +234,13 @@ class Ranker:
                 bar = np.partition(sample, len(sample) - j)[len(sample) - j]
                 # Above the bar first: when k pass it, the k-th and all its ties are above it
                 # too, and a bar that thousands share (a 0) does not make them candidates.
-                for strict in (True, False):
-                    cand = self._select(scores, matched, bar, strict)
-                    if len(cand) >= k:
-                        return cand
+                cand = self._select(scores, matched, bar, strict=True)
+                if len(cand) >= k:
+                    return cand
+                # else the k best are those and the newest of the bar's ties (date, docno)
+                newest = np.empty(k - len(cand), np.intp)
+                if scoring.newest(scores, matched, bar, self._dates, newest) >= len(newest):
+                    return np.concatenate([cand, newest])
         return np.flatnonzero(matched)
 
     def top(

@@ -151,3 +151,15 @@ def select(
     _check(matched, np.bool_, "matched")
     _check(out, np.intp, "out")
     return _c.select(scores, matched, low, strict, high, out)
+
+
+def newest(
+    scores: np.ndarray, matched: np.ndarray, bar: float, dates: np.ndarray, out: np.ndarray
+) -> int:
+    """How many matched docnos score exactly bar; the len(out) newest of them (date, then
+    docno) go to out, in no order (all of them when fewer)."""
+    _check(scores, np.float64, "scores")
+    _check(matched, np.bool_, "matched")
+    _check(dates, np.int64, "dates")
+    _check(out, np.intp, "out")
+    return _c.newest(scores, matched, bar, dates, out)

@@ -595,6 +595,67 @@ static PyObject *select_above(PyObject *self, PyObject *args) {
     return ok ? PyLong_FromSsize_t(found) : NULL;
 }
 
+PyDoc_STRVAR(newest_doc,
+"newest(scores, matched, bar, dates, out) -> int\n"
+"How many matched docnos score exactly bar; of them, the len(out) newest (greatest date,\n"
+"then docno) go to out, in no order (all of them if fewer).");
+
+/* A min-heap of (date, docno) keys: its root is the oldest kept. */
+INLINE void sift_down(int64_t *key, int64_t *doc, Py_ssize_t n, Py_ssize_t i) {
+    for (;;) {
+        Py_ssize_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && (key[l] < key[m] || (key[l] == key[m] && doc[l] < doc[m]))) m = l;
+        if (r < n && (key[r] < key[m] || (key[r] == key[m] && doc[r] < doc[m]))) m = r;
+        if (m == i) return;
+        int64_t k = key[i], d = doc[i];
+        key[i] = key[m], doc[i] = doc[m], key[m] = k, doc[m] = d;
+        i = m;
+    }
+}
+
+static PyObject *newest(PyObject *self, PyObject *args) {
+    Py_buffer v[4] = {{0}};
+    double bar;
+    if (!PyArg_ParseTuple(args, "y*y*dy*w*", &v[0], &v[1], &bar, &v[2], &v[3])) return NULL;
+    Py_ssize_t n = items(&v[0], 8, "scores"), n_matched = items(&v[1], 1, "matched");
+    Py_ssize_t n_dates = items(&v[2], 8, "dates"), room = items(&v[3], 8, "out"), found = 0;
+    int ok = n >= 0 && n_matched >= 0 && n_dates >= 0 && room >= 0;
+    int64_t *keys = ok ? PyMem_Malloc((room ? room : 1) * sizeof(int64_t)) : NULL;
+    if (ok && (n_matched != n || n_dates < n || keys == NULL)) {
+        if (keys == NULL) PyErr_NoMemory();
+        else PyErr_SetString(PyExc_ValueError, "newest: arrays of different lengths");
+        ok = 0;
+    }
+    if (ok && room > 0) {
+        const double *scores = v[0].buf;
+        const uint8_t *matched = v[1].buf;
+        const int64_t *dates = v[2].buf;
+        int64_t *out = v[3].buf;
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t d = 0; d < n; d++) {
+            if (scores[d] != bar || !matched[d]) continue;
+            int64_t key = dates[d];
+            if (found < room) { /* filling: then heapified once */
+                keys[found] = key;
+                out[found] = d;
+                if (++found == room)
+                    for (Py_ssize_t i = room / 2; i-- > 0;) sift_down(keys, out, room, i);
+            } else {
+                found++;
+                if (key >= keys[0]) { /* (a later docno wins a tie of dates) */
+                    keys[0] = key;
+                    out[0] = d;
+                    sift_down(keys, out, room, 0);
+                }
+            }
+        }
+        Py_END_ALLOW_THREADS
+    }
+    PyMem_Free(keys);
+    release(v, 4);
+    return ok ? PyLong_FromSsize_t(found) : NULL;
+}
+
 static PyMethodDef methods[] = {
     {"scatter", scatter, METH_VARARGS, scatter_doc},
     {"decode", decode, METH_VARARGS, decode_doc},
@@ -602,6 +663,7 @@ static PyMethodDef methods[] = {
     {"syllables", syllables, METH_VARARGS, syllables_doc},
     {"rank", rank, METH_VARARGS, rank_doc},
     {"select", select_above, METH_VARARGS, select_doc},
+    {"newest", newest, METH_VARARGS, newest_doc},
     {NULL, NULL, 0, NULL},
 };
 

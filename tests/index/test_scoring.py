@@ -171,3 +171,25 @@ def test_a_delta_added_out_of_docno_order_is_left_to_the_scan_term_by_term():
     assert postings.in_order
     postings.add(7, ["vàng"])  # (scoring.rank would refuse its docnos)
     assert not postings.in_order
+
+
+def test_the_selections_take_what_numpy_takes_and_check_their_lengths():
+    rng = np.random.default_rng(4)
+    scores = np.round(rng.random(10_001), 1)
+    matched = rng.random(len(scores)) < 0.7
+    dates = rng.integers(0, 5, len(scores))
+    out = np.empty(len(scores), np.intp)
+    n = scoring.select(scores, matched, 0.5, out, strict=True, high=0.9)
+    assert out[:n].tolist() == np.flatnonzero(matched & (scores > 0.5) & (scores < 0.9)).tolist()
+    assert scoring.select(scores, matched, 0.5, out[:0]) == np.count_nonzero(
+        matched & (scores >= 0.5)
+    )
+    tied = np.flatnonzero(matched & (scores == 0.3))
+    want = tied[np.lexsort((-tied, -dates[tied]))][:25]
+    newest = np.empty(25, np.intp)
+    assert scoring.newest(scores, matched, 0.3, dates, newest) == len(tied)
+    assert sorted(newest.tolist()) == sorted(want.tolist())
+    with pytest.raises(ValueError):
+        scoring.select(scores, matched[:-1], 0.5, out)
+    with pytest.raises(ValueError):
+        scoring.newest(scores, matched, 0.3, dates[:-1], newest)
