@@ -85,11 +85,10 @@ class Scan:
             fields[field].mark_holders(term, matched)
         need, low, weight = _syllable_bar(plan, defer)
         scores = self.scratch("scores", size)
-        packed = self.scratch("packed", size if need else 0)
         doubt = self.scratch("doubt", size if low < need else 0, np.intp)
         held = self.scratch("held", len(doubt))
         how = (UNIT, need, low, weight, doubt, held, CHUNK)
-        n = self.last_doubts = scoring.rank(tuple(specs), alive, scores, packed, matched, *how)
+        n = self.last_doubts = scoring.rank(tuple(specs), alive, scores, matched, *how)
         if n:
             self._match_deferred(fields, doubt[:n], held[:n], matched, need, defer)
         return scores, matched

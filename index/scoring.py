@@ -102,7 +102,6 @@ def rank(
     terms: tuple[tuple, ...],
     alive: np.ndarray,
     scores: np.ndarray,
-    packed: np.ndarray,
     matched: np.ndarray,
     unit: float,
     need: int,
@@ -112,14 +111,14 @@ def rank(
     held: np.ndarray,
     chunk: int,
 ) -> int:
-    """Ranker.ranked()'s scores and matches in one pass, a chunk of docnos at a time.
+    """index/scan.py's scores and matches in one pass, a chunk of docnos at a time.
 
     terms: (target, gaps, gapx, tf4, tfx, lo, hi, gx, tx, codes, lut, k1, idf, unit,
     weight, flags, delta docnos (array "i", ascending past the segment's), delta tfs
     (array "H")) each, as scatter() takes them but for the norm: lut[codes[docno]]; added
-    in their order into scores (target 0) or the syllable sums (target 1),
-    which syllables() then splits; matched holds the deferred words' holders, and comes
-    out set for every alive docno that matches. Returns how many doubts (syllables()).
+    in their order into scores (target 0) or the syllable sums (target 1), which are split
+    as syllables() does; matched holds the deferred words' holders, and comes out set for
+    every alive docno that matches. Returns how many doubts (syllables()), all alive.
     """
     for term in terms:
         for at, dtype in _TERM_ARRAYS.items():
@@ -127,14 +126,14 @@ def rank(
         if term[16].itemsize != 4 or term[17].itemsize != 2:
             raise ValueError("a term's delta: docnos of 4 bytes and tfs of 2 are needed")
     for arr, dtype, name in (
-        (alive, np.bool_, "alive"), (scores, np.float64, "scores"),
-        (packed, np.float64, "packed"), (matched, np.bool_, "matched"),
-        (doubt, np.intp, "doubt"), (held, np.float64, "held"),
-    ):  # fmt: skip
+        (alive, np.bool_, "alive"),
+        (scores, np.float64, "scores"),
+        (matched, np.bool_, "matched"),
+        (doubt, np.intp, "doubt"),
+        (held, np.float64, "held"),
+    ):
         _check(arr, dtype, name)
-    return _c.rank(
-        terms, alive, scores, packed, matched, unit, need, low, weight, doubt, held, chunk
-    )
+    return _c.rank(terms, alive, scores, matched, unit, need, low, weight, doubt, held, chunk)
 
 
 def select(

@@ -148,7 +148,7 @@ INLINE int step(Term *t, Cursor *c, int64_t *doc, uint32_t *tf, Py_ssize_t *di) 
     return 1;
 }
 
-INLINE int run(Term *t, double *out, int64_t below, int flags, int coded) {
+INLINE int run(Term *t, double *out, int64_t off, int64_t below, int flags, int coded) {
     Cursor c = t->c; /* locals: kept in registers through the loop */
     int64_t doc = t->doc;
     uint32_t tf = t->tf;
@@ -169,7 +169,7 @@ INLINE int run(Term *t, double *out, int64_t below, int flags, int coded) {
         } else {
             nd = norm[doc];
         }
-        out[doc] += part(tf, nd, &s, flags);
+        out[doc - off] += part(tf, nd, &s, flags);
         if (!step(t, &c, &doc, &tf, &di)) {
             ok = 0;
             break;
@@ -183,13 +183,13 @@ INLINE int run(Term *t, double *out, int64_t below, int flags, int coded) {
 }
 
 /* run() with the term's flags as a constant (the cases FieldPostings uses, then any). */
-static int run_term(Term *t, double *out, int64_t below) {
-    if (t->codes == NULL) return run(t, out, below, t->flags, 0);
+static int run_term(Term *t, double *out, int64_t off, int64_t below) {
+    if (t->codes == NULL) return run(t, out, off, below, t->flags, 0);
     switch (t->flags) {
-    case 0: return run(t, out, below, 0, 1);
-    case PLUS_UNIT: return run(t, out, below, PLUS_UNIT, 1);
-    case TIMES_WEIGHT: return run(t, out, below, TIMES_WEIGHT, 1);
-    default: return run(t, out, below, t->flags, 1);
+    case 0: return run(t, out, off, below, 0, 1);
+    case PLUS_UNIT: return run(t, out, off, below, PLUS_UNIT, 1);
+    case TIMES_WEIGHT: return run(t, out, off, below, TIMES_WEIGHT, 1);
+    default: return run(t, out, off, below, t->flags, 1);
     }
 }
 
@@ -244,7 +244,7 @@ static PyObject *scatter(PyObject *self, PyObject *args) {
     int ok = n >= 0 && open_term(&t, lo, gx, tx, k1, n);
     if (ok) {
         Py_BEGIN_ALLOW_THREADS
-        ok = run_term(&t, out.buf, INT64_MAX);
+        ok = run_term(&t, out.buf, 0, INT64_MAX);
         Py_END_ALLOW_THREADS
         if (!ok) PyErr_SetString(PyExc_ValueError, DAMAGED);
     }
@@ -324,28 +324,30 @@ typedef struct {
     Py_ssize_t n_alive;
     int64_t *doubt; /* NULL: no doubts asked */
     double *held;
+    Py_ssize_t off; /* the docno of the sums' first */
 } Finish;
 
 /* One docno of finish(): hit holds what matches it besides its holders in matched. */
-INLINE void finish_one(double *scores, double *packed, uint8_t *matched, Py_ssize_t d,
+INLINE void finish_one(double *scores, double *sums, uint8_t *matched, Py_ssize_t d,
                        const Finish *f, Py_ssize_t *found) {
+    double *sum = sums + (d - f->off); /* the sums start at docno off */
     int hit = f->or_scores && scores[d] != 0.0;
     if (f->sums) {
-        double x = packed[d] * (1.0 / f->unit);
+        double x = *sum * (1.0 / f->unit);
         x = x < 1073741824.0 ? x : 1073741824.0;
         x = x > 0.0 ? x : 0.0;
         double count = (double)(int32_t)x;
-        double p = packed[d] - count * f->unit;
+        double p = *sum - count * f->unit;
         p *= f->weight;
         scores[d] += p;
         hit |= count >= f->need;
-        packed[d] = count;
+        *sum = count;
     }
     uint8_t m = matched[d] | hit;
     int live = f->alive == NULL || (d < f->n_alive && f->alive[d]);
-    if (f->doubt != NULL && !m && live && packed[d] >= f->low) {
-        f->doubt[*found] = d; /* found <= d: in bounds when doubt is as long as packed */
-        f->held[(*found)++] = packed[d];
+    if (f->doubt != NULL && !m && live && *sum >= f->low) {
+        f->doubt[*found] = d; /* found <= d: in bounds when doubt is as long as scores */
+        f->held[(*found)++] = *sum;
     }
     matched[d] = m & live;
 }
@@ -370,7 +372,7 @@ INLINE __m128i bytes_of(const __m128d *m) {
 }
 #endif
 
-static void finish(double *scores, double *packed, uint8_t *matched, Py_ssize_t d0,
+static void finish(double *scores, double *sums, uint8_t *matched, Py_ssize_t d0,
                    Py_ssize_t d1, const Finish *f, Py_ssize_t *found) {
     Py_ssize_t d = d0;
 #ifdef __SSE2__
@@ -388,12 +390,13 @@ static void finish(double *scores, double *packed, uint8_t *matched, Py_ssize_t 
             hit[k] = f->or_scores ? _mm_cmpneq_pd(sc, zero) : zero;
             reach[k] = zero;
             if (f->sums) {
-                __m128d sum = _mm_loadu_pd(packed + d + 2 * k);
+                double *in = sums + (d - f->off) + 2 * k; /* the sums start at docno off */
+                __m128d sum = _mm_loadu_pd(in);
                 __m128d x = _mm_max_pd(_mm_min_pd(_mm_mul_pd(sum, scale), cap), zero);
                 __m128d count = _mm_cvtepi32_pd(_mm_cvttpd_epi32(x));
                 __m128d p = _mm_mul_pd(_mm_sub_pd(sum, _mm_mul_pd(count, unit)), weight);
                 _mm_storeu_pd(at, _mm_add_pd(sc, p));
-                _mm_storeu_pd(packed + d + 2 * k, count);
+                _mm_storeu_pd(in, count);
                 hit[k] = _mm_or_pd(hit[k], _mm_cmpge_pd(count, need));
                 reach[k] = _mm_cmpge_pd(count, low);
             }
@@ -407,14 +410,14 @@ static void finish(double *scores, double *packed, uint8_t *matched, Py_ssize_t 
             for (int bits = _mm_movemask_epi8(in), i = 0; bits; i++, bits >>= 1) {
                 if (bits & 1) {
                     f->doubt[*found] = d + i;
-                    f->held[(*found)++] = packed[d + i];
+                    f->held[(*found)++] = sums[d - f->off + i];
                 }
             }
         }
         _mm_storeu_si128((__m128i *)(matched + d), _mm_and_si128(m, live));
     }
 #endif
-    for (; d < d1; d++) finish_one(scores, packed, matched, d, f, found);
+    for (; d < d1; d++) finish_one(scores, sums, matched, d, f, found);
 }
 
 PyDoc_STRVAR(syllables_doc,
@@ -458,37 +461,38 @@ static PyObject *syllables(PyObject *self, PyObject *args) {
 /* ---- the whole scan ---- */
 
 PyDoc_STRVAR(rank_doc,
-"rank(terms, alive, scores, packed, matched, unit, need, low, weight, doubt, held, chunk)"
+"rank(terms, alive, scores, matched, unit, need, low, weight, doubt, held, chunk)"
 " -> int\n"
 "index/scan.py's scores and matches, a chunk of docnos at a time (kept in cache).\n\n"
 "terms: (target, gaps, gapx, tf4, tfx, lo, hi, gx, tx, codes, lut, k1, idf, unit,\n"
 "weight, flags, delta docs, delta tfs) each, as scatter() takes them but for the norm:\n"
 "lut[codes[docno]] (uint16 codes), into scores (target 0) or\n"
-"the syllable sums (1, in packed). Per docno: scores and packed start at 0 and the terms\n"
+"the syllable sums (1, a chunk's at a time). Per docno: scores and sums start at 0, the terms\n"
 "add in their order; matched (holding the deferred words' holders) is set where the\n"
 "score is not 0, then syllables() is done (if any term has target 1), and matched is\n"
 "kept for the alive docnos only; the doubts are alive ones. Returns how many doubts.");
 
 static PyObject *rank(PyObject *self, PyObject *args) {
     PyObject *specs;
-    Py_buffer v[6] = {{0}}; /* alive, scores, packed, matched, doubt, held */
+    Py_buffer v[6] = {{0}}; /* alive, scores, (none), matched, doubt, held */
     double unit, weight;
     long need, low;
     Py_ssize_t chunk, opened = 0, found = 0;
-    if (!PyArg_ParseTuple(args, "O!y*w*w*w*dlldw*w*n", &PyTuple_Type, &specs, &v[0], &v[1],
-                          &v[2], &v[3], &unit, &need, &low, &weight, &v[4], &v[5], &chunk))
+    if (!PyArg_ParseTuple(args, "O!y*w*w*dlldw*w*n", &PyTuple_Type, &specs, &v[0], &v[1], &v[3],
+                          &unit, &need, &low, &weight, &v[4], &v[5], &chunk))
         return NULL;
     Py_ssize_t n_terms = PyTuple_GET_SIZE(specs);
     Term *terms = PyMem_Calloc(n_terms ? n_terms : 1, sizeof(Term));
+    double *sums = NULL; /* a chunk's syllable sums */
     PyObject *result = NULL;
     if (terms == NULL) {
         PyErr_NoMemory();
         goto done;
     }
     Py_ssize_t n_alive = items(&v[0], 1, "alive"), n = items(&v[1], 8, "scores");
-    Py_ssize_t n_packed = items(&v[2], 8, "packed"), n_matched = items(&v[3], 1, "matched");
+    Py_ssize_t n_matched = items(&v[3], 1, "matched");
     Py_ssize_t n_doubt = items(&v[4], 8, "doubt"), n_held = items(&v[5], 8, "held");
-    if (n_alive < 0 || n < 0 || n_packed < 0 || n_matched < 0 || n_doubt < 0 || n_held < 0)
+    if (n_alive < 0 || n < 0 || n_matched < 0 || n_doubt < 0 || n_held < 0)
         goto done;
     int syllables = 0;
     for (; opened < n_terms; opened++) {
@@ -509,25 +513,32 @@ static PyObject *rank(PyObject *self, PyObject *args) {
         syllables |= t->target;
     }
     int doubting = syllables && low < need;
-    if (n_matched != n || (syllables && n_packed != n) ||
-        (doubting && (n_doubt < n || n_held < n)) || !(unit > 0) || chunk < 1) {
+    if (n_matched != n || (doubting && (n_doubt < n || n_held < n)) || !(unit > 0) || chunk < 1) {
         PyErr_SetString(PyExc_ValueError, "rank: arrays of different lengths");
+        goto done;
+    }
+    sums = PyMem_Malloc((syllables ? chunk : 1) * sizeof(double)); /* stays in cache */
+    if (sums == NULL) {
+        PyErr_NoMemory();
         goto done;
     }
     Finish f = {.unit = unit, .weight = weight, .need = (double)need, .low = (double)low,
                 .sums = syllables, .or_scores = 1, .alive = v[0].buf, .n_alive = n_alive,
                 .doubt = doubting ? v[4].buf : NULL, .held = v[5].buf};
-    double *scores = v[1].buf, *packed = v[2].buf;
+    double *scores = v[1].buf;
     uint8_t *matched = v[3].buf;
     int ok = 1;
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t c0 = 0; c0 < n && ok; c0 += chunk) {
         Py_ssize_t c1 = c0 + chunk < n ? c0 + chunk : n;
         memset(scores + c0, 0, (c1 - c0) * sizeof(double));
-        if (syllables) memset(packed + c0, 0, (c1 - c0) * sizeof(double));
-        for (Py_ssize_t i = 0; i < n_terms && ok; i++)
-            ok = run_term(&terms[i], terms[i].target ? packed : scores, c1);
-        finish(scores, packed, matched, c0, c1, &f, &found);
+        if (syllables) memset(sums, 0, (c1 - c0) * sizeof(double));
+        for (Py_ssize_t i = 0; i < n_terms && ok; i++) {
+            Term *t = &terms[i];
+            ok = t->target ? run_term(t, sums, c0, c1) : run_term(t, scores, 0, c1);
+        }
+        f.off = c0;
+        finish(scores, sums, matched, c0, c1, &f, &found);
     }
     Py_END_ALLOW_THREADS
     if (!ok)
@@ -538,6 +549,7 @@ done:
     for (Py_ssize_t i = 0; terms != NULL && i <= opened && i < n_terms; i++)
         release(terms[i].v, 8); /* (a term that failed half-way holds some) */
     PyMem_Free(terms);
+    PyMem_Free(sums);
     release(v, 6);
     return result;
 }
