@@ -60,9 +60,10 @@ class Packed:
         """decode()'s docnos alone."""
         return self.decode(tid, lo, hi)[0]
 
-    def mark(self, tid: int, lo: int, hi: int, out: np.ndarray) -> None:
-        """Set out[docno] (bool) for every posting of term tid (lo:hi)."""
-        scoring.mark(self, lo, hi, self.exceptions(tid, lo, hi)[0], out)
+    def mark(self, tid: int, lo: int, hi: int, out: np.ndarray, tfs: bool = False) -> None:
+        """Set out[docno] for every posting of term tid (lo:hi): True (bool out), or its
+        tf up to 255 (uint8 out, tfs)."""
+        scoring.mark(self, lo, hi, *self.exceptions(tid, lo, hi), out, tfs)
 
     def scatter(self, tid: int, lo: int, hi: int, norm: np.ndarray, out: np.ndarray, **how) -> None:
         """Add the BM25 part of each posting of term tid (lo:hi) into out (scoring.scatter)."""

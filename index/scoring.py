@@ -62,11 +62,12 @@ def decode(packed, lo: int, hi: int, gx: int, tx: int) -> tuple[np.ndarray, np.n
     return docs, tfs
 
 
-def mark(packed, lo: int, hi: int, gx: int, out: np.ndarray) -> None:
-    """Set out[docno] (bool) for each of postings lo:hi of a packed.Packed."""
-    _check_packed(packed.gaps, packed.gapx)
-    _check(out, np.bool_, "out")
-    _c.mark(packed.gaps, packed.gapx, lo, hi, gx, out)
+def mark(packed, lo: int, hi: int, gx: int, tx: int, out: np.ndarray, tfs: bool = False) -> None:
+    """For each of postings lo:hi of a packed.Packed, out[docno] = True (bool out), or its
+    tf up to 255 (uint8 out, tfs)."""
+    _check_packed(packed.gaps, packed.gapx, packed.tf4, packed.tfx)
+    _check(out, np.uint8 if tfs else np.bool_, "out")
+    _c.mark(packed.gaps, packed.gapx, packed.tf4, packed.tfx, lo, hi, gx, tx, out, tfs)
 
 
 def syllables(

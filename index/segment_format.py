@@ -70,8 +70,7 @@ class BaseSegmentField:
             while len(self._tfs) >= DENSE_TERMS:
                 del self._tfs[next(iter(self._tfs))]  # the least recently used
             dense = np.zeros(len(self.dl) + 1, np.uint8)
-            docs, tfs = self.postings(tid)
-            dense[docs] = np.minimum(tfs, 255)
+            self.packed.mark(tid, int(self.offsets[tid]), int(self.offsets[tid + 1]), dense, True)
         self._tfs[tid] = dense  # (re)inserted last: dicts keep insertion order
         return dense
 

@@ -290,22 +290,26 @@ static PyObject *decode(PyObject *self, PyObject *args) {
 }
 
 PyDoc_STRVAR(mark_doc,
-"mark(gaps, gapx, lo, hi, gx, out)\n"
-"Set out[docno] (bytes) to 1 for each posting lo:hi.");
+"mark(gaps, gapx, tf4, tfx, lo, hi, gx, tx, out, tfs)\n"
+"For each posting lo:hi, out[docno] (bytes) = its tf up to 255 (tfs), or 1.");
 
 static PyObject *mark(PyObject *self, PyObject *args) {
-    Py_buffer v[5] = {{0}}; /* gaps, gapx, (no tfs), out */
-    Py_ssize_t lo, hi, gx;
-    if (!PyArg_ParseTuple(args, "y*y*nnnw*", &v[0], &v[1], &lo, &hi, &gx, &v[4])) return NULL;
+    Py_buffer v[5] = {{0}}; /* gaps, gapx, tf4, tfx, out */
+    Py_ssize_t lo, hi, gx, tx;
+    int tfs;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*nnnnw*p", &v[0], &v[1], &v[2], &v[3], &lo, &hi, &gx,
+                          &tx, &v[4], &tfs))
+        return NULL;
     Cursor c;
     Py_ssize_t n_out = items(&v[4], 1, "out");
-    int ok = n_out >= 0 && open_cursor(&c, v, lo, hi, gx, 0, 0);
+    int ok = n_out >= 0 && open_cursor(&c, v, lo, hi, gx, tx, tfs);
     if (ok) {
         uint8_t *out = v[4].buf;
+        uint32_t tf = 1;
         Py_BEGIN_ALLOW_THREADS
         while (c.p < hi && ok) {
-            ok = next_posting(&c, NULL) && c.doc < n_out;
-            if (ok) out[c.doc] = 1;
+            ok = next_posting(&c, tfs ? &tf : NULL) && c.doc < n_out;
+            if (ok) out[c.doc] = tf < 255 ? (uint8_t)tf : 255;
         }
         Py_END_ALLOW_THREADS
         if (!ok) PyErr_SetString(PyExc_ValueError, DAMAGED);

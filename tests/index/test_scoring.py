@@ -93,7 +93,7 @@ def test_a_damaged_or_short_buffer_raises_and_reads_nothing_past_it():
     with pytest.raises(ValueError):
         native.decode(*raw, np.zeros(hi - lo - 1, np.int64), np.zeros(hi - lo, np.uint16))
     with pytest.raises(ValueError):
-        native.mark(p.gaps, p.gapx, lo, hi, gx, np.zeros(5, np.uint8))
+        native.mark(*raw, np.zeros(5, np.uint8), True)
     with pytest.raises(ValueError):
         native.syllables(np.zeros(8), np.zeros(7), np.zeros(8, np.uint8), UNIT, 2, 1, 1.0,
                          np.zeros(8, np.int64), np.zeros(8))  # fmt: skip
