@@ -14,7 +14,7 @@ from .bm25 import BM25Params, FieldPostings
 from .deferral import deferred_terms
 from .live_postings import NO_DATE, Segments, days
 from .planner import QueryPlan
-from .scan import Scan
+from .scan import SAMPLE, Scan
 
 # a question's period puts its dated articles first only when they score this share of
 # the best: "năm 1985" in a question about the past must not put a weak match of 1985 first
@@ -226,9 +226,9 @@ class Ranker:
         64th article gives a bar that about 2k of them pass, and when at least k do, the
         k best and every tie of the k-th are among them.
         """
-        step = 64
+        step = SAMPLE
         if total > 16 * (k + step):
-            sample = scores[::step][matched[::step]]
+            sample = self.scan.sample(scores, matched)
             j = k // step + 3
             if len(sample) > j:
                 bar = np.partition(sample, len(sample) - j)[len(sample) - j]

@@ -23,6 +23,8 @@ from .planner import QueryPlan
 
 # docnos per step of the scan: its scores, syllable sums and lengths stay in a core's cache
 CHUNK = 4096
+# every this many docnos one is sampled for Ranker.top()'s bar (scoring.rank has it so)
+SAMPLE = 64
 # a term the segment lacks, or a delta without it: no postings
 _NO_POSTINGS = Packed(
     *(np.zeros(0, t) for t in (np.uint8, np.int32, np.uint8, np.uint16)),
@@ -39,6 +41,7 @@ class Scan:
         self.by_term = False  # the term-by-term path only (tests: the reference)
         self.last_pass = False  # whether the last ranked() was the one pass (tests)
         self.last_doubts = 0  # articles a deferred syllable could admit, last time (tests)
+        self._sampled: tuple | None = None  # the one pass's scores, matches and sample
 
     def ranked(
         self,
@@ -87,11 +90,23 @@ class Scan:
         scores = self.scratch("scores", size)
         doubt = self.scratch("doubt", size if low < need else 0, np.intp)
         held = self.scratch("held", len(doubt))
-        how = (UNIT, need, low, weight, doubt, held, CHUNK)
-        n = self.last_doubts = scoring.rank(tuple(specs), alive, scores, matched, *how)
+        sample = self.scratch("sample", -(-size // SAMPLE))
+        how = (UNIT, need, low, weight, doubt, held, CHUNK, sample)
+        n, sampled = scoring.rank(tuple(specs), alive, scores, matched, *how)
+        self.last_doubts = n
         if n:
             self._match_deferred(fields, doubt[:n], held[:n], matched, need, defer)
+        self._sampled = (scores, matched, sample[:sampled])
         return scores, matched
+
+    def sample(self, scores: np.ndarray, matched: np.ndarray) -> np.ndarray:
+        """The scores of every SAMPLE-th docno that matches (Ranker.top()'s bar): taken by
+        the one pass when these are its arrays, or now (the doubts it settled after, or
+        the deferred terms added since, may be missing: the bar only has to be near)."""
+        last = self._sampled
+        if last is not None and last[0] is scores and last[1] is matched:
+            return last[2]
+        return scores[::SAMPLE][matched[::SAMPLE]]
 
     def _term_by_term(self, fields, alive, plan, defer, size):
         """ranked() one term at a time over every docno."""

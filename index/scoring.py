@@ -111,7 +111,8 @@ def rank(
     doubt: np.ndarray,
     held: np.ndarray,
     chunk: int,
-) -> int:
+    sample: np.ndarray,
+) -> tuple[int, int]:
     """index/scan.py's scores and matches in one pass, a chunk of docnos at a time.
 
     terms: (target, gaps, gapx, tf4, tfx, lo, hi, gx, tx, codes, lut, k1, idf, unit,
@@ -119,7 +120,9 @@ def rank(
     (array "H")) each, as scatter() takes them but for the norm: lut[codes[docno]]; added
     in their order into scores (target 0) or the syllable sums (target 1), which are split
     as syllables() does; matched holds the deferred words' holders, and comes out set for
-    every alive docno that matches. Returns how many doubts (syllables()), all alive.
+    every alive docno that matches. The scores of every 64th docno that matches go to
+    sample (len(scores) / 64 long, or empty). Returns how many doubts (syllables()), all
+    alive, and how many sampled.
     """
     for term in terms:
         for at, dtype in _TERM_ARRAYS.items():
@@ -132,9 +135,11 @@ def rank(
         (matched, np.bool_, "matched"),
         (doubt, np.intp, "doubt"),
         (held, np.float64, "held"),
+        (sample, np.float64, "sample"),
     ):
         _check(arr, dtype, name)
-    return _c.rank(terms, alive, scores, matched, unit, need, low, weight, doubt, held, chunk)
+    how = (unit, need, low, weight, doubt, held, chunk, sample)
+    return _c.rank(terms, alive, scores, matched, *how)
 
 
 def select(

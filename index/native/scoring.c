@@ -329,14 +329,22 @@ typedef struct {
     int64_t *doubt; /* NULL: no doubts asked */
     double *held;
     Py_ssize_t off; /* the docno of the sums' first */
+    double *sample; /* NULL, or the scores of every 64th docno that matches */
+    Py_ssize_t sampled;
 } Finish;
+
+/* Every 64th docno's score, if it matches, into the sample (top()'s bar; room: n / 64). */
+INLINE void sample(Finish *f, const double *scores, const uint8_t *matched, Py_ssize_t d) {
+    if (f->sample != NULL && (d & 63) == 0 && matched[d]) f->sample[f->sampled++] = scores[d];
+}
 
 /* One docno of finish(): hit holds what matches it besides its holders in matched. */
 INLINE void finish_one(double *scores, double *sums, uint8_t *matched, Py_ssize_t d,
-                       const Finish *f, Py_ssize_t *found) {
-    double *sum = sums + (d - f->off); /* the sums start at docno off */
+                       Finish *f, Py_ssize_t *found) {
+    double count = 0.0;
     int hit = f->or_scores && scores[d] != 0.0;
     if (f->sums) {
+        double *sum = sums + (d - f->off); /* the sums start at docno off */
         double x = *sum * (1.0 / f->unit);
         x = x < 1073741824.0 ? x : 1073741824.0;
         x = x > 0.0 ? x : 0.0;
@@ -349,11 +357,12 @@ INLINE void finish_one(double *scores, double *sums, uint8_t *matched, Py_ssize_
     }
     uint8_t m = matched[d] | hit;
     int live = f->alive == NULL || (d < f->n_alive && f->alive[d]);
-    if (f->doubt != NULL && !m && live && *sum >= f->low) {
+    if (f->doubt != NULL && !m && live && count >= f->low) {
         f->doubt[*found] = d; /* found <= d: in bounds when doubt is as long as scores */
-        f->held[(*found)++] = *sum;
+        f->held[(*found)++] = count;
     }
     matched[d] = m & live;
+    sample(f, scores, matched, d);
 }
 
 /* Docnos d0:d1 once their terms are added: matched (holding the deferred words' holders)
@@ -377,7 +386,7 @@ INLINE __m128i bytes_of(const __m128d *m) {
 #endif
 
 static void finish(double *scores, double *sums, uint8_t *matched, Py_ssize_t d0,
-                   Py_ssize_t d1, const Finish *f, Py_ssize_t *found) {
+                   Py_ssize_t d1, Finish *f, Py_ssize_t *found) {
     Py_ssize_t d = d0;
 #ifdef __SSE2__
     const __m128d zero = _mm_setzero_pd(), scale = _mm_set1_pd(1.0 / f->unit);
@@ -419,6 +428,7 @@ static void finish(double *scores, double *sums, uint8_t *matched, Py_ssize_t d0
             }
         }
         _mm_storeu_si128((__m128i *)(matched + d), _mm_and_si128(m, live));
+        sample(f, scores, matched, d);
     }
 #endif
     for (; d < d1; d++) finish_one(scores, sums, matched, d, f, found);
@@ -465,8 +475,8 @@ static PyObject *syllables(PyObject *self, PyObject *args) {
 /* ---- the whole scan ---- */
 
 PyDoc_STRVAR(rank_doc,
-"rank(terms, alive, scores, matched, unit, need, low, weight, doubt, held, chunk)"
-" -> int\n"
+"rank(terms, alive, scores, matched, unit, need, low, weight, doubt, held, chunk, sample)"
+" -> (int, int)\n"
 "index/scan.py's scores and matches, a chunk of docnos at a time (kept in cache).\n\n"
 "terms: (target, gaps, gapx, tf4, tfx, lo, hi, gx, tx, codes, lut, k1, idf, unit,\n"
 "weight, flags, delta docs, delta tfs) each, as scatter() takes them but for the norm:\n"
@@ -474,16 +484,18 @@ PyDoc_STRVAR(rank_doc,
 "the syllable sums (1, a chunk's at a time). Per docno: scores and sums start at 0, the terms\n"
 "add in their order; matched (holding the deferred words' holders) is set where the\n"
 "score is not 0, then syllables() is done (if any term has target 1), and matched is\n"
-"kept for the alive docnos only; the doubts are alive ones. Returns how many doubts.");
+"kept for the alive docnos only; the doubts are alive ones. The scores of every 64th\n"
+"docno that matches go to sample (n / 64 long, or empty: none). Returns how many doubts\n"
+"and how many sampled.");
 
 static PyObject *rank(PyObject *self, PyObject *args) {
     PyObject *specs;
-    Py_buffer v[6] = {{0}}; /* alive, scores, (none), matched, doubt, held */
+    Py_buffer v[7] = {{0}}; /* alive, scores, sample, matched, doubt, held */
     double unit, weight;
     long need, low;
     Py_ssize_t chunk, opened = 0, found = 0;
-    if (!PyArg_ParseTuple(args, "O!y*w*w*dlldw*w*n", &PyTuple_Type, &specs, &v[0], &v[1], &v[3],
-                          &unit, &need, &low, &weight, &v[4], &v[5], &chunk))
+    if (!PyArg_ParseTuple(args, "O!y*w*w*dlldw*w*nw*", &PyTuple_Type, &specs, &v[0], &v[1],
+                          &v[3], &unit, &need, &low, &weight, &v[4], &v[5], &chunk, &v[2]))
         return NULL;
     Py_ssize_t n_terms = PyTuple_GET_SIZE(specs);
     Term *terms = PyMem_Calloc(n_terms ? n_terms : 1, sizeof(Term));
@@ -494,9 +506,9 @@ static PyObject *rank(PyObject *self, PyObject *args) {
         goto done;
     }
     Py_ssize_t n_alive = items(&v[0], 1, "alive"), n = items(&v[1], 8, "scores");
-    Py_ssize_t n_matched = items(&v[3], 1, "matched");
+    Py_ssize_t n_matched = items(&v[3], 1, "matched"), n_sample = items(&v[2], 8, "sample");
     Py_ssize_t n_doubt = items(&v[4], 8, "doubt"), n_held = items(&v[5], 8, "held");
-    if (n_alive < 0 || n < 0 || n_matched < 0 || n_doubt < 0 || n_held < 0)
+    if (n_alive < 0 || n < 0 || n_matched < 0 || n_doubt < 0 || n_held < 0 || n_sample < 0)
         goto done;
     int syllables = 0;
     for (; opened < n_terms; opened++) {
@@ -517,7 +529,8 @@ static PyObject *rank(PyObject *self, PyObject *args) {
         syllables |= t->target;
     }
     int doubting = syllables && low < need;
-    if (n_matched != n || (doubting && (n_doubt < n || n_held < n)) || !(unit > 0) || chunk < 1) {
+    if (n_matched != n || (doubting && (n_doubt < n || n_held < n)) || !(unit > 0) ||
+        chunk < 1 || (n_sample && n_sample < (n + 63) / 64)) {
         PyErr_SetString(PyExc_ValueError, "rank: arrays of different lengths");
         goto done;
     }
@@ -528,7 +541,8 @@ static PyObject *rank(PyObject *self, PyObject *args) {
     }
     Finish f = {.unit = unit, .weight = weight, .need = (double)need, .low = (double)low,
                 .sums = syllables, .or_scores = 1, .alive = v[0].buf, .n_alive = n_alive,
-                .doubt = doubting ? v[4].buf : NULL, .held = v[5].buf};
+                .doubt = doubting ? v[4].buf : NULL, .held = v[5].buf,
+                .sample = n_sample ? v[2].buf : NULL};
     double *scores = v[1].buf;
     uint8_t *matched = v[3].buf;
     int ok = 1;
@@ -548,13 +562,13 @@ static PyObject *rank(PyObject *self, PyObject *args) {
     if (!ok)
         PyErr_SetString(PyExc_ValueError, DAMAGED);
     else
-        result = PyLong_FromSsize_t(found);
+        result = Py_BuildValue("nn", found, f.sampled);
 done:
     for (Py_ssize_t i = 0; terms != NULL && i <= opened && i < n_terms; i++)
         release(terms[i].v, 8); /* (a term that failed half-way holds some) */
     PyMem_Free(terms);
     PyMem_Free(sums);
-    release(v, 6);
+    release(v, 7);
     return result;
 }
 

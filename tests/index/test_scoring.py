@@ -114,7 +114,7 @@ def test_rank_refuses_a_length_code_past_its_table_and_a_delta_out_of_order():
     n = int(docs.max()) + 100
     codes, lut = np.zeros(n, np.uint16), np.ones(3)
     buffers = (np.ones(n, bool), np.empty(n), np.zeros(n, bool), UNIT, 1, 1, 1.0,
-               np.empty(n, np.intp), np.empty(n), 64)  # fmt: skip
+               np.empty(n, np.intp), np.empty(n), 64, np.empty(n // 64 + 1))  # fmt: skip
     scoring.rank((rank_term(packed, tid, lo, hi, codes, lut),), *buffers)
     codes[docs[lo + 7]] = 3
     with pytest.raises(ValueError):
@@ -151,7 +151,11 @@ def test_the_scan_in_one_pass_equals_the_scan_term_by_term(tmp_path):
     for plan in plans:
         for defer in (frozenset(idx.ranker.deferred(plan)), frozenset()):
             scan.by_term = False
-            fast, fast_matched = (a.copy() for a in idx.ranked(plan, defer))
+            got = idx.ranked(plan, defer)
+            if scan.last_pass and not scan.last_doubts:  # its sample is top()'s own
+                want = got[0][::64][got[1][::64]]
+                assert scan.sample(*got).tolist() == want.tolist()
+            fast, fast_matched = (a.copy() for a in got)
             passes += scan.last_pass
             doubted += scan.last_doubts
             scan.by_term = True
