@@ -348,7 +348,7 @@ INLINE void finish_one(double *scores, double *sums, uint8_t *matched, Py_ssize_
         double x = *sum * (1.0 / f->unit);
         x = x < 1073741824.0 ? x : 1073741824.0;
         x = x > 0.0 ? x : 0.0;
-        double count = (double)(int32_t)x;
+        count = (double)(int32_t)x;
         double p = *sum - count * f->unit;
         p *= f->weight;
         scores[d] += p;

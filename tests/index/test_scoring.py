@@ -6,8 +6,9 @@ from array import array
 import numpy as np
 import pytest
 
+from index import scan as scan_module
 from index import scoring
-from index.fields import UNIT
+from index.fields import SYLLABLE_FIELDS, UNIT
 from index.models import Article
 from index.native import scoring as native
 from index.packed import Packed, encode
@@ -128,7 +129,55 @@ def test_rank_refuses_a_length_code_past_its_table_and_a_delta_out_of_order():
             scoring.rank((rank_term(packed, tid, lo, hi, codes, lut, delta),), *buffers)
 
 
-def test_the_scan_in_one_pass_equals_the_scan_term_by_term(tmp_path):
+def numpy_ranked(fields, alive, plan, defer):
+    """Ranker.ranked() as numpy alone computed it (the reference of the C loops): each
+    term's parts (reference()) added by np.add.at, the syllables counted by UNIT."""
+    size = max(max(f.size for f in fields.values()), len(alive))
+    scores, lucene, b = np.zeros(size), plan.lucene, plan.b
+
+    def add(out, field, term, weight=None):
+        postings = fields[field]
+        docs, tfs = postings.postings(term)
+        norm, idf = postings._norm_for(b), postings.idf(term, lucene)
+        np.add.at(out, docs, reference(docs, tfs, norm, postings.params.k1, idf,
+                                       postings.unit, False, weight))  # fmt: skip
+
+    sylls = [p for p in plan.parts if p[0] in SYLLABLE_FIELDS]
+    for field, terms, weight in (p for p in plan.parts if p[0] not in SYLLABLE_FIELDS):
+        for t in terms:
+            if (field, t) not in defer and fields[field].idf(t, lucene) != 0.0:
+                add(scores, field, t, None if weight == 1.0 else weight)
+    matched = scores != 0
+    for field, term in sorted(p for p in defer if p[0] not in SYLLABLE_FIELDS):
+        fields[field].mark_holders(term, matched)
+    if sylls:
+        packed, total = np.zeros(size), 0
+        for field, terms, _ in sylls:
+            total += len(dict.fromkeys(terms))
+            for x in dict.fromkeys(terms):
+                if (field, x) not in defer:
+                    add(packed, field, x)
+        need = total // 2 + 1
+        counts = np.floor(packed * (1 / UNIT))
+        matched |= counts >= need
+        deferred = sorted(p for p in defer if p[0] in SYLLABLE_FIELDS)
+        doubt = np.flatnonzero((counts >= need - len(deferred)) & ~matched)
+        held = counts[doubt]
+        for field, x in deferred:
+            held += fields[field].holds(x, doubt)
+        matched[doubt[held >= need]] = True
+        counts *= UNIT
+        packed -= counts
+        packed *= sylls[0][2]
+        scores += packed
+    live = np.zeros(size, bool)
+    live[: len(alive)] = alive[:size]
+    return scores, live & matched
+
+
+@pytest.mark.parametrize("chunk", [4096, 7])  # 7: the docnos one at a time, not 16
+def test_the_scan_in_one_pass_equals_the_scan_term_by_term(tmp_path, monkeypatch, chunk):
+    monkeypatch.setattr(scan_module, "CHUNK", chunk)
     rng = random.Random(8)
     articles = [
         Article(f"a{i}", text(rng, rng.randint(3, 8)), text(rng, rng.randint(10, 60)))
@@ -162,6 +211,10 @@ def test_the_scan_in_one_pass_equals_the_scan_term_by_term(tmp_path):
             slow, slow_matched = idx.ranked(plan, defer)
             assert fast_matched.tolist() == slow_matched.tolist(), plan
             assert fast.view(np.int64).tolist() == slow.view(np.int64).tolist(), plan
+            ref, ref_matched = numpy_ranked(idx.ranker.fields, idx.ranker.segments.state.alive,
+                                            plan, defer)  # fmt: skip
+            assert fast_matched.tolist() == ref_matched.tolist(), plan
+            assert fast.view(np.int64).tolist() == ref.view(np.int64).tolist(), plan
     assert passes > len(plans)  # the one pass served most
     assert doubted > 100  # and settled articles a deferred syllable could admit
 
