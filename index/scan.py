@@ -91,8 +91,10 @@ class Scan:
         doubt = self.scratch("doubt", size if low < need else 0, np.intp)
         held = self.scratch("held", len(doubt))
         sample = self.scratch("sample", -(-size // SAMPLE))
-        how = (UNIT, need, low, weight, doubt, held, CHUNK, sample)
-        n, sampled = scoring.rank(tuple(specs), alive, scores, matched, *how)
+        bar = (UNIT, need, low, weight)
+        n, sampled = scoring.rank(
+            tuple(specs), alive, scores, matched, bar, doubt, held, CHUNK, sample
+        )
         self.last_doubts = n
         if n:
             self._match_deferred(fields, doubt[:n], held[:n], matched, need, defer)
@@ -140,7 +142,8 @@ class Scan:
                             fields[field].scatter(packed, x, lucene, plan.b)
             doubt = self.scratch("doubt", size if low < need else 0, np.intp)
             held = self.scratch("held", len(doubt))
-            n = scoring.syllables(packed, scores, matched, UNIT, need, low, weight, doubt, held)
+            bar = (UNIT, need, low, weight)
+            n = scoring.syllables(packed, scores, matched, bar, doubt, held)
             if n:
                 self._match_deferred(fields, doubt[:n], held[:n], matched, need, defer)
         if len(alive) < size:

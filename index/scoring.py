@@ -74,25 +74,22 @@ def syllables(
     packed: np.ndarray,
     scores: np.ndarray,
     matched: np.ndarray,
-    unit: float,
-    need: int,
-    low: int,
-    weight: float,
+    bar: tuple[float, int, int, float],
     doubt: np.ndarray,
     held: np.ndarray,
 ) -> int:
     """Split syllable sums (each posting added unit + its part) into counts and scores.
 
-    An article holding `need` syllables matches; scores get (sum - count x unit) x weight.
-    The unmatched docnos holding `low` to need - 1 go to doubt[:n], their counts to
-    held[:n]; returns n.
+    bar: (unit, need, low, weight). An article holding `need` syllables matches; scores
+    get (sum - count x unit) x weight. The unmatched docnos holding `low` to need - 1 go
+    to doubt[:n], their counts to held[:n]; returns n.
     """
     _check(packed, np.float64, "packed")
     _check(scores, np.float64, "scores")
     _check(matched, np.bool_, "matched")
     _check(doubt, np.intp, "doubt")
     _check(held, np.float64, "held")
-    return _c.syllables(packed, scores, matched, unit, need, low, weight, doubt, held)
+    return _c.syllables(packed, scores, matched, *bar, doubt, held)
 
 
 # the dtypes of a rank() term's arrays, by their place in it
@@ -104,10 +101,7 @@ def rank(
     alive: np.ndarray,
     scores: np.ndarray,
     matched: np.ndarray,
-    unit: float,
-    need: int,
-    low: int,
-    weight: float,
+    bar: tuple[float, int, int, float],
     doubt: np.ndarray,
     held: np.ndarray,
     chunk: int,
@@ -119,7 +113,7 @@ def rank(
     weight, flags, delta docnos (array "i", ascending past the segment's), delta tfs
     (array "H")) each, as scatter() takes them but for the norm: lut[codes[docno]]; added
     in their order into scores (target 0) or the syllable sums (target 1), which are split
-    as syllables() does; matched holds the deferred words' holders, and comes out set for
+    as syllables() does with bar; matched holds the deferred words' holders, and comes out set for
     every alive docno that matches. The scores of every 64th docno that matches go to
     sample (len(scores) / 64 long, or empty). Returns how many doubts (syllables()), all
     alive, and how many sampled.
@@ -138,8 +132,7 @@ def rank(
         (sample, np.float64, "sample"),
     ):
         _check(arr, dtype, name)
-    how = (unit, need, low, weight, doubt, held, chunk, sample)
-    return _c.rank(terms, alive, scores, matched, *how)
+    return _c.rank(terms, alive, scores, matched, *bar, doubt, held, chunk, sample)
 
 
 def select(

@@ -114,7 +114,7 @@ def test_rank_refuses_a_length_code_past_its_table_and_a_delta_out_of_order():
     lo, hi = int(offsets[tid]), int(offsets[tid + 1])
     n = int(docs.max()) + 100
     codes, lut = np.zeros(n, np.uint16), np.ones(3)
-    buffers = (np.ones(n, bool), np.empty(n), np.zeros(n, bool), UNIT, 1, 1, 1.0,
+    buffers = (np.ones(n, bool), np.empty(n), np.zeros(n, bool), (UNIT, 1, 1, 1.0),
                np.empty(n, np.intp), np.empty(n), 64, np.empty(n // 64 + 1))  # fmt: skip
     scoring.rank((rank_term(packed, tid, lo, hi, codes, lut),), *buffers)
     codes[docs[lo + 7]] = 3
