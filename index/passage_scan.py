@@ -20,17 +20,22 @@ except ImportError as error:  # a checkout used without `pip install -e .`
     ) from error
 
 
-def _fold() -> bytes:
-    # a lower-case letter -> the base letter a bare syllable's character class holds it
-    # under (passages._letter_classes): "ệ" -> "e"; 0 for the rest
+def _fold(classes: bool) -> bytes:
+    """normalize.FOLD_TABLE as C reads it (a character's code -> its base letter's, else 0).
+
+    classes: only the lower-case letters, each to its base in lower case: the letters a bare
+    syllable's character class holds (passages._letter_classes), "ệ" -> "e".
+    """
     table = array("I", bytes(4 * (max(FOLD_TABLE) + 1)))
     for code, base in FOLD_TABLE.items():
-        if chr(code) == chr(code).lower():
+        if not classes:
+            table[code] = ord(base)
+        elif chr(code) == chr(code).lower():
             table[code] = ord(base.lower())
     return table.tobytes()
 
 
-_FOLD = _fold()
+_FOLD, _TRANSLATE = _fold(classes=True), _fold(classes=False)
 
 
 def pack(terms: Sequence[tuple[int, Sequence[tuple[bool, Sequence[str]]]]]) -> bytes:
@@ -75,3 +80,8 @@ def passage(
 ) -> tuple[int, int, float]:
     """The best window of sentences (whole: the text as one sentence): start, end, score."""
     return _c.passage(text, lowered, whole, spec, _FOLD, weighs, window, proximity)
+
+
+def folded_syllables(text: str) -> list[str]:
+    """re.findall(r"[^\\W_]+", text.translate(FOLD_TABLE)): an NFC text's syllables, folded."""
+    return _c.folded_syllables(text, _TRANSLATE)

@@ -605,6 +605,48 @@ done:
     return out;
 }
 
+static PyObject *folded_syllables(PyObject *self, PyObject *args) {
+    PyObject *text;
+    Py_buffer table = {0};
+    if (!PyArg_ParseTuple(args, "Uy*", &text, &table)) return NULL;
+    PyObject *out = NULL;
+    if (table.len % 4 || (uintptr_t)table.buf % 4) {
+        PyErr_SetString(PyExc_ValueError, "passages: the fold table is uint32");
+        goto done;
+    }
+    const uint32_t *fold = table.buf;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), n_fold = table.len / 4;
+    ch_t *t = load(text);
+    if (t == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    out = PyList_New(0);
+    Py_ssize_t start = -1;
+    for (Py_ssize_t i = 0; out != NULL && i <= n; i++) {
+        ch_t c = 0;
+        if (i < n) {
+            c = t[i];
+            if ((Py_ssize_t)c < n_fold && fold[c]) c = t[i] = fold[c];
+        }
+        int in_syllable = i < n && c != '_' && is_word(c); /* [^\W_] */
+        if (in_syllable && start < 0) start = i;
+        if (!in_syllable && start >= 0) {
+            PyObject *s = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, t + start, i - start);
+            if (s == NULL || PyList_Append(out, s) < 0) Py_CLEAR(out);
+            Py_XDECREF(s);
+            start = -1;
+        }
+    }
+    free(t);
+done:
+    PyBuffer_Release(&table);
+    return out;
+}
+
+PyDoc_STRVAR(folded_syllables_doc,
+             "folded_syllables(text, table) -> [syllable]: each character through the table"
+             " (str.translate), then its runs of letters and digits (re [^\\W_]+).");
 PyDoc_STRVAR(sentences_doc, "sentences(text) -> ((start, end), ...): passages.sentences.");
 PyDoc_STRVAR(find_doc, "find(text, lowered, spec, fold, n_terms) -> [(start, end, term)]:"
                        " Matcher.find (lowered: text.lower() where C may not lower, or None).");
@@ -616,6 +658,7 @@ static PyMethodDef methods[] = {
     {"sentences", sentences, METH_VARARGS, sentences_doc},
     {"find", find, METH_VARARGS, find_doc},
     {"passage", passage, METH_VARARGS, passage_doc},
+    {"folded_syllables", folded_syllables, METH_VARARGS, folded_syllables_doc},
     {NULL, NULL, 0, NULL},
 };
 
