@@ -69,17 +69,20 @@ def find(text: str, lowered: str | None, spec: bytes, n_terms: int) -> list[tupl
     return _c.find(text, lowered, spec, _FOLD, n_terms)
 
 
-def passage(
-    text: str,
-    lowered: str | None,
+def passages(
+    texts: Sequence[str],
+    lowered: Sequence[str | None],
     whole: bool,
     spec: bytes,
     weighs: bytes,
     window: int,
     proximity: float,
-) -> tuple[int, int, float]:
-    """The best window of sentences (whole: the text as one sentence): start, end, score."""
-    return _c.passage(text, lowered, whole, spec, _FOLD, weighs, window, proximity)
+) -> list[tuple[int, int, float]]:
+    """Each text's best window of sentences (whole: each text is one): start, end, score.
+
+    lowered: per text, the text in lower case, or None to have C lower it (as find's).
+    """
+    return _c.passages(texts, lowered, whole, spec, _FOLD, weighs, window, proximity)
 
 
 def folded_syllables(text: str) -> list[str]:

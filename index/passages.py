@@ -175,12 +175,21 @@ class Matcher:
 
     def passage(self, text: str, window: int, proximity: float, whole: bool = False) -> Passage:
         """The best window of up to `window` sentences of a text (whole: it is one)."""
+        return self.passages([text], window, proximity, whole)[0]
+
+    def passages(
+        self, texts: Sequence[str], window: int, proximity: float, whole: bool = False
+    ) -> list[Passage]:
+        """passage() of each text, in one call to C."""
         if self._spec is None:
-            spans = [(0, len(text))] if whole else sentences(text)
-            return _best_window(text, spans, self, window, proximity)
-        lowered = _lowered_in_python(text)
-        found = scan.passage(text, lowered, whole, self._spec, self._weights, window, proximity)
-        return Passage(*found)
+            spans = [[(0, len(t))] if whole else sentences(t) for t in texts]
+            pairs = zip(texts, spans, strict=True)
+            return [_best_window(t, s, self, window, proximity) for t, s in pairs]
+        lowered = [_lowered_in_python(t) for t in texts]
+        found = scan.passages(
+            texts, lowered, whole, self._spec, self._weights, window, proximity
+        )
+        return [Passage(*f) for f in found]
 
 
 def _lowered_in_python(text: str) -> str | None:

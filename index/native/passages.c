@@ -560,47 +560,90 @@ done:
     return out;
 }
 
-static PyObject *passage(PyObject *self, PyObject *args) {
-    PyObject *text, *lowered;
+/* One text's best window (runs without the GIL: it reads only the strs it was given);
+ * 0 when memory runs out. */
+static int one_passage(const Spec *s, PyObject *text, PyObject *lowered, int whole,
+                       const double *weights, Py_ssize_t n_weights, Py_ssize_t window,
+                       double proximity, Window *w) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    Spans spans = {NULL, 0, 0};
+    Found found = {NULL, 0, 0};
+    int lw = lowered == Py_None;
+    ch_t *t = load(text);
+    int ok = t != NULL &&
+             (whole ? (n == 0 || push_span(&spans, 0, n)) : split_sentences(t, n, &spans));
+    if (ok && spans.n) { /* (no sentence, no window: the text is not searched) */
+        ch_t *x = lw ? t : load(lowered);
+        ok = x != NULL && find_terms(s, x, lw, n, &found);
+        if (x != t) free(x);
+    }
+    free(t);
+    ok = ok && best_window(&found, &spans, weights, n_weights, window, proximity, w);
+    free(spans.v);
+    free(found.v);
+    return ok;
+}
+
+static PyObject *passages(PyObject *self, PyObject *args) {
+    PyObject *texts_in, *lowered_in;
     int whole;
     Py_ssize_t window;
     double proximity;
     Py_buffer views[3] = {{0}};
-    if (!PyArg_ParseTuple(args, "UOpy*y*y*nd", &text, &lowered, &whole, &views[0], &views[1],
-                          &views[2], &window, &proximity))
+    if (!PyArg_ParseTuple(args, "OOpy*y*y*nd", &texts_in, &lowered_in, &whole, &views[0],
+                          &views[1], &views[2], &window, &proximity))
         return NULL;
-    PyObject *out = NULL;
+    PyObject *out = NULL, *texts = NULL, *lowered = NULL;
+    Window *found = NULL;
     Spec s;
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int have_spec = 0;
     if (views[2].len % sizeof(double) || (uintptr_t)views[2].buf % sizeof(double) ||
         window < 1) {
         PyErr_SetString(PyExc_ValueError, "passages: float64 weights and a window >= 1");
         goto done;
     }
     Py_ssize_t n_weights = views[2].len / (Py_ssize_t)sizeof(double);
-    if (!check_lowered(text, lowered) || !open_spec(&views[0], &views[1], n_weights, &s))
+    /* tuples: the strs stay referenced, and in place, while the GIL is released */
+    texts = PySequence_Tuple(texts_in);
+    lowered = texts ? PySequence_Tuple(lowered_in) : NULL;
+    if (lowered == NULL) goto done;
+    Py_ssize_t n = PyTuple_GET_SIZE(texts);
+    if (PyTuple_GET_SIZE(lowered) != n) {
+        PyErr_SetString(PyExc_ValueError, "passages: a lowered text (or None) per text");
         goto done;
-    Spans spans = {NULL, 0, 0};
-    Found found = {NULL, 0, 0};
-    Window w;
-    int ok;
-    Py_BEGIN_ALLOW_THREADS
-    int lw = lowered == Py_None;
-    ch_t *t = load(text);
-    ok = t != NULL && (whole ? (n == 0 || push_span(&spans, 0, n)) : split_sentences(t, n, &spans));
-    if (ok && spans.n) { /* (no sentence, no window: the text is not searched) */
-        ch_t *x = lw ? t : load(lowered);
-        ok = x != NULL && find_terms(&s, x, lw, n, &found);
-        if (x != t) free(x);
     }
-    free(t);
-    ok = ok && best_window(&found, &spans, views[2].buf, n_weights, window, proximity, &w);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *text = PyTuple_GET_ITEM(texts, i);
+        if (!PyUnicode_Check(text)) {
+            PyErr_SetString(PyExc_TypeError, "passages: texts are strs");
+            goto done;
+        }
+        if (!check_lowered(text, PyTuple_GET_ITEM(lowered, i))) goto done;
+    }
+    if (!open_spec(&views[0], &views[1], n_weights, &s)) goto done;
+    have_spec = 1;
+    found = malloc((size_t)(n ? n : 1) * sizeof(Window));
+    if (found == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    int ok = 1;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; ok && i < n; i++)
+        ok = one_passage(&s, PyTuple_GET_ITEM(texts, i), PyTuple_GET_ITEM(lowered, i), whole,
+                         views[2].buf, n_weights, window, proximity, &found[i]);
     Py_END_ALLOW_THREADS
-    out = ok ? Py_BuildValue("(nnd)", w.start, w.end, w.score) : PyErr_NoMemory();
-    free(spans.v);
-    free(found.v);
-    free_spec(&s);
+    out = ok ? PyList_New(n) : PyErr_NoMemory();
+    for (Py_ssize_t i = 0; out != NULL && i < n; i++) {
+        PyObject *w = Py_BuildValue("(nnd)", found[i].start, found[i].end, found[i].score);
+        if (w == NULL) Py_CLEAR(out);
+        else PyList_SET_ITEM(out, i, w);
+    }
 done:
+    free(found);
+    if (have_spec) free_spec(&s);
+    Py_XDECREF(texts);
+    Py_XDECREF(lowered);
     for (int i = 0; i < 3; i++) PyBuffer_Release(&views[i]);
     return out;
 }
@@ -650,14 +693,15 @@ PyDoc_STRVAR(folded_syllables_doc,
 PyDoc_STRVAR(sentences_doc, "sentences(text) -> ((start, end), ...): passages.sentences.");
 PyDoc_STRVAR(find_doc, "find(text, lowered, spec, fold, n_terms) -> [(start, end, term)]:"
                        " Matcher.find (lowered: text.lower() where C may not lower, or None).");
-PyDoc_STRVAR(passage_doc,
-             "passage(text, lowered, whole, spec, fold, weights, window, proximity)"
-             " -> (start, end, score): the best window (whole: the text is one sentence).");
+PyDoc_STRVAR(passages_doc,
+             "passages(texts, lowered, whole, spec, fold, weights, window, proximity)"
+             " -> [(start, end, score)]: each text's best window (whole: a text is one"
+             " sentence; lowered: each text.lower() where C may not lower it, or None).");
 
 static PyMethodDef methods[] = {
     {"sentences", sentences, METH_VARARGS, sentences_doc},
     {"find", find, METH_VARARGS, find_doc},
-    {"passage", passage, METH_VARARGS, passage_doc},
+    {"passages", passages, METH_VARARGS, passages_doc},
     {"folded_syllables", folded_syllables, METH_VARARGS, folded_syllables_doc},
     {NULL, NULL, 0, NULL},
 };

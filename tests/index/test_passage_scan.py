@@ -5,12 +5,16 @@ window bit for bit; and a spec that does not parse raises instead of reading pas
 import re
 from array import array
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from index import passage_scan as scan
+from index.models import Article
 from index.passages import Matcher, _best_window, best_passage, match_terms, sentences
+from index.ranking import Ranking
+from index.secondstage import best_passages
 
 from .test_passages_equivalence import plain_find, plain_window, texts, weights, words
 
@@ -107,7 +111,7 @@ def test_a_title_competes_as_one_more_passage():
 def test_a_spec_that_does_not_parse_raises():
     good = scan.pack([(0, [(True, ["hà"])])])
     weights = scan.weights([1.0])
-    assert scan.passage("hà nội", None, False, good, weights, 1, 0.0) == (0, 6, 1.0)
+    assert scan.passages(["hà nội"], [None], False, good, weights, 1, 0.0) == [(0, 6, 1.0)]
     for bad in (
         good[:-4],  # cut short
         good + bytes(4),  # a word past its end
@@ -117,10 +121,31 @@ def test_a_spec_that_does_not_parse_raises():
         b"\x01\x00",  # not whole uint32
     ):
         with pytest.raises(ValueError):
-            scan.passage("hà nội", None, False, bad, weights, 1, 0.0)
+            scan.passages(["hà nội"], [None], False, bad, weights, 1, 0.0)
         with pytest.raises(ValueError):
             scan.find("hà nội", None, bad, 1)
     with pytest.raises(ValueError):
-        scan.passage("hà nội", "hà", False, good, weights, 1, 0.0)  # lowered of another length
+        scan.passages(["hà nội"], ["hà"], False, good, weights, 1, 0.0)  # lowered: shorter
     with pytest.raises(ValueError):
-        scan.passage("hà nội", None, False, good, weights, 0, 0.0)
+        scan.passages(["hà nội"], [None, None], False, good, weights, 1, 0.0)
+    with pytest.raises(ValueError):
+        scan.passages(["hà nội"], [None], False, good, weights, 0, 0.0)
+    with pytest.raises(TypeError):
+        scan.passages([b"ha"], [None], False, good, weights, 1, 0.0)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(words, weights), min_size=1, max_size=4),
+    st.lists(st.tuples(st.one_of(st.just(""), texts), texts), min_size=1, max_size=6),
+)
+def test_the_second_stage_batch_is_best_passage_of_each(question, articles):
+    matcher = Matcher(match_terms([w for w, _ in question], [x for _, x in question]))
+    read = {d: Article(f"a{d}", title, body) for d, (title, body) in enumerate(articles)}
+    docnos = np.arange(len(articles) + 1)  # the last one unread: an empty article's passage
+    found = best_passages(docnos, matcher, read, Ranking())
+    r = Ranking()
+    for d in docnos.tolist():
+        a = read.get(d, Article("", "", ""))
+        expected = best_passage(a.body, matcher, r.passage_window, r.proximity, title=a.title)
+        assert found[d] == expected
