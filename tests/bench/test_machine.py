@@ -1,12 +1,23 @@
 """The bench header and the merge of fresh runs into median and minimum."""
 
-from bench.machine import describe, merge, repeat
+import re
+
+from bench.machine import describe, merge, reference_work, repeat
 
 
 def test_describe_names_the_cpu_numpy_blas_and_load():
     text = "\n".join(describe())
     assert "cores" in text and "numpy" in text and "BLAS:" in text
     assert "load average" in text and "thread variables:" in text
+    assert "host speed at the start: reference work: numpy" in text
+
+
+def test_reference_work_times_both_kinds_of_work():
+    found = re.fullmatch(
+        r"reference work: numpy (\d+\.\d) ms, python (\d+\.\d) ms \(best of 2\)",
+        reference_work(repeats=2),
+    )
+    assert found and float(found[1]) > 0 and float(found[2]) > 0
 
 
 def test_merge_keeps_equal_numbers_and_shows_median_and_minimum_of_others():
