@@ -186,9 +186,7 @@ class Matcher:
             pairs = zip(texts, spans, strict=True)
             return [_best_window(t, s, self, window, proximity) for t, s in pairs]
         lowered = [_lowered_in_python(t) for t in texts]
-        found = scan.passages(
-            texts, lowered, whole, self._spec, self._weights, window, proximity
-        )
+        found = scan.passages(texts, lowered, whole, self._spec, self._weights, window, proximity)
         return [Passage(*f) for f in found]
 
 

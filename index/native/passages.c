@@ -65,23 +65,31 @@ static ch_t *load(PyObject *s) {
 
 /* ---- sentences ---------------------------------------------------------------------- */
 
+/* A growing array of tuples of w integers: sentences (start, end), matches (start, end,
+ * term); n counts tuples. */
 typedef struct {
-    Py_ssize_t *v; /* start, end pairs */
+    Py_ssize_t *v;
     Py_ssize_t n, cap;
-} Spans;
+} Tuples;
+typedef Tuples Spans;
+typedef Tuples Found;
+
+static int push(Tuples *t, int w, const Py_ssize_t *values) {
+    if (t->n == t->cap) {
+        Py_ssize_t cap = t->cap ? t->cap * 2 : 64;
+        Py_ssize_t *v = realloc(t->v, (size_t)cap * w * sizeof(Py_ssize_t));
+        if (v == NULL) return 0;
+        t->v = v;
+        t->cap = cap;
+    }
+    memcpy(t->v + w * t->n, values, w * sizeof(Py_ssize_t));
+    t->n++;
+    return 1;
+}
 
 static int push_span(Spans *s, Py_ssize_t a, Py_ssize_t b) {
-    if (s->n == s->cap) {
-        Py_ssize_t cap = s->cap ? s->cap * 2 : 64;
-        Py_ssize_t *v = realloc(s->v, (size_t)cap * 2 * sizeof(Py_ssize_t));
-        if (v == NULL) return 0;
-        s->v = v;
-        s->cap = cap;
-    }
-    s->v[2 * s->n] = a;
-    s->v[2 * s->n + 1] = b;
-    s->n++;
-    return 1;
+    Py_ssize_t v[2] = {a, b};
+    return push(s, 2, v);
 }
 
 static inline int ends_sentence(ch_t c) { /* (no branch: text mixes ASCII and the rest) */
@@ -263,44 +271,28 @@ static Py_ssize_t match_term(const Spec *s, const Term *t, Py_ssize_t k, const c
     return -1;
 }
 
-typedef struct {
-    Py_ssize_t *v; /* start, end, term triples */
-    Py_ssize_t n, cap;
-} Found;
-
 static int push_found(Found *f, Py_ssize_t a, Py_ssize_t b, Py_ssize_t term) {
-    if (f->n == f->cap) {
-        Py_ssize_t cap = f->cap ? f->cap * 2 : 32;
-        Py_ssize_t *v = realloc(f->v, (size_t)cap * 3 * sizeof(Py_ssize_t));
-        if (v == NULL) return 0;
-        f->v = v;
-        f->cap = cap;
-    }
-    f->v[3 * f->n] = a;
-    f->v[3 * f->n + 1] = b;
-    f->v[3 * f->n + 2] = term;
-    f->n++;
-    return 1;
+    Py_ssize_t v[3] = {a, b, term};
+    return push(f, 3, v);
 }
-
-static int opens_anywhere(const Spec *s, const ch_t *x, int lw, Py_ssize_t n, Found *out);
 
 /* Every match in a lower-cased text, leftmost first and not overlapping (re.finditer). */
 static int find_terms(const Spec *s, const ch_t *x, int lw, Py_ssize_t n, Found *out) {
     /* the characters a term can start with, hashed: most positions are passed at once */
     unsigned char can_open[1024] = {0};
+    int anywhere = 0; /* a term opening with an empty syllable: tried at every word's start */
     for (Py_ssize_t i = 0; i < s->n_terms; i++) {
         const Syl *sy = &s->terms[i].syls[0];
         for (Py_ssize_t a = 0; a < sy->n_alts; a++) {
-            if (sy->alts[a].len == 0) return opens_anywhere(s, x, lw, n, out);
-            can_open[sy->alts[a].chars[0] & 1023] = 1;
+            if (sy->alts[a].len == 0) anywhere = 1;
+            else can_open[sy->alts[a].chars[0] & 1023] = 1;
         }
     }
     Py_ssize_t p = 0;
     while (p < n) {
         ch_t c = AT(p);
         ch_t base = c < 128 ? 0 : (Py_ssize_t)c < s->n_fold ? s->fold[c] : 0;
-        if ((can_open[c & 1023] || (base && can_open[base & 1023])) &&
+        if ((anywhere || can_open[c & 1023] || (base && can_open[base & 1023])) &&
             (p == 0 || !is_word(AT(p - 1)))) {
             Py_ssize_t end = -1;
             const Term *t = NULL;
@@ -308,30 +300,10 @@ static int find_terms(const Spec *s, const ch_t *x, int lw, Py_ssize_t n, Found 
                 t = &s->terms[i];
                 const Syl *sy = &t->syls[0];
                 Py_ssize_t a = 0; /* (its first letter first: most terms fail there) */
-                while (a < sy->n_alts && !same_letter(s, sy->exact, c, sy->alts[a].chars[0])) a++;
+                while (a < sy->n_alts && sy->alts[a].len &&
+                       !same_letter(s, sy->exact, c, sy->alts[a].chars[0]))
+                    a++;
                 if (a < sy->n_alts) end = match_term(s, t, 0, x, lw, n, p);
-            }
-            if (end > p) {
-                if (!push_found(out, p, end, t->term)) return 0;
-                p = end;
-                continue;
-            }
-        }
-        p++;
-    }
-    return 1;
-}
-
-/* find_terms without the filter on first characters (a term opens with an empty syllable) */
-static int opens_anywhere(const Spec *s, const ch_t *x, int lw, Py_ssize_t n, Found *out) {
-    Py_ssize_t p = 0;
-    while (p < n) {
-        if (p == 0 || !is_word(AT(p - 1))) {
-            Py_ssize_t end = -1;
-            const Term *t = NULL;
-            for (Py_ssize_t i = 0; i < s->n_terms && end < 0; i++) {
-                t = &s->terms[i];
-                end = match_term(s, t, 0, x, lw, n, p);
             }
             if (end > p) {
                 if (!push_found(out, p, end, t->term)) return 0;

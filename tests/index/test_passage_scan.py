@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from index import passage_scan as scan
 from index.models import Article
-from index.passages import Matcher, _best_window, best_passage, match_terms, sentences
+from index.passages import Matcher, Term, _best_window, best_passage, match_terms, sentences
 from index.ranking import Ranking
 from index.secondstage import best_passages
 
@@ -149,3 +149,11 @@ def test_the_second_stage_batch_is_best_passage_of_each(question, articles):
         a = read.get(d, Article("", "", ""))
         expected = best_passage(a.body, matcher, r.passage_window, r.proximity, title=a.title)
         assert found[d] == expected
+
+
+def test_c_finds_a_term_opening_with_an_empty_syllable_as_the_plain_pattern():
+    # (Matcher keeps the regular expression for these; C must still match them right)
+    terms = [Term(("", "an"), 1.0, False), Term(("ha",), 1.0, False)]
+    spec = scan.pack([(0, [(False, [""]), (False, ["an"])]), (1, [(False, ["ha"])])])
+    for text in ("ha an, -an ha", "-an", "x-an", " .an ha-an"):
+        assert scan.find(text, None, spec, 2) == plain_find(terms, text)
