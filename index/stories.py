@@ -35,15 +35,17 @@ def group_stories(
 ) -> list[tuple[int, tuple[str, ...]]]:
     """Fold (docno, title, source) with (nearly) the same headline into the best ranked one."""
     keys = [story_key(title) for _, title, _ in ranked]
-    # Prefix filter: order each key's syllables rarest first; two keys this similar always
-    # share one of the first len - ceil(STORY_SIMILARITY x len) + 1 syllables of each, so
-    # only groups filed under those need comparing.
-    counts = Counter(s for key in keys for s in key)
+    # Prefix filter: order each key's syllables; two keys this similar always share one of
+    # the first len - ceil(STORY_SIMILARITY x len) + 1 syllables of each, so only groups
+    # filed under those need comparing. Any one order finds the same groups while no
+    # syllable files more than MAX_STORY_CANDIDATES: the syllables' own (in C) for a page's
+    # candidates, rarest first (fewest to compare) for longer lists.
+    counts = Counter(s for key in keys for s in key) if len(ranked) > MAX_STORY_CANDIDATES else {}
     groups: list[tuple[int, str | None, frozenset[str], list[str]]] = []
     filed: dict[str, list[int]] = {}
     for (docno, _, source), key in zip(ranked, keys, strict=True):
         size = len(key)
-        prefix = sorted(key, key=lambda s: (counts[s], s))
+        prefix = sorted(key, key=(lambda s: (counts[s], s)) if counts else None)
         prefix = prefix[: size - math.ceil(STORY_SIMILARITY * size - 1e-9) + 1]
         candidates = sorted({g for s in prefix for g in filed.get(s, ())})
         for g in candidates:
