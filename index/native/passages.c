@@ -443,6 +443,16 @@ static int best_window(const Found *found, const Spans *spans, const double *wei
 
 /* ---- Python ------------------------------------------------------------------------- */
 
+/* A str ready to be read without the GIL (3.11 can still hold a legacy one). */
+static int ready(PyObject *text) {
+#if PY_VERSION_HEX < 0x030C0000
+    return PyUnicode_READY(text) == 0;
+#else
+    (void)text;
+    return 1;
+#endif
+}
+
 static PyObject *tuple_of(const Py_ssize_t *v, int n) {
     PyObject *out = PyTuple_New(n);
     if (out == NULL) return NULL;
@@ -459,7 +469,7 @@ static PyObject *tuple_of(const Py_ssize_t *v, int n) {
 
 static PyObject *sentences(PyObject *self, PyObject *args) {
     PyObject *text;
-    if (!PyArg_ParseTuple(args, "U", &text)) return NULL;
+    if (!PyArg_ParseTuple(args, "U", &text) || !ready(text)) return NULL;
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     Spans spans = {NULL, 0, 0};
     int ok;
@@ -492,8 +502,9 @@ static int open_spec(Py_buffer *spec, Py_buffer *fold, Py_ssize_t n_weights, Spe
 }
 
 static int check_lowered(PyObject *text, PyObject *lowered) {
-    if (lowered == Py_None ||
-        (PyUnicode_Check(lowered) && PyUnicode_GET_LENGTH(lowered) == PyUnicode_GET_LENGTH(text)))
+    if (!ready(text) || (lowered != Py_None && !(PyUnicode_Check(lowered) && ready(lowered))))
+        return 0;
+    if (lowered == Py_None || PyUnicode_GET_LENGTH(lowered) == PyUnicode_GET_LENGTH(text))
         return 1;
     PyErr_SetString(PyExc_ValueError, "passages: lowered is None or a str as long as the text");
     return 0;
@@ -624,6 +635,10 @@ static PyObject *folded_syllables(PyObject *self, PyObject *args) {
     PyObject *text;
     Py_buffer table = {0};
     if (!PyArg_ParseTuple(args, "Uy*", &text, &table)) return NULL;
+    if (!ready(text)) {
+        PyBuffer_Release(&table);
+        return NULL;
+    }
     PyObject *out = NULL;
     if (table.len % 4 || (uintptr_t)table.buf % 4) {
         PyErr_SetString(PyExc_ValueError, "passages: the fold table is uint32");
