@@ -38,7 +38,8 @@ def record(index, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray, np.nda
     seen: list = []
     rescore = stage.rescore
 
-    def keep(vector, docnos, scores, r):
+    def keep(meaning, docnos, scores, r):
+        vector = getattr(meaning, "vector", meaning)  # semantic.Meaning, or a bare vector
         dense, windowed = (
             stage.vectors.passages(docnos, vector) if vector is not None else (None, None)
         )

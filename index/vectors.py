@@ -25,7 +25,7 @@ import numpy as np
 
 from .embedding import DIM
 
-__all__ = ["LEAD", "WINDOWS", "RowReader", "VectorFiles", "Vectors", "quantise"]
+__all__ = ["LEAD", "WINDOWS", "RowReader", "Stored", "VectorFiles", "Vectors", "quantise"]
 
 LEAD, WINDOWS = 0, 1  # tiers: the lead is embedded for every article before any window
 _PARTS = ("codes", "scales", "rows", "done")
@@ -74,6 +74,29 @@ def _in_order(rows: np.ndarray) -> bool:
     later = (d[1:] > d[:-1]) | ((d[1:] == d[:-1]) & (p[1:] > p[:-1]))
     later[n - 1 : n] = True  # the first window may have any docno after the last lead
     return bool(later.all())
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """Some docnos' passage vectors as read (int8 rows), each row's docno by its index."""
+
+    docnos: np.ndarray
+    codes: np.ndarray
+    scales: np.ndarray
+    owner: np.ndarray  # index into docnos of each row
+    windowed: np.ndarray  # by docno: whether its windows are among the rows (not its lead alone)
+
+    def best(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each docno's best cosine with the query (NaN without a vector), and windowed."""
+        out = np.full(len(self.docnos), np.nan, np.float32)
+        if not len(self.owner):
+            return out, self.windowed
+        cos = (self.codes.astype(np.float32) @ query) * self.scales
+        best = np.full(len(self.docnos), -np.inf, np.float32)
+        np.maximum.at(best, self.owner, cos)
+        has = np.isfinite(best)
+        out[has] = best[has]
+        return out, self.windowed
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,9 +153,13 @@ class Vectors:
     def passages(self, docnos: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each docno's best cosine over its passages (NaN where it has no vector), and
         whether its windows are among them (not its lead alone)."""
+        return self.read(docnos).best(query)
+
+    def read(self, docnos: np.ndarray) -> Stored:
+        """The passage vectors of these docnos, read before the question's vector is known."""
         docnos = np.asarray(docnos, np.int64)
         if self.fetch is not None:
-            return self.fetch(docnos).passages(docnos, query)
+            return self.fetch(docnos).read(docnos)
         n = self.n_leads
         spans = []
         for lo_all, block in ((0, self.docnos[:n]), (n, self.docnos[n:])):
@@ -142,20 +169,12 @@ class Vectors:
         starts = np.concatenate([spans[0][0], spans[1][0]])
         counts = np.concatenate([spans[0][1] - spans[0][0], spans[1][1] - spans[1][0]])
         windowed = spans[1][1] > spans[1][0]
-        owner = np.tile(np.arange(len(docnos)), 2)
-        out = np.full(len(docnos), np.nan, np.float32)
+        owner = np.repeat(np.tile(np.arange(len(docnos)), 2), counts)
         if not counts.sum():
-            return out, windowed
+            return Stored(docnos, self.codes[:0], self.scales[:0], owner, windowed)
         rows = np.concatenate([np.arange(a, a + c) for a, c in zip(starts, counts, strict=True)])
-        if self.reader is not None:
-            cos = (self.reader.runs(starts, counts).astype(np.float32) @ query) * self.scales[rows]
-        else:
-            cos = self.dot(rows, query)
-        best = np.full(len(docnos), -np.inf, np.float32)
-        np.maximum.at(best, np.repeat(owner, counts), cos)
-        has = np.isfinite(best)
-        out[has] = best[has]
-        return out, windowed
+        codes = self.reader.runs(starts, counts) if self.reader is not None else self.codes[rows]
+        return Stored(docnos, codes, self.scales[rows], owner, windowed)
 
     def covered(self, alive: np.ndarray) -> tuple[int, int]:
         """(live articles with their lead vector, live articles with their windows too)."""

@@ -4,8 +4,9 @@ import dataclasses
 
 import numpy as np
 
+from index.accents import restore_accents
 from index.embedding import DIM, lead_text, passage_texts
-from index.semantic import fuse, restore_accents
+from index.semantic import fuse
 from index.vectors import LEAD, WINDOWS, VectorFiles, quantise
 
 
@@ -239,3 +240,22 @@ def test_a_lead_alone_never_raises_the_fusion_weight(tmp_path):
     assert np.allclose(
         stage.rescore(query, docnos, scores, r), fuse(scores, dense, r.semantic_sure)
     )
+
+
+def test_passages_read_before_the_vector_score_as_those_read_after(tmp_path):
+    from index.ranking import Ranking
+    from index.semantic import Meaning, SemanticStage
+
+    files = VectorFiles(tmp_path / "vectors")
+    rng = np.random.default_rng(13)
+    v = unit(rng, 7)
+    rows = [(1, 0), (2, 0), (3, 0), (1, 1), (1, 2), (3, 1)]
+    files.append(rows, v[:6], [(1, WINDOWS), (2, LEAD), (3, WINDOWS)])
+    stage, r = SemanticStage(None, files.dir), Ranking()
+    docnos, scores = np.array([3, 9, 1, 2]), np.array([4.0, 3.0, 2.0, 1.0])
+    query = v[6]
+    read = stage.vectors.read(docnos[:2])  # the lexical candidates, while the question embeds
+    assert read.best(query)[0][1] != read.best(query)[0][1]  # docno 9 has no vector: NaN
+    expected = stage.rescore(query, docnos, scores, r)  # every docno read with the vector
+    assert np.allclose(stage.rescore(Meaning(query, read), docnos, scores, r), expected)
+    assert np.allclose(stage.rescore(Meaning(query), docnos, scores, r), expected)
