@@ -2,6 +2,7 @@
 
     OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/semantic_speed.py --data data/bench
     ... bench/semantic_speed.py --data data/bench --million       # also 1M resident
+    ... bench/semantic_speed.py --million --skip-150k --new-chunks 3  # beside a worker's chunks
     ... bench/semantic_speed.py --agreement                       # sign bits vs exact scan
 
 --data is bench/engine.py's folder: its n150000 index (and m1000000 segment). The VECTORS
@@ -219,6 +220,8 @@ def bench_million(args, encoder: E5Encoder) -> None:
     idx = SearchIndex.open(args.data / "m1000000", encoder=encoder)
     alive = idx.segments.live().alive
     files = synthetic(args.work / f"m1000000-w{args.windows}", np.flatnonzero(alive), args.windows)
+    if args.new_chunks:
+        files = beside(files, args.new_chunks, np.flatnonzero(alive), args.windows)
     texts = questions(args.questions)
     took = []
     for text in texts:  # the engine alone first: its own resident memory
@@ -227,9 +230,11 @@ def bench_million(args, encoder: E5Encoder) -> None:
         took.append(time.perf_counter() - t)
     print(f"\n== {int(alive.sum()):,} documents (bench/engine.py's replicated 1M segment)")
     print(f"  lexical best() alone: {ms(took)}; RSS {rss_mb():,.0f} MB ({rss_parts()})")
+    t = time.perf_counter()
     stage = SemanticStage(encoder, files.dir)
-    v = stage.vectors
+    loaded, v = time.perf_counter() - t, stage.vectors
     print(
+        f"  {len(files.chunks())} chunk(s) loaded in {loaded:.1f} s (the sign bits included)\n"
         f"  {len(v):,} SYNTHETIC vectors loaded ({v.codes.nbytes / 1e9:,.1f} GB int8 "
         f"memory-mapped): RSS {rss_mb():,.0f} MB ({rss_parts()})"
     )
@@ -246,6 +251,27 @@ def bench_million(args, encoder: E5Encoder) -> None:
     print(f"  lexical best() + question + nearest leads + passage cosines: {ms(took)}")
     print(f"  RSS after {len(took)} questions: {rss_mb():,.0f} MB ({rss_parts()})")
     idx.close()
+
+
+def beside(files: VectorFiles, chunks: int, docnos: np.ndarray, windows: int) -> VectorFiles:
+    """The compacted chunk (hard-linked) and `chunks` small chunks after it, as the bot's
+    worker leaves them between compactions: 4 articles each, half of them new vectors for
+    articles already embedded (SYNTHETIC; reused when already there)."""
+    folder = files.dir.with_name(f"{files.dir.name}-plus{chunks}")
+    plus = VectorFiles(folder)
+    if plus.chunks():
+        return plus
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in files.dir.glob("*.npy"):
+        os.link(f, folder / f.name)
+    rng, per = np.random.default_rng(1), 1 + windows
+    for _ in range(chunks):
+        d = rng.choice(docnos, 4, replace=False)
+        rows = np.stack([np.repeat(d, per), np.tile(np.arange(per), len(d))], 1)
+        v = rng.standard_normal((len(rows), DIM), np.float32)
+        v /= np.linalg.norm(v, axis=1, keepdims=True)
+        plus.append(rows, v, [(int(x), tier) for x in d for tier in (LEAD, WINDOWS)])
+    return plus
 
 
 def agreement(args, encoder: E5Encoder) -> None:
@@ -298,6 +324,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     p.add_argument("--million", action="store_true", help="also 1M documents' resident memory")
     p.add_argument("--skip-150k", action="store_true")
+    p.add_argument(
+        "--new-chunks",
+        type=int,
+        default=0,
+        help="--million: this many small chunks beside the compacted one (a worker's batches)",
+    )
     p.add_argument("--agreement", action="store_true", help="only the sign bits on real vectors")
     args = p.parse_args(argv)
     print_machine()
