@@ -2,6 +2,7 @@
 
     OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/semantic_speed.py --data data/bench
     ... bench/semantic_speed.py --data data/bench --million       # also 1M resident
+    ... bench/semantic_speed.py --million --skip-150k --new-chunks 3  # beside a worker's chunks
     ... bench/semantic_speed.py --agreement                       # sign bits vs exact scan
 
 --data is bench/engine.py's folder: its n150000 index (and m1000000 segment). The VECTORS
@@ -99,40 +100,49 @@ def bench_150k(args, encoder: E5Encoder) -> None:
     )
     texts = questions(args.questions)
     on, off = idx.ranking, dataclasses.replace(idx.ranking, semantic=0.0)
-    bits, prefetch = stage._bits, stage.prefetch
+    bits, prefetch, threads = stage._bits, stage.prefetch, encoder.query_threads
+    variants = tuple(args.variants.split(","))
 
     def run(text: str, variant: str) -> tuple[float, list[str]]:
         stage._questions.clear()  # every question embedded afresh
         idx.ranking = off if variant == "lexical" else on
         stage._bits = None if variant == "scan" else bits
-        serial = variant in ("scan", "bits")
+        serial = variant in ("scan", "bits", "first2")
         stage.prefetch = (lambda *a: None) if serial else prefetch  # type: ignore[method-assign]
+        encoder.query_threads = 2 if variant.endswith("2") else 1
         t = time.perf_counter()
+        if variant == "first2":
+            stage.question(text)  # on two threads, before the search (cached for it)
         found = idx.search(text)
         return time.perf_counter() - t, [h.article.id for h in found.hits]
 
-    variants = ("lexical", "scan", "bits", "overlap")
     times: dict[str, list[float]] = {k: [] for k in variants}
     same = 0
     for i, text in enumerate(texts):
         tops = {}
-        for k in variants[i % 4 :] + variants[: i % 4]:  # each goes first in turn
+        j = i % len(variants)
+        for k in variants[j:] + variants[:j]:  # each goes first in turn
             took, tops[k] = run(text, k)
             times[k].append(took)
-        same += tops["scan"] == tops["bits"] == tops["overlap"]
+        same += len({tuple(v) for k, v in tops.items() if k != "lexical"}) <= 1
     stage._bits, stage.prefetch = bits, prefetch  # type: ignore[method-assign]
+    encoder.query_threads, idx.ranking = threads, on
     names = {
         "lexical": "lexical only (semantic=0)",
         "scan": "semantic, question first, int8 scan of every lead",
         "bits": "semantic, question first, sign bits then int8",
-        "overlap": "semantic, question beside lexical, sign bits (default)",
+        "overlap": "semantic, question beside lexical on 1 thread",
+        "overlap2": "semantic, question beside lexical on 2 threads",
+        "first2": "semantic, question first on 2 threads",
     }
     for k in variants:
         print(f"  {names[k]:<56} {ms(times[k])}")
-    base = statistics.median(times["lexical"])
-    for k in variants[1:]:
-        print(f"  {k}: {statistics.median(times[k]) / base:.2f}x lexical (p50 ratio)")
-    print(f"  same top 10 (synthetic vectors), scan = bits = overlap: {same}/{len(texts)}")
+    if "lexical" in times:
+        base = statistics.median(times["lexical"])
+        for k in variants:
+            if k != "lexical":
+                print(f"  {k}: {statistics.median(times[k]) / base:.2f}x lexical (p50 ratio)")
+    print(f"  same top 10 (synthetic vectors), every semantic variant: {same}/{len(texts)}")
     parts(stage, texts[:30], alive)
     critical_path(idx, stage, texts[:40])
     print(f"RSS after: {rss_mb():,.0f} MB ({rss_parts()})")
@@ -210,6 +220,8 @@ def bench_million(args, encoder: E5Encoder) -> None:
     idx = SearchIndex.open(args.data / "m1000000", encoder=encoder)
     alive = idx.segments.live().alive
     files = synthetic(args.work / f"m1000000-w{args.windows}", np.flatnonzero(alive), args.windows)
+    if args.new_chunks:
+        files = beside(files, args.new_chunks, np.flatnonzero(alive), args.windows)
     texts = questions(args.questions)
     took = []
     for text in texts:  # the engine alone first: its own resident memory
@@ -218,9 +230,11 @@ def bench_million(args, encoder: E5Encoder) -> None:
         took.append(time.perf_counter() - t)
     print(f"\n== {int(alive.sum()):,} documents (bench/engine.py's replicated 1M segment)")
     print(f"  lexical best() alone: {ms(took)}; RSS {rss_mb():,.0f} MB ({rss_parts()})")
+    t = time.perf_counter()
     stage = SemanticStage(encoder, files.dir)
-    v = stage.vectors
+    loaded, v = time.perf_counter() - t, stage.vectors
     print(
+        f"  {len(files.chunks())} chunk(s) loaded in {loaded:.1f} s (the sign bits included)\n"
         f"  {len(v):,} SYNTHETIC vectors loaded ({v.codes.nbytes / 1e9:,.1f} GB int8 "
         f"memory-mapped): RSS {rss_mb():,.0f} MB ({rss_parts()})"
     )
@@ -237,6 +251,27 @@ def bench_million(args, encoder: E5Encoder) -> None:
     print(f"  lexical best() + question + nearest leads + passage cosines: {ms(took)}")
     print(f"  RSS after {len(took)} questions: {rss_mb():,.0f} MB ({rss_parts()})")
     idx.close()
+
+
+def beside(files: VectorFiles, chunks: int, docnos: np.ndarray, windows: int) -> VectorFiles:
+    """The compacted chunk (hard-linked) and `chunks` small chunks after it, as the bot's
+    worker leaves them between compactions: 4 articles each, half of them new vectors for
+    articles already embedded (SYNTHETIC; reused when already there)."""
+    folder = files.dir.with_name(f"{files.dir.name}-plus{chunks}")
+    plus = VectorFiles(folder)
+    if plus.chunks():
+        return plus
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in files.dir.glob("*.npy"):
+        os.link(f, folder / f.name)
+    rng, per = np.random.default_rng(1), 1 + windows
+    for _ in range(chunks):
+        d = rng.choice(docnos, 4, replace=False)
+        rows = np.stack([np.repeat(d, per), np.tile(np.arange(per), len(d))], 1)
+        v = rng.standard_normal((len(rows), DIM), np.float32)
+        v /= np.linalg.norm(v, axis=1, keepdims=True)
+        plus.append(rows, v, [(int(x), tier) for x in d for tier in (LEAD, WINDOWS)])
+    return plus
 
 
 def agreement(args, encoder: E5Encoder) -> None:
@@ -282,8 +317,19 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--work", type=Path, default=Path("/tmp/newsbot-semantic-speed"))
     p.add_argument("--windows", type=int, default=11, help="windows an article")
     p.add_argument("--questions", type=int, default=100)
+    p.add_argument(
+        "--variants",
+        default="lexical,overlap,overlap2,first2",
+        help="of lexical, scan, bits, overlap, overlap2, first2 (2: the question on 2 threads)",
+    )
     p.add_argument("--million", action="store_true", help="also 1M documents' resident memory")
     p.add_argument("--skip-150k", action="store_true")
+    p.add_argument(
+        "--new-chunks",
+        type=int,
+        default=0,
+        help="--million: this many small chunks beside the compacted one (a worker's batches)",
+    )
     p.add_argument("--agreement", action="store_true", help="only the sign bits on real vectors")
     args = p.parse_args(argv)
     print_machine()

@@ -31,7 +31,9 @@ class E5Encoder:
 
     name = "multilingual-e5-small-q4"
 
-    def __init__(self, threads: int = 1, model_path: str | None = None):
+    def __init__(
+        self, threads: int = 1, model_path: str | None = None, query_threads: int | None = None
+    ):
         # one thread: on shared cores a second one slows a question 3x (docs/benchmarks.md);
         # the engine reads OMP_NUM_THREADS when its OpenMP runtime starts
         os.environ.setdefault("OMP_NUM_THREADS", str(threads))
@@ -40,6 +42,11 @@ class E5Encoder:
         one_blas_thread()
 
         self._model = E5(model_path=model_path)
+        self.threads = threads
+        self.query_threads = query_threads or threads
+        # OpenMP's thread count is the calling thread's own (libgomp keeps it per thread):
+        # each call sets it, so a question may take two cores while the worker keeps one
+        self._set_threads = getattr(self._model._lib, "omp_set_num_threads", None)
         # one call at a time on a model (its scratch buffers are its own): the bot's worker
         # gets a model of its own, so a reader's question never waits for a batch
         self._lock = threading.Lock()
@@ -49,6 +56,7 @@ class E5Encoder:
     def query(self, text: str) -> np.ndarray:
         """The question's vector."""
         with self._lock:
+            self._use(self.query_threads)
             return np.asarray(self._model.query(text), np.float32)
 
     def passages(self, texts: list[str]) -> np.ndarray:
@@ -56,8 +64,14 @@ class E5Encoder:
         if not texts:
             return np.zeros((0, DIM), np.float32)
         with self._lock:
+            self._use(self.threads)
             found = self._model.passage(list(texts))
         return np.asarray(found, np.float32).reshape(len(texts), DIM)
+
+    def _use(self, threads: int) -> None:
+        """The calling thread's OpenMP thread count for the next call."""
+        if self._set_threads is not None:
+            self._set_threads(threads)
 
     def tokens(self, text: str) -> int:
         """How many tokens a passage costs."""

@@ -46,9 +46,10 @@ class LeadBits:
             self.bits[:, i:j] = np.packbits(above, axis=1).view(np.uint64).T
         # the build read every lead once; a memory-mapped file's pages leave this process
         # (the page cache keeps them): only the shortlist's leads are read again
-        mapped = getattr(codes, "_mmap", None)
-        if mapped is not None and hasattr(mmap, "MADV_DONTNEED"):
-            mapped.madvise(mmap.MADV_DONTNEED)
+        for part in getattr(codes, "parts", [codes]):  # several chunks: vector_rows.Rows
+            mapped = getattr(part, "_mmap", None)
+            if mapped is not None and hasattr(mmap, "MADV_DONTNEED"):
+                mapped.madvise(mmap.MADV_DONTNEED)
 
     def __len__(self) -> int:
         return self.bits.shape[1]

@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 import re
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
@@ -24,14 +24,15 @@ from typing import Protocol
 
 import numpy as np
 
+from .accents import restore_accents
 from .embedding import Encoder
 from .lead_bits import EXACT_BELOW, LeadBits
-from .normalize import fold, has_diacritics, normalize
+from .normalize import has_diacritics, normalize
 from .ranker import in_range
 from .ranking import Ranking
-from .vectors import VectorFiles, Vectors
+from .vectors import Stored, VectorFiles, Vectors
 
-__all__ = ["Coverage", "SemanticStage", "VectorStorage", "fuse", "restore_accents", "weight"]
+__all__ = ["Coverage", "Meaning", "SemanticStage", "VectorStorage", "fuse", "weight"]
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,9 @@ CACHED_QUESTIONS = 4096
 STARTS_WITHIN = 0.005
 # a question typed without diacritics takes its accents from this many leading candidates
 ACCENT_SOURCES = 5
-_SYLLABLE = re.compile(r"[^\W\d_]+")
+# the question's thread looks up this many times semantic_depth nearest leads among all
+# (search() keeps the first semantic_depth its live and period filters let through)
+NEAR_SPARE = 2
 _SPACES = re.compile(r"\s+")
 
 
@@ -57,6 +60,15 @@ class Coverage:
     def share(self) -> float:
         """Articles with a lead vector over live articles (1.0 for none)."""
         return self.leads / self.articles if self.articles else 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Meaning:
+    """A question's vector, and its lexical candidates' passage vectors (read while the
+    question was embedded)."""
+
+    vector: np.ndarray
+    read: Stored | None = None
 
 
 class VectorStorage(Protocol):
@@ -84,24 +96,6 @@ class Live(Protocol):
 def _key(question: str) -> str:
     """A question as it is embedded and cached: normalised, spaces collapsed."""
     return _SPACES.sub(" ", normalize(question)).strip()
-
-
-def restore_accents(question: str, texts: Iterable[str]) -> str:
-    """The question with each bare syllable spelt as the texts most often spell it."""
-    wanted = {fold(s).lower() for s in _SYLLABLE.findall(question) if not has_diacritics(s)}
-    seen: dict[str, Counter] = {}
-    for text in texts:
-        for s in _SYLLABLE.findall(normalize(text)):
-            f = fold(s)
-            if f in wanted:
-                seen.setdefault(f, Counter())[s] += 1
-
-    def spell(m: re.Match) -> str:
-        s = m.group(0)
-        found = seen.get(fold(s).lower()) if not has_diacritics(s) else None
-        return found.most_common(1)[0][0] if found else s
-
-    return _SYLLABLE.sub(spell, question)
 
 
 def weight(dense: np.ndarray, r: Ranking) -> float:
@@ -149,6 +143,8 @@ class SemanticStage:
         self._signature: tuple[int, ...] = ()
         self._questions: OrderedDict[str, np.ndarray] = OrderedDict()
         self._pending: dict[str, Future] = {}
+        # a prefetched question's nearest leads among all, found on its thread once embedded
+        self._near: OrderedDict[str, np.ndarray] = OrderedDict()
         self._embedder: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self.refresh()
@@ -215,7 +211,8 @@ class SemanticStage:
                 return
             if self._embedder is None:
                 self._embedder = ThreadPoolExecutor(1, thread_name_prefix="question-vector")
-            self._pending[key] = self._embedder.submit(self._embed, key, started)
+            near = r.semantic_depth * NEAR_SPARE
+            self._pending[key] = self._embedder.submit(self._embed, key, started, near)
         # waiting hands the thread the GIL now: else it waits for the lexical stage's Python
         # to yield it (sys.getswitchinterval(), 5 ms) before the encoder's C code can start
         started.wait(STARTS_WITHIN)
@@ -230,9 +227,12 @@ class SemanticStage:
             pending = self._pending.get(key)
         return pending.result() if pending is not None else self._embed(key)
 
-    def _embed(self, key: str, started: threading.Event | None = None) -> np.ndarray | None:
-        """Embed a normalised question and remember its vector."""
-        encoder, vector = self.encoder, None
+    def _embed(
+        self, key: str, started: threading.Event | None = None, near: int = 0
+    ) -> np.ndarray | None:
+        """Embed a normalised question and remember its vector (and with near, its nearest
+        leads among all: found here, they cost the search nothing while it still ranks)."""
+        encoder, vector, nearest = self.encoder, None, None
         if started is not None:
             started.set()
         try:
@@ -241,23 +241,32 @@ class SemanticStage:
         except Exception as e:  # noqa: BLE001 - a failing encoder costs meaning, never an answer
             log.warning("semantic stage off: the encoder failed (%s: %s)", type(e).__name__, e)
             self.encoder = None
-        with self._lock:
+        if vector is not None and near:
+            nearest = self.nearest(vector, near, None)
+        with self._lock:  # the vector is seen with its nearest leads, or not at all
             if vector is not None:
                 self._questions[key] = vector
                 while len(self._questions) > CACHED_QUESTIONS:
                     self._questions.popitem(last=False)
+            if nearest is not None:
+                self._near[key] = nearest
+                while len(self._near) > CACHED_QUESTIONS // 64:  # searches take theirs at once
+                    self._near.popitem(last=False)
             self._pending.pop(key, None)
         return vector
 
-    def nearest(self, vector: np.ndarray, k: int, allowed: np.ndarray) -> np.ndarray:
-        """Docnos of the k leads nearest the vector among allowed docnos (a bool mask): by
-        int8 cosine over every lead, or over the sign bits' shortlist (lead_bits.py) at scale."""
+    def nearest(self, vector: np.ndarray, k: int, allowed: np.ndarray | None) -> np.ndarray:
+        """Docnos of the k leads nearest the vector among allowed docnos (a bool mask; None:
+        all): by int8 cosine over every lead, or over the sign bits' shortlist (lead_bits.py)
+        at scale."""
         v, bits = self._vectors, self._bits
-        if not k or not v.n_leads:
+        if not k or not v.n_leads or (allowed is not None and not len(allowed)):
             return np.zeros(0, np.int64)
         docnos = v.docnos[: v.n_leads]
-        ok = docnos < len(allowed)
-        ok[ok] = allowed[docnos[ok]]
+        if allowed is None:
+            ok = np.ones(len(docnos), bool)
+        else:
+            ok = np.take(allowed, docnos, mode="clip") & (docnos < len(allowed))
         if bits is not None and len(bits) == v.n_leads:
             rows = bits.shortlist(vector, ok)
             cos = v.dot(rows, vector)
@@ -281,8 +290,8 @@ class SemanticStage:
         rng: tuple[dt.date | None, dt.date | None] | None,
         only: np.ndarray | None,
         ranking: Ranking,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """The lexical candidates with the nearest leads added, and the question's vector.
+    ) -> tuple[np.ndarray, np.ndarray, Meaning | None]:
+        """The lexical candidates with the nearest leads added, and the question's meaning.
 
         A question typed without diacritics is embedded as the leading candidates spell its
         syllables. Added articles enter at the weakest candidate's score; passages and
@@ -297,9 +306,13 @@ class SemanticStage:
         if typed_bare:
             lead = texts(int(d) for d in docnos[:ACCENT_SOURCES])
             query = restore_accents(query, (t + "\n" + b for t, b in lead.values()))
+        read = self._vectors.read(docnos)  # while the question may still be embedded
         vector = self.question(query)
-        if vector is None or not ranking.semantic_depth:
-            return docnos, scores, vector
+        if vector is None:
+            return docnos, scores, None
+        meaning = Meaning(vector, read)
+        if not ranking.semantic_depth:
+            return docnos, scores, meaning
         allowed = live.alive.copy()
         if rng is not None:
             allowed &= in_range(live.dates[: len(allowed)], rng)
@@ -307,28 +320,61 @@ class SemanticStage:
             mask = np.zeros(len(allowed), bool)
             mask[only[only < len(allowed)]] = True
             allowed &= mask
-        near = self.nearest(vector, ranking.semantic_depth, allowed)
+        near = self._prefetched(_key(query), ranking.semantic_depth, allowed)
+        if near is None:
+            near = self.nearest(vector, ranking.semantic_depth, allowed)
         new = near[~np.isin(near, docnos)]
         if not len(new):
-            return docnos, scores, vector
+            return docnos, scores, meaning
         floor = float(scores.min()) if len(scores) else 0.0
         docnos = np.concatenate([docnos, new])
-        return docnos, np.concatenate([scores, np.full(len(new), floor)]), vector
+        return docnos, np.concatenate([scores, np.full(len(new), floor)]), meaning
+
+    def _prefetched(self, key: str, k: int, allowed: np.ndarray) -> np.ndarray | None:
+        """The k nearest allowed leads from those the question's thread found among all, or
+        None when too few of those are allowed (a period, outlets: search them again)."""
+        with self._lock:
+            near = self._near.pop(key, None)
+        if near is None:
+            return None
+        ok = np.take(allowed, near, mode="clip") & (near < len(allowed))
+        return near[ok][:k] if ok.sum() >= k else None
 
     def rescore(
-        self, vector: np.ndarray | None, docnos: np.ndarray, scores: np.ndarray, r: Ranking
+        self,
+        meaning: Meaning | np.ndarray | None,
+        docnos: np.ndarray,
+        scores: np.ndarray,
+        r: Ranking,
     ) -> np.ndarray:
         """Scores with each candidate's best passage cosine fused in (unchanged if off)."""
-        if vector is None or not r.semantic or not len(docnos):
+        if meaning is None or not r.semantic or not len(docnos):
             return scores
-        dense, windowed = self._vectors.passages(docnos, vector)
+        if not isinstance(meaning, Meaning):
+            meaning = Meaning(np.asarray(meaning, np.float32))
+        dense, windowed = self._dense(meaning, np.asarray(docnos, np.int64))
         # a lead alone is no sure sign (measured: leads only, 10,000 distractors, lost 0.002)
         return fuse(scores, dense, weight(dense[windowed], r))
 
+    def _dense(self, meaning: Meaning, docnos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each docno's best passage cosine and whether it has windows: from what was read
+        before the question's vector came, the rest (the dense source's additions) read now."""
+        read = meaning.read
+        if read is None:
+            return self._vectors.passages(docnos, meaning.vector)
+        dense, windowed = read.best(meaning.vector)
+        at = {int(d): i for i, d in enumerate(read.docnos.tolist())}
+        where = np.array([at.get(d, -1) for d in docnos.tolist()], np.int64)
+        out = np.where(where >= 0, dense[where], np.nan).astype(np.float32)
+        held = np.where(where >= 0, windowed[where], False)
+        if (rest := where < 0).any():
+            out[rest], held[rest] = self._vectors.passages(docnos[rest], meaning.vector)
+        return out, held
+
     def fusion(
-        self, vector: np.ndarray | None, r: Ranking
+        self, meaning: Meaning | None, r: Ranking
     ) -> Callable[[np.ndarray, np.ndarray], np.ndarray] | None:
         """rescore() for one question, as the second stage takes it; None if off."""
-        if vector is None or not r.semantic:
+        if meaning is None or not r.semantic:
             return None
-        return lambda docnos, scores: self.rescore(vector, docnos, scores, r)
+        return lambda docnos, scores: self.rescore(meaning, docnos, scores, r)

@@ -24,8 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from .embedding import DIM
+from .vector_rows import Rows, merged_order
 
-__all__ = ["LEAD", "WINDOWS", "RowReader", "VectorFiles", "Vectors", "quantise"]
+__all__ = ["LEAD", "WINDOWS", "RowReader", "Stored", "VectorFiles", "Vectors", "quantise"]
 
 LEAD, WINDOWS = 0, 1  # tiers: the lead is embedded for every article before any window
 _PARTS = ("codes", "scales", "rows", "done")
@@ -64,6 +65,14 @@ class RowReader:
         return out
 
 
+def _save_rows(f, source: np.ndarray | Rows, rows: np.ndarray, block: int = 65536) -> None:
+    """np.save of source[rows] (int8 codes), read and written a block at a time."""
+    header = {"descr": "|i1", "fortran_order": False, "shape": (len(rows), DIM)}
+    np.lib.format.write_array_header_1_0(f, header)
+    for i in range(0, len(rows), block):
+        f.write(np.ascontiguousarray(source[rows[i : i + block]], np.int8).tobytes())
+
+
 def _in_order(rows: np.ndarray) -> bool:
     """Whether (docno, part) rows are the leads by docno, then the windows by (docno, part),
     each once: the order Vectors keeps (a compacted chunk's)."""
@@ -74,6 +83,29 @@ def _in_order(rows: np.ndarray) -> bool:
     later = (d[1:] > d[:-1]) | ((d[1:] == d[:-1]) & (p[1:] > p[:-1]))
     later[n - 1 : n] = True  # the first window may have any docno after the last lead
     return bool(later.all())
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """Some docnos' passage vectors as read (int8 rows), each row's docno by its index."""
+
+    docnos: np.ndarray
+    codes: np.ndarray
+    scales: np.ndarray
+    owner: np.ndarray  # index into docnos of each row
+    windowed: np.ndarray  # by docno: whether its windows are among the rows (not its lead alone)
+
+    def best(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each docno's best cosine with the query (NaN without a vector), and windowed."""
+        out = np.full(len(self.docnos), np.nan, np.float32)
+        if not len(self.owner):
+            return out, self.windowed
+        cos = (self.codes.astype(np.float32) @ query) * self.scales
+        best = np.full(len(self.docnos), -np.inf, np.float32)
+        np.maximum.at(best, self.owner, cos)
+        has = np.isfinite(best)
+        out[has] = best[has]
+        return out, self.windowed
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +122,7 @@ class Vectors:
     # where the rows hold only the leads (vector_table.py): every vector of some docnos
     fetch: Callable[[np.ndarray], Vectors] | None = None
     # where codes are one memory-mapped file: the candidates' passages are read with pread
-    reader: RowReader | None = None
+    reader: RowReader | Rows | None = None
 
     @classmethod
     def empty(cls) -> Vectors:
@@ -130,9 +162,13 @@ class Vectors:
     def passages(self, docnos: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each docno's best cosine over its passages (NaN where it has no vector), and
         whether its windows are among them (not its lead alone)."""
+        return self.read(docnos).best(query)
+
+    def read(self, docnos: np.ndarray) -> Stored:
+        """The passage vectors of these docnos, read before the question's vector is known."""
         docnos = np.asarray(docnos, np.int64)
         if self.fetch is not None:
-            return self.fetch(docnos).passages(docnos, query)
+            return self.fetch(docnos).read(docnos)
         n = self.n_leads
         spans = []
         for lo_all, block in ((0, self.docnos[:n]), (n, self.docnos[n:])):
@@ -142,20 +178,12 @@ class Vectors:
         starts = np.concatenate([spans[0][0], spans[1][0]])
         counts = np.concatenate([spans[0][1] - spans[0][0], spans[1][1] - spans[1][0]])
         windowed = spans[1][1] > spans[1][0]
-        owner = np.tile(np.arange(len(docnos)), 2)
-        out = np.full(len(docnos), np.nan, np.float32)
+        owner = np.repeat(np.tile(np.arange(len(docnos)), 2), counts)
         if not counts.sum():
-            return out, windowed
+            return Stored(docnos, self.codes[:0], self.scales[:0], owner, windowed)
         rows = np.concatenate([np.arange(a, a + c) for a, c in zip(starts, counts, strict=True)])
-        if self.reader is not None:
-            cos = (self.reader.runs(starts, counts).astype(np.float32) @ query) * self.scales[rows]
-        else:
-            cos = self.dot(rows, query)
-        best = np.full(len(docnos), -np.inf, np.float32)
-        np.maximum.at(best, np.repeat(owner, counts), cos)
-        has = np.isfinite(best)
-        out[has] = best[has]
-        return out, windowed
+        codes = self.reader.runs(starts, counts) if self.reader is not None else self.codes[rows]
+        return Stored(docnos, codes, self.scales[rows], owner, windowed)
 
     def covered(self, alive: np.ndarray) -> tuple[int, int]:
         """(live articles with their lead vector, live articles with their windows too)."""
@@ -229,35 +257,27 @@ class VectorFiles:
         return out
 
     def load(self, seqs: list[int] | None = None) -> Vectors:
-        """Every complete chunk (or these), newest winning per (docno, part); a single chunk
-        is memory-mapped."""
+        """Every complete chunk (or these), newest winning per (docno, part); the codes stay
+        memory-mapped (several chunks are read through their order: vector_rows.py)."""
         seqs = self.chunks() if seqs is None else seqs
         if not seqs:
             return Vectors.empty()
-        parts = [self._read(s, mapped=len(seqs) == 1) for s in seqs]
-        if len(parts) == 1:
-            codes, scales, rows, done = parts[0]
+        parts = [self._read(s, mapped=True) for s in seqs]
+        rows = np.concatenate([p[2] for p in parts]) if len(parts) > 1 else parts[0][2]
+        in_order = _in_order(parts[0][2])  # a compacted chunk is: no sort at 1M
+        if len(parts) == 1 and in_order:
+            codes, order = parts[0][0], None
+            reader: RowReader | Rows = RowReader(codes)
         else:
-            codes = np.concatenate([p[0] for p in parts])
-            scales = np.concatenate([p[1] for p in parts])
-            rows = np.concatenate([p[2] for p in parts])
-            done = np.concatenate([p[3] for p in parts])
-        if len(parts) > 1 or not _in_order(rows):  # a compacted chunk is: no sort at 1M
-            # newest first, then keep the first of each (docno, part): later chunks win
-            newest = np.arange(len(rows))[::-1]
-            keys = rows[newest]
-            _, first = np.unique(keys, axis=0, return_index=True)
-            keep = np.sort(newest[first])
-            # leads first, by docno; then windows by (docno, part)
-            order = keep[np.lexsort((rows[keep, 1], rows[keep, 0], rows[keep, 1] != 0))]
-            if len(order) != len(rows) or not np.array_equal(order, np.arange(len(rows))):
-                codes, scales, rows = codes[order], scales[order], rows[order]
+            order = merged_order(rows, len(parts[0][2]), in_order)
+            codes = reader = Rows([p[0] for p in parts], order)
+        scales = np.concatenate([p[1] for p in parts]) if len(parts) > 1 else parts[0][1]
+        done = np.concatenate([p[3] for p in parts]) if len(parts) > 1 else parts[0][3]
+        if order is not None:
+            scales, rows = scales[order], rows[order]
         docnos, part = rows[:, 0].copy(), rows[:, 1].copy()
         n_leads = int((part == 0).sum())
-        reader = RowReader(codes) if isinstance(codes, np.memmap) else None
-        return Vectors(
-            codes, np.asarray(scales), docnos, part, np.asarray(done), n_leads, None, reader
-        )
+        return Vectors(codes, scales, docnos, part, done, n_leads, None, reader)
 
     def tidy(self, alive: np.ndarray | None, most: int = 16) -> None:
         """Past `most` chunks, merge the small ones (under a quarter of the largest), or all:
@@ -284,7 +304,7 @@ class VectorFiles:
             done = done[live(done[:, 0])] if len(alive) and len(done) else done[:0]
         done = np.unique(done, axis=0) if len(done) else done
         self._write(
-            np.ascontiguousarray(v.codes[keep]),
+            (v.codes, np.flatnonzero(keep)),  # written a block at a time: never all in memory
             v.scales[keep],
             np.stack([v.docnos[keep], v.parts[keep]], axis=1),
             done,
@@ -349,7 +369,10 @@ class VectorFiles:
         tmp = self.dir / f".tmp-{os.getpid()}-{seq}"
         for name, arr in zip(_PARTS, (codes, scales, rows, done), strict=True):
             with open(f"{tmp}.{name}.npy", "wb") as f:
-                np.save(f, np.ascontiguousarray(arr))
+                if isinstance(arr, tuple):
+                    _save_rows(f, *arr)
+                else:
+                    np.save(f, np.ascontiguousarray(arr))
                 f.flush()
                 os.fsync(f.fileno())
         for name in _PARTS:  # done last: it is what makes the chunk exist

@@ -176,3 +176,45 @@ def test_a_question_asked_again_is_embedded_once(small_index):
     small_index.search("tiền điện tăng vọt", offset=1)  # the next page, typed again
     assert ids(small_index.search("TIỀN ĐIỆN TĂNG VỌT ")) == first
     assert len(asked) == 1
+
+
+def test_the_question_thread_finds_the_nearest_leads_the_search_would(small_index):
+    from index.semantic import _key
+
+    stage, r = small_index.semantic, small_index.ranking
+    EmbedQueue(small_index, stage.encoder).run()
+    question = "bao nhiêu người tử vong vì bão tuyết"
+    stage._questions.clear()
+    stage.prefetch(question, r)
+    vector = stage.question(question)
+    alive = small_index.segments.live().alive
+    found = stage._near[_key(question)]  # among all leads, found once the question was embedded
+    assert list(found[: r.semantic_depth]) == list(stage.nearest(vector, r.semantic_depth, alive))
+    assert stage._prefetched(_key(question), 2, alive) is not None  # taken once ...
+    assert stage._prefetched(_key(question), 2, alive) is None  # ... then searched again
+    ranked = ids(small_index.search(question))  # not prefetched: its own nearest leads
+    stage._questions.clear()
+    assert ids(small_index.search(question)) == ranked and not stage._near  # prefetched, used
+
+
+def test_a_question_may_take_two_threads_while_passages_keep_one(encoder):
+    import threading
+
+    threads = encoder._model._lib.omp_get_max_threads
+    seen = {}
+
+    def ask():
+        encoder.query_threads = 2
+        try:
+            encoder.query("giá điện tăng")
+            seen["query"] = threads()
+            encoder.passages(["giá điện tăng mạnh trong tháng sáu"])
+            seen["passages"] = threads()
+        finally:
+            encoder.query_threads = encoder.threads
+
+    thread = threading.Thread(target=ask)
+    thread.start()
+    thread.join()
+    assert seen == {"query": 2, "passages": 1}
+    assert threads() == 1  # OpenMP's count is the calling thread's: this one kept its own

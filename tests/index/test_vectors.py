@@ -4,8 +4,9 @@ import dataclasses
 
 import numpy as np
 
+from index.accents import restore_accents
 from index.embedding import DIM, lead_text, passage_texts
-from index.semantic import fuse, restore_accents
+from index.semantic import fuse
 from index.vectors import LEAD, WINDOWS, VectorFiles, quantise
 
 
@@ -239,3 +240,56 @@ def test_a_lead_alone_never_raises_the_fusion_weight(tmp_path):
     assert np.allclose(
         stage.rescore(query, docnos, scores, r), fuse(scores, dense, r.semantic_sure)
     )
+
+
+def test_passages_read_before_the_vector_score_as_those_read_after(tmp_path):
+    from index.ranking import Ranking
+    from index.semantic import Meaning, SemanticStage
+
+    files = VectorFiles(tmp_path / "vectors")
+    rng = np.random.default_rng(13)
+    v = unit(rng, 7)
+    rows = [(1, 0), (2, 0), (3, 0), (1, 1), (1, 2), (3, 1)]
+    files.append(rows, v[:6], [(1, WINDOWS), (2, LEAD), (3, WINDOWS)])
+    stage, r = SemanticStage(None, files.dir), Ranking()
+    docnos, scores = np.array([3, 9, 1, 2]), np.array([4.0, 3.0, 2.0, 1.0])
+    query = v[6]
+    read = stage.vectors.read(docnos[:2])  # the lexical candidates, while the question embeds
+    assert read.best(query)[0][1] != read.best(query)[0][1]  # docno 9 has no vector: NaN
+    expected = stage.rescore(query, docnos, scores, r)  # every docno read with the vector
+    assert np.allclose(stage.rescore(Meaning(query, read), docnos, scores, r), expected)
+    assert np.allclose(stage.rescore(Meaning(query), docnos, scores, r), expected)
+
+
+def test_new_chunks_beside_a_compacted_one_load_in_order_without_a_copy(tmp_path):
+    from index.vector_rows import Rows, merged_order
+
+    files = VectorFiles(tmp_path / "vectors")
+    rng = np.random.default_rng(14)
+    old = [(d, p) for d in (2, 4, 6, 8) for p in range(3)]
+    v = unit(rng, len(old) + 6)
+    files.append(old, v[: len(old)], [(d, WINDOWS) for d in (2, 4, 6, 8)])
+    files.compact(np.ones(10, bool))  # the archive's one compacted chunk, in order
+    new = [(5, 0), (5, 1), (4, 2), (8, 0)]  # a new article; a window and a lead embedded again
+    files.append(new, v[len(old) : len(old) + 4], [(5, WINDOWS), (4, WINDOWS), (8, LEAD)])
+    files.append([(9, 0), (5, 1)], v[-2:], [(9, LEAD), (5, WINDOWS)])  # and again, newer
+    latest = dict(zip(old + new + [(9, 0), (5, 1)], v, strict=True))  # newest wins
+    want = sorted(latest, key=lambda k: (k[1] != 0, k[0], k[1]))
+    got = files.load()
+    assert isinstance(got.codes, Rows) and len(got.codes.parts) == 3
+    assert list(zip(got.docnos.tolist(), got.parts.tolist(), strict=True)) == want
+    codes = np.stack([quantise(latest[k])[0][0] for k in want])
+    assert np.array_equal(got.codes[np.arange(len(want))], codes)
+    assert np.array_equal(got.codes[2:5], codes[2:5])
+    assert np.array_equal(
+        got.codes.runs(np.array([3, 0]), np.array([4, 2])), codes[[3, 4, 5, 6, 0, 1]]
+    )
+    # the same order as the general sort, which the compacted chunk spares
+    rows = np.concatenate([np.load(files.dir / f"{s:08d}.rows.npy") for s in files.chunks()])
+    assert np.array_equal(merged_order(rows, 12, True), merged_order(rows, 12, False))
+    best = got.best(np.array([5, 4, 9]), latest[(5, 1)])
+    assert best[0] > 0.99 and best[1] < 0.5
+    files.compact()  # written a block at a time, the same vectors
+    again = files.load()
+    assert isinstance(again.codes, np.memmap) and np.array_equal(again.codes[:], codes)
+    assert np.array_equal(again.docnos, got.docnos)
