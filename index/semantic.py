@@ -161,15 +161,21 @@ class SemanticStage:
 
     def refresh(self) -> bool:
         """Load the vectors again if chunks were added or compacted since."""
-        signature = self.files.signature()
-        if signature == self._signature:
+        signature, before = self.files.signature(), self._signature
+        if signature == before:
             return False
-        try:
-            loaded = self.files.load()
+        extend, bits = getattr(self.files, "extend", None), None
+        try:  # only chunks added (a worker's batches): placed into the loaded vectors
+            if extend is not None and before and signature[: len(before)] == before:
+                loaded = extend(self._vectors, list(signature[len(before) :]))
+                bits = self._bits.extended(self._vectors, loaded) if self._bits else None
+            else:
+                loaded = self.files.load()
         except (OSError, ValueError) as e:  # compacted away while being read: next time
             log.info("vectors not reloaded (%s); keeping the loaded ones", e)
             return False
-        bits = LeadBits(loaded) if loaded.n_leads >= EXACT_BELOW else None
+        if bits is None and loaded.n_leads >= EXACT_BELOW:
+            bits = LeadBits(loaded)
         self._vectors, self._bits, self._signature = loaded, bits, signature
         return True
 
