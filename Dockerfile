@@ -1,9 +1,13 @@
 # The newsbot image: `docker build -t newsbot .` (deploy/compose.yaml builds it).
-# Two stages: the build stage installs the project and the [postgres] extra into a venv;
-# the final stage copies only that venv, and runs as an unprivileged user.
+# Two stages: the build stage compiles and installs the project and the [postgres] extra
+# into a venv; the final stage copies only that venv, and runs as an unprivileged user.
 FROM python:3.11-slim AS build
+# the engine's inner loops are C (index/native/*.c, built by setup.py)
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY app app
 COPY bot bot
 COPY conversation conversation

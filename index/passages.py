@@ -14,15 +14,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from . import passage_scan as scan
 from .normalize import FOLD_TABLE as _FOLD
 from .normalize import TONE_STYLE as _TONE_STYLE
 from .normalize import fold, has_diacritics
 
-# a sentence ends at . ! ? … ; : (with closing quotes) before a word that is not in lower
-# case ("TP. HCM" and "3.5" do not end one), and at every newline. The pattern opens with
-# the class of both ends' first characters, so the regex engine skips to them (3x faster
-# than an alternation it has to try at every character)
-_SENTENCE_END = re.compile(r"([.!?…;:\n])(?:(?<=[^\n])([\"”’)]*)\s+[\"“(]?(\w)|(?<=\n)\n*)")
 # bodies whose sentences are kept: a search splits each candidate's body for its passage,
 # its excerpt and the lead's wider window, and the next question often ranks it again
 SENTENCE_CACHE = 2048
@@ -50,25 +46,17 @@ class Passage:
 
 @lru_cache(maxsize=SENTENCE_CACHE)
 def sentences(body: str) -> tuple[tuple[int, int], ...]:
-    """(start, end) of every sentence of a body; paragraphs always end one."""
-    return tuple(each_sentence(body))  # (shared by every caller of the cache: not to be changed)
+    """(start, end) of every sentence of a body; paragraphs always end one.
+
+    A sentence ends at . ! ? … ; : (with closing quotes) before a word that is not in lower
+    case ("TP. HCM" and "3.5" do not end one), and at every newline (passage_scan.c).
+    """
+    return scan.sentences(body)  # (shared by every caller of the cache: not to be changed)
 
 
 def each_sentence(body: str) -> Iterator[tuple[int, int]]:
-    """sentences() one at a time, for a caller that wants only the first few."""
-    start = 0
-    for m in _SENTENCE_END.finditer(body):
-        if m.group(3) is not None:  # punctuation, then a word
-            if m.group(3).islower():
-                continue
-            end, after = m.end(2), m.start(3) - (m.group(0)[-2] in '"“(')
-        else:
-            end, after = m.start(), m.end()
-        if end > start:
-            yield start, end
-        start = after
-    if start < len(body):
-        yield start, len(body)
+    """sentences() one at a time, uncached: for a piece of a body (an excerpt's tail)."""
+    return iter(scan.sentences(body))
 
 
 def _letter_classes() -> dict[str, str]:
@@ -98,8 +86,13 @@ def _syllable_heads(syllable: str, exact: bool) -> list[tuple[str, str]]:
     if not exact:
         chars = [_CLASSES.get(ch, re.escape(ch)) for ch in syllable]
         return [(chars[0] if chars else "", "".join(chars[1:]))]
+    return [(re.escape(s[:1]), re.escape(s[1:])) for s in _spellings(syllable)]
+
+
+def _spellings(syllable: str) -> list[str]:
+    """An accented syllable as typed, and in the other tone-mark style if it has one."""
     other = _OTHER_RE.sub(lambda m: _OTHER_STYLE[m.group(1)], syllable)
-    return [(re.escape(s[:1]), re.escape(s[1:])) for s in dict.fromkeys((syllable, other))]
+    return list(dict.fromkeys((syllable, other)))
 
 
 def _terms_pattern(terms: Sequence[Term]) -> re.Pattern:
@@ -150,7 +143,12 @@ class Matcher:
             range(len(self.terms)), key=lambda i: -len(" ".join(self.terms[i].syllables))
         )
         self._group_term = {group: ti for group, ti in enumerate(order, 1)}
-        self._pattern = _terms_pattern([self.terms[ti] for ti in order]) if order else None
+        # C finds them (passage_scan.c), but for a syllable left empty, which only the
+        # plain pattern handles as the regular expression engine does
+        plain = any(not s for t in self.terms for s in t.syllables)
+        self._pattern = _terms_pattern([self.terms[ti] for ti in order]) if plain else None
+        self._spec = None if plain else scan.pack([_packed(ti, self.terms[ti]) for ti in order])
+        self._weights = scan.weights([t.weight for t in self.terms])
         self._found: dict[str, list[tuple[int, int, int]]] = {}
 
     def find(self, text: str) -> list[tuple[int, int, int]]:
@@ -159,7 +157,7 @@ class Matcher:
         A search looks in a candidate's body for its passage, then for its excerpt: the
         matches of the last FOUND_CACHE texts are kept (not to be changed by callers).
         """
-        if self._pattern is None:
+        if not self.terms:
             return []
         found = self._found.get(text)
         if found is None:
@@ -169,11 +167,51 @@ class Matcher:
         return found
 
     def _find(self, text: str) -> list[tuple[int, int, int]]:
-        lowered = text.lower()
-        if len(lowered) != len(text):  # a letter whose lower case is longer ("İ"): rare
-            lowered = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
+        if self._spec is not None:
+            return scan.find(text, _lowered_in_python(text), self._spec, len(self.terms))
         group = self._group_term
-        return [(m.start(), m.end(), group[m.lastindex]) for m in self._pattern.finditer(lowered)]
+        found = self._pattern.finditer(_lowered(text))
+        return [(m.start(), m.end(), group[m.lastindex]) for m in found]
+
+    def passage(self, text: str, window: int, proximity: float, whole: bool = False) -> Passage:
+        """The best window of up to `window` sentences of a text (whole: it is one)."""
+        return self.passages([text], window, proximity, whole)[0]
+
+    def passages(
+        self, texts: Sequence[str], window: int, proximity: float, whole: bool = False
+    ) -> list[Passage]:
+        """passage() of each text, in one call to C."""
+        if self._spec is None:
+            spans = [[(0, len(t))] if whole else sentences(t) for t in texts]
+            pairs = zip(texts, spans, strict=True)
+            return [_best_window(t, s, self, window, proximity) for t, s in pairs]
+        lowered = [_lowered_in_python(t) for t in texts]
+        found = scan.passages(texts, lowered, whole, self._spec, self._weights, window, proximity)
+        return [Passage(*f) for f in found]
+
+
+def _lowered_in_python(text: str) -> str | None:
+    """_lowered(text) where C's lower case could differ from str.lower()'s, else None.
+
+    C lowers each character alone; str.lower() does not for "İ" (two characters) and "Σ"
+    (σ or ς by its neighbours).
+    """
+    return _lowered(text) if "\u0130" in text or "\u03a3" in text else None
+
+
+def _lowered(text: str) -> str:
+    """The text in lower case, each character where it was (the matches' offsets hold)."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a letter whose lower case is longer ("İ"): rare
+        lowered = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
+    return lowered
+
+
+def _packed(index: int, term: Term) -> tuple[int, list[tuple[bool, list[str]]]]:
+    """A term as passage_scan.pack takes it: each syllable's alternatives, as the pattern's."""
+    if not term.exact:  # (each character then matches the letters that fold to it)
+        return index, [(False, [s]) for s in term.syllables]
+    return index, [(True, _spellings(s)) for s in term.syllables]
 
 
 # a sentence opening with a backward reference ("Đây là ...", "Điều này ...", "Do đó ...")
@@ -188,7 +226,7 @@ def with_antecedent(body: str, passage: Passage) -> Passage:
     """The passage from the sentence before when its first sentence refers back to it."""
     if not _BACKWARD.match(body, passage.start):
         return passage
-    before = [s for s, e in sentences(body[: passage.start]) if body[s:e].strip()]
+    before = [s for s, e in each_sentence(body[: passage.start]) if body[s:e].strip()]
     return Passage(before[-1], passage.end, passage.score) if before else passage
 
 
@@ -205,10 +243,9 @@ def best_passage(
     the reader copied it) add proximity x the lighter one's weight. A title, when given,
     competes as one more passage: its score counts, the excerpt stays in the body.
     """
-    spans = sentences(body)
-    best = _best_window(body, spans, matcher, window, proximity)
+    best = matcher.passage(body, window, proximity)
     if title:
-        heading = _best_window(title, [(0, len(title))], matcher, 1, proximity)
+        heading = matcher.passage(title, 1, proximity, whole=True)
         if heading.score > best.score:
             return Passage(best.start, best.end, heading.score)
     return best

@@ -148,7 +148,9 @@ class QueryPlanner:
                 + [(BODY.name, w) for w in words]
             )
 
-        meant = corrections(terms, syllable_df, body.df, max(body.n_docs, 0), ahead)
+        # (embedded postings answer each count at once: no list of what is about to be read)
+        told = ahead if self._prefetch is not _no_prefetch else None
+        meant = corrections(terms, syllable_df, body.df, max(body.n_docs, 0), told)
         return tuple(w for w in meant if not is_question_word(w, folded=False))
 
     def _title_weight(self, query: str) -> float:

@@ -284,7 +284,7 @@ class SearchIndex:
         read: dict[int, Article] = {}  # the candidates, read once for passages, page and verdict
         second, vector = bool(not exact and r.passages and len(docnos)), None
         if second:  # the lexical candidates' passages, found while the question is embedded
-            read = self.store.articles(int(d) for d in docnos)
+            read = self.store.articles(docnos.tolist())
             passages = best_passages(docnos, matcher, read, r)
         if not exact and r.semantic and self.semantic.on:  # semantic.py: meaning beside words
             live = self.segments.live()

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from .models import Article
-from .passages import Matcher, Passage, Term, best_passage
+from .passages import Matcher, Passage, Term
 from .ranking import Ranking
 from .store_seam import ArticleStore
 
@@ -31,12 +31,16 @@ def best_passages(
 ) -> dict[int, Passage]:
     """Each candidate's best passage (read: their articles; known: those already found)."""
     passages = dict(known or {})
-    for d in docnos.tolist():
-        if d not in passages:
-            a = read.get(d, _NONE)
-            passages[d] = best_passage(
-                a.body, matcher, ranking.passage_window, ranking.proximity, title=a.title
-            )
+    todo = [d for d in dict.fromkeys(docnos.tolist()) if d not in passages]
+    articles = [read.get(d, _NONE) for d in todo]
+    # passages.best_passage of each, in two calls to C: the bodies, then the titles
+    window, proximity = ranking.passage_window, ranking.proximity
+    bodies = matcher.passages([a.body for a in articles], window, proximity)
+    titles = matcher.passages([a.title for a in articles], 1, proximity, whole=True)
+    for d, a, best, heading in zip(todo, articles, bodies, titles, strict=True):
+        if a.title and heading.score > best.score:  # the title competes as one more passage
+            best = Passage(best.start, best.end, heading.score)
+        passages[d] = best
     return passages
 
 

@@ -43,7 +43,10 @@ def build_image(where: Path, venv: Path | None = None) -> Path:
     for name in build_stage_copies(DOCKERFILE.read_text()):
         path = ROOT / name
         if path.is_dir():
-            shutil.copytree(path, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+            # (the C loops built in place are built again, as the image builds them)
+            shutil.copytree(
+                path, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.so")
+            )
         else:
             shutil.copy2(path, source / name)
     wheels = where / "wheels"
