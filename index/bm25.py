@@ -10,52 +10,17 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
+from . import scoring
 from .segment_format import BaseSegmentField
 
-# Frequent terms' BM25 parts are kept between queries, 16 bytes a posting, all fields of an
-# index together within this bound. At 1M articles (bench/engine.py, quiet machine) 384 MB
-# ranks as fast as 512 MB (12.5-13.1 ms against 14.5-15.3 ms) and keeps the process under
-# 2 GB (1,997 MB against 2,170 MB); 256 MB is slower (14.0 ms); no cache takes 1.7x as long.
-CACHE_BYTES = 384 << 20
-# lists shorter than this are decoded again rather than kept
-CACHE_MIN_POSTINGS = 2048
-
-
-class ContributionCache:
-    """The decoded BM25 parts of frequent terms, least recently used out first."""
-
-    def __init__(self, limit: int | None = None):
-        self.limit = CACHE_BYTES if limit is None else limit
-        self.size = 0
-        self._items: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
-
-    def get(self, key: tuple) -> tuple[np.ndarray, np.ndarray] | None:
-        hit = self._items.get(key)
-        if hit is not None:
-            self._items.move_to_end(key)
-        return hit
-
-    def put(self, key: tuple, value: tuple[np.ndarray, np.ndarray]) -> None:
-        cost = value[0].nbytes + value[1].nbytes
-        if len(value[0]) < CACHE_MIN_POSTINGS or cost > self.limit:
-            return
-        while self._items and self.size + cost > self.limit:
-            _, (docs, w) = self._items.popitem(last=False)
-            self.size -= docs.nbytes + w.nbytes
-        self._items[key] = value
-        self.size += cost
-
-    def drop(self, owner: str) -> None:
-        """Forget one field's entries (its statistics changed)."""
-        for key in [k for k in self._items if k[0] == owner]:
-            docs, w = self._items.pop(key)
-            self.size -= docs.nbytes + w.nbytes
+# a length normalization by a code of two bytes per docno (coded_norm): lengths up to this
+MAX_CODE = 65535
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +47,6 @@ class FieldPostings:
         params: BM25Params,
         base: BaseSegmentField | None = None,
         unit: float = 0.0,
-        cache: ContributionCache | None = None,
     ):
         self.name = name
         self.unit = unit  # added to every contribution: lets one scatter also count matches
@@ -100,7 +64,11 @@ class FieldPostings:
         self._avg_idf = 0.0
         self._norm: np.ndarray | None = None
         self._norms: dict[float, np.ndarray] = {}  # other length normalizations (b), lazily
-        self._cache = cache if cache is not None else ContributionCache()
+        self._codes: np.ndarray | None = None
+        self._luts: dict[float, np.ndarray] = {}
+        # whether every docno added ascends, past the base's: each term's delta then does
+        self._ordered = True
+        self._last_added = len(self._dl) - 1
 
     # ---- building -------------------------------------------------------------------
 
@@ -113,6 +81,8 @@ class FieldPostings:
     def add(self, docno: int, terms: list[str]) -> None:
         """Add one document's terms (docno above every base docno)."""
         counts = Counter(terms)
+        self._ordered &= docno > self._last_added  # (scoring.rank reads the delta in order)
+        self._last_added = docno
         for term, tf in counts.items():
             docs_tfs = self._delta.get(term)
             if docs_tfs is None:
@@ -180,7 +150,7 @@ class FieldPostings:
         avgdl = self.avgdl or 1.0
         self._norm = k1 * (1 - b + b * self._dl / avgdl)
         self._norms = {b: self._norm}
-        self._cache.drop(self.name)
+        self._codes, self._luts = None, {}  # coded_norm(), when asked
         self._stats_generation = self.generation
 
     def idf(self, term: str, lucene: bool = False) -> float:
@@ -232,33 +202,76 @@ class FieldPostings:
             norm = self._norms[b] = k1 * (1 - b + b * self._dl / avgdl)
         return norm
 
-    def contributions(
-        self, term: str, lucene: bool = False, b: float | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Docnos (as intp) and idf x the tf part of BM25 for a term, cached per generation.
+    def coded_norm(self, b: float | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+        """_norm_for(b) as a uint16 code per docno (its length) and the norm of each code,
+        computed as _norm_for does, so bit-equal (None: a document is over MAX_CODE long)."""
+        self._refresh_stats()
+        if self._codes is None:
+            if len(self._dl) and self._dl.max() > MAX_CODE:
+                return None
+            self._codes = self._dl.astype(np.uint16)
+        b = self.params.b if b is None else b
+        lut = self._luts.get(b)
+        if lut is None:
+            k1, avgdl = self.params.k1, self.avgdl or 1.0
+            lengths = np.arange(int(self._codes.max(initial=0)) + 1, dtype=np.float64)
+            lut = self._luts[b] = k1 * (1 - b + b * lengths / avgdl)
+        return self._codes, lut
 
-        lucene: Lucene's idf instead of BM25Okapi's; b: another length normalization.
-        """
-        norm = self._norm_for(b)
-        key = (self.name, term, lucene, b)
-        hit = self._cache.get(key)
-        if hit is not None:
-            return hit
-        # intp docnos: numpy would convert int32 indices on every scatter otherwise
-        docs, tfs = self.postings(term)
-        # tf x (k1 + 1) / (tf + norm) x idf, in place: the same operations, fewer arrays
+    def delta(self, term: str) -> tuple[array, array] | None:
+        """The term's postings added since the segment: docnos (array "i") and tfs ("H")."""
+        return self._delta.get(term)
+
+    @property
+    def in_order(self) -> bool:
+        """Whether the documents were added in ascending docnos, past the segment's."""
+        return self._ordered
+
+    def _parts(self, docs: np.ndarray, tfs: np.ndarray, norm: np.ndarray, idf: float):
+        """idf x the tf part of BM25 (+ unit) of some postings: scoring.scatter()'s steps."""
         w = tfs.astype(np.float64)
         den = norm[docs]
         den += w
         w *= self.params.k1 + 1
         w /= den
-        w *= self.idf(term, lucene)
+        w *= idf
         if self.unit:
             w += self.unit
-        # Frequent terms are the costly ones and recur in most queries: keep them, within
-        # a bound, until the next add or removal changes the statistics.
-        self._cache.put(key, (docs, w))
-        return docs, w
+        return w
+
+    def scatter(
+        self,
+        out: np.ndarray,
+        term: str,
+        lucene: bool = False,
+        b: float | None = None,
+        weight: float | None = None,
+        drop_unit: bool = False,
+    ) -> None:
+        """out[docno] += idf x the tf part of BM25 of each posting (+ unit), x weight if given.
+
+        lucene: Lucene's idf; b: another length normalization; drop_unit: less the unit
+        again (its rounding stays, as in the syllable sums). The segment's postings are
+        decoded and added in one pass in C.
+        """
+        norm, idf = self._norm_for(b), self.idf(term, lucene)
+        flags = scoring.TIMES_WEIGHT if weight is not None else 0
+        if self.unit:
+            flags |= scoring.PLUS_UNIT | (scoring.MINUS_UNIT if drop_unit else 0)
+        how = {"k1": self.params.k1, "idf": idf, "unit": self.unit, "flags": flags}
+        tid = None if self.base is None else self.base.vocab.get(term)
+        if tid is not None:
+            lo, hi = int(self.base.offsets[tid]), int(self.base.offsets[tid + 1])
+            self.base.packed.scatter(tid, lo, hi, norm, out, weight=weight or 0.0, **how)
+        delta = self._delta.get(term)
+        if delta is not None and len(delta[0]):
+            docs = np.frombuffer(delta[0], dtype=np.int32).astype(np.intp)
+            w = self._parts(docs, np.frombuffer(delta[1], dtype=np.uint16), norm, idf)
+            if drop_unit and self.unit:
+                w -= self.unit
+            if weight is not None:
+                w *= weight
+            np.add.at(out, docs, w)
 
     def max_contribution(self, term: str, lucene: bool = False, b: float | None = None) -> float:
         """A bound on idf x the tf part of BM25 of a term in any one document.
@@ -302,7 +315,7 @@ class FieldPostings:
         """idf x the tf part of BM25 of a term for some docnos (0 where it is absent)."""
         w = self.tfs_at(term, docnos)
         den = self._norm_for(b)[docnos]
-        den += w  # the operations of contributions(), in its order: the same roundings
+        den += w  # the operations of _parts(), in its order: the same roundings
         den[den == 0] = 1.0  # an empty field at b = 1 (norm 0) without the term: 0, not 0/0
         w *= self.params.k1 + 1
         w /= den
@@ -356,11 +369,8 @@ class FieldPostings:
     ) -> None:
         """Add weight x BM25(terms) of every document into scores (indexed by docno)."""
         for term in terms:
-            if self.idf(term, lucene) == 0.0:
-                continue
-            docs, w = self.contributions(term, lucene, b)
-            if len(docs):
-                np.add.at(scores, docs, w if weight == 1.0 else w * weight)
+            if self.idf(term, lucene) != 0.0:
+                self.scatter(scores, term, lucene, b, None if weight == 1.0 else weight)
 
     def cf(self, term: str) -> int:
         """How many times the term occurs in the documents, base and delta (collection frequency)."""

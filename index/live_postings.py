@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .bm25 import BM25Params, ContributionCache, FieldPostings
+from .bm25 import BM25Params, FieldPostings
 from .fields import FIELDS, field_terms, unit
 from .integrity import newest_segment, seal, verify
 from .segment_format import FORMAT_VERSION, SegmentWriter, read_segment, read_segment_info
@@ -151,7 +151,6 @@ class Segments:
         stale = None
         base_docnos = np.zeros(0, np.int32)
         fields: dict[str, FieldPostings] = {}
-        cache = ContributionCache()  # one bound for all fields
         upto = 0
         loaded = None
         if name and self._older_format(name):
@@ -175,11 +174,11 @@ class Segments:
             info, base_docnos, base_fields = loaded
             upto = info["upto"]
             for f in FIELDS:
-                fp = FieldPostings(f, self.params, base_fields[f], unit(f), cache)
+                fp = FieldPostings(f, self.params, base_fields[f], unit(f))
                 fp.set_base_stats(len(base_docnos), int(base_fields[f].dl.sum()))
                 fields[f] = fp
         else:
-            fields = {f: FieldPostings(f, self.params, unit=unit(f), cache=cache) for f in FIELDS}
+            fields = {f: FieldPostings(f, self.params, unit=unit(f)) for f in FIELDS}
         alive = np.zeros(max(upto, 1024), bool)
         alive[base_docnos] = True
         dates = np.full(len(alive), NO_DATE, np.int64)

@@ -5,8 +5,8 @@ from -1): at a million articles 93-99% of gaps fit a byte, and 99% of tfs are be
 a gap nor a tf can be 0, so a stored 0 says "in the exceptions": gapx (int32) and tfx
 (uint16) hold those values in posting order. Each term's postings are cut in blocks of 128
 that record their first docno and how many exceptions come before them, so a few docnos
-are looked up by decoding their blocks only. Decoding is a few numpy passes (no Python loop
-over postings).
+are looked up by decoding their blocks only. A whole term is decoded, or scored, by one
+pass in C (index/native/scoring.c).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import scoring
+
 BLOCK = 128
 ESCAPE = 0
 TF_MAX = 15  # tfs are stored in half a byte: 99% of them are 1 to 15
-# a byte of two tfs -> both as uint16, in one uint32 (np.take of it is the fast unpacking)
-_HALVES = np.array([[i & TF_MAX, i >> 4] for i in range(256)], np.uint16).view(np.uint32)[:, 0]
 # postings encoded per step: bounds the temporary arrays of writing a big field
 _CHUNK = 1 << 23
 
@@ -45,28 +45,29 @@ class Packed:
     btx: np.ndarray  # int64 tf exceptions before each block
     boff: np.ndarray  # int64 first block of each term, len(terms) + 1
 
+    def exceptions(self, tid: int, lo: int, hi: int) -> tuple[int, int]:
+        """The gap and tf exceptions before term tid's first posting (0, 0 when it has none)."""
+        if hi <= lo:
+            return 0, 0
+        b = int(self.boff[tid])
+        return int(self.bgx[b]), int(self.btx[b])
+
     def decode(self, tid: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
         """Docnos (intp) and tfs (uint16) of term tid, whose postings are lo:hi."""
-        b = int(self.boff[tid])
-        gaps = self.gaps[lo:hi]
-        docs = gaps.astype(np.intp)
-        _patch(docs, self.gapx, int(self.bgx[b]) if hi > lo else 0, gaps)
-        if hi > lo:
-            docs[0] -= 1  # gaps count from -1: the sum then gives the docnos themselves
-        np.cumsum(docs, out=docs)
-        pairs = self.tf4[lo // 2 : (hi + 1) // 2]
-        tfs = np.take(_HALVES, pairs).view(np.uint16)[lo % 2 : lo % 2 + hi - lo]
-        _patch(tfs, self.tfx, int(self.btx[b]) if hi > lo else 0)
-        return docs, tfs
+        return scoring.decode(self, lo, hi, *self.exceptions(tid, lo, hi))
 
     def docnos(self, tid: int, lo: int, hi: int) -> np.ndarray:
         """decode()'s docnos alone."""
-        gaps = self.gaps[lo:hi]
-        docs = gaps.astype(np.intp)
-        if hi > lo:
-            _patch(docs, self.gapx, int(self.bgx[int(self.boff[tid])]), gaps)
-            docs[0] -= 1
-        return np.cumsum(docs, out=docs)
+        return self.decode(tid, lo, hi)[0]
+
+    def mark(self, tid: int, lo: int, hi: int, out: np.ndarray, tfs: bool = False) -> None:
+        """Set out[docno] for every posting of term tid (lo:hi): True (bool out), or its
+        tf up to 255 (uint8 out, tfs)."""
+        scoring.mark(self, lo, hi, *self.exceptions(tid, lo, hi), out, tfs)
+
+    def scatter(self, tid: int, lo: int, hi: int, norm: np.ndarray, out: np.ndarray, **how) -> None:
+        """Add the BM25 part of each posting of term tid (lo:hi) into out (scoring.scatter)."""
+        scoring.scatter(self, lo, hi, *self.exceptions(tid, lo, hi), norm, out, **how)
 
     def block_maxima(
         self, tid: int, lo: int, hi: int, dl: np.ndarray
@@ -112,16 +113,6 @@ class Packed:
         tfs = (self.tf4[pos >> 1] >> ((pos & 1) << 2)).astype(np.uint16) & TF_MAX
         _patch_rows(tfs, inside, self.tfx, self.btx[b0 + wanted])
         return docs, tfs[inside]
-
-
-def _patch(values: np.ndarray, exceptions: np.ndarray, first: int, stored=None) -> None:
-    """Put the exceptions (from index first on) where values hold ESCAPE.
-
-    stored: the values as stored, when narrower (bytes): the escapes are found in fewer bytes.
-    """
-    where = np.flatnonzero((values if stored is None else stored) == ESCAPE)
-    if len(where):
-        values[where] = exceptions[first : first + len(where)]
 
 
 def _patch_rows(values: np.ndarray, inside: np.ndarray, exceptions: np.ndarray, firsts) -> None:

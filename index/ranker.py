@@ -9,11 +9,12 @@ from functools import partial
 
 import numpy as np
 
+from . import scoring
 from .bm25 import BM25Params, FieldPostings
 from .deferral import deferred_terms
-from .fields import SYLLABLE_FIELDS, UNIT
 from .live_postings import NO_DATE, Segments, days
 from .planner import QueryPlan
+from .scan import SAMPLE, Scan
 
 # a question's period puts its dated articles first only when they score this share of
 # the best: "năm 1985" in a question about the past must not put a weak match of 1985 first
@@ -24,6 +25,7 @@ ANSWER_SHARE = 0.2
 # outsiders within reach of the leaders checked against their blocks' bounds, at most:
 # past this the scan of every posting costs less
 MAX_DOUBT = 200_000
+_NONE = np.zeros(0, np.intp)  # scoring.select() into nothing: a count
 
 
 def strong(inside: np.ndarray, scores: np.ndarray) -> np.ndarray:
@@ -37,7 +39,7 @@ def answer_count(scores: np.ndarray, matched: np.ndarray, best: float) -> int:
     """How many matched articles answer a question: ANSWER_SHARE of the best score."""
     if best <= 0:
         return int(np.count_nonzero(matched))
-    return int(np.count_nonzero(matched & (scores >= ANSWER_SHARE * best)))
+    return scoring.select(scores, matched, ANSWER_SHARE * best, _NONE)
 
 
 def in_range(days_of: np.ndarray, rng: tuple[dt.date | None, dt.date | None]) -> np.ndarray:
@@ -60,7 +62,7 @@ class Ranker:
         self.segments = segments
         self.params = params
         self._lock = lock
-        self._buffers: dict[str, np.ndarray] = {}
+        self.scan = Scan()  # ranked(), with its work buffers
         self.last_pruned = False
         self.last_answers = 0  # the last best()'s answer set (answer_count), for search()
         self._count: Callable[[], int] | None = None  # counts it when answers() asks
@@ -160,27 +162,24 @@ class Ranker:
         if best <= 0:
             return int(np.count_nonzero(matched))
         bar = ANSWER_SHARE * best
-        sure = matched & (scores >= bar)
-        near = np.flatnonzero(matched & (scores >= bar - reach) & ~sure)
+        sure = scoring.select(scores, matched, bar, _NONE)
+        near = self._select(scores, matched, bar - reach, high=bar)
         postings = sum(self.fields[f].df(x) for f, x in deferred)
         # a bound and a lookup per article and term cost some 20 postings' scatter each
         if len(near) > MAX_DOUBT or 20 * len(near) * len(deferred) > postings:
             self._add_deferred(scores, deferred, plan)
-            return int(np.count_nonzero(matched & (scores >= bar)))
+            return scoring.select(scores, matched, bar, _NONE)
         bound = scores[near]
         for (f, x), w in deferred.items():
             bound += w * self.fields[f].max_contributions_at(x, near, plan.lucene, plan.b)
         near = near[bound >= bar]
         full = self._with_deferred(scores, near, deferred, plan)
-        return int(np.count_nonzero(sure)) + int(np.count_nonzero(full >= bar))
+        return sure + int(np.count_nonzero(full >= bar))
 
     def _add_deferred(self, scores, deferred, plan: QueryPlan) -> None:
         """Add the deferred terms to the scores of every docno: what ranked() left out."""
         for (f, x), w in deferred.items():
-            field = self.fields[f]
-            docs, c = field.contributions(x, plan.lucene, plan.b)
-            if len(docs):
-                np.add.at(scores, docs, (c - field.unit) * w if field.unit else c * w)
+            self.fields[f].scatter(scores, x, plan.lucene, plan.b, weight=w, drop_unit=True)
 
     def _with_deferred(self, scores, docnos, deferred, plan: QueryPlan) -> np.ndarray:
         """Scores of some docnos with the deferred terms added."""
@@ -195,7 +194,7 @@ class Ranker:
         The terms' bounds over all their postings pick the candidates; the bounds of the
         blocks of postings each candidate falls in (a few per term) drop most of them.
         """
-        doubt = np.flatnonzero(matched & (scores >= kth - reach))
+        doubt = self._select(scores, matched, kth - reach)
         doubt = doubt[~np.isin(doubt, leaders, assume_unique=True)]
         if len(doubt) > MAX_DOUBT:
             return None
@@ -213,124 +212,36 @@ class Ranker:
         (field, term) pairs in defer are left out of the scores (best()); a deferred
         syllable counts as present, a deferred word's holders match.
         """
-        size = max(max(f.size for f in self.fields.values()), len(self._alive))
-        scores = self._buffer("scores", size)
-        lucene = plan.lucene
-        words = [p for p in plan.parts if p[0] not in SYLLABLE_FIELDS]
-        # On a tiny archive BM25Okapi gives matching articles scores <= 0 (idf floors at
-        # epsilon x a negative mean): then matches are tracked apart from the scores.
-        matched = None
-        if any(
-            self.fields[f].idf(t, lucene) <= 0 < self.fields[f].df(t)
-            for f, ts, _ in words
-            for t in ts
-        ):
-            matched = np.zeros(size, bool)
-            for field, terms, _ in words:
-                for term in terms:
-                    matched[self.fields[field].postings(term)[0]] = True
-        for field, terms, weight in words:
-            kept = [t for t in terms if (field, t) not in defer]
-            self.fields[field].accumulate(scores, kept, weight, lucene, plan.b)
-        if matched is None:
-            matched = scores != 0
-        for field, term in sorted(p for p in defer if p[0] not in SYLLABLE_FIELDS):
-            self.fields[field].mark_holders(term, matched)
-        syllable_parts = [p for p in plan.parts if p[0] in SYLLABLE_FIELDS]
-        if syllable_parts:
-            # Syllables rank, but alone they only admit an article that holds more than
-            # half of the question's distinct syllables: one shared "công" is no match.
-            # One scatter per syllable counts them too: each adds UNIT + its score, and
-            # scores stay far below UNIT, so the count is the integer part over UNIT.
-            packed = self._buffer("packed", size)
-            distinct_total = 0
-            for field, sylls, _ in syllable_parts:
-                postings = self.fields[field]  # its contributions carry the +UNIT already
-                distinct = list(dict.fromkeys(sylls))
-                distinct_total += len(distinct)
-                for syl in distinct:
-                    if (field, syl) in defer:
-                        continue
-                    docs, w = postings.contributions(syl, lucene, plan.b)
-                    if len(docs):
-                        np.add.at(packed, docs, w)
-            need = distinct_total // 2 + 1
-            # the syllables each article holds (UNIT is a power of two: exact)
-            counts = np.multiply(packed, 1 / UNIT, out=self._scratch("counts", size))
-            np.floor(counts, out=counts)  # (np.fmod would be ten times slower, np.modf two)
-            matched |= counts >= need
-            syllables = frozenset(p for p in defer if p[0] in SYLLABLE_FIELDS)
-            if syllables:
-                self._match_deferred(counts, matched, need, syllables)
-            counts *= UNIT
-            packed -= counts
-            packed *= syllable_parts[0][2]  # one weight for both syllable fields
-            scores += packed
-        alive = self._alive
-        if len(alive) < size:
-            alive = np.concatenate([alive, np.zeros(size - len(alive), bool)])
-        return scores, alive[:size] & matched
+        return self.scan.ranked(self.fields, self._alive, plan, defer)
 
-    def _match_deferred(
-        self, counts: np.ndarray, matched: np.ndarray, need: int, defer: frozenset
-    ) -> None:
-        """Mark the articles that reach `need` syllables with the deferred ones' help.
+    def _select(self, scores, matched, low: float, strict=False, high=np.inf) -> np.ndarray:
+        """The matched docnos scoring at least low (above it: strict) and below high."""
+        out = self.scan.scratch("selected", len(scores), np.intp)
+        return out[: scoring.select(scores, matched, low, out, strict, high)].copy()
 
-        counts: the other syllables each article holds. Only those a deferred syllable
-        could lift over the bar are looked up, in the syllable's tf of every docno.
-        """
-        low = need - len(defer)
-        doubt = np.flatnonzero((counts >= low) & ~matched)
-        if not len(doubt):
-            return
-        held = counts[doubt]
-        for field, syl in sorted(defer):
-            held += self.fields[field].holds(syl, doubt)
-        matched[doubt[held >= need]] = True
-
-    @staticmethod
-    def _above_kth(scores: np.ndarray, matched: np.ndarray, k: int, total: int) -> np.ndarray:
+    def _above_kth(self, scores: np.ndarray, matched: np.ndarray, k: int, total: int) -> np.ndarray:
         """The matched docnos whose score is at least the k-th best's (all, if few match).
 
         Selecting among a million candidates costs tens of milliseconds: a sample of every
         64th article gives a bar that about 2k of them pass, and when at least k do, the
         k best and every tie of the k-th are among them.
         """
-        step = 64
+        step = SAMPLE
         if total > 16 * (k + step):
-            sample = scores[::step][matched[::step]]
+            sample = self.scan.sample(scores, matched)
             j = k // step + 3
             if len(sample) > j:
                 bar = np.partition(sample, len(sample) - j)[len(sample) - j]
                 # Above the bar first: when k pass it, the k-th and all its ties are above it
                 # too, and a bar that thousands share (a 0) does not make them candidates.
-                for above in (np.greater, np.greater_equal):
-                    cand = np.flatnonzero(above(scores, bar))
-                    cand = cand[matched[cand]]  # (matched read for the few only)
-                    if len(cand) >= k:
-                        return cand
+                cand = self._select(scores, matched, bar, strict=True)
+                if len(cand) >= k:
+                    return cand
+                # else the k best are those and the newest of the bar's ties (date, docno)
+                newest = np.empty(k - len(cand), np.intp)
+                if scoring.newest(scores, matched, bar, self._dates, newest) >= len(newest):
+                    return np.concatenate([cand, newest])
         return np.flatnonzero(matched)
-
-    def _scratch(self, name: str, size: int) -> np.ndarray:
-        """A float64 work array reused between queries, not zeroed (callers overwrite it)."""
-        buf = self._buffers.get(name)
-        if buf is None or len(buf) < size:
-            buf = self._buffers[name] = np.empty(int(size * 1.1) + 1024, np.float64)
-        return buf[:size]
-
-    def _buffer(self, name: str, size: int) -> np.ndarray:
-        """A zeroed float64 work array, reused between queries (callers hold the lock).
-
-        A fresh array of a million floats costs more in page faults than all the
-        arithmetic on it; the one from the last query only needs zeroing.
-        """
-        buffers = self._buffers
-        buf = buffers.get(name)
-        if buf is None or len(buf) < size:
-            buf = buffers[name] = np.zeros(int(size * 1.1) + 1024, np.float64)
-        view = buf[:size]
-        view.fill(0.0)
-        return view
 
     def top(
         self,
@@ -382,5 +293,20 @@ class Ranker:
         kth = np.partition(values, len(cand) - k)[len(cand) - k]
         keep = values >= kth  # every tie of the k-th score, for the date rule
         cand, values = cand[keep], values[keep]
+        if len(cand) > 2 * k + 64:  # thousands tie at the k-th (a 0): no sort of them all
+            cand, values = self._newest_ties(cand, values, kth, k)
         order = np.lexsort((-cand, -self._dates[cand], -values))
         return cand[order][:k], total
+
+    def _newest_ties(self, cand, values, kth: float, k: int):
+        """The candidates above the k-th score, and of those tied at it the newest (then the
+        later indexed) that the k best can hold: the lexsort's top k, by one partition."""
+        above = values > kth
+        tied = cand[~above]
+        room = k - int(np.count_nonzero(above))  # >= 1: kth is the k-th best
+        key = self._dates[tied] * 2**32 + tied  # the date first, then the docno (< 2^32)
+        pick = np.argpartition(key, len(key) - room)[len(key) - room :]
+        return (
+            np.concatenate([cand[above], tied[pick]]),
+            np.concatenate([values[above], values[~above][pick]]),
+        )

@@ -70,8 +70,7 @@ class BaseSegmentField:
             while len(self._tfs) >= DENSE_TERMS:
                 del self._tfs[next(iter(self._tfs))]  # the least recently used
             dense = np.zeros(len(self.dl) + 1, np.uint8)
-            docs, tfs = self.postings(tid)
-            dense[docs] = np.minimum(tfs, 255)
+            self.packed.mark(tid, int(self.offsets[tid]), int(self.offsets[tid + 1]), dense, True)
         self._tfs[tid] = dense  # (re)inserted last: dicts keep insertion order
         return dense
 
@@ -83,7 +82,7 @@ class BaseSegmentField:
                 del self._bits[next(iter(self._bits))]  # the least recently used
             held = np.zeros(len(self.dl) + 1, bool)
             lo, hi = int(self.offsets[tid]), int(self.offsets[tid + 1])
-            held[self.packed.docnos(tid, lo, hi)] = True
+            self.packed.mark(tid, lo, hi, held)
             got = np.packbits(held)
         self._bits[tid] = got  # (re)inserted last: dicts keep insertion order
         return got
