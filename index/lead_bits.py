@@ -16,6 +16,7 @@ import mmap
 
 import numpy as np
 
+from .vector_rows import Rows
 from .vectors import Vectors
 
 __all__ = ["EXACT_BELOW", "LeadBits"]
@@ -53,6 +54,26 @@ class LeadBits:
 
     def __len__(self) -> int:
         return self.bits.shape[1]
+
+    def extended(self, old: Vectors, new: Vectors) -> LeadBits | None:
+        """These bits for old vectors extended by newer chunks (VectorFiles.extend): the kept
+        leads' bits moved, the newer leads' taken about the same mean (a few leads do not
+        move it); None when new is not old extended."""
+        chunks = getattr(old.codes, "parts", [old.codes])
+        if not isinstance(new.codes, Rows) or len(self) != old.n_leads:
+            return None
+        fresh = new.codes.order[: new.n_leads] >= sum(len(c) for c in chunks)
+        gone = np.isin(old.docnos[: old.n_leads], new.docnos[: new.n_leads][fresh])
+        if (~fresh).sum() != (~gone).sum():
+            return None
+        out = object.__new__(LeadBits)
+        out.centre = self.centre
+        out.bits = np.empty((self.bits.shape[0], new.n_leads), np.uint64)
+        out.bits[:, ~fresh] = self.bits[:, ~gone]
+        rows = np.flatnonzero(fresh)
+        above = new.codes[rows].astype(np.float32) * new.scales[rows, None] > self.centre
+        out.bits[:, fresh] = np.packbits(above, axis=1).view(np.uint64).T
+        return out
 
     def shortlist(self, query: np.ndarray, ok: np.ndarray, want: int | None = None) -> np.ndarray:
         """Rows of the leads nearest the query by Hamming distance among the ok ones (a bool

@@ -147,6 +147,7 @@ class SemanticStage:
         self._near: OrderedDict[str, np.ndarray] = OrderedDict()
         self._embedder: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._loading = threading.Lock()
         self.refresh()
 
     @property
@@ -161,17 +162,24 @@ class SemanticStage:
 
     def refresh(self) -> bool:
         """Load the vectors again if chunks were added or compacted since."""
-        signature = self.files.signature()
-        if signature == self._signature:
-            return False
-        try:
-            loaded = self.files.load()
-        except (OSError, ValueError) as e:  # compacted away while being read: next time
-            log.info("vectors not reloaded (%s); keeping the loaded ones", e)
-            return False
-        bits = LeadBits(loaded) if loaded.n_leads >= EXACT_BELOW else None
-        self._vectors, self._bits, self._signature = loaded, bits, signature
-        return True
+        with self._loading:  # one at a time: added chunks are placed into what is loaded
+            signature, before, was = self.files.signature(), self._signature, self._vectors
+            if signature == before:
+                return False
+            extend, bits = getattr(self.files, "extend", None), None
+            try:  # only chunks added (a worker's batches): placed into the loaded vectors
+                if extend is not None and before and signature[: len(before)] == before:
+                    loaded = extend(was, list(signature[len(before) :]))
+                    bits = self._bits.extended(was, loaded) if self._bits else None
+                else:
+                    loaded = self.files.load()
+            except (OSError, ValueError) as e:  # compacted away while being read: next time
+                log.info("vectors not reloaded (%s); keeping the loaded ones", e)
+                return False
+            if bits is None and loaded.n_leads >= EXACT_BELOW:
+                bits = LeadBits(loaded)
+            self._vectors, self._bits, self._signature = loaded, bits, signature
+            return True
 
     def coverage(self, alive: np.ndarray) -> Coverage:
         """How many live articles have their lead vector, and their windows, as loaded now."""

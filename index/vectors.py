@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from .embedding import DIM
-from .vector_rows import Rows, merged_order
+from .vector_rows import Rows, extended, merged_order
 
 __all__ = ["LEAD", "WINDOWS", "RowReader", "Stored", "VectorFiles", "Vectors", "quantise"]
 
@@ -278,6 +278,18 @@ class VectorFiles:
         docnos, part = rows[:, 0].copy(), rows[:, 1].copy()
         n_leads = int((part == 0).sum())
         return Vectors(codes, scales, docnos, part, done, n_leads, None, reader)
+
+    def extend(self, v: Vectors, seqs: list[int]) -> Vectors:
+        """Loaded vectors with newer chunks (these) placed into their order: a worker's batch
+        costs no reload of the archive's vectors."""
+        if not len(v) or not isinstance(v.codes, (np.memmap, Rows)):
+            return self.load()
+        new = [self._read(s, mapped=True) for s in seqs]
+        codes, scales, docnos, parts = extended(
+            v.codes, v.scales, v.docnos, v.parts, v.n_leads, [p[:3] for p in new]
+        )
+        done = np.concatenate([v.done, *(p[3] for p in new)])
+        return Vectors(codes, scales, docnos, parts, done, int((parts == 0).sum()), None, codes)
 
     def tidy(self, alive: np.ndarray | None, most: int = 16) -> None:
         """Past `most` chunks, merge the small ones (under a quarter of the largest), or all:

@@ -293,3 +293,66 @@ def test_new_chunks_beside_a_compacted_one_load_in_order_without_a_copy(tmp_path
     again = files.load()
     assert isinstance(again.codes, np.memmap) and np.array_equal(again.codes[:], codes)
     assert np.array_equal(again.docnos, got.docnos)
+
+
+def test_a_new_chunk_is_placed_into_the_loaded_vectors_as_a_reload_would(tmp_path):
+    from index.lead_bits import LeadBits
+    from index.semantic import SemanticStage
+
+    files = VectorFiles(tmp_path / "vectors")
+    rng = np.random.default_rng(15)
+    old = [(d, p) for d in range(1, 41) for p in range(2)]
+    files.append(old, unit(rng, len(old)), [(d, WINDOWS) for d in range(1, 41)])
+    files.compact(np.ones(50, bool))
+    stage = SemanticStage(None, files.dir)
+    before, bits = stage.vectors, LeadBits(stage.vectors)
+    for rows in ([(41, 0), (41, 1), (7, 0)], [(3, 1), (42, 0), (41, 1)]):  # new, and again
+        files.append(rows, unit(rng, len(rows)), [(d, LEAD) for d, _ in rows])
+        seq = files.chunks()[-1]
+        grown, full = files.extend(before, [seq]), files.load()
+        for name in ("docnos", "parts", "scales", "done"):
+            assert np.array_equal(getattr(grown, name), getattr(full, name)), name
+        assert grown.n_leads == full.n_leads
+        assert np.array_equal(grown.codes[np.arange(len(full))], full.codes[np.arange(len(full))])
+        moved = bits.extended(before, grown)  # the new leads' bits about the same mean
+        leads = (
+            full.codes[np.arange(full.n_leads)].astype(np.float32)
+            * full.scales[: full.n_leads, None]
+        )
+        want = np.packbits(leads > bits.centre, axis=1).view(np.uint64).T
+        assert moved is not None and np.array_equal(moved.bits, want)
+        before, bits = grown, moved
+    assert stage.refresh() and stage.vectors.docnos.tolist() == files.load().docnos.tolist()
+
+
+def test_a_few_newer_rows_are_placed_as_many_are():
+    from index.vector_rows import _placement, newest, placement
+
+    rng = np.random.default_rng(16)
+    docs = np.sort(rng.choice(500, 200, replace=False))
+    windows = [(int(d), p) for d in docs for p in range(1, 1 + int(rng.integers(0, 4)))]
+    old = np.array([(int(d), 0) for d in docs] + windows, np.int64)
+    new = np.array(
+        [
+            (int(d), int(p))
+            for d, p in zip(rng.integers(0, 520, 60), rng.integers(0, 5, 60), strict=True)
+        ]
+    )
+    new = new[newest(new)]
+    n_leads = len(docs)
+    label = np.arange(len(old))
+    placed = []
+    for place in (placement, _placement):
+        kept, at = place(old[:, 0], old[:, 1], n_leads, new)
+        placed.append(
+            np.insert(label if kept is None else label[kept], at, -1 - np.arange(len(new)))
+        )
+    assert np.array_equal(placed[0], placed[1])
+    rows = np.concatenate([old, new])[np.where(placed[0] < 0, len(old) - 1 - placed[0], placed[0])]
+    keys = rows[:, 0] * 1000 + rows[:, 1]
+    lead = rows[:, 1] == 0
+    assert (
+        lead[: lead.sum()].all()
+        and (np.diff(keys[lead]) > 0).all()
+        and (np.diff(keys[~lead]) > 0).all()
+    )
