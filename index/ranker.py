@@ -178,8 +178,7 @@ class Ranker:
 
     def _add_deferred(self, scores, deferred, plan: QueryPlan) -> None:
         """Add the deferred terms to the scores of every docno: what ranked() left out."""
-        for (f, x), w in deferred.items():
-            self.fields[f].scatter(scores, x, plan.lucene, plan.b, weight=w, drop_unit=True)
+        self.scan.add(self.fields, scores, deferred, plan)
 
     def _with_deferred(self, scores, docnos, deferred, plan: QueryPlan) -> np.ndarray:
         """Scores of some docnos with the deferred terms added."""

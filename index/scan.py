@@ -110,6 +110,21 @@ class Scan:
             return last[2]
         return scores[::SAMPLE][matched[::SAMPLE]]
 
+    def add(self, fields, scores: np.ndarray, terms: dict, plan: QueryPlan) -> None:
+        """Add some (field, term)s x their weights into every score, as FieldPostings.scatter()
+        term after term would (its operations, its order), but in one pass in C."""
+        lucene, b = plan.lucene, plan.b
+        specs = []
+        for (field, term), weight in terms.items():
+            postings = fields[field]
+            coded = postings.coded_norm(b)
+            if coded is None or not postings.in_order:  # (what the pass cannot read)
+                for (f, x), w in terms.items():
+                    fields[f].scatter(scores, x, lucene, b, weight=w, drop_unit=True)
+                return
+            specs.append(_spec(postings, term, lucene, coded, weight, drop_unit=True))
+        scoring.add(tuple(specs), scores, CHUNK)
+
     def _term_by_term(self, fields, alive, plan, defer, size):
         """ranked() one term at a time over every docno."""
         scores = self.zeroed("scores", size)
@@ -186,12 +201,13 @@ def _spec(
     coded: tuple[np.ndarray, np.ndarray],
     weight: float | None = None,
     target: int = 0,
+    drop_unit: bool = False,
 ) -> tuple:
     """A term as scoring.rank takes it: FieldPostings.scatter()'s steps, on its segment's
     postings and then its delta's, into the scores (target 0) or the syllable sums (1)."""
     flags = scoring.TIMES_WEIGHT if weight is not None else 0
     if postings.unit:
-        flags |= scoring.PLUS_UNIT
+        flags |= scoring.PLUS_UNIT | (scoring.MINUS_UNIT if drop_unit else 0)
     base = postings.base
     tid = None if base is None else base.vocab.get(term)
     if tid is None:

@@ -96,6 +96,14 @@ def syllables(
 _TERM_ARRAYS = {1: np.uint8, 2: np.int32, 3: np.uint8, 4: np.uint16, 9: np.uint16, 10: np.float64}
 
 
+def _check_terms(terms: tuple[tuple, ...]) -> None:
+    for term in terms:
+        for at, dtype in _TERM_ARRAYS.items():
+            _check(term[at], dtype, "a term's array")
+        if term[16].itemsize != 4 or term[17].itemsize != 2:
+            raise ValueError("a term's delta: docnos of 4 bytes and tfs of 2 are needed")
+
+
 def rank(
     terms: tuple[tuple, ...],
     alive: np.ndarray,
@@ -118,11 +126,7 @@ def rank(
     sample (len(scores) / 64 long, or empty). Returns how many doubts (syllables()), all
     alive, and how many sampled.
     """
-    for term in terms:
-        for at, dtype in _TERM_ARRAYS.items():
-            _check(term[at], dtype, "a term's array")
-        if term[16].itemsize != 4 or term[17].itemsize != 2:
-            raise ValueError("a term's delta: docnos of 4 bytes and tfs of 2 are needed")
+    _check_terms(terms)
     for arr, dtype, name in (
         (alive, np.bool_, "alive"),
         (scores, np.float64, "scores"),
@@ -133,6 +137,14 @@ def rank(
     ):
         _check(arr, dtype, name)
     return _c.rank(terms, alive, scores, matched, *bar, doubt, held, chunk, sample)
+
+
+def add(terms: tuple[tuple, ...], scores: np.ndarray, chunk: int) -> None:
+    """Add terms (as rank() takes them, target 0) into scores, a chunk of docnos at a time:
+    per docno in their order, so the sums are those of scatter() term after term."""
+    _check_terms(terms)
+    _check(scores, np.float64, "scores")
+    _c.add(terms, scores, chunk)
 
 
 def select(

@@ -474,6 +474,62 @@ static PyObject *syllables(PyObject *self, PyObject *args) {
 
 /* ---- the whole scan ---- */
 
+/* A term of rank() or add() from its tuple (see rank_doc); 0: an error is set. */
+static int open_spec(Term *t, PyObject *spec, Py_ssize_t n) {
+    Py_ssize_t lo, gx, tx;
+    double k1;
+    if (!PyArg_ParseTuple(spec, "iy*y*y*y*nnnny*y*ddddiy*y*", &t->target, &t->v[0], &t->v[1],
+                          &t->v[2], &t->v[3], &lo, &t->hi, &gx, &tx, &t->v[7], &t->v[4], &k1,
+                          &t->s.idf, &t->s.unit, &t->s.weight, &t->flags, &t->v[5], &t->v[6]))
+        return 0;
+    if (!open_term(t, lo, gx, tx, k1, n)) return 0;
+    if (t->target < 0 || t->target > 1) {
+        PyErr_SetString(PyExc_ValueError, "rank: a term's target is 0 or 1");
+        return 0;
+    }
+    return 1;
+}
+
+PyDoc_STRVAR(add_doc,
+"add(terms, scores, chunk)\n"
+"Add terms (as rank() takes them, target 0) into scores, a chunk of docnos at a time:\n"
+"per docno in their order, as scatter() term after term would.");
+
+static PyObject *add(PyObject *self, PyObject *args) {
+    PyObject *specs;
+    Py_buffer out = {0};
+    Py_ssize_t chunk, opened = 0;
+    if (!PyArg_ParseTuple(args, "O!w*n", &PyTuple_Type, &specs, &out, &chunk)) return NULL;
+    Py_ssize_t n_terms = PyTuple_GET_SIZE(specs), n = items(&out, 8, "scores");
+    Term *terms = PyMem_Calloc(n_terms ? n_terms : 1, sizeof(Term));
+    int ok = terms != NULL && n >= 0 && chunk >= 1;
+    if (terms == NULL) PyErr_NoMemory();
+    else if (ok == 0 && n >= 0) PyErr_SetString(PyExc_ValueError, "add: chunk < 1");
+    for (; ok && opened < n_terms; opened++) {
+        ok = open_spec(&terms[opened], PyTuple_GET_ITEM(specs, opened), n);
+        if (ok && terms[opened].target != 0) {
+            PyErr_SetString(PyExc_ValueError, "add: every term's target is 0");
+            ok = 0;
+        }
+    }
+    if (ok) {
+        double *scores = out.buf;
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t c0 = 0; c0 < n && ok; c0 += chunk) {
+            Py_ssize_t c1 = c0 + chunk < n ? c0 + chunk : n;
+            for (Py_ssize_t i = 0; i < n_terms && ok; i++) ok = run_term(&terms[i], scores, 0, c1);
+        }
+        Py_END_ALLOW_THREADS
+        if (!ok) PyErr_SetString(PyExc_ValueError, DAMAGED);
+    }
+    for (Py_ssize_t i = 0; terms != NULL && i <= opened && i < n_terms; i++)
+        release(terms[i].v, 8);
+    PyMem_Free(terms);
+    release(&out, 1);
+    if (!ok) return NULL;
+    Py_RETURN_NONE;
+}
+
 PyDoc_STRVAR(rank_doc,
 "rank(terms, alive, scores, matched, unit, need, low, weight, doubt, held, chunk, sample)"
 " -> (int, int)\n"
@@ -512,21 +568,8 @@ static PyObject *rank(PyObject *self, PyObject *args) {
         goto done;
     int syllables = 0;
     for (; opened < n_terms; opened++) {
-        Term *t = &terms[opened];
-        Py_ssize_t lo, gx, tx;
-        double k1;
-        PyObject *spec = PyTuple_GET_ITEM(specs, opened);
-        if (!PyArg_ParseTuple(spec, "iy*y*y*y*nnnny*y*ddddiy*y*", &t->target, &t->v[0],
-                              &t->v[1], &t->v[2], &t->v[3], &lo, &t->hi, &gx, &tx, &t->v[7],
-                              &t->v[4], &k1, &t->s.idf, &t->s.unit, &t->s.weight, &t->flags,
-                              &t->v[5], &t->v[6]))
-            goto done;
-        if (!open_term(t, lo, gx, tx, k1, n)) goto done;
-        if (t->target < 0 || t->target > 1) {
-            PyErr_SetString(PyExc_ValueError, "rank: a term's target is 0 or 1");
-            goto done;
-        }
-        syllables |= t->target;
+        if (!open_spec(&terms[opened], PyTuple_GET_ITEM(specs, opened), n)) goto done;
+        syllables |= terms[opened].target;
     }
     int doubting = syllables && low < need;
     if (n_matched != n || (doubting && (n_doubt < n || n_held < n)) || !(unit > 0) ||
@@ -703,6 +746,7 @@ static PyMethodDef methods[] = {
     {"mark", mark, METH_VARARGS, mark_doc},
     {"syllables", syllables, METH_VARARGS, syllables_doc},
     {"rank", rank, METH_VARARGS, rank_doc},
+    {"add", add, METH_VARARGS, add_doc},
     {"select", select_above, METH_VARARGS, select_doc},
     {"newest", newest, METH_VARARGS, newest_doc},
     {NULL, NULL, 0, NULL},

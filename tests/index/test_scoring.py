@@ -250,3 +250,27 @@ def test_the_selections_take_what_numpy_takes_and_check_their_lengths():
         scoring.select(scores, matched[:-1], 0.5, out)
     with pytest.raises(ValueError):
         scoring.newest(scores, matched, 0.3, dates[:-1], newest)
+
+
+def test_terms_added_in_one_pass_equal_them_added_term_by_term(tmp_path):
+    rng = random.Random(6)
+    articles = [
+        Article(f"a{i}", text(rng, rng.randint(3, 8)), text(rng, rng.randint(10, 60)))
+        for i in range(300)
+    ]
+    idx = SearchIndex.open(tmp_path)
+    idx.add(articles[:250])
+    idx.compact()
+    idx.add(articles[250:])  # a delta beside the segment
+    fields, added = idx.ranker.fields, 0
+    for query in ("của các giá vàng", "cua cac bao lu", "là có được thị trường"):
+        plan = idx.plan(query)
+        terms = {(f, t): w for f, ts, w in plan.parts for t in ts}
+        start = np.random.default_rng(1).random(max(f.size for f in fields.values()))
+        fast, slow = start.copy(), start.copy()
+        idx.ranker.scan.add(fields, fast, terms, plan)
+        for (f, t), w in terms.items():
+            fields[f].scatter(slow, t, plan.lucene, plan.b, weight=w, drop_unit=True)
+        assert fast.view(np.int64).tolist() == slow.view(np.int64).tolist(), query
+        added += int(np.count_nonzero(fast != start))
+    assert added > 500
