@@ -193,6 +193,8 @@ class Ranker:
         The terms' bounds over all their postings pick the candidates; the bounds of the
         blocks of postings each candidate falls in (a few per term) drop most of them.
         """
+        if scoring.select(scores, matched, kth - reach, _NONE) - len(leaders) > MAX_DOUBT:
+            return None  # (counted first: a list of them all would be thrown away)
         doubt = self._select(scores, matched, kth - reach)
         doubt = doubt[~np.isin(doubt, leaders, assume_unique=True)]
         if len(doubt) > MAX_DOUBT:
