@@ -129,6 +129,19 @@ def test_rank_refuses_a_length_code_past_its_table_and_a_delta_out_of_order():
             scoring.rank((rank_term(packed, tid, lo, hi, codes, lut, delta),), *buffers)
 
 
+def segment_and_delta(path, rng, in_segment: int, in_delta: int) -> SearchIndex:
+    """An index of random skewed articles: some in a segment, the rest in the delta beside it."""
+    articles = [
+        Article(f"a{i}", text(rng, rng.randint(3, 8)), text(rng, rng.randint(10, 60)))
+        for i in range(in_segment + in_delta)
+    ]
+    idx = SearchIndex.open(path)
+    idx.add(articles[:in_segment])
+    idx.compact()
+    idx.add(articles[in_segment:])
+    return idx
+
+
 def numpy_ranked(fields, alive, plan, defer):
     """Ranker.ranked() as numpy alone computed it (the reference of the C loops): each
     term's parts (reference()) added by np.add.at, the syllables counted by UNIT."""
@@ -179,14 +192,7 @@ def numpy_ranked(fields, alive, plan, defer):
 def test_the_scan_in_one_pass_equals_the_scan_term_by_term(tmp_path, monkeypatch, chunk):
     monkeypatch.setattr(scan_module, "CHUNK", chunk)
     rng = random.Random(8)
-    articles = [
-        Article(f"a{i}", text(rng, rng.randint(3, 8)), text(rng, rng.randint(10, 60)))
-        for i in range(500)
-    ]
-    idx = SearchIndex.open(tmp_path)
-    idx.add(articles[:400])
-    idx.compact()
-    idx.add(articles[400:])  # a delta beside the segment
+    idx = segment_and_delta(tmp_path, rng, 400, 100)
     scan = idx.ranker.scan
     queries = [" ".join(rng.choice(COMMON + WORDS) for _ in range(rng.randint(1, 5)))
                for _ in range(60)]  # fmt: skip
@@ -253,15 +259,7 @@ def test_the_selections_take_what_numpy_takes_and_check_their_lengths():
 
 
 def test_terms_added_in_one_pass_equal_them_added_term_by_term(tmp_path):
-    rng = random.Random(6)
-    articles = [
-        Article(f"a{i}", text(rng, rng.randint(3, 8)), text(rng, rng.randint(10, 60)))
-        for i in range(300)
-    ]
-    idx = SearchIndex.open(tmp_path)
-    idx.add(articles[:250])
-    idx.compact()
-    idx.add(articles[250:])  # a delta beside the segment
+    idx = segment_and_delta(tmp_path, random.Random(6), 250, 50)
     fields, added = idx.ranker.fields, 0
     for query in ("của các giá vàng", "cua cac bao lu", "là có được thị trường"):
         plan = idx.plan(query)
