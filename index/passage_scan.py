@@ -10,14 +10,10 @@ from __future__ import annotations
 from array import array
 from collections.abc import Sequence
 
+from .native import load
 from .normalize import FOLD_TABLE
 
-try:
-    from .native import passages as _c
-except ImportError as error:  # a checkout used without `pip install -e .`
-    raise ImportError(
-        f"{error}: the engine's C loops are not built; run `pip install -e .` (needs gcc)"
-    ) from error
+_c = load("passages")
 
 
 def _fold(classes: bool) -> bytes:

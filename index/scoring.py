@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-try:
-    from .native import scoring as _c
-except ImportError as error:  # a checkout used without `pip install -e .`
-    raise ImportError(
-        f"{error}: the engine's C loops are not built; run `pip install -e .` (needs gcc)"
-    ) from error
+from .native import load
+
+_c = load("scoring")
 
 # scatter()'s flags: what is done to each part after idf (in this order)
 PLUS_UNIT, MINUS_UNIT, TIMES_WEIGHT = 1, 2, 4

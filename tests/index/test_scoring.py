@@ -2,6 +2,7 @@
 
 import random
 from array import array
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -272,3 +273,19 @@ def test_terms_added_in_one_pass_equal_them_added_term_by_term(tmp_path):
         assert fast.view(np.int64).tolist() == slow.view(np.int64).tolist(), query
         added += int(np.count_nonzero(fast != start))
     assert added > 500
+
+
+def test_a_build_older_than_its_source_is_refused(tmp_path, monkeypatch):
+    import os
+
+    import index.native as package
+
+    source = tmp_path / "scoring.c"
+    source.write_text("/* changed after the build */\n")
+    built = Path(native.__file__).stat().st_mtime
+    os.utime(source, (built + 10, built + 10))
+    monkeypatch.setattr(package, "__file__", str(tmp_path / "__init__.py"))
+    with pytest.raises(ImportError, match="run `pip install -e .` again"):
+        package.load("scoring")
+    os.utime(source, (built - 10, built - 10))
+    assert package.load("scoring") is native
