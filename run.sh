@@ -4,10 +4,11 @@
 # conversation in this terminal (on an empty index: the outlets' feeds, or the bundled sample).
 set -euo pipefail
 cd "$(dirname "$0")"
-# Installed once, and again only when pyproject.toml or Python changes: a restart is quick
-# and does not print pip's and setuptools' messages again.
+# Installed once, and again only when Python, pyproject.toml or the engine's C sources change
+# (pip builds them: an update that changed one needs the new build): a restart is quick and
+# does not print pip's and setuptools' messages again.
 stamp=.venv/.installed
-wanted="$(python3 --version 2>&1) $(cksum < pyproject.toml)"
+wanted="$(python3 --version 2>&1) $(cat pyproject.toml setup.py index/native/*.c | cksum)"
 if [ ! -x .venv/bin/newsbot ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   python3 -m venv .venv
   .venv/bin/python -m pip install --quiet --upgrade pip

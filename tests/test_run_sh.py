@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+NATIVE = ROOT / "index" / "native"
 
 
 def run_sh(data: Path) -> subprocess.CompletedProcess:
@@ -40,3 +41,19 @@ def test_a_restart_with_nothing_changed_does_not_reinstall(tmp_path):
     assert "Xin chào" in again.stdout  # the chat ran
     assert "setuptools" not in again.stderr and "!!" not in again.stderr
     assert [r.stat().st_mtime_ns for r in records] == before  # no pip install ran
+
+
+def test_the_stamp_covers_the_c_sources(tmp_path):
+    # an update that changes index/native/*.c must rebuild, or the engine refuses to import
+    assert run_sh(tmp_path).returncode == 0
+    # the order of run.sh's glob: sorted
+    files = [ROOT / "pyproject.toml", ROOT / "setup.py", *sorted(NATIVE.glob("*.c"))]
+    assert len(files) > 3
+    checksum = subprocess.run(
+        f"cat {' '.join(map(str, files))} | cksum",
+        shell=True,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert (ROOT / ".venv" / ".installed").read_text().strip().endswith(checksum)
